@@ -1,0 +1,173 @@
+import { GraphQLError } from 'graphql';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import { ApolloServer } from '@apollo/server';
+import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { createPubSub } from '@graphql-yoga/subscription';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Config } from './config';
+import type { SecretBox } from './common/secret-box';
+import { DomainError } from './common/errors';
+import { AuthService, type AuthUser } from './modules/auth/auth.service';
+import { buildServices, type Services } from './services';
+import type { Context } from './graphql/context';
+import { createSchema } from './graphql/schema';
+import { formatError } from './graphql/errors';
+import { pendingMigrations } from './db/database';
+
+export interface AppDeps {
+  config: Config;
+  orm: MikroORM;
+  box: SecretBox;
+  /** Defaults to a pino logger at config.logLevel. */
+  logger?: FastifyBaseLogger | boolean;
+}
+
+export interface App {
+  fastify: FastifyInstance;
+  services: Services;
+  /** Listens on config.port (0: any free port) and returns the base URL. */
+  listen(): Promise<string>;
+  /** Stops taking requests, finishes those in flight, closes subscriptions. Does not close the ORM. */
+  close(): Promise<void>;
+}
+
+/** What the logs never show: credentials in headers, and the fields that carry secrets or message text. */
+export const REDACT = [
+  'req.headers.authorization',
+  'req.headers["x-webhook-token"]',
+  'req.headers.cookie',
+  '*.password',
+  '*.token',
+  '*.certificatePem',
+  '*.webhookToken',
+];
+
+/** Builds the HTTP + GraphQL + graphql-ws app around an opened database. Tests call this directly. */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const { config, orm } = deps;
+  const services = buildServices(config, deps.box);
+  const fastify = Fastify({
+    logger:
+      deps.logger === undefined
+        ? { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } }
+        : (deps.logger as never),
+    bodyLimit: 1024 * 1024,
+    // X-Forwarded-For is believed only from TRUSTED_PROXIES, by our own rule (see inbound); not Fastify-wide.
+    trustProxy: false,
+    return503OnClosing: true,
+  });
+  await fastify.register(formbody);
+
+  // A readable 4xx for malformed requests; internal errors never leak a stack trace.
+  fastify.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : err instanceof DomainError ? 400 : 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    reply.status(status).send({ error: status >= 500 ? 'Internal server error' : err.message, ...(status < 500 && err.code ? { code: err.code } : {}) });
+  });
+
+  fastify.get('/healthz', async () => ({ status: 'ok' }));
+  fastify.get('/readyz', async (_req, reply) => {
+    try {
+      await orm.em.getConnection().execute('select 1');
+      const pending = await pendingMigrations(orm);
+      if (pending.length) return reply.status(503).send({ status: 'migrations pending', pending });
+      return { status: 'ready' };
+    } catch {
+      return reply.status(503).send({ status: 'database unreachable' });
+    }
+  });
+
+  const pubSub = createPubSub();
+  const schema = await createSchema(pubSub);
+
+  const authenticate = async (header: string | undefined | null): Promise<AuthUser | undefined> => {
+    let token: string | undefined;
+    try {
+      token = AuthService.bearer(header);
+    } catch (e) {
+      throw new GraphQLError((e as Error).message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+    }
+    if (!token) return undefined;
+    const user = await services.auth.authenticate(orm.em.fork(), token);
+    if (!user) {
+      // Thrown from the context function, so it carries its own HTTP status (Apollo would say 500).
+      throw new GraphQLError('The token is invalid, expired or revoked; log in again', {
+        extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+      });
+    }
+    return user;
+  };
+
+  const wss = new WebSocketServer({ server: fastify.server, path: '/graphql', maxPayload: 256 * 1024 });
+  const wsServer = useServer<Record<string, unknown>, { user?: AuthUser }>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        const header = ctx.connectionParams?.authorization;
+        if (typeof header !== 'string' || !header) {
+          ctx.extra.socket.close(4401, 'Unauthorized: send connectionParams.authorization = "Bearer <token>"');
+          return false;
+        }
+        try {
+          ctx.extra.user = await authenticate(header);
+          return true;
+        } catch {
+          return false; // graphql-ws closes with 4403 Forbidden
+        }
+      },
+      context: (ctx): Context => ({ em: orm.em.fork(), user: ctx.extra.user, services, config }),
+    },
+    wss,
+  );
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => formatError(formatted, error, (e) => fastify.log.error({ err: e }, 'resolver failed')),
+    plugins: [
+      fastifyApolloDrainPlugin(fastify),
+      { async serverWillStart() { return { async drainServer() { await wsServer.dispose(); } }; } },
+      config.landingPage
+        ? config.env === 'production'
+          ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
+          : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })
+        : ApolloServerPluginLandingPageDisabled(),
+    ],
+  });
+  await apollo.start();
+  await fastify.register(fastifyApollo(apollo), {
+    path: '/graphql',
+    context: async (req): Promise<Context> => ({
+      em: orm.em.fork(),
+      user: await authenticate(req.headers.authorization),
+      services,
+      config,
+    }),
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    fastify,
+    services,
+    async listen() {
+      await fastify.listen({ port: config.port, host: config.host });
+      const addr = fastify.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.port;
+      return `http://127.0.0.1:${port}`;
+    },
+    close() {
+      // apollo.stop() drains: graphql-ws sockets are closed and fastify.close() waits for requests in flight.
+      closing ??= apollo.stop().then(() => fastify.close()).then(() => new Promise<void>((r) => wss.close(() => r())));
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Typed domain errors. Domain code throws these and never builds HTTP or GraphQL responses;
+ * `src/graphql/errors.ts` maps them to GraphQL error codes in one place.
+ */
+export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED';
+
+export abstract class DomainError extends Error {
+  abstract readonly code: ErrorCode;
+}
+
+/** One rule one field broke; `field` is the input path as the client sent it (e.g. `input.allowedIps[1]`). */
+export interface FieldViolation {
+  field: string;
+  rule: string;
+  message: string;
+}
+
+export class ValidationError extends DomainError {
+  readonly code = 'BAD_USER_INPUT' as const;
+  constructor(readonly violations: FieldViolation[]) {
+    super(violations.map((v) => `${v.field}: ${v.message}`).join('; '));
+  }
+
+  static single(field: string, rule: string, message: string): ValidationError {
+    return new ValidationError([{ field, rule, message }]);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'NOT_FOUND' as const;
+  constructor(readonly entity: string, readonly id: string | number) {
+    super(`${entity} ${id} does not exist`);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly code = 'FORBIDDEN' as const;
+  constructor(message = 'You are not allowed to do this') {
+    super(message);
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  readonly code = 'UNAUTHENTICATED' as const;
+  constructor(message = 'Log in first: send "Authorization: Bearer <token>"') {
+    super(message);
+  }
+}
+
+/** Collects violations so one mutation reports every broken rule at once, then throws if any. */
+export class Violations {
+  private readonly list: FieldViolation[] = [];
+  add(field: string, rule: string, message: string): void {
+    this.list.push({ field, rule, message });
+  }
+  get any(): boolean {
+    return this.list.length > 0;
+  }
+  throwIfAny(): void {
+    if (this.list.length) throw new ValidationError(this.list);
+  }
+}

@@ -1,0 +1,128 @@
+import path from 'node:path';
+import { BlockList } from 'node:net';
+import { parseIpOrCidr } from './common/ip';
+
+/** The whole service configuration, read from the environment once and validated. */
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  /** Base of the URLs we show admins (webhook URLs to paste into provider panels). */
+  publicUrl: string;
+  /** External PostgreSQL; when absent, an embedded server runs under `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  /** 32-byte key for secrets at rest; when absent on the embedded default it is generated under `dataDir`. */
+  secretKey?: Buffer;
+  /** Peers whose X-Forwarded-For we believe. */
+  trustedProxies: string[];
+  adminEmail?: string;
+  adminPassword?: string;
+  introspection: boolean;
+  /** Apollo's landing page (the GraphQL playground) at GET /graphql. */
+  landingPage: boolean;
+  logLevel: string;
+  /** Lifetime of a login token. */
+  sessionTtlHours: number;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, rule: string) {
+    super(`Configuration error: ${variable} ${rule}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function bool(env: Env, name: string, dflt: boolean): boolean {
+  const v = env[name];
+  if (v === undefined || v === '') return dflt;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  throw new ConfigError(name, `must be true or false, got "${v}"`);
+}
+
+function int(env: Env, name: string, dflt: number, min: number, max: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${v}"`);
+  }
+  return n;
+}
+
+/** Accepts 64 hex characters or base64 of exactly 32 bytes. */
+export function parseSecretKey(raw: string, name = 'SECRET_KEY'): Buffer {
+  const s = raw.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(s) ? Buffer.from(s, 'hex') : Buffer.from(s, 'base64');
+  if (key.length !== 32 || (!/^[0-9a-fA-F]{64}$/.test(s) && key.toString('base64').replace(/=+$/, '') !== s.replace(/=+$/, ''))) {
+    throw new ConfigError(name, 'must be 32 random bytes as 64 hex characters or base64 (e.g. `openssl rand -hex 32`)');
+  }
+  return key;
+}
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  if (!['development', 'production', 'test'].includes(nodeEnv)) {
+    throw new ConfigError('NODE_ENV', `must be development, production or test, got "${nodeEnv}"`);
+  }
+  const port = int(env, 'PORT', 4000, 0, 65535);
+  const host = env.HOST || '0.0.0.0';
+  const publicUrl = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
+  try {
+    const u = new URL(publicUrl);
+    if (!['http:', 'https:'].includes(u.protocol)) throw new Error();
+  } catch {
+    throw new ConfigError('PUBLIC_URL', `must be an http(s) URL such as https://smsdesk.example.com, got "${publicUrl}"`);
+  }
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must be a postgresql:// URL');
+  }
+  const secretKey = env.SECRET_KEY ? parseSecretKey(env.SECRET_KEY) : undefined;
+  // Production never runs on a key it made up: the key must come from the operator.
+  if (nodeEnv === 'production' && !secretKey) {
+    throw new ConfigError('SECRET_KEY', 'is required when NODE_ENV=production (32 bytes, hex or base64)');
+  }
+  const trustedProxies = (env.TRUSTED_PROXIES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const p of trustedProxies) {
+    if (!parseIpOrCidr(p)) throw new ConfigError('TRUSTED_PROXIES', `has "${p}", which is not an IP address or CIDR range`);
+  }
+  if ((env.ADMIN_EMAIL && !env.ADMIN_PASSWORD) || (!env.ADMIN_EMAIL && env.ADMIN_PASSWORD)) {
+    throw new ConfigError(env.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL', 'must be set together with the other one');
+  }
+  if (env.ADMIN_PASSWORD && env.ADMIN_PASSWORD.length < 8) {
+    throw new ConfigError('ADMIN_PASSWORD', 'must be at least 8 characters');
+  }
+  const dev = nodeEnv !== 'production';
+  return {
+    env: nodeEnv as Config['env'],
+    host,
+    port,
+    publicUrl,
+    databaseUrl,
+    dataDir: path.resolve(cwd, env.DATA_DIR || '.data'),
+    secretKey,
+    trustedProxies,
+    adminEmail: env.ADMIN_EMAIL || undefined,
+    adminPassword: env.ADMIN_PASSWORD || undefined,
+    introspection: bool(env, 'GRAPHQL_INTROSPECTION', dev),
+    landingPage: bool(env, 'GRAPHQL_LANDING_PAGE', dev),
+    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
+    sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 365),
+  };
+}
+
+/** A BlockList of the trusted proxies, for the X-Forwarded-For rule. */
+export function trustedProxyList(config: Pick<Config, 'trustedProxies'>): BlockList {
+  const list = new BlockList();
+  for (const p of config.trustedProxies) {
+    const parsed = parseIpOrCidr(p)!;
+    list.addSubnet(parsed.address, parsed.prefix, parsed.family);
+  }
+  return list;
+}

@@ -1,0 +1,11 @@
+import { ApiToken } from '../modules/auth/api-token.entity';
+import { User } from '../modules/auth/user.entity';
+import { Customer } from '../modules/customers/customer.entity';
+import { Gateway } from '../modules/gateways/gateway.entity';
+import { MessageRule } from '../modules/rules/message-rule.entity';
+import { Settings } from '../modules/settings/settings.entity';
+import { Queue } from '../modules/tickets/queue.entity';
+import { SystemState } from './system-state.entity';
+
+/** Every entity, as class references (no globs: they break under vitest and in dist alike). */
+export const entities = [User, ApiToken, Gateway, Queue, MessageRule, Customer, Settings, SystemState];

@@ -1,0 +1,76 @@
+import { ClassType, Field, ObjectType } from 'type-graphql';
+import { ValidationError } from '../common/errors';
+
+@ObjectType({ description: 'Relay-style page information.' })
+export class PageInfo {
+  @Field() hasNextPage!: boolean;
+  @Field() hasPreviousPage!: boolean;
+  @Field({ nullable: true }) startCursor?: string;
+  @Field({ nullable: true }) endCursor?: string;
+}
+
+export interface Edge<T> {
+  node: T;
+  cursor: string;
+}
+
+export interface Connection<T> {
+  edges: Edge<T>[];
+  pageInfo: PageInfo;
+  totalCount?: number;
+}
+
+/** Builds `<Name>Connection` and `<Name>Edge` object types for a node type. */
+export function ConnectionType<T extends object>(node: ClassType<T>, name: string) {
+  @ObjectType(`${name}Edge`)
+  class EdgeType {
+    @Field(() => node) node!: T;
+    @Field() cursor!: string;
+  }
+  @ObjectType(`${name}Connection`)
+  class ConnectionClass {
+    @Field(() => [EdgeType]) edges!: EdgeType[];
+    @Field(() => PageInfo) pageInfo!: PageInfo;
+  }
+  return ConnectionClass as ClassType<Connection<T>>;
+}
+
+/** Opaque cursors: base64url of the keyset values, so clients cannot depend on their shape. */
+export function encodeCursor(values: unknown[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, field = 'after'): unknown[] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(v)) return v;
+  } catch {
+    /* fall through */
+  }
+  throw ValidationError.single(field, 'cursor', 'is not a cursor this API gave out');
+}
+
+/** Cuts a page fetched with `limit: first + 1` into a connection. */
+export function toConnection<T>(rows: T[], first: number, cursorOf: (row: T) => unknown[], hasPrevious: boolean): Connection<T> {
+  const page = rows.slice(0, first);
+  const edges = page.map((node) => ({ node, cursor: encodeCursor(cursorOf(node)) }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      hasPreviousPage: hasPrevious,
+      startCursor: edges[0]?.cursor,
+      endCursor: edges.at(-1)?.cursor,
+    },
+  };
+}
+
+export const MAX_PAGE = 100;
+
+/** Validates a `first` argument. */
+export function pageSize(first: number): number {
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) {
+    throw ValidationError.single('first', 'range', `must be a whole number from 1 to ${MAX_PAGE}`);
+  }
+  return first;
+}

@@ -1,0 +1,13 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../config';
+import type { AuthUser } from '../modules/auth/auth.service';
+import type { Services } from '../services';
+
+/** Per-request (HTTP) or per-operation (graphql-ws) context. */
+export interface Context {
+  /** A fork of the ORM's EntityManager: its identity map lives as long as this request. */
+  em: EntityManager;
+  user?: AuthUser;
+  services: Services;
+  config: Config;
+}

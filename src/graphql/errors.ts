@@ -1,0 +1,54 @@
+import type { GraphQLFormattedError } from 'graphql';
+import type { ValidationError as ClassValidatorError } from 'class-validator';
+import { DomainError, ValidationError, type FieldViolation } from '../common/errors';
+
+function flatten(errors: ClassValidatorError[], prefix: string, out: FieldViolation[]): FieldViolation[] {
+  for (const e of errors) {
+    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    for (const [rule, message] of Object.entries(e.constraints ?? {})) out.push({ field, rule, message });
+    if (e.children?.length) flatten(e.children, field, out);
+  }
+  return out;
+}
+
+/**
+ * The one place that turns errors into GraphQL answers. Domain errors keep their code, message and
+ * field violations; class-validator failures become BAD_USER_INPUT with the field and rule; anything
+ * else is an internal error whose details stay in the log, never in the response.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown, log: (e: unknown) => void): GraphQLFormattedError {
+  // Walk wrappers by shape, not instanceof: graphql's ESM and CJS builds can both be loaded (vitest),
+  // and each has its own GraphQLError class.
+  let original = error as { originalError?: unknown } | undefined;
+  while (original && typeof original === 'object' && original.originalError) original = original.originalError as typeof original;
+  const validationErrors = (original as { extensions?: { validationErrors?: unknown } } | undefined)?.extensions?.validationErrors;
+  if (Array.isArray(validationErrors)) {
+    // type-graphql's ArgumentValidationError: class-validator results for an input argument.
+    const violations = flatten(validationErrors as ClassValidatorError[], '', []);
+    return {
+      message: violations.map((v) => `${v.field}: ${v.message}`).join('; ') || 'Invalid input',
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: 'BAD_USER_INPUT', violations },
+    };
+  }
+  if (original instanceof DomainError) {
+    return {
+      message: original.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: {
+        code: original.code,
+        ...(original instanceof ValidationError ? { violations: original.violations } : {}),
+      },
+    };
+  }
+  const code = formatted.extensions?.code;
+  // Parse/validation/variable errors from graphql-js and Apollo are about the request itself: keep them.
+  if (code && code !== 'INTERNAL_SERVER_ERROR') {
+    const { stacktrace: _s, ...ext } = (formatted.extensions ?? {}) as Record<string, unknown>;
+    return { ...formatted, extensions: ext };
+  }
+  log(original);
+  return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}

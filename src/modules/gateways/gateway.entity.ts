@@ -1,0 +1,136 @@
+import { Entity, Enum, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ProviderId } from '../providers/catalog.types';
+import { GenericHttpSettings, StoredGenericHttp } from './generic-http';
+import { GatewayTestResult } from './gateway-test.types';
+
+registerEnumType(ProviderId, { name: 'ProviderId', description: 'An SMS provider smsdesk can talk to.' });
+
+export enum PasswordForm {
+  /** Stored as given. */
+  PLAIN = 'PLAIN',
+  /** SMSAPI: the admin gave the 32-hex MD5 of the API password; stored as given. */
+  MD5_GIVEN = 'MD5_GIVEN',
+  /** SMSAPI: the admin gave the API password itself; smsdesk stored its MD5, which is what SMSAPI expects. */
+  MD5_COMPUTED = 'MD5_COMPUTED',
+  /** SMSAPI: no login, so the secret is an OAuth (Bearer) token. */
+  OAUTH_TOKEN = 'OAUTH_TOKEN',
+}
+registerEnumType(PasswordForm, { name: 'PasswordForm', description: 'How the stored password is used with the provider.' });
+
+/**
+ * An SMS mailbox ("gateway"): one account at one provider, its incoming number and its sending settings.
+ * Secrets live only in the `*Secret` columns, sealed with SECRET_KEY; GraphQL shows `has*` flags instead.
+ */
+@ObjectType({ description: 'An SMS mailbox on one provider. Secrets are write-only.' })
+@Entity({ tableName: 'gateway' })
+@Index({ properties: ['provider', 'destinationNumber'] })
+export class Gateway {
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'incomingActive' | 'allowedIps' | 'prefixesToRemove' | 'replacePolishDiacritics';
+
+  @Field(() => ID)
+  @PrimaryKey()
+  id!: number;
+
+  @Field()
+  @Property({ length: 100, unique: true })
+  name!: string;
+
+  @Field(() => ProviderId)
+  @Enum({ items: () => ProviderId, nativeEnumName: 'provider_id' })
+  provider!: ProviderId;
+
+  @Field(() => [String], { description: 'IPv4/IPv6 addresses and CIDR ranges allowed to call our webhook; empty allows all.' })
+  @Property({ type: 'text[]' })
+  allowedIps: string[] = [];
+
+  @Field({ nullable: true, description: 'Our number at the provider that inbound SMS are sent to, in E.164.' })
+  @Property({ length: 20, nullable: true })
+  destinationNumber?: string;
+
+  @Field(() => [String], { description: 'Prefixes removed from numbers the provider sends before matching (e.g. "+48", "0048").' })
+  @Property({ type: 'text[]' })
+  prefixesToRemove: string[] = [];
+
+  @Field()
+  @Property()
+  incomingActive: boolean = false;
+
+  @Field({ nullable: true })
+  @Property({ length: 200, nullable: true })
+  login?: string;
+
+  @Property({ type: 'text', nullable: true, hidden: true, lazy: true })
+  passwordSecret?: string;
+
+  @Field(() => PasswordForm, { nullable: true })
+  @Enum({ items: () => PasswordForm, nativeEnumName: 'password_form', nullable: true })
+  passwordForm?: PasswordForm;
+
+  @Field({ nullable: true })
+  @Property({ length: 20, nullable: true })
+  senderName?: string;
+
+  @Field(() => Int, { nullable: true, description: 'Plus MultiInfo service id.' })
+  @Property({ nullable: true })
+  serviceId?: number;
+
+  @Field({ nullable: true, description: 'Plus MultiInfo gateway host, e.g. api1.multiinfo.plus.pl.' })
+  @Property({ length: 253, nullable: true })
+  host?: string;
+
+  /** PEM client certificate and private key (Plus MultiInfo), sealed. */
+  @Property({ type: 'text', nullable: true, hidden: true, lazy: true })
+  certificateSecret?: string;
+
+  @Field({ nullable: true })
+  @Property({ nullable: true })
+  certificateExpiresAt?: Date;
+
+  @Field({ nullable: true, description: "Overrides the provider's API base URL (backup hosts, tests)." })
+  @Property({ length: 500, nullable: true })
+  apiBaseUrl?: string;
+
+  @Property({ type: 'text', nullable: true, hidden: true, lazy: true })
+  webhookTokenSecret?: string;
+
+  /** Generic HTTP request/response settings; header values are secrets and sealed inside. */
+  @Property({ type: 'json', nullable: true })
+  genericHttp?: StoredGenericHttp;
+
+  @Field({ description: 'Replace Polish letters with Latin ones so the text stays in GSM-7 (cheaper, longer parts).' })
+  @Property()
+  replacePolishDiacritics: boolean = false;
+
+  @Field(() => GatewayTestResult, { nullable: true })
+  @Property({ type: 'json', nullable: true })
+  lastTest?: GatewayTestResult;
+
+  @Field()
+  @Property()
+  createdAt: Date = new Date();
+
+  @Field()
+  @Property({ onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+
+  @Field({ description: 'A password or token is stored.' })
+  get hasPassword(): boolean {
+    return this.passwordSecret != null;
+  }
+
+  @Field({ description: 'A client certificate with its private key is stored.' })
+  get hasCertificate(): boolean {
+    return this.certificateSecret != null;
+  }
+
+  @Field({ description: 'A webhook token is stored; requests must carry it.' })
+  get hasWebhookToken(): boolean {
+    return this.webhookTokenSecret != null;
+  }
+
+  @Field(() => GenericHttpSettings, { nullable: true, name: 'genericHttp' })
+  get genericHttpSettings(): GenericHttpSettings | undefined {
+    return this.genericHttp ? GenericHttpSettings.fromStored(this.genericHttp) : undefined;
+  }
+}

@@ -1,0 +1,83 @@
+import { Field, InputType, Int } from 'type-graphql';
+import { IsOptional, MaxLength } from 'class-validator';
+import { ProviderId } from '../providers/catalog.types';
+import { GenericHttpInput } from './generic-http';
+
+/**
+ * Fields shared by create and update. Secrets (`password`, `certificatePem`, `webhookToken`) are
+ * write-only: omitted (null) keeps the stored value, an empty string removes it.
+ */
+// Not a GraphQL type itself: both inputs below inherit its fields.
+abstract class GatewayFields {
+  @Field(() => [String], { nullable: true, description: 'IPv4/IPv6 addresses and CIDR ranges; empty allows all.' })
+  @IsOptional() @MaxLength(64, { each: true })
+  allowedIps?: string[];
+
+  @Field({ nullable: true, description: 'Our number inbound SMS are sent to (any format; stored as E.164).' })
+  @IsOptional() @MaxLength(32)
+  destinationNumber?: string;
+
+  @Field(() => [String], { nullable: true, description: "When not given on create, the provider's defaults are filled in." })
+  @IsOptional()
+  prefixesToRemove?: string[];
+
+  @Field({ nullable: true })
+  incomingActive?: boolean;
+
+  @Field({ nullable: true })
+  @IsOptional() @MaxLength(200)
+  login?: string;
+
+  @Field({ nullable: true, description: 'SMSAPI: the MD5 of the API password (a plain password is hashed for you), or an OAuth token with no login.' })
+  @IsOptional() @MaxLength(500)
+  password?: string;
+
+  @Field({ nullable: true })
+  @IsOptional() @MaxLength(20)
+  senderName?: string;
+
+  @Field(() => Int, { nullable: true, description: 'Plus MultiInfo service id.' })
+  serviceId?: number;
+
+  @Field({ nullable: true, description: 'Plus MultiInfo gateway host, e.g. api1.multiinfo.plus.pl (no https://, no path).' })
+  @IsOptional() @MaxLength(300)
+  host?: string;
+
+  @Field({ nullable: true, description: 'Plus MultiInfo: client certificate and its private key, both PEM blocks in one text.' })
+  @IsOptional() @MaxLength(64_000)
+  certificatePem?: string;
+
+  @Field({ nullable: true, description: "Overrides the provider's API base URL." })
+  @IsOptional() @MaxLength(500)
+  apiBaseUrl?: string;
+
+  @Field({ nullable: true, description: 'When set, webhook requests must carry it (query parameter `token` or header X-Webhook-Token).' })
+  @IsOptional() @MaxLength(200)
+  webhookToken?: string;
+
+  @Field(() => GenericHttpInput, { nullable: true, description: 'Required for GENERIC_HTTP, TIDE and THREE_S.' })
+  genericHttp?: GenericHttpInput;
+
+  @Field({ nullable: true })
+  replacePolishDiacritics?: boolean;
+}
+
+@InputType({ description: 'A new SMS mailbox.' })
+export class GatewayInput extends GatewayFields {
+  @Field()
+  @MaxLength(100)
+  name!: string;
+
+  @Field(() => ProviderId)
+  provider!: ProviderId;
+}
+
+@InputType({ description: 'Changes to an SMS mailbox; fields not given stay as they are.' })
+export class GatewayUpdateInput extends GatewayFields {
+  @Field({ nullable: true })
+  @IsOptional() @MaxLength(100)
+  name?: string;
+
+  @Field(() => ProviderId, { nullable: true })
+  provider?: ProviderId;
+}

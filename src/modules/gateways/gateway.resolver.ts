@@ -1,0 +1,48 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { NotFoundError } from '../../common/errors';
+import type { Context } from '../../graphql/context';
+import { idOf } from '../../graphql/ids';
+import { Role } from '../auth/user.entity';
+import { Gateway } from './gateway.entity';
+import { GatewayInput, GatewayUpdateInput } from './gateway.input';
+
+@Resolver(() => Gateway)
+export class GatewayResolver {
+  /** Agents see mailboxes too (they pick one to send from); secrets are never fields. */
+  @Authorized()
+  @Query(() => [Gateway])
+  gateways(@Ctx() ctx: Context): Promise<Gateway[]> {
+    return ctx.em.find(Gateway, {}, { orderBy: { name: 'asc' } });
+  }
+
+  @Authorized()
+  @Query(() => Gateway)
+  async gateway(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Gateway> {
+    const g = await ctx.em.findOne(Gateway, { id: idOf(id, 'Gateway') });
+    if (!g) throw new NotFoundError('Gateway', id);
+    return g;
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => Gateway)
+  createGateway(@Arg('input') input: GatewayInput, @Ctx() ctx: Context): Promise<Gateway> {
+    return ctx.services.gateways.create(ctx.em, input);
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => Gateway)
+  updateGateway(@Arg('id', () => ID) id: string, @Arg('input') input: GatewayUpdateInput, @Ctx() ctx: Context): Promise<Gateway> {
+    return ctx.services.gateways.update(ctx.em, idOf(id, 'Gateway'), input);
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => Boolean)
+  deleteGateway(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
+    return ctx.services.gateways.delete(ctx.em, idOf(id, 'Gateway'));
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: "The URL to paste into the provider's panel." })
+  webhookUrl(@Root() g: Gateway, @Ctx() ctx: Context): string | null {
+    return ctx.services.gateways.webhookUrl(g);
+  }
+}

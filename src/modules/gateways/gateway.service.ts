@@ -1,0 +1,304 @@
+import crypto from 'node:crypto';
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import { NotFoundError, ValidationError, Violations } from '../../common/errors';
+import { parseIpOrCidr } from '../../common/ip';
+import { toE164 } from '../../common/phone';
+import type { SecretBox } from '../../common/secret-box';
+import { catalogEntry } from '../providers/catalog';
+import { ProviderId, Support, type GatewayFieldName } from '../providers/catalog.types';
+import { MessageRule } from '../rules/message-rule.entity';
+import { checkCertificateBundle } from './certificate';
+import { Gateway, PasswordForm } from './gateway.entity';
+import type { GatewayInput, GatewayUpdateInput } from './gateway.input';
+import type { GenericHttpInput, StoredGenericHttp } from './generic-http';
+
+const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/i;
+const PREFIX_RE = /^\+?[0-9]{1,8}$/;
+const ALNUM_SENDER_RE = /^(?=.*[A-Za-z])[A-Za-z0-9 .\-_&]{1,11}$/;
+const NUMERIC_SENDER_RE = /^\+?[0-9]{3,16}$/;
+const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+const PLACEHOLDER_RE = /\{(to|text|from|id|login|password)\}/g;
+
+/** Providers whose mailboxes are configured through the generic HTTP settings. */
+export const GENERIC_CONFIGURED = new Set([ProviderId.GENERIC_HTTP, ProviderId.TIDE, ProviderId.THREE_S]);
+
+/** null/undefined: keep; "": remove; text: set. The write-only rule for secrets and clearable fields. */
+function change(v: string | null | undefined): { keep: true } | { keep: false; value: string | undefined } {
+  if (v === undefined || v === null) return { keep: true };
+  const t = v.trim();
+  return { keep: false, value: t === '' ? undefined : t };
+}
+
+function httpUrl(text: string): URL | null {
+  try {
+    const u = new URL(text);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Mailbox configuration: validation of every field, secrets sealed on the way in. */
+export class GatewayService {
+  constructor(
+    private readonly box: SecretBox,
+    private readonly publicUrl: string,
+  ) {}
+
+  async create(em: EntityManager, input: GatewayInput): Promise<Gateway> {
+    const g = new Gateway();
+    g.provider = input.provider;
+    await this.apply(em, g, input, true);
+    em.persist(g);
+    await this.flush(em);
+    return g;
+  }
+
+  async update(em: EntityManager, id: number, input: GatewayUpdateInput): Promise<Gateway> {
+    const g = await em.findOne(Gateway, { id }, { populate: ['passwordSecret', 'certificateSecret', 'webhookTokenSecret'] });
+    if (!g) throw new NotFoundError('Gateway', id);
+    await this.apply(em, g, input, false);
+    await this.flush(em);
+    return g;
+  }
+
+  async delete(em: EntityManager, id: number): Promise<boolean> {
+    const g = await em.findOne(Gateway, { id });
+    if (!g) throw new NotFoundError('Gateway', id);
+    const rules = await em.find(MessageRule, { gateway: g }, { orderBy: { position: 'asc' } });
+    if (rules.length) {
+      throw ValidationError.single('id', 'inUse', `mailbox "${g.name}" is the condition of message rules ${rules.map((r) => `"${r.name}"`).join(', ')}; change or delete them first`);
+    }
+    em.remove(g);
+    await em.flush();
+    return true;
+  }
+
+  /** The URL to paste into the provider's panel, or null for providers we poll or that cannot push. */
+  webhookUrl(g: Gateway): string | null {
+    const path = catalogEntry(g.provider).webhookPath;
+    return path ? `${this.publicUrl}${path}` : null;
+  }
+
+  /** Plain secrets for a provider adapter; never for GraphQL. */
+  async secrets(em: EntityManager, g: Gateway) {
+    await em.populate(g, ['passwordSecret', 'certificateSecret', 'webhookTokenSecret']);
+    return {
+      password: g.passwordSecret ? this.box.open(g.passwordSecret) : undefined,
+      certificatePem: g.certificateSecret ? this.box.open(g.certificateSecret) : undefined,
+      webhookToken: g.webhookTokenSecret ? this.box.open(g.webhookTokenSecret) : undefined,
+      headers: (g.genericHttp?.headers ?? []).map((h) => ({ name: h.name, value: this.box.open(h.sealedValue) })),
+    };
+  }
+
+  private async flush(em: EntityManager): Promise<void> {
+    try {
+      await em.flush();
+    } catch (e) {
+      // The checks above run before the write; these only fire when two admins race.
+      if (e instanceof UniqueConstraintViolationException) {
+        if (/gateway_name_unique/.test(e.message)) throw ValidationError.single('name', 'unique', 'another mailbox already has this name');
+        if (/gateway_active_destination_unique/.test(e.message)) {
+          throw ValidationError.single('destinationNumber', 'unique', 'another active mailbox of this provider already receives SMS for this number');
+        }
+      }
+      throw e;
+    }
+  }
+
+  private async apply(em: EntityManager, g: Gateway, input: GatewayInput | GatewayUpdateInput, isCreate: boolean): Promise<void> {
+    const v = new Violations();
+    if (input.provider) g.provider = input.provider;
+    const entry = catalogEntry(g.provider);
+
+    if (input.name != null) {
+      const name = input.name.trim();
+      if (!name) v.add('name', 'required', 'must not be empty');
+      else if (await em.count(Gateway, { name, ...(g.id ? { id: { $ne: g.id } } : {}) })) {
+        v.add('name', 'unique', `another mailbox is already called "${name}"`);
+      }
+      g.name = name;
+    }
+
+    if (input.allowedIps != null) {
+      const out: string[] = [];
+      input.allowedIps.forEach((raw, i) => {
+        const p = parseIpOrCidr(raw);
+        if (!p) v.add(`allowedIps[${i}]`, 'ipOrCidr', `"${raw}" is not an IPv4/IPv6 address or CIDR range (e.g. 203.0.113.7, 203.0.113.0/24, 2001:db8::/32)`);
+        else if (!out.includes(p.canonical)) out.push(p.canonical);
+      });
+      g.allowedIps = out;
+    }
+
+    const dest = change(input.destinationNumber);
+    if (!dest.keep) {
+      if (dest.value === undefined) g.destinationNumber = undefined;
+      else {
+        const r = toE164(dest.value);
+        if (r.ok) g.destinationNumber = r.e164;
+        else v.add('destinationNumber', 'phoneNumber', `"${dest.value}" ${r.reason}`);
+      }
+    }
+
+    if (input.prefixesToRemove != null) {
+      const list = input.prefixesToRemove.map((p) => p.trim()).filter(Boolean);
+      list.forEach((p, i) => {
+        if (!PREFIX_RE.test(p)) v.add(`prefixesToRemove[${i}]`, 'prefix', `"${p}" must be up to 8 digits, optionally after a "+" (e.g. +48, 0048, 48)`);
+      });
+      // Longest first, so that "0048" is tried before "0".
+      g.prefixesToRemove = [...new Set(list)].sort((a, b) => b.length - a.length);
+    } else if (isCreate) {
+      g.prefixesToRemove = [...entry.defaultPrefixesToRemove];
+    }
+
+    if (input.incomingActive != null) g.incomingActive = input.incomingActive;
+
+    const login = change(input.login);
+    if (!login.keep) g.login = login.value;
+
+    const password = change(input.password);
+    if (!password.keep) {
+      if (password.value === undefined) {
+        g.passwordSecret = undefined;
+        g.passwordForm = undefined;
+      } else {
+        const { value, form } = this.passwordFor(g.provider, g.login, password.value);
+        g.passwordSecret = this.box.seal(value);
+        g.passwordForm = form;
+      }
+    }
+    if (g.provider === ProviderId.SMSAPI && g.passwordForm && g.passwordForm !== PasswordForm.OAUTH_TOKEN && !g.login) {
+      v.add('login', 'required', 'SMSAPI needs the API login with an MD5 password; to use an OAuth token instead, give the token as password again with an empty login');
+    }
+
+    const sender = change(input.senderName);
+    if (!sender.keep) {
+      if (sender.value !== undefined && !ALNUM_SENDER_RE.test(sender.value) && !NUMERIC_SENDER_RE.test(sender.value)) {
+        v.add('senderName', 'senderName', `"${sender.value}" must be 1–11 letters, digits, space or . - _ & (with at least one letter), or a phone number of 3–16 digits`);
+      }
+      g.senderName = sender.value;
+    }
+
+    if (input.serviceId != null) {
+      if (!Number.isInteger(input.serviceId) || input.serviceId <= 0) v.add('serviceId', 'positive', 'must be a positive whole number (the Service ID from the MultiInfo panel)');
+      g.serviceId = input.serviceId;
+    }
+
+    const host = change(input.host);
+    if (!host.keep) {
+      if (host.value !== undefined && !HOST_RE.test(host.value)) {
+        const u = httpUrl(host.value) ?? httpUrl(`https://${host.value}`);
+        const hint = u?.host ? ` such as "${u.host}"` : ' such as "api1.multiinfo.plus.pl"';
+        v.add('host', 'bareHost', `must be a bare host name${hint}, without "https://" or a path`);
+      }
+      g.host = host.value?.toLowerCase();
+    }
+
+    const cert = change(input.certificatePem);
+    if (!cert.keep) {
+      if (cert.value === undefined) {
+        g.certificateSecret = undefined;
+        g.certificateExpiresAt = undefined;
+      } else {
+        const c = checkCertificateBundle(cert.value);
+        if (c.ok) {
+          g.certificateSecret = this.box.seal(cert.value);
+          g.certificateExpiresAt = c.expiresAt;
+        } else v.add('certificatePem', c.rule, c.message);
+      }
+    }
+
+    const base = change(input.apiBaseUrl);
+    if (!base.keep) {
+      if (base.value !== undefined) {
+        const u = httpUrl(base.value);
+        if (!u || u.search || u.hash) v.add('apiBaseUrl', 'httpUrl', 'must be an http(s) URL without query or fragment, e.g. https://api2.smsapi.pl');
+      }
+      g.apiBaseUrl = base.value?.replace(/\/+$/, '');
+    }
+
+    const token = change(input.webhookToken);
+    if (!token.keep) {
+      if (token.value !== undefined && token.value.length < 8) v.add('webhookToken', 'minLength', 'must be at least 8 characters (or empty to remove it)');
+      g.webhookTokenSecret = token.value === undefined ? undefined : this.box.seal(token.value);
+    }
+
+    if (input.genericHttp != null) g.genericHttp = this.genericHttp(input.genericHttp, g.genericHttp, v);
+    if (input.replacePolishDiacritics != null) g.replacePolishDiacritics = input.replacePolishDiacritics;
+
+    // Required fields of the provider, judged on the merged state so an update may omit stored ones.
+    const has: Record<GatewayFieldName, boolean> = {
+      login: !!g.login,
+      password: !!g.passwordSecret,
+      senderName: !!g.senderName,
+      serviceId: g.serviceId != null,
+      host: !!g.host,
+      certificatePem: !!g.certificateSecret,
+      apiBaseUrl: true,
+      webhookToken: true,
+      destinationNumber: !!g.destinationNumber || !g.incomingActive,
+      genericHttp: !!g.genericHttp,
+    };
+    if (GENERIC_CONFIGURED.has(g.provider) && !g.genericHttp) {
+      v.add('genericHttp', 'required', `${entry.displayName} is configured through the generic HTTP settings; give genericHttp`);
+      has.genericHttp = true;
+    }
+    if (g.provider === ProviderId.SMSAPI && g.passwordForm === PasswordForm.OAUTH_TOKEN) has.login = true;
+    for (const f of entry.fields) {
+      if (f.required && !has[f.name] && !v.any) v.add(f.name, 'required', `${entry.displayName} needs ${f.label}`);
+      else if (f.required && !has[f.name]) v.add(f.name, 'required', `${entry.displayName} needs ${f.label}`);
+    }
+    if (g.incomingActive && !g.destinationNumber) {
+      v.add('destinationNumber', 'required', 'is needed to receive SMS (the number customers write to); or set incomingActive to false');
+    }
+    const canReceive = entry.capabilities.inboundPush !== Support.NO || entry.capabilities.inboundPolling !== Support.NO;
+    if (g.incomingActive && !canReceive) {
+      v.add('incomingActive', 'supported', `${entry.displayName} cannot deliver inbound SMS to smsdesk`);
+    }
+    if (g.incomingActive && g.destinationNumber) {
+      const clash = await em.findOne(Gateway, {
+        provider: g.provider,
+        destinationNumber: g.destinationNumber,
+        incomingActive: true,
+        ...(g.id ? { id: { $ne: g.id } } : {}),
+      });
+      if (clash) v.add('destinationNumber', 'unique', `active mailbox "${clash.name}" of ${entry.displayName} already receives SMS for ${g.destinationNumber}`);
+    }
+    v.throwIfAny();
+  }
+
+  private passwordFor(provider: ProviderId, login: string | undefined, password: string): { value: string; form: PasswordForm } {
+    if (provider !== ProviderId.SMSAPI) return { value: password, form: PasswordForm.PLAIN };
+    if (!login) return { value: password, form: PasswordForm.OAUTH_TOKEN };
+    if (/^[0-9a-f]{32}$/i.test(password)) return { value: password.toLowerCase(), form: PasswordForm.MD5_GIVEN };
+    return { value: crypto.createHash('md5').update(password, 'utf8').digest('hex'), form: PasswordForm.MD5_COMPUTED };
+  }
+
+  private genericHttp(input: GenericHttpInput, stored: StoredGenericHttp | undefined, v: Violations): StoredGenericHttp {
+    const method = (input.method ?? 'POST').toUpperCase();
+    if (method !== 'GET' && method !== 'POST') v.add('genericHttp.method', 'oneOf', 'must be GET or POST');
+    if (!httpUrl(input.urlTemplate.replace(PLACEHOLDER_RE, 'x'))) {
+      v.add('genericHttp.urlTemplate', 'httpUrl', 'must be an http(s) URL; placeholders {to} {text} {from} {id} {login} {password} may stand in it');
+    }
+    if (input.successBodyPattern) {
+      try {
+        new RegExp(input.successBodyPattern);
+      } catch {
+        v.add('genericHttp.successBodyPattern', 'regex', 'is not a valid regular expression');
+      }
+    }
+    if (input.successStatus != null && (input.successStatus < 100 || input.successStatus > 599)) {
+      v.add('genericHttp.successStatus', 'httpStatus', 'must be an HTTP status from 100 to 599');
+    }
+    const headers =
+      input.headers == null
+        ? stored?.headers ?? []
+        : input.headers.map((h, i) => {
+            if (!HEADER_NAME_RE.test(h.name)) v.add(`genericHttp.headers[${i}].name`, 'headerName', `"${h.name}" is not a valid HTTP header name`);
+            return { name: h.name, sealedValue: this.box.seal(h.value) };
+          });
+    const { headers: _h, method: _m, ...rest } = input;
+    const clean = Object.fromEntries(Object.entries(rest).filter(([, x]) => x != null && x !== ''));
+    return { ...clean, method, headers } as StoredGenericHttp;
+  }
+}

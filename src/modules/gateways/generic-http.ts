@@ -1,0 +1,101 @@
+import { Field, InputType, Int, ObjectType } from 'type-graphql';
+
+/**
+ * Settings of the generic HTTP provider (and of Tide and 3S, which have no public API spec):
+ * an admin-defined send request and a field mapping for inbound requests.
+ * Templates may use {to} {text} {from} {id} {login} {password}; header values are secrets.
+ */
+@InputType()
+export class HttpHeaderInput {
+  @Field()
+  name!: string;
+
+  @Field({ description: 'Write-only: may hold an API key.' })
+  value!: string;
+}
+
+@InputType({ description: 'Generic HTTP provider settings.' })
+export class GenericHttpInput {
+  @Field({ defaultValue: 'POST', description: 'GET or POST.' })
+  method!: string;
+
+  @Field({ description: 'http(s) URL; placeholders {to} {text} {from} {id} {login} {password} are URL-encoded.' })
+  urlTemplate!: string;
+
+  @Field(() => [HttpHeaderInput], { nullable: true })
+  headers?: HttpHeaderInput[];
+
+  @Field({ nullable: true, description: 'Request body with the same placeholders, JSON-escaped when the content type is JSON.' })
+  bodyTemplate?: string;
+
+  @Field({ nullable: true, defaultValue: 'application/x-www-form-urlencoded' })
+  contentType?: string;
+
+  @Field(() => Int, { nullable: true, description: 'The HTTP status that means success; any 2xx when not given.' })
+  successStatus?: number;
+
+  @Field({ nullable: true, description: 'A regular expression the response body must match for success.' })
+  successBodyPattern?: string;
+
+  @Field({ nullable: true, description: 'Dot path of the provider message id in a JSON response, e.g. "data.0.id".' })
+  messageIdPath?: string;
+
+  @Field({ nullable: true, defaultValue: 'from', description: 'Inbound: the request field with the sender number.' })
+  inboundFromField?: string;
+
+  @Field({ nullable: true, defaultValue: 'to', description: 'Inbound: the field with our (destination) number.' })
+  inboundToField?: string;
+
+  @Field({ nullable: true, defaultValue: 'text', description: 'Inbound: the field with the message text.' })
+  inboundTextField?: string;
+
+  @Field({ nullable: true, description: "Inbound: the field with the provider's message id." })
+  inboundIdField?: string;
+
+  @Field({ nullable: true, description: 'Inbound: the field with the time the provider received the message.' })
+  inboundTimestampField?: string;
+
+  @Field({ nullable: true, defaultValue: 'OK', description: 'Body we answer an accepted inbound request with.' })
+  inboundReplyBody?: string;
+}
+
+/** What is stored in `gateway.generic_http`: the input, with header values sealed. */
+export interface StoredGenericHttp {
+  method: string;
+  urlTemplate: string;
+  headers: { name: string; sealedValue: string }[];
+  bodyTemplate?: string;
+  contentType?: string;
+  successStatus?: number;
+  successBodyPattern?: string;
+  messageIdPath?: string;
+  inboundFromField?: string;
+  inboundToField?: string;
+  inboundTextField?: string;
+  inboundIdField?: string;
+  inboundTimestampField?: string;
+  inboundReplyBody?: string;
+}
+
+@ObjectType({ description: 'Generic HTTP provider settings; header values are write-only.' })
+export class GenericHttpSettings {
+  @Field() method!: string;
+  @Field() urlTemplate!: string;
+  @Field(() => [String], { description: 'Names of the configured headers (values are secret).' }) headerNames!: string[];
+  @Field({ nullable: true }) bodyTemplate?: string;
+  @Field({ nullable: true }) contentType?: string;
+  @Field(() => Int, { nullable: true }) successStatus?: number;
+  @Field({ nullable: true }) successBodyPattern?: string;
+  @Field({ nullable: true }) messageIdPath?: string;
+  @Field({ nullable: true }) inboundFromField?: string;
+  @Field({ nullable: true }) inboundToField?: string;
+  @Field({ nullable: true }) inboundTextField?: string;
+  @Field({ nullable: true }) inboundIdField?: string;
+  @Field({ nullable: true }) inboundTimestampField?: string;
+  @Field({ nullable: true }) inboundReplyBody?: string;
+
+  static fromStored(s: StoredGenericHttp): GenericHttpSettings {
+    const { headers, ...rest } = s;
+    return Object.assign(new GenericHttpSettings(), rest, { headerNames: headers.map((h) => h.name) });
+  }
+}

@@ -1,0 +1,25 @@
+import { Collection, Entity, ManyToMany, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { User } from '../auth/user.entity';
+
+@ObjectType({ description: 'A ticket queue; its members are the agents notified of its messages.' })
+@Entity({ tableName: 'queue' })
+export class Queue {
+  [OptionalProps]?: 'createdAt';
+
+  @Field(() => ID)
+  @PrimaryKey()
+  id!: number;
+
+  @Field()
+  @Property({ length: 100, unique: true })
+  name!: string;
+
+  @Field(() => [User], { description: 'Agents of this queue; when empty, every agent is notified.' })
+  @ManyToMany({ entity: () => User, pivotTable: 'queue_member', joinColumn: 'queue_id', inverseJoinColumn: 'user_id' })
+  members = new Collection<User>(this);
+
+  @Field()
+  @Property()
+  createdAt: Date = new Date();
+}

@@ -1,0 +1,61 @@
+import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, Query, Resolver } from 'type-graphql';
+import { MaxLength } from 'class-validator';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { NotFoundError, Violations } from '../../common/errors';
+import type { Context } from '../../graphql/context';
+import { idOf } from '../../graphql/ids';
+import { Role, User } from '../auth/user.entity';
+import { Queue } from './queue.entity';
+
+@InputType()
+export class QueueInput {
+  @Field() @MaxLength(100) name!: string;
+  @Field(() => [ID], { nullable: true, description: 'Agents of the queue; none means every agent is notified.' })
+  memberIds?: string[];
+}
+
+async function applyQueue(em: EntityManager, q: Queue, input: QueueInput): Promise<void> {
+  const v = new Violations();
+  const name = input.name.trim();
+  if (!name) v.add('name', 'required', 'must not be empty');
+  else if (await em.count(Queue, { name, ...(q.id ? { id: { $ne: q.id } } : {}) })) v.add('name', 'unique', `another queue is already called "${name}"`);
+  q.name = name;
+  if (input.memberIds) {
+    const ids = input.memberIds.map((raw) => (/^[0-9]{1,9}$/.test(raw) ? Number(raw) : -1));
+    const users = await em.find(User, { id: { $in: ids.filter((i) => i > 0) } });
+    input.memberIds.forEach((raw, i) => {
+      if (!users.some((u) => u.id === ids[i])) v.add(`memberIds[${i}]`, 'exists', `user ${raw} does not exist`);
+    });
+    q.members.set(users);
+  }
+  v.throwIfAny();
+}
+
+@Resolver(() => Queue)
+export class QueueResolver {
+  @Authorized()
+  @Query(() => [Queue])
+  queues(@Ctx() ctx: Context): Promise<Queue[]> {
+    return ctx.em.find(Queue, {}, { populate: ['members'], orderBy: { name: 'asc' } });
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => Queue)
+  async createQueue(@Arg('input') input: QueueInput, @Ctx() ctx: Context): Promise<Queue> {
+    const q = new Queue();
+    await applyQueue(ctx.em, q, input);
+    ctx.em.persist(q);
+    await ctx.em.flush();
+    return q;
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => Queue)
+  async updateQueue(@Arg('id', () => ID) id: string, @Arg('input') input: QueueInput, @Ctx() ctx: Context): Promise<Queue> {
+    const q = await ctx.em.findOne(Queue, { id: idOf(id, 'Queue') }, { populate: ['members'] });
+    if (!q) throw new NotFoundError('Queue', id);
+    await applyQueue(ctx.em, q, input);
+    await ctx.em.flush();
+    return q;
+  }
+}

@@ -1,0 +1,171 @@
+import { describe, it, expect } from 'vitest';
+import { PROVIDER_CATALOG, PROVIDER_IDS, catalogEntry } from '../../src/modules/providers/catalog';
+import {
+  type GatewayFieldName,
+  ProviderId,
+  SpecStatus,
+  Support,
+} from '../../src/modules/providers/catalog.types';
+
+const FIELD_NAMES: readonly GatewayFieldName[] = [
+  'login',
+  'password',
+  'senderName',
+  'serviceId',
+  'host',
+  'certificatePem',
+  'apiBaseUrl',
+  'webhookToken',
+  'destinationNumber',
+  'genericHttp',
+];
+
+const entries = Object.values(PROVIDER_CATALOG);
+
+function field(id: ProviderId, name: GatewayFieldName) {
+  return catalogEntry(id).fields.find((f) => f.name === name);
+}
+
+describe('provider catalog', () => {
+  it('has exactly one entry per provider id, keyed by its own id', () => {
+    expect(PROVIDER_IDS).toEqual([
+      'SMSAPI',
+      'SERWERSMS',
+      'JUSTSEND',
+      'TELECUBE',
+      'DOTPAY',
+      'MULTIINFO',
+      'PEOPLEFONE',
+      'MOBITEX',
+      'TIDE',
+      'THREE_S',
+      'GENERIC_HTTP',
+    ]);
+    expect(Object.keys(PROVIDER_CATALOG).sort()).toEqual([...PROVIDER_IDS].sort());
+    expect(entries).toHaveLength(11);
+    expect(new Set(entries.map((e) => e.id)).size).toBe(11);
+    for (const id of PROVIDER_IDS) {
+      expect(PROVIDER_CATALOG[id].id).toBe(id);
+      expect(catalogEntry(id)).toBe(PROVIDER_CATALOG[id]);
+    }
+  });
+
+  it('rejects a value that is not a provider id', () => {
+    expect(() => catalogEntry('NOPE' as ProviderId)).toThrow(/Unknown provider id/);
+    expect(() => catalogEntry('toString' as ProviderId)).toThrow(/Unknown provider id/);
+  });
+
+  it('uses the product names', () => {
+    expect(catalogEntry(ProviderId.SMSAPI).displayName).toBe('SMSAPI.pl');
+    expect(catalogEntry(ProviderId.MULTIINFO).displayName).toBe('Plus MultiInfo');
+    expect(catalogEntry(ProviderId.THREE_S).displayName).toBe('3S (platformy2.3s.pl)');
+    expect(new Set(entries.map((e) => e.displayName)).size).toBe(11);
+  });
+
+  it('describes Plus MultiInfo as a polled, certificate-authenticated provider', () => {
+    const multiinfo = catalogEntry(ProviderId.MULTIINFO);
+    for (const name of ['login', 'password', 'serviceId', 'host', 'certificatePem', 'destinationNumber'] as const) {
+      expect(field(ProviderId.MULTIINFO, name)?.required, name).toBe(true);
+    }
+    expect(multiinfo.capabilities.inboundPolling).toBe(Support.YES);
+    expect(multiinfo.capabilities.inboundPush).toBe(Support.NO);
+    expect(multiinfo.webhookPath).toBeNull();
+    expect(field(ProviderId.MULTIINFO, 'webhookToken')).toBeUndefined();
+    expect(field(ProviderId.MULTIINFO, 'host')?.help).toMatch(/api1\.multiinfo\.plus\.pl/);
+  });
+
+  it('explains the two SMSAPI password forms', () => {
+    expect(field(ProviderId.SMSAPI, 'password')?.required).toBe(true);
+    expect(field(ProviderId.SMSAPI, 'password')?.help).toMatch(/MD5/);
+    expect(field(ProviderId.SMSAPI, 'password')?.help).toMatch(/OAuth token/);
+    expect(field(ProviderId.SMSAPI, 'login')?.required).toBe(false);
+    expect(catalogEntry(ProviderId.SMSAPI).capabilities.mms).toBe(Support.YES);
+  });
+
+  it('puts Tide and 3S on the generic HTTP settings', () => {
+    for (const id of [ProviderId.TIDE, ProviderId.THREE_S]) {
+      const entry = catalogEntry(id);
+      expect(entry.specStatus).toBe(SpecStatus.NO_PUBLIC_SPEC);
+      expect(field(id, 'genericHttp')?.required).toBe(true);
+      expect(entry.defaultApiBaseUrl).toBeNull();
+      expect(entry.notes.join(' ')).toMatch(/generic HTTP/);
+      expect(Object.values(entry.capabilities).every((s) => s === Support.UNKNOWN)).toBe(true);
+    }
+    expect(field(ProviderId.GENERIC_HTTP, 'genericHttp')?.required).toBe(true);
+  });
+
+  it('gives every entry with inbound push a webhook path under /panel/tickets/incoming/', () => {
+    const pushing = entries.filter((e) => e.capabilities.inboundPush === Support.YES);
+    expect(pushing.map((e) => e.id)).toEqual(
+      expect.arrayContaining([ProviderId.SMSAPI, ProviderId.SERWERSMS, ProviderId.DOTPAY, ProviderId.PEOPLEFONE]),
+    );
+    for (const entry of pushing) {
+      expect(entry.webhookPath, entry.id).toMatch(/^\/panel\/tickets\/incoming\//);
+    }
+    for (const entry of entries) {
+      if (entry.webhookPath !== null) {
+        expect(entry.webhookPath).toBe(`/panel/tickets/incoming/${entry.id.toLowerCase()}`);
+        expect(entry.capabilities.inboundPush, entry.id).not.toBe(Support.NO);
+      }
+      // A webhook token only makes sense where there is a webhook to protect.
+      expect(entry.fields.some((f) => f.name === 'webhookToken'), entry.id).toBe(entry.webhookPath !== null);
+    }
+  });
+
+  it('has valid, unique fields with labels and help in every entry', () => {
+    for (const entry of entries) {
+      const names = entry.fields.map((f) => f.name);
+      expect(new Set(names).size, entry.id).toBe(names.length);
+      for (const f of entry.fields) {
+        expect(FIELD_NAMES, `${entry.id}.${f.name}`).toContain(f.name);
+        expect(f.label.trim(), `${entry.id}.${f.name}`).not.toBe('');
+        expect(f.help.trim(), `${entry.id}.${f.name}`).not.toBe('');
+      }
+      expect(field(entry.id, 'apiBaseUrl')?.required, entry.id).toBe(false);
+    }
+  });
+
+  it('requires the destination number wherever inbound SMS are known to arrive', () => {
+    for (const entry of entries) {
+      const receives =
+        entry.capabilities.inboundPush === Support.YES || entry.capabilities.inboundPolling === Support.YES;
+      if (receives) expect(field(entry.id, 'destinationNumber')?.required, entry.id).toBe(true);
+    }
+  });
+
+  it('has a default API base URL for every provider except the generic ones', () => {
+    const generic = new Set<ProviderId>([ProviderId.GENERIC_HTTP, ProviderId.TIDE, ProviderId.THREE_S]);
+    for (const entry of entries) {
+      if (generic.has(entry.id)) {
+        expect(entry.defaultApiBaseUrl, entry.id).toBeNull();
+      } else {
+        expect(entry.defaultApiBaseUrl, entry.id).toMatch(/^https:\/\/[^/]+/);
+      }
+    }
+  });
+
+  it("says JustSend's own sender name needs the dynamic-SMS service", () => {
+    expect(field(ProviderId.JUSTSEND, 'senderName')?.help).toMatch(/dynamic-SMS|dynamic SMS|SMS dynamiczny/i);
+  });
+
+  it('keeps notes short and present, and prefixes sensible', () => {
+    for (const entry of entries) {
+      expect(entry.notes.length, entry.id).toBeGreaterThanOrEqual(2);
+      expect(entry.notes.length, entry.id).toBeLessThanOrEqual(6);
+      for (const note of entry.notes) expect(note.length, note).toBeLessThanOrEqual(200);
+      for (const prefix of entry.defaultPrefixesToRemove) expect(prefix, entry.id).toMatch(/^\+?\d+$/);
+      // A prefix must not be shadowed by a shorter one listed before it.
+      entry.defaultPrefixesToRemove.forEach((p, i) => {
+        for (const earlier of entry.defaultPrefixesToRemove.slice(0, i)) {
+          expect(p.startsWith(earlier), `${entry.id}: ${earlier} before ${p}`).toBe(false);
+        }
+      });
+    }
+  });
+
+  it('is frozen so callers cannot change it by accident', () => {
+    expect(Object.isFrozen(PROVIDER_CATALOG)).toBe(true);
+    expect(Object.isFrozen(catalogEntry(ProviderId.SMSAPI).defaultPrefixesToRemove)).toBe(true);
+    expect(Object.isFrozen(catalogEntry(ProviderId.SMSAPI).fields[0])).toBe(true);
+  });
+});
