@@ -26,8 +26,8 @@ export interface AppDeps {
   config: Config;
   orm: MikroORM;
   box: SecretBox;
-  /** Defaults to a pino logger at config.logLevel. */
-  logger?: FastifyBaseLogger | boolean;
+  /** A pino logger to share (main.ts), false for none; defaults to a new one at config.logLevel. */
+  logger?: FastifyBaseLogger | false;
 }
 
 export interface App {
@@ -55,10 +55,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, orm } = deps;
   const services = buildServices(config, deps.box);
   const fastify = Fastify({
-    logger:
-      deps.logger === undefined
-        ? { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } }
-        : (deps.logger as never),
+    ...(deps.logger && typeof deps.logger === 'object'
+      ? { loggerInstance: deps.logger }
+      : { logger: deps.logger === false ? false : { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } } }),
     bodyLimit: 1024 * 1024,
     // X-Forwarded-For is believed only from TRUSTED_PROXIES, by our own rule (see inbound); not Fastify-wide.
     trustProxy: false,

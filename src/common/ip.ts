@@ -17,6 +17,9 @@ export interface ParsedRange {
  */
 export function parseIpOrCidr(text: string): ParsedRange | null {
   const s = text.trim();
+  // ipaddr.js also takes inet_aton shorthands ("1.2.3" = 1.2.0.3); from an admin that is a typo.
+  const addrPart = s.split('/')[0];
+  if (!addrPart.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(addrPart)) return null;
   try {
     if (s.includes('/')) {
       const [addr, prefix] = ipaddr.parseCIDR(s);

