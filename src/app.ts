@@ -10,7 +10,8 @@ import {
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { createPubSub } from '@graphql-yoga/subscription';
+import pg from 'pg';
+import { makeWorkerUtils } from 'graphile-worker';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from './config';
 import type { SecretBox } from './common/secret-box';
@@ -21,11 +22,21 @@ import type { Context } from './graphql/context';
 import { createSchema } from './graphql/schema';
 import { formatError } from './graphql/errors';
 import { pendingMigrations } from './db/database';
+import type { AppContext } from './app-context';
+import { createEventBus, PgEventTarget } from './graphql/pubsub';
+import { startWorker } from './jobs/worker';
+import { taskList } from './jobs/tasks';
+import { inboundRoutes } from './modules/inbound/routes';
+import { outboundRoutes } from './modules/outbound/routes';
 
 export interface AppDeps {
   config: Config;
   orm: MikroORM;
+  /** Connection URL of the same database: for LISTEN/NOTIFY and the job worker. */
+  databaseUrl: string;
   box: SecretBox;
+  /** Run the job worker in this process (default true). */
+  worker?: boolean;
   /** A pino logger to share (main.ts), false for none; defaults to a new one at config.logLevel. */
   logger?: FastifyBaseLogger | false;
 }
@@ -33,6 +44,7 @@ export interface AppDeps {
 export interface App {
   fastify: FastifyInstance;
   services: Services;
+  ctx: AppContext;
   /** Listens on config.port (0: any free port) and returns the base URL. */
   listen(): Promise<string>;
   /** Stops taking requests, finishes those in flight, closes subscriptions. Does not close the ORM. */
@@ -84,8 +96,19 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }
   });
 
-  const pubSub = createPubSub();
-  const schema = await createSchema(pubSub);
+  // Events cross instances through PostgreSQL LISTEN/NOTIFY; jobs through graphile-worker.
+  const notifyPool = new pg.Pool({ connectionString: deps.databaseUrl, max: 2 });
+  const eventTarget = new PgEventTarget(deps.databaseUrl, notifyPool, fastify.log);
+  await eventTarget.start();
+  const events = createEventBus(eventTarget);
+  const jobs = await makeWorkerUtils({ connectionString: deps.databaseUrl });
+  await jobs.migrate();
+  const ctx: AppContext = { config, orm, box: deps.box, services, events, log: fastify.log, jobs };
+  const worker = deps.worker === false ? undefined : await startWorker({ connectionString: deps.databaseUrl, taskList: taskList(ctx), concurrency: config.workerConcurrency, log: fastify.log });
+  await inboundRoutes(fastify, ctx);
+  await outboundRoutes(fastify, ctx);
+
+  const schema = await createSchema(events);
 
   const authenticate = async (header: string | undefined | null): Promise<AuthUser | undefined> => {
     let token: string | undefined;
@@ -122,7 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
           return false; // graphql-ws closes with 4403 Forbidden
         }
       },
-      context: (ctx): Context => ({ em: orm.em.fork(), user: ctx.extra.user, services, config }),
+      context: (c): Context => ({ em: orm.em.fork(), user: c.extra.user, services, config, events }),
     },
     wss,
   );
@@ -150,6 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       user: await authenticate(req.headers.authorization),
       services,
       config,
+      events,
     }),
   });
 
@@ -157,6 +181,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   return {
     fastify,
     services,
+    ctx,
     async listen() {
       await fastify.listen({ port: config.port, host: config.host });
       const addr = fastify.server.address();
@@ -165,7 +190,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     close() {
       // apollo.stop() drains: graphql-ws sockets are closed and fastify.close() waits for requests in flight.
-      closing ??= apollo.stop().then(() => fastify.close()).then(() => new Promise<void>((r) => wss.close(() => r())));
+      closing ??= (async () => {
+        await apollo.stop();
+        await fastify.close();
+        await new Promise<void>((r) => wss.close(() => r()));
+        await worker?.stop();
+        await jobs.release();
+        await eventTarget.stop();
+        await notifyPool.end();
+      })();
       return closing;
     },
   };

@@ -24,6 +24,8 @@ export interface Config {
   logLevel: string;
   /** Lifetime of a login token. */
   sessionTtlHours: number;
+  /** Jobs (sends, polls) run at once by this instance's worker. */
+  workerConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -114,6 +116,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     landingPage: bool(env, 'GRAPHQL_LANDING_PAGE', dev),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
     sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 365),
+    workerConcurrency: int(env, 'WORKER_CONCURRENCY', 20, 1, 500),
   };
 }
 

@@ -46,7 +46,7 @@ async function main() {
 
   try {
     db = await openDatabase(config, log);
-    app = await buildApp({ config, orm: db.orm, box: db.box, logger: log });
+    app = await buildApp({ config, orm: db.orm, databaseUrl: db.url, box: db.box, logger: log });
     const admin = await ensureAdmin(db.orm, config, app.services.auth);
     await app.listen();
     if (admin?.generatedPassword) {

@@ -4,8 +4,10 @@ import { Customer } from '../modules/customers/customer.entity';
 import { Gateway } from '../modules/gateways/gateway.entity';
 import { MessageRule } from '../modules/rules/message-rule.entity';
 import { Settings } from '../modules/settings/settings.entity';
+import { Message } from '../modules/tickets/message.entity';
 import { Queue } from '../modules/tickets/queue.entity';
+import { Ticket } from '../modules/tickets/ticket.entity';
 import { SystemState } from './system-state.entity';
 
 /** Every entity, as class references (no globs: they break under vitest and in dist alike). */
-export const entities = [User, ApiToken, Gateway, Queue, MessageRule, Customer, Settings, SystemState];
+export const entities = [User, ApiToken, Gateway, Queue, MessageRule, Customer, Settings, SystemState, Ticket, Message];

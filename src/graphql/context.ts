@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import type { AuthUser } from '../modules/auth/auth.service';
 import type { Services } from '../services';
+import type { EventBus } from './pubsub';
 
 /** Per-request (HTTP) or per-operation (graphql-ws) context. */
 export interface Context {
@@ -10,4 +11,5 @@ export interface Context {
   user?: AuthUser;
   services: Services;
   config: Config;
+  events: EventBus;
 }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import type { PubSub } from '@graphql-yoga/subscription';
+import type { EventBus } from './pubsub';
 import { authChecker } from './auth-checker';
 import { AuthResolver } from '../modules/auth/auth.resolver';
 import { CustomerResolver } from '../modules/customers/customer.resolver';
@@ -10,6 +10,7 @@ import { ProviderResolver } from '../modules/providers/provider.resolver';
 import { MessageRuleResolver } from '../modules/rules/message-rule.resolver';
 import { SettingsResolver } from '../modules/settings/settings.resolver';
 import { QueueResolver } from '../modules/tickets/queue.resolver';
+import { CustomerTicketsResolver, TicketResolver } from '../modules/tickets/ticket.resolver';
 
 export const resolvers = [
   AuthResolver,
@@ -19,13 +20,12 @@ export const resolvers = [
   MessageRuleResolver,
   CustomerResolver,
   SettingsResolver,
+  TicketResolver,
+  CustomerTicketsResolver,
 ] as const;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyPubSub = PubSub<any>;
-
 /** Builds the executable schema; it needs no database, so `schema.graphql` can be emitted anywhere. */
-export async function createSchema(pubSub?: AnyPubSub): Promise<GraphQLSchema> {
+export async function createSchema(pubSub?: EventBus): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers,
     authChecker,

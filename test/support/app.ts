@@ -65,7 +65,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   });
   const orm = await MikroORM.init(ormConfig(dbUrl, { pool: { min: 0, max: 10 } }));
   await migrate(orm);
-  const app = await buildApp({ config, orm, box: new SecretBox(key) });
+  const app = await buildApp({ config, orm, databaseUrl: dbUrl, box: new SecretBox(key) });
   await ensureAdmin(orm, config, app.services.auth);
   const url = await app.listen();
   const pool = new pg.Pool({ connectionString: dbUrl, max: 2 });

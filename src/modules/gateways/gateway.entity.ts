@@ -25,6 +25,11 @@ registerEnumType(PasswordForm, { name: 'PasswordForm', description: 'How the sto
 @ObjectType({ description: 'An SMS mailbox on one provider. Secrets are write-only.' })
 @Entity({ tableName: 'gateway' })
 @Index({ properties: ['provider', 'destinationNumber'] })
+// Two active mailboxes of one provider must not claim one number: inbound routing would be ambiguous.
+@Index({
+  name: 'gateway_active_destination_unique',
+  expression: 'create unique index "gateway_active_destination_unique" on "gateway" ("provider", "destination_number") where "incoming_active" and "destination_number" is not null',
+})
 export class Gateway {
   [OptionalProps]?: 'createdAt' | 'updatedAt' | 'incomingActive' | 'allowedIps' | 'prefixesToRemove' | 'replacePolishDiacritics';
 

@@ -32,7 +32,7 @@ async function applyRule(em: EntityManager, r: MessageRule, input: MessageRuleIn
     r.position = input.position;
   } else if (isCreate) {
     // Appended after the last rule, which is what "add a rule" means in a list.
-    const last = await em.findOne(MessageRule, {}, { orderBy: { position: 'desc' } });
+    const [last] = await em.find(MessageRule, {}, { orderBy: { position: 'desc' }, limit: 1 });
     r.position = last ? last.position + 1 : 0;
   }
   if (input.active != null) r.active = input.active;

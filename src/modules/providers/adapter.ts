@@ -1,0 +1,51 @@
+import type { ProviderId } from './catalog.types';
+import type { PasswordForm } from '../gateways/gateway.entity';
+import type { OutboundAdapter } from './adapter-outbound';
+import type { InboundAdapter } from './adapter-inbound';
+
+/**
+ * A mailbox as a provider adapter sees it: plain values with secrets opened (see runtime.ts).
+ * Adapters get nothing else from the rest of the service, and nothing else knows provider details.
+ */
+export interface Mailbox {
+  id: number;
+  name: string;
+  provider: ProviderId;
+  login?: string;
+  /** Opened secret. SMSAPI: the MD5 of the API password, or an OAuth token (`passwordForm`). */
+  password?: string;
+  passwordForm?: PasswordForm;
+  senderName?: string;
+  serviceId?: number;
+  host?: string;
+  /** PEM client certificate + private key (Plus MultiInfo mutual TLS). */
+  certificatePem?: string;
+  /** `apiBaseUrl` of the mailbox, else the catalog default (MultiInfo: built from `host`), no trailing slash. */
+  baseUrl?: string;
+  destinationNumber?: string;
+  prefixesToRemove: string[];
+  webhookToken?: string;
+  replacePolishDiacritics: boolean;
+  genericHttp?: GenericHttpRuntime;
+}
+
+/** Generic HTTP settings with header values opened. */
+export interface GenericHttpRuntime {
+  method: string;
+  urlTemplate: string;
+  headers: { name: string; value: string }[];
+  bodyTemplate?: string;
+  contentType?: string;
+  successStatus?: number;
+  successBodyPattern?: string;
+  messageIdPath?: string;
+  inboundFromField?: string;
+  inboundToField?: string;
+  inboundTextField?: string;
+  inboundIdField?: string;
+  inboundTimestampField?: string;
+  inboundReplyBody?: string;
+}
+
+/** One provider: its outbound half (issue 3) and inbound half (issue 4), each in its own file. */
+export type ProviderAdapter = { id: ProviderId } & OutboundAdapter & InboundAdapter;
