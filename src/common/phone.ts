@@ -31,3 +31,13 @@ export function toE164(raw: string, region: CountryCode = DEFAULT_REGION): Phone
     return { ok: false, reason: REASONS[code] ?? 'is not a phone number' };
   }
 }
+
+/**
+ * A mailbox's own number: E.164 for a phone number, or a short code of 3–8 digits kept as digits
+ * (premium-SMS and shared short numbers such as Dotpay's 7xxx have no E.164 form).
+ */
+export function toOwnNumber(raw: string): PhoneResult {
+  const digits = raw.trim();
+  if (/^[0-9]{3,8}$/.test(digits)) return { ok: true, e164: digits };
+  return toE164(raw);
+}

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import path from 'node:path';
+import { FlushMode } from '@mikro-orm/core';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { entities } from './entities';
@@ -18,6 +19,9 @@ export function ormConfig(clientUrl: string, extra: Partial<Options> = {}): Opti
     pool: { min: 0, max: 20 },
     debug: false,
     allowGlobalContext: false,
+    // Validation queries run after an entity was changed; AUTO would flush those half-checked changes
+    // before the query. Only an explicit flush (after every rule passed) writes.
+    flushMode: FlushMode.COMMIT,
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: path.join(root, 'dist', 'migrations'),

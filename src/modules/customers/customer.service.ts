@@ -1,4 +1,4 @@
-import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { raw, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
 import { NotFoundError, Violations } from '../../common/errors';
 import { toE164 } from '../../common/phone';
 import { decodeCursor, toConnection, type Connection } from '../../graphql/connection';
@@ -39,7 +39,7 @@ export class CustomerService {
       if (phone.ok) or.push({ phoneNumbers: { $contains: [phone.e164] } });
       const digits = s.replace(/[^0-9]/g, '');
       if (digits.length >= 3 && /^[+0-9\s()-]+$/.test(s)) {
-        or.push({ [`array_to_string(phone_numbers, ',') like ?`]: [`%${digits}%`] } as unknown as FilterQuery<Customer>);
+        or.push({ [raw(`array_to_string(phone_numbers, ',')`)]: { $like: `%${digits}%` } } as FilterQuery<Customer>);
       }
       where.push({ $or: or });
     }
@@ -83,7 +83,8 @@ export class CustomerService {
  * one new number: an advisory transaction lock on the number serialises the create.
  */
 export async function findOrCreateCustomerByPhone(em: EntityManager, e164: string): Promise<{ id: number; name: string; created: boolean }> {
-  const conn = em.getConnection();
+  // em.execute, not em.getConnection().execute: only the former runs inside the caller's transaction.
+  const conn = em;
   const find = () =>
     conn.execute<{ id: number; name: string }[]>(`select id, name from customer where phone_numbers @> array[?]::text[] order by id limit 1`, [e164]);
   let rows = await find();

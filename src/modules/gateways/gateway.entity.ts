@@ -49,7 +49,7 @@ export class Gateway {
   @Property({ type: 'text[]' })
   allowedIps: string[] = [];
 
-  @Field({ nullable: true, description: 'Our number at the provider that inbound SMS are sent to, in E.164.' })
+  @Field({ nullable: true, description: 'Our number at the provider that inbound SMS are sent to: E.164, or the digits of a short code.' })
   @Property({ length: 20, nullable: true })
   destinationNumber?: string;
 
@@ -65,7 +65,7 @@ export class Gateway {
   @Property({ length: 200, nullable: true })
   login?: string;
 
-  @Property({ type: 'text', nullable: true, hidden: true, lazy: true })
+  @Property({ type: 'text', nullable: true, hidden: true })
   passwordSecret?: string;
 
   @Field(() => PasswordForm, { nullable: true })
@@ -85,7 +85,7 @@ export class Gateway {
   host?: string;
 
   /** PEM client certificate and private key (Plus MultiInfo), sealed. */
-  @Property({ type: 'text', nullable: true, hidden: true, lazy: true })
+  @Property({ type: 'text', nullable: true, hidden: true })
   certificateSecret?: string;
 
   @Field({ nullable: true })
@@ -96,7 +96,7 @@ export class Gateway {
   @Property({ length: 500, nullable: true })
   apiBaseUrl?: string;
 
-  @Property({ type: 'text', nullable: true, hidden: true, lazy: true })
+  @Property({ type: 'text', nullable: true, hidden: true })
   webhookTokenSecret?: string;
 
   /** Generic HTTP request/response settings; header values are secrets and sealed inside. */

@@ -7,13 +7,20 @@ import { GenericHttpInput } from './generic-http';
  * Fields shared by create and update. Secrets (`password`, `certificatePem`, `webhookToken`) are
  * write-only: omitted (null) keeps the stored value, an empty string removes it.
  */
-// Not a GraphQL type itself: both inputs below inherit its fields.
-abstract class GatewayFields {
+@InputType({ description: 'Changes to an SMS mailbox; fields not given stay as they are.' })
+export class GatewayUpdateInput {
+  @Field({ nullable: true })
+  @IsOptional() @MaxLength(100)
+  name?: string;
+
+  @Field(() => ProviderId, { nullable: true })
+  provider?: ProviderId;
+
   @Field(() => [String], { nullable: true, description: 'IPv4/IPv6 addresses and CIDR ranges; empty allows all.' })
   @IsOptional() @MaxLength(64, { each: true })
   allowedIps?: string[];
 
-  @Field({ nullable: true, description: 'Our number inbound SMS are sent to (any format; stored as E.164).' })
+  @Field({ nullable: true, description: 'Our number inbound SMS are sent to (any format; stored as E.164), or a 3–8 digit short code.' })
   @IsOptional() @MaxLength(32)
   destinationNumber?: string;
 
@@ -62,22 +69,13 @@ abstract class GatewayFields {
   replacePolishDiacritics?: boolean;
 }
 
+/** A new mailbox: the same fields, with name and provider required. */
 @InputType({ description: 'A new SMS mailbox.' })
-export class GatewayInput extends GatewayFields {
+export class GatewayInput extends GatewayUpdateInput {
   @Field()
   @MaxLength(100)
-  name!: string;
+  declare name: string;
 
   @Field(() => ProviderId)
-  provider!: ProviderId;
-}
-
-@InputType({ description: 'Changes to an SMS mailbox; fields not given stay as they are.' })
-export class GatewayUpdateInput extends GatewayFields {
-  @Field({ nullable: true })
-  @IsOptional() @MaxLength(100)
-  name?: string;
-
-  @Field(() => ProviderId, { nullable: true })
-  provider?: ProviderId;
+  declare provider: ProviderId;
 }

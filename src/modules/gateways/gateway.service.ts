@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { NotFoundError, ValidationError, Violations } from '../../common/errors';
 import { parseIpOrCidr } from '../../common/ip';
-import { toE164 } from '../../common/phone';
+import { toOwnNumber } from '../../common/phone';
 import type { SecretBox } from '../../common/secret-box';
 import { catalogEntry } from '../providers/catalog';
 import { ProviderId, Support, type GatewayFieldName } from '../providers/catalog.types';
@@ -55,7 +55,7 @@ export class GatewayService {
   }
 
   async update(em: EntityManager, id: number, input: GatewayUpdateInput): Promise<Gateway> {
-    const g = await em.findOne(Gateway, { id }, { populate: ['passwordSecret', 'certificateSecret', 'webhookTokenSecret'] });
+    const g = await em.findOne(Gateway, { id });
     if (!g) throw new NotFoundError('Gateway', id);
     await this.apply(em, g, input, false);
     await this.flush(em);
@@ -82,7 +82,6 @@ export class GatewayService {
 
   /** Plain secrets for a provider adapter; never for GraphQL. */
   async secrets(em: EntityManager, g: Gateway) {
-    await em.populate(g, ['passwordSecret', 'certificateSecret', 'webhookTokenSecret']);
     return {
       password: g.passwordSecret ? this.box.open(g.passwordSecret) : undefined,
       certificatePem: g.certificateSecret ? this.box.open(g.certificateSecret) : undefined,
@@ -134,7 +133,7 @@ export class GatewayService {
     if (!dest.keep) {
       if (dest.value === undefined) g.destinationNumber = undefined;
       else {
-        const r = toE164(dest.value);
+        const r = toOwnNumber(dest.value);
         if (r.ok) g.destinationNumber = r.e164;
         else v.add('destinationNumber', 'phoneNumber', `"${dest.value}" ${r.reason}`);
       }
