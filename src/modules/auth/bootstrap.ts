@@ -14,7 +14,7 @@ export interface BootstrapResult {
 export async function ensureAdmin(orm: MikroORM, config: Config, auth: AuthService): Promise<BootstrapResult | null> {
   return orm.em.fork().transactional(async (em) => {
     // Two instances starting on one empty database must not both create an admin.
-    await em.getConnection().execute('select pg_advisory_xact_lock(7735002)');
+    await em.execute('select pg_advisory_xact_lock(7735002)');
     if ((await em.count(User)) > 0) return null;
     const email = config.adminEmail ?? 'admin@smsdesk.local';
     const generatedPassword = config.adminPassword ? undefined : crypto.randomBytes(12).toString('base64url');
