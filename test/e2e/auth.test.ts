@@ -102,3 +102,18 @@ describe('graphql-ws authentication', () => {
     expect((await connect({ authorization: 'Bearer smsd_forged' })).code).toBe(4403);
   });
 });
+
+describe('introspection switch', () => {
+  it('refuses introspection when GRAPHQL_INTROSPECTION=false, while normal queries work', async () => {
+    const closed = await startTestApp({ GRAPHQL_INTROSPECTION: 'false' });
+    try {
+      const token = await closed.login();
+      const r = await closed.gql(`{ __schema { queryType { name } } }`, {}, token);
+      expect(r.errors?.[0].message).toMatch(/introspection/i);
+      expect((await closed.gql(`{ me { email } }`, {}, token)).data.me.email).toBe(ADMIN.email);
+      expect((await t.gql(`{ __schema { queryType { name } } }`, {}, admin)).data.__schema.queryType.name).toBe('Query');
+    } finally {
+      await closed.close();
+    }
+  });
+});
