@@ -59,7 +59,7 @@ async function main() {
           `    password: ${admin.generatedPassword}`,
           `  Log in at ${config.publicUrl}/graphql with:`,
           `    mutation { login(email: "${admin.email}", password: "<password>") { token } }`,
-          '  and send the token as "Authorization: Bearer <token>". Change of password: create another admin.',
+          '  and send the token as "Authorization: Bearer <token>"; then set your own password with changePassword.',
           '',
         ].join('\n'),
       );

@@ -79,6 +79,22 @@ describe('login and users', () => {
   });
 });
 
+describe('changing a password', () => {
+  it('needs the current password, then ends other sessions and accepts only the new one', async () => {
+    await t.gql(CREATE_USER, { i: { email: 'pw@example.com', name: 'PW', password: 'first-pass-1', role: 'AGENT' } }, admin);
+    const a = await t.login('pw@example.com', 'first-pass-1');
+    const b = await t.login('pw@example.com', 'first-pass-1');
+    const wrong = await t.gql(`mutation { changePassword(currentPassword: "nope", newPassword: "second-pass-2") }`, {}, a);
+    expect(wrong.errors?.[0].extensions?.violations?.[0]).toMatchObject({ field: 'currentPassword' });
+    const ok = await t.gql(`mutation { changePassword(currentPassword: "first-pass-1", newPassword: "second-pass-2") }`, {}, a);
+    expect(ok.data.changePassword).toBe(true);
+    expect((await t.gql(`{ me { email } }`, {}, a)).data.me.email).toBe('pw@example.com');
+    expect((await t.gql(`{ me { email } }`, {}, b)).status).toBe(401);
+    await expect(t.login('pw@example.com', 'first-pass-1')).rejects.toThrow();
+    expect(await t.login('pw@example.com', 'second-pass-2')).toMatch(/^smsd_/);
+  });
+});
+
 describe('graphql-ws authentication', () => {
   const connect = (connectionParams: Record<string, unknown> | undefined) =>
     new Promise<{ code?: number; data?: unknown }>((resolve) => {

@@ -30,6 +30,12 @@ export class AuthResolver {
   }
 
   @Authorized()
+  @Mutation(() => Boolean, { description: "Changes your password; your other login sessions end." })
+  changePassword(@Arg('currentPassword') current: string, @Arg('newPassword') next: string, @Ctx() ctx: Context): Promise<boolean> {
+    return ctx.services.auth.changePassword(ctx.em, ctx.user!, current.slice(0, 200), next.slice(0, 200));
+  }
+
+  @Authorized()
   @Mutation(() => CreatedApiToken, { description: 'A long-lived token for an integration, acting as the caller.' })
   createApiToken(@Arg('input') input: CreateApiTokenInput, @Ctx() ctx: Context): Promise<CreatedApiToken> {
     return ctx.services.auth.createApiToken(ctx.em, ctx.user!.id, input.name, input.expiresInDays);

@@ -55,6 +55,17 @@ export class AuthService {
     return { token, user };
   }
 
+  /** Changes the caller's password; other login sessions end, API tokens stay. */
+  async changePassword(em: EntityManager, caller: AuthUser, current: string, next: string): Promise<boolean> {
+    const user = await em.findOneOrFail(User, { id: caller.id }, { populate: ['passwordHash'] });
+    if (!(await verify(user.passwordHash, current))) throw ValidationError.single('currentPassword', 'matches', 'is not your current password');
+    if (next.length < 8) throw ValidationError.single('newPassword', 'minLength', 'must be at least 8 characters');
+    user.passwordHash = await this.hashPassword(next);
+    await em.flush();
+    await em.nativeUpdate(ApiToken, { user: user.id, kind: TokenKind.SESSION, revokedAt: null, id: { $ne: caller.tokenId } }, { revokedAt: new Date() });
+    return true;
+  }
+
   async createApiToken(em: EntityManager, userId: number, name: string, expiresInDays?: number | null): Promise<{ token: string; apiToken: ApiToken }> {
     const v = new Violations();
     if (!name.trim()) v.add('name', 'required', 'must not be empty');
