@@ -126,6 +126,13 @@ export class Message {
   @Property()
   attempts: number = 0;
 
+  /**
+   * Set just before a send attempt calls the provider, cleared once its outcome is known. Still set
+   * when the next attempt starts: the previous one died or timed out mid-call and may have been sent.
+   */
+  @Property({ nullable: true })
+  inFlightSince?: Date;
+
   @Field(() => Gateway, { nullable: true })
   @ManyToOne(() => Gateway, { nullable: true, deleteRule: 'set null' })
   gateway?: Gateway;

@@ -1,0 +1,85 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { NotFoundError, ValidationError } from '../../common/errors';
+import { toE164 } from '../../common/phone';
+import { catalogEntry } from '../providers/catalog';
+import { adapterFor } from '../providers/registry';
+import { toMailbox } from '../providers/runtime';
+import { ProviderFailure, type VerifyCheck } from '../providers/adapter-outbound';
+import { segments } from '../outbound/segments';
+import { httpOptions } from '../outbound/send.task';
+import type { OutboundSettings } from '../outbound/outbound.settings';
+import { Gateway } from './gateway.entity';
+import type { GatewayService } from './gateway.service';
+import type { GatewayTestResult } from './gateway-test.types';
+
+/**
+ * "Test this mailbox": the provider's own check of credentials (and balance) that spends nothing where
+ * the API has one, optionally one real test SMS. Provider-side failures become failed checks with the
+ * provider's code and a plain sentence; only our own input errors (no such mailbox, a bad test number)
+ * are thrown. The result is kept on the mailbox (`lastTest`).
+ */
+export class GatewayTestService {
+  constructor(
+    private readonly settings: OutboundSettings,
+    private readonly gateways: GatewayService,
+  ) {}
+
+  async test(em: EntityManager, id: number, sendTestSmsTo: string | undefined): Promise<GatewayTestResult> {
+    const g = await em.findOne(Gateway, { id });
+    if (!g) throw new NotFoundError('Gateway', id);
+    let to: string | undefined;
+    if (sendTestSmsTo != null && sendTestSmsTo.trim() !== '') {
+      const r = toE164(sendTestSmsTo);
+      if (!r.ok) throw ValidationError.single('sendTestSmsTo', 'phoneNumber', `"${sendTestSmsTo}" ${r.reason}`);
+      to = r.e164;
+    }
+    const started = Date.now();
+    const adapter = adapterFor(g.provider);
+    const provider = catalogEntry(g.provider).displayName;
+    const mb = await toMailbox(em, this.gateways, g);
+    const http = httpOptions(this.settings);
+    const checks: VerifyCheck[] = [];
+    let balance: number | undefined;
+    try {
+      const v = await adapter.verify(mb, http);
+      checks.push(...v.checks);
+      balance = v.balance;
+    } catch (e) {
+      // Adapters report provider failures as checks themselves; anything else is our bug and is thrown
+      // (the one error mapping logs it).
+      if (!(e instanceof ProviderFailure)) throw e;
+      checks.push({ name: 'Connection', ok: false, detail: e.reason });
+    }
+    if (to) checks.push(await this.testSms(mb, g, to, provider, http));
+    const result: GatewayTestResult = {
+      ok: checks.length > 0 && checks.every((c) => c.ok),
+      checks,
+      balance,
+      latencyMs: Date.now() - started,
+      testedAt: new Date(),
+    };
+    await em.nativeUpdate(Gateway, { id }, { lastTest: result });
+    return result;
+  }
+
+  private async testSms(mb: Awaited<ReturnType<typeof toMailbox>>, g: Gateway, to: string, provider: string, http: ReturnType<typeof httpOptions>): Promise<VerifyCheck> {
+    const adapter = adapterFor(g.provider);
+    if (!adapter.sending.supported) return { name: 'Test SMS', ok: false, detail: adapter.sending.reason };
+    const senderProblem = adapter.senderProblem(g.senderName);
+    if (senderProblem) return { name: 'Test SMS', ok: false, detail: `not sent: ${senderProblem}` };
+    const text = `smsdesk: test message from mailbox "${g.name}"`.replace(/[^\x20-\x7e]/g, '?');
+    const seg = segments(text);
+    try {
+      const r = await adapter.send(
+        mb,
+        // A key of its own (not a message id): a repeated test is a new SMS on purpose.
+        { messageId: 0, idempotencyKey: `sdtest${g.id}x${Date.now().toString(36)}`, to, text, encoding: seg.encoding, parts: seg.parts, resumed: false },
+        http,
+      );
+      return { name: 'Test SMS', ok: true, detail: `${provider} accepted a test SMS to ${to}${r.providerMessageId ? ` (id ${r.providerMessageId})` : ''}` };
+    } catch (e) {
+      if (!(e instanceof ProviderFailure)) throw e;
+      return { name: 'Test SMS', ok: false, detail: e.reason };
+    }
+  }
+}

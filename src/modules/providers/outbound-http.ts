@@ -1,0 +1,246 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+import { ProviderFailure } from './adapter-outbound';
+
+/**
+ * The HTTP client of the outbound adapters: node:http/https rather than fetch, because Plus MultiInfo
+ * needs a client certificate (fetch ignores custom agents) and because the send path must know *when*
+ * a call failed: before the connection stood (nothing sent, safe to retry) or after the request went
+ * out (the provider may have sent the SMS). That distinction is what keeps retries from duplicating.
+ */
+
+export interface HttpOptions {
+  /** Whole call: connect, send, answer. */
+  timeoutMs: number;
+  /** Extra CA certificates (PEM) trusted besides the system ones (tests: the fakes' CA). */
+  extraCa?: string[];
+  /** Aborts the call (worker shutdown); ends as an `unknown` outcome when the request was out. */
+  signal?: AbortSignal;
+}
+
+export type FieldValue = string | number | boolean | undefined | null;
+
+export interface HttpRequest {
+  /** Provider name for messages ("SMSAPI"). */
+  provider: string;
+  method: 'GET' | 'POST';
+  url: string;
+  headers?: Record<string, string>;
+  /** Added to the URL's query string. */
+  query?: Record<string, FieldValue>;
+  /** application/x-www-form-urlencoded body. */
+  form?: Record<string, FieldValue | FieldValue[]>;
+  /** application/json body. */
+  json?: unknown;
+  /** A raw body with its content type (generic HTTP). */
+  body?: { text: string; contentType: string };
+  /** PEM client certificate chain and private key (mutual TLS). */
+  clientCert?: { cert: string; key: string };
+  /** Highest TLS version to offer (see the MultiInfo adapter for why mutual TLS caps it). */
+  tlsMaxVersion?: 'TLSv1.2' | 'TLSv1.3';
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+  /** The body as JSON, or undefined when it is not JSON. */
+  json<T = unknown>(): T | undefined;
+}
+
+const MAX_BODY = 1024 * 1024;
+
+/** Form encoding; arrays repeat the field. Undefined and null values are left out. */
+export function formEncode(fields: Record<string, FieldValue | FieldValue[]>): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(fields)) {
+    for (const one of Array.isArray(v) ? v : [v]) if (one !== undefined && one !== null) p.append(k, String(one));
+  }
+  return p.toString();
+}
+
+/** Server-certificate problems: our side does not trust the provider (configuration, not transient). */
+const SERVER_CERT_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** Why a TLS server refused our client certificate, from the alert it sent. */
+function clientCertAlert(code: string, message: string): string | null {
+  const s = `${code} ${message}`.toUpperCase();
+  if (!/ALERT/.test(s)) return null;
+  if (/CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE/.test(s)) return 'the server demanded a client certificate and did not get one it accepts';
+  if (/UNKNOWN_CA/.test(s)) return 'the server rejected the client certificate: it is not signed by a CA the provider trusts';
+  if (/CERTIFICATE_EXPIRED/.test(s)) return 'the server rejected the client certificate: it has expired';
+  if (/CERTIFICATE_REVOKED/.test(s)) return 'the server rejected the client certificate: it was revoked';
+  if (/BAD_CERTIFICATE|UNSUPPORTED_CERTIFICATE|CERTIFICATE_UNKNOWN|DECRYPT_ERROR/.test(s)) return 'the server rejected the client certificate';
+  return `the TLS handshake was refused (${code || message})`;
+}
+
+/**
+ * Calls a provider. Resolves with any HTTP answer (status handling is the adapter's); rejects only
+ * with ProviderFailure: `retryable` when no request reached the provider, `unknown` when it may have,
+ * `permanent` for TLS trust problems that a retry cannot fix.
+ */
+export function httpCall(req: HttpRequest, opts: HttpOptions): Promise<HttpResponse> {
+  const url = new URL(req.url);
+  for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined && v !== null) url.searchParams.append(k, String(v));
+  let payload: string | undefined;
+  const headers: Record<string, string> = { accept: '*/*', 'user-agent': 'smsdesk', ...req.headers };
+  if (req.form) {
+    payload = formEncode(req.form);
+    headers['content-type'] = 'application/x-www-form-urlencoded; charset=utf-8';
+  } else if (req.json !== undefined) {
+    payload = JSON.stringify(req.json);
+    headers['content-type'] = 'application/json; charset=utf-8';
+  } else if (req.body) {
+    payload = req.body.text;
+    headers['content-type'] = req.body.contentType;
+  }
+  if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
+  const isHttps = url.protocol === 'https:';
+  const where = `${req.provider} at ${url.host}`;
+
+  return new Promise<HttpResponse>((resolve, reject) => {
+    // 'connecting' until the TCP/TLS connection stands; 'sent' once any byte of the request may be out.
+    let phase: 'connecting' | 'sent' = 'connecting';
+    let timedOut = false;
+    let settled = false;
+    const fail = (f: ProviderFailure) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      reject(f);
+    };
+    const options: https.RequestOptions = {
+      method: req.method,
+      headers,
+      ...(isHttps
+        ? {
+            ca: opts.extraCa?.length ? [...tls.rootCertificates, ...opts.extraCa] : undefined,
+            cert: req.clientCert?.cert,
+            key: req.clientCert?.key,
+            maxVersion: req.tlsMaxVersion,
+          }
+        : {}),
+    };
+    const r = (isHttps ? https : http).request(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_BODY) {
+          res.destroy();
+          fail(new ProviderFailure('unknown', 'server', 'BODY_TOO_LARGE', `${where} answered with a body over ${MAX_BODY} bytes`));
+        } else chunks.push(c);
+      });
+      res.on('error', (err) => fail(new ProviderFailure('unknown', 'server', (err as NodeJS.ErrnoException).code ?? 'EIO', `the answer of ${where} broke off: ${err.message}`)));
+      res.on('end', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text,
+          json<T>() {
+            try {
+              return JSON.parse(text) as T;
+            } catch {
+              return undefined;
+            }
+          },
+        });
+      });
+    });
+    r.on('socket', (socket) => {
+      // A reused keep-alive socket is connected already.
+      if (r.reusedSocket) phase = 'sent';
+      else socket.once(isHttps ? 'secureConnect' : 'connect', () => (phase = 'sent'));
+    });
+    r.on('error', (err: NodeJS.ErrnoException) => {
+      const code = err.code ?? '';
+      if (timedOut) {
+        fail(
+          phase === 'connecting'
+            ? new ProviderFailure('retryable', 'unreachable', 'CONNECT_TIMEOUT', `host unreachable: no connection to ${where} within ${opts.timeoutMs} ms`)
+            : new ProviderFailure('unknown', 'timeout', 'TIMEOUT', `${where} did not answer within ${opts.timeoutMs} ms; it may or may not have accepted the request`),
+        );
+        return;
+      }
+      if (opts.signal?.aborted) {
+        fail(new ProviderFailure(phase === 'connecting' ? 'retryable' : 'unknown', 'timeout', 'ABORTED', `the call to ${where} was cut off by a worker shutdown`));
+        return;
+      }
+      const alert = clientCertAlert(code, err.message);
+      if (alert) return fail(new ProviderFailure('permanent', 'certificate', code || 'TLS_ALERT', `${where}: ${alert}`));
+      if (SERVER_CERT_CODES.has(code)) {
+        return fail(new ProviderFailure('permanent', 'certificate', code, `the server certificate of ${where} is not trusted (${code}); check the API host`));
+      }
+      // A server that refuses a client certificate may just close the connection in the handshake
+      // instead of sending an alert (Node's own TLS servers do): with a certificate offered, that is
+      // by far the likeliest reason, and retrying will not change it.
+      if (phase === 'connecting' && req.clientCert && (code === 'ECONNRESET' || /before secure TLS connection/.test(err.message))) {
+        return fail(new ProviderFailure('permanent', 'certificate', code || 'TLS_CLOSED', `${where} closed the connection during the TLS handshake: it most likely rejected the client certificate (expired, not signed by a CA it trusts, or not registered with the provider)`));
+      }
+      if (code === 'ECONNREFUSED') return fail(new ProviderFailure('retryable', 'unreachable', code, `host unreachable: ${where} refused the connection`));
+      if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return fail(new ProviderFailure('retryable', 'unreachable', code, `host unreachable: the name ${url.hostname} does not resolve`));
+      if (['EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EADDRNOTAVAIL'].includes(code)) {
+        return fail(new ProviderFailure('retryable', 'unreachable', code, `host unreachable: no route to ${where} (${code})`));
+      }
+      // A reset of a reused idle keep-alive socket means the server closed it before reading our request.
+      if (phase === 'connecting' || (r.reusedSocket && code === 'ECONNRESET')) {
+        return fail(new ProviderFailure('retryable', 'unreachable', code || 'ECONNRESET', `the connection to ${where} failed before the request was sent: ${err.message}`));
+      }
+      fail(new ProviderFailure('unknown', 'server', code || 'EIO', `the connection to ${where} broke after the request was sent (${err.message}); it may or may not have accepted it`));
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      r.destroy(new Error('timeout'));
+    }, opts.timeoutMs);
+    const onAbort = () => r.destroy(new Error('aborted'));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    r.end(payload);
+  });
+}
+
+/** The usual meaning of an HTTP status when the provider's body says nothing more specific. */
+export function statusFailure(provider: string, status: number, body: string): ProviderFailure | null {
+  const snippet = body.trim().slice(0, 200);
+  if (status === 429) return new ProviderFailure('retryable', 'rate', 'HTTP 429', `${provider} is limiting the request rate (HTTP 429); will retry`);
+  if (status >= 500) return new ProviderFailure('retryable', 'server', `HTTP ${status}`, `${provider} had a server error (HTTP ${status})${snippet ? `: ${snippet}` : ''}`);
+  if (status === 401) return new ProviderFailure('permanent', 'auth', 'HTTP 401', `${provider} refused the credentials (HTTP 401): wrong API key, login or password`);
+  if (status === 403) return new ProviderFailure('permanent', 'ip', 'HTTP 403', `${provider} forbade the request (HTTP 403): the key lacks the right or this server's IP address is not on the provider's allow list`);
+  if (status >= 400) return new ProviderFailure('permanent', 'other', `HTTP ${status}`, `${provider} refused the request (HTTP ${status})${snippet ? `: ${snippet}` : ''}`);
+  return null;
+}
+
+/** Recipient digits without "+" (what most Polish providers want: 48XXXXXXXXX). */
+export const digitsOnly = (e164: string) => e164.replace(/^\+/, '');
+
+/** A 32-hex MD5 as is, anything else hashed: the rule the catalog states for MD5 password fields. */
+export function md5Hex(password: string): string {
+  if (/^[0-9a-f]{32}$/i.test(password)) return password.toLowerCase();
+  return crypto.createHash('md5').update(password, 'utf8').digest('hex');
+}
+
+/** The common sender-name rule: 1–11 letters/digits/space/.-_& with a letter, or a number of 3–16 digits. */
+export function gsmSenderProblem(provider: string, sender: string | undefined, opts: { required?: boolean; maxAlpha?: number } = {}): string | null {
+  if (!sender) return opts.required ? `${provider} needs a sender name; set one on the mailbox` : null;
+  const max = opts.maxAlpha ?? 11;
+  if (/^\+?[0-9]{3,16}$/.test(sender)) return null;
+  if (!/[A-Za-z]/.test(sender)) return `sender "${sender}" must contain a letter or be a phone number`;
+  if (sender.length > max) return `sender "${sender}" is longer than the ${max} characters ${provider} allows`;
+  if (!/^[A-Za-z0-9 .\-_&]+$/.test(sender)) return `sender "${sender}" may hold only letters, digits, space and . - _ &`;
+  return null;
+}

@@ -1,0 +1,341 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { pem } from '../fakes/base';
+import { FakeSmsapi } from '../fakes/smsapi';
+import { FakeSerwersms } from '../fakes/serwersms';
+import { FakeJustsend } from '../fakes/justsend';
+import { FakeMultiInfo } from '../fakes/multiinfo';
+import { FakeMobitex } from '../fakes/mobitex';
+import { FakePeoplefone } from '../fakes/peoplefone';
+import { FakeTelecube } from '../fakes/telecube';
+import { FakeGenericProvider } from '../fakes/generic';
+import { createGateway, messageOf, REPLY, SEND, settled, useOutboundEnv, waitFor } from '../fakes/harness';
+import { codes, startTestApp, type TestApp } from '../support/app';
+
+/*
+ * Sending over GraphQL against the fake providers: from a customer card on every provider that can
+ * send, replies on tickets, the mailbox choice, delivery reports (callback and polling, in and out of
+ * order) and the status subscription.
+ */
+
+let t: TestApp;
+let admin: string;
+let agent: string;
+let restoreEnv: () => void;
+const fakes = {
+  smsapi: new FakeSmsapi(),
+  serwersms: new FakeSerwersms(),
+  justsend: new FakeJustsend(),
+  multiinfo: new FakeMultiInfo(),
+  mobitex: new FakeMobitex(),
+  peoplefone: new FakePeoplefone(),
+  telecube: new FakeTelecube(),
+  generic: new FakeGenericProvider(),
+};
+const gw: Record<string, string> = {};
+
+beforeAll(async () => {
+  restoreEnv = useOutboundEnv();
+  await Promise.all(Object.values(fakes).map((f) => f.start()));
+  t = await startTestApp();
+  admin = await t.login();
+  await t.gql(`mutation { createUser(input: { email: "agent@test.local", name: "Agent", password: "agent-pass-1", role: AGENT }) { id } }`, {}, admin);
+  agent = await t.login('agent@test.local', 'agent-pass-1');
+  const f = fakes;
+  gw.SMSAPI = await createGateway(t, admin, { name: 'SMSAPI', provider: 'SMSAPI', login: f.smsapi.username, password: 'api-password', senderName: 'Helpdesk', apiBaseUrl: f.smsapi.url });
+  gw.SERWERSMS = await createGateway(t, admin, { name: 'SerwerSMS', provider: 'SERWERSMS', login: f.serwersms.username, password: f.serwersms.password, senderName: 'HELPDESK', apiBaseUrl: f.serwersms.url });
+  gw.JUSTSEND = await createGateway(t, admin, { name: 'JustSend', provider: 'JUSTSEND', password: f.justsend.appKey, senderName: 'HELPDESK', apiBaseUrl: `${f.justsend.url}/api/rest` });
+  gw.MULTIINFO = await createGateway(t, admin, {
+    name: 'MultiInfo', provider: 'MULTIINFO', login: f.multiinfo.login, password: f.multiinfo.password, serviceId: f.multiinfo.serviceId,
+    host: 'api1.multiinfo.plus.pl', certificatePem: pem('client-bundle.pem'), senderName: 'ACME', apiBaseUrl: `${f.multiinfo.url}/Api61`,
+  });
+  gw.MOBITEX = await createGateway(t, admin, { name: 'Mobitex', provider: 'MOBITEX', login: f.mobitex.user, password: 'mobitex-pass', senderName: 'ACME', apiBaseUrl: f.mobitex.url });
+  gw.PEOPLEFONE = await createGateway(t, admin, { name: 'Peoplefone', provider: 'PEOPLEFONE', password: f.peoplefone.apiKey, apiBaseUrl: `${f.peoplefone.url}/customer/sms/v1` });
+  gw.TELECUBE = await createGateway(t, admin, { name: 'TeleCube', provider: 'TELECUBE', login: f.telecube.login, password: f.telecube.apiKey, destinationNumber: '+48732123456', apiBaseUrl: f.telecube.url });
+  const generic = (name: string, provider: string) =>
+    createGateway(t, admin, {
+      name, provider, senderName: 'Desk',
+      genericHttp: {
+        method: 'POST', urlTemplate: `${f.generic.url}/api/send`, headers: [{ name: 'X-Api-Key', value: f.generic.apiKey }],
+        bodyTemplate: '{"to":"{to}","text":"{text}","from":"{from}","ref":"{id}"}', contentType: 'application/json', successBodyPattern: '"queued"', messageIdPath: 'data.id',
+      },
+    });
+  gw.GENERIC_HTTP = await generic('Generic', 'GENERIC_HTTP');
+  gw.TIDE = await generic('Tide', 'TIDE');
+  gw.THREE_S = await generic('3S', 'THREE_S');
+  await t.gql(`mutation($g: ID!) { updateSettings(input: { defaultSmsGatewayId: $g }) { defaultSmsGateway { id } } }`, { g: gw.SMSAPI }, admin);
+});
+
+afterAll(async () => {
+  await t?.close();
+  await Promise.all(Object.values(fakes).map((f) => f.stop()));
+  restoreEnv?.();
+});
+
+async function newCustomer(name: string, phone: string): Promise<string> {
+  const r = await t.gql(`mutation($i: CustomerInput!) { createCustomer(input: $i) { id } }`, { i: { name, phoneNumbers: [phone] } }, admin);
+  if (!r.data?.createCustomer) throw new Error(JSON.stringify(r.errors));
+  return r.data.createCustomer.id;
+}
+
+const PROVIDERS: [string, () => number, string][] = [
+  ['SMSAPI', () => fakes.smsapi.sent.length, '+48500100001'],
+  ['SERWERSMS', () => fakes.serwersms.sent.length, '+48500100002'],
+  ['JUSTSEND', () => fakes.justsend.sent.length, '+48500100003'],
+  ['MULTIINFO', () => fakes.multiinfo.sent.length, '+48500100004'],
+  ['MOBITEX', () => fakes.mobitex.sent.length, '+48500100005'],
+  ['PEOPLEFONE', () => fakes.peoplefone.sent.length, '+48500100006'],
+  ['TELECUBE', () => fakes.telecube.sent.length, '+48500100007'],
+  ['GENERIC_HTTP', () => fakes.generic.sent.length, '+48500100008'],
+  ['TIDE', () => fakes.generic.sent.length, '+48500100009'],
+  ['THREE_S', () => fakes.generic.sent.length, '+48500100010'],
+];
+
+describe('sending from a customer card', () => {
+  it.each(PROVIDERS)('%s: an agent sends; the message is QUEUED, then SENT with the provider id; one SMS at the fake', async (provider, count, phone) => {
+    const customerId = await newCustomer(`Customer ${provider}`, phone);
+    const before = count();
+    const r = await t.gql(SEND, { i: { customerId, text: 'Zgłoszenie #812 zamknięte', gatewayId: gw[provider] } }, agent);
+    expect(r.errors).toBeUndefined();
+    const m = r.data.sendSms;
+    expect(m).toMatchObject({ direction: 'OUTBOUND', status: 'QUEUED', to: phone, encoding: 'UCS2', parts: 1, gateway: { id: gw[provider] } });
+    expect(m.ticket).toMatchObject({ status: 'OPEN', queue: { name: 'SMS' }, customer: { id: customerId } });
+    const done = await settled(t, agent, m);
+    expect(done).toMatchObject({ status: 'SENT', errorCode: null });
+    expect(done.sentAt).toBeTruthy();
+    if (provider !== 'TELECUBE') expect(done.providerMessageId).toBeTruthy(); // TeleCube returns no id (unknown)
+    expect(count()).toBe(before + 1);
+    // The conversation lives on the customer's card.
+    const card = await t.gql(`query($id: ID!) { customer(id: $id) { tickets { id gateway { id } status } } }`, { id: customerId }, agent);
+    expect(card.data.customer.tickets).toEqual([{ id: m.ticket.id, gateway: { id: gw[provider] }, status: 'OPEN' }]);
+  });
+
+  it('records the cost SMSAPI states, and passes the notify_url pointing at our DLR route', async () => {
+    const customerId = await newCustomer('Cost', '+48500100011');
+    const m = (await t.gql(SEND, { i: { customerId, text: 'Hello', gatewayId: gw.SMSAPI } }, agent)).data.sendSms;
+    const done = await settled(t, agent, m, 'SENT');
+    expect(done.cost).toBe(0.16);
+    expect(fakes.smsapi.sent.at(-1)!.notifyUrl).toBe('https://smsdesk.example.com/panel/tickets/incoming/smsapi/dlr');
+    expect(fakes.smsapi.sent.at(-1)!.idx).toMatch(new RegExp(`^sd${m.id}x`));
+  });
+
+  it('joins the customer\'s open ticket on the same mailbox instead of opening another', async () => {
+    const customerId = await newCustomer('Twice', '+48500100012');
+    const a = (await t.gql(SEND, { i: { customerId, text: 'One', gatewayId: gw.SMSAPI } }, agent)).data.sendSms;
+    const b = (await t.gql(SEND, { i: { customerId, text: 'Two', gatewayId: gw.SMSAPI } }, agent)).data.sendSms;
+    expect(b.ticket.id).toBe(a.ticket.id);
+    // Another mailbox is another conversation.
+    const c = (await t.gql(SEND, { i: { customerId, text: 'Three', gatewayId: gw.MOBITEX } }, agent)).data.sendSms;
+    expect(c.ticket.id).not.toBe(a.ticket.id);
+  });
+
+  it('a number without a card gets one, named after the number, holding the conversation', async () => {
+    const r = await t.gql(SEND, { i: { to: '500 100 013', text: 'Hi', gatewayId: gw.SMSAPI } }, agent);
+    expect(r.errors).toBeUndefined();
+    expect(r.data.sendSms.to).toBe('+48500100013');
+    const [row] = await t.sql(`select c.name, c.phone_numbers from customer c join ticket k on k.customer_id = c.id where k.id = $1`, [r.data.sendSms.ticket.id]);
+    expect(row).toEqual({ name: '+48500100013', phone_numbers: ['+48500100013'] });
+    // Sending to the same number again finds that card.
+    const again = await t.gql(SEND, { i: { to: '+48500100013', text: 'Again' } }, agent);
+    expect(again.data.sendSms.ticket.id).toBe(r.data.sendSms.ticket.id);
+  });
+
+  it('replaces Polish letters when the mailbox asks for it, staying in GSM-7', async () => {
+    await t.gql(`mutation($id: ID!) { updateGateway(id: $id, input: { replacePolishDiacritics: true }) { id } }`, { id: gw.MOBITEX }, admin);
+    try {
+      const customerId = await newCustomer('Diacritics', '+48500100014');
+      const m = (await t.gql(SEND, { i: { customerId, text: 'Zażółć gęślą jaźń', gatewayId: gw.MOBITEX } }, agent)).data.sendSms;
+      expect(m).toMatchObject({ text: 'Zazolc gesla jazn', encoding: 'GSM7', parts: 1 });
+      await settled(t, agent, m, 'SENT');
+      expect(fakes.mobitex.sent.at(-1)).toMatchObject({ text: 'Zazolc gesla jazn', type: 'sms' });
+    } finally {
+      await t.gql(`mutation($id: ID!) { updateGateway(id: $id, input: { replacePolishDiacritics: false }) { id } }`, { id: gw.MOBITEX }, admin);
+    }
+  });
+
+  it('a long Polish text counts UCS-2 parts and goes as a long SMS (MultiInfo sendsmslong, one id per part)', async () => {
+    const customerId = await newCustomer('Long', '+48500100015');
+    const m = (await t.gql(SEND, { i: { customerId, text: 'ą'.repeat(100), gatewayId: gw.MULTIINFO } }, agent)).data.sendSms;
+    expect(m).toMatchObject({ encoding: 'UCS2', parts: 2 });
+    const done = await settled(t, agent, m, 'SENT');
+    expect(String(done.providerMessageId).split(',')).toHaveLength(2);
+    expect(fakes.multiinfo.calls('/sendsmslong.aspx').at(-1)!.fields).toMatchObject({ advancedEncoding: 'true' });
+  });
+});
+
+describe('replying on a ticket', () => {
+  it('goes out through the mailbox of the conversation, to the number it is with', async () => {
+    const customerId = await newCustomer('Reply', '+48500100016');
+    const first = (await t.gql(SEND, { i: { customerId, text: 'Question?', gatewayId: gw.SERWERSMS } }, agent)).data.sendSms;
+    await settled(t, agent, first, 'SENT');
+    const r = await t.gql(REPLY, { t: first.ticket.id, x: 'Follow-up' }, agent);
+    expect(r.errors).toBeUndefined();
+    expect(r.data.replyToTicket).toMatchObject({ status: 'QUEUED', to: '+48500100016', gateway: { id: gw.SERWERSMS }, ticket: { id: first.ticket.id } });
+    await settled(t, agent, r.data.replyToTicket, 'SENT');
+    expect(fakes.serwersms.sent.at(-1)).toMatchObject({ phone: '+48500100016', text: 'Follow-up' });
+  });
+
+  it('refuses an unknown ticket, a closed one, and an empty text', async () => {
+    expect(codes(await t.gql(REPLY, { t: '999999', x: 'x' }, agent))).toEqual(['NOT_FOUND']);
+    const customerId = await newCustomer('Closed', '+48500100017');
+    const m = (await t.gql(SEND, { i: { customerId, text: 'x', gatewayId: gw.SMSAPI } }, agent)).data.sendSms;
+    const empty = await t.gql(REPLY, { t: m.ticket.id, x: '   ' }, agent);
+    expect(empty.errors?.[0].extensions?.violations).toEqual([{ field: 'text', rule: 'required', message: 'must not be empty' }]);
+    await t.sql(`update ticket set status = 'CLOSED' where id = $1`, [m.ticket.id]);
+    const closed = await t.gql(REPLY, { t: m.ticket.id, x: 'x' }, agent);
+    expect(closed.errors?.[0].message).toMatch(/ticket is closed/);
+  });
+});
+
+describe('mailbox choice', () => {
+  it('uses the default SMS mailbox from the settings when none is given', async () => {
+    const r = await t.gql(SEND, { i: { to: '+48500100018', text: 'Default' } }, agent);
+    expect(r.data.sendSms.gateway.id).toBe(gw.SMSAPI);
+  });
+
+  it('without a default, refuses with the list of mailboxes to choose from', async () => {
+    await t.gql(`mutation { updateSettings(input: { defaultSmsGatewayId: null }) { id: defaultSmsGateway { id } } }`, {}, admin);
+    try {
+      const r = await t.gql(SEND, { i: { to: '+48500100019', text: 'Which?' } }, agent);
+      expect(codes(r)).toEqual(['BAD_USER_INPUT']);
+      expect(r.errors![0].extensions!.violations![0]).toMatchObject({ field: 'gatewayId', rule: 'required' });
+      expect(r.errors![0].message).toMatch(/choose a mailbox: 10 can send \(.*"SMSAPI".*\) and no default SMS mailbox is set/);
+    } finally {
+      await t.gql(`mutation($g: ID!) { updateSettings(input: { defaultSmsGatewayId: $g }) { defaultSmsGateway { id } } }`, { g: gw.SMSAPI }, admin);
+    }
+  });
+
+  it('requires a login', async () => {
+    expect(codes(await t.gql(SEND, { i: { to: '+48500100020', text: 'x' } }))).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+describe('delivery reports', () => {
+  const dlrUrl = () => `${t.url}/panel/tickets/incoming/smsapi/dlr`;
+
+  async function sentViaSmsapi(phone: string) {
+    const customerId = await newCustomer(`DLR ${phone}`, phone);
+    const m = (await t.gql(SEND, { i: { customerId, text: 'Report me', gatewayId: gw.SMSAPI } }, agent)).data.sendSms;
+    return settled(t, agent, m, 'SENT');
+  }
+
+  it('SMSAPI: up to five reports per GET; each moves its message forward; the answer is OK', async () => {
+    const ms = [];
+    for (let i = 0; i < 6; i++) ms.push(await sentViaSmsapi(`+4850020000${i}`));
+    const codesFor = [404, 405, 402, 406, 403, 404];
+    const answers = await fakes.smsapi.pushDlr(
+      dlrUrl(),
+      ms.map((m, i) => ({ id: String(m.providerMessageId), status: codesFor[i] })),
+    );
+    expect(answers).toEqual([
+      { status: 200, body: 'OK' },
+      { status: 200, body: 'OK' },
+    ]);
+    const got = await Promise.all(ms.map((m) => messageOf(t, agent, (m as any).ticket.id, m.id)));
+    expect(got.map((m) => m.status)).toEqual(['DELIVERED', 'UNDELIVERED', 'EXPIRED', 'FAILED', 'SENT', 'DELIVERED']);
+    expect(got[1]).toMatchObject({ errorCode: '405 UNDELIVERED', errorMessage: 'SMSAPI reported UNDELIVERED (405)' });
+    expect(got[0].deliveredAt).toBeTruthy();
+  });
+
+  it('out of order and repeated: a late SENT or a repeated DELIVERED never moves a message back', async () => {
+    const m = await sentViaSmsapi('+48500200010');
+    const id = String(m.providerMessageId);
+    await fakes.smsapi.pushDlr(dlrUrl(), [{ id, status: 404 }]);
+    await fakes.smsapi.pushDlr(dlrUrl(), [{ id, status: 403 }]); // late "sent"
+    await fakes.smsapi.pushDlr(dlrUrl(), [{ id, status: 405 }]); // contradicting late report
+    await fakes.smsapi.pushDlr(dlrUrl(), [{ id, status: 404 }]); // repeat
+    expect((await messageOf(t, agent, (m as any).ticket.id, m.id)).status).toBe('DELIVERED');
+    const events = await t.sql(`select count(*)::int as n from message where id = $1 and status = 'DELIVERED'`, [m.id]);
+    expect(events[0].n).toBe(1);
+  });
+
+  it('a report for an unknown message is answered OK (and logged), changing nothing', async () => {
+    const before = await t.sql(`select id, status from message order by id`);
+    const [a] = await fakes.smsapi.pushDlr(dlrUrl(), [{ id: '999999999', status: 404 }]);
+    expect(a).toEqual({ status: 200, body: 'OK' });
+    expect(await t.sql(`select id, status from message order by id`)).toEqual(before);
+  });
+
+  it('a mailbox webhook token is carried in notify_url and required on its reports', async () => {
+    await t.gql(`mutation($id: ID!) { updateGateway(id: $id, input: { webhookToken: "dlr-secret-1" }) { id } }`, { id: gw.SMSAPI }, admin);
+    try {
+      const m = await sentViaSmsapi('+48500200011');
+      const url = fakes.smsapi.sent.at(-1)!.notifyUrl!;
+      expect(url).toBe(`https://smsdesk.example.com/panel/tickets/incoming/smsapi/dlr?token=dlr-secret-1`);
+      const [forged] = await fakes.smsapi.pushDlr(dlrUrl(), [{ id: String(m.providerMessageId), status: 404 }]);
+      expect(forged.status).toBe(403);
+      expect((await messageOf(t, agent, (m as any).ticket.id, m.id)).status).toBe('SENT');
+      const [real] = await fakes.smsapi.pushDlr(`${dlrUrl()}?token=dlr-secret-1`, [{ id: String(m.providerMessageId), status: 404 }]);
+      expect(real).toEqual({ status: 200, body: 'OK' });
+      expect((await messageOf(t, agent, (m as any).ticket.id, m.id)).status).toBe('DELIVERED');
+    } finally {
+      await t.gql(`mutation($id: ID!) { updateGateway(id: $id, input: { webhookToken: "" }) { id } }`, { id: gw.SMSAPI }, admin);
+    }
+  });
+
+  it.each([
+    ['SERWERSMS', (id: string) => fakes.serwersms.setStatus(id, 'delivered')],
+    ['JUSTSEND', (id: string) => fakes.justsend.setState(id, 'delivered')],
+    ['MULTIINFO', (id: string) => fakes.multiinfo.setStatus(id, 21, 1)],
+  ] as const)('%s: the report is polled until final', async (provider, deliver) => {
+    const customerId = await newCustomer(`Poll ${provider}`, `+4850030000${provider.length}`);
+    const m = (await t.gql(SEND, { i: { customerId, text: 'Poll me', gatewayId: gw[provider] } }, agent)).data.sendSms;
+    const sent = await settled(t, agent, m, 'SENT');
+    deliver(String(sent.providerMessageId));
+    const done = await settled(t, agent, m, 'DELIVERED', 15_000);
+    expect(done.deliveredAt).toBeTruthy();
+  });
+
+  it('Peoplefone: the status callback (placeholder payload) reaches the message', async () => {
+    const customerId = await newCustomer('PF DLR', '+48500300099');
+    const m = (await t.gql(SEND, { i: { customerId, text: 'x', gatewayId: gw.PEOPLEFONE } }, agent)).data.sendSms;
+    const sent = await settled(t, agent, m, 'SENT');
+    // We passed our route as callbackUrl; the fake posts to it — here to the test app's own address.
+    const cb = fakes.peoplefone.sent.at(-1)!;
+    expect(cb.callbackUrl).toBe('https://smsdesk.example.com/panel/tickets/incoming/peoplefone/dlr');
+    cb.callbackUrl = `${t.url}/panel/tickets/incoming/peoplefone/dlr`;
+    expect(await fakes.peoplefone.pushStatus(String(sent.providerMessageId), 'DELIVERED')).toEqual({ status: 200, body: 'OK' });
+    await settled(t, agent, m, 'DELIVERED');
+  });
+});
+
+describe('messageStatusChanged', () => {
+  it('pushes QUEUED → SENT → DELIVERED of a ticket\'s message to a subscribed agent, and nothing of other tickets', async () => {
+    const customerId = await newCustomer('Live', '+48500400001');
+    const first = (await t.gql(SEND, { i: { customerId, text: 'Opening', gatewayId: gw.SMSAPI } }, agent)).data.sendSms;
+    await settled(t, agent, first, 'SENT');
+    const client = createClient({ url: t.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${agent}` }, retryAttempts: 0 });
+    const events: { id: string; status: string; text: string }[] = [];
+    let failed: unknown;
+    client.subscribe(
+      { query: `subscription($t: ID!) { messageStatusChanged(ticketId: $t) { id status text ticket { id queue { name } customer { name } } } }`, variables: { t: first.ticket.id } },
+      { next: (v) => events.push((v.data as any).messageStatusChanged), error: (e) => (failed = e), complete: () => {} },
+    );
+    try {
+      // graphql-ws does not acknowledge a subscription: probe with messages on the ticket until one is heard.
+      for (let i = 0; i < 40 && !events.length && !failed; i++) {
+        await t.gql(REPLY, { t: first.ticket.id, x: 'probe' }, agent);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(failed).toBeUndefined();
+      expect(events[0]).toMatchObject({ text: 'probe', ticket: { id: first.ticket.id, queue: { name: 'SMS' }, customer: { name: 'Live' } } });
+      // Another ticket's traffic must not show up.
+      await t.gql(SEND, { i: { to: '+48500400002', text: 'Elsewhere', gatewayId: gw.SMSAPI } }, agent);
+      const reply = (await t.gql(REPLY, { t: first.ticket.id, x: 'Watch me' }, agent)).data.replyToTicket;
+      const sent = await settled(t, agent, reply, 'SENT');
+      await fakes.smsapi.pushDlr(`${t.url}/panel/tickets/incoming/smsapi/dlr`, [{ id: String(sent.providerMessageId), status: 404 }]);
+      const watched = () => events.filter((e) => e.id === reply.id);
+      await waitFor(async () => watched().length >= 3, 'three events');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(events.every((e) => e.text !== 'Elsewhere')).toBe(true);
+      expect(watched().map((e) => [e.id, e.status])).toEqual([
+        [reply.id, 'QUEUED'],
+        [reply.id, 'SENT'],
+        [reply.id, 'DELIVERED'],
+      ]);
+    } finally {
+      await client.dispose();
+    }
+  });
+});

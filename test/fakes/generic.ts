@@ -1,0 +1,22 @@
+import { FakeServer, nextId, type Answer, type Recorded } from './base';
+
+/**
+ * A provider behind the generic HTTP settings (Tide, 3S or any other): the test configures the
+ * mailbox's template to match it. POST /api/send with JSON and an X-Api-Key header; 200
+ * {"result":"queued","data":{"id":…}}; 401 for a wrong key; 400 {"result":"error"} for a bad number.
+ */
+export class FakeGenericProvider extends FakeServer {
+  apiKey = 'generic-key';
+  readonly sent: { id: string; to: string; text: string; from: string; ref: string }[] = [];
+
+  protected handle(r: Recorded): Answer {
+    const json = (status: number, b: unknown): Answer => ({ status, body: JSON.stringify(b), contentType: 'application/json' });
+    if (r.path !== '/api/send' || r.method !== 'POST') return json(404, { result: 'error', message: 'not found' });
+    if (r.headers['x-api-key'] !== this.apiKey) return json(401, { result: 'error', message: 'bad key' });
+    const b = (r.json ?? {}) as Record<string, string>;
+    if (!/^\+[0-9]{8,15}$/.test(b.to ?? '')) return json(400, { result: 'error', message: 'bad number' });
+    const id = `g-${nextId()}`;
+    this.sent.push({ id, to: b.to, text: b.text, from: b.from, ref: b.ref });
+    return json(200, { result: 'queued', data: { id } });
+  }
+}
