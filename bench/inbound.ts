@@ -1,0 +1,203 @@
+/**
+ * Inbound benchmark: SMSAPI-shaped webhooks through the whole path (parse, route, one transaction with
+ * message, customer, rules, ticket, notification rows and NOTIFY, answer after commit, LISTEN, graphql-ws
+ * push) with K connected agents, against a baseline in the same run: a bare Fastify handler that does one
+ * INSERT per request on the same database, under the same load generator.
+ *
+ *   npm run bench:inbound                       # embedded PostgreSQL with durable defaults (fsync on)
+ *   BENCH_N=5000 BENCH_CONCURRENCY=64 BENCH_AGENTS=200 BENCH_QUEUE_AGENTS=10 npm run bench:inbound
+ *   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm run bench:inbound   # an existing server
+ *
+ * Prints machine info, a table and one JSON line. Providers and agents are simulated by a child process
+ * (bench/inbound-load.ts) on the same machine, so they share its cores with the server and PostgreSQL:
+ * absolute figures are lower than with separate machines, which is why the baseline runs in the same way
+ * and the ratio is reported.
+ */
+import 'reflect-metadata';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import Fastify from 'fastify';
+import formbody from '@fastify/formbody';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { loadConfig } from '../src/config';
+import { SecretBox } from '../src/common/secret-box';
+import { ormConfig } from '../src/db/mikro-orm.config';
+import { migrate } from '../src/db/database';
+import { startEmbedded, type EmbeddedServer } from '../src/db/embedded';
+import { buildApp } from '../src/app';
+import type { LoadCommand, RunResult } from './inbound-load';
+
+const N = Number(process.env.BENCH_N ?? 3000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const AGENTS = Number(process.env.BENCH_AGENTS ?? 100);
+const QUEUE_AGENTS = Math.min(AGENTS, Number(process.env.BENCH_QUEUE_AGENTS ?? 10));
+const SENDERS = Number(process.env.BENCH_SENDERS ?? 500);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 200);
+const OUR = '48732123456';
+
+const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** The client process: webhooks out, graphql-ws pushes in. */
+function startLoad(): { ask<T>(c: LoadCommand): Promise<T>; child: ChildProcess } {
+  const child = fork(path.join(__dirname, 'inbound-load.ts'), [], { execArgv: ['-r', 'ts-node/register/transpile-only'], stdio: 'inherit' });
+  return {
+    child,
+    ask: <T>(c: LoadCommand) =>
+      new Promise<T>((resolve, reject) => {
+        child.once('message', (m) => resolve(m as T));
+        child.once('exit', (code) => reject(new Error(`load process exited with ${code}`)));
+        child.send(c);
+      }),
+  };
+}
+
+function summary(r: RunResult) {
+  const h = [...r.httpLatencies].sort((a, b) => a - b);
+  const p = [...r.pushLatencies].sort((a, b) => a - b);
+  return { ...r, httpP50: pct(h, 50), httpP99: pct(h, 99), pushP50: pct(p, 50), pushP99: pct(p, 99) };
+}
+
+async function main() {
+  let embedded: EmbeddedServer | undefined;
+  let tmp: string | undefined;
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'smsdesk-bench-'));
+    // persistent: true keeps PostgreSQL's durable defaults (fsync, synchronous_commit) as in production.
+    embedded = await startEmbedded({ dir: tmp, persistent: process.env.BENCH_FAST !== '1' });
+    adminUrl = embedded.url('postgres');
+  }
+  const dbName = `bench_${crypto.randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  const dbUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
+  const key = crypto.randomBytes(32);
+  const config = loadConfig({ NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', PUBLIC_URL: 'http://bench.local', DATABASE_URL: dbUrl, SECRET_KEY: key.toString('hex'), LOG_LEVEL: 'error' });
+  // Under ts-node, Node's own import() cannot load migrations/*.ts; require() goes through ts-node.
+  const orm = await MikroORM.init(ormConfig(dbUrl, { dynamicImportProvider: (id: string) => Promise.resolve(require(id)) }));
+  await migrate(orm);
+  const app = await buildApp({ config, orm, databaseUrl: dbUrl, box: new SecretBox(key), worker: false, logger: false });
+  const base = await app.listen();
+  const db = new pg.Pool({ connectionString: dbUrl, max: 4 });
+
+  // K agents with API tokens (no argon2 per user: they never log in with a password); the first
+  // QUEUE_AGENTS are members of the queue the rule sends the mailbox's messages to.
+  const em = orm.em.fork();
+  const users = await db.query<{ id: number }>(
+    `insert into app_user (email, name, role, password_hash, created_at)
+     select 'agent' || g || '@bench.local', 'Agent ' || g, 'AGENT', 'x', now() from generate_series(1, $1) g returning id`,
+    [AGENTS],
+  );
+  const tokens: string[] = [];
+  for (const u of users.rows) tokens.push((await app.services.auth.createApiToken(em, u.id, 'bench')).token);
+  const queue = await db.query<{ id: number }>(`insert into queue (name, created_at) values ('Bench', now()) returning id`);
+  await db.query(`insert into queue_member (queue_id, user_id) select $1, id from app_user where role = 'AGENT' order by id limit $2`, [queue.rows[0].id, QUEUE_AGENTS]);
+  const g = await app.services.gateways.create(em.fork(), { name: 'Bench SMSAPI', provider: 'SMSAPI' as never, password: 'oauth-token', destinationNumber: OUR, incomingActive: true } as never);
+  await db.query(`insert into message_rule (name, position, active, gateway_id, queue_id, stop, created_at) values ('bench', 0, true, $1, $2, true, now())`, [g.id, queue.rows[0].id]);
+
+  // K graphql-ws clients subscribed to notificationAdded, in the client process.
+  const load = startLoad();
+  await load.ask({ cmd: 'connect', wsUrl: base.replace('http', 'ws') + '/graphql', tokens, queueAgents: QUEUE_AGENTS });
+  const run = async (url: string, name: string, n: number, pushes: boolean) =>
+    summary(await load.ask<RunResult>({ cmd: 'run', url, run: name, n, concurrency: CONCURRENCY, expectPushes: pushes ? n * QUEUE_AGENTS : 0, to: OUR, senders: SENDERS }));
+
+  const cpu0 = process.cpuUsage();
+  await run(`${base}/panel/tickets/incoming/smsapi`, 'warm', WARMUP, true);
+  const fullCpu0 = process.cpuUsage();
+  const full = await run(`${base}/panel/tickets/incoming/smsapi`, 'main', N, true);
+  const fullCpu = process.cpuUsage(fullCpu0);
+  void cpu0;
+  const stored = (await db.query(`select count(*)::int n from message where provider_message_id like 'main-%'`)).rows[0].n;
+
+  // Baseline: a bare handler, one INSERT per request, same database, same pool size as the app's ORM.
+  await db.query(`create table bench_baseline (id bigserial primary key, sms_from text, sms_text text, msg_id text, created_at timestamptz not null default now())`);
+  const basePool = new pg.Pool({ connectionString: dbUrl, max: 20 });
+  const bare = Fastify({ logger: false });
+  await bare.register(formbody);
+  bare.post('/hook', async (req) => {
+    const b = req.body as Record<string, string>;
+    await basePool.query(`insert into bench_baseline (sms_from, sms_text, msg_id) values ($1, $2, $3)`, [b.sms_from, b.sms_text, b.MsgId]);
+    return 'OK';
+  });
+  await bare.listen({ port: 0, host: '127.0.0.1' });
+  const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/hook`;
+  await run(bareUrl, 'bwarm', WARMUP, false);
+  const baseCpu0 = process.cpuUsage();
+  const baseline = await run(bareUrl, 'base', N, false);
+  const baseCpu = process.cpuUsage(baseCpu0);
+
+  const settings = (await db.query(`select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'max_connections', 'shared_buffers')`)).rows;
+  const version = (await db.query(`select version()`)).rows[0].version as string;
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGb: round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    postgres: version.split(',')[0],
+    pgSettings: Object.fromEntries(settings.map((s) => [s.name, s.setting])),
+    embedded: !process.env.DATABASE_URL,
+  };
+  const result = {
+    params: { webhooks: N, concurrency: CONCURRENCY, connectedAgents: AGENTS, agentsInQueue: QUEUE_AGENTS, senders: SENDERS },
+    machine,
+    full: {
+      webhooksPerSecond: round(full.perSecond),
+      httpP50Ms: round(full.httpP50, 2),
+      httpP99Ms: round(full.httpP99, 2),
+      pushP50Ms: round(full.pushP50, 2),
+      pushP99Ms: round(full.pushP99, 2),
+      notificationsPushed: full.pushes,
+      notificationsExpected: N * QUEUE_AGENTS,
+      allPushed: full.complete,
+      notificationsPerSecond: round(full.pushes / full.secondsUntilAllPushed),
+      pushedToOtherAgents: full.pushedToOthers,
+      messagesStored: stored,
+      httpErrors: full.errors,
+      serverCpuMsPerWebhook: round((fullCpu.user + fullCpu.system) / 1000 / N, 3),
+    },
+    baseline: {
+      webhooksPerSecond: round(baseline.perSecond),
+      httpP50Ms: round(baseline.httpP50, 2),
+      httpP99Ms: round(baseline.httpP99, 2),
+      httpErrors: baseline.errors,
+      serverCpuMsPerWebhook: round((baseCpu.user + baseCpu.system) / 1000 / N, 3),
+    },
+    ratio: round(full.perSecond / baseline.perSecond, 3),
+  };
+
+  const rows = [
+    ['', 'webhooks/s', 'HTTP p50 ms', 'HTTP p99 ms', 'push p50 ms', 'push p99 ms'],
+    ['full inbound path', result.full.webhooksPerSecond, result.full.httpP50Ms, result.full.httpP99Ms, result.full.pushP50Ms, result.full.pushP99Ms],
+    ['baseline (1 INSERT)', result.baseline.webhooksPerSecond, result.baseline.httpP50Ms, result.baseline.httpP99Ms, '-', '-'],
+  ].map((r) => r.map(String));
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  console.log(`\nmachine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}, ${machine.postgres} (${JSON.stringify(machine.pgSettings)})`);
+  console.log(`load: ${N} webhooks, concurrency ${CONCURRENCY}, ${AGENTS} agents connected, ${QUEUE_AGENTS} in the queue\n`);
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
+  console.log(`\nratio full/baseline: ${result.ratio}; notifications ${full.pushes}/${N * QUEUE_AGENTS}, to agents outside the queue: ${full.pushedToOthers}, messages stored ${stored}/${N}`);
+  console.log(`server CPU per webhook: full ${result.full.serverCpuMsPerWebhook} ms, baseline ${result.baseline.serverCpuMsPerWebhook} ms\n`);
+  console.log(JSON.stringify(result));
+
+  await load.ask({ cmd: 'stop' });
+  await bare.close();
+  await basePool.end();
+  await db.end();
+  await app.close();
+  await orm.close(true);
+  await admin.query(`drop database ${dbName} with (force)`).catch(() => {});
+  await admin.end();
+  await embedded?.stop();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

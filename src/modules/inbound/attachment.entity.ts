@@ -1,0 +1,50 @@
+import { Entity, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Message } from '../tickets/message.entity';
+
+/** Per file: MMS are small (operators cap them around 300 KB–1 MB); anything bigger is not an MMS part. */
+export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
+/** Files per MMS. */
+export const MAX_ATTACHMENTS = 20;
+
+/**
+ * A file of an inbound MMS, kept in PostgreSQL (bytea, TOAST-compressed) so the database stays the only
+ * stateful dependency. A file over the size limit is recorded without its data (`omitted`), so the agent
+ * sees that something was there; nothing is dropped silently. Downloaded through GET /attachments/:id.
+ */
+@ObjectType({ description: 'A file of an inbound MMS.' })
+@Entity({ tableName: 'attachment' })
+export class Attachment {
+  [OptionalProps]?: 'createdAt';
+
+  @Field(() => ID)
+  @PrimaryKey()
+  id!: number;
+
+  @ManyToOne(() => Message, { deleteRule: 'cascade', index: true })
+  message!: Message;
+
+  @Field({ nullable: true })
+  @Property({ length: 255, nullable: true })
+  filename?: string;
+
+  @Field()
+  @Property({ length: 255 })
+  contentType!: string;
+
+  @Field(() => Int, { description: 'Size in bytes as received.' })
+  @Property()
+  size!: number;
+
+  /** The file; null when it was over the size limit. Lazy: listing attachments never loads the bytes. */
+  @Property({ type: 'blob', nullable: true, lazy: true })
+  data?: Buffer;
+
+  @Field({ description: 'The file was over the size limit and is not kept.' })
+  @Property()
+  omitted!: boolean;
+
+  @Field()
+  @Property({ defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+}

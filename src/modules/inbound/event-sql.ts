@@ -1,0 +1,40 @@
+import type { ProviderId } from '../providers/catalog.types';
+import type { InboundOutcome, InboundReason } from './inbound-event.entity';
+
+/** One inbound event row, ready to insert (payload already masked, raw request already sealed). */
+export interface EventRecord {
+  provider: ProviderId;
+  gatewayId?: number;
+  remoteIp?: string;
+  method: string;
+  path: string;
+  outcome: InboundOutcome;
+  reasonCode?: InboundReason;
+  reason?: string;
+  payload: Record<string, unknown>;
+  rawSealed?: string | null;
+  messageIds?: number[];
+  replayOf?: number;
+}
+
+/** `insert into inbound_event … returning id` with its parameters, to run alone or as a CTE. */
+export function eventInsert(e: EventRecord): { text: string; params: unknown[] } {
+  return {
+    text: `insert into inbound_event (received_at, provider, gateway_id, remote_ip, method, path, outcome, reason_code, reason, payload, raw_sealed, message_ids, replay_of_id)
+           values (now(), ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::int[], ?) returning id`,
+    params: [
+      e.provider,
+      e.gatewayId ?? null,
+      e.remoteIp ? e.remoteIp.slice(0, 64) : null,
+      e.method.slice(0, 8),
+      e.path.slice(0, 200),
+      e.outcome,
+      e.reasonCode ?? null,
+      e.reason ?? null,
+      JSON.stringify(e.payload),
+      e.rawSealed ?? null,
+      `{${(e.messageIds ?? []).filter((x) => x > 0).join(',')}}`,
+      e.replayOf ?? null,
+    ],
+  };
+}

@@ -1,0 +1,106 @@
+import { ArrayType, BigIntType, Entity, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Gateway } from '../gateways/gateway.entity';
+import { ProviderId } from '../providers/catalog.types';
+
+export enum InboundOutcome {
+  /** Stored as a new message. */
+  ACCEPTED = 'ACCEPTED',
+  /** A retry of a message already stored: answered OK, nothing written but this entry. */
+  DUPLICATE = 'DUPLICATE',
+  /** Refused (no mailbox, incoming off, IP, token, signature, unsupported): see the reason. */
+  REJECTED = 'REJECTED',
+  /** The request could not be read: answered 400. */
+  MALFORMED = 'MALFORMED',
+  /** Our own failure while storing (answered 5xx so that the provider retries). */
+  FAILED = 'FAILED',
+}
+registerEnumType(InboundOutcome, { name: 'InboundOutcome', description: 'What became of an inbound request.' });
+
+/** Why a request was not accepted; machine-readable, next to a sentence for people. */
+export enum InboundReason {
+  NO_MAILBOX = 'NO_MAILBOX',
+  INCOMING_INACTIVE = 'INCOMING_INACTIVE',
+  IP_NOT_ALLOWED = 'IP_NOT_ALLOWED',
+  BAD_TOKEN = 'BAD_TOKEN',
+  BAD_SIGNATURE = 'BAD_SIGNATURE',
+  MALFORMED = 'MALFORMED',
+  UNSUPPORTED = 'UNSUPPORTED',
+  STORE_FAILED = 'STORE_FAILED',
+}
+registerEnumType(InboundReason, { name: 'InboundReason' });
+
+/**
+ * The inbound event log: one row per webhook request (and per polled message that was stored), accepted
+ * or not, so an admin can see why a message did not arrive and replay it after fixing the configuration.
+ * Append-only and high-volume (one row per webhook): bigint ids, a BRIN index on the time for the retention
+ * delete, and `payload` with secrets masked. A refused request also keeps its raw form sealed with
+ * SECRET_KEY (`raw_sealed`), because replaying needs the token and signature the admin must not see.
+ */
+@ObjectType({ description: 'One inbound request (or polled message) and what became of it.' })
+@Entity({ tableName: 'inbound_event' })
+@Index({ properties: ['gateway', 'id'] })
+@Index({ name: 'inbound_event_received_at_brin', expression: 'create index "inbound_event_received_at_brin" on "inbound_event" using brin ("received_at")' })
+export class InboundEvent {
+  [OptionalProps]?: 'receivedAt' | 'messageIds';
+
+  @Field(() => ID)
+  @PrimaryKey({ type: new BigIntType('number') })
+  id!: number;
+
+  @Field()
+  @Property({ defaultRaw: 'now()' })
+  receivedAt: Date = new Date();
+
+  @Field(() => ProviderId)
+  @Enum({ items: () => ProviderId, nativeEnumName: 'provider_id' })
+  provider!: ProviderId;
+
+  @Field(() => Gateway, { nullable: true, description: 'The mailbox it was routed to, when one matched.' })
+  @ManyToOne(() => Gateway, { nullable: true, deleteRule: 'set null' })
+  gateway?: Gateway;
+
+  @Field({ nullable: true, description: 'The client IP the allow list was checked against (X-Forwarded-For only from TRUSTED_PROXIES).' })
+  @Property({ length: 64, nullable: true })
+  remoteIp?: string;
+
+  @Field({ description: 'HTTP method, or POLL for a polled message.' })
+  @Property({ length: 8 })
+  method!: string;
+
+  @Field()
+  @Property({ length: 200 })
+  path!: string;
+
+  @Field(() => InboundOutcome)
+  @Enum({ items: () => InboundOutcome, nativeEnumName: 'inbound_outcome' })
+  outcome!: InboundOutcome;
+
+  @Field(() => InboundReason, { nullable: true })
+  @Enum({ items: () => InboundReason, nativeEnumName: 'inbound_reason', nullable: true })
+  reasonCode?: InboundReason;
+
+  @Field({ nullable: true, description: 'Why it was not accepted, in words.' })
+  @Property({ type: 'text', nullable: true })
+  reason?: string;
+
+  /** Decoded request (query, body, file names and sizes, a few headers) with secrets masked. */
+  @Property({ type: 'json' })
+  payload!: Record<string, unknown>;
+
+  /** The raw request of a refused one, sealed: what a replay re-reads. Never shown. */
+  @Property({ type: 'text', nullable: true, hidden: true, lazy: true })
+  rawSealed?: string;
+
+  /** Messages it stored or found (duplicates). */
+  @Property({ type: new ArrayType<number>((i) => Number(i)), columnType: 'int[]', defaultRaw: `'{}'` })
+  messageIds: number[] = [];
+
+  @Field(() => ID, { nullable: true, description: 'The event this one replayed.' })
+  @Property({ type: new BigIntType('number'), nullable: true })
+  replayOfId?: number;
+
+  @Field({ nullable: true, description: 'When an admin last replayed it.' })
+  @Property({ nullable: true })
+  replayedAt?: Date;
+}

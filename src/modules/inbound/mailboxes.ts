@@ -1,0 +1,123 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SecretBox } from '../../common/secret-box';
+import { ipMatcher } from '../../common/ip';
+import type { StoredGenericHttp } from '../gateways/generic-http';
+import type { Mailbox } from '../providers/adapter';
+import type { ProviderId } from '../providers/catalog.types';
+import { canonicalDestination } from './numbers';
+
+/** A mailbox as inbound routing needs it: read with one query, secrets opened only when used. */
+export interface InboundMailbox {
+  id: number;
+  name: string;
+  provider: ProviderId;
+  /** Canonical destination (E.164, or a short number's digits); null when the mailbox has none. */
+  destination: string | null;
+  prefixesToRemove: string[];
+  incomingActive: boolean;
+  ipAllowed: (ip: string) => boolean;
+  hasToken: boolean;
+  /** The adapter's view (opens the secrets; cached). */
+  mailbox(): Mailbox;
+  token(): string | undefined;
+}
+
+interface GatewayRow {
+  id: number;
+  name: string;
+  provider: ProviderId;
+  destination_number: string | null;
+  prefixes_to_remove: string[];
+  incoming_active: boolean;
+  allowed_ips: string[];
+  webhook_token_secret: string | null;
+  login: string | null;
+  password_secret: string | null;
+  password_form: Mailbox['passwordForm'] | null;
+  sender_name: string | null;
+  service_id: number | null;
+  host: string | null;
+  api_base_url: string | null;
+  certificate_secret: string | null;
+  generic_http: StoredGenericHttp | null;
+  replace_polish_diacritics: boolean;
+}
+
+const COLUMNS = `id, name, provider, destination_number, prefixes_to_remove, incoming_active, allowed_ips, webhook_token_secret,
+  login, password_secret, password_form, sender_name, service_id, host, api_base_url, generic_http, replace_polish_diacritics`;
+
+function toInbound(r: GatewayRow, box: SecretBox, baseUrlOf: (r: GatewayRow) => string | undefined): InboundMailbox {
+  let mailbox: Mailbox | undefined;
+  let token: string | undefined | null = null;
+  return {
+    id: r.id,
+    name: r.name,
+    provider: r.provider,
+    destination: canonicalDestination(r.destination_number),
+    prefixesToRemove: r.prefixes_to_remove ?? [],
+    incomingActive: r.incoming_active,
+    ipAllowed: ipMatcher(r.allowed_ips ?? []),
+    hasToken: r.webhook_token_secret != null,
+    token() {
+      if (token === null) token = r.webhook_token_secret ? box.open(r.webhook_token_secret) : undefined;
+      return token;
+    },
+    mailbox() {
+      if (mailbox) return mailbox;
+      const g = r.generic_http;
+      mailbox = {
+        id: r.id,
+        name: r.name,
+        provider: r.provider,
+        login: r.login ?? undefined,
+        password: r.password_secret ? box.open(r.password_secret) : undefined,
+        passwordForm: r.password_form ?? undefined,
+        senderName: r.sender_name ?? undefined,
+        serviceId: r.service_id ?? undefined,
+        host: r.host ?? undefined,
+        certificatePem: r.certificate_secret ? box.open(r.certificate_secret) : undefined,
+        baseUrl: baseUrlOf(r),
+        destinationNumber: r.destination_number ?? undefined,
+        prefixesToRemove: r.prefixes_to_remove ?? [],
+        webhookToken: this.token(),
+        replacePolishDiacritics: r.replace_polish_diacritics,
+        genericHttp: g
+          ? { ...g, headers: (g.headers ?? []).map((h) => ({ name: h.name, value: box.open(h.sealedValue) })) }
+          : undefined,
+      };
+      return mailbox;
+    },
+  };
+}
+
+/**
+ * Loads mailboxes for inbound work. Webhooks read every mailbox of the provider in one query (a handful
+ * of rows) without the certificate; pollers read one mailbox with it.
+ */
+export class InboundMailboxes {
+  private readonly cache = new Map<ProviderId, { at: number; list: InboundMailbox[] }>();
+
+  constructor(
+    private readonly box: SecretBox,
+    private readonly baseUrlOf: (provider: ProviderId, apiBaseUrl: string | null, host: string | null) => string | undefined,
+  ) {}
+
+  /**
+   * The mailboxes of a provider, from this instance's cache when it is younger than `maxAgeMs` (a query
+   * per webhook is a fifth of the hot path's round trips). `fresh` says whether they were just read.
+   */
+  async ofProvider(em: EntityManager, provider: ProviderId, maxAgeMs = 0): Promise<{ list: InboundMailbox[]; fresh: boolean }> {
+    const hit = this.cache.get(provider);
+    if (hit && maxAgeMs > 0 && Date.now() - hit.at < maxAgeMs) return { list: hit.list, fresh: false };
+    const at = Date.now();
+    const rows = await em.execute<GatewayRow[]>(`select ${COLUMNS}, null as certificate_secret from gateway where provider = ? order by id`, [provider]);
+    const list = rows.map((r) => toInbound(r, this.box, (x) => this.baseUrlOf(x.provider, x.api_base_url, x.host)));
+    this.cache.set(provider, { at, list });
+    return { list, fresh: true };
+  }
+
+  async byId(em: EntityManager, id: number): Promise<InboundMailbox | null> {
+    const rows = await em.execute<GatewayRow[]>(`select ${COLUMNS}, certificate_secret from gateway where id = ?`, [id]);
+    return rows[0] ? toInbound(rows[0], this.box, (x) => this.baseUrlOf(x.provider, x.api_base_url, x.host)) : null;
+  }
+}

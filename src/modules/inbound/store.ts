@@ -1,0 +1,207 @@
+import crypto from 'node:crypto';
+import type { InboundSms } from '../providers/adapter-inbound';
+import { route, type RuleLike } from '../rules/rule-engine';
+import { DEFAULT_QUEUE_NAME } from '../tickets/ticket.service';
+import { NotificationKind } from '../notifications/notification.entity';
+import { EVENTS_CHANNEL } from '../../graphql/pubsub';
+import { notificationTitle } from '../notifications/notification.service';
+import { eventInsert, type EventRecord } from './event-sql';
+import { isPhoneNumber, normaliseSender } from './numbers';
+import type { Sql, Tx } from './sql';
+
+/** Messages without a provider id and without a provider timestamp are deduplicated within this window. */
+export const DEDUPE_WINDOW_MS = 10 * 60_000;
+
+export interface StoredMessage {
+  messageId: number;
+  duplicate: boolean;
+  ticketId?: number;
+  queueId?: number;
+  /** (user, notification) pairs written (and announced) for this message. */
+  notified?: [userId: number, notificationId: number][];
+  /** The inbound event written with it, when one was passed and the message is new. */
+  eventId?: number;
+}
+
+/** Pairs per NOTIFY payload: PostgreSQL's limit is 8000 bytes, a pair takes up to ~25. */
+export const PAIRS_PER_NOTIFY = 250;
+
+/**
+ * The dedupe key of a message without a provider id: a hash of (mailbox, sender, text, provider time or
+ * stable provider material, else the window the message arrived in). Returns the key and, for the window
+ * case, the previous window's key (a retry may straddle the boundary).
+ */
+export function dedupeKeys(gatewayId: number, from: string, sms: InboundSms, now: Date): { key: string; previous?: string } {
+  const h = (stamp: string) =>
+    crypto.createHash('sha256').update([gatewayId, from, sms.kind, sms.subject ?? '', sms.text, stamp].join('\u0000')).digest('hex');
+  if (sms.providerTimestamp) return { key: h(`t:${sms.providerTimestamp.toISOString()}`) };
+  if (sms.dedupeMaterial) return { key: h(`m:${sms.dedupeMaterial}`) };
+  const bucket = Math.floor(now.getTime() / DEDUPE_WINDOW_MS);
+  return { key: h(`w:${bucket}`), previous: h(`w:${bucket - 1}`) };
+}
+
+/**
+ * A new customer card for a sender, named after the number, unless a concurrent transaction just made
+ * one: an advisory transaction lock on the number serialises first messages from one new number.
+ */
+async function createCustomer(sql: Sql, sender: string): Promise<{ id: number; name: string }> {
+  await sql(`select pg_advisory_xact_lock(hashtext(?))`, [`customer:${sender}`]);
+  const [found] = await sql<{ id: number; name: string }>(`select id, name from customer where phone_numbers @> array[?]::text[] order by id limit 1`, [sender]);
+  if (found) return found;
+  const [created] = await sql<{ id: number; name: string }>(
+    `insert into customer (name, phone_numbers, created_at, updated_at) values (?, array[?]::text[], now(), now()) returning id, name`,
+    [sender, sender],
+  );
+  return created;
+}
+
+async function defaultQueueId(sql: Sql): Promise<number> {
+  await sql(`insert into queue (name, created_at) values (?, now()) on conflict (name) do nothing`, [DEFAULT_QUEUE_NAME]);
+  return (await sql<{ id: number }>(`select id from queue where name = ?`, [DEFAULT_QUEUE_NAME]))[0].id;
+}
+
+type RuleRow = [id: number, position: number, gatewayId: number | null, queueId: number, stop: boolean, name: string];
+
+/**
+ * Stores one inbound message inside the caller's transaction, in few statements (this is the path that
+ * must take ~1,000 webhooks/s):
+ * 1. insert the message under its unique key (provider id, or the dedupe hash), and in the same statement
+ *    read the customer card for the sender, the active rules and the default queue — a provider retry
+ *    stops right there (the unique index said no), having written nothing;
+ *    Between the two, the pure rule engine picks the queue; a new sender gets a customer card.
+ * 2. in one more statement: the ticket, the message linked to it, one notification per agent of the queue
+ *    (every AGENT when it has no members) with one INSERT … SELECT, the inbound event and the NOTIFY calls.
+ * With `last`, that statement also commits (one round trip less; see sql.ts).
+ */
+export async function storeInbound(
+  tx: Tx,
+  gateway: { id: number; destination: string },
+  sms: InboundSms,
+  opts: {
+    /** The request's inbound event, written in the same statement when the message is new. */
+    event?: Omit<EventRecord, 'messageIds'>;
+    /** Nothing follows in this transaction when the message is new: commit with the last statement. */
+    last?: boolean;
+    now?: Date;
+  } = {},
+): Promise<StoredMessage> {
+  const { sql } = tx;
+  const now = opts.now ?? new Date();
+  const event = opts.event;
+  const from = normaliseSender(sms.from);
+  const providerId = sms.providerMessageId?.trim().slice(0, 100) || undefined;
+  const keys = !providerId || (sms.dedupeByContent && sms.providerTimestamp) ? dedupeKeys(gateway.id, from, sms, now) : undefined;
+  if (keys?.previous) {
+    const [prev] = await sql<{ id: number }>(`select id from message where gateway_id = ? and dedupe_key = ?`, [gateway.id, keys.previous]);
+    if (prev) return { messageId: prev.id, duplicate: true };
+  }
+  const [first] = await sql<{ message_id: number | null; customer_id: number | null; customer_name: string | null; rules: RuleRow[]; default_queue_id: number | null }>(
+    `with m as (
+       insert into message (direction, status, kind, from_address, to_address, text, subject, parts, provider_message_id, dedupe_key,
+                            gateway_id, provider_timestamp, created_at, updated_at)
+       values ('INBOUND', 'RECEIVED', ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, now(), now())
+       on conflict do nothing returning id),
+     c as (select id, name from customer where phone_numbers @> array[?]::text[] order by id limit 1)
+     select (select id from m) as message_id, (select id from c) as customer_id, (select name from c) as customer_name,
+            (select coalesce(json_agg(json_build_array(r.id, r.position, r.gateway_id, r.queue_id, r.stop, r.name)), '[]')
+               from message_rule r where r.active) as rules,
+            (select id from queue where name = ?) as default_queue_id`,
+    [
+      sms.kind,
+      from,
+      gateway.destination.slice(0, 32),
+      sms.text,
+      sms.subject?.slice(0, 500) ?? null,
+      providerId ?? null,
+      keys?.key ?? null,
+      gateway.id,
+      sms.providerTimestamp ?? null,
+      from,
+      DEFAULT_QUEUE_NAME,
+    ],
+  );
+  if (first.message_id == null) {
+    // A retry (or a concurrent twin, which we waited for) of a stored message: nothing else to write.
+    const [existing] = await sql<{ id: number }>(
+      `select id from message where gateway_id = ? and ((direction = 'INBOUND' and provider_message_id = ?) or dedupe_key = ?) limit 1`,
+      [gateway.id, providerId ?? null, keys?.key ?? null],
+    );
+    return { messageId: existing?.id ?? 0, duplicate: true };
+  }
+  const messageId = first.message_id;
+  const customer = first.customer_id != null ? { id: first.customer_id, name: first.customer_name ?? from } : await createCustomer(sql, from);
+
+  const rules: RuleLike[] = first.rules.map(([id, position, gatewayId, queueId, stop, name]) => ({ id, position, gatewayId, queueId, stop, name, active: true }));
+  const queueId = route(rules, { gatewayId: gateway.id, from, text: sms.text }).queueId ?? first.default_queue_id ?? (await defaultQueueId(sql));
+
+  for (const f of sms.attachments ?? []) {
+    await sql(`insert into attachment (message_id, filename, content_type, size, data, omitted, created_at) values (?, ?, ?, ?, ?, ?, now())`, [
+      messageId,
+      f.filename?.slice(0, 255) ?? null,
+      f.contentType.slice(0, 255),
+      f.size,
+      f.truncated ? null : f.data,
+      f.truncated,
+    ]);
+  }
+
+  const kind = sms.kind === 'MMS' ? NotificationKind.MMS : NotificationKind.SMS;
+  // The customer's name; for a card made from this message that is the number itself. A sender that is
+  // not a number (e.g. "INFO") is shown as sent.
+  const who = isPhoneNumber(from) ? customer.name : from;
+  const n = sms.attachments?.length ?? 0;
+  const text = sms.text || (n ? `(${n} attachment${n > 1 ? 's' : ''})` : '');
+  const ev = event ? eventInsert({ ...event, messageIds: [messageId] }) : undefined;
+  // One statement: the ticket (the customer's open one in that queue, else a new one: ON CONFLICT on the
+  // partial unique index `ticket_one_open`, which also sees a ticket a concurrent transaction just
+  // committed), the message linked to it, the notification rows, the inbound event, and the NOTIFY calls
+  // (pairs in chunks that fit PostgreSQL's payload limit), delivered by PostgreSQL only at commit.
+  const [last] = await (opts.last ? tx.commitWith : sql)<{ ticket_id: number; event_id: string | number | null; pairs: [number, number | string][] }>(
+    `with t as (
+       insert into ticket (queue_id, customer_id, gateway_id, status, created_at, updated_at, last_message_at)
+       values (?, ?, ?, 'OPEN', now(), now(), now())
+       on conflict (customer_id, gateway_id, queue_id) where status = 'OPEN'
+       do update set last_message_at = now(), updated_at = now()
+       returning id),
+     um as (update message set ticket_id = (select id from t), customer_id = ? where id = ?),
+     members as (select user_id from queue_member where queue_id = ?),
+     n as (insert into notification (user_id, message_id, ticket_id, kind, title, created_at)
+           select r.user_id, ?, (select id from t), ?, ?, now()
+             from (select user_id from members
+                   union all
+                   select id from app_user where role = 'AGENT' and not exists (select 1 from members)) r
+           returning id, user_id),
+     ev as (${ev ? ev.text : 'select null::bigint as id'}),
+     nt as (select pg_notify(?, json_build_object('t', 'NOTIFICATIONS_ADDED', 'd', json_build_object(
+                     'notifications', json_agg(json_build_array(user_id, id) order by id), 'ticketId', (select id from t), 'queueId', ?::int))::text)::text as x
+              from (select user_id, id, (row_number() over (order by id) - 1) / ? as chunk from n) c group by chunk)
+     select (select id from t) as ticket_id, (select id from ev) as event_id, (select count(x) from nt) as notifies,
+            pg_notify(?, json_build_object('t', 'TICKET_UPDATED', 'd', json_build_object('ticketId', (select id from t), 'queueId', ?::int))::text)::text as ticket_notify,
+            coalesce((select json_agg(json_build_array(user_id, id) order by id) from n), '[]') as pairs`,
+    [
+      queueId,
+      customer.id,
+      gateway.id,
+      customer.id,
+      messageId,
+      queueId,
+      messageId,
+      kind,
+      notificationTitle(kind, who, text, sms.subject),
+      ...(ev?.params ?? []),
+      EVENTS_CHANNEL,
+      queueId,
+      PAIRS_PER_NOTIFY,
+      EVENTS_CHANNEL,
+      queueId,
+    ],
+  );
+  return {
+    messageId,
+    duplicate: false,
+    ticketId: last.ticket_id,
+    queueId,
+    notified: last.pairs.map(([u, id]) => [u, Number(id)]),
+    eventId: last.event_id != null ? Number(last.event_id) : undefined,
+  };
+}

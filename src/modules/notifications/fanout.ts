@@ -1,0 +1,209 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EventBus, EventPayloads } from '../../graphql/pubsub';
+import { Ticket } from '../tickets/ticket.entity';
+import { Notification, type NotificationKind } from './notification.entity';
+
+/** A subscriber's queue: if a client stops reading, old items are dropped (it catches up with `notifications(after:)`). */
+const MAX_QUEUED = 500;
+
+/** An async iterator fed by `push`, ended by the consumer (graphql-ws calls `return` on unsubscribe). */
+class Channel<T> implements AsyncIterableIterator<T> {
+  private queue: T[] = [];
+  private waiting?: (r: IteratorResult<T>) => void;
+  private done = false;
+
+  constructor(private readonly onClose: () => void) {}
+
+  push(value: T): void {
+    if (this.done) return;
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = undefined;
+      w({ value, done: false });
+      return;
+    }
+    if (this.queue.length >= MAX_QUEUED) this.queue.shift();
+    this.queue.push(value);
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.queue.length) return Promise.resolve({ value: this.queue.shift()!, done: false });
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((r) => (this.waiting = r));
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    if (!this.done) {
+      this.done = true;
+      this.queue = [];
+      this.waiting?.({ value: undefined, done: true });
+      this.waiting = undefined;
+      this.onClose();
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+}
+
+interface NotificationRow {
+  id: string | number;
+  user_id: number;
+  message_id: number;
+  ticket_id: number;
+  kind: NotificationKind;
+  title: string;
+  read_at: Date | string | null;
+  created_at: Date | string;
+}
+
+/**
+ * Notifications by id as plain (unmanaged) objects: what a push needs, without the ORM's hydration and
+ * identity map, which would cost more than the query on this path. Relations carry only their ids, which
+ * is all the field resolvers read.
+ */
+async function loadNotifications(em: EntityManager, ids: number[]): Promise<Notification[]> {
+  const rows = await em.execute<NotificationRow[]>(`select id, user_id, message_id, ticket_id, kind, title, read_at, created_at from notification where id = any(?::bigint[])`, [`{${ids.join(',')}}`]);
+  return rows.map((r) =>
+    Object.assign(new Notification(), {
+      id: Number(r.id),
+      user: { id: r.user_id },
+      message: { id: r.message_id },
+      ticket: { id: r.ticket_id },
+      kind: r.kind,
+      title: r.title,
+      readAt: r.read_at ? new Date(r.read_at) : undefined,
+      createdAt: new Date(r.created_at),
+    }),
+  );
+}
+
+/** Events waiting to be loaded and handed out; beyond this the oldest are dropped (clients catch up). */
+const MAX_PENDING = 50_000;
+/** Rows loaded per query. */
+const LOAD_CHUNK = 1_000;
+
+type Added = EventPayloads['NOTIFICATIONS_ADDED'];
+type Updated = EventPayloads['TICKET_UPDATED'];
+
+/**
+ * Per-instance fan-out of the two inbound events. Each event arrives once per instance (LISTEN); it is
+ * handed only to the local subscribers it concerns, looked up by user id (notifications) or queue id
+ * (ticket updates), so 10,000 connected agents cost a map lookup per event, not 10,000 filter calls.
+ * Ids travel in the NOTIFY; the rows are read here, after the commit, once per instance for a whole
+ * batch of events (one query per batch, not per event or per subscriber). Reading the event stream never
+ * waits for the database: events are queued at once, so the pubsub's own buffer cannot overflow.
+ */
+export class Fanout {
+  private readonly byUser = new Map<number, Set<Channel<Notification>>>();
+  private readonly byQueue = new Map<number, Set<Channel<Ticket>>>();
+  private readonly pending: ({ added: Added } | { updated: Updated })[] = [];
+  private draining = false;
+  private started = false;
+
+  constructor(
+    private readonly events: EventBus,
+    private readonly baseEm: EntityManager,
+    private readonly log: { warn(o: unknown, m?: string): void } = console,
+  ) {}
+
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
+    void this.read('NOTIFICATIONS_ADDED', (added) => ({ added }));
+    void this.read('TICKET_UPDATED', (updated) => ({ updated }));
+  }
+
+  private async read<K extends 'NOTIFICATIONS_ADDED' | 'TICKET_UPDATED'>(topic: K, wrap: (p: EventPayloads[K]) => { added: Added } | { updated: Updated }): Promise<void> {
+    for await (const payload of this.events.subscribe(topic) as AsyncIterable<EventPayloads[K]>) {
+      if (this.pending.length >= MAX_PENDING) this.pending.shift();
+      this.pending.push(wrap(payload));
+      if (!this.draining) void this.drain();
+    }
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.pending.length) {
+        const batch = this.pending.splice(0, 500);
+        await this.deliver(batch).catch((err) => this.log.warn({ err }, 'subscription fan-out failed; clients catch up with notifications(after:)'));
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async deliver(batch: ({ added: Added } | { updated: Updated })[]): Promise<void> {
+    const wanted: number[] = [];
+    const tickets = new Set<number>();
+    for (const e of batch) {
+      if ('added' in e) for (const [userId, id] of e.added.notifications) if (this.byUser.has(userId)) wanted.push(id);
+      if ('updated' in e && this.byQueue.get(e.updated.queueId)?.size) tickets.add(e.updated.ticketId);
+    }
+    if (!wanted.length && !tickets.size) return;
+    const em = this.baseEm.fork();
+    const notes = new Map<number, Notification>();
+    for (let i = 0; i < wanted.length; i += LOAD_CHUNK) {
+      for (const n of await loadNotifications(em, wanted.slice(i, i + LOAD_CHUNK))) notes.set(n.id, n);
+    }
+    const ticketRows = new Map<number, Ticket>();
+    if (tickets.size) for (const t of await em.find(Ticket, { id: { $in: [...tickets] } }, { populate: ['queue', 'customer', 'gateway'] })) ticketRows.set(t.id, t);
+    // In event order; one ticket update per ticket and batch is enough (it carries the latest state).
+    const pushedTickets = new Set<number>();
+    for (const e of batch) {
+      if ('added' in e) {
+        for (const [userId, id] of e.added.notifications) {
+          const n = notes.get(id);
+          if (n) for (const ch of this.byUser.get(userId) ?? []) ch.push(n);
+        }
+      } else if (!pushedTickets.has(e.updated.ticketId)) {
+        const t = ticketRows.get(e.updated.ticketId);
+        if (t) {
+          pushedTickets.add(t.id);
+          for (const ch of this.byQueue.get(e.updated.queueId) ?? []) ch.push(t);
+        }
+      }
+    }
+  }
+
+  private add<K, T>(map: Map<K, Set<Channel<T>>>, key: K): Channel<T> {
+    this.start();
+    const ch: Channel<T> = new Channel<T>(() => {
+      const set = map.get(key);
+      set?.delete(ch);
+      if (set && !set.size) map.delete(key);
+    });
+    const set = map.get(key) ?? new Set();
+    set.add(ch);
+    map.set(key, set);
+    return ch;
+  }
+
+  notificationsFor(userId: number): AsyncIterableIterator<Notification> {
+    return this.add(this.byUser, userId);
+  }
+
+  ticketsOf(queueId: number): AsyncIterableIterator<Ticket> {
+    return this.add(this.byQueue, queueId);
+  }
+
+  /** Local subscriber counts (tests, metrics). */
+  get size(): { users: number; queues: number } {
+    return { users: this.byUser.size, queues: this.byQueue.size };
+  }
+}
+
+/** One fan-out per event bus, i.e. per app instance (two instances can live in one test process). */
+const fanouts = new WeakMap<EventBus, Fanout>();
+
+export function fanoutFor(events: EventBus, em: EntityManager): Fanout {
+  let f = fanouts.get(events);
+  if (!f) {
+    f = new Fanout(events, em);
+    fanouts.set(events, f);
+  }
+  return f;
+}

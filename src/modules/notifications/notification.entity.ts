@@ -1,0 +1,58 @@
+import { BigIntType, Entity, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { User } from '../auth/user.entity';
+import { Message } from '../tickets/message.entity';
+import { Ticket } from '../tickets/ticket.entity';
+
+export enum NotificationKind {
+  SMS = 'SMS',
+  MMS = 'MMS',
+}
+registerEnumType(NotificationKind, { name: 'NotificationKind' });
+
+/**
+ * One agent's notice of one inbound message, with its own read state. A row per recipient, written by one
+ * INSERT … SELECT per message (about 10 agents a queue): reading "my notifications" and "my unread ones"
+ * are index range scans on (user_id, id), and marking read touches only the agent's rows.
+ */
+@ObjectType({ description: 'An [SMS]/[MMS] notice for one agent.' })
+@Entity({ tableName: 'notification' })
+@Index({ properties: ['user', 'id'] })
+@Index({ name: 'notification_unread', expression: 'create index "notification_unread" on "notification" ("user_id", "id") where "read_at" is null' })
+export class Notification {
+  [OptionalProps]?: 'createdAt';
+
+  @Field(() => ID)
+  @PrimaryKey({ type: new BigIntType('number') })
+  id!: number;
+
+  @ManyToOne(() => User, { deleteRule: 'cascade' })
+  user!: User;
+
+  @ManyToOne(() => Message, { deleteRule: 'cascade', index: true })
+  message!: Message;
+
+  @ManyToOne(() => Ticket, { deleteRule: 'cascade', index: true })
+  ticket!: Ticket;
+
+  @Field(() => NotificationKind)
+  @Enum({ items: () => NotificationKind, nativeEnumName: 'notification_kind' })
+  kind!: NotificationKind;
+
+  @Field({ description: '`[SMS] <sender or customer name>: <start of text>` (or `[MMS] …`).' })
+  @Property({ length: 200 })
+  title!: string;
+
+  @Field({ nullable: true })
+  @Property({ nullable: true })
+  readAt?: Date;
+
+  @Field()
+  @Property({ defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Field()
+  get read(): boolean {
+    return this.readAt != null;
+  }
+}

@@ -1,0 +1,137 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { FilterQuery } from '@mikro-orm/postgresql';
+import { NotFoundError, UnauthenticatedError, ValidationError } from '../../common/errors';
+import { ConnectionType, decodeCursor, encodeCursor, MAX_PAGE, type Connection } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+import { idOf } from '../../graphql/ids';
+import { Message } from '../tickets/message.entity';
+import { Ticket } from '../tickets/ticket.entity';
+import { fanoutFor } from './fanout';
+import { Notification } from './notification.entity';
+
+export const NotificationConnection = ConnectionType(Notification, 'Notification');
+
+function me(ctx: Context): number {
+  if (!ctx.user) throw new UnauthenticatedError();
+  return ctx.user.id;
+}
+
+function cursorId(cursor: string, field: string): number {
+  const [id] = decodeCursor(cursor, field);
+  if (typeof id !== 'number' || !Number.isSafeInteger(id)) throw ValidationError.single(field, 'cursor', 'is not a cursor this API gave out');
+  return id;
+}
+
+@Resolver(() => Notification)
+export class NotificationResolver {
+  /**
+   * The caller's notifications in the order they were created (oldest first). `first`/`after` reads forward:
+   * a client that reconnects passes the cursor of the last notification it has and gets what it missed.
+   * `last`/`before` reads backward from the newest: `notifications(last: 20)` is the latest twenty.
+   */
+  @Authorized()
+  @Query(() => NotificationConnection)
+  async notifications(
+    @Ctx() ctx: Context,
+    @Arg('unreadOnly', { defaultValue: false }) unreadOnly: boolean,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', { nullable: true }) after?: string,
+    @Arg('last', () => Int, { nullable: true }) last?: number,
+    @Arg('before', { nullable: true }) before?: string,
+  ): Promise<Connection<Notification>> {
+    const userId = me(ctx);
+    if (first != null && last != null) throw ValidationError.single('last', 'exclusive', 'give either first or last, not both');
+    const n = first ?? last ?? 20;
+    if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) throw ValidationError.single(first != null ? 'first' : 'last', 'range', `must be a whole number from 1 to ${MAX_PAGE}`);
+    const backward = last != null;
+    const where: FilterQuery<Notification>[] = [{ user: userId }];
+    if (unreadOnly) where.push({ readAt: null });
+    if (after) where.push({ id: { $gt: cursorId(after, 'after') } });
+    if (before) where.push({ id: { $lt: cursorId(before, 'before') } });
+    const rows = await ctx.em.find(Notification, { $and: where }, { orderBy: { id: backward ? 'desc' : 'asc' }, limit: n + 1 });
+    const more = rows.length > n;
+    const page = rows.slice(0, n);
+    if (backward) page.reverse();
+    const edges = page.map((node) => ({ node, cursor: encodeCursor([node.id]) }));
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: backward ? !!before : more,
+        hasPreviousPage: backward ? more : !!after,
+        startCursor: edges[0]?.cursor,
+        endCursor: edges.at(-1)?.cursor,
+      },
+    };
+  }
+
+  @Authorized()
+  @Query(() => Int, { description: "The caller's unread notifications." })
+  unreadNotificationCount(@Ctx() ctx: Context): Promise<number> {
+    return ctx.em.count(Notification, { user: me(ctx), readAt: null });
+  }
+
+  @Authorized()
+  @Mutation(() => Notification, { description: 'Marks one of your notifications read (others are NOT_FOUND).' })
+  async markNotificationRead(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Notification> {
+    const n = await ctx.em.findOne(Notification, { id: idOf(id, 'Notification'), user: me(ctx) });
+    if (!n) throw new NotFoundError('Notification', id);
+    if (!n.readAt) {
+      n.readAt = new Date();
+      await ctx.em.flush();
+    }
+    return n;
+  }
+
+  @Authorized()
+  @Mutation(() => Int, { description: 'Marks all your unread notifications read; returns how many.' })
+  async markAllNotificationsRead(@Ctx() ctx: Context): Promise<number> {
+    const rows = await ctx.em.execute<{ n: number }[]>(
+      `with done as (update notification set read_at = now() where user_id = ? and read_at is null returning 1) select count(*)::int as n from done`,
+      [me(ctx)],
+    );
+    return rows[0].n;
+  }
+
+  @FieldResolver(() => String, { description: 'This notification as a cursor for `notifications(after:)`.' })
+  cursor(@Root() n: Notification): string {
+    return encodeCursor([n.id]);
+  }
+
+  @FieldResolver(() => Ticket)
+  async ticket(@Root() n: Notification, @Ctx() ctx: Context): Promise<Ticket> {
+    const t = await ctx.em.findOne(Ticket, { id: n.ticket.id }, { populate: ['queue', 'customer', 'gateway'] });
+    if (!t) throw new NotFoundError('Ticket', n.ticket.id);
+    return t;
+  }
+
+  @FieldResolver(() => Message)
+  async message(@Root() n: Notification, @Ctx() ctx: Context): Promise<Message> {
+    const m = await ctx.em.findOne(Message, { id: n.message.id }, { populate: ['gateway', 'author'] });
+    if (!m) throw new NotFoundError('Message', n.message.id);
+    return m;
+  }
+
+  /** Each new notification of the subscribed user, and no one else's (routed by user id, see fanout.ts). */
+  @Authorized()
+  @Subscription(() => Notification, {
+    subscribe: ({ context }) => {
+      const ctx = context as Context;
+      return fanoutFor(ctx.events, ctx.em).notificationsFor(me(ctx));
+    },
+  })
+  notificationAdded(@Root() n: Notification): Notification {
+    return n;
+  }
+
+  /** Tickets of a queue as messages arrive (queue views). */
+  @Authorized()
+  @Subscription(() => Ticket, {
+    subscribe: ({ args, context }) => {
+      const ctx = context as Context;
+      return fanoutFor(ctx.events, ctx.em).ticketsOf(idOf(String(args.queueId), 'Queue'));
+    },
+  })
+  ticketUpdated(@Arg('queueId', () => ID) _queueId: string, @Root() t: Ticket): Ticket {
+    return t;
+  }
+}

@@ -1,0 +1,105 @@
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { expect } from 'vitest';
+import type { GqlResult, TestApp } from '../support/app';
+import { fanoutFor } from '../../src/modules/notifications/fanout';
+
+/** Helpers shared by the inbound e2e files (not a test file itself). */
+
+export function ok<T = any>(r: GqlResult<T>): T {
+  expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
+  return r.data as T;
+}
+
+let seq = 0;
+
+export async function createAgent(t: TestApp, admin: string, name = `Agent ${++seq}`): Promise<{ id: string; token: string; email: string }> {
+  const email = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '.')}.${seq}.${Date.now()}@inbound.test`;
+  const r = ok(await t.gql(`mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`, { i: { email, name, password: 'agent-pass-1', role: 'AGENT' } }, admin));
+  return { id: r.createUser.id, token: await t.login(email, 'agent-pass-1'), email };
+}
+
+export async function createQueue(t: TestApp, admin: string, name: string, memberIds: string[] = []): Promise<string> {
+  return ok(await t.gql(`mutation($i: QueueInput!) { createQueue(input: $i) { id } }`, { i: { name, memberIds } }, admin)).createQueue.id;
+}
+
+export async function createGateway(t: TestApp, admin: string, input: Record<string, unknown>): Promise<{ id: string; webhookUrl: string | null }> {
+  return ok(await t.gql(`mutation($i: GatewayInput!) { createGateway(input: $i) { id webhookUrl } }`, { i: input }, admin)).createGateway;
+}
+
+export async function createRule(t: TestApp, admin: string, input: { name: string; position: number; gatewayId?: string | null; queueId: string; stop?: boolean; active?: boolean }): Promise<string> {
+  return ok(await t.gql(`mutation($i: MessageRuleInput!) { createMessageRule(input: $i) { id } }`, { i: input }, admin)).createMessageRule.id;
+}
+
+export interface Subscriber {
+  events: any[];
+  /** Resolves with the first `n` events (or fails after `ms`). */
+  take(n: number, ms?: number): Promise<any[]>;
+  close(): Promise<void>;
+}
+
+/** A graphql-ws client subscribed to one operation; waits until the server has registered it. */
+export async function subscribe(t: TestApp, token: string, query: string, variables: Record<string, unknown> = {}, url = t.url): Promise<Subscriber> {
+  const client: Client = createClient({ url: url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+  const events: any[] = [];
+  const waiters: (() => void)[] = [];
+  let failure: unknown;
+  const unsubscribe = client.subscribe(
+    { query, variables },
+    {
+      next: (v) => {
+        if (v.errors) failure = v.errors;
+        events.push(v.data);
+        waiters.splice(0).forEach((w) => w());
+      },
+      error: (e) => {
+        failure = e;
+        waiters.splice(0).forEach((w) => w());
+      },
+      complete: () => {},
+    },
+  );
+  // graphql-ws gives no "subscribed" ack: give the server a moment to run the subscribe resolver.
+  await new Promise((r) => setTimeout(r, 150));
+  return {
+    events,
+    async take(n, ms = 10_000) {
+      const deadline = Date.now() + ms;
+      while (events.length < n) {
+        if (failure) throw new Error(`subscription failed: ${JSON.stringify(failure)}`);
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`expected ${n} events, got ${events.length}: ${JSON.stringify(events)}`);
+        await new Promise<void>((r) => {
+          const timer = setTimeout(r, Math.min(left, 200));
+          waiters.push(() => {
+            clearTimeout(timer);
+            r();
+          });
+        });
+      }
+      return events.slice(0, n);
+    },
+    async close() {
+      unsubscribe();
+      await client.dispose();
+    },
+  };
+}
+
+/** Local subscriber counts of an app instance's fan-out. */
+export function fanoutSize(t: TestApp) {
+  return fanoutFor(t.app.ctx.events, t.orm.em.fork()).size;
+}
+
+export const NOTIFICATION_ADDED = `subscription { notificationAdded { id kind title read cursor ticket { id queue { id name } customer { id name } } message { id text from to kind } } }`;
+
+/** Polls until `fn` returns a truthy value. */
+export async function eventually<T>(fn: () => Promise<T>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

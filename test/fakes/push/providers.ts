@@ -1,0 +1,118 @@
+/**
+ * Webhook requests shaped as each provider sends them, per shared/providers/*.md (field names, method,
+ * encoding, number format). Each returns what our webhook answered.
+ */
+import crypto from 'node:crypto';
+import { push, type PushFile, type PushOptions, type PushResult } from './http';
+
+type Extra = Pick<PushOptions, 'headers' | 'localAddress'> & { token?: string };
+
+const withToken = (token?: string) => (token ? { token } : {});
+
+export interface SmsapiSms {
+  /** Our number, as SMSAPI writes it: 48XXXXXXXXX without "+" (INFERRED). */
+  to: string;
+  from: string;
+  text: string;
+  /** Unix seconds. */
+  date?: number;
+  msgId?: string;
+  username?: string;
+}
+
+/** SMSAPI inbound SMS: POST, form-encoded, sms_to / sms_from / sms_text / sms_date / username / MsgId. */
+export function smsapiSms(base: string, m: SmsapiSms, x: Extra = {}): Promise<PushResult> {
+  return push(`${base}/panel/tickets/incoming/smsapi`, {
+    query: withToken(x.token),
+    form: {
+      sms_to: m.to,
+      sms_from: m.from,
+      sms_text: m.text,
+      sms_date: String(m.date ?? Math.floor(Date.now() / 1000)),
+      username: m.username ?? 'jan.kowalski',
+      MsgId: m.msgId,
+    },
+    headers: x.headers,
+    localAddress: x.localAddress,
+  });
+}
+
+export interface SmsapiMms {
+  to: string;
+  from: string;
+  subject?: string;
+  date?: number;
+  files: PushFile[];
+}
+
+/** SMSAPI inbound MMS (UNVERIFIED shape): multipart with mms_from / mms_to / mms_date / mms_subject and file parts. */
+export function smsapiMms(base: string, m: SmsapiMms, x: Extra = {}): Promise<PushResult> {
+  return push(`${base}/panel/tickets/incoming/smsapi/mms`, {
+    query: withToken(x.token),
+    multipart: { fields: { mms_from: m.from, mms_to: m.to, mms_date: String(m.date ?? Math.floor(Date.now() / 1000)), mms_subject: m.subject }, files: m.files },
+    headers: x.headers,
+    localAddress: x.localAddress,
+  });
+}
+
+export interface SerwersmsValues {
+  /** #NUMEROD#: the sender, e.g. 48500600700. */
+  from: string;
+  /** #WIADOMOSC# */
+  text: string;
+  /** #DATA#: YYYY-MM-DD HH:MM:SS */
+  date?: string;
+  /** #IDSMS# */
+  id?: string;
+}
+
+/**
+ * SerwerSMS push: it takes the URL template the admin pasted into its panel, replaces the #…#
+ * placeholders with URL-encoded values and calls it with GET; a placeholder it does not fill stays as is.
+ */
+export function serwersmsFromTemplate(template: string, v: SerwersmsValues, x: Omit<Extra, 'token'> & { replaceToken?: string } = {}): Promise<PushResult> {
+  const enc = encodeURIComponent;
+  let url = template
+    .replace('#NUMEROD#', enc(v.from))
+    .replace('#WIADOMOSC#', enc(v.text))
+    .replace('#DATA#', v.date === undefined ? '#DATA#' : enc(v.date))
+    .replace('#IDSMS#', v.id === undefined ? '#IDSMS#' : enc(v.id));
+  if (x.replaceToken !== undefined) url = url.replace('YOUR_WEBHOOK_TOKEN', enc(x.replaceToken));
+  return push(url, { method: 'GET', headers: x.headers, localAddress: x.localAddress });
+}
+
+export interface DotpayForward {
+  fulltext: string;
+  text?: string;
+  ident: string;
+  service: string;
+  /** The premium number. */
+  number: string;
+  sender: string;
+  code: string;
+  date: string;
+}
+
+/** Dotpay Premium TC forward (INFERRED): POST form with an md5 over merchant id, PIN and the fields. */
+export function dotpayForward(base: string, f: DotpayForward, merchantId: string, pin: string, x: Extra & { badSignature?: boolean } = {}): Promise<PushResult> {
+  const sig = crypto
+    .createHash('md5')
+    .update([merchantId, pin, f.ident, f.service, f.number, f.sender, f.code, f.date, f.fulltext].join(''))
+    .digest('hex');
+  return push(`${base}/panel/tickets/incoming/dotpay`, {
+    query: withToken(x.token),
+    form: { ...f, text: f.text ?? f.fulltext, md5: x.badSignature ? '0'.repeat(32) : sig },
+    headers: x.headers,
+    localAddress: x.localAddress,
+  });
+}
+
+/** Peoplefone SMS MT callback: the spec's PLACEHOLDER JSON (from, to, text, receivedAt). */
+export function peoplefoneMt(base: string, m: { from: string; to: string; text: string; receivedAt?: string; messageId?: string }, x: Extra = {}): Promise<PushResult> {
+  return push(`${base}/panel/tickets/incoming/peoplefone`, { query: withToken(x.token), json: m, headers: x.headers, localAddress: x.localAddress });
+}
+
+/** A provider configured through the generic HTTP settings, posting whatever its documentation says. */
+export function genericHttp(base: string, provider: 'generic_http' | 'tide' | 'three_s', o: PushOptions): Promise<PushResult> {
+  return push(`${base}/panel/tickets/incoming/${provider}`, o);
+}
