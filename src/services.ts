@@ -3,6 +3,10 @@ import type { SecretBox } from './common/secret-box';
 import { AuthService } from './modules/auth/auth.service';
 import { CustomerService } from './modules/customers/customer.service';
 import { GatewayService } from './modules/gateways/gateway.service';
+import { InboundService } from './modules/inbound/inbound.service';
+import { GatewayTestService } from './modules/gateways/gateway-test.service';
+import { OutboundService } from './modules/outbound/outbound.service';
+import { outboundSettings } from './modules/outbound/outbound.settings';
 import { TicketService } from './modules/tickets/ticket.service';
 
 /** Stateless domain services, built once per app and shared by resolvers and routes. */
@@ -11,13 +15,23 @@ export interface Services {
   gateways: GatewayService;
   customers: CustomerService;
   tickets: TicketService;
+  inbound: InboundService;
+  outbound: OutboundService;
+  gatewayTests: GatewayTestService;
 }
 
 export function buildServices(config: Config, box: SecretBox): Services {
+  const tickets = new TicketService();
+  // Outbound knobs come from their own OUTBOUND_* variables (timeouts, retry backoff, polling).
+  const outbound = outboundSettings();
+  const gateways = new GatewayService(box, config.publicUrl);
   return {
     auth: new AuthService(config.sessionTtlHours),
-    gateways: new GatewayService(box, config.publicUrl),
+    gateways,
     customers: new CustomerService(),
-    tickets: new TicketService(),
+    tickets,
+    inbound: new InboundService(box),
+    outbound: new OutboundService(outbound, tickets),
+    gatewayTests: new GatewayTestService(outbound, gateways),
   };
 }

@@ -22,6 +22,8 @@ export function ormConfig(clientUrl: string, extra: Partial<Options> = {}): Opti
     // Validation queries run after an entity was changed; AUTO would flush those half-checked changes
     // before the query. Only an explicit flush (after every rule passed) writes.
     flushMode: FlushMode.COMMIT,
+    // graphile-worker owns its schema; generated migrations must not try to drop it.
+    schemaGenerator: { ignoreSchema: ['graphile_worker'] },
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: path.join(root, 'dist', 'migrations'),

@@ -112,5 +112,6 @@ export function createEventBus(target: EventTarget): EventBus {
 export async function publishInTransaction<K extends Topic>(em: EntityManager, topic: K, payload: EventPayloads[K]): Promise<void> {
   const text = JSON.stringify({ t: topic, d: payload });
   if (text.length > MAX_PAYLOAD) throw new Error(`event ${topic} too large for NOTIFY (${text.length} bytes)`);
-  await em.getConnection().execute('select pg_notify(?, ?)', [EVENTS_CHANNEL, text]);
+  // em.execute runs in the caller's transaction (em.getConnection().execute would notify at once).
+  await em.execute('select pg_notify(?, ?)', [EVENTS_CHANNEL, text]);
 }

@@ -1,12 +1,20 @@
 import 'reflect-metadata';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { createPubSub } from '@graphql-yoga/subscription';
 import type { EventBus } from './pubsub';
 import { authChecker } from './auth-checker';
 import { AuthResolver } from '../modules/auth/auth.resolver';
 import { CustomerResolver } from '../modules/customers/customer.resolver';
 import { GatewayResolver } from '../modules/gateways/gateway.resolver';
+import { GatewayTestResolver } from '../modules/gateways/gateway-test.resolver';
+import { OutboundResolver } from '../modules/outbound/outbound.resolver';
+import { AttachmentResolver, MessageAttachmentsResolver } from '../modules/inbound/attachment.resolver';
+import { GatewayInboundResolver } from '../modules/inbound/gateway-inbound.resolver';
+import { InboundEventResolver } from '../modules/inbound/inbound-event.resolver';
+import { NotificationResolver } from '../modules/notifications/notification.resolver';
 import { ProviderResolver } from '../modules/providers/provider.resolver';
+import { RulePreviewResolver } from '../modules/rules/rule-preview.resolver';
 import { MessageRuleResolver } from '../modules/rules/message-rule.resolver';
 import { SettingsResolver } from '../modules/settings/settings.resolver';
 import { QueueResolver } from '../modules/tickets/queue.resolver';
@@ -22,6 +30,14 @@ export const resolvers = [
   SettingsResolver,
   TicketResolver,
   CustomerTicketsResolver,
+  NotificationResolver,
+  InboundEventResolver,
+  AttachmentResolver,
+  MessageAttachmentsResolver,
+  GatewayInboundResolver,
+  RulePreviewResolver,
+  GatewayTestResolver,
+  OutboundResolver,
 ] as const;
 
 /** Builds the executable schema; it needs no database, so `schema.graphql` can be emitted anywhere. */
@@ -30,7 +46,8 @@ export async function createSchema(pubSub?: EventBus): Promise<GraphQLSchema> {
     resolvers,
     authChecker,
     validate: { forbidUnknownValues: false },
-    ...(pubSub ? { pubSub } : {}),
+    // type-graphql refuses subscriptions without a pubsub; printing the schema needs none, so a local one stands in.
+    pubSub: pubSub ?? createPubSub(),
   });
 }
 

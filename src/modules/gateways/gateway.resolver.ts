@@ -3,6 +3,7 @@ import { NotFoundError } from '../../common/errors';
 import type { Context } from '../../graphql/context';
 import { idOf } from '../../graphql/ids';
 import { Role } from '../auth/user.entity';
+import { ProviderId } from '../providers/catalog.types';
 import { Gateway } from './gateway.entity';
 import { GatewayInput, GatewayUpdateInput } from './gateway.input';
 
@@ -41,8 +42,10 @@ export class GatewayResolver {
     return ctx.services.gateways.delete(ctx.em, idOf(id, 'Gateway'));
   }
 
-  @FieldResolver(() => String, { nullable: true, description: "The URL to paste into the provider's panel." })
-  webhookUrl(@Root() g: Gateway, @Ctx() ctx: Context): string | null {
+  @FieldResolver(() => String, { nullable: true, description: "The URL to paste into the provider's panel (SerwerSMS: the URL template, with our number fixed in it)." })
+  async webhookUrl(@Root() g: Gateway, @Ctx() ctx: Context): Promise<string | null> {
+    // The SerwerSMS template names the token parameter when there is a token; that column is lazy.
+    if (g.provider === ProviderId.SERWERSMS) await ctx.em.populate(g, ['webhookTokenSecret']);
     return ctx.services.gateways.webhookUrl(g);
   }
 }

@@ -6,6 +6,7 @@ import { toOwnNumber } from '../../common/phone';
 import type { SecretBox } from '../../common/secret-box';
 import { catalogEntry } from '../providers/catalog';
 import { ProviderId, Support, type GatewayFieldName } from '../providers/catalog.types';
+import { inboundWebhookUrl } from '../inbound/webhook-url';
 import { MessageRule } from '../rules/message-rule.entity';
 import { checkCertificateBundle } from './certificate';
 import { Gateway, PasswordForm } from './gateway.entity';
@@ -77,7 +78,8 @@ export class GatewayService {
   /** The URL to paste into the provider's panel, or null for providers we poll or that cannot push. */
   webhookUrl(g: Gateway): string | null {
     const path = catalogEntry(g.provider).webhookPath;
-    return path ? `${this.publicUrl}${path}` : null;
+    // SerwerSMS gets the URL template to paste, with our number fixed in it (see inbound/webhook-url.ts).
+    return path ? inboundWebhookUrl(`${this.publicUrl}${path}`, g) : null;
   }
 
   /** Plain secrets for a provider adapter; never for GraphQL. */

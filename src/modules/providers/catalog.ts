@@ -159,6 +159,12 @@ const catalog: Record<ProviderId, ProviderCatalogEntry> = {
     },
     fields: [
       {
+        name: 'login',
+        required: false,
+        label: 'Reply prefix (keyword)',
+        help: 'The GLOBAL or DEDICATED prefix customers start their replies with; smsdesk polls the replies to it. Needed only to receive SMS.',
+      },
+      {
         name: 'password',
         required: true,
         label: 'API key (App-Key)',
@@ -184,9 +190,9 @@ const catalog: Record<ProviderId, ProviderCatalogEntry> = {
     defaultApiBaseUrl: 'https://justsend.pl/api/rest',
     notes: [
       'Send (v2/message/send) and verify (v2/payment/points) are DOCUMENTED in the official digitalvirgo/justsend client; the production host is INFERRED (justsend.md, Summary).',
-      'Inbound replies are DOCUMENTED only as polling by prefix; no push format was found, so inboundPush is UNKNOWN (justsend.md, Inbound SMS callback; Open question 1).',
+      'Replies are DOCUMENTED only as polling by prefix (the login field holds it); no push format was found, so inboundPush is UNKNOWN (justsend.md, Inbound SMS callback).',
       'Delivery state is polled via v2/report/message/{id} (DOCUMENTED); a postback push exists but its payload is unknown (justsend.md, Delivery reports).',
-      'MMS: the client has no MMS model and the spec says none, marked UNVERIFIED (justsend.md, Inbound MMS callback).',
+      'No MMS (UNVERIFIED) and no published part limit (smsdesk assumes 6); no idempotency key, so a send whose answer was lost is not repeated (justsend.md).',
       'The dynamic-SMS requirement for own sender names is a product rule; justsend.md only INFERS that own names use the PRO variant (Numbers and text).',
       'Numbers are 48XXXXXXXXX without + (DOCUMENTED tests), hence the default prefix 48 (justsend.md, Numbers and text).',
     ],
@@ -242,6 +248,7 @@ const catalog: Record<ProviderId, ProviderCatalogEntry> = {
       'Inbound SMS exist (DOCUMENTED) but how TeleCube delivers them is not found, so push and polling are UNKNOWN (telecube.md, Inbound SMS callback).',
       'No verify call and no delivery reports were found; MMS is not offered (telecube.md, Test/verify call; Delivery reports; Inbound MMS callback).',
       'Default prefixes are a Polish default, not from the spec; the only number form seen is 48… without + (telecube.md, Numbers and text).',
+      'Send answers carry no message id (unknown); the part limit is unknown too, smsdesk assumes 6 parts (telecube.md, Outbound send).',
     ],
   },
 
@@ -357,7 +364,7 @@ const catalog: Record<ProviderId, ProviderCatalogEntry> = {
       'No official document was readable: everything is INFERRED from several consistent third-party clients, nothing is DOCUMENTED (multiinfo.md, Status).',
       'Inbound is polling only: getsms.aspx (long poll), then confirmsms.aspx; no push was found, hence no webhook (multiinfo.md, Inbound SMS).',
       'Delivery state is polled with infosms.aspx; verify calls infosms.aspx?smsId=0, where -31 proves TLS and login (multiinfo.md, Test/verify call).',
-      'Mutual TLS with a Polkomtel-signed client certificate; Node fetch ignores custom agents, so use node:https or undici (multiinfo.md, TLS client certificate).',
+      'Mutual TLS with a Polkomtel-signed client certificate via node:https, capped at TLS 1.2 by smsdesk so a refused certificate shows in the handshake (multiinfo.md, TLS).',
       'API 6.1 paths (/Api61/) are the default, with yyyyMMddHHmmss dates; MMS is not mentioned anywhere, hence UNKNOWN (multiinfo.md, Dates).',
       'Numbers are 48XXXXXXXXX without + (INFERRED, consistent), hence prefix 48; the recipient may be a short number (multiinfo.md, Numbers and text).',
     ],
@@ -401,6 +408,7 @@ const catalog: Record<ProviderId, ProviderCatalogEntry> = {
       'Reports go to the SMS Status callback URL (DOCUMENTED) or a per-message callbackUrl (INFERRED); the payload is unknown (peoplefone.md, Delivery reports).',
       'Verify by GET /sms/messages (200, or 401 for a bad key) is INFERRED from Swagger UI notes; no sender field was seen (peoplefone.md, Test/verify call; Outbound send).',
       'Default prefixes are a Polish default, not from the spec (number format unknown, E.164 with + assumed); a Swiss number needs +41 instead (peoplefone.md, Numbers and text).',
+      'Part limit unknown (smsdesk assumes 6 parts); no client message id exists, so a send whose answer was lost is not repeated (peoplefone.md, Outbound send).',
     ],
   },
 
@@ -582,6 +590,7 @@ const catalog: Record<ProviderId, ProviderCatalogEntry> = {
       'Not a provider but our adapter for providers without a public spec (DESIGN.md, Provider adapters); it does what the genericHttp settings describe.',
       'Capabilities are those of the generic adapter: a templated send and mapped inbound pushes; no polling, verify call, MMS or delivery reports.',
       'Default prefixes are a Polish default, not from any spec; adjust them to how the provider writes your number.',
+      'Part limit unknown (smsdesk assumes 6 parts); no idempotency is known, so a send whose answer was lost is not repeated.',
     ],
   },
 };

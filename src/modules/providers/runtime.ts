@@ -10,7 +10,9 @@ import { ProviderId } from './catalog.types';
 export async function toMailbox(em: EntityManager, gateways: GatewayService, g: Gateway): Promise<Mailbox> {
   const secrets = await gateways.secrets(em, g);
   const defaultBase =
-    g.provider === ProviderId.MULTIINFO && g.host ? `https://${g.host}` : catalogEntry(g.provider).defaultApiBaseUrl ?? undefined;
+    // MultiInfo: the API 6.1 scripts under /Api61 on the contract's host (the catalog's promise); an
+    // apiBaseUrl without /Api61 selects the legacy root-path scripts.
+    g.provider === ProviderId.MULTIINFO && g.host ? `https://${g.host}/Api61` : catalogEntry(g.provider).defaultApiBaseUrl ?? undefined;
   const { headers: _sealed, ...generic } = g.genericHttp ?? ({} as NonNullable<Gateway['genericHttp']>);
   return {
     id: g.id,

@@ -28,7 +28,7 @@ export class TicketService {
   }
 
   async defaultQueueId(em: EntityManager): Promise<number> {
-    const rows = await em.getConnection().execute<{ id: number }[]>(
+    const rows = await em.execute<{ id: number }[]>(
       `insert into queue (name, created_at) values (?, now())
        on conflict (name) do update set name = excluded.name returning id`,
       [DEFAULT_QUEUE_NAME],
@@ -42,7 +42,8 @@ export class TicketService {
    * Returns the ticket id and whether it was opened now.
    */
   async findOrOpen(em: EntityManager, customerId: number, gatewayId: number, queueId: number): Promise<{ id: number; opened: boolean }> {
-    const conn = em.getConnection();
+    // em.execute joins the caller's transaction; em.getConnection().execute would not.
+    const conn = em;
     const inserted = await conn.execute<{ id: number }[]>(
       `insert into ticket (queue_id, customer_id, gateway_id, status, created_at, updated_at, last_message_at)
        values (?, ?, ?, 'OPEN', now(), now(), now())
