@@ -1,5 +1,6 @@
 import type { ProviderId } from './catalog.types';
 import type { PasswordForm } from '../gateways/gateway.entity';
+import type { StoredGenericHttp } from '../gateways/generic-http';
 import type { OutboundAdapter } from './adapter-outbound';
 import type { InboundAdapter } from './adapter-inbound';
 
@@ -29,23 +30,8 @@ export interface Mailbox {
   genericHttp?: GenericHttpRuntime;
 }
 
-/** Generic HTTP settings with header values opened. */
-export interface GenericHttpRuntime {
-  method: string;
-  urlTemplate: string;
-  headers: { name: string; value: string }[];
-  bodyTemplate?: string;
-  contentType?: string;
-  successStatus?: number;
-  successBodyPattern?: string;
-  messageIdPath?: string;
-  inboundFromField?: string;
-  inboundToField?: string;
-  inboundTextField?: string;
-  inboundIdField?: string;
-  inboundTimestampField?: string;
-  inboundReplyBody?: string;
-}
+/** Generic HTTP settings as stored, with header values opened. */
+export type GenericHttpRuntime = Omit<StoredGenericHttp, 'headers'> & { headers: { name: string; value: string }[] };
 
 /** One provider: its outbound half (issue 3) and inbound half (issue 4), each in its own file. */
 export type ProviderAdapter = { id: ProviderId } & OutboundAdapter & InboundAdapter;
