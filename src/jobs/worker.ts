@@ -1,4 +1,5 @@
-import { run, type Logger as WorkerLogger, type Runner, type TaskList } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import { run, type Logger as WorkerLogger, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
 import { Logger } from 'graphile-worker';
 
 type Log = { debug(o: unknown, m?: string): void; info(o: unknown, m?: string): void; warn(o: unknown, m?: string): void; error(o: unknown, m?: string): void };
@@ -18,18 +19,128 @@ export interface WorkerOptions {
   log: Log;
 }
 
+/** The job worker as app.ts holds it: graphile-worker's runner, restarted by us when it dies. */
+export interface Worker {
+  stop(): Promise<void>;
+  /** False while the runner is down and waiting to be restarted (readiness). */
+  readonly running: boolean;
+  /** How many times the runner was restarted after it died. */
+  readonly restarts: number;
+}
+
+/** Waits between restarts of a dead runner: first, and cap (doubles in between). */
+export const workerRestart = { firstMs: 250, capMs: 5_000 };
+
 /**
  * Durable jobs on the same PostgreSQL (graphile-worker: LISTEN/NOTIFY wake-up, so a job starts within
  * milliseconds; `graphile_worker.add_job` can run inside our own transactions).
+ *
+ * graphile-worker rides out a lost connection by itself (its pool and LISTEN reconnect), but some errors
+ * while the database is away end its worker pool for good ("could not completeJobs; queue is in an
+ * inconsistent state"): the runner's promise settles and no job runs again in this process. So a runner
+ * that ends without our stop() is started again with a backoff, and the jobs its dead pool still had
+ * locked are unlocked (nobody runs them any more; graphile-worker itself would wait 4 hours).
  */
-export async function startWorker(opts: WorkerOptions): Promise<Runner> {
-  return run({
-    connectionString: opts.connectionString,
-    taskList: opts.taskList,
-    concurrency: opts.concurrency,
-    maxPoolSize: opts.concurrency + 2,
-    noHandleSignals: true,
-    pollInterval: 2000,
-    logger: workerLogger(opts.log),
-  });
+export async function startWorker(opts: WorkerOptions): Promise<Worker> {
+  let stopped = false;
+  let runner: Runner | undefined;
+  let restarts = 0;
+  let wake: (() => void) | undefined;
+
+  const launch = async (): Promise<{ runner: Runner; poolIds: string[] }> => {
+    const poolIds: string[] = [];
+    // Our own emitter, so that events emitted inside run() ('pool:create') are seen too.
+    const events = new EventEmitter() as WorkerEvents;
+    events.on('pool:create', ({ workerPool }) => poolIds.push(workerPool.id));
+    // A pool that gives up by itself (fatal error → graceful shutdown) may take long to settle, or hang
+    // while the database is away: we restart as soon as it gives up, not when its promise settles.
+    const gaveUp = () => void died(r, poolIds, 'the job worker pool gave up');
+    events.on('pool:fatalError', gaveUp);
+    events.on('pool:gracefulShutdown', () => {
+      if (!stopped) gaveUp();
+    });
+    let r: Runner | undefined;
+    r = await run({
+      events,
+      connectionString: opts.connectionString,
+      taskList: opts.taskList,
+      concurrency: opts.concurrency,
+      maxPoolSize: opts.concurrency + 2,
+      noHandleSignals: true,
+      pollInterval: 2000,
+      // Batched completion: unbatched, graphile-worker 0.17 calls completeJob/failJob without handling their
+      // rejection, so a job that ends while the database is away crashes the process (unhandled rejection).
+      // Batched, the failure ends the worker pool instead (pool:fatalError), and we restart it.
+      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+      logger: workerLogger(opts.log),
+    });
+    const started = r;
+    void started.promise.then(
+      () => died(started, poolIds, 'the job worker stopped'),
+      (err) => died(started, poolIds, 'the job worker stopped with an error', err),
+    );
+    return { runner: started, poolIds };
+  };
+
+  const handled = new WeakSet<Runner>();
+  async function died(r: Runner | undefined, deadPools: string[], why: string, err?: unknown): Promise<void> {
+    if (!r || stopped || handled.has(r)) return;
+    handled.add(r);
+    if (runner === r) runner = undefined;
+    opts.log.warn({ err, pools: deadPools }, `${why}; restarting it`);
+    // Whatever it still does is abandoned: the jobs it held are unlocked below and run by the new pool.
+    r.kill('restarting after a fatal error').catch(() => {});
+    let wait = workerRestart.firstMs;
+    while (!stopped) {
+      await new Promise<void>((res) => {
+        const t = setTimeout(res, wait);
+        wake = () => {
+          clearTimeout(t);
+          res();
+        };
+      });
+      wake = undefined;
+      if (stopped) return;
+      try {
+        if (deadPools.length) await unlock(opts.connectionString, deadPools);
+        const next = await launch();
+        if (stopped) return void (await next.runner.stop().catch(() => {}));
+        runner = next.runner;
+        restarts++;
+        opts.log.warn({ restarts }, 'job worker restarted');
+        return;
+      } catch (e) {
+        opts.log.warn({ err: e, retryInMs: wait }, 'job worker could not restart yet');
+        wait = Math.min(wait * 2, workerRestart.capMs);
+      }
+    }
+  }
+
+  runner = (await launch()).runner;
+  return {
+    get running() {
+      return runner !== undefined;
+    },
+    get restarts() {
+      return restarts;
+    },
+    async stop() {
+      stopped = true;
+      wake?.();
+      const r = runner;
+      runner = undefined;
+      await r?.stop();
+    },
+  };
+}
+
+/** Frees the jobs a dead worker pool had locked, so that the new one (or another instance) runs them. */
+async function unlock(connectionString: string, workerIds: string[]): Promise<void> {
+  const { makeWorkerUtils } = await import('graphile-worker');
+  const utils = await makeWorkerUtils({ connectionString });
+  try {
+    await utils.forceUnlockWorkers(workerIds);
+  } finally {
+    await utils.release();
+  }
 }

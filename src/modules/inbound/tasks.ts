@@ -16,7 +16,8 @@ export const POLLED_PROVIDERS = Object.values(ProviderId).filter((p) => adapterF
 export const pollSettings = {
   /** How long a provider may hold a long poll (MultiInfo getsms `timeout`). */
   waitMs: 5_000,
-  supervisorEveryMs: 60_000,
+  /** How often mailboxes' poll jobs are (re)ensured; INBOUND_POLL_SUPERVISOR_MS overrides (fault tests). */
+  supervisorEveryMs: Number(process.env.INBOUND_POLL_SUPERVISOR_MS) > 0 ? Number(process.env.INBOUND_POLL_SUPERVISOR_MS) : 60_000,
   /** Backoff after failed polls: first wait and cap, for provider errors and for configuration errors. */
   backoff: { retryableBaseMs: 5_000, retryableCapMs: 5 * 60_000, configBaseMs: 60_000, configCapMs: 30 * 60_000 },
   /** Inbound events are kept this long. */
@@ -24,6 +25,14 @@ export const pollSettings = {
 };
 
 const jobKey = (gatewayId: number) => `${POLL_TASK}:${gatewayId}`;
+
+/**
+ * Attempts of a poll or supervisor job. Provider errors never fail the job (pollMailbox backs off by
+ * itself); what does is our own side, e.g. the database away for a moment. With one attempt such a
+ * job ended its chain (a mailbox unpolled until the next supervisor run, the supervisor itself until a
+ * restart); with more, graphile-worker retries it with its own backoff (e^n s) and the chain goes on.
+ */
+export const CHAIN_ATTEMPTS = 10;
 
 /**
  * After a failed poll: exponential, with a cap; a configuration error (bad credentials, no prefix) waits
@@ -39,11 +48,12 @@ export function backoffMs(failures: number, retryable: boolean): number {
 
 async function schedule(em: EntityManager, gatewayId: number, runAt: Date, mode: 'replace' | 'preserve_run_at'): Promise<void> {
   // One job per mailbox (job key) in a queue of its own: two polls of one mailbox never overlap.
-  await em.execute(`select graphile_worker.add_job(?, json_build_object('gatewayId', ?::int), queue_name => ?, run_at => ?::timestamptz, max_attempts => 1, job_key => ?, job_key_mode => ?)`, [
+  await em.execute(`select graphile_worker.add_job(?, json_build_object('gatewayId', ?::int), queue_name => ?, run_at => ?::timestamptz, max_attempts => ?, job_key => ?, job_key_mode => ?)`, [
     POLL_TASK,
     gatewayId,
     jobKey(gatewayId),
     runAt.toISOString(),
+    CHAIN_ATTEMPTS,
     jobKey(gatewayId),
     mode,
   ]);
@@ -64,7 +74,7 @@ export async function ensurePollJobs(em: EntityManager, opts: { now?: boolean } 
 /** Queues the supervisor at once (idempotent: one job key); called at start-up by every instance. */
 export function startPollSupervisor(ctx: AppContext): void {
   ctx.jobs
-    .addJob(SUPERVISOR_TASK, {}, { jobKey: SUPERVISOR_TASK, jobKeyMode: 'replace', maxAttempts: 1 })
+    .addJob(SUPERVISOR_TASK, {}, { jobKey: SUPERVISOR_TASK, jobKeyMode: 'replace', maxAttempts: CHAIN_ATTEMPTS })
     .catch((err) => ctx.log.warn({ err }, 'inbound: could not queue the poll supervisor'));
 }
 
@@ -141,7 +151,7 @@ export function inboundTasks(ctx: AppContext): TaskList {
           [pollSettings.eventRetentionDays],
         );
       } finally {
-        await ctx.jobs.addJob(SUPERVISOR_TASK, {}, { jobKey: SUPERVISOR_TASK, jobKeyMode: 'replace', maxAttempts: 1, runAt: new Date(Date.now() + pollSettings.supervisorEveryMs) });
+        await ctx.jobs.addJob(SUPERVISOR_TASK, {}, { jobKey: SUPERVISOR_TASK, jobKeyMode: 'replace', maxAttempts: CHAIN_ATTEMPTS, runAt: new Date(Date.now() + pollSettings.supervisorEveryMs) });
       }
     },
   };
