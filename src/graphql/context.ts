@@ -9,6 +9,8 @@ export interface Context {
   /** A fork of the ORM's EntityManager: its identity map lives as long as this request. */
   em: EntityManager;
   user?: AuthUser;
+  /** The client's address (TRUSTED_PROXIES rule), for per-IP limits such as login attempts. */
+  ip?: string;
   services: Services;
   config: Config;
   events: EventBus;

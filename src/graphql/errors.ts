@@ -1,6 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import type { ValidationError as ClassValidatorError } from 'class-validator';
 import { DomainError, ValidationError, type FieldViolation } from '../common/errors';
+import { LIMIT_CODES } from './limits';
 
 function flatten(errors: ClassValidatorError[], prefix: string, out: FieldViolation[]): FieldViolation[] {
   for (const e of errors) {
@@ -42,6 +43,12 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
         ...(original instanceof ValidationError ? { violations: original.violations } : {}),
       },
     };
+  }
+  // A query over a limit (limits.ts): Apollo files it under GRAPHQL_VALIDATION_FAILED; the client gets our code.
+  const limitCode = (original as { extensions?: { code?: unknown } } | undefined)?.extensions?.code;
+  if (typeof limitCode === 'string' && LIMIT_CODES.has(limitCode)) {
+    const { stacktrace: _s, http: _h, ...ext } = { ...(formatted.extensions ?? {}), ...(original as { extensions: Record<string, unknown> }).extensions };
+    return { message: formatted.message, locations: formatted.locations, extensions: { ...ext, code: limitCode } };
   }
   const code = formatted.extensions?.code;
   // Parse/validation/variable errors from graphql-js and Apollo are about the request itself: keep them.

@@ -1,12 +1,14 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
+import path from 'node:path';
+import pino from 'pino';
 import { inject } from 'vitest';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { loadConfig, type Config } from '../../src/config';
 import { SecretBox } from '../../src/common/secret-box';
 import { ormConfig } from '../../src/db/mikro-orm.config';
 import { migrate } from '../../src/db/database';
-import { buildApp, type App } from '../../src/app';
+import { buildApp, REDACT, type App } from '../../src/app';
 import { ensureAdmin } from '../../src/modules/auth/bootstrap';
 
 export const ADMIN = { email: 'admin@test.local', password: 'admin-password-1' };
@@ -24,6 +26,8 @@ export interface TestApp {
   config: Config;
   key: Buffer;
   dbUrl: string;
+  /** The pino JSON log of this app at info level (see global-setup's log scan); undefined when TEST_LOGS=off. */
+  logFile?: string;
   /** Plain SQL on the test database, for asserting what is (not) stored. */
   sql<R = any>(text: string, params?: unknown[]): Promise<R[]>;
   gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
@@ -65,7 +69,13 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   });
   const orm = await MikroORM.init(ormConfig(dbUrl, { pool: { min: 0, max: 10 } }));
   await migrate(orm);
-  const app = await buildApp({ config, orm, databaseUrl: dbUrl, box: new SecretBox(key) });
+  // Logs at info level to a file of the run's log directory: production's level, so the log scan sees what it would write.
+  const logDir = inject('logDir');
+  const logFile = logDir ? path.join(logDir, `${path.basename(dbUrl)}.ndjson`) : undefined;
+  const logger = logFile
+    ? pino({ level: 'info', redact: { paths: REDACT, censor: '[redacted]' } }, pino.destination({ dest: logFile, sync: true, mkdir: true }))
+    : undefined;
+  const app = await buildApp({ config, orm, databaseUrl: dbUrl, box: new SecretBox(key), ...(logger ? { logger } : {}) });
   await ensureAdmin(orm, config, app.services.auth);
   const url = await app.listen();
   const pool = new pg.Pool({ connectionString: dbUrl, max: 2 });
@@ -91,6 +101,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     config,
     key,
     dbUrl,
+    logFile,
     sql: async (text, params) => (await pool.query(text, params as unknown[])).rows,
     gql,
     login,

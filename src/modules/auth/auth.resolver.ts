@@ -1,6 +1,9 @@
+import { GraphQLError } from 'graphql';
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { idOf } from '../../graphql/ids';
+import { lengthLimit } from '../../graphql/limits';
+import { LoginRateLimitedError } from './login-limiter';
 import { CreateApiTokenInput, CreateUserInput, CreatedApiToken, LoginResult } from './auth.input';
 import { Role, User } from './user.entity';
 
@@ -19,8 +22,13 @@ export class AuthResolver {
   }
 
   @Mutation(() => LoginResult)
-  login(@Arg('email') email: string, @Arg('password') password: string, @Ctx() ctx: Context): Promise<LoginResult> {
-    return ctx.services.auth.login(ctx.em, email.slice(0, 254), password.slice(0, 200));
+  async login(@Arg('email', lengthLimit('email', 254)) email: string, @Arg('password', lengthLimit('password', 200)) password: string, @Ctx() ctx: Context): Promise<LoginResult> {
+    try {
+      return await ctx.services.auth.login(ctx.em, email, password, ctx.ip);
+    } catch (e) {
+      if (!(e instanceof LoginRateLimitedError)) throw e;
+      throw new GraphQLError(e.message, { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: e.retryAfterSeconds } });
+    }
   }
 
   @Authorized(Role.ADMIN)
@@ -31,8 +39,12 @@ export class AuthResolver {
 
   @Authorized()
   @Mutation(() => Boolean, { description: "Changes your password; your other login sessions end." })
-  changePassword(@Arg('currentPassword') current: string, @Arg('newPassword') next: string, @Ctx() ctx: Context): Promise<boolean> {
-    return ctx.services.auth.changePassword(ctx.em, ctx.user!, current.slice(0, 200), next.slice(0, 200));
+  changePassword(
+    @Arg('currentPassword', lengthLimit('currentPassword', 200)) current: string,
+    @Arg('newPassword', lengthLimit('newPassword', 200)) next: string,
+    @Ctx() ctx: Context,
+  ): Promise<boolean> {
+    return ctx.services.auth.changePassword(ctx.em, ctx.user!, current, next);
   }
 
   @Authorized()

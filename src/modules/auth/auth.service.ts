@@ -4,6 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { UnauthenticatedError, ValidationError, Violations } from '../../common/errors';
 import { ApiToken, TokenKind } from './api-token.entity';
 import { Role, User } from './user.entity';
+import { DEFAULT_LOGIN_LIMITS, LoginLimiter, type LoginLimits } from './login-limiter';
 
 /** Who is calling: what guards and resolvers need, without holding an entity across requests. */
 export interface AuthUser {
@@ -22,7 +23,11 @@ const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 let dummyHash: Promise<string> | undefined;
 
 export class AuthService {
-  constructor(private readonly sessionTtlHours: number) {}
+  readonly loginLimiter: LoginLimiter;
+
+  constructor(private readonly sessionTtlHours: number, loginLimits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
+    this.loginLimiter = new LoginLimiter(loginLimits);
+  }
 
   hashPassword(password: string): Promise<string> {
     // argon2id with the library's defaults (19 MiB, t=2): OWASP's recommended floor.
@@ -45,12 +50,15 @@ export class AuthService {
     return user;
   }
 
-  async login(em: EntityManager, emailRaw: string, password: string): Promise<{ token: string; user: User }> {
+  /** Throws LoginRateLimitedError (before any password check) when the e-mail or the client IP tried too often. */
+  async login(em: EntityManager, emailRaw: string, password: string, ip?: string): Promise<{ token: string; user: User }> {
     const email = emailRaw.trim().toLowerCase();
+    this.loginLimiter.attempt(email, ip);
     const user = await em.findOne(User, { email }, { populate: ['passwordHash'] });
     dummyHash ??= hash('not a real password');
     const ok = user ? await verify(user.passwordHash, password) : (await verify(await dummyHash, password), false);
     if (!user || !ok) throw new UnauthenticatedError('Wrong e-mail or password');
+    this.loginLimiter.succeeded(email);
     const token = await this.issue(em, user, TokenKind.SESSION, 'login', new Date(Date.now() + this.sessionTtlHours * 3600_000));
     return { token, user };
   }

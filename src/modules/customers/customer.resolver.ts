@@ -4,6 +4,7 @@ import { NotFoundError } from '../../common/errors';
 import { ConnectionType, pageSize, type Connection } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { idOf } from '../../graphql/ids';
+import { lengthLimit } from '../../graphql/limits';
 import { Customer } from './customer.entity';
 
 @InputType({ description: 'A customer card. On update, fields not given stay as they are.' })
@@ -23,9 +24,9 @@ export class CustomerResolver {
   @Query(() => CustomerConnection)
   customers(
     @Ctx() ctx: Context,
-    @Arg('search', { nullable: true }) search?: string,
+    @Arg('search', { nullable: true, ...lengthLimit('search', 200) }) search?: string,
     @Arg('first', () => Int, { defaultValue: 20 }) first = 20,
-    @Arg('after', { nullable: true }) after?: string,
+    @Arg('after', { nullable: true, ...lengthLimit('after', 200) }) after?: string,
   ): Promise<Connection<Customer>> {
     return ctx.services.customers.list(ctx.em, search?.slice(0, 200), pageSize(first), after);
   }

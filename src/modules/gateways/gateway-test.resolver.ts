@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import { lengthLimit } from '../../graphql/limits';
 import { idOf } from '../../graphql/ids';
 import { Role } from '../auth/user.entity';
 import { GatewayTestResult } from './gateway-test.types';
@@ -14,7 +15,7 @@ export class GatewayTestResolver {
   testGateway(
     @Arg('id', () => ID) id: string,
     @Ctx() ctx: Context,
-    @Arg('sendTestSmsTo', () => String, { nullable: true }) sendTestSmsTo?: string | null,
+    @Arg('sendTestSmsTo', () => String, { nullable: true, ...lengthLimit('sendTestSmsTo', 32) }) sendTestSmsTo?: string | null,
   ): Promise<GatewayTestResult> {
     return ctx.services.gatewayTests.test(ctx.em, idOf(id, 'Gateway'), sendTestSmsTo ?? undefined);
   }

@@ -1,5 +1,5 @@
 import { Field, InputType, Int } from 'type-graphql';
-import { IsOptional, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsOptional, MaxLength, ValidateNested } from 'class-validator';
 import { ProviderId } from '../providers/catalog.types';
 import { GenericHttpInput } from './generic-http';
 
@@ -17,7 +17,7 @@ export class GatewayUpdateInput {
   provider?: ProviderId;
 
   @Field(() => [String], { nullable: true, description: 'IPv4/IPv6 addresses and CIDR ranges; empty allows all.' })
-  @IsOptional() @MaxLength(64, { each: true })
+  @IsOptional() @ArrayMaxSize(100) @MaxLength(64, { each: true })
   allowedIps?: string[];
 
   @Field({ nullable: true, description: 'Our number inbound SMS are sent to (any format; stored as E.164), or a 3–8 digit short code.' })
@@ -25,7 +25,7 @@ export class GatewayUpdateInput {
   destinationNumber?: string;
 
   @Field(() => [String], { nullable: true, description: "When not given on create, the provider's defaults are filled in." })
-  @IsOptional()
+  @IsOptional() @ArrayMaxSize(20) @MaxLength(16, { each: true })
   prefixesToRemove?: string[];
 
   @Field({ nullable: true })
@@ -63,6 +63,7 @@ export class GatewayUpdateInput {
   webhookToken?: string;
 
   @Field(() => GenericHttpInput, { nullable: true, description: 'Required for GENERIC_HTTP, TIDE and THREE_S.' })
+  @IsOptional() @ValidateNested()
   genericHttp?: GenericHttpInput;
 
   @Field({ nullable: true })

@@ -1,4 +1,5 @@
 import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import { ArrayMaxSize, IsOptional, MaxLength, ValidateNested } from 'class-validator';
 
 /**
  * Settings of the generic HTTP provider (and of Tide and 3S, which have no public API spec):
@@ -8,54 +9,69 @@ import { Field, InputType, Int, ObjectType } from 'type-graphql';
 @InputType()
 export class HttpHeaderInput {
   @Field()
+  @MaxLength(200)
   name!: string;
 
   @Field({ description: 'Write-only: may hold an API key.' })
+  @MaxLength(4000)
   value!: string;
 }
 
 @InputType({ description: 'Generic HTTP provider settings.' })
 export class GenericHttpInput {
   @Field({ defaultValue: 'POST', description: 'GET or POST.' })
+  @MaxLength(10)
   method!: string;
 
   @Field({ description: 'http(s) URL; placeholders {to} {text} {from} {id} {login} {password} are URL-encoded.' })
+  @MaxLength(2000)
   urlTemplate!: string;
 
   @Field(() => [HttpHeaderInput], { nullable: true })
+  @IsOptional() @ArrayMaxSize(20) @ValidateNested({ each: true })
   headers?: HttpHeaderInput[];
 
   @Field({ nullable: true, description: 'Request body with the same placeholders, JSON-escaped when the content type is JSON.' })
+  @IsOptional() @MaxLength(10000)
   bodyTemplate?: string;
 
   @Field({ nullable: true, defaultValue: 'application/x-www-form-urlencoded' })
+  @IsOptional() @MaxLength(200)
   contentType?: string;
 
   @Field(() => Int, { nullable: true, description: 'The HTTP status that means success; any 2xx when not given.' })
   successStatus?: number;
 
   @Field({ nullable: true, description: 'A regular expression the response body must match for success.' })
+  @IsOptional() @MaxLength(500)
   successBodyPattern?: string;
 
   @Field({ nullable: true, description: 'Dot path of the provider message id in a JSON response, e.g. "data.0.id".' })
+  @IsOptional() @MaxLength(200)
   messageIdPath?: string;
 
   @Field({ nullable: true, defaultValue: 'from', description: 'Inbound: the request field with the sender number.' })
+  @IsOptional() @MaxLength(100)
   inboundFromField?: string;
 
   @Field({ nullable: true, defaultValue: 'to', description: 'Inbound: the field with our (destination) number.' })
+  @IsOptional() @MaxLength(100)
   inboundToField?: string;
 
   @Field({ nullable: true, defaultValue: 'text', description: 'Inbound: the field with the message text.' })
+  @IsOptional() @MaxLength(100)
   inboundTextField?: string;
 
   @Field({ nullable: true, description: "Inbound: the field with the provider's message id." })
+  @IsOptional() @MaxLength(100)
   inboundIdField?: string;
 
   @Field({ nullable: true, description: 'Inbound: the field with the time the provider received the message.' })
+  @IsOptional() @MaxLength(100)
   inboundTimestampField?: string;
 
   @Field({ nullable: true, defaultValue: 'OK', description: 'Body we answer an accepted inbound request with.' })
+  @IsOptional() @MaxLength(1000)
   inboundReplyBody?: string;
 }
 

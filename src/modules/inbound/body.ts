@@ -49,3 +49,27 @@ function flatFields(...sources: unknown[]): Record<string, string> {
   return out;
 }
 
+
+/**
+ * Makes request text storable: PostgreSQL text and jsonb refuse NUL characters and lone UTF-16 surrogates
+ * (from `%00`, `\u0000` or `\ud800` in a query or JSON body), which would otherwise fail the inbound event's
+ * insert and answer 503 to a request that is merely malformed. Each becomes U+FFFD; keys alike.
+ */
+export function storable<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return cleanText(value) as T;
+  if (!value || typeof value !== 'object' || depth > 64 || Buffer.isBuffer(value)) return value;
+  if (Array.isArray(value)) return value.map((v) => storable(v, depth + 1)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const key = cleanText(k);
+    if (key === '__proto__') continue;
+    out[key] = storable(v, depth + 1);
+  }
+  return out as T;
+}
+
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+function cleanText(s: string): string {
+  return s.replace(UNSTORABLE, '\uFFFD');
+}

@@ -3,6 +3,7 @@ import type { FilterQuery } from '@mikro-orm/postgresql';
 import { NotFoundError, ValidationError } from '../../common/errors';
 import { ConnectionType, decodeCursor, pageSize, toConnection, type Connection } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
+import { lengthLimit } from '../../graphql/limits';
 import { idOf } from '../../graphql/ids';
 import { Role } from '../auth/user.entity';
 import { InboundEvent, InboundOutcome } from './inbound-event.entity';
@@ -19,7 +20,7 @@ export class InboundEventResolver {
     @Arg('gatewayId', () => ID, { nullable: true }) gatewayId?: string,
     @Arg('outcome', () => InboundOutcome, { nullable: true }) outcome?: InboundOutcome,
     @Arg('first', () => Int, { defaultValue: 20 }) first = 20,
-    @Arg('after', { nullable: true }) after?: string,
+    @Arg('after', { nullable: true, ...lengthLimit('after', 200) }) after?: string,
   ): Promise<Connection<InboundEvent>> {
     pageSize(first);
     const where: FilterQuery<InboundEvent>[] = [];

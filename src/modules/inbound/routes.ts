@@ -7,7 +7,7 @@ import type { InboundFile, WebhookRequest } from '../providers/adapter-inbound';
 import { PROVIDER_CATALOG } from '../providers/catalog';
 import { ProviderId } from '../providers/catalog.types';
 import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS } from './attachment.entity';
-import { decodeForm, flatFields } from './body';
+import { decodeForm, flatFields, storable } from './body';
 import { clientIp } from './client-ip';
 import { InboundOutcome, InboundReason } from './inbound-event.entity';
 import type { Delivery } from './inbound.service';
@@ -52,7 +52,7 @@ async function readMultipart(req: FastifyRequest): Promise<{ body: Record<string
         chunks.push(chunk as Buffer);
       }
       const truncated = part.file.truncated;
-      files.push({ field: part.fieldname, filename: part.filename || undefined, contentType: part.mimetype || 'application/octet-stream', data: truncated ? Buffer.alloc(0) : Buffer.concat(chunks), truncated, size });
+      files.push({ field: storable(part.fieldname), filename: storable(part.filename) || undefined, contentType: part.mimetype || 'application/octet-stream', data: truncated ? Buffer.alloc(0) : Buffer.concat(chunks), truncated, size });
     } else {
       const v = String(part.value ?? '');
       const prev = body[part.fieldname];
@@ -63,7 +63,7 @@ async function readMultipart(req: FastifyRequest): Promise<{ body: Record<string
 }
 
 async function webhookRequest(req: FastifyRequest, variant: 'sms' | 'mms'): Promise<WebhookRequest> {
-  const query = { ...(req.query as Record<string, unknown>) };
+  const query = storable({ ...(req.query as Record<string, unknown>) });
   let body: unknown;
   let files: InboundFile[] = [];
   if (req.isMultipart()) {
@@ -81,6 +81,7 @@ async function webhookRequest(req: FastifyRequest, variant: 'sms' | 'mms'): Prom
     } else if (raw?.kind === 'form') body = decodeForm(raw.text, raw.charset);
     else if (raw?.kind === 'text') body = raw.text.length ? raw.text : undefined;
   }
+  body = storable(body);
   return { method: req.method, variant, query, body, fields: flatFields(query, body), files, contentType: req.headers['content-type'] };
 }
 
@@ -116,7 +117,7 @@ export async function inboundRoutes(app: FastifyInstance, ctx: AppContext): Prom
       return { ...base, req: await webhookRequest(req, variant) };
     } catch (e) {
       const reason = e instanceof MalformedRequest ? e.message : `the request could not be read (${(e as Error).message})`;
-      throw Object.assign(new MalformedRequest(reason), { statusCode: (e as { statusCode?: number }).statusCode, delivery: { ...base, req: { method: req.method, variant, query: req.query as Record<string, unknown>, body: undefined, fields: {}, files: [] } } });
+      throw Object.assign(new MalformedRequest(reason), { statusCode: (e as { statusCode?: number }).statusCode, delivery: { ...base, req: { method: req.method, variant, query: storable(req.query as Record<string, unknown>), body: undefined, fields: {}, files: [] } } });
     }
   };
 

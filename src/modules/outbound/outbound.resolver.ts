@@ -1,6 +1,8 @@
 import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, Resolver, Root, Subscription } from 'type-graphql';
+import { IsOptional, MaxLength } from 'class-validator';
 import { ValidationError } from '../../common/errors';
 import type { Context } from '../../graphql/context';
+import { lengthLimit } from '../../graphql/limits';
 import { idOf } from '../../graphql/ids';
 import type { EventPayloads } from '../../graphql/pubsub';
 import { Message, MessageStatus } from '../tickets/message.entity';
@@ -11,9 +13,11 @@ export class SendSmsInput {
   customerId?: string;
 
   @Field({ nullable: true, description: 'A phone number (any format; sent to as E.164). Without customerId, a card is created for it if none holds it.' })
+  @IsOptional() @MaxLength(32)
   to?: string;
 
   @Field()
+  @MaxLength(5000, { message: 'must be at most 5000 characters' })
   text!: string;
 
   @Field(() => ID, { nullable: true, description: 'The mailbox to send through; default: the default SMS mailbox in settings, else the only one.' })
@@ -44,7 +48,7 @@ export class OutboundResolver {
 
   @Authorized()
   @Mutation(() => Message, { description: 'Queues a reply on a ticket, through the mailbox the conversation came in on.' })
-  replyToTicket(@Arg('ticketId', () => ID) ticketId: string, @Arg('text') text: string, @Ctx() ctx: Context): Promise<Message> {
+  replyToTicket(@Arg('ticketId', () => ID) ticketId: string, @Arg('text', lengthLimit('text', 5000)) text: string, @Ctx() ctx: Context): Promise<Message> {
     return ctx.services.outbound.replyToTicket(ctx.em, ctx.user!.id, idOf(ticketId, 'Ticket'), text);
   }
 

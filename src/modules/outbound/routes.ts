@@ -58,12 +58,14 @@ export async function outboundRoutes(app: FastifyInstance, ctx: AppContext): Pro
       }
       let applied = 0;
       for (const { target, r } of targets) if (await applyReport(em, target, r)) applied++;
-      req.log.info({ provider: id, reports: reports.length, applied }, 'delivery reports');
+      ctx.log.info({ reqId: req.id, provider: id, reports: reports.length, applied }, 'delivery reports');
       const answer = adapter.deliveryReportReply?.() ?? { status: 200, contentType: 'text/plain', body: 'OK' };
       return reply.status(answer.status).type(answer.contentType).send(answer.body);
     };
-    app.get(`${path}/dlr`, handler);
-    app.post(`${path}/dlr`, handler);
+    // The URL can carry the webhook token: no info-level request lines for these routes (as for inbound).
+    const logLevel = (['error', 'fatal', 'silent'].includes(ctx.log.level) ? ctx.log.level : 'warn') as 'warn';
+    app.get(`${path}/dlr`, { logLevel }, handler);
+    app.post(`${path}/dlr`, { logLevel }, handler);
   }
 
   // graphile-worker releases the jobs of a dead worker only after 4 hours. A send or poll job cannot

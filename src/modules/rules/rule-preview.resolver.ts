@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
 import { NotFoundError } from '../../common/errors';
 import type { Context } from '../../graphql/context';
+import { lengthLimit } from '../../graphql/limits';
 import { idOf } from '../../graphql/ids';
 import { Gateway } from '../gateways/gateway.entity';
 import { normaliseSender } from '../inbound/numbers';
@@ -33,8 +34,8 @@ export class RulePreviewResolver {
   @Query(() => RulePreview)
   async previewMessageRules(
     @Arg('gatewayId', () => ID) gatewayId: string,
-    @Arg('from') from: string,
-    @Arg('text') text: string,
+    @Arg('from', lengthLimit('from', 64)) from: string,
+    @Arg('text', lengthLimit('text', 10_000)) text: string,
     @Ctx() ctx: Context,
   ): Promise<RulePreview> {
     const gw = await ctx.em.findOne(Gateway, { id: idOf(gatewayId, 'Gateway') });

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, Query, Resolver } from 'type-graphql';
-import { MaxLength } from 'class-validator';
+import { ArrayMaxSize, MaxLength } from 'class-validator';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { NotFoundError, Violations } from '../../common/errors';
 import type { Context } from '../../graphql/context';
@@ -11,6 +11,7 @@ import { Queue } from './queue.entity';
 export class QueueInput {
   @Field() @MaxLength(100) name!: string;
   @Field(() => [ID], { nullable: true, description: 'Agents of the queue; none means every agent is notified.' })
+  @ArrayMaxSize(1000)
   memberIds?: string[];
 }
 

@@ -3,6 +3,7 @@ import type { FilterQuery } from '@mikro-orm/postgresql';
 import { NotFoundError, ValidationError } from '../../common/errors';
 import { ConnectionType, decodeCursor, pageSize, toConnection, type Connection } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
+import { lengthLimit } from '../../graphql/limits';
 import { idOf } from '../../graphql/ids';
 import { Customer } from '../customers/customer.entity';
 import { Message } from './message.entity';
@@ -19,7 +20,7 @@ export class TicketResolver {
     @Arg('queueId', () => ID, { nullable: true }) queueId?: string,
     @Arg('status', () => TicketStatus, { nullable: true }) status?: TicketStatus,
     @Arg('first', () => Int, { defaultValue: 20 }) first = 20,
-    @Arg('after', { nullable: true }) after?: string,
+    @Arg('after', { nullable: true, ...lengthLimit('after', 200) }) after?: string,
   ): Promise<Connection<Ticket>> {
     pageSize(first);
     const where: FilterQuery<Ticket>[] = [];
