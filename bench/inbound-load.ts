@@ -8,8 +8,8 @@ import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 
 export type LoadCommand =
-  | { cmd: 'connect'; wsUrl: string; tokens: string[]; queueAgents: number }
-  | { cmd: 'run'; url: string; run: string; n: number; concurrency: number; expectPushes: number; to: string; senders: number }
+  | { cmd: 'connect'; wsUrl: string; tokens: string[]; queueAgents: number; mailboxes: number }
+  | { cmd: 'run'; url: string; run: string; n: number; concurrency: number; expectPushes: number; to: string[]; senders: number; rate: number }
   | { cmd: 'stop' };
 
 export interface RunResult {
@@ -21,6 +21,8 @@ export interface RunResult {
   pushLatencies: number[];
   pushes: number;
   pushedToOthers: number;
+  /** Pushes to an agent of another queue than the one the message's mailbox routes to. */
+  misrouted: number;
   secondsUntilAllPushed: number;
   complete: boolean;
 }
@@ -29,15 +31,17 @@ const send = (m: unknown) => process.send!(m);
 
 let clients: Client[] = [];
 let queueAgents = 0;
+let mailboxes = 1;
+let misrouted = 0;
 const sentAt = new Map<string, number>();
 let pushLatencies: number[] = [];
 let pushes = 0;
 let pushedToOthers = 0;
 let onPush: () => void = () => {};
 
-function body(run: string, to: string, senders: number, i: number): string {
+function body(run: string, to: string[], senders: number, i: number): string {
   return new URLSearchParams({
-    sms_to: to,
+    sms_to: to[i % to.length],
     sms_from: `48500${String(100000 + (i % senders)).slice(-6)}`,
     sms_text: `bench ${run}#${i} Dzień dobry, proszę o kontakt w sprawie zgłoszenia`,
     sms_date: String(Math.floor(Date.now() / 1000)),
@@ -48,6 +52,7 @@ function body(run: string, to: string, senders: number, i: number): string {
 
 async function connect(c: Extract<LoadCommand, { cmd: 'connect' }>): Promise<void> {
   queueAgents = c.queueAgents;
+  mailboxes = c.mailboxes;
   let ready = 0;
   await new Promise<void>((resolve) => {
     clients = c.tokens.map((token, idx) => {
@@ -63,7 +68,8 @@ async function connect(c: Extract<LoadCommand, { cmd: 'connect' }>): Promise<voi
             const title = (v.data as { notificationAdded: { title: string } }).notificationAdded.title;
             const m = /bench (\w+)#(\d+)/.exec(title);
             const t0 = m ? sentAt.get(`${m[1]}#${m[2]}`) : undefined;
-            if (idx >= queueAgents) pushedToOthers++;
+            if (idx >= queueAgents * mailboxes) pushedToOthers++;
+            else if (m && Math.floor(idx / queueAgents) !== Number(m[2]) % mailboxes) misrouted++;
             if (t0 !== undefined) pushLatencies.push(now - t0);
             pushes++;
             onPush();
@@ -82,6 +88,8 @@ async function connect(c: Extract<LoadCommand, { cmd: 'connect' }>): Promise<voi
 async function run(c: Extract<LoadCommand, { cmd: 'run' }>): Promise<RunResult> {
   pushLatencies = [];
   pushes = 0;
+  pushedToOthers = 0;
+  misrouted = 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: c.concurrency });
   const u = new URL(c.url);
   const httpLatencies: number[] = [];
@@ -95,6 +103,11 @@ async function run(c: Extract<LoadCommand, { cmd: 'run' }>): Promise<RunResult> 
   const worker = async () => {
     while (next < c.n) {
       const i = next++;
+      if (c.rate > 0) {
+        // Open loop: request i leaves at its scheduled time, whatever happened to the ones before.
+        const wait = started + (i * 1000) / c.rate - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
       const payload = body(c.run, c.to, c.senders, i);
       const t0 = performance.now();
       sentAt.set(`${c.run}#${i}`, t0);
@@ -126,6 +139,7 @@ async function run(c: Extract<LoadCommand, { cmd: 'run' }>): Promise<RunResult> 
     pushLatencies,
     pushes,
     pushedToOthers,
+    misrouted,
     secondsUntilAllPushed: (performance.now() - started) / 1000,
     complete,
   };

@@ -30,14 +30,24 @@ import { migrate } from '../src/db/database';
 import { startEmbedded, type EmbeddedServer } from '../src/db/embedded';
 import { buildApp } from '../src/app';
 import type { LoadCommand, RunResult } from './inbound-load';
+import { sqlTrace } from '../src/modules/inbound/sql';
+import { cpuByPid, cpuDelta, cpuMs, postgresPids, postmasterOf } from './machine';
 
 const N = Number(process.env.BENCH_N ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const AGENTS = Number(process.env.BENCH_AGENTS ?? 100);
-const QUEUE_AGENTS = Math.min(AGENTS, Number(process.env.BENCH_QUEUE_AGENTS ?? 10));
-const SENDERS = Number(process.env.BENCH_SENDERS ?? 500);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 200);
-const OUR = '48732123456';
+/** Mailboxes, each routed by a rule to its own queue of QUEUE_AGENTS subscribed agents. */
+const MAILBOXES = Number(process.env.BENCH_MAILBOXES ?? 10);
+const QUEUE_AGENTS = Number(process.env.BENCH_QUEUE_AGENTS ?? 10);
+/** Connected agents in all; those beyond MAILBOXES × QUEUE_AGENTS are in no queue (idle). */
+const AGENTS = Math.max(MAILBOXES * QUEUE_AGENTS, Number(process.env.BENCH_AGENTS ?? 100));
+const SENDERS = Number(process.env.BENCH_SENDERS ?? 10_000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 300);
+/** Open loop at this many webhooks/s (latency runs); 0: closed loop, as fast as CONCURRENCY allows. */
+const RATE = Number(process.env.BENCH_RATE ?? 0);
+/** Webhooks to one instance, agents connected to a second one on the same database. */
+const SPLIT = process.env.BENCH_SPLIT === '1';
+const SEED_CUSTOMERS = process.env.BENCH_SEED_CUSTOMERS !== '0';
+const NUMBERS = Array.from({ length: MAILBOXES }, (_, i) => `487321234${String(i).padStart(2, '0')}`);
 
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
@@ -80,10 +90,16 @@ async function main() {
   const key = crypto.randomBytes(32);
   const config = loadConfig({ NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', PUBLIC_URL: 'http://bench.local', DATABASE_URL: dbUrl, SECRET_KEY: key.toString('hex'), LOG_LEVEL: 'error' });
   // Under ts-node, Node's own import() cannot load migrations/*.ts; require() goes through ts-node.
-  const orm = await MikroORM.init(ormConfig(dbUrl, { dynamicImportProvider: (id: string) => Promise.resolve(require(id)) }));
+  // BENCH_POOL: the ORM pool's size (default: the app's, src/db/mikro-orm.config.ts).
+  const pool = process.env.BENCH_POOL ? { pool: { min: 0, max: Number(process.env.BENCH_POOL) } } : {};
+  const orm = await MikroORM.init(ormConfig(dbUrl, { ...pool, dynamicImportProvider: (id: string) => Promise.resolve(require(id)) }));
   await migrate(orm);
   const app = await buildApp({ config, orm, databaseUrl: dbUrl, box: new SecretBox(key), worker: false, logger: false });
   const base = await app.listen();
+  // The agents' instance: the same one, or (SPLIT) a second app on the same database.
+  const orm2 = SPLIT ? await MikroORM.init(ormConfig(dbUrl, { dynamicImportProvider: (id: string) => Promise.resolve(require(id)) })) : undefined;
+  const app2 = orm2 ? await buildApp({ config, orm: orm2, databaseUrl: dbUrl, box: new SecretBox(key), worker: false, logger: false }) : undefined;
+  const wsBase = app2 ? await app2.listen() : base;
   const db = new pg.Pool({ connectionString: dbUrl, max: 4 });
 
   // K agents with API tokens (no argon2 per user: they never log in with a password); the first
@@ -96,24 +112,73 @@ async function main() {
   );
   const tokens: string[] = [];
   for (const u of users.rows) tokens.push((await app.services.auth.createApiToken(em, u.id, 'bench')).token);
-  const queue = await db.query<{ id: number }>(`insert into queue (name, created_at) values ('Bench', now()) returning id`);
-  await db.query(`insert into queue_member (queue_id, user_id) select $1, id from app_user where role = 'AGENT' order by id limit $2`, [queue.rows[0].id, QUEUE_AGENTS]);
-  const g = await app.services.gateways.create(em.fork(), { name: 'Bench SMSAPI', provider: 'SMSAPI' as never, password: 'oauth-token', destinationNumber: OUR, incomingActive: true } as never);
-  await db.query(`insert into message_rule (name, position, active, gateway_id, queue_id, stop, created_at) values ('bench', 0, true, $1, $2, true, now())`, [g.id, queue.rows[0].id]);
+  // Mailbox i → rule i → queue i with agents [i × QUEUE_AGENTS, (i + 1) × QUEUE_AGENTS).
+  for (let i = 0; i < MAILBOXES; i++) {
+    const queue = await db.query<{ id: number }>(`insert into queue (name, created_at) values ($1, now()) returning id`, [`Bench ${i}`]);
+    await db.query(`insert into queue_member (queue_id, user_id) select $1, id from app_user where role = 'AGENT' order by id offset $2 limit $3`, [queue.rows[0].id, i * QUEUE_AGENTS, QUEUE_AGENTS]);
+    const g = await app.services.gateways.create(em.fork(), { name: `Bench SMSAPI ${i}`, provider: 'SMSAPI' as never, password: `oauth-token-${i}`, destinationNumber: NUMBERS[i], incomingActive: true } as never);
+    await db.query(`insert into message_rule (name, position, active, gateway_id, queue_id, stop, created_at) values ($1, $2, true, $3, $4, true, now())`, [`bench ${i}`, i, g.id, queue.rows[0].id]);
+  }
 
+  // Steady state: the senders are known customers (BENCH_SEED_CUSTOMERS=0: every sender writes for the first
+  // time and gets a new card), and PostgreSQL has statistics for the tables (as autovacuum keeps them).
+  if (SEED_CUSTOMERS) {
+    await db.query(
+      `insert into customer (name, phone_numbers, created_at, updated_at)
+       select 'Customer ' || g, array['+48500' || (100000 + g)::text], now(), now() from generate_series(0, $1 - 1) g`,
+      [SENDERS],
+    );
+  }
+  await db.query('analyze');
   // K graphql-ws clients subscribed to notificationAdded, in the client process.
   const load = startLoad();
-  await load.ask({ cmd: 'connect', wsUrl: base.replace('http', 'ws') + '/graphql', tokens, queueAgents: QUEUE_AGENTS });
+  await load.ask({ cmd: 'connect', wsUrl: wsBase.replace('http', 'ws') + '/graphql', tokens, queueAgents: QUEUE_AGENTS, mailboxes: MAILBOXES });
   const run = async (url: string, name: string, n: number, pushes: boolean) =>
-    summary(await load.ask<RunResult>({ cmd: 'run', url, run: name, n, concurrency: CONCURRENCY, expectPushes: pushes ? n * QUEUE_AGENTS : 0, to: OUR, senders: SENDERS }));
+    summary(await load.ask<RunResult>({ cmd: 'run', url, run: name, n, concurrency: CONCURRENCY, expectPushes: pushes ? n * QUEUE_AGENTS : 0, to: NUMBERS, senders: SENDERS, rate: RATE }));
 
   const cpu0 = process.cpuUsage();
   await run(`${base}/panel/tickets/incoming/smsapi`, 'warm', WARMUP, true);
+  // PostgreSQL's and the load process's CPU too: all three share the machine's cores.
+  const postmaster = postmasterOf((await db.query(`select pg_backend_pid() as p`)).rows[0].p as number);
+  const others = () => ({ pg: cpuByPid(postgresPids(postmaster)), load: cpuMs([load.child.pid!]) });
   const fullCpu0 = process.cpuUsage();
+  const fullOther0 = others();
   const full = await run(`${base}/panel/tickets/incoming/smsapi`, 'main', N, true);
   const fullCpu = process.cpuUsage(fullCpu0);
+  const fullOther = others();
   void cpu0;
   const stored = (await db.query(`select count(*)::int n from message where provider_message_id like 'main-%'`)).rows[0].n;
+  if (process.env.BENCH_EXPLAIN === '1') {
+    // One more webhook with its statements captured, then each statement again under EXPLAIN ANALYZE in a
+    // transaction that is rolled back: planning vs execution time as PostgreSQL reports them.
+    sqlTrace.on = true;
+    await run(`${base}/panel/tickets/incoming/smsapi`, 'explain', 1, false);
+    sqlTrace.on = false;
+    const c = await db.connect();
+    try {
+      await c.query('begin');
+      for (const st of sqlTrace.statements) {
+        if (/^\s*select pg_advisory/.test(st)) continue;
+        const plan = await c.query(`explain (analyze, summary, costs off, timing off) ${st}`);
+        const lines = plan.rows.map((r) => r['QUERY PLAN'] as string);
+        console.error(`EXPLAIN ${st.replace(/\s+/g, ' ').slice(0, 80)}…: ${lines.filter((l) => /Planning Time|Execution Time/.test(l)).join(', ')}`);
+        if (process.env.BENCH_EXPLAIN_FULL) console.error(lines.join('\n'));
+      }
+    } finally {
+      await c.query('rollback');
+      c.release();
+    }
+
+    // The hot path's reads, as PostgreSQL runs them now (after N messages from SENDERS numbers).
+    for (const [label, q, params] of [
+      ['customer by number', `select id, name from customer where phone_numbers @> array[$1]::text[] order by id limit 1`, ['48500100042']],
+      ['queue members', `select user_id from queue_member where queue_id = (select min(id) from queue)`, []],
+      ['rules', `select json_agg(json_build_array(r.id, r.position, r.gateway_id, r.queue_id, r.stop, r.name)) from message_rule r where r.active`, []],
+    ] as const) {
+      const plan = await db.query(`explain (analyze, buffers, costs off) ${q}`, params as unknown as unknown[]);
+      console.error(`EXPLAIN ${label}:\n  ${plan.rows.map((r) => r['QUERY PLAN']).join('\n  ')}`);
+    }
+  }
 
   // Baseline: a bare handler, one INSERT per request, same database, same pool size as the app's ORM.
   await db.query(`create table bench_baseline (id bigserial primary key, sms_from text, sms_text text, msg_id text, created_at timestamptz not null default now())`);
@@ -129,8 +194,10 @@ async function main() {
   const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/hook`;
   await run(bareUrl, 'bwarm', WARMUP, false);
   const baseCpu0 = process.cpuUsage();
+  const baseOther0 = others();
   const baseline = await run(bareUrl, 'base', N, false);
   const baseCpu = process.cpuUsage(baseCpu0);
+  const baseOther = others();
 
   const settings = (await db.query(`select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'max_connections', 'shared_buffers')`)).rows;
   const version = (await db.query(`select version()`)).rows[0].version as string;
@@ -145,7 +212,7 @@ async function main() {
     embedded: !process.env.DATABASE_URL,
   };
   const result = {
-    params: { webhooks: N, concurrency: CONCURRENCY, connectedAgents: AGENTS, agentsInQueue: QUEUE_AGENTS, senders: SENDERS },
+    params: { webhooks: N, concurrency: CONCURRENCY, rate: RATE || 'closed loop', split: SPLIT, mailboxes: MAILBOXES, connectedAgents: AGENTS, agentsPerQueue: QUEUE_AGENTS, senders: SENDERS, sendersAreKnownCustomers: SEED_CUSTOMERS },
     machine,
     full: {
       webhooksPerSecond: round(full.perSecond),
@@ -158,9 +225,12 @@ async function main() {
       allPushed: full.complete,
       notificationsPerSecond: round(full.pushes / full.secondsUntilAllPushed),
       pushedToOtherAgents: full.pushedToOthers,
+      pushedToWrongQueue: full.misrouted,
       messagesStored: stored,
       httpErrors: full.errors,
       serverCpuMsPerWebhook: round((fullCpu.user + fullCpu.system) / 1000 / N, 3),
+      postgresCpuMsPerWebhook: round(cpuDelta(fullOther0.pg, fullOther.pg) / N, 3),
+      loadGeneratorCpuMsPerWebhook: round((fullOther.load - fullOther0.load) / N, 3),
     },
     baseline: {
       webhooksPerSecond: round(baseline.perSecond),
@@ -168,6 +238,8 @@ async function main() {
       httpP99Ms: round(baseline.httpP99, 2),
       httpErrors: baseline.errors,
       serverCpuMsPerWebhook: round((baseCpu.user + baseCpu.system) / 1000 / N, 3),
+      postgresCpuMsPerWebhook: round(cpuDelta(baseOther0.pg, baseOther.pg) / N, 3),
+      loadGeneratorCpuMsPerWebhook: round((baseOther.load - baseOther0.load) / N, 3),
     },
     ratio: round(full.perSecond / baseline.perSecond, 3),
   };
@@ -179,16 +251,18 @@ async function main() {
   ].map((r) => r.map(String));
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   console.log(`\nmachine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}, ${machine.postgres} (${JSON.stringify(machine.pgSettings)})`);
-  console.log(`load: ${N} webhooks, concurrency ${CONCURRENCY}, ${AGENTS} agents connected, ${QUEUE_AGENTS} in the queue\n`);
+  console.log(`load: ${N} webhooks ${RATE ? `at ${RATE}/s` : 'closed loop'}, concurrency ${CONCURRENCY}, ${MAILBOXES} mailboxes → ${MAILBOXES} queues × ${QUEUE_AGENTS} agents, ${AGENTS} agents connected${SPLIT ? ' to a second instance' : ''}, ${SENDERS} senders${SEED_CUSTOMERS ? ' (known customers)' : ' (all new)'}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
-  console.log(`\nratio full/baseline: ${result.ratio}; notifications ${full.pushes}/${N * QUEUE_AGENTS}, to agents outside the queue: ${full.pushedToOthers}, messages stored ${stored}/${N}`);
-  console.log(`server CPU per webhook: full ${result.full.serverCpuMsPerWebhook} ms, baseline ${result.baseline.serverCpuMsPerWebhook} ms\n`);
+  console.log(`\nratio full/baseline: ${result.ratio}; notifications ${full.pushes}/${N * QUEUE_AGENTS}, to agents outside the queues: ${full.pushedToOthers}, to the wrong queue: ${full.misrouted}, messages stored ${stored}/${N}`);
+  console.log(`CPU ms per webhook (server / PostgreSQL / load generator): full ${result.full.serverCpuMsPerWebhook} / ${result.full.postgresCpuMsPerWebhook} / ${result.full.loadGeneratorCpuMsPerWebhook}, baseline ${result.baseline.serverCpuMsPerWebhook} / ${result.baseline.postgresCpuMsPerWebhook} / ${result.baseline.loadGeneratorCpuMsPerWebhook}\n`);
   console.log(JSON.stringify(result));
 
   await load.ask({ cmd: 'stop' });
   await bare.close();
   await basePool.end();
   await db.end();
+  await app2?.close();
+  await orm2?.close(true);
   await app.close();
   await orm.close(true);
   await admin.query(`drop database ${dbName} with (force)`).catch(() => {});

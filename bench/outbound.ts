@@ -67,7 +67,9 @@ async function database(): Promise<{ url: string; embedded?: EmbeddedServer; dir
     return { url: u.toString() };
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smsdesk-bench-'));
-  const embedded = await startEmbedded({ dir, persistent: false });
+  fs.chmodSync(dir, 0o755); // initdb runs as \`postgres\` when we are root
+  // Durable commits (fsync, synchronous_commit on) as in production; BENCH_FAST=1 for the tests' settings.
+  const embedded = await startEmbedded({ dir, persistent: process.env.BENCH_FAST !== '1' });
   await embedded.createDatabase(name);
   return { url: embedded.url(name), embedded, dir };
 }
@@ -182,10 +184,11 @@ async function main() {
       cpu: os.cpus()[0]?.model,
       memoryGiB: round(os.totalmem() / 2 ** 30),
       node: process.version,
-      database: db.embedded ? 'embedded PostgreSQL (fsync=off, as in tests)' : 'BENCH_DATABASE_URL',
+      database: db.embedded ? (process.env.BENCH_FAST === '1' ? 'embedded PostgreSQL (fsync=off, as in tests)' : 'embedded PostgreSQL, durable (fsync=on, synchronous_commit=on)') : 'BENCH_DATABASE_URL',
+      loadAverage: os.loadavg().map((x) => round(x, 2)),
     },
   };
-  console.log(JSON.stringify(result, null, 2));
+  console.log(JSON.stringify(result));
   console.log('');
   console.table({
     'live (sendSms → queue → worker → fake)': { 'msg/s': live.perSecond, 'p50 ms': live.queueToProviderP50, 'p99 ms': live.queueToProviderP99, seconds: live.seconds },

@@ -16,14 +16,20 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from './config';
 import type { SecretBox } from './common/secret-box';
 import { DomainError } from './common/errors';
+import { PathOnlyLogController } from './common/request-log';
 import { AuthService, type AuthUser } from './modules/auth/auth.service';
 import { buildServices, type Services } from './services';
 import type { Context } from './graphql/context';
 import { createSchema } from './graphql/schema';
 import { formatError } from './graphql/errors';
+import { complexityPlugin, depthLimitRule, QUERY_LIMITS, wsExecutionArgs } from './graphql/limits';
+import { TOKEN_GONE_CLOSE, TokenWatch } from './modules/auth/token-watch';
+import { clientIp } from './modules/inbound/client-ip';
+import { trustedProxyList } from './config';
 import { pendingMigrations } from './db/database';
 import type { AppContext } from './app-context';
 import { createEventBus, PgEventTarget } from './graphql/pubsub';
+import { DEFAULT_SLOW_CONSUMER_LIMITS, guardSlowConsumers, type SlowConsumerLimits } from './graphql/slow-consumer';
 import { startWorker } from './jobs/worker';
 import { taskList } from './jobs/tasks';
 import { inboundRoutes } from './modules/inbound/routes';
@@ -39,6 +45,8 @@ export interface AppDeps {
   worker?: boolean;
   /** A pino logger to share (main.ts), false for none; defaults to a new one at config.logLevel. */
   logger?: FastifyBaseLogger | false;
+  /** When a graphql-ws subscriber that stops reading is closed with 4008 (defaults: 1 MiB buffered, 10 s stalled). */
+  slowConsumer?: Partial<SlowConsumerLimits>;
 }
 
 export interface App {
@@ -74,6 +82,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // X-Forwarded-For is believed only from TRUSTED_PROXIES, by our own rule (see inbound); not Fastify-wide.
     trustProxy: false,
     return503OnClosing: true,
+    // Request log lines show paths, never query strings (tokens, message text): see request-log.ts.
+    logController: new PathOnlyLogController(),
   });
   await fastify.register(formbody);
 
@@ -90,6 +100,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       await orm.em.getConnection().execute('select 1');
       const pending = await pendingMigrations(orm);
       if (pending.length) return reply.status(503).send({ status: 'migrations pending', pending });
+      // Up only with live events (LISTEN) and a running job worker: both come back by themselves after an outage.
+      if (!eventTarget.listening) return reply.status(503).send({ status: 'event listener reconnecting' });
+      if (worker && !worker.running) return reply.status(503).send({ status: 'job worker restarting' });
       return { status: 'ready' };
     } catch {
       return reply.status(503).send({ status: 'database unreachable' });
@@ -101,6 +114,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const eventTarget = new PgEventTarget(deps.databaseUrl, notifyPool, fastify.log);
   await eventTarget.start();
   const events = createEventBus(eventTarget);
+  // Inbound messages are announced after their commit, batched (see PgEventTarget.flush).
+  services.inbound.publish = (topic, payload) => events.publish(topic, payload as never);
   const jobs = await makeWorkerUtils({ connectionString: deps.databaseUrl });
   await jobs.migrate();
   const ctx: AppContext = { config, orm, box: deps.box, services, events, log: fastify.log, jobs };
@@ -110,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const schema = await createSchema(events);
 
+  const trustedProxies = trustedProxyList(config);
   const authenticate = async (header: string | undefined | null): Promise<AuthUser | undefined> => {
     let token: string | undefined;
     try {
@@ -129,9 +145,33 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   };
 
   const wss = new WebSocketServer({ server: fastify.server, path: '/graphql', maxPayload: 256 * 1024 });
-  const wsServer = useServer<Record<string, unknown>, { user?: AuthUser }>(
+  // Events published while LISTEN was down never reached these sockets: close them with 1012 (Service Restart),
+  // which graphql-ws clients reconnect on; they then catch up with notifications(after: cursor).
+  eventTarget.onReconnect((downMs) => {
+    fastify.log.warn({ downMs, sockets: wss.clients.size }, 'live events were interrupted; asking subscribers to reconnect');
+    for (const ws of wss.clients) ws.close(1012, 'Live events were interrupted; reconnect and catch up');
+  });
+  // Before useServer: wraps each socket's send before graphql-ws uses it.
+  guardSlowConsumers(wss, { ...DEFAULT_SLOW_CONSUMER_LIMITS, ...deps.slowConsumer });
+  // Sockets outlive tokens: revoked or expired ones are closed (a sweep every wsAuthRecheckMs, and on each subscribe).
+  const tokenWatch = new TokenWatch(orm, config.wsAuthRecheckMs, fastify.log);
+  tokenWatch.start();
+  const wsServer = useServer<Record<string, unknown>, { user?: AuthUser; checkedAt?: number }>(
     {
       schema,
+      onSubscribe: async (ctx, _id, payload) => {
+        const user = ctx.extra.user;
+        if (user && Date.now() - (ctx.extra.checkedAt ?? 0) > 1000) {
+          if (!(await tokenWatch.stillValid(user.tokenId))) {
+            ctx.extra.socket.close(TOKEN_GONE_CLOSE.code, TOKEN_GONE_CLOSE.reason);
+            return [new GraphQLError(TOKEN_GONE_CLOSE.reason, { extensions: { code: 'UNAUTHENTICATED' } })];
+          }
+          ctx.extra.checkedAt = Date.now();
+        }
+        // Same limits as HTTP (parse tokens, depth, cost), before anything runs.
+        return wsExecutionArgs(schema, payload);
+      },
+      onClose: (ctx) => tokenWatch.forget(ctx.extra.socket),
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization;
         if (typeof header !== 'string' || !header) {
@@ -140,12 +180,23 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         }
         try {
           ctx.extra.user = await authenticate(header);
+          ctx.extra.checkedAt = Date.now();
+          if (ctx.extra.user) tokenWatch.watch(ctx.extra.socket, ctx.extra.user.tokenId);
           return true;
-        } catch {
+        } catch (e) {
+          // The database is away (not a bad token): a close code the client retries on (1013 Try Again Later).
+          if (!(e instanceof GraphQLError)) {
+            ctx.extra.socket.close(1013, 'Temporarily unavailable, reconnect');
+            return false;
+          }
           return false; // graphql-ws closes with 4403 Forbidden
         }
       },
-      context: (c): Context => ({ em: orm.em.fork(), user: c.extra.user, services, config, events }),
+      context: (c): Context => {
+        // Made on first use: a subscription lives for hours and most never need one (bench/README.md: fan-out memory).
+        let em: ReturnType<typeof orm.em.fork> | undefined;
+        return { get em() { return (em ??= orm.em.fork()); }, user: c.extra.user, services, config, events };
+      },
     },
     wss,
   );
@@ -154,9 +205,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
+    // Over-limit queries are refused before execution (src/graphql/limits.ts).
+    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
+    validationRules: [depthLimitRule()],
     formatError: (formatted, error) => formatError(formatted, error, (e) => fastify.log.error({ err: e }, 'resolver failed')),
     plugins: [
       fastifyApolloDrainPlugin(fastify),
+      complexityPlugin<Context>(),
       { async serverWillStart() { return { async drainServer() { await wsServer.dispose(); } }; } },
       config.landingPage
         ? config.env === 'production'
@@ -171,6 +226,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     context: async (req): Promise<Context> => ({
       em: orm.em.fork(),
       user: await authenticate(req.headers.authorization),
+      ip: clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies),
       services,
       config,
       events,
@@ -191,6 +247,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     close() {
       // apollo.stop() drains: graphql-ws sockets are closed and fastify.close() waits for requests in flight.
       closing ??= (async () => {
+        tokenWatch.stop();
         await apollo.stop();
         await fastify.close();
         await new Promise<void>((r) => wss.close(() => r()));

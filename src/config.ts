@@ -26,6 +26,12 @@ export interface Config {
   sessionTtlHours: number;
   /** Jobs (sends, polls) run at once by this instance's worker. */
   workerConcurrency: number;
+  /** Login attempts per e-mail / per client IP within loginWindowSeconds (per instance). */
+  loginMaxAttempts: number;
+  loginMaxAttemptsPerIp: number;
+  loginWindowSeconds: number;
+  /** How often an open graphql-ws socket re-checks its token (revoked or expired: closed with 4403). */
+  wsAuthRecheckMs: number;
 }
 
 export class ConfigError extends Error {
@@ -117,6 +123,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
     sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 365),
     workerConcurrency: int(env, 'WORKER_CONCURRENCY', 20, 1, 500),
+    loginMaxAttempts: int(env, 'LOGIN_MAX_ATTEMPTS', 10, 1, 10_000),
+    loginMaxAttemptsPerIp: int(env, 'LOGIN_MAX_ATTEMPTS_PER_IP', 50, 1, 100_000),
+    loginWindowSeconds: int(env, 'LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
+    wsAuthRecheckMs: int(env, 'WS_AUTH_RECHECK_MS', 60_000, 50, 3_600_000),
   };
 }
 

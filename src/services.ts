@@ -4,6 +4,7 @@ import { AuthService } from './modules/auth/auth.service';
 import { CustomerService } from './modules/customers/customer.service';
 import { GatewayService } from './modules/gateways/gateway.service';
 import { InboundService } from './modules/inbound/inbound.service';
+import { ensurePollJobs, POLLED_PROVIDERS } from './modules/inbound/tasks';
 import { GatewayTestService } from './modules/gateways/gateway-test.service';
 import { OutboundService } from './modules/outbound/outbound.service';
 import { outboundSettings } from './modules/outbound/outbound.settings';
@@ -25,8 +26,11 @@ export function buildServices(config: Config, box: SecretBox): Services {
   // Outbound knobs come from their own OUTBOUND_* variables (timeouts, retry backoff, polling).
   const outbound = outboundSettings();
   const gateways = new GatewayService(box, config.publicUrl);
+  gateways.onSaved = async (em, g) => {
+    if (g.incomingActive && POLLED_PROVIDERS.includes(g.provider)) await ensurePollJobs(em); // a new mailbox gets its job now; existing jobs keep their time and backoff
+  };
   return {
-    auth: new AuthService(config.sessionTtlHours),
+    auth: new AuthService(config.sessionTtlHours, { perEmail: config.loginMaxAttempts, perIp: config.loginMaxAttemptsPerIp, windowMs: config.loginWindowSeconds * 1000 }),
     gateways,
     customers: new CustomerService(),
     tickets,

@@ -28,6 +28,8 @@ export class PgEventTarget extends EventTarget {
   private client?: pg.Client;
   private stopped = false;
   private retryMs = 100;
+  private lostAt?: number;
+  private readonly reconnectHandlers: ((downMs: number) => void)[] = [];
   /** Resolves when LISTEN is active (again). */
   ready: Promise<void>;
   private markReady!: () => void;
@@ -39,6 +41,21 @@ export class PgEventTarget extends EventTarget {
   ) {
     super();
     this.ready = new Promise((r) => (this.markReady = r));
+    // An idle pooled client whose server went away emits 'error' on the pool; unhandled, that would end the process.
+    pool.on('error', (err) => this.log.warn({ err }, 'NOTIFY pool: a connection was lost'));
+  }
+
+  /** True while the LISTEN connection is up (readiness). */
+  get listening(): boolean {
+    return this.client !== undefined;
+  }
+
+  /**
+   * Called after LISTEN is back from a loss: events published in between never reached this instance,
+   * so its subscribers have to catch up (`notifications(after:)`).
+   */
+  onReconnect(handler: (downMs: number) => void): void {
+    this.reconnectHandlers.push(handler);
   }
 
   async start(): Promise<void> {
@@ -48,7 +65,21 @@ export class PgEventTarget extends EventTarget {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.connectionString });
+    const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 5000, keepAlive: true });
+    let lost = false;
+    // One way out per client, whichever of 'error', 'end' or a failed connect comes first.
+    const onLost = (err?: unknown) => {
+      if (lost) return;
+      lost = true;
+      if (this.client === client) {
+        this.client = undefined;
+        this.lostAt = Date.now();
+        this.ready = new Promise((r) => (this.markReady = r));
+        if (!this.stopped) this.log.warn({ err }, 'LISTEN connection lost; reconnecting');
+      }
+      client.end().catch(() => {});
+      if (!this.stopped) this.scheduleReconnect();
+    };
     client.on('notification', (n) => {
       if (n.channel !== EVENTS_CHANNEL || !n.payload) return;
       try {
@@ -58,27 +89,36 @@ export class PgEventTarget extends EventTarget {
         this.log.warn({ err: e }, 'ignored a malformed event');
       }
     });
-    client.on('error', (err) => this.log.warn({ err }, 'LISTEN connection failed; reconnecting'));
-    client.on('end', () => {
-      if (this.client === client) this.client = undefined;
-      if (!this.stopped) this.scheduleReconnect();
-    });
+    client.on('error', (err) => onLost(err));
+    client.on('end', () => onLost());
     try {
       await client.connect();
       await client.query(`LISTEN ${EVENTS_CHANNEL}`);
-      this.client = client;
-      this.retryMs = 100;
-      this.markReady();
     } catch (err) {
-      this.log.warn({ err }, 'cannot LISTEN yet; retrying');
+      if (!lost) this.log.warn({ err }, 'cannot LISTEN yet; retrying');
+      onLost(err);
+      return;
+    }
+    if (lost) return;
+    if (this.stopped) {
       client.end().catch(() => {});
+      return;
+    }
+    this.client = client;
+    this.retryMs = 100;
+    this.markReady();
+    if (this.lostAt !== undefined) {
+      const downMs = Date.now() - this.lostAt;
+      this.lostAt = undefined;
+      this.log.warn({ downMs }, 'LISTEN connection restored');
+      for (const h of this.reconnectHandlers) h(downMs);
     }
   }
 
   private scheduleReconnect(): void {
     const wait = this.retryMs;
-    this.retryMs = Math.min(this.retryMs * 2, 5000);
-    this.ready = new Promise((r) => (this.markReady = r));
+    // Short cap: while LISTEN is down, live events are missed and readiness is off.
+    this.retryMs = Math.min(this.retryMs * 2, 1000);
     setTimeout(() => void this.connect(), wait).unref();
   }
 
@@ -88,8 +128,33 @@ export class PgEventTarget extends EventTarget {
       this.log.error({ topic: event.type, bytes: payload.length }, 'event too large for NOTIFY; dropped');
       return false;
     }
-    this.pool.query('select pg_notify($1, $2)', [EVENTS_CHANNEL, payload]).catch((err) => this.log.error({ err, topic: event.type }, 'NOTIFY failed'));
+    this.outbox.push(payload);
+    if (!this.flushing) void this.flush();
     return true;
+  }
+
+  /** Events waiting for the next NOTIFY transaction; beyond this the oldest are dropped (clients catch up). */
+  private outbox: string[] = [];
+  private flushing = false;
+
+  /**
+   * Sends the waiting events, all of them in one transaction (one statement), one transaction at a time so
+   * their order holds. PostgreSQL serialises NOTIFYing commits, WAL flush included, behind one global lock:
+   * a transaction per event would pay one serialised fsync each; a batch pays one for all.
+   */
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.outbox.length) {
+        if (this.outbox.length > 100_000) this.outbox.splice(0, this.outbox.length - 100_000);
+        const batch = this.outbox.splice(0, 1000);
+        await this.pool
+          .query('select pg_notify($1, p) from (select p from unnest($2::text[]) with ordinality as u(p, i) order by i) o', [EVENTS_CHANNEL, batch])
+          .catch((err) => this.log.error({ err, events: batch.length }, 'NOTIFY failed; clients catch up with notifications(after:)'));
+      }
+    } finally {
+      this.flushing = false;
+    }
   }
 
   async stop(): Promise<void> {

@@ -94,6 +94,16 @@ describe('SerwerSMS (messages/recived) and JustSend (replies)', () => {
   });
 });
 
+describe('a newly saved polled mailbox', () => {
+  it('starts polling at once, without waiting for the supervisor', async () => {
+    // The message waits at the provider before the mailbox exists; nobody calls ensurePollJobs here.
+    const recived = warsawDateTimeText(new Date());
+    serwer.deliver({ phone: '+48500600799', text: 'Od razu', ndi: '+48739200099', recived });
+    const g = await createGateway(t, admin, { name: 'SerwerSMS new', provider: 'SERWERSMS', login: serwer.username, password: serwer.password, apiBaseUrl: serwer.url, destinationNumber: '+48739200099', incomingActive: true });
+    await eventually(async () => (await t.sql(`select 1 from message where gateway_id = $1 and text = 'Od razu'`, [g.id])).length === 1);
+  });
+});
+
 describe('Plus MultiInfo (getsms + confirmsms)', () => {
   let gatewayId: string;
   beforeAll(async () => {
@@ -152,7 +162,8 @@ describe('Plus MultiInfo (getsms + confirmsms)', () => {
     expect(g.inboundPolling.failures).toBeGreaterThanOrEqual(1);
     const id = mi.deliver({ from: '48600000004', text: 'Po awarii' });
     await eventually(async () => mi.confirmed.includes(id), 15_000);
-    expect((await stateOf(gatewayId)).failures).toBe(0);
+    // The poll state is written after the confirm call returns: wait for it rather than race it.
+    await eventually(async () => (await stateOf(gatewayId)).failures === 0, 5_000);
     expect(mi.requests.length - before).toBeGreaterThanOrEqual(4);
   });
 
@@ -176,3 +187,4 @@ describe('Plus MultiInfo (getsms + confirmsms)', () => {
     t.app.close = async () => {};
   });
 });
+

@@ -41,6 +41,12 @@ function httpUrl(text: string): URL | null {
 
 /** Mailbox configuration: validation of every field, secrets sealed on the way in. */
 export class GatewayService {
+  /**
+   * Called after a mailbox was saved, so that other modules can react without this one knowing them
+   * (inbound starts polling a newly active polled mailbox at once instead of at the next supervisor run).
+   */
+  onSaved: (em: EntityManager, g: Gateway) => Promise<void> = async () => {};
+
   constructor(
     private readonly box: SecretBox,
     private readonly publicUrl: string,
@@ -52,6 +58,7 @@ export class GatewayService {
     await this.apply(em, g, input, true);
     em.persist(g);
     await this.flush(em);
+    await this.onSaved(em, g);
     return g;
   }
 
@@ -60,6 +67,7 @@ export class GatewayService {
     if (!g) throw new NotFoundError('Gateway', id);
     await this.apply(em, g, input, false);
     await this.flush(em);
+    await this.onSaved(em, g);
     return g;
   }
 

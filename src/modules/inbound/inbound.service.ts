@@ -14,7 +14,7 @@ import { maskDeep, secretMatcher } from './masking';
 import { normaliseDestination } from './numbers';
 import { eventInsert, type EventRecord } from './event-sql';
 import { inTransaction, sqlOf, type Sql } from './sql';
-import { storeInbound, type StoredMessage } from './store';
+import { announceStored, storeInbound, type Publish, type StoredMessage } from './store';
 
 /** One webhook request as the route hands it over (or as a replay rebuilds it). */
 export interface Delivery {
@@ -75,6 +75,8 @@ const UNSUPPORTED_REPLY: WebhookReply = { status: 404, body: 'This provider does
  */
 export class InboundService {
   readonly mailboxes: InboundMailboxes;
+  /** Where stored messages are announced after their commit (set by the app to its event bus). */
+  publish?: Publish;
 
   constructor(private readonly box: SecretBox) {
     this.mailboxes = new InboundMailboxes(box, inboundBaseUrl);
@@ -107,13 +109,14 @@ export class InboundService {
     const { mailbox, messages } = routed;
     const destination = mailbox.destination!;
     let result: { outcome: InboundOutcome; eventId: number };
+    let stored: StoredMessage[] = [];
     try {
       result = await inTransaction(em, async (tx) => {
         // The common case, one message per request: its event goes into the message's last statement,
         // which also commits.
         const single = messages.length === 1;
         const event = single ? this.eventRecord(d, InboundOutcome.ACCEPTED, { gatewayId: mailbox.id }, handler) : undefined;
-        const stored: StoredMessage[] = [];
+        stored = [];
         for (const sms of messages) stored.push(await storeInbound(tx, { id: mailbox.id, destination }, sms, { event, last: single }));
         const outcome = stored.every((s) => s.duplicate) ? InboundOutcome.DUPLICATE : InboundOutcome.ACCEPTED;
         const eventId =
@@ -128,6 +131,7 @@ export class InboundService {
       await this.logEvent(em, d, InboundOutcome.FAILED, { code: InboundReason.STORE_FAILED, reason: 'storing the message failed; the provider was asked to retry', gatewayId: mailbox.id }, handler).catch(() => {});
       throw e;
     }
+    announceStored(this.publish, stored);
     return { ...handler.accepted(mailbox.mailbox()), ...result };
   }
 
@@ -191,7 +195,7 @@ export class InboundService {
 
   /** Stores one polled message (the poller knows the mailbox); logs an event for new ones only. */
   async storePolled(em: EntityManager, mailbox: { id: number; provider: ProviderId; destination: string }, sms: InboundSms): Promise<StoredMessage> {
-    return inTransaction(em, async (tx) => {
+    const stored = await inTransaction(em, async (tx) => {
       const d: Delivery = {
         provider: mailbox.provider,
         path: 'poll',
@@ -206,6 +210,8 @@ export class InboundService {
         last: true,
       });
     });
+    announceStored(this.publish, [stored]);
+    return stored;
   }
 
   /**

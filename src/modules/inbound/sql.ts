@@ -11,12 +11,20 @@ export type Sql = <T = Record<string, any>>(text: string, params?: unknown[]) =>
 export interface Tx {
   sql: Sql;
   commitWith: Sql;
+  /**
+   * Statements sent in one round trip (each with its own snapshot, in order); returns the last one's rows.
+   * E.g. take a lock, then read what the lock protects, without waiting for a reply in between.
+   */
+  batch: <T = Record<string, any>>(statements: [text: string, params?: unknown[]][]) => Promise<T[]>;
 }
 
 /** Statements outside a transaction (or inside `em`'s, when it has one). */
 export function sqlOf(em: EntityManager): Sql {
   return (text, params) => em.execute(text, params ?? []);
 }
+
+/** Benchmarks switch this on to see the statements as PostgreSQL gets them (bench/inbound.ts, BENCH_EXPLAIN). */
+export const sqlTrace: { on: boolean; statements: string[] } = { on: false, statements: [] };
 
 interface PgResult {
   rows: Record<string, unknown>[];
@@ -39,20 +47,25 @@ export async function inTransaction<T>(em: EntityManager, fn: (tx: Tx) => Promis
   const conn = await client.acquireConnection();
   let begun = false;
   let ended = false;
-  const run = async <R>(text: string, params: unknown[] | undefined, commit: boolean): Promise<R[]> => {
+  const run = async <R>(statements: [text: string, params?: unknown[]][], commit: boolean): Promise<R[]> => {
     if (ended) throw new Error('the transaction has already been committed');
-    const sql = platform.formatQuery(text, params ?? []);
+    const sqls = statements.map(([text, params]) => platform.formatQuery(text, params ?? []));
+    if (sqlTrace.on) sqlTrace.statements.push(...sqls);
     const withBegin = !begun;
     // Marked before sending: should the statement fail, the transaction exists and must be rolled back.
     begun = true;
-    const res = await conn.query([withBegin ? 'begin' : '', sql, commit ? 'commit' : ''].filter(Boolean).join(';\n'));
+    const res = await conn.query([withBegin ? 'begin' : '', ...sqls, commit ? 'commit' : ''].filter(Boolean).join(';\n'));
     if (commit) ended = true;
     const results = Array.isArray(res) ? res : [res];
-    // The statement's own result: after BEGIN's, before COMMIT's.
-    return (results[withBegin ? 1 : 0]?.rows ?? []) as R[];
+    // The last statement's own result: after BEGIN's (and the others'), before COMMIT's.
+    return (results[(withBegin ? 1 : 0) + sqls.length - 1]?.rows ?? []) as R[];
   };
   try {
-    const result = await fn({ sql: (text, params) => run(text, params, false), commitWith: (text, params) => run(text, params, true) });
+    const result = await fn({
+      sql: (text, params) => run([[text, params]], false),
+      commitWith: (text, params) => run([[text, params]], true),
+      batch: (statements) => run(statements, false),
+    });
     if (!ended) {
       if (begun) await conn.query('commit');
       ended = true;

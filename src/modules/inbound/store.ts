@@ -3,7 +3,7 @@ import type { InboundSms } from '../providers/adapter-inbound';
 import { route, type RuleLike } from '../rules/rule-engine';
 import { DEFAULT_QUEUE_NAME } from '../tickets/ticket.service';
 import { NotificationKind } from '../notifications/notification.entity';
-import { EVENTS_CHANNEL } from '../../graphql/pubsub';
+import type { EventPayloads, Topic } from '../../graphql/pubsub';
 import { notificationTitle } from '../notifications/notification.service';
 import { eventInsert, type EventRecord } from './event-sql';
 import { isPhoneNumber, normaliseSender } from './numbers';
@@ -70,7 +70,8 @@ type RuleRow = [id: number, position: number, gatewayId: number | null, queueId:
  *    stops right there (the unique index said no), having written nothing;
  *    Between the two, the pure rule engine picks the queue; a new sender gets a customer card.
  * 2. in one more statement: the ticket, the message linked to it, one notification per agent of the queue
- *    (every AGENT when it has no members) with one INSERT … SELECT, the inbound event and the NOTIFY calls.
+ *    (every AGENT when it has no members) with one INSERT … SELECT, and the inbound event (the caller
+ *    announces it after the commit: `announceStored`).
  * With `last`, that statement also commits (one round trip less; see sql.ts).
  */
 export async function storeInbound(
@@ -95,13 +96,20 @@ export async function storeInbound(
     const [prev] = await sql<{ id: number }>(`select id from message where gateway_id = ? and dedupe_key = ?`, [gateway.id, keys.previous]);
     if (prev) return { messageId: prev.id, duplicate: true };
   }
-  const [first] = await sql<{ message_id: number | null; customer_id: number | null; customer_name: string | null; rules: RuleRow[]; default_queue_id: number | null }>(
-    `with m as (
+  // One round trip: the sender's lock (serialises first messages from one new number, so it gets one
+  // card), then the message, the card (found, or created here when the message is new) and what routing needs.
+  const [first] = await tx.batch<{ message_id: number | null; customer_id: number | null; customer_name: string | null; rules: RuleRow[]; default_queue_id: number | null }>([
+    [`select pg_advisory_xact_lock(hashtext(?))`, [`customer:${from}`]],
+    [`with m as (
        insert into message (direction, status, kind, from_address, to_address, text, subject, parts, provider_message_id, dedupe_key,
                             gateway_id, provider_timestamp, created_at, updated_at)
        values ('INBOUND', 'RECEIVED', ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, now(), now())
        on conflict do nothing returning id),
-     c as (select id, name from customer where phone_numbers @> array[?]::text[] order by id limit 1)
+     c0 as (select id, name from customer where phone_numbers @> array[?]::text[] order by id limit 1),
+     nc as (insert into customer (name, phone_numbers, created_at, updated_at)
+            select ?, array[?]::text[], now(), now() where exists (select 1 from m) and not exists (select 1 from c0)
+            returning id, name),
+     c as (select id, name from c0 union all select id, name from nc)
      select (select id from m) as message_id, (select id from c) as customer_id, (select name from c) as customer_name,
             (select coalesce(json_agg(json_build_array(r.id, r.position, r.gateway_id, r.queue_id, r.stop, r.name)), '[]')
                from message_rule r where r.active) as rules,
@@ -117,9 +125,11 @@ export async function storeInbound(
       gateway.id,
       sms.providerTimestamp ?? null,
       from,
+      from,
+      from,
       DEFAULT_QUEUE_NAME,
     ],
-  );
+  ]]);
   if (first.message_id == null) {
     // A retry (or a concurrent twin, which we waited for) of a stored message: nothing else to write.
     const [existing] = await sql<{ id: number }>(
@@ -154,8 +164,10 @@ export async function storeInbound(
   const ev = event ? eventInsert({ ...event, messageIds: [messageId] }) : undefined;
   // One statement: the ticket (the customer's open one in that queue, else a new one: ON CONFLICT on the
   // partial unique index `ticket_one_open`, which also sees a ticket a concurrent transaction just
-  // committed), the message linked to it, the notification rows, the inbound event, and the NOTIFY calls
-  // (pairs in chunks that fit PostgreSQL's payload limit), delivered by PostgreSQL only at commit.
+  // committed), the message linked to it, the notification rows and the inbound event. No NOTIFY here:
+  // PostgreSQL holds one global lock for a NOTIFYing commit through its WAL flush, so NOTIFYs in webhook
+  // transactions serialise their commits. The caller announces the returned pairs after the commit
+  // (`announceStored`), batched by PgEventTarget.
   const [last] = await (opts.last ? tx.commitWith : sql)<{ ticket_id: number; event_id: string | number | null; pairs: [number, number | string][] }>(
     `with t as (
        insert into ticket (queue_id, customer_id, gateway_id, status, created_at, updated_at, last_message_at)
@@ -171,12 +183,8 @@ export async function storeInbound(
                    union all
                    select id from app_user where role = 'AGENT' and not exists (select 1 from members)) r
            returning id, user_id),
-     ev as (${ev ? ev.text : 'select null::bigint as id'}),
-     nt as (select pg_notify(?, json_build_object('t', 'NOTIFICATIONS_ADDED', 'd', json_build_object(
-                     'notifications', json_agg(json_build_array(user_id, id) order by id), 'ticketId', (select id from t), 'queueId', ?::int))::text)::text as x
-              from (select user_id, id, (row_number() over (order by id) - 1) / ? as chunk from n) c group by chunk)
-     select (select id from t) as ticket_id, (select id from ev) as event_id, (select count(x) from nt) as notifies,
-            pg_notify(?, json_build_object('t', 'TICKET_UPDATED', 'd', json_build_object('ticketId', (select id from t), 'queueId', ?::int))::text)::text as ticket_notify,
+     ev as (${ev ? ev.text : 'select null::bigint as id'})
+     select (select id from t) as ticket_id, (select id from ev) as event_id,
             coalesce((select json_agg(json_build_array(user_id, id) order by id) from n), '[]') as pairs`,
     [
       queueId,
@@ -189,11 +197,6 @@ export async function storeInbound(
       kind,
       notificationTitle(kind, who, text, sms.subject),
       ...(ev?.params ?? []),
-      EVENTS_CHANNEL,
-      queueId,
-      PAIRS_PER_NOTIFY,
-      EVENTS_CHANNEL,
-      queueId,
     ],
   );
   return {
@@ -204,4 +207,24 @@ export async function storeInbound(
     notified: last.pairs.map(([u, id]) => [u, Number(id)]),
     eventId: last.event_id != null ? Number(last.event_id) : undefined,
   };
+}
+
+/** Publishes an event to every instance (LISTEN/NOTIFY, batched; see PgEventTarget). */
+export type Publish = <K extends Topic>(topic: K, payload: EventPayloads[K]) => void;
+
+/**
+ * Announces stored messages, after their commit: the notification pairs in chunks that fit PostgreSQL's
+ * NOTIFY payload limit, then the ticket update. Should the process die between the commit and this, the
+ * rows are there and clients catch up with `notifications(after:)`.
+ */
+export function announceStored(publish: Publish | undefined, stored: StoredMessage[]): void {
+  if (!publish) return;
+  for (const s of stored) {
+    if (s.duplicate || s.ticketId === undefined || s.queueId === undefined) continue;
+    const pairs = s.notified ?? [];
+    for (let i = 0; i < pairs.length; i += PAIRS_PER_NOTIFY) {
+      publish('NOTIFICATIONS_ADDED', { notifications: pairs.slice(i, i + PAIRS_PER_NOTIFY), ticketId: s.ticketId, queueId: s.queueId });
+    }
+    publish('TICKET_UPDATED', { ticketId: s.ticketId, queueId: s.queueId });
+  }
 }

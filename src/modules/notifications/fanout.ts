@@ -199,10 +199,10 @@ export class Fanout {
 /** One fan-out per event bus, i.e. per app instance (two instances can live in one test process). */
 const fanouts = new WeakMap<EventBus, Fanout>();
 
-export function fanoutFor(events: EventBus, em: EntityManager): Fanout {
+export function fanoutFor(events: EventBus, em: EntityManager | (() => EntityManager)): Fanout {
   let f = fanouts.get(events);
   if (!f) {
-    f = new Fanout(events, em);
+    f = new Fanout(events, typeof em === 'function' ? em() : em);
     fanouts.set(events, f);
   }
   return f;

@@ -3,6 +3,7 @@ import type { FilterQuery } from '@mikro-orm/postgresql';
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../../common/errors';
 import { ConnectionType, decodeCursor, encodeCursor, MAX_PAGE, type Connection } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
+import { lengthLimit } from '../../graphql/limits';
 import { idOf } from '../../graphql/ids';
 import { Message } from '../tickets/message.entity';
 import { Ticket } from '../tickets/ticket.entity';
@@ -35,9 +36,9 @@ export class NotificationResolver {
     @Ctx() ctx: Context,
     @Arg('unreadOnly', { defaultValue: false }) unreadOnly: boolean,
     @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', { nullable: true }) after?: string,
+    @Arg('after', { nullable: true, ...lengthLimit('after', 200) }) after?: string,
     @Arg('last', () => Int, { nullable: true }) last?: number,
-    @Arg('before', { nullable: true }) before?: string,
+    @Arg('before', { nullable: true, ...lengthLimit('before', 200) }) before?: string,
   ): Promise<Connection<Notification>> {
     const userId = me(ctx);
     if (first != null && last != null) throw ValidationError.single('last', 'exclusive', 'give either first or last, not both');
@@ -99,14 +100,16 @@ export class NotificationResolver {
 
   @FieldResolver(() => Ticket)
   async ticket(@Root() n: Notification, @Ctx() ctx: Context): Promise<Ticket> {
-    const t = await ctx.em.findOne(Ticket, { id: n.ticket.id }, { populate: ['queue', 'customer', 'gateway'] });
+    // A fork: over graphql-ws, ctx.em lives as long as the subscription, and its identity map would keep
+    // every ticket and message ever pushed.
+    const t = await ctx.em.fork().findOne(Ticket, { id: n.ticket.id }, { populate: ['queue', 'customer', 'gateway'] });
     if (!t) throw new NotFoundError('Ticket', n.ticket.id);
     return t;
   }
 
   @FieldResolver(() => Message)
   async message(@Root() n: Notification, @Ctx() ctx: Context): Promise<Message> {
-    const m = await ctx.em.findOne(Message, { id: n.message.id }, { populate: ['gateway', 'author'] });
+    const m = await ctx.em.fork().findOne(Message, { id: n.message.id }, { populate: ['gateway', 'author'] });
     if (!m) throw new NotFoundError('Message', n.message.id);
     return m;
   }
@@ -116,7 +119,7 @@ export class NotificationResolver {
   @Subscription(() => Notification, {
     subscribe: ({ context }) => {
       const ctx = context as Context;
-      return fanoutFor(ctx.events, ctx.em).notificationsFor(me(ctx));
+      return fanoutFor(ctx.events, () => ctx.em).notificationsFor(me(ctx));
     },
   })
   notificationAdded(@Root() n: Notification): Notification {
@@ -128,7 +131,7 @@ export class NotificationResolver {
   @Subscription(() => Ticket, {
     subscribe: ({ args, context }) => {
       const ctx = context as Context;
-      return fanoutFor(ctx.events, ctx.em).ticketsOf(idOf(String(args.queueId), 'Queue'));
+      return fanoutFor(ctx.events, () => ctx.em).ticketsOf(idOf(String(args.queueId), 'Queue'));
     },
   })
   ticketUpdated(@Arg('queueId', () => ID) _queueId: string, @Root() t: Ticket): Ticket {

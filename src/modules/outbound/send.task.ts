@@ -103,12 +103,16 @@ export async function runSend(ctx: AppContext, settings: OutboundSettings, messa
   try {
     const r = await adapter.send(mb, sms, httpOptions(settings, signal));
     if (r.note) ctx.log.warn({ ...log }, `outbound: ${r.note}`);
-    await em.transactional(async (tem) => {
-      const moved = await transition(tem, messageId, MessageStatus.SENT, { providerMessageId: r.providerMessageId, cost: r.cost, errorCode: null, errorMessage: null });
-      if (moved && r.providerMessageId && adapter.deliveryReports === 'poll') {
+    // SENT is announced after the commit (batched by the event bus), not by a NOTIFY in this transaction:
+    // PostgreSQL serialises NOTIFYing commits through their WAL flush, which capped the worker (bench/README.md).
+    const moved = await em.transactional(async (tem) => {
+      const m = await transition(tem, messageId, MessageStatus.SENT, { providerMessageId: r.providerMessageId, cost: r.cost, errorCode: null, errorMessage: null }, false);
+      if (m && r.providerMessageId && adapter.deliveryReports === 'poll') {
         await addJob(tem, POLL_DLR_TASK, { messageId, n: 1 }, { delayMs: settings.dlrPollBaseMs, jobKey: pollJobKey(messageId) });
       }
+      return m;
     });
+    if (moved) ctx.events.publish('MESSAGE_STATUS_CHANGED', { messageId, ticketId: moved.ticketId, status: MessageStatus.SENT });
     ctx.log.info({ ...log, providerMessageId: r.providerMessageId, duplicate: r.duplicate ?? false }, 'outbound: sent');
   } catch (e) {
     if (!(e instanceof ProviderFailure)) throw e; // a bug or the database: graphile-worker retries the job

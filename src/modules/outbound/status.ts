@@ -33,7 +33,14 @@ export interface TransitionFacts {
  * announces the change (NOTIFY is delivered at commit). Returns the ticket id, or null when the
  * message was not in an allowed state.
  */
-export async function transition(em: EntityManager, messageId: number, to: OutboundTarget, facts: TransitionFacts = {}): Promise<{ ticketId: number | null } | null> {
+export async function transition(
+  em: EntityManager,
+  messageId: number,
+  to: OutboundTarget,
+  facts: TransitionFacts = {},
+  /** false: the caller announces the change after its commit (NOTIFYing commits are serialised by PostgreSQL). */
+  announce = true,
+): Promise<{ ticketId: number | null } | null> {
   const rows = await em.execute<{ id: number; ticket_id: number | null }[]>(
     `update message set
         status = ?,
@@ -66,6 +73,6 @@ export async function transition(em: EntityManager, messageId: number, to: Outbo
     ],
   );
   if (!rows[0]) return null;
-  await publishInTransaction(em, 'MESSAGE_STATUS_CHANGED', { messageId, ticketId: rows[0].ticket_id, status: to });
+  if (announce) await publishInTransaction(em, 'MESSAGE_STATUS_CHANGED', { messageId, ticketId: rows[0].ticket_id, status: to });
   return { ticketId: rows[0].ticket_id };
 }
