@@ -17,6 +17,8 @@ interface Step {
 }
 
 const TS = ['-r', 'ts-node/register/transpile-only'];
+/** The service's own V8 tuning (package.json "start"), so benches measure what production runs. */
+const SERVICE_NODE = ['--max-semi-space-size=64'];
 const STEPS: Step[] = [
   { name: 'inbound', script: 'inbound.ts', env: { BENCH_N: '5000', BENCH_CONCURRENCY: '32' }, timeoutS: 240 },
   { name: 'latency', script: 'inbound.ts', env: { BENCH_N: '3000', BENCH_RATE: '300', BENCH_AGENTS: '1000', BENCH_CONCURRENCY: '64' }, timeoutS: 240 },
@@ -29,7 +31,7 @@ const STEPS: Step[] = [
 function run(step: Step): Promise<{ json?: Record<string, any>; seconds: number; error?: string }> {
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...(step.node ?? []), ...TS, path.join(__dirname, step.script)], {
+    const child = spawn(process.execPath, [...SERVICE_NODE, ...(step.node ?? []), ...TS, path.join(__dirname, step.script)], {
       env: { ...process.env, ...step.env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
