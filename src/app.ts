@@ -8,8 +8,6 @@ import {
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { WebSocketServer } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
 import pg from 'pg';
 import { makeWorkerUtils } from 'graphile-worker';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -22,14 +20,14 @@ import { buildServices, type Services } from './services';
 import type { Context } from './graphql/context';
 import { createSchema } from './graphql/schema';
 import { formatError } from './graphql/errors';
-import { complexityPlugin, depthLimitRule, QUERY_LIMITS, wsExecutionArgs } from './graphql/limits';
-import { TOKEN_GONE_CLOSE, TokenWatch } from './modules/auth/token-watch';
+import { complexityPlugin, depthLimitRule, QUERY_LIMITS } from './graphql/limits';
 import { clientIp } from './modules/inbound/client-ip';
 import { trustedProxyList } from './config';
 import { pendingMigrations } from './db/database';
 import type { AppContext } from './app-context';
 import { createEventBus, PgEventTarget } from './graphql/pubsub';
-import { DEFAULT_SLOW_CONSUMER_LIMITS, guardSlowConsumers, type SlowConsumerLimits } from './graphql/slow-consumer';
+import type { SlowConsumerLimits } from './graphql/slow-consumer';
+import { startGraphqlWs } from './graphql/ws';
 import { startWorker } from './jobs/worker';
 import { taskList } from './jobs/tasks';
 import { inboundRoutes } from './modules/inbound/routes';
@@ -144,62 +142,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return user;
   };
 
-  const wss = new WebSocketServer({ server: fastify.server, path: '/graphql', maxPayload: 256 * 1024 });
-  // Events published while LISTEN was down never reached these sockets: close them with 1012 (Service Restart),
-  // which graphql-ws clients reconnect on; they then catch up with notifications(after: cursor).
-  eventTarget.onReconnect((downMs) => {
-    fastify.log.warn({ downMs, sockets: wss.clients.size }, 'live events were interrupted; asking subscribers to reconnect');
-    for (const ws of wss.clients) ws.close(1012, 'Live events were interrupted; reconnect and catch up');
+  const ws = startGraphqlWs({
+    server: fastify.server,
+    schema,
+    orm,
+    services,
+    config,
+    events,
+    eventTarget,
+    authenticate,
+    slowConsumer: deps.slowConsumer,
+    log: fastify.log,
   });
-  // Before useServer: wraps each socket's send before graphql-ws uses it.
-  guardSlowConsumers(wss, { ...DEFAULT_SLOW_CONSUMER_LIMITS, ...deps.slowConsumer });
-  // Sockets outlive tokens: revoked or expired ones are closed (a sweep every wsAuthRecheckMs, and on each subscribe).
-  const tokenWatch = new TokenWatch(orm, config.wsAuthRecheckMs, fastify.log);
-  tokenWatch.start();
-  const wsServer = useServer<Record<string, unknown>, { user?: AuthUser; checkedAt?: number }>(
-    {
-      schema,
-      onSubscribe: async (ctx, _id, payload) => {
-        const user = ctx.extra.user;
-        if (user && Date.now() - (ctx.extra.checkedAt ?? 0) > 1000) {
-          if (!(await tokenWatch.stillValid(user.tokenId))) {
-            ctx.extra.socket.close(TOKEN_GONE_CLOSE.code, TOKEN_GONE_CLOSE.reason);
-            return [new GraphQLError(TOKEN_GONE_CLOSE.reason, { extensions: { code: 'UNAUTHENTICATED' } })];
-          }
-          ctx.extra.checkedAt = Date.now();
-        }
-        // Same limits as HTTP (parse tokens, depth, cost), before anything runs.
-        return wsExecutionArgs(schema, payload);
-      },
-      onClose: (ctx) => tokenWatch.forget(ctx.extra.socket),
-      onConnect: async (ctx) => {
-        const header = ctx.connectionParams?.authorization;
-        if (typeof header !== 'string' || !header) {
-          ctx.extra.socket.close(4401, 'Unauthorized: send connectionParams.authorization = "Bearer <token>"');
-          return false;
-        }
-        try {
-          ctx.extra.user = await authenticate(header);
-          ctx.extra.checkedAt = Date.now();
-          if (ctx.extra.user) tokenWatch.watch(ctx.extra.socket, ctx.extra.user.tokenId);
-          return true;
-        } catch (e) {
-          // The database is away (not a bad token): a close code the client retries on (1013 Try Again Later).
-          if (!(e instanceof GraphQLError)) {
-            ctx.extra.socket.close(1013, 'Temporarily unavailable, reconnect');
-            return false;
-          }
-          return false; // graphql-ws closes with 4403 Forbidden
-        }
-      },
-      context: (c): Context => {
-        // Made on first use: a subscription lives for hours and most never need one (bench/README.md: fan-out memory).
-        let em: ReturnType<typeof orm.em.fork> | undefined;
-        return { get em() { return (em ??= orm.em.fork()); }, user: c.extra.user, services, config, events };
-      },
-    },
-    wss,
-  );
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -212,7 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     plugins: [
       fastifyApolloDrainPlugin(fastify),
       complexityPlugin<Context>(),
-      { async serverWillStart() { return { async drainServer() { await wsServer.dispose(); } }; } },
+      { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
       config.landingPage
         ? config.env === 'production'
           ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
@@ -247,10 +201,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     close() {
       // apollo.stop() drains: graphql-ws sockets are closed and fastify.close() waits for requests in flight.
       closing ??= (async () => {
-        tokenWatch.stop();
         await apollo.stop();
         await fastify.close();
-        await new Promise<void>((r) => wss.close(() => r()));
+        await ws.close();
         await worker?.stop();
         await jobs.release();
         await eventTarget.stop();

@@ -1,0 +1,108 @@
+import type { Server } from 'node:http';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { FastifyBaseLogger } from 'fastify';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Config } from '../config';
+import type { AuthUser } from '../modules/auth/auth.service';
+import { TOKEN_GONE_CLOSE, TokenWatch } from '../modules/auth/token-watch';
+import type { Services } from '../services';
+import type { Context } from './context';
+import { wsExecutionArgs } from './limits';
+import type { EventBus, PgEventTarget } from './pubsub';
+import { DEFAULT_SLOW_CONSUMER_LIMITS, guardSlowConsumers, type SlowConsumerLimits } from './slow-consumer';
+
+export interface GraphqlWsOptions {
+  /** The HTTP server to share: graphql-ws takes the Upgrade requests on /graphql, Fastify the rest. */
+  server: Server;
+  schema: GraphQLSchema;
+  orm: MikroORM;
+  services: Services;
+  config: Config;
+  events: EventBus;
+  eventTarget: PgEventTarget;
+  /** Resolves `Bearer <token>`; throws a GraphQLError for a bad token, anything else when the database is away. */
+  authenticate(header: string): Promise<AuthUser | undefined>;
+  slowConsumer?: Partial<SlowConsumerLimits>;
+  log: FastifyBaseLogger;
+}
+
+export interface GraphqlWs {
+  /** Closes every socket (1001) and stops the token sweep. */
+  dispose(): Promise<void>;
+  /** Stops accepting sockets. */
+  close(): Promise<void>;
+}
+
+/**
+ * graphql-ws on the HTTP server's port and path. Close codes clients see: 4401 no token, 4403 bad,
+ * revoked or expired token, 4008 too slow to read, 1012 live events were interrupted (reconnect and
+ * catch up with notifications(after:)), 1013 the database is away (retry).
+ */
+export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
+  const { schema, orm, services, config, events, eventTarget, authenticate, log } = opts;
+  const wss = new WebSocketServer({ server: opts.server, path: '/graphql', maxPayload: 256 * 1024 });
+  // Events published while LISTEN was down never reached these sockets: close them with 1012 (Service Restart),
+  // which graphql-ws clients reconnect on; they then catch up with notifications(after: cursor).
+  eventTarget.onReconnect((downMs) => {
+    log.warn({ downMs, sockets: wss.clients.size }, 'live events were interrupted; asking subscribers to reconnect');
+    for (const ws of wss.clients) ws.close(1012, 'Live events were interrupted; reconnect and catch up');
+  });
+  // Before useServer: wraps each socket's send before graphql-ws uses it.
+  guardSlowConsumers(wss, { ...DEFAULT_SLOW_CONSUMER_LIMITS, ...opts.slowConsumer });
+  // Sockets outlive tokens: revoked or expired ones are closed (a sweep every wsAuthRecheckMs, and on each subscribe).
+  const tokenWatch = new TokenWatch(orm, config.wsAuthRecheckMs, log);
+  tokenWatch.start();
+  const server = useServer<Record<string, unknown>, { user?: AuthUser; checkedAt?: number }>(
+    {
+      schema,
+      onSubscribe: async (ctx, _id, payload) => {
+        const user = ctx.extra.user;
+        if (user && Date.now() - (ctx.extra.checkedAt ?? 0) > 1000) {
+          if (!(await tokenWatch.stillValid(user.tokenId))) {
+            ctx.extra.socket.close(TOKEN_GONE_CLOSE.code, TOKEN_GONE_CLOSE.reason);
+            return [new GraphQLError(TOKEN_GONE_CLOSE.reason, { extensions: { code: 'UNAUTHENTICATED' } })];
+          }
+          ctx.extra.checkedAt = Date.now();
+        }
+        // Same limits as HTTP (parse tokens, depth, cost), before anything runs.
+        return wsExecutionArgs(schema, payload);
+      },
+      onClose: (ctx) => tokenWatch.forget(ctx.extra.socket),
+      onConnect: async (ctx) => {
+        const header = ctx.connectionParams?.authorization;
+        if (typeof header !== 'string' || !header) {
+          ctx.extra.socket.close(4401, 'Unauthorized: send connectionParams.authorization = "Bearer <token>"');
+          return false;
+        }
+        try {
+          ctx.extra.user = await authenticate(header);
+          ctx.extra.checkedAt = Date.now();
+          if (ctx.extra.user) tokenWatch.watch(ctx.extra.socket, ctx.extra.user.tokenId);
+          return true;
+        } catch (e) {
+          // The database is away (not a bad token): a close code the client retries on (1013 Try Again Later).
+          if (!(e instanceof GraphQLError)) {
+            ctx.extra.socket.close(1013, 'Temporarily unavailable, reconnect');
+            return false;
+          }
+          return false; // graphql-ws closes with 4403 Forbidden
+        }
+      },
+      context: (c): Context => {
+        // Made on first use: a subscription lives for hours and most never need one (bench/README.md: fan-out memory).
+        let em: ReturnType<typeof orm.em.fork> | undefined;
+        return { get em() { return (em ??= orm.em.fork()); }, user: c.extra.user, services, config, events };
+      },
+    },
+    wss,
+  );
+  return {
+    async dispose() {
+      tokenWatch.stop();
+      await server.dispose();
+    },
+    close: () => new Promise<void>((r) => wss.close(() => r())),
+  };
+}
