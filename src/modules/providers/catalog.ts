@@ -34,6 +34,46 @@ function webhookTokenField(where: string): ProviderField {
   };
 }
 
+/**
+ * A provider with no public API spec (Tide, 3S): every capability UNKNOWN, and the mailbox is driven by
+ * the generic HTTP settings the admin copies from the provider's own documentation.
+ */
+function withoutPublicSpec(
+  id: ProviderId,
+  displayName: string,
+  o: { brand: string; vendor: string; slug: string; baseUrlHelp: string; notes: string[] },
+): ProviderCatalogEntry {
+  return {
+    id,
+    displayName,
+    specStatus: SpecStatus.NO_PUBLIC_SPEC,
+    capabilities: { send: UNKNOWN, test: UNKNOWN, inboundPush: UNKNOWN, inboundPolling: UNKNOWN, mms: UNKNOWN, deliveryReports: UNKNOWN },
+    fields: [
+      {
+        name: 'genericHttp',
+        required: true,
+        label: 'Generic HTTP settings',
+        help: `The send request template and inbound field mapping, taken from the documentation ${o.vendor} gives you, as no public ${o.brand} API exists.`,
+      },
+      { name: 'login', required: false, label: 'Login', help: 'Optional login, available to the generic send template.' },
+      { name: 'password', required: false, label: 'Password', help: 'Optional password or API key, available to the generic send template.' },
+      { name: 'senderName', required: false, label: 'Sender name', help: 'Optional sender name, available to the generic send template.' },
+      {
+        name: 'destinationNumber',
+        required: false,
+        label: 'Destination phone number',
+        help: `The ${o.brand} number inbound SMS are addressed to; needed only when inbound is mapped in the generic settings.`,
+      },
+      apiBaseUrlField(o.baseUrlHelp),
+      webhookTokenField(`at ${o.brand}, if ${o.brand} pushes inbound SMS`),
+    ],
+    defaultPrefixesToRemove: POLISH_DEFAULT_PREFIXES,
+    webhookPath: `/panel/tickets/incoming/${o.slug}`,
+    defaultApiBaseUrl: null,
+    notes: o.notes,
+  };
+}
+
 const catalog: Record<ProviderId, ProviderCatalogEntry> = {
   // Spec: shared/providers/smsapi.md
   [ProviderId.SMSAPI]: {
@@ -466,90 +506,32 @@ const catalog: Record<ProviderId, ProviderCatalogEntry> = {
   },
 
   // Spec: shared/providers/tide.md
-  [ProviderId.TIDE]: {
-    id: ProviderId.TIDE,
-    displayName: 'Tide',
-    specStatus: SpecStatus.NO_PUBLIC_SPEC,
-    capabilities: {
-      send: UNKNOWN,
-      test: UNKNOWN,
-      inboundPush: UNKNOWN,
-      inboundPolling: UNKNOWN,
-      mms: UNKNOWN,
-      deliveryReports: UNKNOWN,
-    },
-    fields: [
-      {
-        name: 'genericHttp',
-        required: true,
-        label: 'Generic HTTP settings',
-        help: 'The send request template and inbound field mapping, taken from the documentation Tide Mobile gives you, as no public Tide API exists.',
-      },
-      { name: 'login', required: false, label: 'Login', help: 'Optional login, available to the generic send template.' },
-      { name: 'password', required: false, label: 'Password', help: 'Optional password or API key, available to the generic send template.' },
-      { name: 'senderName', required: false, label: 'Sender name', help: 'Optional sender name, available to the generic send template.' },
-      {
-        name: 'destinationNumber',
-        required: false,
-        label: 'Destination phone number',
-        help: 'The Tide number inbound SMS are addressed to; needed only when inbound is mapped in the generic settings.',
-      },
-      apiBaseUrlField('Optional base URL the generic send template can use; there is no default.'),
-      webhookTokenField('at Tide, if Tide pushes inbound SMS'),
-    ],
-    defaultPrefixesToRemove: POLISH_DEFAULT_PREFIXES,
-    webhookPath: '/panel/tickets/incoming/tide',
-    defaultApiBaseUrl: null,
+  [ProviderId.TIDE]: withoutPublicSpec(ProviderId.TIDE, 'Tide', {
+    brand: 'Tide',
+    vendor: 'Tide Mobile',
+    slug: 'tide',
+    baseUrlHelp: 'Optional base URL the generic send template can use; there is no default.',
     notes: [
       'No public SMS API spec was found for Tide (Tide Software / Tide Mobile), so the mailbox uses the generic HTTP settings (tide.md, Summary).',
       'Send, verify, inbound and delivery reports are all unknown (tide.md, every section), so every capability is UNKNOWN.',
       'The domain tide.pl appeared in no source; the company domains are tidesoftware.pl and tidemobile.pl (tide.md, Summary).',
       'Default prefixes are a Polish default, not from the spec (tide.md, Numbers and text: unknown).',
     ],
-  },
+  }),
 
   // Spec: shared/providers/3s.md
-  [ProviderId.THREE_S]: {
-    id: ProviderId.THREE_S,
-    displayName: '3S (platformy2.3s.pl)',
-    specStatus: SpecStatus.NO_PUBLIC_SPEC,
-    capabilities: {
-      send: UNKNOWN,
-      test: UNKNOWN,
-      inboundPush: UNKNOWN,
-      inboundPolling: UNKNOWN,
-      mms: UNKNOWN,
-      deliveryReports: UNKNOWN,
-    },
-    fields: [
-      {
-        name: 'genericHttp',
-        required: true,
-        label: 'Generic HTTP settings',
-        help: 'The send request template and inbound field mapping, taken from the documentation 3S gives you, as no public 3S API exists.',
-      },
-      { name: 'login', required: false, label: 'Login', help: 'Optional login, available to the generic send template.' },
-      { name: 'password', required: false, label: 'Password', help: 'Optional password or API key, available to the generic send template.' },
-      { name: 'senderName', required: false, label: 'Sender name', help: 'Optional sender name, available to the generic send template.' },
-      {
-        name: 'destinationNumber',
-        required: false,
-        label: 'Destination phone number',
-        help: 'The 3S number inbound SMS are addressed to; needed only when inbound is mapped in the generic settings.',
-      },
-      apiBaseUrlField('Optional base URL (e.g. on platformy2.3s.pl) the generic send template can use; there is no default.'),
-      webhookTokenField('at 3S, if 3S pushes inbound SMS'),
-    ],
-    defaultPrefixesToRemove: POLISH_DEFAULT_PREFIXES,
-    webhookPath: '/panel/tickets/incoming/three_s',
-    defaultApiBaseUrl: null,
+  [ProviderId.THREE_S]: withoutPublicSpec(ProviderId.THREE_S, '3S (platformy2.3s.pl)', {
+    brand: '3S',
+    vendor: '3S',
+    slug: 'three_s',
+    baseUrlHelp: 'Optional base URL (e.g. on platformy2.3s.pl) the generic send template can use; there is no default.',
     notes: [
       'No public documentation exists for platformy2.3s.pl, so the mailbox uses the generic HTTP settings (3s.md, Summary).',
       'Send, verify, inbound and delivery reports are all unknown (3s.md, every section), so every capability is UNKNOWN.',
       'It is not even known whether the platform is HTTP-based rather than SMPP or a web panel only (3s.md, Open question 2).',
       'Default prefixes are a Polish default, not from the spec (3s.md, Numbers and text: unknown).',
     ],
-  },
+  }),
 
   // Spec: none; the generic adapter described in shared/DESIGN.md ("Provider adapters")
   [ProviderId.GENERIC_HTTP]: {
