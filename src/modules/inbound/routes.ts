@@ -85,6 +85,11 @@ async function webhookRequest(req: FastifyRequest, variant: 'sms' | 'mms'): Prom
   return { method: req.method, variant, query, body, fields: flatFields(query, body), files, contentType: req.headers['content-type'] };
 }
 
+/** A delivery with nothing read from its body: what the event log gets for a request we could not read. */
+function unreadDelivery(req: FastifyRequest, provider: ProviderId, variant: 'sms' | 'mms', remoteIp: string, query: Record<string, unknown> = {}): Delivery {
+  return { provider, path: req.url.split('?')[0], remoteIp, headers: {}, req: { method: req.method, variant, query, body: undefined, fields: {}, files: [] } };
+}
+
 function header(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -117,7 +122,7 @@ export async function inboundRoutes(app: FastifyInstance, ctx: AppContext): Prom
       return { ...base, req: await webhookRequest(req, variant) };
     } catch (e) {
       const reason = e instanceof MalformedRequest ? e.message : `the request could not be read (${(e as Error).message})`;
-      throw Object.assign(new MalformedRequest(reason), { statusCode: (e as { statusCode?: number }).statusCode, delivery: { ...base, req: { method: req.method, variant, query: storable(req.query as Record<string, unknown>), body: undefined, fields: {}, files: [] } } });
+      throw Object.assign(new MalformedRequest(reason), { statusCode: (e as { statusCode?: number }).statusCode, delivery: { ...unreadDelivery(req, provider, variant, base.remoteIp, storable(req.query as Record<string, unknown>)), ...base } });
     }
   };
 
@@ -131,7 +136,7 @@ export async function inboundRoutes(app: FastifyInstance, ctx: AppContext): Prom
       const bad = e as MalformedRequest & { delivery: Delivery };
       const status = (e as { statusCode?: number }).statusCode === 413 ? 413 : 400;
       await service
-        .logEvent(em, bad.delivery ?? { provider, path: req.url.split('?')[0], remoteIp: '', headers: {}, req: { method: req.method, variant, query: {}, body: undefined, fields: {}, files: [] } }, InboundOutcome.MALFORMED, { code: InboundReason.MALFORMED, reason: bad.message }, undefined)
+        .logEvent(em, bad.delivery ?? unreadDelivery(req, provider, variant, ''), InboundOutcome.MALFORMED, { code: InboundReason.MALFORMED, reason: bad.message }, undefined)
         .catch((err) => req.log.error({ err }, 'inbound: could not log a malformed request'));
       return reply.status(status).type('text/plain').send(`Bad request: ${bad.message}`);
     }
@@ -173,7 +178,7 @@ export async function inboundRoutes(app: FastifyInstance, ctx: AppContext): Prom
       const segment = (req.params as { provider?: string })?.provider;
       const provider = req.url.startsWith(SMSAPI_MMS_PATH) ? ProviderId.SMSAPI : segment ? PROVIDER_BY_SEGMENT.get(segment.toLowerCase()) : undefined;
       if (provider) {
-        const d: Delivery = { provider, path: req.url.split('?')[0], remoteIp: clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted), headers: {}, req: { method: req.method, variant: 'sms', query: {}, body: undefined, fields: {}, files: [] } };
+        const d = unreadDelivery(req, provider, 'sms', clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted));
         await service.logEvent(ctx.orm.em.fork(), d, InboundOutcome.MALFORMED, { code: InboundReason.MALFORMED, reason: err.message }, undefined).catch(() => {});
       }
       return reply.status(status).type('text/plain').send(`Bad request: ${err.message}`);

@@ -40,7 +40,7 @@ registerEnumType(SmsEncoding, { name: 'SmsEncoding', description: 'GSM-7: 160/15
 
 /**
  * One SMS or MMS, inbound or outbound. Retries of a provider's webhook are no-ops thanks to the
- * partial unique indexes in the migration: (gateway, direction, provider_message_id) and, for
+ * partial unique indexes declared below: (gateway, direction, provider_message_id) and, for
  * providers that send no id, (gateway, dedupe_key).
  */
 @ObjectType({ description: 'An SMS or MMS, inbound or outbound.' })
