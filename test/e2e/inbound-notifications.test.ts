@@ -216,3 +216,34 @@ describe('two instances on one database', () => {
     await Promise.all([onB.close(), otherOnB.close(), onA.close()]);
   });
 });
+
+describe('notification rows follow their message and ticket', () => {
+  // The rows have no foreign keys to message and ticket (they cost half the database's time per webhook);
+  // triggers keep the cascade those keys gave, so nothing is left pointing at a deleted message or ticket.
+  const countFor = async (msgId: string) =>
+    (await t.sql(`select count(*)::int n from notification n join message m on m.id = n.message_id where m.provider_message_id = $1`, [msgId]))[0].n as number;
+  const orphans = async () =>
+    (await t.sql(`select count(*)::int n from notification n where not exists (select 1 from message m where m.id = n.message_id) or not exists (select 1 from ticket k where k.id = n.ticket_id)`))[0].n as number;
+
+  it('deleting a message, or a customer (its tickets and messages go with it), deletes their notifications', async () => {
+    expect((await smsapiSms(t.url, { to: X, from: '48500700081', text: 'one', msgId: 'DEL-1' })).body).toBe('OK');
+    expect((await smsapiSms(t.url, { to: X, from: '48500700081', text: 'two', msgId: 'DEL-2' })).body).toBe('OK');
+    expect((await smsapiSms(t.url, { to: X, from: '48500700082', text: 'three', msgId: 'DEL-3' })).body).toBe('OK');
+    expect(await countFor('DEL-1')).toBeGreaterThan(0);
+    const before = (await t.sql(`select count(*)::int n from notification`))[0].n as number;
+    const perMessage = await countFor('DEL-1');
+
+    await t.sql(`delete from message where provider_message_id = 'DEL-1'`);
+    expect((await t.sql(`select count(*)::int n from notification`))[0].n).toBe(before - perMessage);
+    expect(await countFor('DEL-2')).toBe(perMessage);
+
+    await t.sql(`delete from customer where phone_numbers @> array['+48500700081']`);
+    expect((await t.sql(`select count(*)::int n from notification`))[0].n).toBe(before - 2 * perMessage);
+    expect(await countFor('DEL-3')).toBe(perMessage);
+    expect(await orphans()).toBe(0);
+
+    await t.sql(`delete from ticket where id = (select ticket_id from message where provider_message_id = 'DEL-3')`);
+    expect((await t.sql(`select count(*)::int n from notification`))[0].n).toBe(before - 3 * perMessage);
+    expect(await orphans()).toBe(0);
+  });
+});

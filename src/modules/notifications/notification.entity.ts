@@ -29,10 +29,13 @@ export class Notification {
   @ManyToOne(() => User, { deleteRule: 'cascade' })
   user!: User;
 
-  @ManyToOne(() => Message, { deleteRule: 'cascade', index: true })
+  // No foreign-key constraints to message and ticket: the rows are written by the statement that writes
+  // their message and ticket, and the per-row checks were half the database's work per webhook. Deleting
+  // a message or ticket still deletes its notifications, by trigger (Migration20261124180000_notification_follows).
+  @ManyToOne(() => Message, { index: true, createForeignKeyConstraint: false })
   message!: Message;
 
-  @ManyToOne(() => Ticket, { deleteRule: 'cascade', index: true })
+  @ManyToOne(() => Ticket, { index: true, createForeignKeyConstraint: false })
   ticket!: Ticket;
 
   @Field(() => NotificationKind)
