@@ -11,11 +11,6 @@ export type Sql = <T = Record<string, any>>(text: string, params?: unknown[]) =>
 export interface Tx {
   sql: Sql;
   commitWith: Sql;
-  /**
-   * Statements sent in one round trip (each with its own snapshot, in order); returns the last one's rows.
-   * E.g. take a lock, then read what the lock protects, without waiting for a reply in between.
-   */
-  batch: <T = Record<string, any>>(statements: [text: string, params?: unknown[]][]) => Promise<T[]>;
 }
 
 /** Statements outside a transaction (or inside `em`'s, when it has one). */
@@ -64,7 +59,6 @@ export async function inTransaction<T>(em: EntityManager, fn: (tx: Tx) => Promis
     const result = await fn({
       sql: (text, params) => run([[text, params]], false),
       commitWith: (text, params) => run([[text, params]], true),
-      batch: (statements) => run(statements, false),
     });
     if (!ended) {
       if (begun) await conn.query('commit');

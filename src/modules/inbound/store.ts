@@ -63,15 +63,15 @@ async function defaultQueueId(sql: Sql): Promise<number> {
 type RuleRow = [id: number, position: number, gatewayId: number | null, queueId: number, stop: boolean, name: string];
 
 /**
- * Stores one inbound message inside the caller's transaction, in few statements (this is the path that
- * must take ~1,000 webhooks/s):
- * 1. insert the message under its unique key (provider id, or the dedupe hash), and in the same statement
- *    read the customer card for the sender, the active rules and the default queue — a provider retry
- *    stops right there (the unique index said no), having written nothing;
- *    Between the two, the pure rule engine picks the queue; a new sender gets a customer card.
- * 2. in one more statement: the ticket, the message linked to it, one notification per agent of the queue
- *    (every AGENT when it has no members) with one INSERT … SELECT, and the inbound event (the caller
- *    announces it after the commit: `announceStored`).
+ * Stores one inbound message inside the caller's transaction, in two round trips (this is the path that
+ * must take ~1,000 webhooks/s; both statements are PL/pgSQL functions, Migration20261124181000_inbound_functions):
+ * 1. `inbound_take`: insert the message under its unique key (provider id, or the dedupe hash) and read
+ *    the sender's customer card, the active rules and the default queue — a provider retry stops right
+ *    there (the unique index said no), having written nothing. A new sender gets a card.
+ *    Between the two, the pure rule engine picks the queue.
+ * 2. `inbound_file`: the ticket, the message linked to it and one notification per agent of the queue
+ *    (every AGENT when it has no members), with the inbound event in the same statement (the caller
+ *    announces the notifications after the commit: `announceStored`).
  * With `last`, that statement also commits (one round trip less; see sql.ts).
  */
 export async function storeInbound(
@@ -96,24 +96,11 @@ export async function storeInbound(
     const [prev] = await sql<{ id: number }>(`select id from message where gateway_id = ? and dedupe_key = ?`, [gateway.id, keys.previous]);
     if (prev) return { messageId: prev.id, duplicate: true };
   }
-  // One round trip: the sender's lock (serialises first messages from one new number, so it gets one
-  // card), then the message, the card (found, or created here when the message is new) and what routing needs.
-  const [first] = await tx.batch<{ message_id: number | null; customer_id: number | null; customer_name: string | null; rules: RuleRow[]; default_queue_id: number | null }>([
-    [`select pg_advisory_xact_lock(hashtext(?))`, [`customer:${from}`]],
-    [`with m as (
-       insert into message (direction, status, kind, from_address, to_address, text, subject, parts, provider_message_id, dedupe_key,
-                            gateway_id, provider_timestamp, created_at, updated_at)
-       values ('INBOUND', 'RECEIVED', ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, now(), now())
-       on conflict do nothing returning id),
-     c0 as (select id, name from customer where phone_numbers @> array[?]::text[] order by id limit 1),
-     nc as (insert into customer (name, phone_numbers, created_at, updated_at)
-            select ?, array[?]::text[], now(), now() where exists (select 1 from m) and not exists (select 1 from c0)
-            returning id, name),
-     c as (select id, name from c0 union all select id, name from nc)
-     select (select id from m) as message_id, (select id from c) as customer_id, (select name from c) as customer_name,
-            (select coalesce(json_agg(json_build_array(r.id, r.position, r.gateway_id, r.queue_id, r.stop, r.name)), '[]')
-               from message_rule r where r.active) as rules,
-            (select id from queue where name = ?) as default_queue_id`,
+  // One round trip: `inbound_take` (a PL/pgSQL function, so its plans are kept per connection; see
+  // Migration20261124181000_inbound_functions) takes the sender's lock, inserts the message and reads the
+  // card (found, or made here when the message is new) and what routing needs.
+  const [first] = await sql<{ message_id: number | null; customer_id: number | null; customer_name: string | null; rules: RuleRow[] | null; default_queue_id: number | null }>(
+    `select * from inbound_take(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       sms.kind,
       from,
@@ -124,12 +111,9 @@ export async function storeInbound(
       keys?.key ?? null,
       gateway.id,
       sms.providerTimestamp ?? null,
-      from,
-      from,
-      from,
       DEFAULT_QUEUE_NAME,
     ],
-  ]]);
+  );
   if (first.message_id == null) {
     // A retry (or a concurrent twin, which we waited for) of a stored message: nothing else to write.
     const [existing] = await sql<{ id: number }>(
@@ -141,7 +125,7 @@ export async function storeInbound(
   const messageId = first.message_id;
   const customer = first.customer_id != null ? { id: first.customer_id, name: first.customer_name ?? from } : await createCustomer(sql, from);
 
-  const rules: RuleLike[] = first.rules.map(([id, position, gatewayId, queueId, stop, name]) => ({ id, position, gatewayId, queueId, stop, name, active: true }));
+  const rules: RuleLike[] = (first.rules ?? []).map(([id, position, gatewayId, queueId, stop, name]) => ({ id, position, gatewayId, queueId, stop, name, active: true }));
   const queueId = route(rules, { gatewayId: gateway.id, from, text: sms.text }).queueId ?? first.default_queue_id ?? (await defaultQueueId(sql));
 
   for (const f of sms.attachments ?? []) {
@@ -162,42 +146,15 @@ export async function storeInbound(
   const n = sms.attachments?.length ?? 0;
   const text = sms.text || (n ? `(${n} attachment${n > 1 ? 's' : ''})` : '');
   const ev = event ? eventInsert({ ...event, messageIds: [messageId] }) : undefined;
-  // One statement: the ticket (the customer's open one in that queue, else a new one: ON CONFLICT on the
-  // partial unique index `ticket_one_open`, which also sees a ticket a concurrent transaction just
-  // committed), the message linked to it, the notification rows and the inbound event. No NOTIFY here:
-  // PostgreSQL holds one global lock for a NOTIFYing commit through its WAL flush, so NOTIFYs in webhook
-  // transactions serialise their commits. The caller announces the returned pairs after the commit
-  // (`announceStored`), batched by PgEventTarget.
+  // One statement: `inbound_file` writes the ticket (the customer's open one in that queue, else a new
+  // one), links the message and writes the notification rows; the inbound event travels with it. No
+  // NOTIFY here: PostgreSQL holds one global lock for a NOTIFYing commit through its WAL flush, so
+  // NOTIFYs in webhook transactions serialise their commits. The caller announces the returned pairs
+  // after the commit (`announceStored`), batched by PgEventTarget.
   const [last] = await (opts.last ? tx.commitWith : sql)<{ ticket_id: number; event_id: string | number | null; pairs: [number, number | string][] }>(
-    `with t as (
-       insert into ticket (queue_id, customer_id, gateway_id, status, created_at, updated_at, last_message_at)
-       values (?, ?, ?, 'OPEN', now(), now(), now())
-       on conflict (customer_id, gateway_id, queue_id) where status = 'OPEN'
-       do update set last_message_at = now(), updated_at = now()
-       returning id),
-     um as (update message set ticket_id = (select id from t), customer_id = ? where id = ?),
-     members as (select user_id from queue_member where queue_id = ?),
-     n as (insert into notification (user_id, message_id, ticket_id, kind, title, created_at)
-           select r.user_id, ?, (select id from t), ?, ?, now()
-             from (select user_id from members
-                   union all
-                   select id from app_user where role = 'AGENT' and not exists (select 1 from members)) r
-           returning id, user_id),
-     ev as (${ev ? ev.text : 'select null::bigint as id'})
-     select (select id from t) as ticket_id, (select id from ev) as event_id,
-            coalesce((select json_agg(json_build_array(user_id, id) order by id) from n), '[]') as pairs`,
-    [
-      queueId,
-      customer.id,
-      gateway.id,
-      customer.id,
-      messageId,
-      queueId,
-      messageId,
-      kind,
-      notificationTitle(kind, who, text, sms.subject),
-      ...(ev?.params ?? []),
-    ],
+    `with ev as (${ev ? ev.text : 'select null::bigint as id'})
+     select f.ticket_id, f.pairs, (select id from ev) as event_id from inbound_file(?, ?, ?, ?, ?, ?) f`,
+    [...(ev?.params ?? []), messageId, queueId, customer.id, gateway.id, kind, notificationTitle(kind, who, text, sms.subject)],
   );
   return {
     messageId,
