@@ -129,7 +129,8 @@ async function main() {
   };
 
   // A subscriber that stops reading: ~60 × 250 pushes for its user, a few MB for it, until closed with 4008.
-  const [n1] = (await db.query(`select id, user_id, ticket_id from notification order by id limit 1`)).rows;
+  const [n1] = (await db.query(`select id, user_id, ticket_id, message_id, kind, title, created_at from notification order by id limit 1`)).rows;
+  const note1 = { messageId: Number(n1.message_id), kind: String(n1.kind), title: String(n1.title), createdAt: new Date(n1.created_at).toISOString() };
   const BIG = `subscription { notificationAdded { id ${Array.from({ length: 20 }, (_, i) => `t${i}: title`).join(' ')} } }`;
   await clients.ask({ cmd: 'slow', url: wsUrl, token: tokens[0], query: BIG });
   const closedBefore = slowConsumerStats.closed;
@@ -138,7 +139,7 @@ async function main() {
   let events = 0;
   while (slowConsumerStats.closed === closedBefore && Date.now() - t0 < 30_000) {
     for (let i = 0; i < 20; i++, events++) {
-      app.ctx.events.publish('NOTIFICATIONS_ADDED', { notifications: Array.from({ length: 250 }, () => [Number(n1.user_id), Number(n1.id)] as [number, number]), ticketId: Number(n1.ticket_id), queueId: 0 });
+      app.ctx.events.publish('NOTIFICATIONS_ADDED', { notifications: Array.from({ length: 250 }, () => [Number(n1.user_id), Number(n1.id)] as [number, number]), ticketId: Number(n1.ticket_id), queueId: 0, note: note1 });
     }
     await new Promise((r) => setTimeout(r, 200));
   }

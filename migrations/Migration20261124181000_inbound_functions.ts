@@ -14,7 +14,8 @@ import { Migration } from '@mikro-orm/migrations';
  * - `inbound_file`: the customer's open ticket in the chosen queue (ON CONFLICT on the partial unique
  *   index `ticket_one_open`, which also sees a ticket a concurrent transaction just committed), the
  *   message linked to it, and one notification per member of the queue (every agent when it has none);
- *   returns the (user, notification) pairs that the service announces after the commit.
+ *   returns the (user, notification) pairs and their creation time, which the service announces after
+ *   the commit.
  * Every statement inside takes its own snapshot (READ COMMITTED, volatile functions), as the separate
  * statements did.
  */
@@ -57,7 +58,7 @@ begin
 end $$;`);
     this.addSql(`create function inbound_file(p_message_id int, p_queue_id int, p_customer_id int, p_gateway_id int,
                                           p_kind notification_kind, p_title text)
-returns table (ticket_id int, pairs json)
+returns table (ticket_id int, pairs json, created_at timestamptz)
 language plpgsql as $$
 #variable_conflict use_column
 declare
@@ -77,7 +78,7 @@ begin
                   union all
                   select u.id from app_user u where u.role = 'AGENT' and not exists (select 1 from members)) r
           returning id, user_id)
-    select t_id, coalesce((select json_agg(json_build_array(n.user_id, n.id) order by n.id) from n), '[]'::json);
+    select t_id, coalesce((select json_agg(json_build_array(n.user_id, n.id) order by n.id) from n), '[]'::json), now();
 end $$;`);
   }
 

@@ -9,8 +9,16 @@ const MAX_PAYLOAD = 7900;
 
 /** Topics and their payloads (small: ids, then subscribers load what they show). */
 export interface EventPayloads {
-  /** New notifications for these users, created with one inbound message. */
-  NOTIFICATIONS_ADDED: { notifications: [userId: number, notificationId: number][]; ticketId: number; queueId: number };
+  /**
+   * New notifications for these users, created with one inbound message. They share everything but their
+   * id and user, and that travels along (`note`), so a push needs no database read.
+   */
+  NOTIFICATIONS_ADDED: {
+    notifications: [userId: number, notificationId: number][];
+    ticketId: number;
+    queueId: number;
+    note: { messageId: number; kind: string; title: string; createdAt: string };
+  };
   MESSAGE_STATUS_CHANGED: { messageId: number; ticketId: number | null; status: string };
   TICKET_UPDATED: { ticketId: number; queueId: number };
 }
@@ -124,7 +132,8 @@ export class PgEventTarget extends EventTarget {
 
   override dispatchEvent(event: Event): boolean {
     const payload = JSON.stringify({ t: event.type, d: (event as CustomEvent).detail });
-    if (payload.length > MAX_PAYLOAD) {
+    // PostgreSQL's limit is in bytes, and a title may be far from ASCII.
+    if (Buffer.byteLength(payload) > MAX_PAYLOAD) {
       this.log.error({ topic: event.type, bytes: payload.length }, 'event too large for NOTIFY; dropped');
       return false;
     }
@@ -176,7 +185,8 @@ export function createEventBus(target: EventTarget): EventBus {
  */
 export async function publishInTransaction<K extends Topic>(em: EntityManager, topic: K, payload: EventPayloads[K]): Promise<void> {
   const text = JSON.stringify({ t: topic, d: payload });
-  if (text.length > MAX_PAYLOAD) throw new Error(`event ${topic} too large for NOTIFY (${text.length} bytes)`);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_PAYLOAD) throw new Error(`event ${topic} too large for NOTIFY (${bytes} bytes)`);
   // em.execute runs in the caller's transaction (em.getConnection().execute would notify at once).
   await em.execute('select pg_notify(?, ?)', [EVENTS_CHANNEL, text]);
 }

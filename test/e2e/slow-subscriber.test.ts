@@ -87,7 +87,8 @@ describe('a subscriber that stops reading', () => {
     expect((await smsapiSms(url, { to: '48739200001', from: '48500700999', text: 'x'.repeat(50), msgId: 'SLOW-1' })).body).toBe('OK');
     await fast.take(1);
     await eventually(async () => slow.received() >= 1);
-    const [n] = await t.sql(`select id, user_id, ticket_id from notification where user_id = ?`, [Number(agent.id)]);
+    const [n] = await t.sql(`select id, user_id, ticket_id, message_id, kind, title, created_at from notification where user_id = ?`, [Number(agent.id)]);
+    const note = { messageId: Number(n.message_id), kind: String(n.kind), title: String(n.title), createdAt: new Date(n.created_at).toISOString() };
 
     // The slow client stops reading; then pushes (~1.5 KB each, 250 per event) arrive until it is closed.
     slow.ws.pause();
@@ -97,7 +98,7 @@ describe('a subscriber that stops reading', () => {
     let EVENTS = 0;
     for (const deadline = Date.now() + 30_000; slowConsumerStats.closed === closedBefore && Date.now() < deadline; ) {
       for (let i = 0; i < 5; i++, EVENTS++) {
-        app.ctx.events.publish('NOTIFICATIONS_ADDED', { notifications: Array.from({ length: 250 }, () => [Number(n.user_id), Number(n.id)] as [number, number]), ticketId: Number(n.ticket_id), queueId: 0 });
+        app.ctx.events.publish('NOTIFICATIONS_ADDED', { notifications: Array.from({ length: 250 }, () => [Number(n.user_id), Number(n.id)] as [number, number]), ticketId: Number(n.ticket_id), queueId: 0, note });
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -21,10 +21,15 @@ export interface StoredMessage {
   notified?: [userId: number, notificationId: number][];
   /** The inbound event written with it, when one was passed and the message is new. */
   eventId?: number;
+  /** What its notifications share (all but id and user): announced with them, so pushes read nothing. */
+  note?: EventPayloads['NOTIFICATIONS_ADDED']['note'];
 }
 
-/** Pairs per NOTIFY payload: PostgreSQL's limit is 8000 bytes, a pair takes up to ~25. */
-export const PAIRS_PER_NOTIFY = 250;
+/**
+ * Pairs per NOTIFY payload: PostgreSQL's limit is 8000 bytes; a pair takes up to ~25, the shared note
+ * (a title of at most 200 characters, JSON-escaped) up to ~1,400.
+ */
+export const PAIRS_PER_NOTIFY = 200;
 
 /**
  * The dedupe key of a message without a provider id: a hash of (mailbox, sender, text, provider time or
@@ -151,10 +156,11 @@ export async function storeInbound(
   // NOTIFY here: PostgreSQL holds one global lock for a NOTIFYing commit through its WAL flush, so
   // NOTIFYs in webhook transactions serialise their commits. The caller announces the returned pairs
   // after the commit (`announceStored`), batched by PgEventTarget.
-  const [last] = await (opts.last ? tx.commitWith : sql)<{ ticket_id: number; event_id: string | number | null; pairs: [number, number | string][] }>(
+  const title = notificationTitle(kind, who, text, sms.subject);
+  const [last] = await (opts.last ? tx.commitWith : sql)<{ ticket_id: number; event_id: string | number | null; pairs: [number, number | string][]; created_at: Date | string }>(
     `with ev as (${ev ? ev.text : 'select null::bigint as id'})
-     select f.ticket_id, f.pairs, (select id from ev) as event_id from inbound_file(?, ?, ?, ?, ?, ?) f`,
-    [...(ev?.params ?? []), messageId, queueId, customer.id, gateway.id, kind, notificationTitle(kind, who, text, sms.subject)],
+     select f.ticket_id, f.pairs, f.created_at, (select id from ev) as event_id from inbound_file(?, ?, ?, ?, ?, ?) f`,
+    [...(ev?.params ?? []), messageId, queueId, customer.id, gateway.id, kind, title],
   );
   return {
     messageId,
@@ -163,6 +169,7 @@ export async function storeInbound(
     queueId,
     notified: last.pairs.map(([u, id]) => [u, Number(id)]),
     eventId: last.event_id != null ? Number(last.event_id) : undefined,
+    note: { messageId, kind, title, createdAt: new Date(last.created_at).toISOString() },
   };
 }
 
@@ -179,8 +186,8 @@ export function announceStored(publish: Publish | undefined, stored: StoredMessa
   for (const s of stored) {
     if (s.duplicate || s.ticketId === undefined || s.queueId === undefined) continue;
     const pairs = s.notified ?? [];
-    for (let i = 0; i < pairs.length; i += PAIRS_PER_NOTIFY) {
-      publish('NOTIFICATIONS_ADDED', { notifications: pairs.slice(i, i + PAIRS_PER_NOTIFY), ticketId: s.ticketId, queueId: s.queueId });
+    for (let i = 0; s.note && i < pairs.length; i += PAIRS_PER_NOTIFY) {
+      publish('NOTIFICATIONS_ADDED', { notifications: pairs.slice(i, i + PAIRS_PER_NOTIFY), ticketId: s.ticketId, queueId: s.queueId, note: s.note });
     }
     publish('TICKET_UPDATED', { ticketId: s.ticketId, queueId: s.queueId });
   }

@@ -48,42 +48,26 @@ class Channel<T> implements AsyncIterableIterator<T> {
   }
 }
 
-interface NotificationRow {
-  id: string | number;
-  user_id: number;
-  message_id: number;
-  ticket_id: number;
-  kind: NotificationKind;
-  title: string;
-  read_at: Date | string | null;
-  created_at: Date | string;
-}
-
 /**
- * Notifications by id as plain (unmanaged) objects: what a push needs, without the ORM's hydration and
- * identity map, which would cost more than the query on this path. Relations carry only their ids, which
- * is all the field resolvers read.
+ * The notification a push shows, from its event alone: the notifications of one message share kind,
+ * title, message, ticket and creation time, which the event carries, and a new one is unread. Relations
+ * carry only their ids, which is all the field resolvers read. (No database read per push, nor per batch.)
  */
-async function loadNotifications(em: EntityManager, ids: number[]): Promise<Notification[]> {
-  const rows = await em.execute<NotificationRow[]>(`select id, user_id, message_id, ticket_id, kind, title, read_at, created_at from notification where id = any(?::bigint[])`, [`{${ids.join(',')}}`]);
-  return rows.map((r) =>
-    Object.assign(new Notification(), {
-      id: Number(r.id),
-      user: { id: r.user_id },
-      message: { id: r.message_id },
-      ticket: { id: r.ticket_id },
-      kind: r.kind,
-      title: r.title,
-      readAt: r.read_at ? new Date(r.read_at) : undefined,
-      createdAt: new Date(r.created_at),
-    }),
-  );
+function notificationOf(userId: number, id: number, added: Added): Notification {
+  return Object.assign(new Notification(), {
+    id,
+    user: { id: userId },
+    message: { id: added.note.messageId },
+    ticket: { id: added.ticketId },
+    kind: added.note.kind as NotificationKind,
+    title: added.note.title,
+    readAt: undefined,
+    createdAt: new Date(added.note.createdAt),
+  });
 }
 
 /** Events waiting to be loaded and handed out; beyond this the oldest are dropped (clients catch up). */
 const MAX_PENDING = 50_000;
-/** Rows loaded per query. */
-const LOAD_CHUNK = 1_000;
 
 type Added = EventPayloads['NOTIFICATIONS_ADDED'];
 type Updated = EventPayloads['TICKET_UPDATED'];
@@ -92,9 +76,11 @@ type Updated = EventPayloads['TICKET_UPDATED'];
  * Per-instance fan-out of the two inbound events. Each event arrives once per instance (LISTEN); it is
  * handed only to the local subscribers it concerns, looked up by user id (notifications) or queue id
  * (ticket updates), so 10,000 connected agents cost a map lookup per event, not 10,000 filter calls.
- * Ids travel in the NOTIFY; the rows are read here, after the commit, once per instance for a whole
- * batch of events (one query per batch, not per event or per subscriber). Reading the event stream never
- * waits for the database: events are queued at once, so the pubsub's own buffer cannot overflow.
+ * A new notification travels whole in its NOTIFY (ids, and what the notifications of one message share),
+ * so pushing it reads nothing; ticket updates carry ids, and their tickets are read here, after the
+ * commit, once per instance for a whole batch of events (one query per batch, not per event or per
+ * subscriber). Reading the event stream never waits for the database: events are queued at once, so the
+ * pubsub's own buffer cannot overflow.
  */
 export class Fanout {
   private readonly byUser = new Map<number, Set<Channel<Notification>>>();
@@ -137,27 +123,19 @@ export class Fanout {
   }
 
   private async deliver(batch: ({ added: Added } | { updated: Updated })[]): Promise<void> {
-    const wanted: number[] = [];
     const tickets = new Set<number>();
-    for (const e of batch) {
-      if ('added' in e) for (const [userId, id] of e.added.notifications) if (this.byUser.has(userId)) wanted.push(id);
-      if ('updated' in e && this.byQueue.get(e.updated.queueId)?.size) tickets.add(e.updated.ticketId);
-    }
-    if (!wanted.length && !tickets.size) return;
-    const em = this.baseEm.fork();
-    const notes = new Map<number, Notification>();
-    for (let i = 0; i < wanted.length; i += LOAD_CHUNK) {
-      for (const n of await loadNotifications(em, wanted.slice(i, i + LOAD_CHUNK))) notes.set(n.id, n);
-    }
+    for (const e of batch) if ('updated' in e && this.byQueue.get(e.updated.queueId)?.size) tickets.add(e.updated.ticketId);
     const ticketRows = new Map<number, Ticket>();
-    if (tickets.size) for (const t of await em.find(Ticket, { id: { $in: [...tickets] } }, { populate: ['queue', 'customer', 'gateway'] })) ticketRows.set(t.id, t);
+    if (tickets.size) for (const t of await this.baseEm.fork().find(Ticket, { id: { $in: [...tickets] } }, { populate: ['queue', 'customer', 'gateway'] })) ticketRows.set(t.id, t);
     // In event order; one ticket update per ticket and batch is enough (it carries the latest state).
     const pushedTickets = new Set<number>();
     for (const e of batch) {
       if ('added' in e) {
         for (const [userId, id] of e.added.notifications) {
-          const n = notes.get(id);
-          if (n) for (const ch of this.byUser.get(userId) ?? []) ch.push(n);
+          const channels = this.byUser.get(userId);
+          if (!channels?.size) continue;
+          const n = notificationOf(userId, id, e.added);
+          for (const ch of channels) ch.push(n);
         }
       } else if (!pushedTickets.has(e.updated.ticketId)) {
         const t = ticketRows.get(e.updated.ticketId);
