@@ -218,12 +218,12 @@ describe('two instances on one database', () => {
 });
 
 describe('notification rows follow their message and ticket', () => {
-  // The rows have no foreign keys to message and ticket (they cost half the database's time per webhook);
+  // The rows have no foreign keys to message, ticket and user (they cost half the database's time per webhook);
   // triggers keep the cascade those keys gave, so nothing is left pointing at a deleted message or ticket.
   const countFor = async (msgId: string) =>
     (await t.sql(`select count(*)::int n from notification n join message m on m.id = n.message_id where m.provider_message_id = $1`, [msgId]))[0].n as number;
   const orphans = async () =>
-    (await t.sql(`select count(*)::int n from notification n where not exists (select 1 from message m where m.id = n.message_id) or not exists (select 1 from ticket k where k.id = n.ticket_id)`))[0].n as number;
+    (await t.sql(`select count(*)::int n from notification n where not exists (select 1 from message m where m.id = n.message_id) or not exists (select 1 from ticket k where k.id = n.ticket_id) or not exists (select 1 from app_user u where u.id = n.user_id)`))[0].n as number;
 
   it('deleting a message, or a customer (its tickets and messages go with it), deletes their notifications', async () => {
     expect((await smsapiSms(t.url, { to: X, from: '48500700081', text: 'one', msgId: 'DEL-1' })).body).toBe('OK');
@@ -245,5 +245,14 @@ describe('notification rows follow their message and ticket', () => {
     await t.sql(`delete from ticket where id = (select ticket_id from message where provider_message_id = 'DEL-3')`);
     expect((await t.sql(`select count(*)::int n from notification`))[0].n).toBe(before - 3 * perMessage);
     expect(await orphans()).toBe(0);
+  });
+
+  it('deleting a user deletes their notifications, and only theirs', async () => {
+    const mine = async (id: string) => (await t.sql(`select count(*)::int n from notification where user_id = $1`, [Number(id)]))[0].n as number;
+    expect(await mine(loner.id)).toBeGreaterThan(0);
+    const others = (await t.sql(`select count(*)::int n from notification where user_id <> $1`, [Number(loner.id)]))[0].n as number;
+    await t.sql(`delete from app_user where id = $1`, [Number(loner.id)]);
+    expect(await mine(loner.id)).toBe(0);
+    expect((await t.sql(`select count(*)::int n from notification`))[0].n).toBe(others);
   });
 });

@@ -111,6 +111,20 @@ describe('SMSAPI SMS', () => {
     expect(subA.events.length).toBe(before + 1);
   });
 
+  it('one MsgId sent at once from 20 different numbers (a broken or hostile client) is stored once, and the rest leave nothing', async () => {
+    const senders = Array.from({ length: 20 }, (_, i) => `486007009${String(i).padStart(2, '0')}`);
+    const results = await Promise.all(senders.map((from) => smsapiSms(t.url, { to: OUR, from, text: 'Same id', msgId: 'TWIN-1' })));
+    expect(results.map((r) => `${r.status} ${r.body}`)).toEqual(senders.map(() => '200 OK'));
+    const msgs = await t.sql(`select id, ticket_id from message where provider_message_id = 'TWIN-1'`);
+    expect(msgs).toHaveLength(1);
+    const e164 = senders.map((s) => `+${s}`);
+    // Only the winner got a customer card and a ticket; the others' transactions were rolled back whole.
+    expect(await t.sql(`select count(*)::int n from customer where phone_numbers && $1::text[]`, [e164])).toEqual([{ n: 1 }]);
+    expect(await t.sql(`select count(*)::int n from ticket k join customer c on c.id = k.customer_id where c.phone_numbers && $1::text[]`, [e164])).toEqual([{ n: 1 }]);
+    const events = await t.sql(`select outcome, count(*)::int n from inbound_event where $1 = any(message_ids) group by outcome order by outcome`, [msgs[0].id]);
+    expect(events).toEqual([{ outcome: 'ACCEPTED', n: 1 }, { outcome: 'DUPLICATE', n: 19 }]);
+  });
+
   it('deduplicates a storm of a message without MsgId by its hash (sender, text, sms_date)', async () => {
     const results = await Promise.all(Array.from({ length: 50 }, () => smsapiSms(t.url, { to: OUR, from: '48600700801', text: 'Bez id', date: 1717009999 })));
     expect(results.every((r) => r.body === 'OK')).toBe(true);

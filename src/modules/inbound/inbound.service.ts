@@ -14,7 +14,7 @@ import { maskDeep, secretMatcher } from './masking';
 import { normaliseDestination } from './numbers';
 import { eventInsert, type EventRecord } from './event-sql';
 import { inTransaction, sqlOf, type Sql } from './sql';
-import { announceStored, storeInbound, type Publish, type StoredMessage } from './store';
+import { announceStored, isTwinConflict, storeInbound, type Publish, type StoredMessage } from './store';
 
 /** One webhook request as the route hands it over (or as a replay rebuilds it). */
 export interface Delivery {
@@ -111,7 +111,7 @@ export class InboundService {
     let result: { outcome: InboundOutcome; eventId: number };
     let stored: StoredMessage[] = [];
     try {
-      result = await inTransaction(em, async (tx) => {
+      result = await onceMoreOnTwin(() => inTransaction(em, async (tx) => {
         // The common case, one message per request: its event goes into the message's last statement,
         // which also commits.
         const single = messages.length === 1;
@@ -124,7 +124,7 @@ export class InboundService {
             ? stored[0].eventId
             : await this.insertEvent(tx.commitWith, d, outcome, { gatewayId: mailbox.id, messageIds: stored.map((s) => s.messageId) }, handler);
         return { outcome, eventId };
-      });
+      }));
     } catch (e) {
       // Nothing was stored (rolled back). Note it when the database still answers; the caller answers 5xx,
       // so the provider retries and the admin can replay.
@@ -195,7 +195,7 @@ export class InboundService {
 
   /** Stores one polled message (the poller knows the mailbox); logs an event for new ones only. */
   async storePolled(em: EntityManager, mailbox: { id: number; provider: ProviderId; destination: string }, sms: InboundSms): Promise<StoredMessage> {
-    const stored = await inTransaction(em, async (tx) => {
+    const stored = await onceMoreOnTwin(() => inTransaction(em, async (tx) => {
       const d: Delivery = {
         provider: mailbox.provider,
         path: 'poll',
@@ -209,7 +209,7 @@ export class InboundService {
         event: this.eventRecord(d, InboundOutcome.ACCEPTED, { gatewayId: mailbox.id, payload }, undefined),
         last: true,
       });
-    });
+    }));
     announceStored(this.publish, [stored]);
     return stored;
   }
@@ -320,6 +320,16 @@ export class InboundService {
         files: d.req.files.map((f) => ({ ...fileMeta(f), data: keepFiles && !f.truncated ? f.data.toString('base64') : undefined, truncated: f.truncated || !keepFiles })),
       },
     };
+  }
+}
+
+/** Runs a store transaction again once when a twin of its message was committed meanwhile (storeInbound). */
+async function onceMoreOnTwin<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (isTwinConflict(e)) return fn();
+    throw e;
   }
 }
 

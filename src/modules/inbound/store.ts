@@ -45,21 +45,6 @@ export function dedupeKeys(gatewayId: number, from: string, sms: InboundSms, now
   return { key: h(`w:${bucket}`), previous: h(`w:${bucket - 1}`) };
 }
 
-/**
- * A new customer card for a sender, named after the number, unless a concurrent transaction just made
- * one: an advisory transaction lock on the number serialises first messages from one new number.
- */
-async function createCustomer(sql: Sql, sender: string): Promise<{ id: number; name: string }> {
-  await sql(`select pg_advisory_xact_lock(hashtext(?))`, [`customer:${sender}`]);
-  const [found] = await sql<{ id: number; name: string }>(`select id, name from customer where phone_numbers @> array[?]::text[] order by id limit 1`, [sender]);
-  if (found) return found;
-  const [created] = await sql<{ id: number; name: string }>(
-    `insert into customer (name, phone_numbers, created_at, updated_at) values (?, array[?]::text[], now(), now()) returning id, name`,
-    [sender, sender],
-  );
-  return created;
-}
-
 async function defaultQueueId(sql: Sql): Promise<number> {
   await sql(`insert into queue (name, created_at) values (?, now()) on conflict (name) do nothing`, [DEFAULT_QUEUE_NAME]);
   return (await sql<{ id: number }>(`select id from queue where name = ?`, [DEFAULT_QUEUE_NAME]))[0].id;
@@ -70,15 +55,22 @@ type RuleRow = [id: number, position: number, gatewayId: number | null, queueId:
 /**
  * Stores one inbound message inside the caller's transaction, in two round trips (this is the path that
  * must take ~1,000 webhooks/s; both statements are PL/pgSQL functions, Migration20261124181000_inbound_functions):
- * 1. `inbound_take`: insert the message under its unique key (provider id, or the dedupe hash) and read
- *    the sender's customer card, the active rules and the default queue — a provider retry stops right
- *    there (the unique index said no), having written nothing. A new sender gets a card.
+ * 1. `inbound_take`: under the sender's lock, the stored twin (provider id, or the dedupe hash) — a
+ *    provider retry stops right there, having written nothing — else the sender's customer card (a new
+ *    sender gets one), the new message's id, the active rules and the default queue.
  *    Between the two, the pure rule engine picks the queue.
- * 2. `inbound_file`: the ticket, the message linked to it and one notification per agent of the queue
- *    (every AGENT when it has no members), with the inbound event in the same statement (the caller
- *    announces the notifications after the commit: `announceStored`).
- * With `last`, that statement also commits (one round trip less; see sql.ts).
+ * 2. `inbound_file`: the ticket, the message in it and one notification per agent of the queue (every
+ *    AGENT when it has no members), with the inbound event in the same statement (the caller announces
+ *    the notifications after the commit: `announceStored`).
+ * With `last`, that statement also commits (one round trip less; see sql.ts), unless attachments follow.
+ * A twin the lock did not serialise (same provider id from another sender) fails the transaction with a
+ * unique violation: run it again (`isTwinConflict`), and step 1 finds the twin.
  */
+/** A unique violation: the message's twin was committed meanwhile (see storeInbound). */
+export function isTwinConflict(e: unknown): boolean {
+  return (e as { code?: string } | null)?.code === '23505';
+}
+
 export async function storeInbound(
   tx: Tx,
   gateway: { id: number; destination: string },
@@ -102,11 +94,46 @@ export async function storeInbound(
     if (prev) return { messageId: prev.id, duplicate: true };
   }
   // One round trip: `inbound_take` (a PL/pgSQL function, so its plans are kept per connection; see
-  // Migration20261124181000_inbound_functions) takes the sender's lock, inserts the message and reads the
-  // card (found, or made here when the message is new) and what routing needs.
-  const [first] = await sql<{ message_id: number | null; customer_id: number | null; customer_name: string | null; rules: RuleRow[] | null; default_queue_id: number | null }>(
-    `select * from inbound_take(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  // Migration20261124181000_inbound_functions) takes the sender's lock, looks for the stored twin, and
+  // reads the card (found, or made here) and what routing needs.
+  const [first] = await sql<{
+    message_id: number | null;
+    duplicate_of: number | null;
+    customer_id: number;
+    customer_name: string;
+    rules: RuleRow[];
+    default_queue_id: number | null;
+  }>(`select * from inbound_take(?, ?, ?, ?, ?)`, [from, providerId ?? null, keys?.key ?? null, gateway.id, DEFAULT_QUEUE_NAME]);
+  if (first.message_id == null) return { messageId: first.duplicate_of ?? 0, duplicate: true };
+  const messageId = first.message_id;
+  const customer = { id: first.customer_id, name: first.customer_name };
+
+  const rules: RuleLike[] = first.rules.map(([id, position, gatewayId, queueId, stop, name]) => ({ id, position, gatewayId, queueId, stop, name, active: true }));
+  const queueId = route(rules, { gatewayId: gateway.id, from, text: sms.text }).queueId ?? first.default_queue_id ?? (await defaultQueueId(sql));
+
+  const kind = sms.kind === 'MMS' ? NotificationKind.MMS : NotificationKind.SMS;
+  // The customer's name; for a card made from this message that is the number itself. A sender that is
+  // not a number (e.g. "INFO") is shown as sent.
+  const who = isPhoneNumber(from) ? customer.name : from;
+  const files = sms.attachments ?? [];
+  const text = sms.text || (files.length ? `(${files.length} attachment${files.length > 1 ? 's' : ''})` : '');
+  const ev = event ? eventInsert({ ...event, messageIds: [messageId] }) : undefined;
+  // One statement: `inbound_file` writes the ticket (the customer's open one in that queue, else a new
+  // one), the message in it and the notification rows; the inbound event travels with it. No NOTIFY
+  // here: PostgreSQL holds one global lock for a NOTIFYing commit through its WAL flush, so NOTIFYs in
+  // webhook transactions serialise their commits. The caller announces the returned pairs after the
+  // commit (`announceStored`), batched by PgEventTarget. Attachments follow the message, so an MMS
+  // commits after them.
+  const title = notificationTitle(kind, who, text, sms.subject);
+  const [last] = await (opts.last && !files.length ? tx.commitWith : sql)<{ ticket_id: number; event_id: string | number | null; pairs: [number, number | string][]; created_at: Date | string }>(
+    `with ev as (${ev ? ev.text : 'select null::bigint as id'})
+     select f.ticket_id, f.pairs, f.created_at, (select id from ev) as event_id from inbound_file(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) f`,
     [
+      ...(ev?.params ?? []),
+      messageId,
+      queueId,
+      customer.id,
+      gateway.id,
       sms.kind,
       from,
       gateway.destination.slice(0, 32),
@@ -114,26 +141,11 @@ export async function storeInbound(
       sms.subject?.slice(0, 500) ?? null,
       providerId ?? null,
       keys?.key ?? null,
-      gateway.id,
       sms.providerTimestamp ?? null,
-      DEFAULT_QUEUE_NAME,
+      title,
     ],
   );
-  if (first.message_id == null) {
-    // A retry (or a concurrent twin, which we waited for) of a stored message: nothing else to write.
-    const [existing] = await sql<{ id: number }>(
-      `select id from message where gateway_id = ? and ((direction = 'INBOUND' and provider_message_id = ?) or dedupe_key = ?) limit 1`,
-      [gateway.id, providerId ?? null, keys?.key ?? null],
-    );
-    return { messageId: existing?.id ?? 0, duplicate: true };
-  }
-  const messageId = first.message_id;
-  const customer = first.customer_id != null ? { id: first.customer_id, name: first.customer_name ?? from } : await createCustomer(sql, from);
-
-  const rules: RuleLike[] = (first.rules ?? []).map(([id, position, gatewayId, queueId, stop, name]) => ({ id, position, gatewayId, queueId, stop, name, active: true }));
-  const queueId = route(rules, { gatewayId: gateway.id, from, text: sms.text }).queueId ?? first.default_queue_id ?? (await defaultQueueId(sql));
-
-  for (const f of sms.attachments ?? []) {
+  for (const f of files) {
     await sql(`insert into attachment (message_id, filename, content_type, size, data, omitted, created_at) values (?, ?, ?, ?, ?, ?, now())`, [
       messageId,
       f.filename?.slice(0, 255) ?? null,
@@ -143,25 +155,6 @@ export async function storeInbound(
       f.truncated,
     ]);
   }
-
-  const kind = sms.kind === 'MMS' ? NotificationKind.MMS : NotificationKind.SMS;
-  // The customer's name; for a card made from this message that is the number itself. A sender that is
-  // not a number (e.g. "INFO") is shown as sent.
-  const who = isPhoneNumber(from) ? customer.name : from;
-  const n = sms.attachments?.length ?? 0;
-  const text = sms.text || (n ? `(${n} attachment${n > 1 ? 's' : ''})` : '');
-  const ev = event ? eventInsert({ ...event, messageIds: [messageId] }) : undefined;
-  // One statement: `inbound_file` writes the ticket (the customer's open one in that queue, else a new
-  // one), links the message and writes the notification rows; the inbound event travels with it. No
-  // NOTIFY here: PostgreSQL holds one global lock for a NOTIFYing commit through its WAL flush, so
-  // NOTIFYs in webhook transactions serialise their commits. The caller announces the returned pairs
-  // after the commit (`announceStored`), batched by PgEventTarget.
-  const title = notificationTitle(kind, who, text, sms.subject);
-  const [last] = await (opts.last ? tx.commitWith : sql)<{ ticket_id: number; event_id: string | number | null; pairs: [number, number | string][]; created_at: Date | string }>(
-    `with ev as (${ev ? ev.text : 'select null::bigint as id'})
-     select f.ticket_id, f.pairs, f.created_at, (select id from ev) as event_id from inbound_file(?, ?, ?, ?, ?, ?) f`,
-    [...(ev?.params ?? []), messageId, queueId, customer.id, gateway.id, kind, title],
-  );
   return {
     messageId,
     duplicate: false,

@@ -26,12 +26,13 @@ export class Notification {
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 
-  @ManyToOne(() => User, { deleteRule: 'cascade' })
+  // No foreign-key constraints: the rows are written by the statement that writes their message and
+  // ticket, for users it just read, and the per-row checks were half the database's work per webhook.
+  // Deleting a user, message or ticket still deletes their notifications, by trigger
+  // (Migration20261124180000_notification_follows).
+  @ManyToOne(() => User, { createForeignKeyConstraint: false })
   user!: User;
 
-  // No foreign-key constraints to message and ticket: the rows are written by the statement that writes
-  // their message and ticket, and the per-row checks were half the database's work per webhook. Deleting
-  // a message or ticket still deletes its notifications, by trigger (Migration20261124180000_notification_follows).
   @ManyToOne(() => Message, { index: true, createForeignKeyConstraint: false })
   message!: Message;
 
