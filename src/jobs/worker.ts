@@ -32,6 +32,16 @@ export interface Worker {
 export const workerRestart = { firstMs: 250, capMs: 5_000 };
 
 /**
+ * graphile-worker's local queue: the pool fetches (and locks) up to `concurrency` jobs in one query and
+ * hands them to its workers, instead of each worker asking for its next job (and, when the queue is
+ * empty, asking once more for nothing). Locked jobs of a pool that dies are freed like its running ones
+ * (`unlock` below; after a SIGKILL, the outbound stale-lock sweep). `ttlMs`: jobs waiting locally longer
+ * go back to the database, so they never look like the stale locks of a dead worker to that sweep
+ * (OUTBOUND_STALE_LOCK_MS, 2 minutes by default).
+ */
+export const localQueue = { ttlMs: 1_000 };
+
+/**
  * Durable jobs on the same PostgreSQL (graphile-worker: LISTEN/NOTIFY wake-up, so a job starts within
  * milliseconds; `graphile_worker.add_job` can run inside our own transactions).
  *
@@ -71,7 +81,13 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       // Batched completion: unbatched, graphile-worker 0.17 calls completeJob/failJob without handling their
       // rejection, so a job that ends while the database is away crashes the process (unhandled rejection).
       // Batched, the failure ends the worker pool instead (pool:fatalError), and we restart it.
-      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+      preset: {
+        worker: {
+          completeJobBatchDelay: 0,
+          failJobBatchDelay: 0,
+          ...(opts.concurrency > 1 ? { localQueue: { size: opts.concurrency, ttl: localQueue.ttlMs } } : {}),
+        },
+      },
       logger: workerLogger(opts.log),
     });
     const started = r;
