@@ -4,7 +4,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 export const SEND_TASK = 'outbound_send';
 export const POLL_DLR_TASK = 'outbound_poll_dlr';
 
-export const sendJobKey = (messageId: number) => `${SEND_TASK}:${messageId}`;
+/** Followed by the message id (SQL that adds the job itself builds the key from it). */
+export const SEND_JOB_KEY_PREFIX = `${SEND_TASK}:`;
+export const sendJobKey = (messageId: number) => `${SEND_JOB_KEY_PREFIX}${messageId}`;
 export const pollJobKey = (messageId: number) => `${POLL_DLR_TASK}:${messageId}`;
 
 /**

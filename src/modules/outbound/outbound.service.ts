@@ -1,19 +1,22 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { ReferenceKind, type EntityManager, type EntityName } from '@mikro-orm/postgresql';
 import { NotFoundError, Violations } from '../../common/errors';
 import { toE164 } from '../../common/phone';
-import { publishInTransaction } from '../../graphql/pubsub';
-import { findOrCreateCustomerByPhone } from '../customers/customer.service';
+import type { EventPayloads, Topic } from '../../graphql/pubsub';
+import { User } from '../auth/user.entity';
 import { Customer } from '../customers/customer.entity';
 import { Gateway } from '../gateways/gateway.entity';
 import { catalogEntry } from '../providers/catalog';
+import type { ProviderId } from '../providers/catalog.types';
 import { adapterFor } from '../providers/registry';
-import { loadSettings } from '../settings/settings.resolver';
+import { route, type RuleLike } from '../rules/rule-engine';
 import { Message, MessageStatus } from '../tickets/message.entity';
+import { Queue } from '../tickets/queue.entity';
 import { Ticket, TicketStatus } from '../tickets/ticket.entity';
-import type { TicketService } from '../tickets/ticket.service';
-import { addJob, SEND_TASK, sendJobKey } from './jobs';
+import { DEFAULT_QUEUE_NAME, type TicketService } from '../tickets/ticket.service';
+import { addJob, SEND_JOB_KEY_PREFIX, SEND_TASK, sendJobKey } from './jobs';
 import type { OutboundSettings } from './outbound.settings';
 import { replacePolishDiacritics, segments, type SegmentInfo } from './segments';
+import { prepared, roundTrip, type Prepared, type Statement } from './sql';
 
 /** Longest text accepted before counting parts (the providers' own limits are far lower). */
 const MAX_TEXT_CHARS = 5000;
@@ -25,6 +28,27 @@ export interface SendSmsRequest {
   gatewayId?: number;
 }
 
+/** What sending needs of a mailbox (a Gateway entity has it too). */
+export type SendingGateway = Pick<Gateway, 'id' | 'name' | 'provider' | 'senderName' | 'destinationNumber' | 'replacePolishDiacritics'>;
+
+/** Publishes an event to every instance (LISTEN/NOTIFY, batched by the event bus). */
+export type Publish = <K extends Topic>(topic: K, payload: EventPayloads[K]) => void;
+
+/** A queued message: where it went. */
+interface Queued {
+  messageId: number;
+  ticketId: number;
+  queueId: number;
+}
+
+/** A new message, queued: the message entity with MESSAGE_POPULATE's relations, in a fork of `em`. */
+interface QueuedNew extends Queued {
+  message(em: EntityManager): Message;
+}
+
+/** What the mutations answer with: the message and the relations its GraphQL type shows. */
+const MESSAGE_POPULATE = ['gateway', 'ticket', 'ticket.queue', 'ticket.customer', 'ticket.gateway', 'author'] as const;
+
 /** A text ready to queue on one mailbox: what is sent, its encoding and parts. */
 export interface PreparedText {
   text: string;
@@ -33,15 +57,26 @@ export interface PreparedText {
 
 /**
  * Sending from the customer card and replying on tickets: validation, the choice of mailbox, the
- * conversation the message joins, and queueing. The message row, its send job and the QUEUED event
- * are written in one transaction: a job exists if and only if its message does.
+ * conversation the message joins, and queueing. The message row and its send job are written in one
+ * transaction (a job exists if and only if its message does); QUEUED is announced after the commit.
  */
 export class OutboundService {
   constructor(
     readonly settings: OutboundSettings,
+    // Kept for services.ts; sendSms routes and opens tickets in its own statements (queueNew).
     private readonly tickets: TicketService,
   ) {}
 
+  /** Announces after a commit, batched (set by outboundRoutes to the app's event bus; see PgEventTarget.flush). */
+  publish?: Publish;
+
+  /**
+   * Two round trips in all: one statement reads everything the checks and the routing need
+   * (`sendFacts`), then one multi-statement transaction writes the card (for a new number), the ticket,
+   * the message and its job, and reads back the rows of the answer (`queueNew`). QUEUED and
+   * TICKET_UPDATED are announced after the commit: a NOTIFY inside the transaction would serialise these
+   * commits behind PostgreSQL's global NOTIFY lock (bench/README.md, "Outbound").
+   */
   async sendSms(em: EntityManager, authorId: number, input: SendSmsRequest): Promise<Message> {
     const v = new Violations();
     checkText(input.text, v);
@@ -51,9 +86,9 @@ export class OutboundService {
       if (r.ok) to = r.e164;
       else v.add('to', 'phoneNumber', `"${input.to}" ${r.reason}`);
     }
-    let customer: Customer | null = null;
+    const facts = await sendFacts(em, { gatewayId: input.gatewayId, customerId: input.customerId, phone: input.customerId == null ? to : undefined });
+    const customer = input.customerId != null ? facts.customer : null;
     if (input.customerId != null) {
-      customer = await em.findOne(Customer, { id: input.customerId });
       if (!customer) v.add('customerId', 'exists', `customer ${input.customerId} does not exist`);
       else if (to && !customer.phoneNumbers.includes(to)) {
         v.add('to', 'customerNumber', `${to} is not a number on the card of "${customer.name}"; add it to the card first, so that the answer joins the conversation`);
@@ -64,19 +99,17 @@ export class OutboundService {
     } else if (!to && !v.any) {
       v.add('to', 'required', 'give customerId (send to the card\'s number) or to (a phone number)');
     }
-    const gateway = await this.chooseGateway(em, input.gatewayId, v);
+    const gateway = this.chooseGateway(facts, input.gatewayId, v);
     const prepared = gateway && input.text ? this.prepare(gateway, input.text, v) : undefined;
     v.throwIfAny();
 
-    const messageId = await em.transactional(async (tem) => {
-      // A number with no card gets one, so the conversation shows on a customer card.
-      const customerId = customer?.id ?? (await findOrCreateCustomerByPhone(tem, to!)).id;
-      // The queue the customer's answer will be routed to, so that it lands in this same ticket.
-      const { queueId } = await this.tickets.routeFor(tem, { gatewayId: gateway!.id, from: to!, text: prepared!.text });
-      const ticket = await this.tickets.findOrOpen(tem, customerId, gateway!.id, queueId);
-      return this.queue(tem, { gateway: gateway!, ticketId: ticket.id, queueId, customerId, to: to!, prepared: prepared!, authorId });
-    });
-    return this.load(em, messageId);
+    // The queue the customer's answer will be routed to, so that it lands in this same ticket.
+    const queueId = route(facts.rules, { gatewayId: gateway!.id, from: to!, text: prepared!.text }).queueId ?? facts.defaultQueueId;
+    // A number with no card gets one (in the write), so the conversation shows on a customer card.
+    const customerId = customer?.id ?? facts.customer?.id;
+    const q = await queueNew(em, { gateway: gateway!, queueId, customerId, to: to!, prepared: prepared!, authorId });
+    this.announceQueued(q);
+    return q.message(em);
   }
 
   async replyToTicket(em: EntityManager, authorId: number, ticketId: number, text: string): Promise<Message> {
@@ -98,13 +131,14 @@ export class OutboundService {
     v.throwIfAny();
     const messageId = await em.transactional(async (tem) => {
       await tem.execute(`update ticket set last_message_at = now(), updated_at = now() where id = ?`, [ticket.id]);
-      return this.queue(tem, { gateway: gateway!, ticketId: ticket.id, queueId: ticket.queue.id, customerId: ticket.customer.id, to: to!, prepared: prepared!, authorId });
+      return this.queue(tem, { gateway: gateway!, ticketId: ticket.id, customerId: ticket.customer.id, to: to!, prepared: prepared!, authorId });
     });
+    this.announceQueued({ messageId, ticketId: ticket.id, queueId: ticket.queue.id });
     return this.load(em, messageId);
   }
 
   /** The text as it will be sent on this mailbox, or violations (encoding rules, part limit). */
-  prepare(gateway: Gateway, raw: string, v: Violations): PreparedText {
+  prepare(gateway: SendingGateway, raw: string, v: Violations): PreparedText {
     const adapter = adapterFor(gateway.provider);
     const provider = catalogEntry(gateway.provider).displayName;
     // Replacing Polish letters keeps the text in GSM-7 (160/153 a part instead of 70/67).
@@ -120,29 +154,25 @@ export class OutboundService {
   }
 
   /** Given mailbox, else the default SMS mailbox from settings, else the only one that can send. */
-  private async chooseGateway(em: EntityManager, gatewayId: number | undefined, v: Violations): Promise<Gateway | null> {
-    let g: Gateway | null = null;
+  private chooseGateway(facts: SendFacts, gatewayId: number | undefined, v: Violations): SendingGateway | null {
+    let g = facts.gateway;
     if (gatewayId != null) {
-      g = await em.findOne(Gateway, { id: gatewayId });
       if (!g) {
         v.add('gatewayId', 'exists', `mailbox ${gatewayId} does not exist`);
         return null;
       }
-    } else {
-      g = (await loadSettings(em)).defaultSmsGateway ?? null;
-      if (!g) {
-        const senders = (await em.find(Gateway, {}, { orderBy: { name: 'asc' } })).filter((x) => adapterFor(x.provider).sending.supported);
-        if (senders.length === 1) g = senders[0];
-        else {
-          v.add(
-            'gatewayId',
-            'required',
-            senders.length === 0
-              ? 'no mailbox can send SMS yet: an administrator must configure one'
-              : `choose a mailbox: ${senders.length} can send (${senders.map((s) => `"${s.name}"`).join(', ')}) and no default SMS mailbox is set in the settings`,
-          );
-          return null;
-        }
+    } else if (!g) {
+      const senders = (facts.candidates ?? []).filter((x) => adapterFor(x.provider).sending.supported);
+      if (senders.length === 1) g = senders[0];
+      else {
+        v.add(
+          'gatewayId',
+          'required',
+          senders.length === 0
+            ? 'no mailbox can send SMS yet: an administrator must configure one'
+            : `choose a mailbox: ${senders.length} can send (${senders.map((s) => `"${s.name}"`).join(', ')}) and no default SMS mailbox is set in the settings`,
+        );
+        return null;
       }
     }
     const adapter = adapterFor(g.provider);
@@ -154,7 +184,7 @@ export class OutboundService {
     return g;
   }
 
-  private checkSender(g: Gateway, v: Violations, field: string): void {
+  private checkSender(g: SendingGateway, v: Violations, field: string): void {
     const problem = adapterFor(g.provider).senderProblem(g.senderName);
     if (problem) v.add(field, 'senderName', `mailbox "${g.name}": ${problem}`);
   }
@@ -171,38 +201,219 @@ export class OutboundService {
     return n?.ok ? n.e164 : ticket.customer.phoneNumbers[0];
   }
 
+  /** The message and its job, in the caller's transaction (replies; new conversations use `queueNew`). */
   private async queue(
     em: EntityManager,
-    m: { gateway: Gateway; ticketId: number; queueId: number; customerId: number; to: string; prepared: PreparedText; authorId: number },
+    m: { gateway: SendingGateway; ticketId: number; customerId: number; to: string; prepared: PreparedText; authorId: number },
   ): Promise<number> {
     const [row] = await em.execute<{ id: number }[]>(
       `insert into message (direction, status, kind, from_address, to_address, text, parts, encoding, attempts,
                             gateway_id, ticket_id, customer_id, author_id, created_at, updated_at)
        values ('OUTBOUND', 'QUEUED', 'SMS', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, now(), now()) returning id`,
-      [
-        (m.gateway.senderName ?? m.gateway.destinationNumber ?? '').slice(0, 32),
-        m.to,
-        m.prepared.text,
-        m.prepared.seg.parts,
-        m.prepared.seg.encoding,
-        m.gateway.id,
-        m.ticketId,
-        m.customerId,
-        m.authorId,
-      ],
+      [senderOf(m.gateway), m.to, m.prepared.text, m.prepared.seg.parts, m.prepared.seg.encoding, m.gateway.id, m.ticketId, m.customerId, m.authorId],
     );
     await addJob(em, SEND_TASK, { messageId: row.id }, { jobKey: sendJobKey(row.id) });
-    await publishInTransaction(em, 'MESSAGE_STATUS_CHANGED', { messageId: row.id, ticketId: m.ticketId, status: MessageStatus.QUEUED });
-    await publishInTransaction(em, 'TICKET_UPDATED', { ticketId: m.ticketId, queueId: m.queueId });
     return row.id;
   }
 
+  /**
+   * QUEUED and the ticket's move, announced after the commit. Should the process die in between, the
+   * rows are there: a client sees them on its next read, and the SENT announcement follows anyway.
+   */
+  private announceQueued(q: Queued): void {
+    this.publish?.('MESSAGE_STATUS_CHANGED', { messageId: q.messageId, ticketId: q.ticketId, status: MessageStatus.QUEUED });
+    this.publish?.('TICKET_UPDATED', { ticketId: q.ticketId, queueId: q.queueId });
+  }
+
   private async load(em: EntityManager, id: number): Promise<Message> {
-    return em.fork().findOneOrFail(Message, { id }, { populate: ['gateway', 'ticket', 'ticket.queue', 'ticket.customer', 'ticket.gateway', 'author'] });
+    return em.fork().findOneOrFail(Message, { id }, { populate: [...MESSAGE_POPULATE] });
   }
 }
 
 function checkText(text: string, v: Violations): void {
   if (!text || text.trim() === '') v.add('text', 'required', 'must not be empty');
   else if (text.length > MAX_TEXT_CHARS) v.add('text', 'maxLength', `is ${text.length} characters long; at most ${MAX_TEXT_CHARS}`);
+}
+
+/** The sender shown on an outbound message. */
+function senderOf(g: SendingGateway): string {
+  return (g.senderName ?? g.destinationNumber ?? '').slice(0, 32);
+}
+
+/** What sendSms's checks and routing read: the mailbox, the card, the rules and the default queue. */
+interface SendFacts {
+  /** The given mailbox, else the default SMS mailbox of the settings; null when neither exists. */
+  gateway: SendingGateway | null;
+  /** Every mailbox by name, read only when no mailbox was given and no default is set. */
+  candidates: SendingGateway[] | null;
+  /** The given card, else the oldest card holding the number. */
+  customer: { id: number; name: string; phoneNumbers: string[] } | null;
+  rules: RuleLike[];
+  defaultQueueId: number | null;
+}
+
+type GatewayJson = { id: number; name: string; provider: ProviderId; senderName: string | null; destinationNumber: string | null; replacePolishDiacritics: boolean };
+type RuleRow = [id: number, position: number, gatewayId: number | null, queueId: number, stop: boolean, name: string];
+
+const GATEWAY_JSON = `json_build_object('id', g.id, 'name', g.name, 'provider', g.provider, 'senderName', g.sender_name,
+  'destinationNumber', g.destination_number, 'replacePolishDiacritics', g.replace_polish_diacritics)`;
+const CUSTOMER_JSON = `json_build_object('id', c.id, 'name', c.name, 'phoneNumbers', c.phone_numbers)`;
+
+const sendingGateway = (g: GatewayJson): SendingGateway => ({ ...g, senderName: g.senderName ?? undefined, destinationNumber: g.destinationNumber ?? undefined });
+
+/** sendSms's reads in one statement (outside the write transaction: nothing is written when a check fails). */
+const SEND_FACTS = prepared(
+  'outbound_send_facts',
+  ['int', 'int', 'int', 'int', 'text', 'text', 'text'],
+  `with s as (select (select default_sms_gateway_id from settings where id = 1) as default_id)
+   select (select ${GATEWAY_JSON} from gateway g where g.id = coalesce(?, s.default_id)) as gateway,
+          case when ? is null and s.default_id is null then (select json_agg(${GATEWAY_JSON} order by g.name) from gateway g) end as candidates,
+          case when ? is not null then (select ${CUSTOMER_JSON} from customer c where c.id = ?)
+               when ? is not null then (select ${CUSTOMER_JSON} from customer c where c.phone_numbers @> array[?]::text[] order by c.id limit 1)
+          end as customer,
+          (select json_agg(json_build_array(r.id, r.position, r.gateway_id, r.queue_id, r.stop, r.name) order by r.position, r.id)
+             from message_rule r where r.active) as rules,
+          (select id from queue where name = ?) as default_queue_id
+     from s`,
+);
+
+/** sendSms's reads in one statement (outside the write transaction: nothing is written when a check fails). */
+async function sendFacts(em: EntityManager, q: { gatewayId?: number; customerId?: number; phone?: string }): Promise<SendFacts> {
+  const [[row]] = await roundTrip(em, [
+    [SEND_FACTS, [q.gatewayId ?? null, q.gatewayId ?? null, q.customerId ?? null, q.customerId ?? null, q.phone ?? null, q.phone ?? null, DEFAULT_QUEUE_NAME]],
+  ]);
+  return {
+    gateway: row.gateway ? sendingGateway(row.gateway) : null,
+    candidates: row.candidates ? (row.candidates as GatewayJson[]).map(sendingGateway) : null,
+    customer: row.customer,
+    rules: ((row.rules ?? []) as RuleRow[]).map(([id, position, gatewayId, queueId, stop, name]) => ({ id, position, gatewayId, queueId, stop, name, active: true })),
+    defaultQueueId: row.default_queue_id ?? null,
+  };
+}
+
+/** The write of queueNew after its customer part `c` (parameters: see queueNew). */
+const QUEUE_WRITE = `
+  t as (insert into ticket (queue_id, customer_id, gateway_id, status, created_at, updated_at, last_message_at)
+        select coalesce(?, (select id from queue where name = ?)), c.id, ?, 'OPEN'::ticket_status, now(), now(), now() from c
+        on conflict (customer_id, gateway_id, queue_id) where status = 'OPEN' do update set last_message_at = now(), updated_at = now()
+        returning id, queue_id, customer_id),
+  m as (insert into message (direction, status, kind, from_address, to_address, text, parts, encoding, attempts,
+                             gateway_id, ticket_id, customer_id, author_id, created_at, updated_at)
+        select 'OUTBOUND'::message_direction, 'QUEUED'::message_status, 'SMS'::message_kind, ?, ?, ?, ?, ?::sms_encoding, 0,
+               ?, t.id, t.customer_id, ?, now(), now() from t
+        returning id, ticket_id),
+  j as (select graphile_worker.add_job(?, json_build_object('messageId', m.id), run_at => now(), job_key => ? || m.id, max_attempts => 5) as job from m)
+  select m.id as message_id, m.ticket_id, t.queue_id, (select count(*) from j)::int as jobs from m, t`;
+const QUEUE_WRITE_TYPES = ['int', 'text', 'int', 'text', 'text', 'text', 'int', 'text', 'int', 'int', 'text', 'text'];
+
+/** To a given card. */
+const QUEUE_ON_CARD = prepared('outbound_queue_on_card', ['int', ...QUEUE_WRITE_TYPES], `with c as (select ?::int as id), ${QUEUE_WRITE}`);
+
+/** To a number: its oldest card, or a new one (under the number's lock, taken by the statement before). */
+const QUEUE_ON_NUMBER = prepared(
+  'outbound_queue_on_number',
+  ['text', 'text', 'text', ...QUEUE_WRITE_TYPES],
+  `with f as (select id from customer where phone_numbers @> array[?]::text[] order by id limit 1),
+        n as (insert into customer (name, phone_numbers, created_at, updated_at)
+              select ?, array[?]::text[], now(), now() where not exists (select 1 from f) returning id),
+        c as (select id from f union all select id from n),
+   ${QUEUE_WRITE}`,
+);
+
+/**
+ * A new message of a conversation from the customer card, in one round trip: BEGIN, the statements,
+ * COMMIT (see sql.ts). The card for a new number (under the number's advisory lock, like
+ * findOrCreateCustomerByPhone: the statement after the lock has its own snapshot, so it sees a card a
+ * concurrent send just committed), the customer's open ticket on the mailbox and queue (an upsert on the
+ * partial unique index `ticket_one_open`, race-free), the message and its graphile-worker job: a job
+ * exists if and only if its message does.
+ */
+async function queueNew(
+  em: EntityManager,
+  m: { gateway: SendingGateway; queueId: number | null; customerId?: number; to: string; prepared: PreparedText; authorId: number },
+): Promise<QueuedNew> {
+  const statements: Statement[] = [];
+  if (m.customerId == null) statements.push([`select pg_advisory_xact_lock(hashtext(?))`, [`customer:${m.to}`]]);
+  // No rule decided and no default queue yet (the first conversation ever): make it, as TicketService does.
+  if (m.queueId == null) statements.push([`insert into queue (name, created_at) values (?, now()) on conflict (name) do nothing`, [DEFAULT_QUEUE_NAME]]);
+  const rest = [
+    m.queueId,
+    DEFAULT_QUEUE_NAME,
+    m.gateway.id,
+    senderOf(m.gateway),
+    m.to,
+    m.prepared.text,
+    m.prepared.seg.parts,
+    m.prepared.seg.encoding,
+    m.gateway.id,
+    m.authorId,
+    SEND_TASK,
+    SEND_JOB_KEY_PREFIX,
+  ];
+  statements.push(m.customerId != null ? [QUEUE_ON_CARD, [m.customerId, ...rest]] : [QUEUE_ON_NUMBER, [m.to, m.to, m.to, ...rest]]);
+  const written = statements.length - 1;
+  statements.push(messageRows(em, m.gateway.id, m.authorId));
+  const results = await roundTrip(em, statements, { transaction: true });
+  const [row] = results[written];
+  const [{ message: messageRow, ticket: ticketRow, queue: queueRow, customer: customerRow, gateway: gatewayRow, author: authorRow }] = results[written + 1];
+  return {
+    messageId: Number(row.message_id),
+    ticketId: Number(row.ticket_id),
+    queueId: Number(row.queue_id),
+    // The rows as MESSAGE_POPULATE would load them: relations first, so that the message's references
+    // resolve to these (the identity map), then the message itself.
+    message: (into) => {
+      const fork = into.fork();
+      fork.map(Gateway, gatewayRow);
+      fork.map(Queue, queueRow);
+      fork.map(Customer, customerRow);
+      if (authorRow) fork.map(User, authorRow);
+      fork.map(Ticket, ticketRow);
+      return fork.map(Message, messageRow);
+    },
+  };
+}
+
+/**
+ * The answer's rows, read back in the write's own round trip (after the write, before COMMIT: each
+ * statement has its own snapshot and sees the rows written before it) instead of a query through the
+ * ORM afterwards; one statement, each row as JSON under its column names (what `em.map` takes).
+ * `currval` is this session's last message id: the one just inserted.
+ */
+function messageRows(em: EntityManager, gatewayId: number, authorId: number): Statement {
+  const row = (entity: EntityName<object>, from: string) => `(select row_to_json(x) from (select ${columnsOf(em, entity, 'r')} from ${from}) x)`;
+  messageRowsStatement ??= prepared(
+    'outbound_message_rows',
+    ['int', 'int'],
+    // A sub-select for the id: evaluated once, so the primary key index is used (a volatile call in the WHERE would scan).
+    `with k as (select m.id, m.ticket_id, t.queue_id, t.customer_id from message m join ticket t on t.id = m.ticket_id
+                 where m.id = (select currval(pg_get_serial_sequence('message', 'id'))))
+     select ${row(Message, 'message r where r.id = (select id from k)')} as message,
+            ${row(Ticket, 'ticket r where r.id = (select ticket_id from k)')} as ticket,
+            ${row(Queue, 'queue r where r.id = (select queue_id from k)')} as queue,
+            ${row(Customer, 'customer r where r.id = (select customer_id from k)')} as customer,
+            ${row(Gateway, 'gateway r where r.id = ?')} as gateway,
+            ${row(User, 'app_user r where r.id = ?')} as author`,
+  );
+  return [messageRowsStatement, [gatewayId, authorId]];
+}
+
+/** Built on first use: its column lists come from the ORM's metadata. */
+let messageRowsStatement: Prepared | undefined;
+
+const columnLists = new Map<EntityName<object>, string[]>();
+
+/** The columns the ORM itself selects for an entity: its stored properties, without lazy ones (a user's password hash). */
+function columnsOf(em: EntityManager, entity: EntityName<object>, alias: string): string {
+  let cols = columnLists.get(entity);
+  if (!cols) {
+    const kinds: string[] = [ReferenceKind.SCALAR, ReferenceKind.MANY_TO_ONE];
+    cols = em
+      .getMetadata()
+      .get(entity)
+      .props.filter((p) => !p.lazy && p.persist !== false && !p.formula && (kinds.includes(p.kind) || (p.kind === ReferenceKind.ONE_TO_ONE && p.owner)))
+      .flatMap((p) => p.fieldNames);
+    columnLists.set(entity, cols);
+  }
+  return cols.map((c) => `${alias}."${c}"`).join(', ');
 }

@@ -25,6 +25,8 @@ function clientIp(req: FastifyRequest, trusted: ReturnType<typeof trustedProxyLi
  * the notify_url we pass with every message), and the sweep that frees send jobs of dead workers.
  */
 export async function outboundRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  // Queued messages are announced after their commit, batched (see OutboundService.announceQueued).
+  ctx.services.outbound.publish = (topic, payload) => void ctx.events.publish(topic, payload as never);
   const trusted = trustedProxyList(ctx.config);
   for (const id of PROVIDER_IDS) {
     const adapter = adapterFor(id);
