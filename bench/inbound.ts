@@ -30,7 +30,7 @@ import { migrate } from '../src/db/database';
 import { startEmbedded, type EmbeddedServer } from '../src/db/embedded';
 import { buildApp } from '../src/app';
 import type { LoadCommand, RunResult } from './inbound-load';
-import { sqlTrace } from '../src/modules/inbound/sql';
+import { sqlTrace } from '../src/db/raw-sql';
 import { cpuByPid, cpuDelta, cpuMs, postgresPids, postmasterOf } from './machine';
 
 const N = Number(process.env.BENCH_N ?? 3000);

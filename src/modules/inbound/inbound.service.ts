@@ -13,7 +13,7 @@ import { InboundMailboxes, type InboundMailbox } from './mailboxes';
 import { maskDeep, secretMatcher } from './masking';
 import { normaliseDestination } from './numbers';
 import { eventInsert, type EventRecord } from './event-sql';
-import { inTransaction, sqlOf, type Sql } from './sql';
+import { inTransaction, sqlOf, type Sql } from '../../db/raw-sql';
 import { announceStored, isTwinConflict, storeInbound, type Publish, type StoredMessage } from './store';
 
 /** One webhook request as the route hands it over (or as a replay rebuilds it). */

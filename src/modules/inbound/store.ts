@@ -7,7 +7,7 @@ import type { EventPayloads, Topic } from '../../graphql/pubsub';
 import { notificationTitle } from '../notifications/notification.service';
 import { eventInsert, type EventRecord } from './event-sql';
 import { isPhoneNumber, normaliseSender } from './numbers';
-import type { Sql, Tx } from './sql';
+import type { Sql, Tx } from '../../db/raw-sql';
 
 /** Messages without a provider id and without a provider timestamp are deduplicated within this window. */
 export const DEDUPE_WINDOW_MS = 10 * 60_000;
@@ -62,7 +62,7 @@ type RuleRow = [id: number, position: number, gatewayId: number | null, queueId:
  * 2. `inbound_file`: the ticket, the message in it and one notification per agent of the queue (every
  *    AGENT when it has no members), with the inbound event in the same statement (the caller announces
  *    the notifications after the commit: `announceStored`).
- * With `last`, that statement also commits (one round trip less; see sql.ts), unless attachments follow.
+ * With `last`, that statement also commits (one round trip less; see src/db/raw-sql.ts), unless attachments follow.
  * A twin the lock did not serialise (same provider id from another sender) fails the transaction with a
  * unique violation: run it again (`isTwinConflict`), and step 1 finds the twin.
  */

@@ -16,7 +16,7 @@ import { DEFAULT_QUEUE_NAME, type TicketService } from '../tickets/ticket.servic
 import { addJob, SEND_JOB_KEY_PREFIX, SEND_TASK, sendJobKey } from './jobs';
 import type { OutboundSettings } from './outbound.settings';
 import { replacePolishDiacritics, segments, type SegmentInfo } from './segments';
-import { prepared, roundTrip, type Prepared, type Statement } from './sql';
+import { prepared, roundTrip, type Prepared, type Statement } from '../../db/raw-sql';
 
 /** Longest text accepted before counting parts (the providers' own limits are far lower). */
 const MAX_TEXT_CHARS = 5000;
@@ -326,7 +326,7 @@ const QUEUE_ON_NUMBER = prepared(
 
 /**
  * A new message of a conversation from the customer card, in one round trip: BEGIN, the statements,
- * COMMIT (see sql.ts). The card for a new number (under the number's advisory lock, like
+ * COMMIT (see src/db/raw-sql.ts). The card for a new number (under the number's advisory lock, like
  * findOrCreateCustomerByPhone: the statement after the lock has its own snapshot, so it sees a card a
  * concurrent send just committed), the customer's open ticket on the mailbox and queue (an upsert on the
  * partial unique index `ticket_one_open`, race-free), the message and its graphile-worker job: a job

@@ -8,7 +8,7 @@ import type { HttpOptions } from '../providers/outbound-http';
 import { MessageStatus } from '../tickets/message.entity';
 import { addJob, POLL_DLR_TASK, pollJobKey, SEND_TASK, sendJobKey } from './jobs';
 import { backoffMs, type OutboundSettings } from './outbound.settings';
-import { roundTrip } from './sql';
+import { roundTrip } from '../../db/raw-sql';
 import { transition } from './status';
 
 /**

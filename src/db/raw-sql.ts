@@ -1,0 +1,157 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/**
+ * Plain SQL on a connection of MikroORM's pool, without the unit of work, for the two hot paths (the
+ * inbound webhook, sendSms and the send worker): there the ORM's per-statement bookkeeping, and above
+ * all every round trip to PostgreSQL (a socket write and a wake-up of both processes on a shared 2-core
+ * box), is what the time went to (bench/README.md). Several statements travel as one multi-statement
+ * simple query: PostgreSQL runs them in order, each with its own snapshot (READ COMMITTED), and stops at
+ * the first error. Parameters are inlined exactly as `em.execute` does (the platform's escaping).
+ * - `inTransaction`: a transaction over several round trips, with code in between (inbound);
+ * - `roundTrip`: statements in one round trip, optionally as one transaction, optionally prepared (outbound).
+ */
+
+interface PgResult {
+  rows: Record<string, unknown>[];
+}
+interface PgClient {
+  query(text: string): Promise<PgResult | PgResult[]>;
+}
+
+/** Runs `fn` on a connection of MikroORM's pool, given back afterwards. */
+async function withConnection<T>(em: EntityManager, fn: (conn: PgClient) => Promise<T>): Promise<T> {
+  const client = em.getConnection().getKnex().client as { acquireConnection(): Promise<PgClient>; releaseConnection(c: PgClient): Promise<void> };
+  const conn = await client.acquireConnection();
+  try {
+    return await fn(conn);
+  } finally {
+    await client.releaseConnection(conn);
+  }
+}
+
+/** A statement with its parameters inlined, as PostgreSQL will get it. */
+function inline(em: EntityManager, text: string, params: unknown[] | undefined): string {
+  const sql = em.getPlatform().formatQuery(text, params ?? []);
+  if (sqlTrace.on) sqlTrace.statements.push(sql);
+  return sql;
+}
+
+/** Benchmarks switch this on to see the statements as PostgreSQL gets them (bench/inbound.ts, BENCH_EXPLAIN). */
+export const sqlTrace: { on: boolean; statements: string[] } = { on: false, statements: [] };
+
+export type Sql = <T = Record<string, any>>(text: string, params?: unknown[]) => Promise<T[]>;
+
+/** A transaction's statements; `commitWith` runs the last one and COMMIT in one round trip. */
+export interface Tx {
+  sql: Sql;
+  commitWith: Sql;
+}
+
+/** Statements outside a transaction (or inside `em`'s, when it has one). */
+export function sqlOf(em: EntityManager): Sql {
+  return (text, params) => em.execute(text, params ?? []);
+}
+
+/**
+ * Runs `fn` in one transaction. BEGIN travels with the first statement and COMMIT with the one given to
+ * `commitWith`, so a webhook's transaction costs two round trips instead of four. When `fn` throws, or a
+ * statement fails, the transaction is rolled back; when `fn` never called `commitWith`, COMMIT is sent
+ * on its own.
+ */
+export async function inTransaction<T>(em: EntityManager, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return withConnection(em, async (conn) => {
+    let begun = false;
+    let ended = false;
+    const run = async <R>(text: string, params: unknown[] | undefined, commit: boolean): Promise<R[]> => {
+      if (ended) throw new Error('the transaction has already been committed');
+      const sql = inline(em, text, params);
+      const withBegin = !begun;
+      // Marked before sending: should the statement fail, the transaction exists and must be rolled back.
+      begun = true;
+      const res = await conn.query([withBegin ? 'begin' : '', sql, commit ? 'commit' : ''].filter(Boolean).join(';\n'));
+      if (commit) ended = true;
+      const results = Array.isArray(res) ? res : [res];
+      // The statement's own result: after BEGIN's, before COMMIT's.
+      return (results[withBegin ? 1 : 0]?.rows ?? []) as R[];
+    };
+    try {
+      const result = await fn({ sql: (text, params) => run(text, params, false), commitWith: (text, params) => run(text, params, true) });
+      if (!ended) {
+        if (begun) await conn.query('commit');
+        ended = true;
+      }
+      return result;
+    } catch (e) {
+      if (begun) await conn.query('rollback').catch(() => {});
+      throw e;
+    }
+  });
+}
+
+export type Statement = [text: string | Prepared, params?: unknown[]];
+
+/**
+ * A statement PostgreSQL plans once per connection (SQL-level PREPARE, then EXECUTE): planning the
+ * outbound statements cost as much PostgreSQL time as running them (pg_stat_statements, bench/outbound.ts).
+ * After five executions PostgreSQL keeps a generic plan when it is no worse than the custom ones.
+ */
+export interface Prepared {
+  name: string;
+  /** PREPARE's text: the template with `$1…$n` for its `?` placeholders, and their types. */
+  prepare: string;
+}
+
+/** A prepared statement from a template with `?` placeholders (one type per placeholder, in order). */
+export function prepared(name: string, types: string[], template: string): Prepared {
+  let n = 0;
+  const text = template.replace(/\?/g, () => `$${++n}`);
+  if (n !== types.length) throw new Error(`prepared statement ${name}: ${n} placeholders, ${types.length} types`);
+  return { name, prepare: `prepare ${name}(${types.join(', ')}) as ${text}` };
+}
+
+/** Prepared statements each pooled connection already has (a new or reconnected connection is a new object). */
+const preparedOn = new WeakMap<PgClient, Set<string>>();
+
+/** PostgreSQL's duplicate_prepared_statement: the connection had it although we had not noted it. */
+const DUPLICATE_PREPARED = '42P05';
+
+/**
+ * Runs the statements in one round trip and returns each one's rows. With `transaction`, BEGIN and
+ * COMMIT travel with them: they commit together or not at all. Prepared statements this connection
+ * lacks are prepared first, in the same round trip and outside the transaction.
+ */
+export async function roundTrip(em: EntityManager, statements: Statement[], opts: { transaction?: boolean } = {}): Promise<Record<string, any>[][]> {
+  const sqls = statements.map(([text, params]) =>
+    typeof text === 'string' ? inline(em, text, params) : inline(em, `execute ${text.name}(${(params ?? []).map(() => '?').join(', ')})`, params),
+  );
+  return withConnection(em, async (conn) => {
+    try {
+      let have = preparedOn.get(conn) ?? new Set<string>();
+      preparedOn.set(conn, have);
+      const run = async () => {
+        const prepares = [...new Map(statements.flatMap(([s]) => (typeof s === 'string' || have.has(s.name) ? [] : [[s.name, s] as const]))).values()];
+        const text = [...prepares.map((p) => p.prepare), ...(opts.transaction ? ['begin', ...sqls, 'commit'] : sqls)].join(';\n');
+        const res = await conn.query(text);
+        for (const p of prepares) have.add(p.name);
+        const results = Array.isArray(res) ? res : [res];
+        const first = prepares.length + (opts.transaction ? 1 : 0);
+        return results.slice(first, first + sqls.length).map((r) => r.rows ?? []);
+      };
+      try {
+        return await run();
+      } catch (e) {
+        // Prepared in an earlier round trip that failed after its PREPAREs: ask the connection, then retry.
+        if ((e as { code?: string }).code !== DUPLICATE_PREPARED) throw e;
+        const rows = (await conn.query('select name from pg_prepared_statements')) as PgResult;
+        have = new Set(rows.rows.map((r) => String(r.name)));
+        preparedOn.set(conn, have);
+        return await run();
+      }
+    } catch (e) {
+      // A failed statement leaves the transaction open and aborted on this connection: end it before the
+      // connection goes back to the pool (outside a transaction this is a harmless no-op).
+      if (opts.transaction) await conn.query('rollback').catch(() => {});
+      throw e;
+    }
+  });
+}
