@@ -8,21 +8,18 @@ import { ensurePollJobs, POLLED_PROVIDERS } from './modules/inbound/tasks';
 import { GatewayTestService } from './modules/gateways/gateway-test.service';
 import { OutboundService } from './modules/outbound/outbound.service';
 import { outboundSettings } from './modules/outbound/outbound.settings';
-import { TicketService } from './modules/tickets/ticket.service';
 
 /** Stateless domain services, built once per app and shared by resolvers and routes. */
 export interface Services {
   auth: AuthService;
   gateways: GatewayService;
   customers: CustomerService;
-  tickets: TicketService;
   inbound: InboundService;
   outbound: OutboundService;
   gatewayTests: GatewayTestService;
 }
 
 export function buildServices(config: Config, box: SecretBox): Services {
-  const tickets = new TicketService();
   // Outbound knobs come from their own OUTBOUND_* variables (timeouts, retry backoff, polling).
   const outbound = outboundSettings();
   const gateways = new GatewayService(box, config.publicUrl);
@@ -33,9 +30,8 @@ export function buildServices(config: Config, box: SecretBox): Services {
     auth: new AuthService(config.sessionTtlHours, { perEmail: config.loginMaxAttempts, perIp: config.loginMaxAttemptsPerIp, windowMs: config.loginWindowSeconds * 1000 }),
     gateways,
     customers: new CustomerService(),
-    tickets,
     inbound: new InboundService(box),
-    outbound: new OutboundService(outbound, tickets),
+    outbound: new OutboundService(outbound),
     gatewayTests: new GatewayTestService(outbound, gateways),
   };
 }

@@ -76,25 +76,3 @@ export class CustomerService {
     v.throwIfAny();
   }
 }
-
-/**
- * The customer card for a sender's number (E.164), or a new one named after the number. Matches the
- * oldest card holding the number when several do. Race-free under concurrent inbound messages from
- * one new number: an advisory transaction lock on the number serialises the create.
- */
-export async function findOrCreateCustomerByPhone(em: EntityManager, e164: string): Promise<{ id: number; name: string; created: boolean }> {
-  // em.execute, not em.getConnection().execute: only the former runs inside the caller's transaction.
-  const conn = em;
-  const find = () =>
-    conn.execute<{ id: number; name: string }[]>(`select id, name from customer where phone_numbers @> array[?]::text[] order by id limit 1`, [e164]);
-  let rows = await find();
-  if (rows[0]) return { ...rows[0], created: false };
-  await conn.execute(`select pg_advisory_xact_lock(hashtext(?))`, [`customer:${e164}`]);
-  rows = await find();
-  if (rows[0]) return { ...rows[0], created: false };
-  const created = await conn.execute<{ id: number; name: string }[]>(
-    `insert into customer (name, phone_numbers, created_at, updated_at) values (?, array[?]::text[], now(), now()) returning id, name`,
-    [e164, e164],
-  );
-  return { ...created[0], created: true };
-}

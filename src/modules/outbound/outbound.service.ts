@@ -12,7 +12,7 @@ import { route, type RuleLike } from '../rules/rule-engine';
 import { Message, MessageStatus } from '../tickets/message.entity';
 import { Queue } from '../tickets/queue.entity';
 import { Ticket, TicketStatus } from '../tickets/ticket.entity';
-import { DEFAULT_QUEUE_NAME, type TicketService } from '../tickets/ticket.service';
+import { DEFAULT_QUEUE_NAME } from '../tickets/ticket.service';
 import { addJob, SEND_JOB_KEY_PREFIX, SEND_TASK, sendJobKey } from './jobs';
 import type { OutboundSettings } from './outbound.settings';
 import { replacePolishDiacritics, segments, type SegmentInfo } from './segments';
@@ -61,11 +61,7 @@ export interface PreparedText {
  * transaction (a job exists if and only if its message does); QUEUED is announced after the commit.
  */
 export class OutboundService {
-  constructor(
-    readonly settings: OutboundSettings,
-    // Kept for services.ts; sendSms routes and opens tickets in its own statements (queueNew).
-    private readonly tickets: TicketService,
-  ) {}
+  constructor(readonly settings: OutboundSettings) {}
 
   /** Announces after a commit, batched (set by outboundRoutes to the app's event bus; see PgEventTarget.flush). */
   publish?: Publish;
@@ -326,8 +322,8 @@ const QUEUE_ON_NUMBER = prepared(
 
 /**
  * A new message of a conversation from the customer card, in one round trip: BEGIN, the statements,
- * COMMIT (see src/db/raw-sql.ts). The card for a new number (under the number's advisory lock, like
- * findOrCreateCustomerByPhone: the statement after the lock has its own snapshot, so it sees a card a
+ * COMMIT (see src/db/raw-sql.ts). The card for a new number (under the number's advisory lock, as the
+ * inbound path takes it: the statement after the lock has its own snapshot, so it sees a card a
  * concurrent send just committed), the customer's open ticket on the mailbox and queue (an upsert on the
  * partial unique index `ticket_one_open`, race-free), the message and its graphile-worker job: a job
  * exists if and only if its message does.
@@ -338,7 +334,7 @@ async function queueNew(
 ): Promise<QueuedNew> {
   const statements: Statement[] = [];
   if (m.customerId == null) statements.push([`select pg_advisory_xact_lock(hashtext(?))`, [`customer:${m.to}`]]);
-  // No rule decided and no default queue yet (the first conversation ever): make it, as TicketService does.
+  // No rule decided and no default queue yet (the first conversation ever): make it.
   if (m.queueId == null) statements.push([`insert into queue (name, created_at) values (?, now()) on conflict (name) do nothing`, [DEFAULT_QUEUE_NAME]]);
   const rest = [
     m.queueId,
