@@ -1,6 +1,6 @@
 /**
- * Outbound benchmark: N SMS through the real path (sendSms service → message row + graphile-worker job
- * in one transaction → worker → SMSAPI adapter → a fake SMSAPI answering in ~50 ms), against a
+ * Outbound benchmark: N SMS through the real path (sendSms service → QUEUED message row, its own queue
+ * entry → the sender claims due rows in batches → SMSAPI adapter → a fake SMSAPI answering in ~50 ms), against a
  * baseline run in the same process: the same fake driven by a plain concurrent loop of HTTP calls.
  *
  *   npm run bench:outbound              (BENCH_N=500, BENCH_LATENCY_MS=50, WORKER_CONCURRENCY=20)
@@ -26,8 +26,7 @@ import { ormConfig } from '../src/db/mikro-orm.config';
 import { migrate } from '../src/db/database';
 import { startEmbedded, type EmbeddedServer } from '../src/db/embedded';
 import { buildApp } from '../src/app';
-import { startWorker } from '../src/jobs/worker';
-import { taskList } from '../src/jobs/tasks';
+import { OutboundSender } from '../src/modules/outbound/sender';
 import { ensureAdmin } from '../src/modules/auth/bootstrap';
 import { FakeSmsapi } from '../test/fakes/smsapi';
 
@@ -120,7 +119,8 @@ async function main() {
   );
   await migrate(orm);
   const app = await buildApp({ config, orm, databaseUrl: db.url, box: new SecretBox(key), logger: false, worker: false });
-  const worker = () => startWorker({ connectionString: db.url, taskList: taskList(app.ctx), concurrency: CONCURRENCY, log: app.ctx.log });
+  // The sender as app.ts starts it where jobs run (delivery-report polls, graphile-worker, play no part with SMSAPI).
+  const worker = async () => new OutboundSender(app.ctx, app.services.outbound.settings, { concurrency: CONCURRENCY }).start();
   await ensureAdmin(orm, config, app.services.auth);
   const [{ id: authorId }] = await orm.em.fork().execute<{ id: number }[]>(`select id from app_user limit 1`);
   const gateway = await app.services.gateways.create(orm.em.fork(), { name: 'bench', provider: 'SMSAPI' as never, password: fake.token, senderName: 'Test', apiBaseUrl: fake.url } as never);

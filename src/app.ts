@@ -32,6 +32,7 @@ import { startWorker } from './jobs/worker';
 import { taskList } from './jobs/tasks';
 import { inboundRoutes } from './modules/inbound/routes';
 import { outboundRoutes } from './modules/outbound/routes';
+import { OutboundSender } from './modules/outbound/sender';
 
 export interface AppDeps {
   config: Config;
@@ -39,7 +40,7 @@ export interface AppDeps {
   /** Connection URL of the same database: for LISTEN/NOTIFY and the job worker. */
   databaseUrl: string;
   box: SecretBox;
-  /** Run the job worker in this process (default true). */
+  /** Run the job worker and the outbound sender in this process (default true). */
   worker?: boolean;
   /** A pino logger to share (main.ts), false for none; defaults to a new one at config.logLevel. */
   logger?: FastifyBaseLogger | false;
@@ -118,6 +119,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await jobs.migrate();
   const ctx: AppContext = { config, orm, box: deps.box, services, events, log: fastify.log, jobs };
   const worker = deps.worker === false ? undefined : await startWorker({ connectionString: deps.databaseUrl, taskList: taskList(ctx), concurrency: config.workerConcurrency, log: fastify.log });
+  // Sending runs where jobs run: the sender claims due messages from the table (no job per SMS).
+  const sender = deps.worker === false ? undefined : new OutboundSender(ctx, services.outbound.settings, { concurrency: config.workerConcurrency }).start();
   await inboundRoutes(fastify, ctx);
   await outboundRoutes(fastify, ctx);
 
@@ -204,6 +207,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         await apollo.stop();
         await fastify.close();
         await ws.close();
+        await sender?.stop();
         await worker?.stop();
         await jobs.release();
         await eventTarget.stop();

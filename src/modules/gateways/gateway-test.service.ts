@@ -6,7 +6,7 @@ import { adapterFor } from '../providers/registry';
 import { toMailbox } from '../providers/runtime';
 import { ProviderFailure, type VerifyCheck } from '../providers/adapter-outbound';
 import { segments } from '../outbound/segments';
-import { httpOptions } from '../outbound/send.task';
+import { httpOptions } from '../outbound/send';
 import type { OutboundSettings } from '../outbound/outbound.settings';
 import { Gateway } from './gateway.entity';
 import type { GatewayService } from './gateway.service';

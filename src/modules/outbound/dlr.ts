@@ -7,7 +7,7 @@ import { ProviderFailure, type DeliveryReport } from '../providers/adapter-outbo
 import { MessageStatus } from '../tickets/message.entity';
 import { addJob, POLL_DLR_TASK, pollJobKey } from './jobs';
 import { backoffMs, type OutboundSettings } from './outbound.settings';
-import { httpOptions, idempotencyKey, messageIdOfKey } from './send.task';
+import { httpOptions, idempotencyKey, messageIdOfKey } from './send';
 import { transition, type OutboundTarget } from './status';
 
 export interface ReportTarget {

@@ -1,17 +1,16 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-/** graphile-worker task names of the outbound path. */
-export const SEND_TASK = 'outbound_send';
+/**
+ * graphile-worker task names of the outbound path. Sending has none: the message row is its own queue
+ * entry (sender.ts).
+ */
 export const POLL_DLR_TASK = 'outbound_poll_dlr';
 
-/** Followed by the message id (SQL that adds the job itself builds the key from it). */
-export const SEND_JOB_KEY_PREFIX = `${SEND_TASK}:`;
-export const sendJobKey = (messageId: number) => `${SEND_JOB_KEY_PREFIX}${messageId}`;
 export const pollJobKey = (messageId: number) => `${POLL_DLR_TASK}:${messageId}`;
 
 /**
  * Adds a graphile-worker job in the caller's transaction (`em.execute` joins it; the job exists if and
- * only if the transaction commits). One job key per message keeps a message from having two send jobs:
+ * only if the transaction commits). One job key per message keeps a message from having two poll jobs:
  * re-adding replaces a waiting job, and a running one hands its key over to the new job.
  */
 export async function addJob(

@@ -13,7 +13,6 @@ import { Message, MessageStatus } from '../tickets/message.entity';
 import { Queue } from '../tickets/queue.entity';
 import { Ticket, TicketStatus } from '../tickets/ticket.entity';
 import { DEFAULT_QUEUE_NAME } from '../tickets/ticket.service';
-import { addJob, SEND_JOB_KEY_PREFIX, SEND_TASK, sendJobKey } from './jobs';
 import type { OutboundSettings } from './outbound.settings';
 import { replacePolishDiacritics, segments, type SegmentInfo } from './segments';
 import { prepared, roundTrip, type Prepared, type Statement } from '../../db/raw-sql';
@@ -57,8 +56,9 @@ export interface PreparedText {
 
 /**
  * Sending from the customer card and replying on tickets: validation, the choice of mailbox, the
- * conversation the message joins, and queueing. The message row and its send job are written in one
- * transaction (a job exists if and only if its message does); QUEUED is announced after the commit.
+ * conversation the message joins, and queueing. A QUEUED message row, due at once, is its own queue
+ * entry: the senders of all instances claim it from the table (sender.ts), so nothing but the row has to
+ * be written with it. QUEUED is announced after the commit, and that event wakes the senders.
  */
 export class OutboundService {
   constructor(readonly settings: OutboundSettings) {}
@@ -69,7 +69,7 @@ export class OutboundService {
   /**
    * Two round trips in all: one statement reads everything the checks and the routing need
    * (`sendFacts`), then one multi-statement transaction writes the card (for a new number), the ticket,
-   * the message and its job, and reads back the rows of the answer (`queueNew`). QUEUED and
+   * the message, and reads back the rows of the answer (`queueNew`). QUEUED and
    * TICKET_UPDATED are announced after the commit: a NOTIFY inside the transaction would serialise these
    * commits behind PostgreSQL's global NOTIFY lock (bench/README.md, "Outbound").
    */
@@ -197,18 +197,17 @@ export class OutboundService {
     return n?.ok ? n.e164 : ticket.customer.phoneNumbers[0];
   }
 
-  /** The message and its job, in the caller's transaction (replies; new conversations use `queueNew`). */
+  /** The message, due at once, in the caller's transaction (replies; new conversations use `queueNew`). */
   private async queue(
     em: EntityManager,
     m: { gateway: SendingGateway; ticketId: number; customerId: number; to: string; prepared: PreparedText; authorId: number },
   ): Promise<number> {
     const [row] = await em.execute<{ id: number }[]>(
       `insert into message (direction, status, kind, from_address, to_address, text, parts, encoding, attempts,
-                            gateway_id, ticket_id, customer_id, author_id, created_at, updated_at)
-       values ('OUTBOUND', 'QUEUED', 'SMS', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, now(), now()) returning id`,
+                            gateway_id, ticket_id, customer_id, author_id, next_attempt_at, created_at, updated_at)
+       values ('OUTBOUND', 'QUEUED', 'SMS', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, now(), now(), now()) returning id`,
       [senderOf(m.gateway), m.to, m.prepared.text, m.prepared.seg.parts, m.prepared.seg.encoding, m.gateway.id, m.ticketId, m.customerId, m.authorId],
     );
-    await addJob(em, SEND_TASK, { messageId: row.id }, { jobKey: sendJobKey(row.id) });
     return row.id;
   }
 
@@ -297,13 +296,12 @@ const QUEUE_WRITE = `
         on conflict (customer_id, gateway_id, queue_id) where status = 'OPEN' do update set last_message_at = now(), updated_at = now()
         returning id, queue_id, customer_id),
   m as (insert into message (direction, status, kind, from_address, to_address, text, parts, encoding, attempts,
-                             gateway_id, ticket_id, customer_id, author_id, created_at, updated_at)
+                             gateway_id, ticket_id, customer_id, author_id, next_attempt_at, created_at, updated_at)
         select 'OUTBOUND'::message_direction, 'QUEUED'::message_status, 'SMS'::message_kind, ?, ?, ?, ?, ?::sms_encoding, 0,
-               ?, t.id, t.customer_id, ?, now(), now() from t
-        returning id, ticket_id),
-  j as (select graphile_worker.add_job(?, json_build_object('messageId', m.id), run_at => now(), job_key => ? || m.id, max_attempts => 5) as job from m)
-  select m.id as message_id, m.ticket_id, t.queue_id, (select count(*) from j)::int as jobs from m, t`;
-const QUEUE_WRITE_TYPES = ['int', 'text', 'int', 'text', 'text', 'text', 'int', 'text', 'int', 'int', 'text', 'text'];
+               ?, t.id, t.customer_id, ?, now(), now(), now() from t
+        returning id, ticket_id)
+  select m.id as message_id, m.ticket_id, t.queue_id from m, t`;
+const QUEUE_WRITE_TYPES = ['int', 'text', 'int', 'text', 'text', 'text', 'int', 'text', 'int', 'int'];
 
 /** To a given card. */
 const QUEUE_ON_CARD = prepared('outbound_queue_on_card', ['int', ...QUEUE_WRITE_TYPES], `with c as (select ?::int as id), ${QUEUE_WRITE}`);
@@ -325,8 +323,7 @@ const QUEUE_ON_NUMBER = prepared(
  * COMMIT (see src/db/raw-sql.ts). The card for a new number (under the number's advisory lock, as the
  * inbound path takes it: the statement after the lock has its own snapshot, so it sees a card a
  * concurrent send just committed), the customer's open ticket on the mailbox and queue (an upsert on the
- * partial unique index `ticket_one_open`, race-free), the message and its graphile-worker job: a job
- * exists if and only if its message does.
+ * partial unique index `ticket_one_open`, race-free) and the message, due at once.
  */
 async function queueNew(
   em: EntityManager,
@@ -347,8 +344,6 @@ async function queueNew(
     m.prepared.seg.encoding,
     m.gateway.id,
     m.authorId,
-    SEND_TASK,
-    SEND_JOB_KEY_PREFIX,
   ];
   statements.push(m.customerId != null ? [QUEUE_ON_CARD, [m.customerId, ...rest]] : [QUEUE_ON_NUMBER, [m.to, m.to, m.to, ...rest]]);
   const written = statements.length - 1;

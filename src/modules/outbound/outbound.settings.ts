@@ -20,10 +20,17 @@ export interface OutboundSettings {
   /** Stop polling a message's report after this long (OUTBOUND_DLR_POLL_FOR_HOURS; MultiInfo validity is 72 h). */
   dlrPollForMs: number;
   /**
-   * A send job locked longer than this belongs to a worker that died mid-send (OUTBOUND_STALE_LOCK_MS);
-   * its lock is released so another worker resumes it (graphile-worker itself waits 4 hours).
+   * The lease of a claimed message, and the lock age of a delivery-report poll job, beyond which their
+   * instance is taken for dead mid-call (OUTBOUND_STALE_LOCK_MS): another instance resumes the message
+   * (graphile-worker itself would wait 4 hours for the job). Longer than a provider call may take.
    */
   staleLockMs: number;
+  /**
+   * How often each instance's sender looks for due messages nobody told it about (OUTBOUND_POLL_MS):
+   * retries scheduled by other instances, leases of dead instances that ran out (OUTBOUND_STALE_LOCK_MS),
+   * messages queued while its LISTEN connection was down.
+   */
+  pollMs: number;
   /** How often each instance looks for such locks (OUTBOUND_SWEEP_MS). */
   sweepEveryMs: number;
   /** Extra CA certificates trusted for provider calls, PEM file (PROVIDER_EXTRA_CA_FILE; tests' fakes). */
@@ -60,6 +67,7 @@ export function outboundSettings(env: Env = process.env): OutboundSettings {
     dlrPollMaxMs: int(env, 'OUTBOUND_DLR_POLL_MAX_MS', 3_600_000, 1, 86_400_000),
     dlrPollForMs: int(env, 'OUTBOUND_DLR_POLL_FOR_HOURS', 72, 1, 24 * 30) * 3_600_000,
     staleLockMs: int(env, 'OUTBOUND_STALE_LOCK_MS', 2 * httpTimeoutMs + 60_000, 100, 86_400_000),
+    pollMs: int(env, 'OUTBOUND_POLL_MS', 1_000, 10, 3_600_000),
     sweepEveryMs: int(env, 'OUTBOUND_SWEEP_MS', 60_000, 50, 3_600_000),
     extraCa,
   };

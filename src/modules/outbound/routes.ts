@@ -7,7 +7,7 @@ import { adapterFor } from '../providers/registry';
 import type { ProviderId } from '../providers/catalog.types';
 import { Gateway } from '../gateways/gateway.entity';
 import { applyReport, findReported } from './dlr';
-import { POLL_DLR_TASK, SEND_TASK } from './jobs';
+import { POLL_DLR_TASK } from './jobs';
 
 /** The client address: the peer, or X-Forwarded-For's last untrusted hop when the peer is a trusted proxy. */
 function clientIp(req: FastifyRequest, trusted: ReturnType<typeof trustedProxyList>): string {
@@ -22,7 +22,7 @@ function clientIp(req: FastifyRequest, trusted: ReturnType<typeof trustedProxyLi
 
 /**
  * Delivery-report callbacks at <provider webhook path>/dlr (SMSAPI: /panel/tickets/incoming/smsapi/dlr,
- * the notify_url we pass with every message), and the sweep that frees send jobs of dead workers.
+ * the notify_url we pass with every message), and the sweep that frees poll jobs of dead workers.
  */
 export async function outboundRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   // Queued messages are announced after their commit, batched (see OutboundService.announceQueued).
@@ -70,20 +70,20 @@ export async function outboundRoutes(app: FastifyInstance, ctx: AppContext): Pro
     app.post(`${path}/dlr`, { logLevel }, handler);
   }
 
-  // graphile-worker releases the jobs of a dead worker only after 4 hours. A send or poll job cannot
+  // graphile-worker releases the jobs of a dead worker only after 4 hours. A delivery-report poll cannot
   // legitimately hold its lock much longer than one provider call, so a lock older than staleLockMs
-  // means its worker died mid-call: unlock it, and the next worker resumes the message (the in-flight
-  // mark tells it the outcome is unknown). Every instance sweeps; the statement is idempotent.
+  // means its worker died mid-call: unlock it, and another worker polls again. (Sends need no sweep:
+  // their leases run out by themselves, sender.ts.) Every instance sweeps; the statement is idempotent.
   const settings = ctx.services.outbound.settings;
   const sweep = async () => {
     try {
       const rows = await ctx.orm.em.fork().execute<{ locked_by: string }[]>(
         `select distinct locked_by from graphile_worker.jobs
-          where task_identifier in (?, ?) and locked_by is not null and locked_at < now() - (? * interval '1 millisecond')`,
-        [SEND_TASK, POLL_DLR_TASK, settings.staleLockMs],
+          where task_identifier = ? and locked_by is not null and locked_at < now() - (? * interval '1 millisecond')`,
+        [POLL_DLR_TASK, settings.staleLockMs],
       );
       if (rows.length) {
-        ctx.log.warn({ workers: rows.map((r) => r.locked_by) }, 'outbound: releasing jobs of workers that died mid-send');
+        ctx.log.warn({ workers: rows.map((r) => r.locked_by) }, 'outbound: releasing jobs of workers that died mid-poll');
         await ctx.jobs.forceUnlockWorkers(rows.map((r) => r.locked_by));
       }
     } catch (err) {

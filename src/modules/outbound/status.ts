@@ -52,6 +52,7 @@ export async function transition(
         delivered_at = case when ? then coalesce(?, now()) else delivered_at end,
         provider_timestamp = coalesce(?, provider_timestamp),
         in_flight_since = null,
+        lease_until = null,
         updated_at = now()
       where id = ? and direction = 'OUTBOUND' and status = any(?::message_status[])
       returning id, ticket_id`,

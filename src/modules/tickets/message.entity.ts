@@ -59,6 +59,11 @@ registerEnumType(SmsEncoding, { name: 'SmsEncoding', description: 'GSM-7: 160/15
   name: 'message_outbound_provider_id',
   expression: `create index "message_outbound_provider_id" on "message" ("provider_message_id") where "direction" = 'OUTBOUND'`,
 })
+// Outbound messages waiting to go out: what the sender claims (src/modules/outbound/sender.ts).
+@Index({
+  name: 'message_outbound_due',
+  expression: `create index "message_outbound_due" on "message" ("next_attempt_at") where "direction" = 'OUTBOUND' and "status" = 'QUEUED'`,
+})
 export class Message {
   [OptionalProps]?: 'createdAt' | 'updatedAt' | 'kind' | 'parts' | 'attempts';
 
@@ -132,6 +137,17 @@ export class Message {
    */
   @Property({ nullable: true })
   inFlightSince?: Date;
+
+  /** A QUEUED outbound message is due from then on (its first attempt, or the retry after a backoff). */
+  @Property({ nullable: true })
+  nextAttemptAt?: Date;
+
+  /**
+   * Set when an instance claims the message for an attempt: until then no other instance takes it. A
+   * lease that ran out belongs to an instance that died mid-attempt; the next claim resumes it.
+   */
+  @Property({ nullable: true })
+  leaseUntil?: Date;
 
   @Field(() => Gateway, { nullable: true })
   @ManyToOne(() => Gateway, { nullable: true, deleteRule: 'set null' })

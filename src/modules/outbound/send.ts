@@ -1,0 +1,236 @@
+import type { AppContext } from '../../app-context';
+import { catalogEntry } from '../providers/catalog';
+import { adapterFor } from '../providers/registry';
+import { loadMailbox } from '../providers/runtime';
+import { ProviderFailure, type OutboundSms, type SendEncoding } from '../providers/adapter-outbound';
+import type { Mailbox } from '../providers/adapter';
+import type { HttpOptions } from '../providers/outbound-http';
+import { MessageStatus } from '../tickets/message.entity';
+import { addJob, POLL_DLR_TASK, pollJobKey } from './jobs';
+import { backoffMs, type OutboundSettings } from './outbound.settings';
+import { transition } from './status';
+
+/**
+ * Our id as the providers' idempotency key: letters and digits only (SerwerSMS allows [a-zA-Z0-9],
+ * 3–50), the message id plus its creation time, so that two installations (or a restored database)
+ * sharing one provider account never reuse a key.
+ */
+export function idempotencyKey(messageId: number, createdAt: Date): string {
+  return `sd${messageId}x${createdAt.getTime().toString(36)}`;
+}
+
+/** The message id inside a key of ours, or undefined. */
+export function messageIdOfKey(key: string): number | undefined {
+  const m = /^sd([0-9]+)x[0-9a-z]+$/.exec(key);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The delivery-report URL we give providers that take one per message. */
+export function notifyUrl(publicUrl: string, webhookPath: string | null, token?: string): string | undefined {
+  if (!webhookPath) return undefined;
+  return `${publicUrl}${webhookPath}/dlr${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+}
+
+export function httpOptions(s: OutboundSettings, signal?: AbortSignal): HttpOptions {
+  return { timeoutMs: s.httpTimeoutMs, extraCa: s.extraCa, signal };
+}
+
+/** A message this instance claimed for one attempt (see CLAIM in sender.ts). */
+export interface Claimed {
+  id: number;
+  to_address: string;
+  text: string;
+  encoding: SendEncoding | null;
+  parts: number;
+  /** This attempt's number (the claim counted it). */
+  attempts: number;
+  created_at: Date;
+  gateway_id: number | null;
+  /** The mailbox's last change: the key of its cached, opened form (see MailboxCache). */
+  gateway_updated_at: Date | null;
+  /**
+   * The in-flight mark as the claim found it: set when an earlier attempt was cut off after it called the
+   * provider (the instance died, or its outcome could not be learnt), so that attempt may have been sent.
+   */
+  prev_in_flight: Date | null;
+}
+
+/** Where an attempt's outcome goes: SENT in batches (the sender), the rest one by one. */
+export interface Outcomes {
+  sent(s: { id: number; providerMessageId?: string; cost?: number; log: Record<string, unknown> }): void;
+  /** Claim again once `delayMs` has passed (a retry's backoff). */
+  retryIn(delayMs: number): void;
+}
+
+/**
+ * One send attempt of a claimed message. The order of steps is what makes "never twice" hold:
+ * 1. the claim marks the attempt in flight (committed, with the lease) before the provider is called;
+ * 2. call it; 3. record the outcome, clearing the mark in the same statement.
+ * An instance that dies between 1 and 3 leaves the mark; once its lease runs out, the next claim
+ * knows the outcome is unknown and either lets the provider's idempotency decide (SMSAPI idx,
+ * SerwerSMS unique_id lookup) or, for providers without one, fails the message instead of risking a
+ * second SMS.
+ */
+export async function attemptSend(
+  ctx: AppContext,
+  settings: OutboundSettings,
+  row: Claimed,
+  mailboxes: MailboxCache,
+  outcomes: Outcomes,
+): Promise<void> {
+  const messageId = row.id;
+  const em = ctx.orm.em.fork();
+  // Ends the message before any call: the claim's count of this attempt is taken back (attempts = calls made).
+  const fail = (code: string, reason: string) =>
+    em.transactional(async (tem) => {
+      if (await transition(tem, messageId, MessageStatus.FAILED, { errorCode: code, errorMessage: reason })) {
+        await tem.execute(`update message set attempts = attempts - 1 where id = ?`, [messageId]);
+      }
+    });
+  if (!row.gateway_id) return void (await fail('NO_MAILBOX', 'the mailbox was deleted before the message went out'));
+
+  let mb: Mailbox;
+  try {
+    mb = await mailboxes.get(em, ctx.services.gateways, row.gateway_id, row.gateway_updated_at);
+  } catch (e) {
+    // Nothing went to the provider: the in-flight mark goes back to what it was; the attempt counts.
+    ctx.log.warn({ err: e, messageId, attempt: row.attempts }, 'outbound: could not open the mailbox');
+    return release(ctx, settings, em, row, outcomes, {
+      code: 'MAILBOX_UNAVAILABLE',
+      reason: `smsdesk could not open the mailbox to send it: ${(e as Error).message}`,
+      inFlight: row.prev_in_flight,
+    });
+  }
+  const adapter = adapterFor(mb.provider);
+  const provider = catalogEntry(mb.provider).displayName;
+  const resumed = row.prev_in_flight !== null;
+  if (resumed && adapter.idempotency === 'none') {
+    ctx.log.warn({ messageId, provider: mb.provider }, 'outbound: previous attempt ended without an outcome; not repeating it');
+    return void (await fail(
+      'UNKNOWN_OUTCOME',
+      `an earlier attempt was cut off while ${provider} had the request, so it may or may not have been sent; ${provider} has no idempotency key, so smsdesk does not send it again (check the provider's panel)`,
+    ));
+  }
+
+  const attempt = row.attempts;
+  const sms: OutboundSms = {
+    messageId,
+    idempotencyKey: idempotencyKey(messageId, new Date(row.created_at)),
+    to: row.to_address,
+    text: row.text,
+    encoding: row.encoding ?? 'GSM7',
+    parts: row.parts,
+    notifyUrl: adapter.deliveryReports === 'callback' ? notifyUrl(ctx.config.publicUrl, catalogEntry(mb.provider).webhookPath, mb.webhookToken) : undefined,
+    resumed,
+  };
+  const log = { messageId, provider: mb.provider, attempt, resumed };
+  let r: Awaited<ReturnType<typeof adapter.send>>;
+  try {
+    r = await adapter.send(mb, sms, httpOptions(settings));
+  } catch (e) {
+    // An error of ours (not the provider's answer) after the request may have left: as unknown as a cut-off call.
+    const failure =
+      e instanceof ProviderFailure ? e : new ProviderFailure('unknown', 'other', 'INTERNAL_ERROR', `smsdesk could not finish the call to ${provider}: ${(e as Error).message}`);
+    if (!(e instanceof ProviderFailure)) ctx.log.error({ ...log, err: e }, 'outbound: attempt ended with an error of ours');
+    return settle(ctx, settings, em, row, adapter.idempotency !== 'none', provider, failure, outcomes);
+  }
+  if (r.note) ctx.log.warn({ ...log }, `outbound: ${r.note}`);
+  const done = { ...log, providerMessageId: r.providerMessageId, duplicate: r.duplicate ?? false };
+  if (!(r.providerMessageId && adapter.deliveryReports === 'poll')) {
+    // The common case: SENT is written with others that finish at the same time, one statement for all.
+    return outcomes.sent({ id: messageId, providerMessageId: r.providerMessageId, cost: r.cost, log: done });
+  }
+  // A delivery-report poll is scheduled in the same transaction.
+  const moved = await em.transactional(async (tem) => {
+    const m = await transition(tem, messageId, MessageStatus.SENT, { providerMessageId: r.providerMessageId, cost: r.cost, errorCode: null, errorMessage: null }, false);
+    if (m) await addJob(tem, POLL_DLR_TASK, { messageId, n: 1 }, { delayMs: settings.dlrPollBaseMs, jobKey: pollJobKey(messageId) });
+    return m;
+  });
+  // Announced after the commit (batched by the event bus), not by a NOTIFY in the transaction: PostgreSQL
+  // serialises NOTIFYing commits through their WAL flush (bench/README.md).
+  if (moved) ctx.events.publish('MESSAGE_STATUS_CHANGED', { messageId, ticketId: moved.ticketId, status: MessageStatus.SENT });
+  ctx.log.info(done, 'outbound: sent');
+}
+
+/**
+ * Mailboxes opened for sending (secrets decrypted), per worker: reading and opening one per message was
+ * a query and an AES-GCM decryption per send. Keyed by the mailbox's `updated_at`, which the claim
+ * reads with the message: a changed mailbox is read again at once, never served stale.
+ */
+export class MailboxCache {
+  private readonly entries = new Map<number, { updatedAt: number; mailbox: Mailbox }>();
+
+  async get(em: ReturnType<AppContext['orm']['em']['fork']>, gateways: AppContext['services']['gateways'], id: number, updatedAt: Date | null): Promise<Mailbox> {
+    const version = updatedAt ? new Date(updatedAt).getTime() : NaN;
+    const hit = this.entries.get(id);
+    if (hit && hit.updatedAt === version) return hit.mailbox;
+    const mailbox = await loadMailbox(em, gateways, id);
+    // Bounded: a handful of mailboxes in practice; a deleted one simply ages out.
+    if (this.entries.size >= 1000) this.entries.clear();
+    if (!Number.isNaN(version)) this.entries.set(id, { updatedAt: version, mailbox });
+    return mailbox;
+  }
+}
+
+/** Records a failed attempt: FAILED at once, or due again after a backoff. */
+async function settle(
+  ctx: AppContext,
+  settings: OutboundSettings,
+  em: ReturnType<AppContext['orm']['em']['fork']>,
+  row: Claimed,
+  idempotent: boolean,
+  provider: string,
+  e: ProviderFailure,
+  outcomes: Outcomes,
+): Promise<void> {
+  const attempt = row.attempts;
+  const log = { messageId: row.id, attempt, code: e.code, kind: e.kind, category: e.category };
+  let retry = e.kind === 'retryable' || (e.kind === 'unknown' && idempotent);
+  let reason = e.reason;
+  if (e.kind === 'unknown' && !idempotent) {
+    reason = `${e.reason}. ${provider} has no idempotency key, so smsdesk does not send it again (a second attempt could deliver it twice); check the provider's panel`;
+  }
+  if (retry && attempt >= settings.maxAttempts) {
+    retry = false;
+    reason = `${e.reason} (gave up after ${attempt} attempts)`;
+  }
+  if (!retry) {
+    ctx.log.warn(log, 'outbound: failed');
+    await em.transactional((tem) => transition(tem, row.id, MessageStatus.FAILED, { errorCode: e.code, errorMessage: reason }));
+    return;
+  }
+  ctx.log.info(log, 'outbound: will retry');
+  // An `unknown` outcome keeps the in-flight mark, so the next attempt resumes through the provider's
+  // idempotency; a `retryable` one puts back the mark as the claim found it: this attempt was not
+  // accepted, but a cut-off one before it may have been.
+  await release(ctx, settings, em, row, outcomes, { code: e.code, reason: e.reason, inFlight: e.kind === 'unknown' ? 'keep' : row.prev_in_flight });
+}
+
+/**
+ * Gives a claimed message back, due again after the backoff of its attempt (or FAILED when that was the
+ * last one): the lease ends, the error stays visible until the next attempt decides.
+ */
+async function release(
+  ctx: AppContext,
+  settings: OutboundSettings,
+  em: ReturnType<AppContext['orm']['em']['fork']>,
+  row: Claimed,
+  outcomes: Outcomes,
+  why: { code: string; reason: string; inFlight: Date | null | 'keep' },
+): Promise<void> {
+  if (row.attempts >= settings.maxAttempts) {
+    ctx.log.warn({ messageId: row.id, attempt: row.attempts, code: why.code }, 'outbound: failed');
+    await em.transactional((tem) =>
+      transition(tem, row.id, MessageStatus.FAILED, { errorCode: why.code, errorMessage: `${why.reason} (gave up after ${row.attempts} attempts)` }),
+    );
+    return;
+  }
+  const delayMs = backoffMs(settings.retryBaseMs, settings.retryMaxMs, row.attempts);
+  await em.execute(
+    `update message set error_code = ?, error_message = ?, next_attempt_at = now() + (? * interval '1 millisecond'), lease_until = null,
+            in_flight_since = case when ? then in_flight_since else ?::timestamptz end, updated_at = now()
+      where id = ? and status = 'QUEUED'`,
+    [why.code, `attempt ${row.attempts} failed, retrying: ${why.reason}`, delayMs, why.inFlight === 'keep', why.inFlight === 'keep' ? null : why.inFlight, row.id],
+  );
+  outcomes.retryIn(delayMs);
+}

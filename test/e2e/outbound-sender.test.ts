@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { loadConfig } from '../../src/config';
+import { SecretBox } from '../../src/common/secret-box';
+import { ormConfig } from '../../src/db/mikro-orm.config';
+import { buildApp, type App } from '../../src/app';
+import { FakeSmsapi } from '../fakes/smsapi';
+import { createGateway, SEND, useOutboundEnv } from '../fakes/harness';
+import { startTestApp, type TestApp } from '../support/app';
+
+/*
+ * The outbound queue is the message table itself (src/modules/outbound/sender.ts): every instance that
+ * runs jobs claims due messages from it. Two instances on one database share the work without sending
+ * anything twice; a mailbox that cannot be opened ends its messages FAILED with the reason instead of
+ * leaving them queued for ever.
+ */
+
+let t: TestApp;
+let second: { app: App; orm: MikroORM };
+let admin: string;
+let restoreEnv: () => void;
+const smsapi = new FakeSmsapi();
+
+beforeAll(async () => {
+  restoreEnv = useOutboundEnv({ OUTBOUND_POLL_MS: '100' });
+  await smsapi.start();
+  t = await startTestApp();
+  admin = await t.login();
+  // A second instance on the same database, with its own sender (and no HTTP listener: it only sends).
+  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', PUBLIC_URL: 'https://smsdesk.example.com', DATABASE_URL: t.dbUrl, SECRET_KEY: t.key.toString('hex'), LOG_LEVEL: 'silent' });
+  const orm = await MikroORM.init(ormConfig(t.dbUrl, { pool: { min: 0, max: 10 } }));
+  second = { orm, app: await buildApp({ config, orm, databaseUrl: t.dbUrl, box: new SecretBox(t.key), logger: false }) };
+});
+
+afterAll(async () => {
+  await second?.app.close();
+  await second?.orm.close(true);
+  await t?.close();
+  await smsapi.stop();
+  restoreEnv?.();
+});
+
+async function waitSettled(ids: string[], ms = 20_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const rows = await t.sql<{ id: number; status: string; attempts: number; error_code: string | null; error_message: string | null; lease_until: Date | null; in_flight_since: Date | null }>(
+      `select id, status, attempts, error_code, error_message, lease_until, in_flight_since from message where id = any($1::int[]) order by id`,
+      [ids.map(Number)],
+    );
+    if (rows.length === ids.length && rows.every((r) => r.status !== 'QUEUED')) return rows;
+    if (Date.now() > deadline) throw new Error(`still queued: ${JSON.stringify(rows.filter((r) => r.status === 'QUEUED'))}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('two instances sending from one queue', () => {
+  it('send every message exactly once and leave no lease behind', async () => {
+    const gatewayId = await createGateway(t, admin, { name: 'SMSAPI shared', provider: 'SMSAPI', password: smsapi.token, apiBaseUrl: smsapi.url });
+    smsapi.latencyMs = 30;
+    const before = smsapi.calls('/sms.do').length;
+    const N = 60;
+    const ids = await Promise.all(
+      Array.from({ length: N }, async (_, i) => {
+        const r = await t.gql(SEND, { i: { to: `+4850070${String(i).padStart(4, '0')}`, text: `Shared ${i}`, gatewayId } }, admin);
+        expect(r.errors).toBeUndefined();
+        return r.data.sendSms.id as string;
+      }),
+    );
+    const rows = await waitSettled(ids);
+    expect(rows.map((r) => r.status)).toEqual(Array(N).fill('SENT'));
+    expect(rows.every((r) => r.attempts === 1 && r.lease_until === null && r.in_flight_since === null)).toBe(true);
+    // One request per message at the provider: no message was claimed by both instances.
+    const texts = smsapi.calls('/sms.do').slice(before).map((c) => c.fields.message);
+    expect(texts).toHaveLength(N);
+    expect(new Set(texts).size).toBe(N);
+  });
+});
+
+describe('a mailbox that cannot be opened', () => {
+  it('fails its message after the last attempt, with the reason, and calls no provider', async () => {
+    const gatewayId = await createGateway(t, admin, { name: 'SMSAPI sealed elsewhere', provider: 'SMSAPI', password: smsapi.token, apiBaseUrl: smsapi.url });
+    // A secret sealed with another SECRET_KEY (a restored backup, a rotated key): it cannot be opened.
+    await t.sql(`update gateway set password_secret = $1 where id = $2`, [new SecretBox(Buffer.alloc(32, 7)).seal('other-token'), Number(gatewayId)]);
+    const before = smsapi.calls('/sms.do').length;
+    const r = await t.gql(SEND, { i: { to: '+48500700999', text: 'Never leaves', gatewayId } }, admin);
+    expect(r.errors).toBeUndefined();
+    const [row] = await waitSettled([r.data.sendSms.id]);
+    expect(row).toMatchObject({ status: 'FAILED', error_code: 'MAILBOX_UNAVAILABLE', attempts: 3, lease_until: null });
+    expect(row.error_message).toMatch(/could not open the mailbox.*gave up after 3 attempts/);
+    expect(smsapi.calls('/sms.do').length).toBe(before);
+  });
+});
