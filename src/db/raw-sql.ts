@@ -93,7 +93,10 @@ export type Statement = [text: string | Prepared, params?: unknown[]];
 /**
  * A statement PostgreSQL plans once per connection (SQL-level PREPARE, then EXECUTE): planning the
  * outbound statements cost as much PostgreSQL time as running them (pg_stat_statements, bench/outbound.ts).
- * After five executions PostgreSQL keeps a generic plan when it is no worse than the custom ones.
+ * Its generic plan is used from the first execution on (`roundTrip` sets plan_cache_mode for the round
+ * trip): left to choose, PostgreSQL judged the generic plans of sendSms's statements costlier than
+ * custom ones (a parameter's selectivity is a guess) and planned them afresh at every execution, so each
+ * template must be written to have a good generic plan (see the card lookups' materialised CTEs).
  */
 export interface Prepared {
   name: string;
@@ -111,6 +114,8 @@ export function prepared(name: string, types: string[], template: string): Prepa
 
 /** Prepared statements each pooled connection already has (a new or reconnected connection is a new object). */
 const preparedOn = new WeakMap<PgClient, Set<string>>();
+
+const GENERIC_PLANS = 'set local plan_cache_mode = force_generic_plan';
 
 /** PostgreSQL's duplicate_prepared_statement: the connection had it although we had not noted it. */
 const DUPLICATE_PREPARED = '42P05';
@@ -130,11 +135,14 @@ export async function roundTrip(em: EntityManager, statements: Statement[], opts
       preparedOn.set(conn, have);
       const run = async () => {
         const prepares = [...new Map(statements.flatMap(([s]) => (typeof s === 'string' || have.has(s.name) ? [] : [[s.name, s] as const]))).values()];
-        const text = [...prepares.map((p) => p.prepare), ...(opts.transaction ? ['begin', ...sqls, 'commit'] : sqls)].join(';\n');
+        // SET LOCAL lasts until the end of the round trip's transaction: the explicit one, or the implicit
+        // one PostgreSQL wraps around a multi-statement query. The pool's other queries are not touched.
+        const generic = statements.some(([s]) => typeof s !== 'string') ? [GENERIC_PLANS] : [];
+        const text = [...prepares.map((p) => p.prepare), ...(opts.transaction ? ['begin', ...generic, ...sqls, 'commit'] : [...generic, ...sqls])].join(';\n');
         const res = await conn.query(text);
         for (const p of prepares) have.add(p.name);
         const results = Array.isArray(res) ? res : [res];
-        const first = prepares.length + (opts.transaction ? 1 : 0);
+        const first = prepares.length + (opts.transaction ? 1 : 0) + generic.length;
         return results.slice(first, first + sqls.length).map((r) => r.rows ?? []);
       };
       try {
