@@ -16,9 +16,9 @@ import { FakeSmsapi } from '../fakes/smsapi';
 const M = 60;
 const SEED = Number(process.env.FAULT_SEED ?? 20261124);
 const ENV = {
-  // A dead instance's locked send jobs are freed by the restarted one quickly (default: minutes).
+  // A dead instance's leases run out quickly (default: minutes), and the restarted one looks every 200 ms.
   OUTBOUND_STALE_LOCK_MS: '1500',
-  OUTBOUND_SWEEP_MS: '200',
+  OUTBOUND_POLL_MS: '200',
   OUTBOUND_HTTP_TIMEOUT_MS: '2000',
   // Few sends at a time, so that the stream lasts long enough to be cut (60 × 150 ms / 4 ≈ 2.3 s).
   WORKER_CONCURRENCY: '4',

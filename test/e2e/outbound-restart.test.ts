@@ -23,7 +23,7 @@ import { ADMIN, createTestDatabase } from '../support/app';
  *  - SMSAPI: resent with the same idx + check_idx=1 → error 53 → SENT, one SMS at the fake;
  *  - SerwerSMS: messages/view by unique_id finds the first attempt → SENT with its id, one SMS;
  *  - JustSend (no idempotency): not resent → FAILED with the reason, one SMS.
- * The API instance runs no worker; its sweep frees the dead worker's locks.
+ * The API instance runs no worker. The dead worker's leases run out, and the new one resumes its messages.
  */
 
 const ROOT = path.join(__dirname, '../..');
@@ -75,10 +75,11 @@ beforeAll(async () => {
     DATABASE_URL: dbUrl,
     SECRET_KEY: key.toString('hex'),
     LOG_LEVEL: 'silent',
-    // The first worker must still be waiting when it is killed; the restart test does not sleep 4 hours.
+    // The first worker must still be waiting when it is killed; its leases run out after 1.5 s (default: minutes),
+    // and the new worker looks for such messages every 200 ms.
     OUTBOUND_HTTP_TIMEOUT_MS: '20000',
     OUTBOUND_STALE_LOCK_MS: '1500',
-    OUTBOUND_SWEEP_MS: '200',
+    OUTBOUND_POLL_MS: '200',
   };
   const saved = { ...process.env };
   Object.assign(process.env, env);

@@ -1,5 +1,5 @@
 /**
- * A separate worker process for the restart test: the real app (routes, worker, sweeps) built from
+ * A separate worker process for the restart test: the real app (routes, sender, job worker) built from
  * the environment on the test's database, not listening. The test kills it with SIGKILL mid-send and
  * starts another one, as a crashed and restarted instance would be.
  * Run with: node -r ts-node/register test/fakes/worker-process.ts (TS_NODE_SWC=true, TS_NODE_TRANSPILE_ONLY=true)
