@@ -10,13 +10,14 @@ import { Migration } from '@mikro-orm/migrations';
  * LOCKED) and writing SENT for a batch leaves one commit per message, the sendSms one.
  *
  * The partial index holds only messages waiting to go out, so inbound inserts and sent messages never
- * touch it. Messages already queued are due at once; their old jobs are removed (the schema
- * `graphile_worker` exists only once a worker has run).
+ * touch it. Messages already queued are due at once (the column's default, also for rows an instance of
+ * the old code still inserts); their old jobs are removed (the schema `graphile_worker` exists only once
+ * a worker has run). Stop the old instances before migrating: a send job an old worker holds survives
+ * `remove_job`, and its old claim knows nothing of leases.
  */
 export class Migration20261124190000_outbound_queue extends Migration {
   override async up(): Promise<void> {
-    this.addSql(`alter table "message" add column "next_attempt_at" timestamptz null, add column "lease_until" timestamptz null;`);
-    this.addSql(`update "message" set "next_attempt_at" = now() where "direction" = 'OUTBOUND' and "status" = 'QUEUED';`);
+    this.addSql(`alter table "message" add column "next_attempt_at" timestamptz null default now(), add column "lease_until" timestamptz null;`);
     this.addSql(`create index "message_outbound_due" on "message" ("next_attempt_at") where "direction" = 'OUTBOUND' and "status" = 'QUEUED';`);
     this.addSql(`do $$
 begin

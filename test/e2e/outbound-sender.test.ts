@@ -5,6 +5,7 @@ import { SecretBox } from '../../src/common/secret-box';
 import { ormConfig } from '../../src/db/mikro-orm.config';
 import { buildApp, type App } from '../../src/app';
 import { FakeSmsapi } from '../fakes/smsapi';
+import { FakeGenericProvider } from '../fakes/generic';
 import { createGateway, SEND, useOutboundEnv } from '../fakes/harness';
 import { startTestApp, type TestApp } from '../support/app';
 
@@ -20,10 +21,11 @@ let second: { app: App; orm: MikroORM };
 let admin: string;
 let restoreEnv: () => void;
 const smsapi = new FakeSmsapi();
+const generic = new FakeGenericProvider();
 
 beforeAll(async () => {
   restoreEnv = useOutboundEnv({ OUTBOUND_POLL_MS: '100' });
-  await smsapi.start();
+  await Promise.all([smsapi.start(), generic.start()]);
   t = await startTestApp();
   admin = await t.login();
   // A second instance on the same database, with its own sender (and no HTTP listener: it only sends).
@@ -36,7 +38,7 @@ afterAll(async () => {
   await second?.app.close();
   await second?.orm.close(true);
   await t?.close();
-  await smsapi.stop();
+  await Promise.all([smsapi.stop(), generic.stop()]);
   restoreEnv?.();
 });
 
@@ -88,5 +90,52 @@ describe('a mailbox that cannot be opened', () => {
     expect(row).toMatchObject({ status: 'FAILED', error_code: 'MAILBOX_UNAVAILABLE', attempts: 3, lease_until: null });
     expect(row.error_message).toMatch(/could not open the mailbox.*gave up after 3 attempts/);
     expect(smsapi.calls('/sms.do').length).toBe(before);
+  });
+});
+
+describe('message ids a provider should not have given', () => {
+  const mailbox = (name: string) =>
+    createGateway(t, admin, {
+      name, provider: 'GENERIC_HTTP', senderName: 'Desk',
+      genericHttp: {
+        method: 'POST', urlTemplate: `${generic.url}/api/send`, headers: [{ name: 'X-Api-Key', value: generic.apiKey }],
+        bodyTemplate: '{"to":"{to}","text":"{text}","from":"{from}","ref":"{id}"}', contentType: 'application/json', successBodyPattern: '"queued"', messageIdPath: 'data.id',
+      },
+    });
+  const sendTen = async (gatewayId: string, label: string) =>
+    Promise.all(
+      Array.from({ length: 10 }, async (_, i) => {
+        const r = await t.gql(SEND, { i: { to: `+485008${label === 'long' ? 0 : 1}${String(i).padStart(4, '0')}`, text: `${label} ${i}`, gatewayId } }, admin);
+        expect(r.errors).toBeUndefined();
+        return r.data.sendSms.id as string;
+      }),
+    );
+
+  it('an id longer than 100 characters: every message SENT, stored without it', async () => {
+    const gatewayId = await mailbox('Generic long ids');
+    generic.idPrefix = 'x'.repeat(150);
+    try {
+      const ids = await sendTen(gatewayId, 'long');
+      const rows = await waitSettled(ids);
+      expect(rows.map((r) => r.status)).toEqual(Array(10).fill('SENT'));
+      const stored = await t.sql(`select provider_message_id from message where id = any($1::int[])`, [ids.map(Number)]);
+      expect(stored.every((r) => r.provider_message_id === null)).toBe(true);
+    } finally {
+      generic.idPrefix = 'g-';
+    }
+  });
+
+  it('one id for every message: every message SENT, the id kept by one of them (it is unique per mailbox)', async () => {
+    const gatewayId = await mailbox('Generic one id');
+    generic.sameId = 'always-the-same';
+    try {
+      const ids = await sendTen(gatewayId, 'same');
+      const rows = await waitSettled(ids);
+      expect(rows.map((r) => r.status)).toEqual(Array(10).fill('SENT'));
+      const stored = await t.sql(`select provider_message_id from message where id = any($1::int[])`, [ids.map(Number)]);
+      expect(stored.filter((r) => r.provider_message_id === 'always-the-same')).toHaveLength(1);
+    } finally {
+      generic.sameId = undefined;
+    }
   });
 });

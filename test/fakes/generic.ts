@@ -7,6 +7,10 @@ import { FakeServer, nextId, type Answer, type Recorded } from './base';
  */
 export class FakeGenericProvider extends FakeServer {
   apiKey = 'generic-key';
+  /** Put before each message id it hands out (a provider's ids can be long). */
+  idPrefix = 'g-';
+  /** When set, the id of every message (a provider that answers with one id for all). */
+  sameId?: string;
   readonly sent: { id: string; to: string; text: string; from: string; ref: string }[] = [];
 
   protected handle(r: Recorded): Answer {
@@ -15,7 +19,7 @@ export class FakeGenericProvider extends FakeServer {
     if (r.headers['x-api-key'] !== this.apiKey) return json(401, { result: 'error', message: 'bad key' });
     const b = (r.json ?? {}) as Record<string, string>;
     if (!/^\+[0-9]{8,15}$/.test(b.to ?? '')) return json(400, { result: 'error', message: 'bad number' });
-    const id = `g-${nextId()}`;
+    const id = this.sameId ?? `${this.idPrefix}${nextId()}`;
     this.sent.push({ id, to: b.to, text: b.text, from: b.from, ref: b.ref });
     return json(200, { result: 'queued', data: { id } });
   }

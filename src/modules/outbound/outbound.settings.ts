@@ -31,7 +31,7 @@ export interface OutboundSettings {
    * messages queued while its LISTEN connection was down.
    */
   pollMs: number;
-  /** How often each instance looks for such locks (OUTBOUND_SWEEP_MS). */
+  /** How often each instance looks for stale locks of delivery-report poll jobs (OUTBOUND_SWEEP_MS). */
   sweepEveryMs: number;
   /** Extra CA certificates trusted for provider calls, PEM file (PROVIDER_EXTRA_CA_FILE; tests' fakes). */
   extraCa: string[];

@@ -6,9 +6,9 @@ import { ProviderFailure, type OutboundSms, type SendEncoding } from '../provide
 import type { Mailbox } from '../providers/adapter';
 import type { HttpOptions } from '../providers/outbound-http';
 import { MessageStatus } from '../tickets/message.entity';
-import { addJob, POLL_DLR_TASK, pollJobKey } from './jobs';
 import { backoffMs, type OutboundSettings } from './outbound.settings';
 import { transition } from './status';
+import { NotFoundError } from '../../common/errors';
 
 /**
  * Our id as the providers' idempotency key: letters and digits only (SerwerSMS allows [a-zA-Z0-9],
@@ -35,6 +35,9 @@ export function httpOptions(s: OutboundSettings, signal?: AbortSignal): HttpOpti
   return { timeoutMs: s.httpTimeoutMs, extraCa: s.extraCa, signal };
 }
 
+/** message.provider_message_id's length. */
+const MAX_PROVIDER_ID = 100;
+
 /** A message this instance claimed for one attempt (see CLAIM in sender.ts). */
 export interface Claimed {
   id: number;
@@ -53,13 +56,18 @@ export interface Claimed {
    * provider (the instance died, or its outcome could not be learnt), so that attempt may have been sent.
    */
   prev_in_flight: Date | null;
+  /** When the lease runs out by this instance's clock (ms), set by the sender. */
+  leaseEnds?: number;
 }
 
 /** Where an attempt's outcome goes: SENT in batches (the sender), the rest one by one. */
 export interface Outcomes {
-  sent(s: { id: number; providerMessageId?: string; cost?: number; log: Record<string, unknown> }): void;
+  /** SENT, written with the others that finish meanwhile; `poll`: schedule the first delivery-report poll with it. */
+  sent(s: { id: number; providerMessageId?: string; cost?: number; poll: boolean; log: Record<string, unknown> }): void;
   /** Claim again once `delayMs` has passed (a retry's backoff). */
   retryIn(delayMs: number): void;
+  /** Runs an outcome write, again while the database is away, for as long as the lease lasts. */
+  write<T>(row: Claimed, what: string, write: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -77,22 +85,33 @@ export async function attemptSend(
   row: Claimed,
   mailboxes: MailboxCache,
   outcomes: Outcomes,
-): Promise<void> {
+): Promise<boolean> {
   const messageId = row.id;
   const em = ctx.orm.em.fork();
   // Ends the message before any call: the claim's count of this attempt is taken back (attempts = calls made).
-  const fail = (code: string, reason: string) =>
-    em.transactional(async (tem) => {
-      if (await transition(tem, messageId, MessageStatus.FAILED, { errorCode: code, errorMessage: reason })) {
-        await tem.execute(`update message set attempts = attempts - 1 where id = ?`, [messageId]);
-      }
-    });
-  if (!row.gateway_id) return void (await fail('NO_MAILBOX', 'the mailbox was deleted before the message went out'));
+  const fail = async (code: string, reason: string): Promise<false> => {
+    await outcomes.write(row, 'FAILED', () =>
+      em.transactional(async (tem) => {
+        if (await transition(tem, messageId, MessageStatus.FAILED, { errorCode: code, errorMessage: reason })) {
+          await tem.execute(`update message set attempts = attempts - 1 where id = ?`, [messageId]);
+        }
+      }),
+    );
+    return false;
+  };
+  const maybeSent = row.prev_in_flight ? '; an earlier attempt was cut off while the provider had it, so it may have been sent (check the provider\'s panel)' : '';
+  if (!row.gateway_id) return fail('NO_MAILBOX', `the mailbox was deleted before the message went out${maybeSent}`);
+  // Only claims whose attempt never recorded an outcome get past the last attempt (settle stops at it):
+  // an attempt that keeps being cut off (its instance dies, or its outcome cannot be written) ends here.
+  if (row.attempts > settings.maxAttempts) {
+    return fail('UNKNOWN_OUTCOME', `${row.attempts - 1} attempts were cut off without an outcome; smsdesk stops trying${maybeSent}`);
+  }
 
   let mb: Mailbox;
   try {
     mb = await mailboxes.get(em, ctx.services.gateways, row.gateway_id, row.gateway_updated_at);
   } catch (e) {
+    if (e instanceof NotFoundError) return fail('NO_MAILBOX', `the mailbox was deleted before the message went out${maybeSent}`);
     // Nothing went to the provider: the in-flight mark goes back to what it was; the attempt counts.
     ctx.log.warn({ err: e, messageId, attempt: row.attempts }, 'outbound: could not open the mailbox');
     return release(ctx, settings, em, row, outcomes, {
@@ -106,10 +125,10 @@ export async function attemptSend(
   const resumed = row.prev_in_flight !== null;
   if (resumed && adapter.idempotency === 'none') {
     ctx.log.warn({ messageId, provider: mb.provider }, 'outbound: previous attempt ended without an outcome; not repeating it');
-    return void (await fail(
+    return fail(
       'UNKNOWN_OUTCOME',
       `an earlier attempt was cut off while ${provider} had the request, so it may or may not have been sent; ${provider} has no idempotency key, so smsdesk does not send it again (check the provider's panel)`,
-    ));
+    );
   }
 
   const attempt = row.attempts;
@@ -132,24 +151,21 @@ export async function attemptSend(
     const failure =
       e instanceof ProviderFailure ? e : new ProviderFailure('unknown', 'other', 'INTERNAL_ERROR', `smsdesk could not finish the call to ${provider}: ${(e as Error).message}`);
     if (!(e instanceof ProviderFailure)) ctx.log.error({ ...log, err: e }, 'outbound: attempt ended with an error of ours');
-    return settle(ctx, settings, em, row, adapter.idempotency !== 'none', provider, failure, outcomes);
+    await settle(ctx, settings, em, row, adapter.idempotency !== 'none', provider, failure, outcomes);
+    return false;
   }
   if (r.note) ctx.log.warn({ ...log }, `outbound: ${r.note}`);
   const done = { ...log, providerMessageId: r.providerMessageId, duplicate: r.duplicate ?? false };
-  if (!(r.providerMessageId && adapter.deliveryReports === 'poll')) {
-    // The common case: SENT is written with others that finish at the same time, one statement for all.
-    return outcomes.sent({ id: messageId, providerMessageId: r.providerMessageId, cost: r.cost, log: done });
+  let providerMessageId = r.providerMessageId;
+  if (providerMessageId && providerMessageId.length > MAX_PROVIDER_ID) {
+    // Cut, two ids could collide; neither could be matched by a report. Kept out, said in the log.
+    ctx.log.warn({ ...log, providerMessageId }, `outbound: the provider's message id is longer than ${MAX_PROVIDER_ID} characters; the message is stored without it`);
+    providerMessageId = undefined;
   }
-  // A delivery-report poll is scheduled in the same transaction.
-  const moved = await em.transactional(async (tem) => {
-    const m = await transition(tem, messageId, MessageStatus.SENT, { providerMessageId: r.providerMessageId, cost: r.cost, errorCode: null, errorMessage: null }, false);
-    if (m) await addJob(tem, POLL_DLR_TASK, { messageId, n: 1 }, { delayMs: settings.dlrPollBaseMs, jobKey: pollJobKey(messageId) });
-    return m;
-  });
-  // Announced after the commit (batched by the event bus), not by a NOTIFY in the transaction: PostgreSQL
-  // serialises NOTIFYing commits through their WAL flush (bench/README.md).
-  if (moved) ctx.events.publish('MESSAGE_STATUS_CHANGED', { messageId, ticketId: moved.ticketId, status: MessageStatus.SENT });
-  ctx.log.info(done, 'outbound: sent');
+  // SENT is written with the others that finish meanwhile, one statement for all (with the first
+  // delivery-report poll where the provider's reports are polled), and announced after that commit.
+  outcomes.sent({ id: messageId, providerMessageId, cost: r.cost, poll: !!providerMessageId && adapter.deliveryReports === 'poll', log: done });
+  return true;
 }
 
 /**
@@ -196,7 +212,7 @@ async function settle(
   }
   if (!retry) {
     ctx.log.warn(log, 'outbound: failed');
-    await em.transactional((tem) => transition(tem, row.id, MessageStatus.FAILED, { errorCode: e.code, errorMessage: reason }));
+    await outcomes.write(row, 'FAILED', () => em.transactional((tem) => transition(tem, row.id, MessageStatus.FAILED, { errorCode: e.code, errorMessage: reason })));
     return;
   }
   ctx.log.info(log, 'outbound: will retry');
@@ -217,20 +233,25 @@ async function release(
   row: Claimed,
   outcomes: Outcomes,
   why: { code: string; reason: string; inFlight: Date | null | 'keep' },
-): Promise<void> {
+): Promise<false> {
   if (row.attempts >= settings.maxAttempts) {
     ctx.log.warn({ messageId: row.id, attempt: row.attempts, code: why.code }, 'outbound: failed');
-    await em.transactional((tem) =>
-      transition(tem, row.id, MessageStatus.FAILED, { errorCode: why.code, errorMessage: `${why.reason} (gave up after ${row.attempts} attempts)` }),
+    await outcomes.write(row, 'FAILED', () =>
+      em.transactional((tem) =>
+        transition(tem, row.id, MessageStatus.FAILED, { errorCode: why.code, errorMessage: `${why.reason} (gave up after ${row.attempts} attempts)` }),
+      ),
     );
-    return;
+    return false;
   }
   const delayMs = backoffMs(settings.retryBaseMs, settings.retryMaxMs, row.attempts);
-  await em.execute(
-    `update message set error_code = ?, error_message = ?, next_attempt_at = now() + (? * interval '1 millisecond'), lease_until = null,
-            in_flight_since = case when ? then in_flight_since else ?::timestamptz end, updated_at = now()
-      where id = ? and status = 'QUEUED'`,
-    [why.code, `attempt ${row.attempts} failed, retrying: ${why.reason}`, delayMs, why.inFlight === 'keep', why.inFlight === 'keep' ? null : why.inFlight, row.id],
+  await outcomes.write(row, 'a retry', () =>
+    em.execute(
+      `update message set error_code = ?, error_message = ?, next_attempt_at = now() + (? * interval '1 millisecond'), lease_until = null,
+              in_flight_since = case when ? then in_flight_since else ?::timestamptz end, updated_at = now()
+        where id = ? and status = 'QUEUED'`,
+      [why.code, `attempt ${row.attempts} failed, retrying: ${why.reason}`, delayMs, why.inFlight === 'keep', why.inFlight === 'keep' ? null : why.inFlight, row.id],
+    ),
   );
   outcomes.retryIn(delayMs);
+  return false;
 }

@@ -139,7 +139,7 @@ export class Message {
   inFlightSince?: Date;
 
   /** A QUEUED outbound message is due from then on (its first attempt, or the retry after a backoff). */
-  @Property({ nullable: true })
+  @Property({ nullable: true, defaultRaw: 'now()' })
   nextAttemptAt?: Date;
 
   /**
