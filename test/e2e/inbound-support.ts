@@ -31,6 +31,14 @@ export async function createRule(t: TestApp, admin: string, input: { name: strin
   return ok(await t.gql(`mutation($i: MessageRuleInput!) { createMessageRule(input: $i) { id } }`, { i: input }, admin)).createMessageRule.id;
 }
 
+/** graphql-ws hands over GraphQL errors, an Error, or the socket's CloseEvent / ErrorEvent (which JSON shows as {}). */
+function describeFailure(f: unknown): string {
+  const e = f as { code?: number; reason?: string; message?: string; type?: string; error?: unknown };
+  if (typeof e?.code === 'number') return `socket closed with ${e.code} ${e.reason ?? ''}`;
+  if (e?.type === 'error') return `socket error: ${(e.error as Error)?.message ?? e.message ?? 'unknown'}`;
+  return e?.message ?? JSON.stringify(f);
+}
+
 export interface Subscriber {
   events: any[];
   /** Resolves with the first `n` events (or fails after `ms`). */
@@ -66,7 +74,7 @@ export async function subscribe(t: TestApp, token: string, query: string, variab
     async take(n, ms = 10_000) {
       const deadline = Date.now() + ms;
       while (events.length < n) {
-        if (failure) throw new Error(`subscription failed: ${JSON.stringify(failure)}`);
+        if (failure) throw new Error(`subscription failed: ${describeFailure(failure)}`);
         const left = deadline - Date.now();
         if (left <= 0) throw new Error(`expected ${n} events, got ${events.length}: ${JSON.stringify(events)}`);
         await new Promise<void>((r) => {
