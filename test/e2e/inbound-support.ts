@@ -46,27 +46,52 @@ export interface Subscriber {
   close(): Promise<void>;
 }
 
+/**
+ * Close codes a socket may get before its connection is acknowledged for reasons that are not what a
+ * test asks about (the server's own clients reconnect on them too): abnormal closure, server error,
+ * service restart (live events interrupted), try again later (database away).
+ */
+const RECONNECT_BEFORE_ACK = [1006, 1011, 1012, 1013];
+
 /** A graphql-ws client subscribed to one operation; waits until the server has registered it. */
 export async function subscribe(t: TestApp, token: string, query: string, variables: Record<string, unknown> = {}, url = t.url): Promise<Subscriber> {
-  const client: Client = createClient({ url: url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
   const events: any[] = [];
   const waiters: (() => void)[] = [];
   let failure: unknown;
-  const unsubscribe = client.subscribe(
-    { query, variables },
-    {
-      next: (v) => {
-        if (v.errors) failure = v.errors;
-        events.push(v.data);
-        waiters.splice(0).forEach((w) => w());
+  let client!: Client;
+  let unsubscribe!: () => void;
+  for (let attempt = 1; ; attempt++) {
+    let settle!: (closeCode?: number) => void;
+    const connected = new Promise<number | undefined>((r) => (settle = r));
+    failure = undefined;
+    client = createClient({
+      url: url.replace('http', 'ws') + '/graphql',
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+      on: { connected: () => settle(), closed: (e) => settle((e as { code?: number }).code ?? 1006) },
+    });
+    unsubscribe = client.subscribe(
+      { query, variables },
+      {
+        next: (v) => {
+          if (v.errors) failure = v.errors;
+          events.push(v.data);
+          waiters.splice(0).forEach((w) => w());
+        },
+        error: (e) => {
+          failure = e;
+          waiters.splice(0).forEach((w) => w());
+        },
+        complete: () => {},
       },
-      error: (e) => {
-        failure = e;
-        waiters.splice(0).forEach((w) => w());
-      },
-      complete: () => {},
-    },
-  );
+    );
+    const closedWith = await Promise.race([connected, new Promise<undefined>((r) => setTimeout(() => r(undefined), 5_000))]);
+    if (closedWith === undefined || !RECONNECT_BEFORE_ACK.includes(closedWith) || attempt === 3) break;
+    // Said aloud, so that a run shows how often this happens and with which code.
+    console.warn(`subscribe: the socket closed with ${closedWith} before the server acknowledged it; connecting again (attempt ${attempt + 1})`);
+    await client.dispose();
+  }
   // graphql-ws gives no "subscribed" ack: give the server a moment to run the subscribe resolver.
   await new Promise((r) => setTimeout(r, 150));
   return {
