@@ -7,6 +7,7 @@ import { buildApp, type App } from '../../src/app';
 import { FakeSmsapi } from '../fakes/smsapi';
 import { FakeGenericProvider } from '../fakes/generic';
 import { createGateway, SEND, useOutboundEnv } from '../fakes/harness';
+import { smsapiSms } from '../fakes/push/providers';
 import { startTestApp, type TestApp } from '../support/app';
 
 /*
@@ -137,5 +138,38 @@ describe('message ids a provider should not have given', () => {
     } finally {
       generic.sameId = undefined;
     }
+  });
+});
+
+describe('one card per number, whichever path meets it first', () => {
+  const ours = '48732100555';
+  let gatewayId: string;
+  beforeAll(async () => {
+    gatewayId = await createGateway(t, admin, { name: 'SMSAPI both ways', provider: 'SMSAPI', password: smsapi.token, apiBaseUrl: smsapi.url, destinationNumber: ours, incomingActive: true });
+  });
+  const cardsOf = (number: string) => t.sql(`select id from customer where phone_numbers @> array[$1]::text[]`, [number]);
+  const sendTo = (number: string, i: number) => t.gql(SEND, { i: { to: number, text: `Out ${i}`, gatewayId } }, admin).then((r) => expect(r.errors).toBeUndefined());
+  const receiveFrom = (number: string, i: number) =>
+    smsapiSms(t.url, { to: ours, from: number.slice(1), text: `In ${i}`, msgId: `CARD-${number}-${i}` }).then((r) => expect(r.body).toBe('OK'));
+
+  it('20 sendSms to a new number at once make one card', async () => {
+    const number = '+48500999111';
+    await Promise.all(Array.from({ length: 20 }, (_, i) => sendTo(number, i)));
+    const cards = await cardsOf(number);
+    expect(cards).toHaveLength(1);
+    const [{ n }] = await t.sql(`select count(*)::int as n from message where customer_id = $1`, [cards[0].id]);
+    expect(n).toBe(20);
+  });
+
+  it('sendSms to a new number and SMS from it, all at once, make one card', async () => {
+    const number = '+48500999222';
+    await Promise.all([...Array.from({ length: 10 }, (_, i) => sendTo(number, i)), ...Array.from({ length: 10 }, (_, i) => receiveFrom(number, i))]);
+    const cards = await cardsOf(number);
+    expect(cards).toHaveLength(1);
+    const messages = await t.sql(`select direction, count(*)::int as n from message where customer_id = $1 group by direction order by direction`, [cards[0].id]);
+    expect(messages).toEqual([
+      { direction: 'INBOUND', n: 10 },
+      { direction: 'OUTBOUND', n: 10 },
+    ]);
   });
 });

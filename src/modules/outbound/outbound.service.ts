@@ -306,31 +306,20 @@ const QUEUE_WRITE_TYPES = ['int', 'text', 'int', 'text', 'text', 'text', 'int', 
 /** To a given card. */
 const QUEUE_ON_CARD = prepared('outbound_queue_on_card', ['int', ...QUEUE_WRITE_TYPES], `with c as (select ?::int as id), ${QUEUE_WRITE}`);
 
-/** To a number: its oldest card, or a new one (under the number's lock, taken by the statement before). */
-const QUEUE_ON_NUMBER = prepared(
-  'outbound_queue_on_number',
-  ['text', 'text', 'text', ...QUEUE_WRITE_TYPES],
-  `with h as materialized (select id from customer where phone_numbers @> array[?]::text[]), -- materialised, then ordered: see SEND_FACTS
-        f as (select id from h order by id limit 1),
-        n as (insert into customer (name, phone_numbers, created_at, updated_at)
-              select ?, array[?]::text[], now(), now() where not exists (select 1 from f) returning id),
-        c as (select id from f union all select id from n),
-   ${QUEUE_WRITE}`,
-);
+/** To a number: its oldest card, or a new one (`customer_for_number`, as an inbound SMS from it finds or makes it). */
+const QUEUE_ON_NUMBER = prepared('outbound_queue_on_number', ['text', ...QUEUE_WRITE_TYPES], `with c as (select f.id from customer_for_number(?) f), ${QUEUE_WRITE}`);
 
 /**
  * A new message of a conversation from the customer card, in one round trip: BEGIN, the statements,
- * COMMIT (see src/db/raw-sql.ts). The card for a new number (under the number's advisory lock, as the
- * inbound path takes it: the statement after the lock has its own snapshot, so it sees a card a
- * concurrent send just committed), the customer's open ticket on the mailbox and queue (an upsert on the
- * partial unique index `ticket_one_open`, race-free) and the message, due at once.
+ * COMMIT (see src/db/raw-sql.ts). The card for a new number (`customer_for_number`, under the number's
+ * advisory lock as on the inbound path), the customer's open ticket on the mailbox and queue (an upsert on
+ * the partial unique index `ticket_one_open`, race-free) and the message, due at once.
  */
 async function queueNew(
   em: EntityManager,
   m: { gateway: SendingGateway; queueId: number | null; customerId?: number; to: string; prepared: PreparedText; authorId: number },
 ): Promise<QueuedNew> {
   const statements: Statement[] = [];
-  if (m.customerId == null) statements.push([`select pg_advisory_xact_lock(hashtext(?))`, [`customer:${m.to}`]]);
   // No rule decided and no default queue yet (the first conversation ever): make it.
   if (m.queueId == null) statements.push([`insert into queue (name, created_at) values (?, now()) on conflict (name) do nothing`, [DEFAULT_QUEUE_NAME]]);
   const rest = [
@@ -345,7 +334,7 @@ async function queueNew(
     m.gateway.id,
     m.authorId,
   ];
-  statements.push(m.customerId != null ? [QUEUE_ON_CARD, [m.customerId, ...rest]] : [QUEUE_ON_NUMBER, [m.to, m.to, m.to, ...rest]]);
+  statements.push(m.customerId != null ? [QUEUE_ON_CARD, [m.customerId, ...rest]] : [QUEUE_ON_NUMBER, [m.to, ...rest]]);
   const written = statements.length - 1;
   statements.push(messageRows(em, m.gateway.id, m.authorId));
   const results = await roundTrip(em, statements, { transaction: true });
