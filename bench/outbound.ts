@@ -122,7 +122,7 @@ async function main() {
   await migrate(orm);
   const app = await buildApp({ config, orm, databaseUrl: db.url, box: new SecretBox(key), logger: false, worker: false });
   // The sender as app.ts starts it where jobs run (delivery-report polls, graphile-worker, play no part with SMSAPI).
-  const worker = async () => new OutboundSender(app.ctx, app.services.outbound.settings, { concurrency: CONCURRENCY }).start();
+  const startSender = async () => new OutboundSender(app.ctx, app.services.outbound.settings, { concurrency: CONCURRENCY }).start();
   await ensureAdmin(orm, config, app.services.auth);
   const [{ id: authorId }] = await orm.em.fork().execute<{ id: number }[]>(`select id from app_user limit 1`);
   const gateway = await app.services.gateways.create(orm.em.fork(), { name: 'bench', provider: 'SMSAPI' as never, password: fake.token, senderName: 'Test', apiBaseUrl: fake.url } as never);
@@ -145,7 +145,7 @@ async function main() {
   await orm.em.fork().execute('analyze customer');
 
   // Warm-up (connections, JIT), not measured.
-  let runner = await worker();
+  let sender = await startSender();
   await pooled(Array.from({ length: 20 }, (_, i) => i), ENQUEUE_PARALLEL, (i) => send('warm-up', 90_000 + i).then(() => undefined));
   await waitAllSent(orm, (total += 20));
 
@@ -172,14 +172,14 @@ async function main() {
   };
 
   // Drain run: fill the queue with the worker stopped, then time the worker alone.
-  await runner.stop();
+  await sender.stop();
   await pooled(Array.from({ length: N }, (_, i) => i), ENQUEUE_PARALLEL, (i) => send('drain', 50_000 + i).then(() => undefined));
   fake.requests.length = 0;
   const d0 = performance.now();
-  runner = await worker();
+  sender = await startSender();
   await waitAllSent(orm, (total += N));
   const dSeconds = (performance.now() - d0) / 1000;
-  await runner.stop();
+  await sender.stop();
   const drain = { seconds: round(dSeconds, 2), perSecond: round(N / dSeconds), providerRequests: fake.requests.length };
 
   // Baseline run on the same fake.

@@ -6,7 +6,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  */
 export const POLL_DLR_TASK = 'outbound_poll_dlr';
 
-export const pollJobKey = (messageId: number) => `${POLL_DLR_TASK}:${messageId}`;
+/** Followed by the message id (the SENT batch in sender.ts builds the key in SQL). */
+export const POLL_JOB_KEY_PREFIX = `${POLL_DLR_TASK}:`;
+export const pollJobKey = (messageId: number) => `${POLL_JOB_KEY_PREFIX}${messageId}`;
 
 /**
  * Adds a graphile-worker job in the caller's transaction (`em.execute` joins it; the job exists if and

@@ -31,8 +31,8 @@ export function notifyUrl(publicUrl: string, webhookPath: string | null, token?:
   return `${publicUrl}${webhookPath}/dlr${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 }
 
-export function httpOptions(s: OutboundSettings, signal?: AbortSignal): HttpOptions {
-  return { timeoutMs: s.httpTimeoutMs, extraCa: s.extraCa, signal };
+export function httpOptions(s: OutboundSettings): HttpOptions {
+  return { timeoutMs: s.httpTimeoutMs, extraCa: s.extraCa };
 }
 
 /** message.provider_message_id's length. */

@@ -1,7 +1,7 @@
 import type { AppContext } from '../../app-context';
 import { MessageStatus } from '../tickets/message.entity';
 import { attemptSend, MailboxCache, type Claimed, type Outcomes } from './send';
-import { POLL_DLR_TASK } from './jobs';
+import { POLL_DLR_TASK, POLL_JOB_KEY_PREFIX } from './jobs';
 import type { OutboundSettings } from './outbound.settings';
 
 /**
@@ -48,7 +48,7 @@ const SENT = `
 const UNIQUE_VIOLATION = '23505';
 
 /** Errors after which the same statement may well succeed: the connection or the server, not the data. */
-export function transient(err: unknown): boolean {
+function transient(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   // No SQLSTATE: a socket error (ECONNREFUSED, ECONNRESET), "Connection terminated", a pool timeout.
   if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true;
@@ -305,7 +305,7 @@ export class OutboundSender {
       JSON.stringify(batch.map((s) => ({ id: s.id, pid: s.providerMessageId ?? null, cost: s.cost ?? null, poll: s.poll }))),
       POLL_DLR_TASK,
       this.settings.dlrPollBaseMs,
-      `${POLL_DLR_TASK}:`,
+      POLL_JOB_KEY_PREFIX,
     ]);
     const moved = new Map(rows.map((r) => [Number(r.id), r]));
     for (const s of batch) {
