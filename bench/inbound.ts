@@ -31,7 +31,7 @@ import { startEmbedded, type EmbeddedServer } from '../src/db/embedded';
 import { buildApp } from '../src/app';
 import type { LoadCommand, RunResult } from './inbound-load';
 import { sqlTrace } from '../src/db/raw-sql';
-import { cpuByPid, cpuDelta, cpuMs, postgresPids, postmasterOf } from './machine';
+import { cpuByPid, cpuDelta, cpuMs, diskSyncProbe, postgresPids, postmasterOf } from './machine';
 
 const N = Number(process.env.BENCH_N ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -128,6 +128,15 @@ async function main() {
        select 'Customer ' || g, array['+48500' || (100000 + g)::text], now(), now() from generate_series(0, $1 - 1) g`,
       [SENDERS],
     );
+    // …and they have tickets: one closed ticket each, so the table is not empty when the run starts.
+    // Planned on an empty `ticket`, some connections kept a sequential scan for the foreign-key check of
+    // message.ticket_id; it read the whole growing table per webhook (pg_stat_user_tables: 1.2 million
+    // rows read in 1,431 scans in one run of 3,300), which autovacuum's ANALYZE of a real, non-empty table
+    // does not let happen.
+    await db.query(
+      `insert into ticket (queue_id, customer_id, gateway_id, status, created_at, updated_at, last_message_at)
+       select (select min(id) from queue where name like 'Bench %'), c.id, (select min(id) from gateway), 'CLOSED', now(), now(), now() from customer c`,
+    );
   }
   await db.query('analyze');
   // K graphql-ws clients subscribed to notificationAdded, in the client process.
@@ -136,6 +145,8 @@ async function main() {
   const run = async (url: string, name: string, n: number, pushes: boolean) =>
     summary(await load.ask<RunResult>({ cmd: 'run', url, run: name, n, concurrency: CONCURRENCY, expectPushes: pushes ? n * QUEUE_AGENTS : 0, to: NUMBERS, senders: SENDERS, rate: RATE }));
 
+  // The disk the database commits to (its WAL flushes), probed before the runs: its stalls show in every p99.
+  const disk = diskSyncProbe(tmp ?? os.tmpdir(), Number(process.env.BENCH_DISK_PROBE_MS ?? 3000));
   const cpu0 = process.cpuUsage();
   await run(`${base}/panel/tickets/incoming/smsapi`, 'warm', WARMUP, true);
   // PostgreSQL's and the load process's CPU too: all three share the machine's cores.
@@ -210,6 +221,7 @@ async function main() {
     postgres: version.split(',')[0],
     pgSettings: Object.fromEntries(settings.map((s) => [s.name, s.setting])),
     embedded: !process.env.DATABASE_URL,
+    diskSync: disk,
   };
   const result = {
     params: { webhooks: N, concurrency: CONCURRENCY, rate: RATE || 'closed loop', split: SPLIT, mailboxes: MAILBOXES, connectedAgents: AGENTS, agentsPerQueue: QUEUE_AGENTS, senders: SENDERS, sendersAreKnownCustomers: SEED_CUSTOMERS },
@@ -251,6 +263,7 @@ async function main() {
   ].map((r) => r.map(String));
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   console.log(`\nmachine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}, ${machine.postgres} (${JSON.stringify(machine.pgSettings)})`);
+  console.log(`disk: 8 KiB write + fdatasync on the database's filesystem, ${disk.syncs} in ${(Number(process.env.BENCH_DISK_PROBE_MS ?? 3000) / 1000).toFixed(0)} s before the runs: p50 ${disk.p50Ms} ms, p99 ${disk.p99Ms} ms, max ${disk.maxMs} ms, ${disk.stallsOver20Ms} over 20 ms`);
   console.log(`load: ${N} webhooks ${RATE ? `at ${RATE}/s` : 'closed loop'}, concurrency ${CONCURRENCY}, ${MAILBOXES} mailboxes → ${MAILBOXES} queues × ${QUEUE_AGENTS} agents, ${AGENTS} agents connected${SPLIT ? ' to a second instance' : ''}, ${SENDERS} senders${SEED_CUSTOMERS ? ' (known customers)' : ' (all new)'}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
   console.log(`\nratio full/baseline: ${result.ratio}; notifications ${full.pushes}/${N * QUEUE_AGENTS}, to agents outside the queues: ${full.pushedToOthers}, to the wrong queue: ${full.misrouted}, messages stored ${stored}/${N}`);

@@ -65,3 +65,32 @@ export function postgresPids(postmaster: number): number[] {
   }
   return pids;
 }
+
+/**
+ * How long the disk under `dir` takes to make 8 KiB durable (write + fdatasync, as a commit's WAL flush
+ * does), over `ms` of back-to-back syncs. Every commit waits for one, so a stall here stalls every
+ * webhook in flight, whatever the code: on the VMs of this sandbox, syncs that take 0.3 ms at the median
+ * have been seen to stall for 30–300 ms several times in ten seconds, which alone sets a p99.
+ * Blocks the event loop for `ms`: call it before a run, not during one.
+ */
+export function diskSyncProbe(dir: string, ms = 3000): { syncs: number; p50Ms: number; p99Ms: number; maxMs: number; stallsOver20Ms: number } {
+  const file = `${dir}/.bench-sync-probe`;
+  const fd = fs.openSync(file, 'w');
+  const block = Buffer.alloc(8192, 1);
+  const lat: number[] = [];
+  try {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      fs.writeSync(fd, block);
+      const t = performance.now();
+      fs.fdatasyncSync(fd);
+      lat.push(performance.now() - t);
+    }
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+  }
+  lat.sort((a, b) => a - b);
+  const at = (p: number) => Math.round(lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] * 100) / 100;
+  return { syncs: lat.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: Math.round(lat[lat.length - 1] * 10) / 10, stallsOver20Ms: lat.filter((x) => x > 20).length };
+}
