@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import pg from 'pg';
 import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -28,9 +29,15 @@ type Log = { warn(obj: unknown, msg?: string): void; error(obj: unknown, msg?: s
 
 /**
  * An EventTarget whose events travel through PostgreSQL LISTEN/NOTIFY, so that every instance on one
- * database sees every event (graphql-yoga's pubsub runs on top of it). Publishing sends a NOTIFY;
- * delivery, also to this instance, happens when the LISTEN connection receives it. The LISTEN client
- * reconnects by itself when the database restarts.
+ * database sees every event (graphql-yoga's pubsub runs on top of it). Publishing delivers the event to
+ * this instance's subscribers at once and sends a NOTIFY for the other instances; this instance skips its
+ * own NOTIFYs when LISTEN brings them back (each carries the instance's origin tag). Events that other
+ * code NOTIFYs inside a transaction (`publishInTransaction`) have no tag and reach every instance through
+ * LISTEN. The LISTEN client reconnects by itself when the database restarts.
+ *
+ * Why local delivery: waiting for our own NOTIFY put a second database round trip (the NOTIFY transaction)
+ * and the LISTEN connection's wake-up between a webhook's commit and its push, which on a busy 2-core box
+ * cost several milliseconds at the median and tens at the 99th percentile (bench/README.md).
  */
 export class PgEventTarget extends EventTarget {
   private client?: pg.Client;
@@ -41,6 +48,9 @@ export class PgEventTarget extends EventTarget {
   /** Resolves when LISTEN is active (again). */
   ready: Promise<void>;
   private markReady!: () => void;
+  /** This instance's tag on its NOTIFYs; a payload that starts with `ownPrefix` was delivered locally already. */
+  private readonly origin = crypto.randomBytes(8).toString('hex');
+  private readonly ownPrefix = `{"o":"${this.origin}",`;
 
   constructor(
     private readonly connectionString: string,
@@ -89,7 +99,7 @@ export class PgEventTarget extends EventTarget {
       if (!this.stopped) this.scheduleReconnect();
     };
     client.on('notification', (n) => {
-      if (n.channel !== EVENTS_CHANNEL || !n.payload) return;
+      if (n.channel !== EVENTS_CHANNEL || !n.payload || n.payload.startsWith(this.ownPrefix)) return;
       try {
         const { t, d } = JSON.parse(n.payload) as { t: string; d: unknown };
         super.dispatchEvent(new CustomEvent(t, { detail: d }));
@@ -131,7 +141,7 @@ export class PgEventTarget extends EventTarget {
   }
 
   override dispatchEvent(event: Event): boolean {
-    const payload = JSON.stringify({ t: event.type, d: (event as CustomEvent).detail });
+    const payload = JSON.stringify({ o: this.origin, t: event.type, d: (event as CustomEvent).detail });
     // PostgreSQL's limit is in bytes, and a title may be far from ASCII.
     if (Buffer.byteLength(payload) > MAX_PAYLOAD) {
       this.log.error({ topic: event.type, bytes: payload.length }, 'event too large for NOTIFY; dropped');
@@ -139,7 +149,10 @@ export class PgEventTarget extends EventTarget {
     }
     this.outbox.push(payload);
     if (!this.flushing) void this.flush();
-    return true;
+    // Local subscribers get what the other instances will get: the payload as JSON carries it (dates as
+    // strings, no shared objects), not the publisher's object.
+    const { d } = JSON.parse(payload) as { d: unknown };
+    return super.dispatchEvent(new CustomEvent(event.type, { detail: d }));
   }
 
   /** Events waiting for the next NOTIFY transaction; beyond this the oldest are dropped (clients catch up). */

@@ -43,7 +43,8 @@ export interface GraphqlWs {
 export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
   const { schema, orm, services, config, events, eventTarget, authenticate, log } = opts;
   const wss = new WebSocketServer({ server: opts.server, path: '/graphql', maxPayload: 256 * 1024 });
-  // Events published while LISTEN was down never reached these sockets: close them with 1012 (Service Restart),
+  // Other instances' events published while LISTEN was down never reached these sockets (this instance's own
+  // reach them without LISTEN): close them with 1012 (Service Restart),
   // which graphql-ws clients reconnect on; they then catch up with notifications(after: cursor).
   eventTarget.onReconnect((downMs) => {
     log.warn({ downMs, sockets: wss.clients.size }, 'live events were interrupted; asking subscribers to reconnect');

@@ -73,7 +73,7 @@ type Added = EventPayloads['NOTIFICATIONS_ADDED'];
 type Updated = EventPayloads['TICKET_UPDATED'];
 
 /**
- * Per-instance fan-out of the two inbound events. Each event arrives once per instance (LISTEN); it is
+ * Per-instance fan-out of the two inbound events. Each event arrives once per instance (see PgEventTarget); it is
  * handed only to the local subscribers it concerns, looked up by user id (notifications) or queue id
  * (ticket updates), so 10,000 connected agents cost a map lookup per event, not 10,000 filter calls.
  * A new notification travels whole in its NOTIFY (ids, and what the notifications of one message share),

@@ -27,7 +27,8 @@ function cursorId(cursor: string, field: string): number {
 export class NotificationResolver {
   /**
    * The caller's notifications in the order they were created (oldest first). `first`/`after` reads forward:
-   * a client that reconnects passes the cursor of the last notification it has and gets what it missed.
+   * a client that reconnects passes the cursor of the last notification its queries returned and gets what
+   * it missed (not a pushed one's: ids are given at insert, and pushes follow commits, in any order).
    * `last`/`before` reads backward from the newest: `notifications(last: 20)` is the latest twenty.
    */
   @Authorized()
@@ -93,7 +94,11 @@ export class NotificationResolver {
     return rows[0].n;
   }
 
-  @FieldResolver(() => String, { description: 'This notification as a cursor for `notifications(after:)`.' })
+  @FieldResolver(() => String, {
+    description:
+      'This notification as a cursor for `notifications(after:)`. To catch up after a reconnect, read on from the last cursor a `notifications` query gave: ' +
+      'concurrent messages commit, and are pushed, in any order, so the cursor of a pushed notification can be past one whose push was lost.',
+  })
   cursor(@Root() n: Notification): string {
     return encodeCursor([n.id]);
   }
