@@ -12,6 +12,7 @@ import { FakeTelecube } from '../fakes/telecube';
 import { FakeGenericProvider } from '../fakes/generic';
 import { createGateway, messageOf, REPLY, SEND, settled, useOutboundEnv, waitFor } from '../fakes/harness';
 import { codes, startTestApp, type TestApp } from '../support/app';
+import { EVENTS_CHANNEL } from '../../src/graphql/pubsub';
 
 /*
  * Sending over GraphQL against the fake providers: from a customer card on every provider that can
@@ -334,6 +335,11 @@ describe('messageStatusChanged', () => {
         [reply.id, 'SENT'],
         [reply.id, 'DELIVERED'],
       ]);
+      // From another instance, a message's SENT (announced after its commit) can arrive after its report
+      // (NOTIFYed inside the report's transaction): a late step never shows an older status than a final one.
+      await t.sql(`select pg_notify($1, $2)`, [EVENTS_CHANNEL, JSON.stringify({ t: 'MESSAGE_STATUS_CHANGED', d: { messageId: Number(reply.id), ticketId: Number(first.ticket.id), status: 'SENT' } })]);
+      await waitFor(async () => watched().length >= 4, 'the late event');
+      expect(watched()[3]).toMatchObject({ id: reply.id, status: 'DELIVERED' });
     } finally {
       await client.dispose();
     }
