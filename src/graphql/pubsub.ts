@@ -143,8 +143,9 @@ export class PgEventTarget extends EventTarget {
   override dispatchEvent(event: Event): boolean {
     const payload = JSON.stringify({ o: this.origin, t: event.type, d: (event as CustomEvent).detail });
     // PostgreSQL's limit is in bytes, and a title may be far from ASCII.
-    if (Buffer.byteLength(payload) > MAX_PAYLOAD) {
-      this.log.error({ topic: event.type, bytes: payload.length }, 'event too large for NOTIFY; dropped');
+    const bytes = Buffer.byteLength(payload);
+    if (bytes > MAX_PAYLOAD) {
+      this.log.error({ topic: event.type, bytes }, 'event too large for NOTIFY; dropped');
       return false;
     }
     this.outbox.push(payload);

@@ -39,6 +39,13 @@ function collect(bus: EventBus) {
 
 const settle = (ms = 400) => new Promise((r) => setTimeout(r, ms));
 
+async function until(ok: () => boolean, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; !ok(); ) {
+    if (Date.now() > end) throw new Error('timed out');
+    await settle(10);
+  }
+}
+
 describe('event bus (LISTEN/NOTIFY between instances)', () => {
   let url: string;
   let a: Instance;
@@ -61,7 +68,9 @@ describe('event bus (LISTEN/NOTIFY between instances)', () => {
     // Local delivery does not wait for the database: the subscriber has it on the next turn of the loop.
     await new Promise((r) => setImmediate(r));
     expect(onA.got).toEqual([{ ticketId: 1, queueId: 7 }]);
-    await settle();
+    // B has it once the NOTIFY is committed, and A's LISTEN gets the same NOTIFY: give both a moment more.
+    await until(() => onB.got.length > 0);
+    await settle(200);
     // Still one on A (its NOTIFY came back through LISTEN and was skipped), and one on B.
     expect(onA.got).toHaveLength(1);
     expect(onB.got).toEqual([{ ticketId: 1, queueId: 7 }]);
@@ -71,13 +80,17 @@ describe('event bus (LISTEN/NOTIFY between instances)', () => {
 
   it('a subscriber gets a copy as JSON carries it, as a remote one does, not the publisher object', async () => {
     const onA = collect(a.bus);
+    const onB = collect(b.bus);
     const payload = { ticketId: 2, queueId: 7 };
     a.bus.publish('TICKET_UPDATED', payload);
     await new Promise((r) => setImmediate(r));
     expect(onA.got[0]).toEqual(payload);
     expect(onA.got[0]).not.toBe(payload);
+    // B's copy arrives through LISTEN before the next test listens.
+    await until(() => onB.got.length > 0);
+    expect(onB.got).toEqual([payload]);
     onA.stop();
-    await settle(); // B's copy arrives through LISTEN before the next test listens
+    onB.stop();
   });
 
   it('an event NOTIFYed inside a transaction (no origin tag) reaches every instance through LISTEN', async () => {

@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startEmbedded, type EmbeddedServer } from '../../src/db/embedded';
+import { EVENTS_CHANNEL } from '../../src/graphql/pubsub';
 import { createHelpdesk, type Helpdesk } from '../support/fault-setup';
 import { deliverUntilOk, login, must, newSecretKey, pool, startService, type RetryStats, type ServiceProcess } from '../support/process';
 import { smsapiSms } from '../fakes/push/providers';
@@ -189,7 +190,7 @@ describe('PostgreSQL stops for a few seconds under load', () => {
       const [row] = (await db.query(`select count(*)::int n, count(distinct provider_message_id)::int d from message where direction = 'INBOUND'`)).rows;
       expect(row).toEqual({ n: N, d: N });
 
-      // LISTEN is back (readiness includes it): a new message reaches the subscriber live, once it is
+      // Ready again (readiness includes LISTEN): a new message reaches the subscriber live, once it is
       // connected again if the server asked it to reconnect.
       await waitUntil(() => feed.stats().connects > feed.stats().closes, 10_000);
       await new Promise((r) => setTimeout(r, 200));
@@ -201,6 +202,13 @@ describe('PostgreSQL stops for a few seconds under load', () => {
       const [{ c }] = (await db.query(`select count(*)::int c from notification where user_id = $1`, [Number(desk.agents[0].id)])).rows;
       expect(c).toBe(N + 1);
       expect(feed.seen.size).toBe(N + 1);
+      // This instance's own events reach its sockets without LISTEN (above); what other instances or
+      // transactions NOTIFY needs LISTEN itself to be back: an event NOTIFYed from outside is pushed too.
+      const [after] = (await db.query(`select id, ticket_id from message where provider_message_id = 'PGR-after'`)).rows;
+      const beforeNotify = feed.stats().live;
+      const note = { messageId: after.id, kind: 'SMS', title: '[SMS] through LISTEN', createdAt: new Date().toISOString() };
+      await db.query(`select pg_notify($1, $2)`, [EVENTS_CHANNEL, JSON.stringify({ t: 'NOTIFICATIONS_ADDED', d: { notifications: [[Number(desk.agents[0].id), 2_000_000_000]], ticketId: after.ticket_id, queueId: 0, note } })]);
+      await waitUntil(() => feed.stats().live > beforeNotify, 10_000);
 
       // The job worker is back: an SMS queued now goes out, and those cut off by the outage are settled,
       // each at the provider exactly once.

@@ -78,7 +78,7 @@ interface Sent {
  * (migration 20261124190000 says why not a graphile-worker job per message).
  *
  * When it claims:
- * - on every QUEUED event (LISTEN/NOTIFY, so also for messages queued on another instance);
+ * - on every QUEUED event (this instance's at once, other instances' through LISTEN/NOTIFY);
  * - when sends finish and the last claim was full (more may be waiting);
  * - when a retry's backoff ends (a timer of this instance);
  * - every `pollMs` (OUTBOUND_POLL_MS): retries scheduled by other instances, leases of dead instances
