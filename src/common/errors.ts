@@ -2,10 +2,12 @@
  * Typed domain errors. Domain code throws these and never builds HTTP or GraphQL responses;
  * `src/graphql/errors.ts` maps them to GraphQL error codes in one place.
  */
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED';
+export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'RATE_LIMITED';
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
+  /** Facts the client may act on, answered as extensions next to the code (e.g. `retryAfterSeconds`). */
+  readonly details?: Record<string, string | number>;
 }
 
 /** One rule one field broke; `field` is the input path as the client sent it (e.g. `input.allowedIps[1]`). */

@@ -39,6 +39,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
       locations: formatted.locations,
       path: formatted.path,
       extensions: {
+        ...original.details,
         code: original.code,
         ...(original instanceof ValidationError ? { violations: original.violations } : {}),
       },

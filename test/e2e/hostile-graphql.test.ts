@@ -195,6 +195,33 @@ describe('login rate limit', () => {
     expect(codes(await login(ADMIN.email, ADMIN.password))).toEqual(['RATE_LIMITED']);
   });
 
+  it("counts guesses of the current password in changePassword against the same budget as logins", async () => {
+    const t4 = await startTestApp({ LOGIN_MAX_ATTEMPTS: '5' });
+    try {
+      const admin4 = await t4.login();
+      const agent = await createAgent(t4, admin4, 'Token Thief Target');
+      const change = (current: string) =>
+        t4.gql(`mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }`, { c: current, n: 'taken-over-1' }, agent.token);
+      const login4 = (email: string, password: string) => t4.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: email, p: password });
+      const hashOf = async () => (await t4.sql(`select password_hash h from app_user where email = $1`, [agent.email]))[0].h as string;
+      const before = await hashOf();
+      // Someone holding the agent's token guesses the password: 3 here, 2 at the login form.
+      for (let i = 0; i < 3; i++) expect(codes(await change(`guess-${i}`))).toEqual(['BAD_USER_INPUT']);
+      for (let i = 3; i < 5; i++) expect(codes(await login4(agent.email, `guess-${i}`))).toEqual(['UNAUTHENTICATED']);
+      // Over the budget: refused before the check, even with the right password, on both paths.
+      const refused = await change('agent-pass-1');
+      expect(codes(refused)).toEqual(['RATE_LIMITED']);
+      expect(refused.errors![0].extensions).toMatchObject({ retryAfterSeconds: expect.any(Number) });
+      expect(codes(await login4(agent.email, 'agent-pass-1'))).toEqual(['RATE_LIMITED']);
+      // Nothing changed: the password is still the old one (the login form is closed, so ask the database).
+      expect(await hashOf()).toBe(before);
+      // Another user's budget is untouched.
+      expect(ok(await t4.gql(`mutation { changePassword(currentPassword: "${ADMIN.password}", newPassword: "admin-password-2") }`, {}, admin4)).changePassword).toBe(true);
+    } finally {
+      await t4.close();
+    }
+  });
+
   it('counts parallel guesses as they start, so a burst cannot slip through', async () => {
     const t3 = await startTestApp({ LOGIN_MAX_ATTEMPTS: '5' });
     try {

@@ -1,9 +1,7 @@
-import { GraphQLError } from 'graphql';
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { idOf } from '../../graphql/ids';
 import { lengthLimit } from '../../graphql/limits';
-import { LoginRateLimitedError } from './login-limiter';
 import { CreateApiTokenInput, CreateUserInput, CreatedApiToken, LoginResult } from './auth.input';
 import { Role, User } from './user.entity';
 
@@ -22,13 +20,8 @@ export class AuthResolver {
   }
 
   @Mutation(() => LoginResult)
-  async login(@Arg('email', lengthLimit('email', 254)) email: string, @Arg('password', lengthLimit('password', 200)) password: string, @Ctx() ctx: Context): Promise<LoginResult> {
-    try {
-      return await ctx.services.auth.login(ctx.em, email, password, ctx.ip);
-    } catch (e) {
-      if (!(e instanceof LoginRateLimitedError)) throw e;
-      throw new GraphQLError(e.message, { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: e.retryAfterSeconds } });
-    }
+  login(@Arg('email', lengthLimit('email', 254)) email: string, @Arg('password', lengthLimit('password', 200)) password: string, @Ctx() ctx: Context): Promise<LoginResult> {
+    return ctx.services.auth.login(ctx.em, email, password, ctx.ip);
   }
 
   @Authorized(Role.ADMIN)
@@ -44,7 +37,7 @@ export class AuthResolver {
     @Arg('newPassword', lengthLimit('newPassword', 200)) next: string,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
-    return ctx.services.auth.changePassword(ctx.em, ctx.user!, current, next);
+    return ctx.services.auth.changePassword(ctx.em, ctx.user!, current, next, ctx.ip);
   }
 
   @Authorized()

@@ -63,10 +63,16 @@ export class AuthService {
     return { token, user };
   }
 
-  /** Changes the caller's password; other login sessions end, API tokens stay. */
-  async changePassword(em: EntityManager, caller: AuthUser, current: string, next: string): Promise<boolean> {
+  /**
+   * Changes the caller's password; other login sessions end, API tokens stay. The current password is a
+   * guess like a login's (someone holding a stolen token could try passwords here): it counts against the
+   * same per-address and per-IP budget, before the check.
+   */
+  async changePassword(em: EntityManager, caller: AuthUser, current: string, next: string, ip?: string): Promise<boolean> {
     const user = await em.findOneOrFail(User, { id: caller.id }, { populate: ['passwordHash'] });
+    this.loginLimiter.attempt(user.email, ip);
     if (!(await verify(user.passwordHash, current))) throw ValidationError.single('currentPassword', 'matches', 'is not your current password');
+    this.loginLimiter.succeeded(user.email);
     if (next.length < 8) throw ValidationError.single('newPassword', 'minLength', 'must be at least 8 characters');
     user.passwordHash = await this.hashPassword(next);
     await em.flush();

@@ -1,3 +1,5 @@
+import { DomainError } from '../../common/errors';
+
 /** Limits of the login limiter (config: LOGIN_MAX_ATTEMPTS, LOGIN_MAX_ATTEMPTS_PER_IP, LOGIN_WINDOW_SECONDS). */
 export interface LoginLimits {
   /** Attempts per e-mail address per window; a successful login clears that address's count. */
@@ -9,10 +11,13 @@ export interface LoginLimits {
 
 export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perEmail: 10, perIp: 50, windowMs: 15 * 60_000 };
 
-/** Thrown when a login is refused before the password is checked. */
-export class LoginRateLimitedError extends Error {
+/** Thrown when a login (or a password change) is refused before the password is checked. */
+export class LoginRateLimitedError extends DomainError {
+  readonly code = 'RATE_LIMITED' as const;
+  readonly details: { retryAfterSeconds: number };
   constructor(readonly retryAfterSeconds: number) {
     super(`Too many login attempts; try again in ${retryAfterSeconds} s`);
+    this.details = { retryAfterSeconds };
   }
 }
 
