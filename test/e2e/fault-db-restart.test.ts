@@ -24,7 +24,7 @@ import { pem } from '../fakes/base';
 
 const OUTAGE_MS = 3_000;
 const N = 120;
-const NOTIFICATION = `subscription { notificationAdded { id cursor message { id } } }`;
+const NOTIFICATION = `subscription { notificationAdded { id message { id } } }`;
 
 let dir: string;
 let pgPort: number;

@@ -197,15 +197,15 @@ export class OutboundService {
     return n?.ok ? n.e164 : ticket.customer.phoneNumbers[0];
   }
 
-  /** The message, due at once, in the caller's transaction (replies; new conversations use `queueNew`). */
+  /** The message in the caller's transaction (replies; new conversations use `queueNew`), due at once: `next_attempt_at` defaults to now(). */
   private async queue(
     em: EntityManager,
     m: { gateway: SendingGateway; ticketId: number; customerId: number; to: string; prepared: PreparedText; authorId: number },
   ): Promise<number> {
     const [row] = await em.execute<{ id: number }[]>(
       `insert into message (direction, status, kind, from_address, to_address, text, parts, encoding, attempts,
-                            gateway_id, ticket_id, customer_id, author_id, next_attempt_at, created_at, updated_at)
-       values ('OUTBOUND', 'QUEUED', 'SMS', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, now(), now(), now()) returning id`,
+                            gateway_id, ticket_id, customer_id, author_id, created_at, updated_at)
+       values ('OUTBOUND', 'QUEUED', 'SMS', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, now(), now()) returning id`,
       [senderOf(m.gateway), m.to, m.prepared.text, m.prepared.seg.parts, m.prepared.seg.encoding, m.gateway.id, m.ticketId, m.customerId, m.authorId],
     );
     return row.id;
@@ -296,9 +296,9 @@ const QUEUE_WRITE = `
         on conflict (customer_id, gateway_id, queue_id) where status = 'OPEN' do update set last_message_at = now(), updated_at = now()
         returning id, queue_id, customer_id),
   m as (insert into message (direction, status, kind, from_address, to_address, text, parts, encoding, attempts,
-                             gateway_id, ticket_id, customer_id, author_id, next_attempt_at, created_at, updated_at)
+                             gateway_id, ticket_id, customer_id, author_id, created_at, updated_at)
         select 'OUTBOUND'::message_direction, 'QUEUED'::message_status, 'SMS'::message_kind, ?, ?, ?, ?, ?::sms_encoding, 0,
-               ?, t.id, t.customer_id, ?, now(), now(), now() from t
+               ?, t.id, t.customer_id, ?, now(), now() from t
         returning id, ticket_id)
   select m.id as message_id, m.ticket_id, t.queue_id from m, t`;
 const QUEUE_WRITE_TYPES = ['int', 'text', 'int', 'text', 'text', 'text', 'int', 'text', 'int', 'int'];

@@ -199,27 +199,20 @@ async function settle(
   e: ProviderFailure,
   outcomes: Outcomes,
 ): Promise<void> {
-  const attempt = row.attempts;
-  const log = { messageId: row.id, attempt, code: e.code, kind: e.kind, category: e.category };
-  let retry = e.kind === 'retryable' || (e.kind === 'unknown' && idempotent);
-  let reason = e.reason;
-  if (e.kind === 'unknown' && !idempotent) {
-    reason = `${e.reason}. ${provider} has no idempotency key, so smsdesk does not send it again (a second attempt could deliver it twice); check the provider's panel`;
-  }
-  if (retry && attempt >= settings.maxAttempts) {
-    retry = false;
-    reason = `${e.reason} (gave up after ${attempt} attempts)`;
-  }
-  if (!retry) {
+  const log = { messageId: row.id, attempt: row.attempts, code: e.code, kind: e.kind, category: e.category };
+  if (e.kind === 'permanent' || (e.kind === 'unknown' && !idempotent)) {
+    const reason =
+      e.kind === 'unknown'
+        ? `${e.reason}. ${provider} has no idempotency key, so smsdesk does not send it again (a second attempt could deliver it twice); check the provider's panel`
+        : e.reason;
     ctx.log.warn(log, 'outbound: failed');
     await outcomes.write(row, 'FAILED', () => em.transactional((tem) => transition(tem, row.id, MessageStatus.FAILED, { errorCode: e.code, errorMessage: reason })));
     return;
   }
-  ctx.log.info(log, 'outbound: will retry');
   // An `unknown` outcome keeps the in-flight mark, so the next attempt resumes through the provider's
   // idempotency; a `retryable` one puts back the mark as the claim found it: this attempt was not
-  // accepted, but a cut-off one before it may have been.
-  await release(ctx, settings, em, row, outcomes, { code: e.code, reason: e.reason, inFlight: e.kind === 'unknown' ? 'keep' : row.prev_in_flight });
+  // accepted, but a cut-off one before it may have been. (After the last attempt, release fails it.)
+  await release(ctx, settings, em, row, outcomes, { code: e.code, reason: e.reason, inFlight: e.kind === 'unknown' ? 'keep' : row.prev_in_flight, log });
 }
 
 /**
@@ -232,10 +225,11 @@ async function release(
   em: ReturnType<AppContext['orm']['em']['fork']>,
   row: Claimed,
   outcomes: Outcomes,
-  why: { code: string; reason: string; inFlight: Date | null | 'keep' },
+  why: { code: string; reason: string; inFlight: Date | null | 'keep'; log?: Record<string, unknown> },
 ): Promise<false> {
+  const log = why.log ?? { messageId: row.id, attempt: row.attempts, code: why.code };
   if (row.attempts >= settings.maxAttempts) {
-    ctx.log.warn({ messageId: row.id, attempt: row.attempts, code: why.code }, 'outbound: failed');
+    ctx.log.warn(log, 'outbound: failed');
     await outcomes.write(row, 'FAILED', () =>
       em.transactional((tem) =>
         transition(tem, row.id, MessageStatus.FAILED, { errorCode: why.code, errorMessage: `${why.reason} (gave up after ${row.attempts} attempts)` }),
@@ -244,6 +238,7 @@ async function release(
     return false;
   }
   const delayMs = backoffMs(settings.retryBaseMs, settings.retryMaxMs, row.attempts);
+  ctx.log.info({ ...log, retryInMs: delayMs }, 'outbound: will retry');
   await outcomes.write(row, 'a retry', () =>
     em.execute(
       `update message set error_code = ?, error_message = ?, next_attempt_at = now() + (? * interval '1 millisecond'), lease_until = null,
