@@ -72,7 +72,7 @@ export const REDACT = [
 /** Builds the HTTP + GraphQL + graphql-ws app around an opened database. Tests call this directly. */
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, orm } = deps;
-  const services = buildServices(config, deps.box);
+  const services = buildServices(config, deps.box, orm.em.getConnection().getKnex());
   const fastify = Fastify({
     ...(deps.logger && typeof deps.logger === 'object'
       ? { loggerInstance: deps.logger }

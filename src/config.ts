@@ -26,7 +26,7 @@ export interface Config {
   sessionTtlHours: number;
   /** Jobs (sends, polls) run at once by this instance's worker. */
   workerConcurrency: number;
-  /** Login attempts per e-mail / per client IP within loginWindowSeconds (per instance). */
+  /** Login attempts per e-mail / failed ones per client IP within loginWindowSeconds (shared by all instances). */
   loginMaxAttempts: number;
   loginMaxAttemptsPerIp: number;
   loginWindowSeconds: number;

@@ -19,7 +19,8 @@ export interface Services {
   gatewayTests: GatewayTestService;
 }
 
-export function buildServices(config: Config, box: SecretBox): Services {
+/** `knex`: MikroORM's, for the services that keep plain counters in the database (login limits). */
+export function buildServices(config: Config, box: SecretBox, knex: unknown): Services {
   // Outbound knobs come from their own OUTBOUND_* variables (timeouts, retry backoff, polling).
   const outbound = outboundSettings();
   const gateways = new GatewayService(box, config.publicUrl);
@@ -27,7 +28,7 @@ export function buildServices(config: Config, box: SecretBox): Services {
     if (g.incomingActive && POLLED_PROVIDERS.includes(g.provider)) await ensurePollJobs(em); // a new mailbox gets its job now; existing jobs keep their time and backoff
   };
   return {
-    auth: new AuthService(config.sessionTtlHours, { perEmail: config.loginMaxAttempts, perIp: config.loginMaxAttemptsPerIp, windowMs: config.loginWindowSeconds * 1000 }),
+    auth: new AuthService(config.sessionTtlHours, knex, { perEmail: config.loginMaxAttempts, perIp: config.loginMaxAttemptsPerIp, windowMs: config.loginWindowSeconds * 1000 }),
     gateways,
     customers: new CustomerService(),
     inbound: new InboundService(box),

@@ -52,9 +52,10 @@ export async function createTestDatabase(): Promise<string> {
 }
 
 /** Boots the real app (Fastify + Apollo + graphql-ws) on a fresh database, on a free port. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const dbUrl = await createTestDatabase();
-  const key = crypto.randomBytes(32);
+export async function startTestApp(env: Record<string, string> = {}, on?: { dbUrl: string; key: Buffer }): Promise<TestApp> {
+  // `on`: a second instance on another app's database (and its secret key), as behind a load balancer.
+  const dbUrl = on?.dbUrl ?? (await createTestDatabase());
+  const key = on?.key ?? crypto.randomBytes(32);
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',

@@ -25,8 +25,9 @@ let dummyHash: Promise<string> | undefined;
 export class AuthService {
   readonly loginLimiter: LoginLimiter;
 
-  constructor(private readonly sessionTtlHours: number, loginLimits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
-    this.loginLimiter = new LoginLimiter(loginLimits);
+  /** `knex`: the database the login counters live in (MikroORM's; see LoginLimiter). */
+  constructor(private readonly sessionTtlHours: number, knex: unknown, loginLimits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
+    this.loginLimiter = new LoginLimiter(knex, loginLimits);
   }
 
   hashPassword(password: string): Promise<string> {
@@ -53,12 +54,12 @@ export class AuthService {
   /** Throws LoginRateLimitedError (before any password check) when the e-mail or the client IP tried too often. */
   async login(em: EntityManager, emailRaw: string, password: string, ip?: string): Promise<{ token: string; user: User }> {
     const email = emailRaw.trim().toLowerCase();
-    this.loginLimiter.attempt(email, ip);
+    await this.loginLimiter.attempt(email, ip);
     const user = await em.findOne(User, { email }, { populate: ['passwordHash'] });
     dummyHash ??= hash('not a real password');
     const ok = user ? await verify(user.passwordHash, password) : (await verify(await dummyHash, password), false);
     if (!user || !ok) throw new UnauthenticatedError('Wrong e-mail or password');
-    this.loginLimiter.succeeded(email);
+    await this.loginLimiter.succeeded(email, ip);
     const token = await this.issue(em, user, TokenKind.SESSION, 'login', new Date(Date.now() + this.sessionTtlHours * 3600_000));
     return { token, user };
   }
@@ -70,9 +71,9 @@ export class AuthService {
    */
   async changePassword(em: EntityManager, caller: AuthUser, current: string, next: string, ip?: string): Promise<boolean> {
     const user = await em.findOneOrFail(User, { id: caller.id }, { populate: ['passwordHash'] });
-    this.loginLimiter.attempt(user.email, ip);
+    await this.loginLimiter.attempt(user.email, ip);
     if (!(await verify(user.passwordHash, current))) throw ValidationError.single('currentPassword', 'matches', 'is not your current password');
-    this.loginLimiter.succeeded(user.email);
+    await this.loginLimiter.succeeded(user.email, ip);
     if (next.length < 8) throw ValidationError.single('newPassword', 'minLength', 'must be at least 8 characters');
     user.passwordHash = await this.hashPassword(next);
     await em.flush();

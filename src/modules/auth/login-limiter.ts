@@ -1,15 +1,20 @@
+import crypto from 'node:crypto';
+import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { DomainError } from '../../common/errors';
 
 /** Limits of the login limiter (config: LOGIN_MAX_ATTEMPTS, LOGIN_MAX_ATTEMPTS_PER_IP, LOGIN_WINDOW_SECONDS). */
 export interface LoginLimits {
   /** Attempts per e-mail address per window; a successful login clears that address's count. */
   perEmail: number;
-  /** Attempts per client IP per window, whatever the address (password spraying). */
+  /** Failed attempts per client IP per window, whatever the address (password spraying). */
   perIp: number;
   windowMs: number;
 }
 
 export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perEmail: 10, perIp: 50, windowMs: 15 * 60_000 };
+
+/** The counters' table (Migration20261124230000_login_attempts), in the layout rate-limiter-flexible expects. */
+export const LOGIN_ATTEMPT_TABLE = 'login_attempt';
 
 /** Thrown when a login (or a password change) is refused before the password is checked. */
 export class LoginRateLimitedError extends DomainError {
@@ -21,51 +26,55 @@ export class LoginRateLimitedError extends DomainError {
   }
 }
 
+/** Keys are hashes: the table holds no e-mail address or IP, and every key fits its varchar(255). */
+const keyOf = (s: string) => crypto.createHash('sha256').update(s).digest('base64url');
+
 /**
- * Fixed-window counters per e-mail and per IP, in this process's memory. Every attempt counts when it starts
- * (not when its argon2 check fails), so a burst of parallel guesses cannot slip in before the first failure.
- * Per instance: N instances allow N times the budget. That is acceptable here because argon2id already makes
- * each guess cost ~50 ms of CPU, and it keeps a database write off every login; a shared counter table would
- * be the next step if the instance count grows.
+ * Fixed-window counters per e-mail and per client IP, kept in PostgreSQL (rate-limiter-flexible's
+ * RateLimiterPostgres on MikroORM's pool), so every instance on one database shares one budget: with
+ * counters in each process's memory, N instances behind a load balancer allowed N times the guesses.
+ * - Every attempt counts when it starts (an atomic upsert), not when its argon2 check fails, so a burst
+ *   of parallel guesses cannot slip in before the first failure.
+ * - A successful login clears its address's count and gives its IP's point back: an office whose agents
+ *   all log in from one address at nine o'clock is not locked out; only failures use up an IP's budget.
+ * - Once a key is over its limit, this instance refuses it from memory until its window ends, so a flood
+ *   of guesses costs no database write each.
  */
 export class LoginLimiter {
-  private readonly windows = new Map<string, { count: number; resetAt: number }>();
-  /** Bound on remembered keys, so that a flood of distinct e-mails cannot grow memory without limit. */
-  private static readonly MAX_KEYS = 100_000;
+  private readonly byEmail: RateLimiterPostgres;
+  private readonly byIp: RateLimiterPostgres;
 
-  constructor(readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {}
+  /** `knex`: MikroORM's (`orm.em.getConnection().getKnex()`); its pool serves the counters' statements. */
+  constructor(knex: unknown, readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
+    const common = {
+      storeClient: knex,
+      storeType: 'knex',
+      tableName: LOGIN_ATTEMPT_TABLE,
+      // Made by a migration, like every other table.
+      tableCreated: true,
+      duration: Math.max(1, Math.round(limits.windowMs / 1000)),
+    };
+    // The first refusal blocks the key in memory for the rest of its window.
+    this.byEmail = new RateLimiterPostgres({ ...common, keyPrefix: 'email', points: limits.perEmail, inMemoryBlockOnConsumed: limits.perEmail + 1 });
+    // One of the two sweeps expired rows (every 5 minutes, rows an hour past their window).
+    this.byIp = new RateLimiterPostgres({ ...common, keyPrefix: 'ip', points: limits.perIp, inMemoryBlockOnConsumed: limits.perIp + 1, clearExpiredByTimeout: false });
+  }
 
   /** Counts an attempt; throws LoginRateLimitedError when the e-mail or the IP is over its limit. */
-  attempt(email: string, ip: string | undefined, now = Date.now()): void {
-    const byEmail = this.hit(`e:${email}`, now);
-    const byIp = ip ? this.hit(`i:${ip}`, now) : undefined;
-    const over = [byEmail.count > this.limits.perEmail ? byEmail : undefined, byIp && byIp.count > this.limits.perIp ? byIp : undefined].filter(Boolean);
-    if (over.length) throw new LoginRateLimitedError(Math.max(1, Math.ceil((Math.max(...over.map((w) => w!.resetAt)) - now) / 1000)));
-  }
-
-  /** A successful login: the address starts afresh (its owner may have mistyped a few times). */
-  succeeded(email: string): void {
-    this.windows.delete(`e:${email}`);
-  }
-
-  private hit(key: string, now: number): { count: number; resetAt: number } {
-    let w = this.windows.get(key);
-    if (!w || w.resetAt <= now) {
-      if (w) this.windows.delete(key);
-      if (this.windows.size >= LoginLimiter.MAX_KEYS) this.prune(now);
-      w = { count: 0, resetAt: now + this.limits.windowMs };
-      this.windows.set(key, w);
+  async attempt(email: string, ip: string | undefined): Promise<void> {
+    const results = await Promise.allSettled([this.byEmail.consume(keyOf(email)), ...(ip ? [this.byIp.consume(keyOf(ip))] : [])]);
+    const refusals: RateLimiterRes[] = [];
+    for (const r of results) {
+      if (r.status === 'fulfilled') continue;
+      // A store failure (database down) is not a refusal: the login fails as any database call would.
+      if (!(r.reason instanceof RateLimiterRes)) throw r.reason;
+      refusals.push(r.reason);
     }
-    w.count++;
-    return w;
+    if (refusals.length) throw new LoginRateLimitedError(Math.max(1, Math.ceil(Math.max(...refusals.map((r) => r.msBeforeNext)) / 1000)));
   }
 
-  private prune(now: number): void {
-    for (const [k, w] of this.windows) if (w.resetAt <= now) this.windows.delete(k);
-    // Still full: drop the oldest windows (Map keeps insertion order).
-    for (const k of this.windows.keys()) {
-      if (this.windows.size < LoginLimiter.MAX_KEYS * 0.9) break;
-      this.windows.delete(k);
-    }
+  /** A successful login: the address starts afresh (its owner may have mistyped a few times), the IP gets its point back. */
+  async succeeded(email: string, ip: string | undefined): Promise<void> {
+    await Promise.all([this.byEmail.delete(keyOf(email)), ...(ip ? [this.byIp.reward(keyOf(ip), 1)] : [])]);
   }
 }
