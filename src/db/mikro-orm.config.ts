@@ -23,7 +23,9 @@ export function ormConfig(clientUrl: string, extra: Partial<Options> = {}): Opti
     // before the query. Only an explicit flush (after every rule passed) writes.
     flushMode: FlushMode.COMMIT,
     // graphile-worker owns its schema; generated migrations must not try to drop it.
-    schemaGenerator: { ignoreSchema: ['graphile_worker'] },
+    // login_attempt has no entity (rate-limiter-flexible owns its layout): without skipTables a generated
+    // migration would drop it.
+    schemaGenerator: { ignoreSchema: ['graphile_worker'], skipTables: ['login_attempt'] },
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: path.join(root, 'dist', 'migrations'),

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, parseSecretKey } from '../../src/config';
 import { ipMatcher, parseIpOrCidr } from '../../src/common/ip';
 import { toE164 } from '../../src/common/phone';
 import { SecretBox, WrongKeyError } from '../../src/common/secret-box';
+import { ipBucket } from '../../src/modules/auth/login-limiter';
 
 describe('SecretBox (AES-256-GCM)', () => {
   const box = new SecretBox(crypto.randomBytes(32));
@@ -90,5 +91,16 @@ describe('phone numbers to E.164 (default region PL)', () => {
     const r = toE164(raw);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toMatch(reason);
+  });
+});
+
+describe('login budget per IP (ipBucket)', () => {
+  it('counts an IPv4 address by itself and an IPv6 client by its /64', () => {
+    expect(ipBucket('203.0.113.7')).toBe('203.0.113.7');
+    expect(ipBucket('203.0.113.8')).not.toBe(ipBucket('203.0.113.7'));
+    // Anyone with a /64 can pick any of its 2^64 addresses: they share one budget.
+    expect(ipBucket('2001:db8:1:2:aaaa::1')).toBe(ipBucket('2001:db8:1:2:ffff:ffff:ffff:fffe'));
+    expect(ipBucket('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
+    expect(ipBucket('2001:db8:1:3::1')).not.toBe(ipBucket('2001:db8:1:2::1'));
   });
 });

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { DomainError } from '../../common/errors';
+import { parseIpOrCidr } from '../../common/ip';
 
 /** Limits of the login limiter (config: LOGIN_MAX_ATTEMPTS, LOGIN_MAX_ATTEMPTS_PER_IP, LOGIN_WINDOW_SECONDS). */
 export interface LoginLimits {
@@ -30,6 +31,18 @@ export class LoginRateLimitedError extends DomainError {
 const keyOf = (s: string) => crypto.createHash('sha256').update(s).digest('base64url');
 
 /**
+ * What an IP's budget is kept under: an IPv6 client counts per /64, the block one subscriber usually holds
+ * (counted per address, anyone with a /64 would have an unlimited budget).
+ */
+export function ipBucket(ip: string): string {
+  if (!ip.includes(':')) return ip;
+  return parseIpOrCidr(`${ip}/64`)?.canonical ?? ip;
+}
+
+/** How often (at most) a login sweeps counters an hour past their window; no timer, so nothing outlives the app. */
+const SWEEP_EVERY_MS = 5 * 60_000;
+
+/**
  * Fixed-window counters per e-mail and per client IP, kept in PostgreSQL (rate-limiter-flexible's
  * RateLimiterPostgres on MikroORM's pool), so every instance on one database shares one budget: with
  * counters in each process's memory, N instances behind a load balancer allowed N times the guesses.
@@ -37,12 +50,14 @@ const keyOf = (s: string) => crypto.createHash('sha256').update(s).digest('base6
  *   of parallel guesses cannot slip in before the first failure.
  * - A successful login clears its address's count and gives its IP's point back: an office whose agents
  *   all log in from one address at nine o'clock is not locked out; only failures use up an IP's budget.
- * - Once a key is over its limit, this instance refuses it from memory until its window ends, so a flood
- *   of guesses costs no database write each.
+ * - The database is the only judge: no instance keeps a key blocked in its own memory, which another
+ *   instance's successful login could not lift. A refused guess costs one upsert and no argon2.
+ * - When the database fails, the attempt fails (it is not let through uncounted).
  */
 export class LoginLimiter {
   private readonly byEmail: RateLimiterPostgres;
   private readonly byIp: RateLimiterPostgres;
+  private lastSweep = Date.now();
 
   /** `knex`: MikroORM's (`orm.em.getConnection().getKnex()`); its pool serves the counters' statements. */
   constructor(knex: unknown, readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
@@ -52,17 +67,18 @@ export class LoginLimiter {
       tableName: LOGIN_ATTEMPT_TABLE,
       // Made by a migration, like every other table.
       tableCreated: true,
+      // The library's own sweep is a timer per limiter that nothing stops; `sweep` below replaces it.
+      clearExpiredByTimeout: false,
       duration: Math.max(1, Math.round(limits.windowMs / 1000)),
     };
-    // The first refusal blocks the key in memory for the rest of its window.
-    this.byEmail = new RateLimiterPostgres({ ...common, keyPrefix: 'email', points: limits.perEmail, inMemoryBlockOnConsumed: limits.perEmail + 1 });
-    // One of the two sweeps expired rows (every 5 minutes, rows an hour past their window).
-    this.byIp = new RateLimiterPostgres({ ...common, keyPrefix: 'ip', points: limits.perIp, inMemoryBlockOnConsumed: limits.perIp + 1, clearExpiredByTimeout: false });
+    this.byEmail = new RateLimiterPostgres({ ...common, keyPrefix: 'email', points: limits.perEmail });
+    this.byIp = new RateLimiterPostgres({ ...common, keyPrefix: 'ip', points: limits.perIp });
   }
 
   /** Counts an attempt; throws LoginRateLimitedError when the e-mail or the IP is over its limit. */
   async attempt(email: string, ip: string | undefined): Promise<void> {
-    const results = await Promise.allSettled([this.byEmail.consume(keyOf(email)), ...(ip ? [this.byIp.consume(keyOf(ip))] : [])]);
+    this.sweep();
+    const results = await Promise.allSettled([this.byEmail.consume(keyOf(email)), ...(ip ? [this.byIp.consume(keyOf(ipBucket(ip)))] : [])]);
     const refusals: RateLimiterRes[] = [];
     for (const r of results) {
       if (r.status === 'fulfilled') continue;
@@ -75,6 +91,14 @@ export class LoginLimiter {
 
   /** A successful login: the address starts afresh (its owner may have mistyped a few times), the IP gets its point back. */
   async succeeded(email: string, ip: string | undefined): Promise<void> {
-    await Promise.all([this.byEmail.delete(keyOf(email)), ...(ip ? [this.byIp.reward(keyOf(ip), 1)] : [])]);
+    await Promise.all([this.byEmail.delete(keyOf(email)), ...(ip ? [this.byIp.reward(keyOf(ipBucket(ip)), 1)] : [])]);
+  }
+
+  /** Deletes counters an hour past their window, at most every few minutes, in the background (never fails a login). */
+  private sweep(now = Date.now()): void {
+    if (now - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.lastSweep = now;
+    // The library's own sweep (public, untyped in its declarations; it never rejects): one DELETE by `expire`.
+    void (this.byEmail as unknown as { clearExpired(before: number): Promise<void> }).clearExpired(now - 3600_000);
   }
 }
