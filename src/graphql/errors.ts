@@ -1,4 +1,4 @@
-import type { GraphQLFormattedError } from 'graphql';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { ValidationError as ClassValidatorError } from 'class-validator';
 import { DomainError, ValidationError, type FieldViolation } from '../common/errors';
 import { LIMIT_CODES } from './limits';
@@ -59,4 +59,16 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
   }
   log(original);
   return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/**
+ * The same mapping for graphql-ws, which has no formatError of its own: without it a socket's client got
+ * errors without `extensions.code`, and an internal error's own message (SQL included). graphql-js's
+ * request errors (variables that do not coerce: no code and no resolver path, which a resolver's error always
+ * has) are BAD_USER_INPUT, as Apollo files them over HTTP.
+ */
+export function formatSocketError(error: GraphQLError, log: (e: unknown) => void): GraphQLFormattedError {
+  const formatted = error.toJSON();
+  if (!formatted.extensions?.code && !error.path) return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } };
+  return formatError(formatted, error, log);
 }

@@ -218,10 +218,12 @@ export function wsExecutionArgs(
   try {
     document = parse(payload.query, { maxTokens: QUERY_LIMITS.maxTokens });
   } catch (e) {
-    return [e instanceof GraphQLError ? e : new GraphQLError('The query could not be parsed', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+    // The codes Apollo gives the same failures over HTTP.
+    const at = e instanceof GraphQLError ? { source: e.source, positions: e.positions } : {};
+    return [new GraphQLError(e instanceof GraphQLError ? e.message : 'The query could not be parsed', { ...at, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
   }
   const errors = validate(schema, document, [...specifiedRules, depthLimitRule()]);
-  if (errors.length) return [...errors];
+  if (errors.length) return errors.map((e) => (e.extensions.code ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })));
   const tooComplex = unstorableTextError(document, payload.variables) ?? complexityError(schema, document, payload.variables, payload.operationName);
   if (tooComplex) {
     const { http: _http, ...extensions } = tooComplex.extensions;

@@ -4,11 +4,13 @@ import type { FastifyBaseLogger } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Config } from '../config';
+import { trustedProxyList, type Config } from '../config';
+import { clientIp } from '../modules/inbound/client-ip';
 import type { AuthUser } from '../modules/auth/auth.service';
 import { TOKEN_GONE_CLOSE, TokenWatch } from '../modules/auth/token-watch';
 import type { Services } from '../services';
 import type { Context } from './context';
+import { formatSocketError } from './errors';
 import { wsExecutionArgs } from './limits';
 import type { EventBus, PgEventTarget } from './pubsub';
 import { DEFAULT_SLOW_CONSUMER_LIMITS, guardSlowConsumers, type SlowConsumerLimits } from './slow-consumer';
@@ -55,6 +57,7 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
   // Sockets outlive tokens: revoked or expired ones are closed (a sweep every wsAuthRecheckMs, and on each subscribe).
   const tokenWatch = new TokenWatch(orm, config.wsAuthRecheckMs, log);
   tokenWatch.start();
+  const trustedProxies = trustedProxyList(config);
   const server = useServer<Record<string, unknown>, { user?: AuthUser; checkedAt?: number }>(
     {
       schema,
@@ -70,6 +73,13 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
         // Same limits as HTTP (parse tokens, depth, cost), before anything runs.
         return wsExecutionArgs(schema, payload);
       },
+      // Errors get the codes and the masking they get over HTTP (errors.ts). A result without errors (every
+      // push) passes untouched.
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.length) return;
+        return { ...result, errors: result.errors.map((e) => formatSocketError(e, (err) => log.error({ err }, 'resolver failed'))) };
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatSocketError(e, (err) => log.error({ err }, 'subscription failed'))),
       onClose: (ctx) => tokenWatch.forget(ctx.extra.socket),
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization;
@@ -94,7 +104,10 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
       context: (c): Context => {
         // Made on first use: a subscription lives for hours and most never need one (bench/README.md: fan-out memory).
         let em: ReturnType<typeof orm.em.fork> | undefined;
-        return { get em() { return (em ??= orm.em.fork()); }, user: c.extra.user, services, config, events };
+        // The client's IP as over HTTP: a login sent over the socket counts against the same per-IP budget.
+        const req = c.extra.request;
+        const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);
+        return { get em() { return (em ??= orm.em.fork()); }, user: c.extra.user, ip, services, config, events };
       },
     },
     wss,

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, codes, startTestApp, type TestApp } from '../support/app';
 import { QUERY_LIMITS } from '../../src/graphql/limits';
 import { createAgent, ok } from './inbound-support';
+import { knex } from '@mikro-orm/knex';
+import { LoginLimiter, LoginRateLimitedError } from '../../src/modules/auth/login-limiter';
 
 /*
  * GraphQL under hostile queries: depth, cost and token limits refuse a query before it runs (a refused
@@ -91,6 +93,42 @@ describe('query limits', () => {
       expect(JSON.stringify(many)).toMatch(/5000 tokens/);
       const fine = await run(`query { me { email } }`);
       expect(fine.data.me.email).toBe(ADMIN.email);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('gives errors over graphql-ws the codes they have over HTTP', async () => {
+    const client = createClient({ url: t.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${admin}` }, retryAttempts: 0 });
+    const run = (query: string, variables?: Record<string, unknown>) =>
+      new Promise<{ errors?: { message: string; extensions?: { code?: string } }[] }>((resolve) => {
+        const r = {};
+        client.subscribe({ query, variables }, { next: (v) => Object.assign(r, v), error: (e) => resolve({ errors: e as never }), complete: () => resolve(r) });
+      });
+    const same = async (query: string, variables?: Record<string, unknown>) => {
+      const overHttp = codes(await t.gql(query, variables, admin));
+      expect(overHttp.length).toBeGreaterThan(0);
+      const overWs = await run(query, variables);
+      expect((overWs.errors ?? []).map((e) => e.extensions?.code)).toEqual(overHttp);
+      expect(JSON.stringify(overWs)).not.toMatch(STACK);
+      return overHttp;
+    };
+    try {
+      expect(await same(`query { me { email `)).toEqual(['GRAPHQL_PARSE_FAILED']);
+      expect(await same(`query { me { noSuchField } }`)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+      expect(await same(`query($n: Int) { customers(first: $n) { edges { node { id } } } }`, { n: 'many' })).toEqual(['BAD_USER_INPUT']);
+      expect(await same(`mutation { createCustomer(input: { name: "" }) { id } }`)).toEqual(['BAD_USER_INPUT']);
+      expect(await same(`mutation { changePassword(currentPassword: "not-it", newPassword: "whatever-1") }`)).toEqual(['BAD_USER_INPUT']);
+      // A failure of ours (here: a table gone) is masked on both paths; the database's words stay in the log.
+      await t.sql(`alter table customer rename to customer_gone`);
+      try {
+        expect(await same(`query { customers(first: 1) { edges { node { id } } } }`)).toEqual(['INTERNAL_SERVER_ERROR']);
+        const overWs = await run(`query { customers(first: 1) { edges { node { id } } } }`);
+        expect(overWs.errors![0].message).toBe('Internal server error');
+        expect(JSON.stringify(overWs)).not.toMatch(/customer_gone|relation|select/i);
+      } finally {
+        await t.sql(`alter table customer_gone rename to customer`);
+      }
     } finally {
       await client.dispose();
     }
@@ -214,18 +252,58 @@ describe('login rate limit', () => {
     }
   });
 
-  it('shares one budget between instances on one database', async () => {
-    const a = await startTestApp({ LOGIN_MAX_ATTEMPTS: '4' });
-    const b = await startTestApp({ LOGIN_MAX_ATTEMPTS: '4' }, { dbUrl: a.dbUrl, key: a.key });
+  it('shares one budget between instances on one database, per address and per IP', async () => {
+    const a = await startTestApp({ LOGIN_MAX_ATTEMPTS: '4', LOGIN_MAX_ATTEMPTS_PER_IP: '7' });
+    const b = await startTestApp({ LOGIN_MAX_ATTEMPTS: '4', LOGIN_MAX_ATTEMPTS_PER_IP: '7' }, { dbUrl: a.dbUrl, key: a.key });
     try {
-      const guess = (x: TestApp, i: number) => x.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: ADMIN.email, p: `guess-${i}` });
+      const guess = (x: TestApp, email: string, i: number) => x.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: email, p: `guess-${i}` });
       // Two guesses on each instance: with a budget per process each would still allow two more.
-      for (let i = 0; i < 4; i++) expect(codes(await guess(i % 2 ? b : a, i))).toEqual(['UNAUTHENTICATED']);
-      expect(codes(await guess(a, 4))).toEqual(['RATE_LIMITED']);
+      for (let i = 0; i < 4; i++) expect(codes(await guess(i % 2 ? b : a, ADMIN.email, i))).toEqual(['UNAUTHENTICATED']);
+      expect(codes(await guess(a, ADMIN.email, 4))).toEqual(['RATE_LIMITED']);
       expect(codes(await b.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: ADMIN.email, p: ADMIN.password }))).toEqual(['RATE_LIMITED']);
+      // The IP has used 6 of its 7 (the refused ones count too): one more address on b, then none on a.
+      expect(codes(await guess(b, 'other@x.pl', 0))).toEqual(['UNAUTHENTICATED']);
+      expect(codes(await guess(a, 'third@x.pl', 0))).toEqual(['RATE_LIMITED']);
     } finally {
       await b.close();
       await a.close();
+    }
+  });
+
+  it('counts logins sent over graphql-ws against the IP\'s budget too', async () => {
+    const t6 = await startTestApp({ LOGIN_MAX_ATTEMPTS_PER_IP: '4' });
+    const admin6 = await t6.login();
+    const client = createClient({ url: t6.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${admin6}` }, retryAttempts: 0 });
+    const overWs = (email: string) =>
+      new Promise<any>((resolve) => {
+        const r: { errors?: unknown; data?: unknown } = {};
+        client.subscribe(
+          { query: `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, variables: { e: email, p: 'spray-1' } },
+          { next: (v) => Object.assign(r, v), error: (e) => resolve({ errors: e }), complete: () => resolve(r) },
+        );
+      });
+    try {
+      // Password spraying from inside a socket: one guess per address, each a new address.
+      for (let i = 0; i < 4; i++) expect(codes(await overWs(`spray${i}@x.pl`))).toEqual(['UNAUTHENTICATED']);
+      expect(codes(await overWs('spray4@x.pl'))).toEqual(['RATE_LIMITED']);
+      // The same IP over HTTP is out of budget as well.
+      expect(codes(await t6.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: 'spray5@x.pl', p: 'x' }))).toEqual(['RATE_LIMITED']);
+    } finally {
+      await client.dispose();
+      await t6.close();
+    }
+  });
+
+  it('fails a login when the counters cannot be written, rather than letting it through uncounted', async () => {
+    // A real knex pool towards a port where nothing listens: every counter write fails to connect.
+    const dead = knex({ client: 'pg', connection: 'postgresql://nobody@127.0.0.1:9/none', pool: { min: 0, max: 1 }, acquireConnectionTimeout: 2000 });
+    try {
+      const limiter = new LoginLimiter(dead, { perEmail: 5, perIp: 5, windowMs: 60_000 });
+      const err = await limiter.attempt('someone@x.pl', '203.0.113.7').then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(err).not.toBeInstanceOf(LoginRateLimitedError);
+    } finally {
+      await dead.destroy();
     }
   });
 
