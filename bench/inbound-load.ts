@@ -19,6 +19,9 @@ export interface RunResult {
   errors: number;
   httpLatencies: number[];
   pushLatencies: number[];
+  /** When each webhook (of httpLatencies) and each push's webhook (of pushLatencies) was sent, ms after the run's start. */
+  httpSentAt: number[];
+  pushSentAt: number[];
   pushes: number;
   pushedToOthers: number;
   /** Pushes to an agent of another queue than the one the message's mailbox routes to. */
@@ -35,6 +38,8 @@ let mailboxes = 1;
 let misrouted = 0;
 const sentAt = new Map<string, number>();
 let pushLatencies: number[] = [];
+let pushSentAt: number[] = [];
+let runStarted = 0;
 let pushes = 0;
 let pushedToOthers = 0;
 let onPush: () => void = () => {};
@@ -70,7 +75,10 @@ async function connect(c: Extract<LoadCommand, { cmd: 'connect' }>): Promise<voi
             const t0 = m ? sentAt.get(`${m[1]}#${m[2]}`) : undefined;
             if (idx >= queueAgents * mailboxes) pushedToOthers++;
             else if (m && Math.floor(idx / queueAgents) !== Number(m[2]) % mailboxes) misrouted++;
-            if (t0 !== undefined) pushLatencies.push(now - t0);
+            if (t0 !== undefined) {
+              pushLatencies.push(now - t0);
+              pushSentAt.push(t0 - runStarted);
+            }
             pushes++;
             onPush();
           },
@@ -87,12 +95,14 @@ async function connect(c: Extract<LoadCommand, { cmd: 'connect' }>): Promise<voi
 
 async function run(c: Extract<LoadCommand, { cmd: 'run' }>): Promise<RunResult> {
   pushLatencies = [];
+  pushSentAt = [];
   pushes = 0;
   pushedToOthers = 0;
   misrouted = 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: c.concurrency });
   const u = new URL(c.url);
   const httpLatencies: number[] = [];
+  const httpSentAt: number[] = [];
   let next = 0;
   let errors = 0;
   const allPushed = new Promise<void>((resolve) => {
@@ -100,6 +110,7 @@ async function run(c: Extract<LoadCommand, { cmd: 'run' }>): Promise<RunResult> 
     if (c.expectPushes === 0) resolve();
   });
   const started = performance.now();
+  runStarted = started;
   const worker = async () => {
     while (next < c.n) {
       const i = next++;
@@ -123,6 +134,7 @@ async function run(c: Extract<LoadCommand, { cmd: 'run' }>): Promise<RunResult> 
         req.end(payload);
       });
       httpLatencies.push(performance.now() - t0);
+      httpSentAt.push(t0 - started);
       if (status !== 200) errors++;
     }
   };
@@ -137,6 +149,8 @@ async function run(c: Extract<LoadCommand, { cmd: 'run' }>): Promise<RunResult> 
     errors,
     httpLatencies,
     pushLatencies,
+    httpSentAt,
+    pushSentAt,
     pushes,
     pushedToOthers,
     misrouted,

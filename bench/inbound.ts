@@ -66,10 +66,34 @@ function startLoad(): { ask<T>(c: LoadCommand): Promise<T>; child: ChildProcess 
   };
 }
 
+/** Slow = over the latency target (50 ms); windows of 250 ms by send time. */
+const SLOW_MS = 50;
+const WINDOW_MS = 250;
+
+/**
+ * Where the slow pushes were: how many, in how many 250 ms windows of the run (by when their webhook was
+ * sent), and the slowest HTTP answer to a webhook sent in those windows. A few windows holding them all,
+ * with slow HTTP answers too, is the whole machine stalling (a disk sync, the VM) rather than the push path.
+ */
+function slowPushes(r: RunResult): { pushes: number; windows: number; httpMaxInThoseWindowsMs: number } {
+  const windows = new Set<number>();
+  let pushes = 0;
+  r.pushLatencies.forEach((ms, i) => {
+    if (ms <= SLOW_MS) return;
+    pushes++;
+    windows.add(Math.floor(r.pushSentAt[i] / WINDOW_MS));
+  });
+  let httpMax = 0;
+  r.httpLatencies.forEach((ms, i) => {
+    if (windows.has(Math.floor(r.httpSentAt[i] / WINDOW_MS))) httpMax = Math.max(httpMax, ms);
+  });
+  return { pushes, windows: windows.size, httpMaxInThoseWindowsMs: round(httpMax, 1) };
+}
+
 function summary(r: RunResult) {
   const h = [...r.httpLatencies].sort((a, b) => a - b);
   const p = [...r.pushLatencies].sort((a, b) => a - b);
-  return { ...r, httpP50: pct(h, 50), httpP99: pct(h, 99), pushP50: pct(p, 50), pushP99: pct(p, 99) };
+  return { ...r, httpP50: pct(h, 50), httpP99: pct(h, 99), pushP50: pct(p, 50), pushP99: pct(p, 99), slow: slowPushes(r) };
 }
 
 async function main() {
@@ -232,6 +256,7 @@ async function main() {
       httpP99Ms: round(full.httpP99, 2),
       pushP50Ms: round(full.pushP50, 2),
       pushP99Ms: round(full.pushP99, 2),
+      pushesOver50Ms: full.slow,
       notificationsPushed: full.pushes,
       notificationsExpected: N * QUEUE_AGENTS,
       allPushed: full.complete,
@@ -267,6 +292,8 @@ async function main() {
   console.log(`load: ${N} webhooks ${RATE ? `at ${RATE}/s` : 'closed loop'}, concurrency ${CONCURRENCY}, ${MAILBOXES} mailboxes → ${MAILBOXES} queues × ${QUEUE_AGENTS} agents, ${AGENTS} agents connected${SPLIT ? ' to a second instance' : ''}, ${SENDERS} senders${SEED_CUSTOMERS ? ' (known customers)' : ' (all new)'}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
   console.log(`\nratio full/baseline: ${result.ratio}; notifications ${full.pushes}/${N * QUEUE_AGENTS}, to agents outside the queues: ${full.pushedToOthers}, to the wrong queue: ${full.misrouted}, messages stored ${stored}/${N}`);
+  const slow = result.full.pushesOver50Ms;
+  console.log(`pushes over ${SLOW_MS} ms: ${slow.pushes} of ${full.pushes}, sent in ${slow.windows} window(s) of ${WINDOW_MS} ms; slowest HTTP answer to a webhook sent in those windows: ${slow.httpMaxInThoseWindowsMs} ms`);
   console.log(`CPU ms per webhook (server / PostgreSQL / load generator): full ${result.full.serverCpuMsPerWebhook} / ${result.full.postgresCpuMsPerWebhook} / ${result.full.loadGeneratorCpuMsPerWebhook}, baseline ${result.baseline.serverCpuMsPerWebhook} / ${result.baseline.postgresCpuMsPerWebhook} / ${result.baseline.loadGeneratorCpuMsPerWebhook}\n`);
   console.log(JSON.stringify(result));
 
