@@ -63,12 +63,20 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
 
 /**
  * The same mapping for graphql-ws, which has no formatError of its own: without it a socket's client got
- * errors without `extensions.code`, and an internal error's own message (SQL included). graphql-js's
- * request errors (variables that do not coerce: no code and no resolver path, which a resolver's error always
- * has) are BAD_USER_INPUT, as Apollo files them over HTTP.
+ * errors without `extensions.code`, and an internal error's own message (SQL included). Where the error
+ * came from decides what one without a code and without a resolver path is (a resolver's error always has
+ * a path):
+ * - `result` (an execution result, onNext): graphql-js's request errors, i.e. variables that do not coerce:
+ *   BAD_USER_INPUT, as Apollo files them over HTTP;
+ * - `stream` (onError): graphql-ws's own request checks have no cause (BAD_USER_INPUT); one with a cause is
+ *   a failure of the subscription's event stream, mapped like any error of ours (masked and logged, or a
+ *   domain error's code).
  */
-export function formatSocketError(error: GraphQLError, log: (e: unknown) => void): GraphQLFormattedError {
+export function formatSocketError(error: GraphQLError, where: 'result' | 'stream', log: (e: unknown) => void): GraphQLFormattedError {
   const formatted = error.toJSON();
-  if (!formatted.extensions?.code && !error.path) return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } };
+  if (!formatted.extensions?.code && !error.path && (where === 'result' || !error.originalError)) {
+    const { stacktrace: _s, http: _h, ...ext } = (formatted.extensions ?? {}) as Record<string, unknown>;
+    return { ...formatted, extensions: { ...ext, code: 'BAD_USER_INPUT' } };
+  }
   return formatError(formatted, error, log);
 }

@@ -9,6 +9,7 @@ import {
   isObjectType,
   BREAK,
   Kind,
+  getOperationAST,
   parse,
   visit,
   specifiedRules,
@@ -224,6 +225,11 @@ export function wsExecutionArgs(
   }
   const errors = validate(schema, document, [...specifiedRules, depthLimitRule()]);
   if (errors.length) return errors.map((e) => (e.extensions.code ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })));
+  if (!getOperationAST(document, payload.operationName ?? undefined)) {
+    // What Apollo answers over HTTP (graphql-ws would say "Unable to identify operation", without a code).
+    const message = payload.operationName ? `Unknown operation named "${payload.operationName}".` : 'Must provide operation name if query contains multiple operations.';
+    return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
+  }
   const tooComplex = unstorableTextError(document, payload.variables) ?? complexityError(schema, document, payload.variables, payload.operationName);
   if (tooComplex) {
     const { http: _http, ...extensions } = tooComplex.extensions;

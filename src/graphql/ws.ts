@@ -77,9 +77,9 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
       // push) passes untouched.
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!result.errors?.length) return;
-        return { ...result, errors: result.errors.map((e) => formatSocketError(e, (err) => log.error({ err }, 'resolver failed'))) };
+        return { ...result, errors: result.errors.map((e) => formatSocketError(e, 'result', (err) => log.error({ err }, 'resolver failed'))) };
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatSocketError(e, (err) => log.error({ err }, 'subscription failed'))),
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatSocketError(e, 'stream', (err) => log.error({ err }, 'subscription failed'))),
       onClose: (ctx) => tokenWatch.forget(ctx.extra.socket),
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization;

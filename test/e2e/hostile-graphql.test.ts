@@ -117,6 +117,7 @@ describe('query limits', () => {
       expect(await same(`query { me { email `)).toEqual(['GRAPHQL_PARSE_FAILED']);
       expect(await same(`query { me { noSuchField } }`)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
       expect(await same(`query($n: Int) { customers(first: $n) { edges { node { id } } } }`, { n: 'many' })).toEqual(['BAD_USER_INPUT']);
+      expect(await same(`query A { me { id } } query B { me { email } }`)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
       expect(await same(`mutation { createCustomer(input: { name: "" }) { id } }`)).toEqual(['BAD_USER_INPUT']);
       expect(await same(`mutation { changePassword(currentPassword: "not-it", newPassword: "whatever-1") }`)).toEqual(['BAD_USER_INPUT']);
       // A failure of ours (here: a table gone) is masked on both paths; the database's words stay in the log.
