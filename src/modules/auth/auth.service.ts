@@ -23,7 +23,7 @@ const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 let dummyHash: Promise<string> | undefined;
 
 export class AuthService {
-  readonly loginLimiter: LoginLimiter;
+  private readonly loginLimiter: LoginLimiter;
 
   /** `knex`: the database the login counters live in (MikroORM's; see LoginLimiter). */
   constructor(private readonly sessionTtlHours: number, knex: unknown, loginLimits: LoginLimits = DEFAULT_LOGIN_LIMITS) {

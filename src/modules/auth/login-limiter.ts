@@ -15,13 +15,13 @@ export interface LoginLimits {
 export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perEmail: 10, perIp: 50, windowMs: 15 * 60_000 };
 
 /** The counters' table (Migration20261124230000_login_attempts), in the layout rate-limiter-flexible expects. */
-export const LOGIN_ATTEMPT_TABLE = 'login_attempt';
+const LOGIN_ATTEMPT_TABLE = 'login_attempt';
 
 /** Thrown when a login (or a password change) is refused before the password is checked. */
 export class LoginRateLimitedError extends DomainError {
   readonly code = 'RATE_LIMITED' as const;
   readonly details: { retryAfterSeconds: number };
-  constructor(readonly retryAfterSeconds: number) {
+  constructor(retryAfterSeconds: number) {
     super(`Too many login attempts; try again in ${retryAfterSeconds} s`);
     this.details = { retryAfterSeconds };
   }
@@ -60,7 +60,7 @@ export class LoginLimiter {
   private lastSweep = Date.now();
 
   /** `knex`: MikroORM's (`orm.em.getConnection().getKnex()`); its pool serves the counters' statements. */
-  constructor(knex: unknown, readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
+  constructor(knex: unknown, limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
     const common = {
       storeClient: knex,
       storeType: 'knex',
