@@ -1,6 +1,7 @@
 import { BlockList } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { normaliseDestination, normaliseSender, canonicalDestination } from '../../src/modules/inbound/numbers';
+import { normaliseDestination, normaliseSender, canonicalDestination, MAX_NUMBER_TEXT } from '../../src/modules/inbound/numbers';
+import { exposedGc } from '../support/gc';
 import { clientIp } from '../../src/modules/inbound/client-ip';
 import { maskDeep, secretMatcher } from '../../src/modules/inbound/masking';
 import { decodeForm, flatFields } from '../../src/modules/inbound/body';
@@ -49,6 +50,23 @@ describe('number normalisation', () => {
     expect(normaliseDestination('', [])).toBeNull();
     expect(canonicalDestination('+48732123456')).toBe('+48732123456');
     expect(canonicalDestination(null)).toBeNull();
+  });
+
+  it('refuses number text over a sane length without parsing it, and keeps no memory of attacker-sized values', () => {
+    const gc = exposedGc();
+    const long = (i: number) => `48${String(i).padStart(6, '0')}${'7'.repeat(100_000)}`;
+    expect(normaliseDestination(long(0), ['48'])).toBeNull();
+    expect(normaliseSender(`+48${'5'.repeat(5000)}`)).toBe(`+48${'5'.repeat(29)}`);
+    expect(normaliseDestination(`  +48 732 123 456  `.padEnd(MAX_NUMBER_TEXT, ' '), [])).toBe('+48732123456');
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 300; i++) {
+      normaliseDestination(long(i), ['48']);
+      normaliseSender(long(i));
+    }
+    gc();
+    // 300 distinct 100 KB values of each kind: 60 MB had they been kept as cache keys.
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(8 * 1024 * 1024);
   });
 
   it('writes senders in E.164 in every usual form, and keeps an alphanumeric sender as sent', () => {

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { BlockList } from 'node:net';
 import type { SecretBox } from '../../common/secret-box';
+import { clip } from '../../common/clip';
 import { NotFoundError } from '../../common/errors';
 import type { InboundFile, InboundSms, WebhookHandler, WebhookReply, WebhookRequest } from '../providers/adapter-inbound';
 import { catalogEntry } from '../providers/catalog';
@@ -175,7 +176,7 @@ export class InboundService {
       }
       sentTo ||= p.messages[0]?.to ?? '';
     }
-    if (!matched.length) return new Refusal(InboundReason.NO_MAILBOX, `no ${name} mailbox has the destination number ${sentTo || '(none given)'} (after removing its prefixes)`);
+    if (!matched.length) return new Refusal(InboundReason.NO_MAILBOX, `no ${name} mailbox has the destination number ${sentTo ? clip(sentTo) : '(none given)'} (after removing its prefixes)`);
     const active = matched.filter((c) => c.incomingActive);
     if (!active.length) return new Refusal(InboundReason.INCOMING_INACTIVE, `mailbox "${matched[0].name}" does not have incoming messages switched on`, matched[0].id);
     matched = active;

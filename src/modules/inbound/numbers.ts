@@ -1,20 +1,36 @@
+import { LRUCache } from 'lru-cache';
 import { toE164 } from '../../common/phone';
 
 /** Short numbers (premium, service numbers) have no E.164 form; they are compared as their digits. */
 const SHORT_NUMBER_RE = /^[0-9]{3,8}$/;
 
-/** Parsing numbers is the costliest pure step of a webhook; the same few numbers come again and again. */
-function memo<A extends unknown[], R>(fn: (...a: A) => R, max = 10_000): (...a: A) => R {
-  const cache = new Map<string, R>();
+/**
+ * The longest number text worth parsing. A phone number written with spaces, dashes, brackets, a `00` or
+ * `+` and a provider prefix stays well under it; anything longer is no number, and refusing it before
+ * parsing keeps attacker-sized values out of the parser and the cache.
+ */
+export const MAX_NUMBER_TEXT = 64;
+
+/**
+ * Parsing numbers is the costliest pure step of a webhook and the same few numbers come again and again,
+ * so results are cached; the cache is bounded by entries and by the characters of its keys, because its
+ * keys come from requests that anyone can send.
+ */
+function memo<A extends unknown[], R extends string | null>(fn: (...a: A) => R): (...a: A) => R {
+  const cache = new LRUCache<string, { r: R }>({ max: 10_000, maxSize: 2_000_000, sizeCalculation: (_v, key) => key.length + 1 });
   return (...a: A) => {
     const key = JSON.stringify(a);
     const hit = cache.get(key);
-    if (hit !== undefined || cache.has(key)) return hit as R;
-    if (cache.size >= max) cache.clear();
+    if (hit) return hit.r;
     const r = fn(...a);
-    cache.set(key, r);
+    cache.set(key, { r });
     return r;
   };
+}
+
+/** Text longer than MAX_NUMBER_TEXT gets `tooLong`'s answer without being parsed or cached. */
+function bounded<F extends (raw: string, ...rest: never[]) => string | null>(fn: F, tooLong: (raw: string) => ReturnType<F>): F {
+  return ((raw: string, ...rest: never[]) => (raw.length > MAX_NUMBER_TEXT ? tooLong(raw) : fn(raw, ...rest))) as F;
 }
 
 function compact(raw: string): string {
@@ -38,7 +54,7 @@ function fromDigits(digits: string): string | null {
  * prefixes removed (longest first, at most one), then E.164 (Polish when without country code); a short
  * number stays its digits. Null when it is neither.
  */
-export const normaliseDestination = memo(normaliseDestinationUncached);
+export const normaliseDestination = bounded(memo(normaliseDestinationUncached), () => null);
 
 function normaliseDestinationUncached(raw: string, prefixesToRemove: readonly string[] = []): string | null {
   let s = compact(raw);
@@ -71,7 +87,7 @@ export function canonicalDestination(stored: string | null | undefined): string 
  * national digits), otherwise the provider's text as is (an alphanumeric sender such as "INFO"), cut to
  * the column's 32 characters.
  */
-export const normaliseSender = memo(normaliseSenderUncached);
+export const normaliseSender = bounded(memo(normaliseSenderUncached), (raw) => raw.trim().slice(0, 32) || '?');
 
 function normaliseSenderUncached(raw: string): string {
   const s = compact(raw);
