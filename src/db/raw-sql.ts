@@ -15,7 +15,7 @@ interface PgResult {
   rows: Record<string, unknown>[];
 }
 interface PgClient {
-  query(text: string): Promise<PgResult | PgResult[]>;
+  query(text: string, values?: unknown[]): Promise<PgResult | PgResult[]>;
 }
 
 /** Runs `fn` on a connection of MikroORM's pool, given back afterwards. */
@@ -36,6 +36,28 @@ function inline(em: EntityManager, text: string, params: unknown[] | undefined):
   return sql;
 }
 
+/**
+ * Longer parameters travel bound (extended protocol), not inlined: inlining escapes a value into a copy of
+ * the whole statement at dozens of bytes of heap per character, so a request's large text or sealed raw
+ * form would cost far more memory than its size. Webhooks of ordinary size stay on the inlined path.
+ */
+export const INLINE_MAX_CHARS = 4096;
+
+function hasLargeParam(params: unknown[] | undefined): params is unknown[] {
+  return !!params?.some((p) => (typeof p === 'string' || Buffer.isBuffer(p)) && p.length > INLINE_MAX_CHARS);
+}
+
+/** Dates as the inlined path writes them (UTC ISO), whatever the process's time zone. */
+function boundValues(params: unknown[]): unknown[] {
+  return params.map((p) => (p instanceof Date ? p.toISOString() : p));
+}
+
+/** The template's `?` placeholders as PostgreSQL's `$1…$n`. */
+function numbered(text: string): string {
+  let n = 0;
+  return text.replace(/\?/g, () => `$${++n}`);
+}
+
 /** Benchmarks switch this on to see the statements as PostgreSQL gets them (bench/inbound.ts, BENCH_EXPLAIN). */
 export const sqlTrace: { on: boolean; statements: string[] } = { on: false, statements: [] };
 
@@ -47,9 +69,12 @@ export interface Tx {
   commitWith: Sql;
 }
 
-/** Statements outside a transaction (or inside `em`'s, when it has one). */
+/** Statements outside a transaction (or inside `em`'s, when it has one and every value is small). */
 export function sqlOf(em: EntityManager): Sql {
-  return (text, params) => em.execute(text, params ?? []);
+  return async <T>(text: string, params?: unknown[]) => {
+    if (!hasLargeParam(params) || em.isInTransaction()) return em.execute(text, params ?? []) as Promise<T[]>;
+    return withConnection(em, async (conn) => ((await conn.query(numbered(text), boundValues(params))) as PgResult).rows as T[]);
+  };
 }
 
 /**
@@ -64,6 +89,19 @@ export async function inTransaction<T>(em: EntityManager, fn: (tx: Tx) => Promis
     let ended = false;
     const run = async <R>(text: string, params: unknown[] | undefined, commit: boolean): Promise<R[]> => {
       if (ended) throw new Error('the transaction has already been committed');
+      if (hasLargeParam(params)) {
+        // A bound statement travels alone: BEGIN and COMMIT take round trips of their own.
+        if (!begun) {
+          begun = true;
+          await conn.query('begin');
+        }
+        const res = (await conn.query(numbered(text), boundValues(params))) as PgResult;
+        if (commit) {
+          await conn.query('commit');
+          ended = true;
+        }
+        return res.rows as R[];
+      }
       const sql = inline(em, text, params);
       const withBegin = !begun;
       // Marked before sending: should the statement fail, the transaction exists and must be rolled back.
