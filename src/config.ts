@@ -32,6 +32,13 @@ export interface Config {
   loginWindowSeconds: number;
   /** How often an open graphql-ws socket re-checks its token (revoked or expired: closed with 4403). */
   wsAuthRecheckMs: number;
+  /**
+   * Refused webhook requests (malformed, no mailbox, wrong token or IP…) one client IP may send within
+   * webhookRefusalWindowSeconds before its further refusals are answered 429 without being logged; accepted
+   * requests are never limited. Counted per instance.
+   */
+  webhookRefusalsPerIp: number;
+  webhookRefusalWindowSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -127,6 +134,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     loginMaxAttemptsPerIp: int(env, 'LOGIN_MAX_ATTEMPTS_PER_IP', 50, 1, 100_000),
     loginWindowSeconds: int(env, 'LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
     wsAuthRecheckMs: int(env, 'WS_AUTH_RECHECK_MS', 60_000, 50, 3_600_000),
+    webhookRefusalsPerIp: int(env, 'WEBHOOK_REFUSALS_PER_IP', 120, 1, 1_000_000),
+    webhookRefusalWindowSeconds: int(env, 'WEBHOOK_REFUSAL_WINDOW_SECONDS', 60, 1, 86_400),
   };
 }
 

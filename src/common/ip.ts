@@ -65,3 +65,12 @@ export function normaliseIp(ip: string): { address: string; family: 'ipv4' | 'ip
     return null;
   }
 }
+
+/**
+ * What a per-client budget (logins, refused webhooks) is kept under: an IPv6 client counts per /64, the block one subscriber usually holds
+ * (counted per address, anyone with a /64 would have an unlimited budget).
+ */
+export function ipBucket(ip: string): string {
+  if (!ip.includes(':')) return ip;
+  return parseIpOrCidr(`${ip}/64`)?.canonical ?? ip;
+}

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app';
 import { PROVIDER_CATALOG } from '../../src/modules/providers/catalog';
 import { createGateway, createQueue, ok } from './inbound-support';
+import { smsapiSms } from '../fakes/push/providers';
+import { RAW_KEEP_CHARS } from '../../src/modules/inbound/inbound.service';
 
 /*
  * Hostile input against every webhook route (inbound SMS of each provider, SMSAPI MMS, delivery reports):
@@ -34,7 +36,8 @@ async function counts() {
 }
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // Thousands of refused requests from one address: the per-address budget of refusals has its own tests below.
+  t = await startTestApp({ WEBHOOK_REFUSALS_PER_IP: '1000000' });
   const admin = await t.login();
   const queueId = await createQueue(t, admin, 'Hostile');
   // Every pushing provider has an active mailbox on our number, guarded by a token the generators never produce:
@@ -171,6 +174,20 @@ describe('webhooks under random input', () => {
     }
   });
 
+  it('keep only the hash and start of a large refused request, and say so on replay', async () => {
+    const text = 'ż'.repeat(100_000);
+    const res = await send({ method: 'POST', path: '/panel/tickets/incoming/smsapi', query: 'token=wrong', contentType: 'application/x-www-form-urlencoded', body: new URLSearchParams({ sms_to: OUR, sms_from: '48500600700', sms_text: text, MsgId: 'large-1' }).toString() });
+    expect(res.status).toBe(403);
+    const [ev] = await t.sql(`select id, length(raw_sealed) as sealed, payload::text as payload from inbound_event order by id desc limit 1`);
+    // Sealed: base64 of at most RAW_KEEP_CHARS of the form plus its hash, not the 100,000 characters.
+    expect(ev.sealed).toBeLessThan(4 * RAW_KEEP_CHARS);
+    expect(ev.payload.length).toBeLessThan(4 * RAW_KEEP_CHARS);
+    const admin = await t.login();
+    const r = await t.gql(`mutation($id: ID!) { replayInboundEvent(id: $id) { id } }`, { id: String(ev.id) }, admin);
+    expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(r.errors?.[0]?.message).toMatch(/only its first 8192 and its SHA-256 hash were kept, so it cannot be replayed/);
+  });
+
   it('keep multipart within limits: too many parts, a file over the size limit, a huge text field', async () => {
     const boundary = 'b0undary';
     const cases = [
@@ -223,5 +240,39 @@ describe('webhooks under random input', () => {
       ),
       { numRuns: 120, seed: Number(process.env.FC_SEED) || undefined },
     );
+  });
+});
+
+describe('refused requests per client address', () => {
+  let u: TestApp;
+  beforeAll(async () => {
+    u = await startTestApp({ WEBHOOK_REFUSALS_PER_IP: '5', WEBHOOK_REFUSAL_WINDOW_SECONDS: '60' });
+    const admin = await u.login();
+    await createGateway(u, admin, { name: 'SMSAPI', provider: 'SMSAPI', destinationNumber: OUR, incomingActive: true, webhookToken: TOKEN, password: 'p4ss-word-xyz', login: 'login' });
+  });
+  afterAll(() => u?.close());
+
+  const events = async () => (await u.sql<{ n: number }>(`select count(*)::int as n from inbound_event`))[0].n;
+  const messages = async () => (await u.sql<{ n: number }>(`select count(*)::int as n from message`))[0].n;
+
+  it('answers 429 without logging once an address used up its refusals, while its accepted requests and other addresses go on', async () => {
+    const attacker = { localAddress: '127.0.0.3' };
+    const sms = (i: number) => ({ to: OUR, from: '48500600700', text: `forged ${i}`, msgId: `forged-${i}` });
+    for (let i = 0; i < 5; i++) expect((await smsapiSms(u.url, sms(i), { ...attacker, token: 'wrong' })).status).toBe(403);
+    expect(await events()).toBe(5);
+    // Over the budget: refused at once, nothing written.
+    const over = await smsapiSms(u.url, sms(5), { ...attacker, token: 'wrong' });
+    expect(over.status).toBe(429);
+    const malformed = await smsapiSms(u.url, { ...sms(6), to: '' }, attacker);
+    expect(malformed.status).toBe(429);
+    expect(await events()).toBe(5);
+    // The same address with the right token is never held back.
+    const right = await smsapiSms(u.url, { ...sms(7), text: 'a real reply' }, { ...attacker, token: TOKEN });
+    expect(right).toMatchObject({ status: 200, body: 'OK' });
+    expect(await messages()).toBe(1);
+    // Another address still gets its refusals logged.
+    const other = await smsapiSms(u.url, sms(8), { localAddress: '127.0.0.4', token: 'wrong' });
+    expect(other.status).toBe(403);
+    expect(await events()).toBe(7);
   });
 });

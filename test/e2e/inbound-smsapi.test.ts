@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app';
 import { smsapiMms, smsapiSms } from '../fakes/push/providers';
+import { MAX_ATTACHMENT_BYTES, MAX_MMS_REQUEST_BYTES } from '../../src/modules/inbound/attachment.entity';
 import { createAgent, createGateway, createQueue, NOTIFICATION_ADDED, ok, subscribe, type Subscriber } from './inbound-support';
 
 /*
@@ -195,12 +196,24 @@ describe('SMSAPI MMS', () => {
   });
 
   it('keeps a record of a file over the size limit without its bytes', async () => {
-    const big = Buffer.alloc(5 * 1024 * 1024 + 10, 1);
+    const big = Buffer.alloc(MAX_ATTACHMENT_BYTES + 10, 1);
     const r = await smsapiMms(t.url, { to: OUR, from: '48500600998', files: [{ field: 'f', filename: 'huge.bin', contentType: 'application/octet-stream', data: big }] });
     expect(r.body).toBe('OK');
     const [a] = await t.sql(`select a.id, a.omitted, a.data is null as no_data, a.size from attachment a join message m on m.id = a.message_id where m.from_address = '+48500600998'`);
     expect(a).toMatchObject({ omitted: true, no_data: true });
     const dl = await fetch(`${t.url}/attachments/${a.id}`, { headers: { authorization: `Bearer ${agentA.token}` } });
     expect(dl.status).toBe(410);
+  });
+
+  it('refuses an MMS request over the multipart limit with 413, stores nothing and logs it', async () => {
+    const before = await t.sql(`select (select count(*) from message)::int as messages, (select count(*) from inbound_event)::int as events`);
+    const parts = [0, 1, 2].map((i) => ({ field: `f${i}`, filename: `p${i}.jpg`, contentType: 'image/jpeg', data: Buffer.alloc(MAX_MMS_REQUEST_BYTES / 2, i) }));
+    const r = await smsapiMms(t.url, { to: OUR, from: '48500600997', files: parts });
+    expect(r.status).toBe(413);
+    const after = await t.sql(`select (select count(*) from message)::int as messages, (select count(*) from inbound_event)::int as events`);
+    expect(after[0].messages).toBe(before[0].messages);
+    expect(after[0].events).toBe(before[0].events + 1);
+    const [ev] = await t.sql(`select outcome, reason from inbound_event order by id desc limit 1`);
+    expect(ev).toMatchObject({ outcome: 'MALFORMED', reason: `the request is over the limit of ${MAX_MMS_REQUEST_BYTES} bytes` });
   });
 });

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { DomainError } from '../../common/errors';
-import { parseIpOrCidr } from '../../common/ip';
+import { ipBucket } from '../../common/ip';
 
 /** Limits of the login limiter (config: LOGIN_MAX_ATTEMPTS, LOGIN_MAX_ATTEMPTS_PER_IP, LOGIN_WINDOW_SECONDS). */
 export interface LoginLimits {
@@ -29,15 +29,6 @@ export class LoginRateLimitedError extends DomainError {
 
 /** Keys are hashes: the table holds no e-mail address or IP, and every key fits its varchar(255). */
 const keyOf = (s: string) => crypto.createHash('sha256').update(s).digest('base64url');
-
-/**
- * What an IP's budget is kept under: an IPv6 client counts per /64, the block one subscriber usually holds
- * (counted per address, anyone with a /64 would have an unlimited budget).
- */
-export function ipBucket(ip: string): string {
-  if (!ip.includes(':')) return ip;
-  return parseIpOrCidr(`${ip}/64`)?.canonical ?? ip;
-}
 
 /** How often (at most) a login sweeps counters an hour past their window; no timer, so nothing outlives the app. */
 const SWEEP_EVERY_MS = 5 * 60_000;

@@ -2,8 +2,16 @@ import { Entity, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-o
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Message } from '../tickets/message.entity';
 
-/** Per file: MMS are small (operators cap them around 300 KB–1 MB); anything bigger is not an MMS part. */
-export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
+/**
+ * Per file: MMS are small (operators cap a whole MMS around 300 KB–1 MB); a bigger part is recorded without
+ * its bytes.
+ */
+export const MAX_ATTACHMENT_BYTES = 1024 * 1024;
+/**
+ * A whole multipart request on the MMS route: one MMS at the operators' largest with its text parts and
+ * framing. Everything a multipart request holds is read into memory, so a larger one is refused (413).
+ */
+export const MAX_MMS_REQUEST_BYTES = 2 * 1024 * 1024;
 /** Files per MMS. */
 export const MAX_ATTACHMENTS = 20;
 

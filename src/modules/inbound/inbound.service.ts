@@ -13,6 +13,7 @@ import { NotReplayableError } from './inbound.errors';
 import { InboundMailboxes, type InboundMailbox } from './mailboxes';
 import { maskDeep, secretMatcher } from './masking';
 import { normaliseDestination } from './numbers';
+import { flatFields } from './body';
 import { eventInsert, type EventRecord } from './event-sql';
 import { inTransaction, sqlOf, type Sql } from '../../db/raw-sql';
 import { announceStored, isTwinConflict, storeInbound, type Publish, type StoredMessage } from './store';
@@ -28,6 +29,8 @@ export interface Delivery {
   /** A few request headers for the log (content type, user agent, forwarding). */
   headers: Record<string, string>;
   replayOf?: number;
+  /** The client IP has used up its refusals (RefusalLimiter): a refusal of this request leaves no event. */
+  unlogged?: boolean;
 }
 
 export interface Answer extends WebhookReply {
@@ -35,17 +38,31 @@ export interface Answer extends WebhookReply {
   outcome: InboundOutcome;
 }
 
-/** The raw form kept (sealed) for a replay; files only while small, a replay then stores them too. */
+/**
+ * The raw form kept (sealed) for a replay. `fields` is left out (a replay derives it again from query and
+ * body), and files only travel while the whole form stays under RAW_KEEP_CHARS.
+ */
 interface RawRequest {
   provider: ProviderId;
   path: string;
   remoteIp: string;
   token?: string;
   headers: Record<string, string>;
-  req: Omit<WebhookRequest, 'files'> & { files: (Omit<InboundFile, 'data'> & { data?: string })[] };
+  req: Omit<WebhookRequest, 'files' | 'fields'> & { files: (Omit<InboundFile, 'data'> & { data?: string })[] };
 }
 
-const RAW_FILES_LIMIT = 1024 * 1024;
+/** What is kept of a raw form over RAW_KEEP_CHARS: enough to recognise the request, not to replay it. */
+interface OversizeRawRequest {
+  oversize: { chars: number; sha256: string; head: string };
+}
+
+/**
+ * The largest raw form kept whole for a replay. A provider's SMS callback is a few hundred characters, a long
+ * concatenated SMS a few thousand; a refused request can be sent by anyone, so a larger one keeps its
+ * hash and its start (an admin can still see what it was) and cannot be replayed.
+ */
+export const RAW_KEEP_CHARS = 8 * 1024;
+
 /** How old the cached mailboxes of a provider may be when a webhook is accepted with them. */
 export const MAILBOX_CACHE_MS = 1000;
 const LOG_TEXT_FIELDS_LIMIT = 8000;
@@ -87,7 +104,7 @@ export class InboundService {
   async receive(em: EntityManager, d: Delivery): Promise<Answer> {
     const handler = adapterFor(d.provider).webhook;
     if (!handler) {
-      const eventId = await this.logEvent(em, d, InboundOutcome.REJECTED, { code: InboundReason.UNSUPPORTED, reason: `${catalogEntry(d.provider).displayName} does not push inbound SMS to a webhook` }, handler);
+      const eventId = await this.logRefusal(em, d, InboundOutcome.REJECTED, { code: InboundReason.UNSUPPORTED, reason: `${catalogEntry(d.provider).displayName} does not push inbound SMS to a webhook` }, handler);
       return { ...UNSUPPORTED_REPLY, eventId, outcome: InboundOutcome.REJECTED };
     }
     // Mailboxes from a cache up to a second old, but every refusal is decided on fresh ones: a new or
@@ -100,11 +117,11 @@ export class InboundService {
       routed = this.route(handler, d, candidates.list);
     }
     if ('malformed' in routed) {
-      const eventId = await this.logEvent(em, d, InboundOutcome.MALFORMED, { code: InboundReason.MALFORMED, reason: routed.malformed }, handler);
+      const eventId = await this.logRefusal(em, d, InboundOutcome.MALFORMED, { code: InboundReason.MALFORMED, reason: routed.malformed }, handler);
       return { ...MALFORMED_REPLY(routed.malformed), eventId, outcome: InboundOutcome.MALFORMED };
     }
     if (routed instanceof Refusal) {
-      const eventId = await this.logEvent(em, d, InboundOutcome.REJECTED, { code: routed.code, reason: routed.reason, gatewayId: routed.gatewayId }, handler);
+      const eventId = await this.logRefusal(em, d, InboundOutcome.REJECTED, { code: routed.code, reason: routed.reason, gatewayId: routed.gatewayId }, handler);
       return { ...handler.refused, eventId, outcome: InboundOutcome.REJECTED };
     }
     const { mailbox, messages } = routed;
@@ -227,7 +244,12 @@ export class InboundService {
       throw new NotReplayableError(`inbound event ${id} was ${ev.outcome.toLowerCase()}; only refused, malformed or failed requests can be replayed`);
     }
     if (!ev.rawSealed) throw new NotReplayableError(`inbound event ${id} kept no request to replay`);
-    const raw = JSON.parse(this.box.open(ev.rawSealed)) as RawRequest;
+    const raw = JSON.parse(this.box.open(ev.rawSealed)) as RawRequest | OversizeRawRequest;
+    if ('oversize' in raw) {
+      throw new NotReplayableError(
+        `inbound event ${id} was a request of ${raw.oversize.chars} characters; only its first ${RAW_KEEP_CHARS} and its SHA-256 hash were kept, so it cannot be replayed`,
+      );
+    }
     const files: InboundFile[] = raw.req.files.map((f) => ({ ...f, data: Buffer.from(f.data ?? '', 'base64') }));
     const answer = await this.receive(em, {
       provider: raw.provider,
@@ -235,12 +257,17 @@ export class InboundService {
       remoteIp: raw.remoteIp,
       token: raw.token,
       headers: raw.headers,
-      req: { ...raw.req, files },
+      req: { ...raw.req, fields: flatFields(raw.req.query, raw.req.body), files },
       replayOf: ev.id,
     });
     await em.execute(`update inbound_event set replayed_at = now() where id = ?`, [ev.id]);
     const created = await em.fork().findOne(InboundEvent, { id: answer.eventId! }, { populate: ['gateway'] });
     return created!;
+  }
+
+  /** Logs a refused request, unless its client is over its refusal budget (`Delivery.unlogged`). */
+  private async logRefusal(em: EntityManager, d: Delivery, outcome: InboundOutcome, r: { code: InboundReason; reason: string; gatewayId?: number }, handler: WebhookHandler | undefined): Promise<number | undefined> {
+    return d.unlogged ? undefined : this.logEvent(em, d, outcome, r, handler);
   }
 
   /** Logs a request that stored nothing (autocommit, outside any transaction). */
@@ -272,7 +299,7 @@ export class InboundService {
       reasonCode: o.reasonCode,
       reason: o.reason,
       payload: o.payload ?? this.maskedPayload(d, handler),
-      rawSealed: o.keepRaw ? this.box.seal(JSON.stringify(this.rawOf(d))) : null,
+      rawSealed: o.keepRaw ? this.box.seal(this.rawText(d)) : null,
       messageIds: o.messageIds,
       replayOf: d.replayOf,
     };
@@ -307,20 +334,29 @@ export class InboundService {
     };
   }
 
-  private rawOf(d: Delivery): RawRequest {
-    const total = d.req.files.reduce((n, f) => n + f.data.length, 0);
-    const keepFiles = total <= RAW_FILES_LIMIT;
-    return {
+  /** The raw form of a request as sealed for a replay: whole up to RAW_KEEP_CHARS, else its hash and start. */
+  private rawText(d: Delivery): string {
+    const fileBytes = d.req.files.reduce((n, f) => n + f.data.length, 0);
+    // Files as base64 only when they could fit: a larger form is not kept whole anyway.
+    const keepFiles = fileBytes * 1.4 <= RAW_KEEP_CHARS;
+    const { fields: _derived, ...req } = d.req;
+    const raw: RawRequest = {
       provider: d.provider,
       path: d.path,
       remoteIp: d.remoteIp,
       token: d.token,
       headers: d.headers,
       req: {
-        ...d.req,
+        ...req,
         files: d.req.files.map((f) => ({ ...fileMeta(f), data: keepFiles && !f.truncated ? f.data.toString('base64') : undefined, truncated: f.truncated || !keepFiles })),
       },
     };
+    const text = JSON.stringify(raw);
+    if (text.length <= RAW_KEEP_CHARS) return text;
+    const oversize: OversizeRawRequest = {
+      oversize: { chars: text.length, sha256: crypto.createHash('sha256').update(text).digest('hex'), head: text.slice(0, RAW_KEEP_CHARS) },
+    };
+    return JSON.stringify(oversize);
   }
 }
 

@@ -6,7 +6,8 @@ import { AuthService } from '../auth/auth.service';
 import type { InboundFile, WebhookRequest } from '../providers/adapter-inbound';
 import { PROVIDER_CATALOG } from '../providers/catalog';
 import { ProviderId } from '../providers/catalog.types';
-import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS } from './attachment.entity';
+import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, MAX_MMS_REQUEST_BYTES } from './attachment.entity';
+import { RefusalLimiter } from '../../webhooks/refusals';
 import { decodeForm, flatFields, storable } from './body';
 import { clientIp } from './client-ip';
 import { InboundOutcome, InboundReason } from './inbound-event.entity';
@@ -39,22 +40,42 @@ function safeError(e: unknown): Record<string, unknown> {
   return { type: err?.name, code: err?.code, message: pgReason.slice(0, 300) };
 }
 
-/** Reads a multipart body: text fields, and files up to the size limit (bigger ones are marked, not kept). */
-async function readMultipart(req: FastifyRequest): Promise<{ body: Record<string, string | string[]>; files: InboundFile[] }> {
+/** A request body over the route's limit: answered 413 and logged like any malformed request. */
+class TooLarge extends MalformedRequest {
+  readonly statusCode = 413;
+  constructor(limit: number) {
+    super(`the request is over the limit of ${limit} bytes`);
+  }
+}
+
+/**
+ * Reads a multipart body: text fields, and files up to the size limit (bigger ones are marked, not kept).
+ * Multipart escapes Fastify's body limit, so the route's limit is enforced here: on the declared length
+ * before anything is read, and on what was kept while reading.
+ */
+async function readMultipart(req: FastifyRequest, limit: number): Promise<{ body: Record<string, string | string[]>; files: InboundFile[] }> {
+  if (Number(req.headers['content-length']) > limit) throw new TooLarge(limit);
   const body: Record<string, string | string[]> = {};
   const files: InboundFile[] = [];
+  let kept = 0;
+  const keep = (bytes: number) => {
+    kept += bytes;
+    if (kept > limit) throw new TooLarge(limit);
+  };
   for await (const part of req.parts()) {
     if (part.type === 'file') {
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of part.file) {
         size += (chunk as Buffer).length;
+        keep((chunk as Buffer).length);
         chunks.push(chunk as Buffer);
       }
       const truncated = part.file.truncated;
       files.push({ field: storable(part.fieldname), filename: storable(part.filename) || undefined, contentType: part.mimetype || 'application/octet-stream', data: truncated ? Buffer.alloc(0) : Buffer.concat(chunks), truncated, size });
     } else {
       const v = String(part.value ?? '');
+      keep(v.length + part.fieldname.length);
       const prev = body[part.fieldname];
       body[part.fieldname] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
     }
@@ -62,12 +83,12 @@ async function readMultipart(req: FastifyRequest): Promise<{ body: Record<string
   return { body, files };
 }
 
-async function webhookRequest(req: FastifyRequest, variant: 'sms' | 'mms'): Promise<WebhookRequest> {
+async function webhookRequest(req: FastifyRequest, variant: 'sms' | 'mms', bodyLimit: number): Promise<WebhookRequest> {
   const query = storable({ ...(req.query as Record<string, unknown>) });
   let body: unknown;
   let files: InboundFile[] = [];
   if (req.isMultipart()) {
-    const mp = await readMultipart(req);
+    const mp = await readMultipart(req, variant === 'mms' ? MAX_MMS_REQUEST_BYTES : bodyLimit);
     body = mp.body;
     files = mp.files;
   } else {
@@ -110,38 +131,54 @@ export async function inboundRoutes(app: FastifyInstance, ctx: AppContext): Prom
   // or less when the app is quieter.
   const routeLogLevel = (['error', 'fatal', 'silent'].includes(ctx.log.level) ? ctx.log.level : 'warn') as 'warn';
 
-  const delivery = async (req: FastifyRequest, provider: ProviderId, variant: 'sms' | 'mms'): Promise<Delivery> => {
+  const delivery = async (req: FastifyRequest, provider: ProviderId, variant: 'sms' | 'mms', remoteIp: string): Promise<Delivery> => {
     const base = {
       provider,
       path: req.url.split('?')[0],
-      remoteIp: clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted),
+      remoteIp,
       token: (typeof (req.query as Record<string, unknown>).token === 'string' ? ((req.query as Record<string, unknown>).token as string) : undefined) ?? header(req, 'x-webhook-token'),
       headers: Object.fromEntries(['content-type', 'user-agent', 'x-forwarded-for'].map((h) => [h, header(req, h)]).filter(([, v]) => v)) as Record<string, string>,
     };
     try {
-      return { ...base, req: await webhookRequest(req, variant) };
+      return { ...base, req: await webhookRequest(req, variant, app.initialConfig.bodyLimit ?? 1024 * 1024) };
     } catch (e) {
       const reason = e instanceof MalformedRequest ? e.message : `the request could not be read (${(e as Error).message})`;
       throw Object.assign(new MalformedRequest(reason), { statusCode: (e as { statusCode?: number }).statusCode, delivery: { ...unreadDelivery(req, provider, variant, base.remoteIp, storable(req.query as Record<string, unknown>)), ...base } });
     }
   };
 
+  const refusals = new RefusalLimiter(ctx.config.webhookRefusalsPerIp, ctx.config.webhookRefusalWindowSeconds);
+  /** The answer to a refusal from a client over its budget: nothing logged, one warning a window. */
+  const overBudget = (reply: FastifyReply, ip: string, provider: ProviderId, retryAfter: number) => {
+    if (refusals.firstOverLimit(ip, retryAfter)) {
+      ctx.log.warn({ ip, provider, retryAfterSeconds: retryAfter }, 'inbound: this client sent too many refused webhook requests; its refusals are answered 429 and not logged for a while');
+    }
+    return reply.status(429).header('retry-after', String(retryAfter)).type('text/plain').send('Too many refused requests from this address, retry later');
+  };
+
   const handle = async (req: FastifyRequest, reply: FastifyReply, provider: ProviderId, variant: 'sms' | 'mms') => {
     const em = ctx.orm.em.fork();
     const started = Date.now();
+    const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted);
+    const retryAfter = await refusals.exhausted(ip);
     let d: Delivery;
     try {
-      d = await delivery(req, provider, variant);
+      d = await delivery(req, provider, variant, ip);
     } catch (e) {
+      if (retryAfter !== null) return overBudget(reply, ip, provider, retryAfter);
       const bad = e as MalformedRequest & { delivery: Delivery };
       const status = (e as { statusCode?: number }).statusCode === 413 ? 413 : 400;
+      await refusals.refused(ip);
       await service
         .logEvent(em, bad.delivery ?? unreadDelivery(req, provider, variant, ''), InboundOutcome.MALFORMED, { code: InboundReason.MALFORMED, reason: bad.message }, undefined)
         .catch((err) => req.log.error({ err }, 'inbound: could not log a malformed request'));
       return reply.status(status).type('text/plain').send(`Bad request: ${bad.message}`);
     }
     try {
-      const a = await service.receive(em, d);
+      const a = await service.receive(em, { ...d, unlogged: retryAfter !== null });
+      const refused = a.outcome === InboundOutcome.REJECTED || a.outcome === InboundOutcome.MALFORMED;
+      if (refused && retryAfter !== null) return overBudget(reply, ip, provider, retryAfter);
+      if (refused) await refusals.refused(ip);
       const level = a.outcome === InboundOutcome.ACCEPTED || a.outcome === InboundOutcome.DUPLICATE ? 'debug' : 'info';
       // The app's logger, not the request's (which is at warn for these routes): a line without URL or text.
       ctx.log[level]({ reqId: req.id, provider, outcome: a.outcome, eventId: a.eventId, ms: Date.now() - started }, 'inbound webhook');
@@ -178,7 +215,11 @@ export async function inboundRoutes(app: FastifyInstance, ctx: AppContext): Prom
       const segment = (req.params as { provider?: string })?.provider;
       const provider = req.url.startsWith(SMSAPI_MMS_PATH) ? ProviderId.SMSAPI : segment ? PROVIDER_BY_SEGMENT.get(segment.toLowerCase()) : undefined;
       if (provider) {
-        const d = unreadDelivery(req, provider, 'sms', clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted));
+        const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted);
+        const retryAfter = await refusals.exhausted(ip);
+        if (retryAfter !== null) return overBudget(reply, ip, provider, retryAfter);
+        await refusals.refused(ip);
+        const d = unreadDelivery(req, provider, 'sms', ip);
         await service.logEvent(ctx.orm.em.fork(), d, InboundOutcome.MALFORMED, { code: InboundReason.MALFORMED, reason: err.message }, undefined).catch(() => {});
       }
       return reply.status(status).type('text/plain').send(`Bad request: ${err.message}`);
