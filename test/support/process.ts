@@ -33,6 +33,8 @@ export interface ServiceOptions {
   secretKey: string;
   port?: number;
   env?: Record<string, string>;
+  /** Node options before the script, e.g. a heap limit. */
+  nodeArgs?: string[];
   readyTimeoutMs?: number;
 }
 
@@ -43,7 +45,7 @@ export function newSecretKey(): string {
 /** Starts the service and resolves once it logged "smsdesk ready". */
 export async function startService(o: ServiceOptions): Promise<ServiceProcess> {
   const port = o.port ?? (await freePort());
-  const proc = spawn(process.execPath, [MAIN], {
+  const proc = spawn(process.execPath, [...(o.nodeArgs ?? []), MAIN], {
     env: {
       PATH: process.env.PATH!,
       NODE_ENV: 'test',

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, parseSecretKey } from '../../src/config';
 import { ipMatcher, parseIpOrCidr } from '../../src/common/ip';
 import { toE164 } from '../../src/common/phone';
 import { SecretBox, WrongKeyError } from '../../src/common/secret-box';
-import { ipBucket } from '../../src/modules/auth/login-limiter';
+import { ipBucket } from '../../src/common/ip';
 
 describe('SecretBox (AES-256-GCM)', () => {
   const box = new SecretBox(crypto.randomBytes(32));
