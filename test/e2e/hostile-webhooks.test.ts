@@ -109,15 +109,16 @@ const body = fc.oneof(
   fc.tuple(queryString, charset).map(([q, cs]) => ({ contentType: `application/x-www-form-urlencoded${cs}`, body: q })),
   // raw bytes under any content type (or none)
   fc.tuple(fc.uint8Array({ maxLength: 2000 }), fc.constantFrom(undefined, 'text/plain', 'application/octet-stream', 'text/xml', 'application/xml', 'image/png', 'x/y', 'application/json', 'application/x-www-form-urlencoded', 'multipart/form-data', 'multipart/form-data; boundary=')).map(([b, ct]) => ({ contentType: ct, body: b })),
-  // multipart, sometimes truncated, with text parts and files (some over the 256 KiB field limit)
+  // multipart, sometimes truncated, with text parts and files (some over the 256 KiB field limit, some over
+  // the 1 MiB file and 2 MiB MMS request limits)
   fc
     .tuple(
       fc.stringMatching(/^[A-Za-z0-9'()+_,-]{1,40}$/),
       fc.array(
         fc.record({
           name: fieldName,
-          value: fc.oneof({ weight: 6, arbitrary: nasty(100) }, { weight: 1, arbitrary: fc.constant('y'.repeat(300 * 1024)) }),
-          file: fc.option(fc.record({ filename: nasty(20), type: fc.constantFrom('image/jpeg', 'text/plain', 'application/x-msdownload', '', 'a/b'), size: fc.integer({ min: 0, max: 64 * 1024 }) }), { nil: undefined }),
+          value: fc.oneof({ weight: 6, arbitrary: nasty(100) }, { weight: 1, arbitrary: fc.constant('y'.repeat(300 * 1024)) }, { weight: 1, arbitrary: fc.constant('w'.repeat(1100 * 1024)) }),
+          file: fc.option(fc.record({ filename: nasty(20), type: fc.constantFrom('image/jpeg', 'text/plain', 'application/x-msdownload', '', 'a/b'), size: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 64 * 1024 }) }, { weight: 1, arbitrary: fc.integer({ min: 900 * 1024, max: 3 * 1024 * 1024 }) }) }), { nil: undefined }),
         }),
         { maxLength: 6 },
       ),
