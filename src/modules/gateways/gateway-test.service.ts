@@ -36,7 +36,7 @@ export class GatewayTestService {
     const started = Date.now();
     const adapter = adapterFor(g.provider);
     const provider = catalogEntry(g.provider).displayName;
-    const mb = await toMailbox(em, this.gateways, g);
+    const mb = toMailbox(this.gateways, g);
     const http = httpOptions(this.settings);
     const checks: VerifyCheck[] = [];
     let balance: number | undefined;
@@ -62,7 +62,7 @@ export class GatewayTestService {
     return result;
   }
 
-  private async testSms(mb: Awaited<ReturnType<typeof toMailbox>>, g: Gateway, to: string, provider: string, http: ReturnType<typeof httpOptions>): Promise<VerifyCheck> {
+  private async testSms(mb: ReturnType<typeof toMailbox>, g: Gateway, to: string, provider: string, http: ReturnType<typeof httpOptions>): Promise<VerifyCheck> {
     const adapter = adapterFor(g.provider);
     if (!adapter.sending.supported) return { name: 'Test SMS', ok: false, detail: adapter.sending.reason };
     const senderProblem = adapter.senderProblem(g.senderName);

@@ -3,7 +3,6 @@ import { NotFoundError } from '../../common/errors';
 import type { Context } from '../../graphql/context';
 import { idOf } from '../../graphql/ids';
 import { Role } from '../auth/user.entity';
-import { ProviderId } from '../providers/catalog.types';
 import { Gateway } from './gateway.entity';
 import { GatewayInput, GatewayUpdateInput } from './gateway.input';
 
@@ -43,9 +42,7 @@ export class GatewayResolver {
   }
 
   @FieldResolver(() => String, { nullable: true, description: "The URL to paste into the provider's panel (SerwerSMS: the URL template, with our number fixed in it)." })
-  async webhookUrl(@Root() g: Gateway, @Ctx() ctx: Context): Promise<string | null> {
-    // The SerwerSMS template names the token parameter when there is a token; that column is lazy.
-    if (g.provider === ProviderId.SERWERSMS) await ctx.em.populate(g, ['webhookTokenSecret']);
+  webhookUrl(@Root() g: Gateway, @Ctx() ctx: Context): string | null {
     return ctx.services.gateways.webhookUrl(g);
   }
 }

@@ -1,12 +1,10 @@
-import crypto from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { NotFoundError, ValidationError, Violations } from '../../common/errors';
 import { parseIpOrCidr } from '../../common/ip';
 import { toOwnNumber } from '../../common/phone';
 import type { SecretBox } from '../../common/secret-box';
-import { catalogEntry } from '../providers/catalog';
-import { ProviderId, Support, type GatewayFieldName } from '../providers/catalog.types';
-import { inboundWebhookUrl } from '../inbound/webhook-url';
+import { Support, type GatewayFieldName } from '../providers/catalog.types';
+import { providerFor } from '../providers/registry';
 import { MessageRule } from '../rules/message-rule.entity';
 import { checkCertificateBundle } from './certificate';
 import { Gateway, PasswordForm } from './gateway.entity';
@@ -19,9 +17,6 @@ const ALNUM_SENDER_RE = /^(?=.*[A-Za-z])[A-Za-z0-9 .\-_&]{1,11}$/;
 const NUMERIC_SENDER_RE = /^\+?[0-9]{3,16}$/;
 const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 const PLACEHOLDER_RE = /\{(to|text|from|id|login|password)\}/g;
-
-/** Providers whose mailboxes are configured through the generic HTTP settings. */
-export const GENERIC_CONFIGURED = new Set([ProviderId.GENERIC_HTTP, ProviderId.TIDE, ProviderId.THREE_S]);
 
 /** null/undefined: keep; "": remove; text: set. The write-only rule for secrets and clearable fields. */
 function change(v: string | null | undefined): { keep: true } | { keep: false; value: string | undefined } {
@@ -83,21 +78,19 @@ export class GatewayService {
     return true;
   }
 
-  /** The URL to paste into the provider's panel, or null for providers we poll or that cannot push. */
+  /**
+   * What to paste into the provider's panel (the provider may make a template of our URL), or null for
+   * providers we poll or that cannot push.
+   */
   webhookUrl(g: Gateway): string | null {
-    const path = catalogEntry(g.provider).webhookPath;
-    // SerwerSMS gets the URL template to paste, with our number fixed in it (see inbound/webhook-url.ts).
-    return path ? inboundWebhookUrl(`${this.publicUrl}${path}`, g) : null;
+    const provider = providerFor(g.provider);
+    const path = provider.catalog.webhookPath;
+    return path ? provider.webhookUrl(`${this.publicUrl}${path}`, { destinationNumber: g.destinationNumber, hasWebhookToken: g.webhookTokenSecret != null }) : null;
   }
 
-  /** Plain secrets for a provider adapter; never for GraphQL. */
-  async secrets(em: EntityManager, g: Gateway) {
-    return {
-      password: g.passwordSecret ? this.box.open(g.passwordSecret) : undefined,
-      certificatePem: g.certificateSecret ? this.box.open(g.certificateSecret) : undefined,
-      webhookToken: g.webhookTokenSecret ? this.box.open(g.webhookTokenSecret) : undefined,
-      headers: (g.genericHttp?.headers ?? []).map((h) => ({ name: h.name, value: this.box.open(h.sealedValue) })),
-    };
+  /** A secret of a mailbox in plain text, for a provider adapter; never for GraphQL. */
+  openSecret(sealed: string): string {
+    return this.box.open(sealed);
   }
 
   private async flush(em: EntityManager): Promise<void> {
@@ -118,7 +111,8 @@ export class GatewayService {
   private async apply(em: EntityManager, g: Gateway, input: GatewayInput | GatewayUpdateInput, isCreate: boolean): Promise<void> {
     const v = new Violations();
     if (input.provider) g.provider = input.provider;
-    const entry = catalogEntry(g.provider);
+    const provider = providerFor(g.provider);
+    const entry = provider.catalog;
 
     if (input.name != null) {
       const name = input.name.trim();
@@ -171,13 +165,10 @@ export class GatewayService {
         g.passwordSecret = undefined;
         g.passwordForm = undefined;
       } else {
-        const { value, form } = this.passwordFor(g.provider, g.login, password.value);
+        const { value, form } = provider.normalisePassword?.(g.login, password.value) ?? { value: password.value, form: PasswordForm.PLAIN };
         g.passwordSecret = this.box.seal(value);
         g.passwordForm = form;
       }
-    }
-    if (g.provider === ProviderId.SMSAPI && g.passwordForm && g.passwordForm !== PasswordForm.OAUTH_TOKEN && !g.login) {
-      v.add('login', 'required', 'SMSAPI needs the API login with an MD5 password; to use an OAuth token instead, give the token as password again with an empty login');
     }
 
     const sender = change(input.senderName);
@@ -248,14 +239,10 @@ export class GatewayService {
       destinationNumber: !!g.destinationNumber || !g.incomingActive,
       genericHttp: !!g.genericHttp,
     };
-    if (GENERIC_CONFIGURED.has(g.provider) && !g.genericHttp) {
-      v.add('genericHttp', 'required', `${entry.displayName} is configured through the generic HTTP settings; give genericHttp`);
-      has.genericHttp = true;
-    }
-    if (g.provider === ProviderId.SMSAPI && g.passwordForm === PasswordForm.OAUTH_TOKEN) has.login = true;
+    const own = provider.validate?.(g) ?? [];
+    for (const x of own) v.add(x.field, x.rule, x.message);
     for (const f of entry.fields) {
-      if (f.required && !has[f.name] && !v.any) v.add(f.name, 'required', `${entry.displayName} needs ${f.label}`);
-      else if (f.required && !has[f.name]) v.add(f.name, 'required', `${entry.displayName} needs ${f.label}`);
+      if (f.required && !has[f.name] && !own.some((x) => x.field === f.name)) v.add(f.name, 'required', `${entry.displayName} needs ${f.label}`);
     }
     if (g.incomingActive && !g.destinationNumber) {
       v.add('destinationNumber', 'required', 'is needed to receive SMS (the number customers write to); or set incomingActive to false');
@@ -274,13 +261,6 @@ export class GatewayService {
       if (clash) v.add('destinationNumber', 'unique', `active mailbox "${clash.name}" of ${entry.displayName} already receives SMS for ${g.destinationNumber}`);
     }
     v.throwIfAny();
-  }
-
-  private passwordFor(provider: ProviderId, login: string | undefined, password: string): { value: string; form: PasswordForm } {
-    if (provider !== ProviderId.SMSAPI) return { value: password, form: PasswordForm.PLAIN };
-    if (!login) return { value: password, form: PasswordForm.OAUTH_TOKEN };
-    if (/^[0-9a-f]{32}$/i.test(password)) return { value: password.toLowerCase(), form: PasswordForm.MD5_GIVEN };
-    return { value: crypto.createHash('md5').update(password, 'utf8').digest('hex'), form: PasswordForm.MD5_COMPUTED };
   }
 
   private genericHttp(input: GenericHttpInput, stored: StoredGenericHttp | undefined, v: Violations): StoredGenericHttp {

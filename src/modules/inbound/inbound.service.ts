@@ -97,7 +97,7 @@ export class InboundService {
   publish?: Publish;
 
   constructor(private readonly box: SecretBox) {
-    this.mailboxes = new InboundMailboxes(box, inboundBaseUrl);
+    this.mailboxes = new InboundMailboxes(box);
   }
 
   /** Handles a webhook request. Throws only when the database fails (the route answers 503). */
@@ -373,14 +373,3 @@ async function onceMoreOnTwin<T>(fn: () => Promise<T>): Promise<T> {
 function fileMeta(f: InboundFile): Omit<InboundFile, 'data'> {
   return { field: f.field, filename: f.filename, contentType: f.contentType, size: f.size, truncated: f.truncated };
 }
-
-/**
- * The API base URL of a mailbox for inbound calls: its own override, else the catalog default; Plus
- * MultiInfo's is built from its host (API 6.1 paths, as the catalog describes).
- */
-export function inboundBaseUrl(provider: ProviderId, apiBaseUrl: string | null, host: string | null): string | undefined {
-  if (apiBaseUrl) return apiBaseUrl.replace(/\/+$/, '');
-  if (provider === ProviderId.MULTIINFO && host) return `https://${host}/Api61`;
-  return catalogEntry(provider).defaultApiBaseUrl?.replace(/\/+$/, '') ?? undefined;
-}
-

@@ -4,6 +4,7 @@ import { ipMatcher } from '../../common/ip';
 import type { StoredGenericHttp } from '../gateways/generic-http';
 import type { Mailbox } from '../providers/adapter';
 import type { ProviderId } from '../providers/catalog.types';
+import { mailboxOf } from '../providers/runtime';
 import { canonicalDestination } from './numbers';
 
 /** A mailbox as inbound routing needs it: read with one query, secrets opened only when used. */
@@ -46,7 +47,7 @@ interface GatewayRow {
 const COLUMNS = `id, name, provider, destination_number, prefixes_to_remove, incoming_active, allowed_ips, webhook_token_secret,
   login, password_secret, password_form, sender_name, service_id, host, api_base_url, generic_http, replace_polish_diacritics`;
 
-function toInbound(r: GatewayRow, box: SecretBox, baseUrlOf: (r: GatewayRow) => string | undefined): InboundMailbox {
+function toInbound(r: GatewayRow, box: SecretBox): InboundMailbox {
   let mailbox: Mailbox | undefined;
   let token: string | undefined | null = null;
   return {
@@ -63,28 +64,27 @@ function toInbound(r: GatewayRow, box: SecretBox, baseUrlOf: (r: GatewayRow) => 
       return token;
     },
     mailbox() {
-      if (mailbox) return mailbox;
-      const g = r.generic_http;
-      mailbox = {
-        id: r.id,
-        name: r.name,
-        provider: r.provider,
-        login: r.login ?? undefined,
-        password: r.password_secret ? box.open(r.password_secret) : undefined,
-        passwordForm: r.password_form ?? undefined,
-        senderName: r.sender_name ?? undefined,
-        serviceId: r.service_id ?? undefined,
-        host: r.host ?? undefined,
-        certificatePem: r.certificate_secret ? box.open(r.certificate_secret) : undefined,
-        baseUrl: baseUrlOf(r),
-        destinationNumber: r.destination_number ?? undefined,
-        prefixesToRemove: r.prefixes_to_remove ?? [],
-        webhookToken: this.token(),
-        replacePolishDiacritics: r.replace_polish_diacritics,
-        genericHttp: g
-          ? { ...g, headers: (g.headers ?? []).map((h) => ({ name: h.name, value: box.open(h.sealedValue) })) }
-          : undefined,
-      };
+      mailbox ??= mailboxOf(
+        {
+          id: r.id,
+          name: r.name,
+          provider: r.provider,
+          login: r.login ?? undefined,
+          passwordSecret: r.password_secret ?? undefined,
+          passwordForm: r.password_form ?? undefined,
+          senderName: r.sender_name ?? undefined,
+          serviceId: r.service_id ?? undefined,
+          host: r.host ?? undefined,
+          certificateSecret: r.certificate_secret ?? undefined,
+          apiBaseUrl: r.api_base_url ?? undefined,
+          destinationNumber: r.destination_number ?? undefined,
+          prefixesToRemove: r.prefixes_to_remove ?? [],
+          webhookTokenSecret: r.webhook_token_secret ?? undefined,
+          replacePolishDiacritics: r.replace_polish_diacritics,
+          genericHttp: r.generic_http ?? undefined,
+        },
+        (sealed) => box.open(sealed),
+      );
       return mailbox;
     },
   };
@@ -97,10 +97,7 @@ function toInbound(r: GatewayRow, box: SecretBox, baseUrlOf: (r: GatewayRow) => 
 export class InboundMailboxes {
   private readonly cache = new Map<ProviderId, { at: number; list: InboundMailbox[] }>();
 
-  constructor(
-    private readonly box: SecretBox,
-    private readonly baseUrlOf: (provider: ProviderId, apiBaseUrl: string | null, host: string | null) => string | undefined,
-  ) {}
+  constructor(private readonly box: SecretBox) {}
 
   /**
    * The mailboxes of a provider, from this instance's cache when it is younger than `maxAgeMs` (a query
@@ -111,13 +108,13 @@ export class InboundMailboxes {
     if (hit && maxAgeMs > 0 && Date.now() - hit.at < maxAgeMs) return { list: hit.list, fresh: false };
     const at = Date.now();
     const rows = await em.execute<GatewayRow[]>(`select ${COLUMNS}, null as certificate_secret from gateway where provider = ? order by id`, [provider]);
-    const list = rows.map((r) => toInbound(r, this.box, (x) => this.baseUrlOf(x.provider, x.api_base_url, x.host)));
+    const list = rows.map((r) => toInbound(r, this.box));
     this.cache.set(provider, { at, list });
     return { list, fresh: true };
   }
 
   async byId(em: EntityManager, id: number): Promise<InboundMailbox | null> {
     const rows = await em.execute<GatewayRow[]>(`select ${COLUMNS}, certificate_secret from gateway where id = ?`, [id]);
-    return rows[0] ? toInbound(rows[0], this.box, (x) => this.baseUrlOf(x.provider, x.api_base_url, x.host)) : null;
+    return rows[0] ? toInbound(rows[0], this.box) : null;
   }
 }

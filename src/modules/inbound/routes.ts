@@ -5,7 +5,8 @@ import { trustedProxyList } from '../../config';
 import { AuthService } from '../auth/auth.service';
 import type { InboundFile, WebhookRequest } from '../providers/adapter-inbound';
 import { PROVIDER_CATALOG } from '../providers/catalog';
-import { ProviderId } from '../providers/catalog.types';
+import type { ProviderId } from '../providers/catalog.types';
+import { PROVIDERS } from '../providers/registry';
 import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, MAX_MMS_REQUEST_BYTES } from './attachment.entity';
 import { RefusalLimiter } from '../../webhooks/refusals';
 import { decodeForm, flatFields, storable } from './body';
@@ -15,7 +16,6 @@ import type { Delivery } from './inbound.service';
 import { startPollSupervisor } from './tasks';
 
 export const INCOMING_PREFIX = '/panel/tickets/incoming';
-export const SMSAPI_MMS_PATH = `${INCOMING_PREFIX}/smsapi/mms`;
 
 /** The path segment of each provider that has a webhook path in the catalog ("smsapi" → SMSAPI). */
 const PROVIDER_BY_SEGMENT = new Map<string, ProviderId>(
@@ -23,6 +23,9 @@ const PROVIDER_BY_SEGMENT = new Map<string, ProviderId>(
     .filter((e) => e.webhookPath)
     .map((e) => [e.webhookPath!.slice(INCOMING_PREFIX.length + 1), e.id]),
 );
+
+/** Routes a provider calls besides its webhook path (e.g. an MMS callback), with the provider they belong to. */
+const EXTRA_ROUTES = PROVIDERS.flatMap((p) => (p.extraRoutes ?? []).map((r) => ({ ...r, provider: p.id })));
 
 /** A body as our content-type parsers leave it: decoding happens in the handler, so a bad one is logged. */
 type RawBody = { kind: 'json' | 'form' | 'text'; text: string; charset?: string } | undefined;
@@ -118,7 +121,7 @@ function header(req: FastifyRequest, name: string): string | undefined {
 
 /**
  * Provider webhooks: `GET|POST /panel/tickets/incoming/<provider>` for every provider with a webhook path in
- * the catalog, plus SMSAPI's MMS at `/panel/tickets/incoming/smsapi/mms` (delivery reports at
+ * the catalog, plus each provider's extra routes from the registry (an MMS callback; delivery reports at
  * `…/:provider/dlr` belong to the outbound module). Bodies are decoded here, not by Fastify, so that a
  * malformed one still leaves an inbound event. The routes log at warn: their URLs can carry the webhook
  * token and message text, which the info-level request log must not show.
@@ -213,7 +216,8 @@ export async function inboundRoutes(app: FastifyInstance, ctx: AppContext): Prom
         return reply.status(503).header('retry-after', '30').type('text/plain').send('Temporarily unavailable, retry later');
       }
       const segment = (req.params as { provider?: string })?.provider;
-      const provider = req.url.startsWith(SMSAPI_MMS_PATH) ? ProviderId.SMSAPI : segment ? PROVIDER_BY_SEGMENT.get(segment.toLowerCase()) : undefined;
+      const extra = EXTRA_ROUTES.find((r) => req.url.startsWith(r.path));
+      const provider = extra ? extra.provider : segment ? PROVIDER_BY_SEGMENT.get(segment.toLowerCase()) : undefined;
       if (provider) {
         const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted);
         const retryAfter = await refusals.exhausted(ip);
@@ -226,7 +230,9 @@ export async function inboundRoutes(app: FastifyInstance, ctx: AppContext): Prom
     });
 
     const methods: ('GET' | 'POST')[] = ['GET', 'POST'];
-    scope.route({ method: methods, url: SMSAPI_MMS_PATH, logLevel: routeLogLevel, handler: (req, reply) => handle(req, reply, ProviderId.SMSAPI, 'mms') });
+    for (const r of EXTRA_ROUTES) {
+      scope.route({ method: methods, url: r.path, logLevel: routeLogLevel, handler: (req, reply) => handle(req, reply, r.provider, r.variant) });
+    }
     scope.route<{ Params: { provider: string } }>({
       method: methods,
       url: `${INCOMING_PREFIX}/:provider`,

@@ -21,7 +21,7 @@ export interface Mailbox {
   host?: string;
   /** PEM client certificate + private key (Plus MultiInfo mutual TLS). */
   certificatePem?: string;
-  /** `apiBaseUrl` of the mailbox, else the catalog default (MultiInfo: built from `host`), no trailing slash. */
+  /** The provider's `baseUrl` rule applied to the mailbox (its `apiBaseUrl`, else a default), no trailing slash. */
   baseUrl?: string;
   destinationNumber?: string;
   prefixesToRemove: string[];
@@ -33,5 +33,5 @@ export interface Mailbox {
 /** Generic HTTP settings as stored, with header values opened. */
 export type GenericHttpRuntime = Omit<StoredGenericHttp, 'headers'> & { headers: { name: string; value: string }[] };
 
-/** One provider: its outbound half (issue 3) and inbound half (issue 4), each in its own file. */
+/** Both halves of one provider's adapter as one object (`adapterFor`); each half is a file of its folder. */
 export type ProviderAdapter = { id: ProviderId } & OutboundAdapter & InboundAdapter;

@@ -3,39 +3,58 @@ import { NotFoundError } from '../../common/errors';
 import { Gateway } from '../gateways/gateway.entity';
 import type { GatewayService } from '../gateways/gateway.service';
 import type { Mailbox } from './adapter';
-import { catalogEntry } from './catalog';
-import { ProviderId } from './catalog.types';
+import { providerFor } from './registry';
 
-/** Builds the adapter's view of a mailbox, with its secrets opened. Never hand this to GraphQL. */
-export async function toMailbox(em: EntityManager, gateways: GatewayService, g: Gateway): Promise<Mailbox> {
-  const secrets = await gateways.secrets(em, g);
-  const defaultBase =
-    // MultiInfo: the API 6.1 scripts under /Api61 on the contract's host (the catalog's promise); an
-    // apiBaseUrl without /Api61 selects the legacy root-path scripts.
-    g.provider === ProviderId.MULTIINFO && g.host ? `https://${g.host}/Api61` : catalogEntry(g.provider).defaultApiBaseUrl ?? undefined;
-  const { headers: _sealed, ...generic } = g.genericHttp ?? ({} as NonNullable<Gateway['genericHttp']>);
+/** A mailbox as stored, secrets still sealed: the entity, or the same columns read raw. */
+export type StoredMailbox = Pick<
+  Gateway,
+  | 'id'
+  | 'name'
+  | 'provider'
+  | 'login'
+  | 'passwordSecret'
+  | 'passwordForm'
+  | 'senderName'
+  | 'serviceId'
+  | 'host'
+  | 'certificateSecret'
+  | 'apiBaseUrl'
+  | 'destinationNumber'
+  | 'prefixesToRemove'
+  | 'webhookTokenSecret'
+  | 'replacePolishDiacritics'
+  | 'genericHttp'
+>;
+
+/** Builds the adapter's view of a mailbox, opening its secrets with `open`. Never hand this to GraphQL. */
+export function mailboxOf(g: StoredMailbox, open: (sealed: string) => string): Mailbox {
+  const http = g.genericHttp;
   return {
     id: g.id,
     name: g.name,
     provider: g.provider,
     login: g.login,
-    password: secrets.password,
+    password: g.passwordSecret ? open(g.passwordSecret) : undefined,
     passwordForm: g.passwordForm,
     senderName: g.senderName,
     serviceId: g.serviceId,
     host: g.host,
-    certificatePem: secrets.certificatePem,
-    baseUrl: (g.apiBaseUrl ?? defaultBase)?.replace(/\/+$/, ''),
+    certificatePem: g.certificateSecret ? open(g.certificateSecret) : undefined,
+    baseUrl: providerFor(g.provider).baseUrl(g)?.replace(/\/+$/, ''),
     destinationNumber: g.destinationNumber,
     prefixesToRemove: g.prefixesToRemove,
-    webhookToken: secrets.webhookToken,
+    webhookToken: g.webhookTokenSecret ? open(g.webhookTokenSecret) : undefined,
     replacePolishDiacritics: g.replacePolishDiacritics,
-    genericHttp: g.genericHttp ? { ...generic, method: g.genericHttp.method, urlTemplate: g.genericHttp.urlTemplate, headers: secrets.headers } : undefined,
+    genericHttp: http ? { ...http, headers: (http.headers ?? []).map((h) => ({ name: h.name, value: open(h.sealedValue) })) } : undefined,
   };
+}
+
+export function toMailbox(gateways: GatewayService, g: Gateway): Mailbox {
+  return mailboxOf(g, (sealed) => gateways.openSecret(sealed));
 }
 
 export async function loadMailbox(em: EntityManager, gateways: GatewayService, id: number): Promise<Mailbox> {
   const g = await em.findOne(Gateway, { id });
   if (!g) throw new NotFoundError('Gateway', id);
-  return toMailbox(em, gateways, g);
+  return toMailbox(gateways, g);
 }

@@ -1,6 +1,6 @@
-import type { ProviderAdapter } from '../adapter';
-import { ProviderId } from '../catalog.types';
+import { defineProvider } from '../provider';
+import { catalog } from './catalog';
 import { inbound } from './inbound';
 import { outbound } from './outbound';
 
-export const adapter: ProviderAdapter = { id: ProviderId.JUSTSEND, ...outbound, ...inbound };
+export const justsend = defineProvider({ catalog, inbound, outbound });

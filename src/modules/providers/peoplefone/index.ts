@@ -1,6 +1,6 @@
-import type { ProviderAdapter } from '../adapter';
-import { ProviderId } from '../catalog.types';
+import { defineProvider } from '../provider';
+import { catalog } from './catalog';
 import { inbound } from './inbound';
 import { outbound } from './outbound';
 
-export const adapter: ProviderAdapter = { id: ProviderId.PEOPLEFONE, ...outbound, ...inbound };
+export const peoplefone = defineProvider({ catalog, inbound, outbound });

@@ -1,6 +1,12 @@
-import type { ProviderAdapter } from '../adapter';
-import { ProviderId } from '../catalog.types';
-import { inbound } from './inbound';
+import { defineProvider } from '../provider';
+import { catalog } from './catalog';
+import { inbound, serwersmsTemplateUrl } from './inbound';
 import { outbound } from './outbound';
 
-export const adapter: ProviderAdapter = { id: ProviderId.SERWERSMS, ...outbound, ...inbound };
+export const serwersms = defineProvider({
+  catalog,
+  inbound,
+  outbound,
+  // SerwerSMS does not send our number, so the admin pastes a URL template with it written in.
+  webhookUrl: (url, g) => serwersmsTemplateUrl(url, g.destinationNumber, g.hasWebhookToken),
+});

@@ -1,0 +1,58 @@
+import { apiBaseUrlField, webhookTokenField } from '../catalog-fields';
+import { type ProviderCatalogEntry, ProviderId, SpecStatus, Support } from '../catalog.types';
+
+const { YES, NO, UNKNOWN } = Support;
+
+// Spec: shared/providers/justsend.md
+export const catalog: ProviderCatalogEntry = {
+  id: ProviderId.JUSTSEND,
+  displayName: 'JustSend.pl',
+  specStatus: SpecStatus.DOCUMENTED,
+  capabilities: {
+    send: YES,
+    test: YES,
+    inboundPush: UNKNOWN,
+    inboundPolling: YES,
+    mms: NO,
+    deliveryReports: YES,
+  },
+  fields: [
+    {
+      name: 'login',
+      required: false,
+      label: 'Reply prefix (keyword)',
+      help: 'The GLOBAL or DEDICATED prefix customers start their replies with; smsdesk polls the replies to it. Needed only to receive SMS.',
+    },
+    {
+      name: 'password',
+      required: true,
+      label: 'API key (App-Key)',
+      help: 'The account appKey shown in the JustSend user panel; it is sent in the App-Key header and no login is needed.',
+    },
+    {
+      name: 'senderName',
+      required: false,
+      label: 'Sender name',
+      help: 'An own sender name (up to 11 characters) needs the dynamic-SMS service ("SMS dynamiczny") active on the JustSend account; leave empty to send ECO without a sender.',
+    },
+    {
+      name: 'destinationNumber',
+      required: true,
+      label: 'Destination phone number',
+      help: 'The number replies to your prefix are sent to (the "la" field of JustSend reply reports).',
+    },
+    apiBaseUrlField('Leave empty for https://justsend.pl/api/rest; only tests or a move to another JustSend host change it.'),
+    webhookTokenField('as the postback address in the JustSend panel'),
+  ],
+  defaultPrefixesToRemove: ['48'],
+  webhookPath: '/panel/tickets/incoming/justsend',
+  defaultApiBaseUrl: 'https://justsend.pl/api/rest',
+  notes: [
+    'Send (v2/message/send) and verify (v2/payment/points) are DOCUMENTED in the official digitalvirgo/justsend client; the production host is INFERRED (justsend.md, Summary).',
+    'Replies are DOCUMENTED only as polling by prefix (the login field holds it); no push format was found, so inboundPush is UNKNOWN (justsend.md, Inbound SMS callback).',
+    'Delivery state is polled via v2/report/message/{id} (DOCUMENTED); a postback push exists but its payload is unknown (justsend.md, Delivery reports).',
+    'No MMS (UNVERIFIED) and no published part limit (smsdesk assumes 6); no idempotency key, so a send whose answer was lost is not repeated (justsend.md).',
+    'The dynamic-SMS requirement for own sender names is a product rule; justsend.md only INFERS that own names use the PRO variant (Numbers and text).',
+    'Numbers are 48XXXXXXXXX without + (DOCUMENTED tests), hence the default prefix 48 (justsend.md, Numbers and text).',
+  ],
+};

@@ -1,0 +1,71 @@
+import type { FieldViolation } from '../../common/errors';
+import type { Gateway, PasswordForm } from '../gateways/gateway.entity';
+import type { InboundAdapter, WebhookRequest } from './adapter-inbound';
+import type { OutboundAdapter } from './adapter-outbound';
+import type { ProviderCatalogEntry, ProviderId } from './catalog.types';
+
+/** A mailbox's stored settings as a provider's rules read them: the entity, or the same columns read raw. */
+export type MailboxSettings = Pick<
+  Gateway,
+  'provider' | 'login' | 'passwordForm' | 'host' | 'apiBaseUrl' | 'destinationNumber' | 'genericHttp'
+>;
+
+/** A route of ours a provider calls besides `catalog.webhookPath` (SMSAPI's MMS callback). */
+export interface WebhookRoute {
+  path: string;
+  /** What the request carries; the provider's parser reads it from `WebhookRequest.variant`. */
+  variant: WebhookRequest['variant'];
+}
+
+/**
+ * One SMS provider, whole: what the catalog says about it, its two adapter halves and every rule of its
+ * own that the rest of the service needs. The registry lists these objects; nothing outside
+ * `providers/` knows which provider it is talking to.
+ */
+export interface Provider {
+  id: ProviderId;
+  catalog: ProviderCatalogEntry;
+  inbound: InboundAdapter;
+  outbound: OutboundAdapter;
+  /** The API base URL of a mailbox: its own override, else the provider's default. */
+  baseUrl(g: Pick<MailboxSettings, 'apiBaseUrl' | 'host'>): string | undefined;
+  /**
+   * What an admin pastes into the provider's panel, given our webhook URL for it: that URL, or a
+   * template built on it. Called only when the catalog has a `webhookPath`.
+   */
+  webhookUrl(url: string, g: { destinationNumber?: string; hasWebhookToken: boolean }): string;
+  /** How a password the admin typed is stored; without it, as given (`PLAIN`). */
+  normalisePassword?(login: string | undefined, password: string): { value: string; form: PasswordForm };
+  /**
+   * The provider's own checks of a mailbox's merged settings, beyond the catalog's required fields. A
+   * field named in the answer is not judged again by the required-field check.
+   */
+  validate?(g: MailboxSettings): FieldViolation[];
+  /** Routes of ours this provider calls besides its webhook path. */
+  extraRoutes?: WebhookRoute[];
+}
+
+/** What a provider folder writes; `defineProvider` fills in the rules most providers share. */
+export type ProviderParts = Omit<Provider, 'id' | 'baseUrl' | 'webhookUrl'> & Partial<Pick<Provider, 'baseUrl' | 'webhookUrl'>>;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * A provider from its parts. The catalog entry is frozen all the way down, so that a caller filling a
+ * new mailbox from `defaultPrefixesToRemove` has to copy the array instead of silently changing it.
+ */
+export function defineProvider(parts: ProviderParts): Provider {
+  deepFreeze(parts.catalog);
+  return {
+    id: parts.catalog.id,
+    baseUrl: (g) => g.apiBaseUrl ?? parts.catalog.defaultApiBaseUrl ?? undefined,
+    webhookUrl: (url) => url,
+    ...parts,
+  };
+}
