@@ -44,7 +44,7 @@ export interface AppDeps {
   worker?: boolean;
   /** A pino logger to share (main.ts), false for none; defaults to a new one at config.logLevel. */
   logger?: FastifyBaseLogger | false;
-  /** When a graphql-ws subscriber that stops reading is closed with 4008 (defaults: 1 MiB buffered, 10 s stalled). */
+  /** When a graphql-ws subscriber that stops reading is closed with WsClose.TooSlow (defaults: 1 MiB buffered, 10 s stalled). */
   slowConsumer?: Partial<SlowConsumerLimits>;
 }
 

@@ -30,7 +30,7 @@ export interface Config {
   loginMaxAttempts: number;
   loginMaxAttemptsPerIp: number;
   loginWindowSeconds: number;
-  /** How often an open graphql-ws socket re-checks its token (revoked or expired: closed with 4403). */
+  /** How often an open graphql-ws socket re-checks its token (revoked or expired: closed with WsClose.Forbidden). */
   wsAuthRecheckMs: number;
 }
 

@@ -1,0 +1,32 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** Rules about where things live in src/, checked on the text of every source file. */
+
+const SRC = path.join(__dirname, '../../src');
+
+function sources(dir = SRC): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? sources(p) : /\.(ts|sql)$/.test(e.name) ? [p] : [];
+  });
+}
+
+/** `file:line: text` of each line of src/ that matches, outside the files allowed to. */
+function offending(pattern: RegExp, allowed: string[] = []): string[] {
+  return sources()
+    .filter((f) => !allowed.includes(path.relative(SRC, f)))
+    .flatMap((f) =>
+      fs
+        .readFileSync(f, 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (pattern.test(line) ? [`src/${path.relative(SRC, f)}:${i + 1}: ${line.trim()}`] : [])),
+    );
+}
+
+describe('source structure', () => {
+  it('closes sockets with the named codes of WsClose, never a bare number', () => {
+    expect(offending(/\.close\(\s*\d/)).toEqual([]);
+  });
+});
