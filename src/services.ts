@@ -7,7 +7,6 @@ import { InboundService } from './modules/inbound/inbound.service';
 import { ensurePollJobs, POLLED_PROVIDERS } from './modules/inbound/tasks';
 import { GatewayTestService } from './modules/gateways/gateway-test.service';
 import { OutboundService } from './modules/outbound/outbound.service';
-import { outboundSettings } from './modules/outbound/outbound.settings';
 
 /** Stateless domain services, built once per app and shared by resolvers and routes. */
 export interface Services {
@@ -21,8 +20,7 @@ export interface Services {
 
 /** `knex`: MikroORM's, for the services that keep plain counters in the database (login limits). */
 export function buildServices(config: Config, box: SecretBox, knex: unknown): Services {
-  // Outbound knobs come from their own OUTBOUND_* variables (timeouts, retry backoff, polling).
-  const outbound = outboundSettings();
+  const outbound = config.outbound;
   const gateways = new GatewayService(box, config.publicUrl);
   gateways.onSaved = async (em, g) => {
     if (g.incomingActive && POLLED_PROVIDERS.includes(g.provider)) await ensurePollJobs(em); // a new mailbox gets its job now; existing jobs keep their time and backoff

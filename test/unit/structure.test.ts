@@ -26,6 +26,10 @@ function offending(pattern: RegExp, allowed: string[] = []): string[] {
 }
 
 describe('source structure', () => {
+  it('reads the environment only in src/config.ts: every setting is part of the one validated Config', () => {
+    expect(offending(/process\.env/, ['config.ts'])).toEqual([]);
+  });
+
   it('closes sockets with the named codes of WsClose, never a bare number', () => {
     expect(offending(/\.close\(\s*\d/)).toEqual([]);
   });
