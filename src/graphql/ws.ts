@@ -7,7 +7,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { trustedProxyList, type Config } from '../config';
 import { clientIp } from '../modules/inbound/client-ip';
 import type { AuthUser } from '../modules/auth/auth.service';
-import { TOKEN_GONE_CLOSE, TokenWatch } from '../modules/auth/token-watch';
+import { TOKEN_GONE_CLOSE, type TokenWatch } from '../modules/auth/token-watch';
 import type { Services } from '../services';
 import type { Context } from './context';
 import { WsClose } from './close-codes';
@@ -25,6 +25,8 @@ export interface GraphqlWsOptions {
   config: Config;
   events: EventBus;
   eventTarget: PgEventTarget;
+  /** Re-checks the tokens of open sockets; started and stopped with the app's background loops. */
+  tokenWatch: TokenWatch;
   /** Resolves `Bearer <token>`; throws a GraphQLError for a bad token, anything else when the database is away. */
   authenticate(header: string): Promise<AuthUser | undefined>;
   slowConsumer?: Partial<SlowConsumerLimits>;
@@ -32,7 +34,7 @@ export interface GraphqlWsOptions {
 }
 
 export interface GraphqlWs {
-  /** Closes every socket (1001) and stops the token sweep. */
+  /** Closes every socket (1001). */
   dispose(): Promise<void>;
   /** Stops accepting sockets. */
   close(): Promise<void>;
@@ -40,7 +42,7 @@ export interface GraphqlWs {
 
 /** graphql-ws on the HTTP server's port and path; the close codes clients see are WsClose (close-codes.ts). */
 export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
-  const { schema, orm, services, config, events, eventTarget, authenticate, log } = opts;
+  const { schema, orm, services, config, events, eventTarget, tokenWatch, authenticate, log } = opts;
   const wss = new WebSocketServer({ server: opts.server, path: '/graphql', maxPayload: 256 * 1024 });
   // Other instances' events published while LISTEN was down never reached these sockets (this instance's own
   // reach them without LISTEN): close them with EventsInterrupted (1012, Service Restart),
@@ -51,9 +53,7 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
   });
   // Before useServer: wraps each socket's send before graphql-ws uses it.
   guardSlowConsumers(wss, { ...DEFAULT_SLOW_CONSUMER_LIMITS, ...opts.slowConsumer });
-  // Sockets outlive tokens: revoked or expired ones are closed (a sweep every wsAuthRecheckMs, and on each subscribe).
-  const tokenWatch = new TokenWatch(orm, config.wsAuthRecheckMs, log);
-  tokenWatch.start();
+  // Sockets outlive tokens: revoked or expired ones are closed (tokenWatch's sweep, and on each subscribe).
   const trustedProxies = trustedProxyList(config);
   const server = useServer<Record<string, unknown>, { user?: AuthUser; checkedAt?: number }>(
     {
@@ -111,7 +111,6 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
   );
   return {
     async dispose() {
-      tokenWatch.stop();
       await server.dispose();
     },
     close: () => new Promise<void>((r) => wss.close(() => r())),

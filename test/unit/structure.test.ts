@@ -30,6 +30,18 @@ describe('source structure', () => {
     expect(offending(/process\.env/, ['config.ts'])).toEqual([]);
   });
 
+  it('starts no background work in route files: the loops are listed in src/background.ts', () => {
+    const routeFiles = sources().filter((f) => path.basename(f) === 'routes.ts');
+    expect(routeFiles.length).toBeGreaterThan(0);
+    const started = routeFiles.flatMap((f) =>
+      fs
+        .readFileSync(f, 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (/setInterval\(|setTimeout\(|\.start\(|startPollSupervisor|\.publish =/.test(line) ? [`${path.relative(SRC, f)}:${i + 1}`] : [])),
+    );
+    expect(started).toEqual([]);
+  });
+
   it('closes sockets with the named codes of WsClose, never a bare number', () => {
     expect(offending(/\.close\(\s*\d/)).toEqual([]);
   });

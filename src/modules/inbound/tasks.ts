@@ -63,8 +63,8 @@ export async function ensurePollJobs(em: EntityManager, opts: { now?: boolean } 
 }
 
 /** Queues the supervisor at once (idempotent: one job key); called at start-up by every instance. */
-export function startPollSupervisor(ctx: AppContext): void {
-  ctx.jobs
+export async function startPollSupervisor(ctx: AppContext): Promise<void> {
+  await ctx.jobs
     .addJob(SUPERVISOR_TASK, {}, { jobKey: SUPERVISOR_TASK, jobKeyMode: 'replace', maxAttempts: CHAIN_ATTEMPTS })
     .catch((err) => ctx.log.warn({ err }, 'inbound: could not queue the poll supervisor'));
 }
