@@ -41,8 +41,8 @@ export interface Background {
 }
 
 /**
- * Every background loop of an app instance, in start order. Stopping goes in reverse: the loops that
- * feed the worker and the sender end before them.
+ * Every background loop of an app instance, in start order. Stopping goes in reverse, so the job worker,
+ * which the others' jobs and sends rely on, is the last to stop.
  * `jobs`: false for an instance that only serves requests (no job worker, no sender); `databaseUrl`: the
  * worker's connection.
  */
