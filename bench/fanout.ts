@@ -27,7 +27,8 @@ import { ormConfig } from '../src/db/mikro-orm.config';
 import { migrate } from '../src/db/database';
 import { startEmbedded, type EmbeddedServer } from '../src/db/embedded';
 import { buildApp } from '../src/app';
-import { CLOSE_TOO_SLOW, slowConsumerStats } from '../src/graphql/slow-consumer';
+import { slowConsumerStats } from '../src/graphql/slow-consumer';
+import { WsClose } from '../src/graphql/close-codes';
 import type { FanoutCommand } from './fanout-load';
 import { machine } from './machine';
 import { Fanout } from '../src/modules/notifications/fanout';
@@ -155,7 +156,7 @@ async function main() {
     bytesQueuedAtClose: slowConsumerStats.maxBufferedAtClose,
     serverHeapGrowthMB: round((s1.heap - s0.heap) / 2 ** 20, 2),
     limits: SLOW_LIMITS,
-    ok: slowClose.code === CLOSE_TOO_SLOW,
+    ok: slowClose.code === WsClose.TooSlow,
   };
   await clients.ask({ cmd: 'close' });
   await new Promise((r) => setTimeout(r, 1000));

@@ -121,7 +121,7 @@ async function main() {
   );
   await migrate(orm);
   const app = await buildApp({ config, orm, databaseUrl: db.url, box: new SecretBox(key), logger: false, worker: false });
-  // The sender as app.ts starts it where jobs run (delivery-report polls, graphile-worker, play no part with SMSAPI).
+  // The sender as background.ts starts it where jobs run (delivery-report polls, graphile-worker, play no part with SMSAPI).
   const startSender = async () => new OutboundSender(app.ctx, app.services.outbound.settings, { concurrency: CONCURRENCY }).start();
   await ensureAdmin(orm, config, app.services.auth);
   const [{ id: authorId }] = await orm.em.fork().execute<{ id: number }[]>(`select id from app_user limit 1`);

@@ -28,11 +28,11 @@ import type { AppContext } from './app-context';
 import { createEventBus, PgEventTarget } from './graphql/pubsub';
 import type { SlowConsumerLimits } from './graphql/slow-consumer';
 import { startGraphqlWs } from './graphql/ws';
-import { startWorker } from './jobs/worker';
-import { taskList } from './jobs/tasks';
+import { background } from './background';
+import { TokenWatch } from './modules/auth/token-watch';
+import type { Publish } from './modules/outbound/outbound.service';
 import { inboundRoutes } from './modules/inbound/routes';
 import { outboundRoutes } from './modules/outbound/routes';
-import { OutboundSender } from './modules/outbound/sender';
 
 export interface AppDeps {
   config: Config;
@@ -44,7 +44,7 @@ export interface AppDeps {
   worker?: boolean;
   /** A pino logger to share (main.ts), false for none; defaults to a new one at config.logLevel. */
   logger?: FastifyBaseLogger | false;
-  /** When a graphql-ws subscriber that stops reading is closed with 4008 (defaults: 1 MiB buffered, 10 s stalled). */
+  /** When a graphql-ws subscriber that stops reading is closed with WsClose.TooSlow (defaults: 1 MiB buffered, 10 s stalled). */
   slowConsumer?: Partial<SlowConsumerLimits>;
 }
 
@@ -54,7 +54,10 @@ export interface App {
   ctx: AppContext;
   /** Listens on config.port (0: any free port) and returns the base URL. */
   listen(): Promise<string>;
-  /** Stops taking requests, finishes those in flight, closes subscriptions. Does not close the ORM. */
+  /**
+   * Stops taking requests, finishes those in flight, closes subscriptions, stops the background loops.
+   * Does not close the ORM.
+   */
   close(): Promise<void>;
 }
 
@@ -72,7 +75,6 @@ export const REDACT = [
 /** Builds the HTTP + GraphQL + graphql-ws app around an opened database. Tests call this directly. */
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, orm } = deps;
-  const services = buildServices(config, deps.box, orm.em.getConnection().getKnex());
   const fastify = Fastify({
     ...(deps.logger && typeof deps.logger === 'object'
       ? { loggerInstance: deps.logger }
@@ -101,7 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       if (pending.length) return reply.status(503).send({ status: 'migrations pending', pending });
       // Up only with live events (LISTEN) and a running job worker: both come back by themselves after an outage.
       if (!eventTarget.listening) return reply.status(503).send({ status: 'event listener reconnecting' });
-      if (worker && !worker.running) return reply.status(503).send({ status: 'job worker restarting' });
+      if (loops.worker && !loops.worker.running) return reply.status(503).send({ status: 'job worker restarting' });
       return { status: 'ready' };
     } catch {
       return reply.status(503).send({ status: 'database unreachable' });
@@ -113,14 +115,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const eventTarget = new PgEventTarget(deps.databaseUrl, notifyPool, fastify.log);
   await eventTarget.start();
   const events = createEventBus(eventTarget);
-  // Inbound messages are announced after their commit, batched (see PgEventTarget.flush).
-  services.inbound.publish = (topic, payload) => events.publish(topic, payload as never);
+  // Stored and queued messages are announced after their commit, batched (see PgEventTarget.flush).
+  const publish: Publish = (topic, payload) => void events.publish(topic, payload as never);
+  const services = buildServices({ config, box: deps.box, knex: orm.em.getConnection().getKnex(), publish });
   const jobs = await makeWorkerUtils({ connectionString: deps.databaseUrl });
   await jobs.migrate();
   const ctx: AppContext = { config, orm, box: deps.box, services, events, log: fastify.log, jobs };
-  const worker = deps.worker === false ? undefined : await startWorker({ connectionString: deps.databaseUrl, taskList: taskList(ctx), concurrency: config.workerConcurrency, log: fastify.log });
-  // Sending runs where jobs run: the sender claims due messages from the table (no job per SMS).
-  const sender = deps.worker === false ? undefined : new OutboundSender(ctx, services.outbound.settings, { concurrency: config.workerConcurrency }).start();
+  const tokenWatch = new TokenWatch(orm, config.wsAuthRecheckMs, fastify.log);
+  // The job worker, the sender, sweeps and re-checks: started last, once everything they use is built.
+  const loops = background(ctx, { jobs: deps.worker !== false, databaseUrl: deps.databaseUrl, tokenWatch });
   await inboundRoutes(fastify, ctx);
   await outboundRoutes(fastify, ctx);
 
@@ -153,6 +156,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     config,
     events,
     eventTarget,
+    tokenWatch,
     authenticate,
     slowConsumer: deps.slowConsumer,
     log: fastify.log,
@@ -191,6 +195,25 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   let closing: Promise<void> | undefined;
+  const close = () => {
+    // apollo.stop() drains: graphql-ws sockets are closed and fastify.close() waits for requests in flight.
+    closing ??= (async () => {
+      await apollo.stop();
+      await fastify.close();
+      await ws.close();
+      await loops.stop();
+      await jobs.release();
+      await eventTarget.stop();
+      await notifyPool.end();
+    })();
+    return closing;
+  };
+  try {
+    await loops.start();
+  } catch (e) {
+    await close().catch(() => {});
+    throw e;
+  }
   return {
     fastify,
     services,
@@ -201,19 +224,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       return `http://127.0.0.1:${port}`;
     },
-    close() {
-      // apollo.stop() drains: graphql-ws sockets are closed and fastify.close() waits for requests in flight.
-      closing ??= (async () => {
-        await apollo.stop();
-        await fastify.close();
-        await ws.close();
-        await sender?.stop();
-        await worker?.stop();
-        await jobs.release();
-        await eventTarget.stop();
-        await notifyPool.end();
-      })();
-      return closing;
-    },
+    close,
   };
 }

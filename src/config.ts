@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { BlockList } from 'node:net';
 import { parseIpOrCidr } from './common/ip';
@@ -30,7 +31,7 @@ export interface Config {
   loginMaxAttempts: number;
   loginMaxAttemptsPerIp: number;
   loginWindowSeconds: number;
-  /** How often an open graphql-ws socket re-checks its token (revoked or expired: closed with 4403). */
+  /** How often an open graphql-ws socket re-checks its token (revoked or expired: closed with WsClose.Forbidden). */
   wsAuthRecheckMs: number;
   /**
    * Refused webhook requests (malformed, no mailbox, wrong token or IP…) one client IP may send within
@@ -39,7 +40,71 @@ export interface Config {
    */
   webhookRefusalsPerIp: number;
   webhookRefusalWindowSeconds: number;
+  /** Sending: provider calls, retries, delivery-report polling, the sender's lease and look-ups. */
+  outbound: OutboundSettings;
+  /** Receiving from providers without push: the poll jobs and their supervisor. */
+  inboundPoll: InboundPollSettings;
 }
+
+/**
+ * Knobs of the outbound path (defaults suit production; tests shorten the timings instead of sleeping).
+ */
+export interface OutboundSettings {
+  /** A whole provider call: connect, send, answer (OUTBOUND_HTTP_TIMEOUT_MS). */
+  httpTimeoutMs: number;
+  /** First retry delay; doubles per attempt (OUTBOUND_RETRY_BASE_MS). */
+  retryBaseMs: number;
+  /** Longest retry delay (OUTBOUND_RETRY_MAX_MS). */
+  retryMaxMs: number;
+  /** Send attempts before a retryable failure becomes FAILED (OUTBOUND_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** First delivery-report poll after sending; doubles per poll (OUTBOUND_DLR_POLL_BASE_MS). */
+  dlrPollBaseMs: number;
+  dlrPollMaxMs: number;
+  /** Stop polling a message's report after this long (OUTBOUND_DLR_POLL_FOR_HOURS; MultiInfo validity is 72 h). */
+  dlrPollForMs: number;
+  /**
+   * The lease of a claimed message, and the lock age of a delivery-report poll job, beyond which their
+   * instance is taken for dead mid-call (OUTBOUND_STALE_LOCK_MS): another instance resumes the message
+   * (graphile-worker itself would wait 4 hours for the job). Longer than a provider call may take.
+   */
+  staleLockMs: number;
+  /**
+   * How often each instance's sender looks for due messages nobody told it about (OUTBOUND_POLL_MS):
+   * retries scheduled by other instances, leases of dead instances that ran out (OUTBOUND_STALE_LOCK_MS),
+   * messages queued while its LISTEN connection was down.
+   */
+  pollMs: number;
+  /** How often each instance looks for stale locks of delivery-report poll jobs (OUTBOUND_SWEEP_MS). */
+  sweepEveryMs: number;
+  /**
+   * Extra CA certificates trusted for provider calls, outbound and polls alike: PEM file
+   * (PROVIDER_EXTRA_CA_FILE; tests' fakes).
+   */
+  extraCa: string[];
+}
+
+/** Backoff after failed polls: first wait and cap, for provider errors and for configuration errors. */
+export interface PollBackoff {
+  retryableBaseMs: number;
+  retryableCapMs: number;
+  configBaseMs: number;
+  configCapMs: number;
+}
+
+/**
+ * Knobs of inbound polling. Only the supervisor's interval has a variable (fault tests shorten it); the
+ * others are fixed, and tests that boot the app pass shorter ones in the Config they give it.
+ */
+export interface InboundPollSettings {
+  /** How often mailboxes' poll jobs are (re)ensured (INBOUND_POLL_SUPERVISOR_MS). */
+  supervisorEveryMs: number;
+  /** How long a provider may hold a long poll (MultiInfo getsms `timeout`). */
+  waitMs: number;
+  backoff: PollBackoff;
+}
+
+export const DEFAULT_POLL_BACKOFF: PollBackoff = { retryableBaseMs: 5_000, retryableCapMs: 5 * 60_000, configBaseMs: 60_000, configCapMs: 30 * 60_000 };
 
 export class ConfigError extends Error {
   constructor(variable: string, rule: string) {
@@ -77,6 +142,42 @@ export function parseSecretKey(raw: string, name = 'SECRET_KEY'): Buffer {
   return key;
 }
 
+/**
+ * The dev database of the MikroORM CLI (`npm run migration:create`): DATABASE_URL or a local default.
+ * Not validated: it is read whenever the ORM config module loads, also in the service, which validates
+ * DATABASE_URL in loadConfig and reports it there.
+ */
+export function cliDatabaseUrl(env: Env = process.env): string {
+  return env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/smsdesk_dev';
+}
+
+function outboundSettings(env: Env, cwd: string): OutboundSettings {
+  const httpTimeoutMs = int(env, 'OUTBOUND_HTTP_TIMEOUT_MS', 30_000, 50, 300_000);
+  let extraCa: string[] = [];
+  const caFile = env.PROVIDER_EXTRA_CA_FILE;
+  if (caFile) {
+    try {
+      extraCa = [fs.readFileSync(path.resolve(cwd, caFile), 'utf8')];
+    } catch {
+      throw new ConfigError('PROVIDER_EXTRA_CA_FILE', `must name a readable PEM file, got "${caFile}"`);
+    }
+  }
+  return {
+    httpTimeoutMs,
+    retryBaseMs: int(env, 'OUTBOUND_RETRY_BASE_MS', 30_000, 1, 3_600_000),
+    retryMaxMs: int(env, 'OUTBOUND_RETRY_MAX_MS', 3_600_000, 1, 86_400_000),
+    maxAttempts: int(env, 'OUTBOUND_MAX_ATTEMPTS', 8, 1, 50),
+    dlrPollBaseMs: int(env, 'OUTBOUND_DLR_POLL_BASE_MS', 60_000, 1, 3_600_000),
+    dlrPollMaxMs: int(env, 'OUTBOUND_DLR_POLL_MAX_MS', 3_600_000, 1, 86_400_000),
+    dlrPollForMs: int(env, 'OUTBOUND_DLR_POLL_FOR_HOURS', 72, 1, 24 * 30) * 3_600_000,
+    staleLockMs: int(env, 'OUTBOUND_STALE_LOCK_MS', 2 * httpTimeoutMs + 60_000, 100, 86_400_000),
+    pollMs: int(env, 'OUTBOUND_POLL_MS', 1_000, 10, 3_600_000),
+    sweepEveryMs: int(env, 'OUTBOUND_SWEEP_MS', 60_000, 50, 3_600_000),
+    extraCa,
+  };
+}
+
+/** Reads and validates every setting; throws a ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const nodeEnv = env.NODE_ENV ?? 'development';
   if (!['development', 'production', 'test'].includes(nodeEnv)) {
@@ -136,6 +237,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     wsAuthRecheckMs: int(env, 'WS_AUTH_RECHECK_MS', 60_000, 50, 3_600_000),
     webhookRefusalsPerIp: int(env, 'WEBHOOK_REFUSALS_PER_IP', 120, 1, 1_000_000),
     webhookRefusalWindowSeconds: int(env, 'WEBHOOK_REFUSAL_WINDOW_SECONDS', 60, 1, 86_400),
+    outbound: outboundSettings(env, cwd),
+    inboundPoll: {
+      supervisorEveryMs: int(env, 'INBOUND_POLL_SUPERVISOR_MS', 60_000, 50, 3_600_000),
+      waitMs: 5_000,
+      backoff: DEFAULT_POLL_BACKOFF,
+    },
   };
 }
 

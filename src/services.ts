@@ -6,8 +6,7 @@ import { GatewayService } from './modules/gateways/gateway.service';
 import { InboundService } from './modules/inbound/inbound.service';
 import { ensurePollJobs, POLLED_PROVIDERS } from './modules/inbound/tasks';
 import { GatewayTestService } from './modules/gateways/gateway-test.service';
-import { OutboundService } from './modules/outbound/outbound.service';
-import { outboundSettings } from './modules/outbound/outbound.settings';
+import { OutboundService, type Publish } from './modules/outbound/outbound.service';
 
 /** Stateless domain services, built once per app and shared by resolvers and routes. */
 export interface Services {
@@ -19,20 +18,28 @@ export interface Services {
   gatewayTests: GatewayTestService;
 }
 
-/** `knex`: MikroORM's, for the services that keep plain counters in the database (login limits). */
-export function buildServices(config: Config, box: SecretBox, knex: unknown): Services {
-  // Outbound knobs come from their own OUTBOUND_* variables (timeouts, retry backoff, polling).
-  const outbound = outboundSettings();
-  const gateways = new GatewayService(box, config.publicUrl);
-  gateways.onSaved = async (em, g) => {
-    if (g.incomingActive && POLLED_PROVIDERS.includes(g.provider)) await ensurePollJobs(em); // a new mailbox gets its job now; existing jobs keep their time and backoff
-  };
+export interface ServiceDeps {
+  config: Config;
+  box: SecretBox;
+  /** MikroORM's knex, for the services that keep plain counters in the database (login limits). */
+  knex: unknown;
+  /** Announces events after their commit (the app's event bus). */
+  publish: Publish;
+}
+
+/** Every service gets its collaborators here, in its constructor. */
+export function buildServices({ config, box, knex, publish }: ServiceDeps): Services {
+  const outbound = config.outbound;
+  // A new mailbox gets its poll job now; existing jobs keep their time and backoff.
+  const gateways = new GatewayService(box, config.publicUrl, async (em, g) => {
+    if (g.incomingActive && POLLED_PROVIDERS.includes(g.provider)) await ensurePollJobs(em);
+  });
   return {
     auth: new AuthService(config.sessionTtlHours, knex, { perEmail: config.loginMaxAttempts, perIp: config.loginMaxAttemptsPerIp, windowMs: config.loginWindowSeconds * 1000 }),
     gateways,
     customers: new CustomerService(),
-    inbound: new InboundService(box),
-    outbound: new OutboundService(outbound),
+    inbound: new InboundService(box, publish),
+    outbound: new OutboundService(outbound, publish),
     gatewayTests: new GatewayTestService(outbound, gateways),
   };
 }

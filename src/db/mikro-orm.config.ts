@@ -3,6 +3,7 @@ import path from 'node:path';
 import { FlushMode } from '@mikro-orm/core';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import { cliDatabaseUrl } from '../config';
 import { entities } from './entities';
 
 // Works from src/db (ts-node, vitest) and from dist/src/db (compiled).
@@ -42,4 +43,4 @@ export function ormConfig(clientUrl: string, extra: Partial<Options> = {}): Opti
 }
 
 /** For the MikroORM CLI (`npm run migration:create`): the dev database from DATABASE_URL. */
-export default ormConfig(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/smsdesk_dev');
+export default ormConfig(cliDatabaseUrl());

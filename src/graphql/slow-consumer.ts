@@ -1,11 +1,7 @@
 import type { WebSocket } from 'ws';
+import { WsClose } from './close-codes';
 
-/**
- * Close code for a graphql-ws subscriber that does not read what it is sent (4000–4999 are for
- * applications; graphql-ws itself uses 4400–4500). The client should reconnect and catch up with
- * `notifications(after:)`.
- */
-export const CLOSE_TOO_SLOW = 4008;
+/** Sent with WsClose.TooSlow to a graphql-ws subscriber that does not read what it is sent. */
 export const CLOSE_TOO_SLOW_REASON = 'Too slow: the subscriber did not read its messages; reconnect and catch up';
 
 export interface SlowConsumerLimits {
@@ -27,7 +23,7 @@ export const slowConsumerStats = { closed: 0, /** The most bytes one socket had 
  * the bytes reached the kernel), so a stalled reader first fills the kernel's socket buffers, then each
  * subscription's send waits and its fan-out queue (fanout.ts, bounded) fills. Here every send is checked:
  * when the bytes queued in this process exceed `maxBufferedBytes`, or a send has waited `maxStallMs`, the
- * socket is closed with 4008 and nothing more is queued for it. The close frame goes out behind what is
+ * socket is closed with WsClose.TooSlow and nothing more is queued for it. The close frame goes out behind what is
  * already buffered, so a client that resumes reading sees the code; one that never does is destroyed by
  * ws's close timeout, and is terminated here after `closeGraceMs` at the latest.
  *
@@ -46,7 +42,7 @@ export function guardSlowConsumers(wss: { on(event: 'connection', cb: (socket: W
       slowConsumerStats.closed++;
       slowConsumerStats.maxBufferedAtClose = Math.max(slowConsumerStats.maxBufferedAtClose, socket.bufferedAmount);
       if (stallTimer) clearTimeout(stallTimer);
-      socket.close(CLOSE_TOO_SLOW, CLOSE_TOO_SLOW_REASON);
+      socket.close(WsClose.TooSlow, CLOSE_TOO_SLOW_REASON);
       setTimeout(() => socket.terminate(), limits.closeGraceMs).unref();
     };
     const armStall = () => {

@@ -7,9 +7,10 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { trustedProxyList, type Config } from '../config';
 import { clientIp } from '../modules/inbound/client-ip';
 import type { AuthUser } from '../modules/auth/auth.service';
-import { TOKEN_GONE_CLOSE, TokenWatch } from '../modules/auth/token-watch';
+import { TOKEN_GONE_CLOSE, type TokenWatch } from '../modules/auth/token-watch';
 import type { Services } from '../services';
 import type { Context } from './context';
+import { WsClose } from './close-codes';
 import { formatSocketError } from './errors';
 import { wsExecutionArgs } from './limits';
 import type { EventBus, PgEventTarget } from './pubsub';
@@ -24,6 +25,8 @@ export interface GraphqlWsOptions {
   config: Config;
   events: EventBus;
   eventTarget: PgEventTarget;
+  /** Re-checks the tokens of open sockets; started and stopped with the app's background loops. */
+  tokenWatch: TokenWatch;
   /** Resolves `Bearer <token>`; throws a GraphQLError for a bad token, anything else when the database is away. */
   authenticate(header: string): Promise<AuthUser | undefined>;
   slowConsumer?: Partial<SlowConsumerLimits>;
@@ -31,32 +34,26 @@ export interface GraphqlWsOptions {
 }
 
 export interface GraphqlWs {
-  /** Closes every socket (1001) and stops the token sweep. */
+  /** Closes every socket (1001). */
   dispose(): Promise<void>;
   /** Stops accepting sockets. */
   close(): Promise<void>;
 }
 
-/**
- * graphql-ws on the HTTP server's port and path. Close codes clients see: 4401 no token, 4403 bad,
- * revoked or expired token, 4008 too slow to read, 1012 live events were interrupted (reconnect and
- * catch up with notifications(after:)), 1013 the database is away (retry).
- */
+/** graphql-ws on the HTTP server's port and path; the close codes clients see are WsClose (close-codes.ts). */
 export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
-  const { schema, orm, services, config, events, eventTarget, authenticate, log } = opts;
+  const { schema, orm, services, config, events, eventTarget, tokenWatch, authenticate, log } = opts;
   const wss = new WebSocketServer({ server: opts.server, path: '/graphql', maxPayload: 256 * 1024 });
   // Other instances' events published while LISTEN was down never reached these sockets (this instance's own
-  // reach them without LISTEN): close them with 1012 (Service Restart),
+  // reach them without LISTEN): close them with EventsInterrupted (1012, Service Restart),
   // which graphql-ws clients reconnect on; they then catch up with notifications(after: cursor).
   eventTarget.onReconnect((downMs) => {
     log.warn({ downMs, sockets: wss.clients.size }, 'live events were interrupted; asking subscribers to reconnect');
-    for (const ws of wss.clients) ws.close(1012, 'Live events were interrupted; reconnect and catch up');
+    for (const ws of wss.clients) ws.close(WsClose.EventsInterrupted, 'Live events were interrupted; reconnect and catch up');
   });
   // Before useServer: wraps each socket's send before graphql-ws uses it.
   guardSlowConsumers(wss, { ...DEFAULT_SLOW_CONSUMER_LIMITS, ...opts.slowConsumer });
-  // Sockets outlive tokens: revoked or expired ones are closed (a sweep every wsAuthRecheckMs, and on each subscribe).
-  const tokenWatch = new TokenWatch(orm, config.wsAuthRecheckMs, log);
-  tokenWatch.start();
+  // Sockets outlive tokens: revoked or expired ones are closed (tokenWatch's sweep, and on each subscribe).
   const trustedProxies = trustedProxyList(config);
   const server = useServer<Record<string, unknown>, { user?: AuthUser; checkedAt?: number }>(
     {
@@ -84,7 +81,7 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization;
         if (typeof header !== 'string' || !header) {
-          ctx.extra.socket.close(4401, 'Unauthorized: send connectionParams.authorization = "Bearer <token>"');
+          ctx.extra.socket.close(WsClose.Unauthorized, 'Unauthorized: send connectionParams.authorization = "Bearer <token>"');
           return false;
         }
         try {
@@ -93,12 +90,12 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
           if (ctx.extra.user) tokenWatch.watch(ctx.extra.socket, ctx.extra.user.tokenId);
           return true;
         } catch (e) {
-          // The database is away (not a bad token): a close code the client retries on (1013 Try Again Later).
+          // The database is away (not a bad token): a close code the client retries on.
           if (!(e instanceof GraphQLError)) {
-            ctx.extra.socket.close(1013, 'Temporarily unavailable, reconnect');
+            ctx.extra.socket.close(WsClose.TryAgainLater, 'Temporarily unavailable, reconnect');
             return false;
           }
-          return false; // graphql-ws closes with 4403 Forbidden
+          return false; // graphql-ws closes with its own 4403 Forbidden (WsClose.Forbidden)
         }
       },
       context: (c): Context => {
@@ -114,7 +111,6 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
   );
   return {
     async dispose() {
-      tokenWatch.stop();
       await server.dispose();
     },
     close: () => new Promise<void>((r) => wss.close(() => r())),

@@ -19,7 +19,7 @@ export interface WorkerOptions {
   log: Log;
 }
 
-/** The job worker as app.ts holds it: graphile-worker's runner, restarted by us when it dies. */
+/** The job worker as background.ts holds it: graphile-worker's runner, restarted by us when it dies. */
 export interface Worker {
   stop(): Promise<void>;
   /** False while the runner is down and waiting to be restarted (readiness). */

@@ -6,7 +6,7 @@ import { FakeJustsend } from '../fakes/justsend';
 import { FakeMultiInfo } from '../fakes/multiinfo';
 import { FakeMobitex } from '../fakes/mobitex';
 import { FakeDotpay } from '../fakes/dotpay';
-import { createGateway, useOutboundEnv } from '../fakes/harness';
+import { createGateway, FAST_OUTBOUND_ENV } from '../fakes/harness';
 import { codes, startTestApp, type TestApp } from '../support/app';
 
 /*
@@ -17,7 +17,6 @@ import { codes, startTestApp, type TestApp } from '../support/app';
 
 let t: TestApp;
 let admin: string;
-let restoreEnv: () => void;
 const smsapi = new FakeSmsapi();
 const serwersms = new FakeSerwersms();
 const justsend = new FakeJustsend();
@@ -28,16 +27,14 @@ const dotpay = new FakeDotpay();
 const TEST = `mutation($id: ID!, $to: String) { testGateway(id: $id, sendTestSmsTo: $to) { ok checks { name ok detail } balance latencyMs testedAt } }`;
 
 beforeAll(async () => {
-  restoreEnv = useOutboundEnv();
   await Promise.all([smsapi, serwersms, justsend, multiinfo, mobitex, dotpay].map((f) => f.start()));
-  t = await startTestApp();
+  t = await startTestApp(FAST_OUTBOUND_ENV);
   admin = await t.login();
 });
 
 afterAll(async () => {
   await t?.close();
   await Promise.all([smsapi, serwersms, justsend, multiinfo, mobitex, dotpay].map((f) => f.stop()));
-  restoreEnv?.();
 });
 
 async function test(input: Record<string, unknown>, to?: string) {

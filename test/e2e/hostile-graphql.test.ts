@@ -255,7 +255,7 @@ describe('login rate limit', () => {
 
   it('shares one budget between instances on one database, per address and per IP', async () => {
     const a = await startTestApp({ LOGIN_MAX_ATTEMPTS: '4', LOGIN_MAX_ATTEMPTS_PER_IP: '7' });
-    const b = await startTestApp({ LOGIN_MAX_ATTEMPTS: '4', LOGIN_MAX_ATTEMPTS_PER_IP: '7' }, { dbUrl: a.dbUrl, key: a.key });
+    const b = await startTestApp({ LOGIN_MAX_ATTEMPTS: '4', LOGIN_MAX_ATTEMPTS_PER_IP: '7' }, { on: { dbUrl: a.dbUrl, key: a.key } });
     try {
       const guess = (x: TestApp, email: string, i: number) => x.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: email, p: `guess-${i}` });
       // Two guesses on each instance: with a budget per process each would still allow two more.

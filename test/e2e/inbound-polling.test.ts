@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { loadConfig } from '../../src/config';
 import { SecretBox } from '../../src/common/secret-box';
 import { ormConfig } from '../../src/db/mikro-orm.config';
 import { buildApp, type App } from '../../src/app';
-import { ensurePollJobs, pollSettings } from '../../src/modules/inbound/tasks';
+import { ensurePollJobs } from '../../src/modules/inbound/tasks';
 import { warsawDate, warsawDateTimeText } from '../../src/modules/providers/adapter-inbound';
 import { startTestApp, type TestApp } from '../support/app';
 import { CERTS, pem } from '../fakes/base';
@@ -25,29 +24,24 @@ let agent: { id: string; token: string };
 const mi = new FakeMultiInfoInbox();
 const serwer = new FakeSerwersmsInbox();
 const just = new FakeJustsendInbox();
-const savedEnv = process.env.PROVIDER_EXTRA_CA_FILE;
-const savedSettings = structuredClone(pollSettings);
 
 const poll = () => ensurePollJobs(t.orm.em.fork(), { now: true });
 const stateOf = async (gatewayId: string) => (await t.sql(`select * from inbound_poll_state where gateway_id = $1`, [gatewayId]))[0];
 
 beforeAll(async () => {
-  // The fakes' CA is trusted for provider calls (read when the app is built), and polls are short.
-  process.env.PROVIDER_EXTRA_CA_FILE = path.join(CERTS, 'ca.pem');
-  pollSettings.waitMs = 200;
-  pollSettings.backoff = { retryableBaseMs: 100, retryableCapMs: 300, configBaseMs: 200, configCapMs: 400 };
   await Promise.all([mi.start(), serwer.start(), just.start()]);
   mi.leaseMs = 400;
-  t = await startTestApp();
+  // The fakes' CA is trusted for provider calls, and polls are short.
+  t = await startTestApp(
+    { PROVIDER_EXTRA_CA_FILE: path.join(CERTS, 'ca.pem') },
+    { config: { inboundPoll: { waitMs: 200, backoff: { retryableBaseMs: 100, retryableCapMs: 300, configBaseMs: 200, configCapMs: 400 } } } },
+  );
   admin = await t.login();
   agent = await createAgent(t, admin, 'Polling Agent');
 });
 afterAll(async () => {
   await t?.close();
   await Promise.all([mi.stop(), serwer.stop(), just.stop()]);
-  if (savedEnv === undefined) delete process.env.PROVIDER_EXTRA_CA_FILE;
-  else process.env.PROVIDER_EXTRA_CA_FILE = savedEnv;
-  Object.assign(pollSettings, savedSettings);
 });
 
 describe('SerwerSMS (messages/recived) and JustSend (replies)', () => {
@@ -170,7 +164,7 @@ describe('Plus MultiInfo (getsms + confirmsms)', () => {
   it('nothing is lost across a restart: a message that arrives while no instance runs is fetched by the next one', async () => {
     await t.app.close();
     const id = mi.deliver({ from: '48600000005', text: 'Podczas restartu' });
-    const config = loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', PUBLIC_URL: 'https://smsdesk.example.com', DATABASE_URL: t.dbUrl, SECRET_KEY: t.key.toString('hex'), LOG_LEVEL: 'silent' });
+    const config = t.config; // the first instance's settings: same database, key, CA and poll timings
     const orm = await MikroORM.init(ormConfig(t.dbUrl, { pool: { min: 0, max: 5 } }));
     let b: App | undefined;
     try {

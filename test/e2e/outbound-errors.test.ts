@@ -5,7 +5,7 @@ import { FakeSerwersms } from '../fakes/serwersms';
 import { FakeJustsend } from '../fakes/justsend';
 import { FakeMultiInfo } from '../fakes/multiinfo';
 import { FakeMobitex } from '../fakes/mobitex';
-import { createGateway, SEND, settled, useOutboundEnv } from '../fakes/harness';
+import { createGateway, SEND, settled, FAST_OUTBOUND_ENV } from '../fakes/harness';
 import { codes, startTestApp, type TestApp } from '../support/app';
 
 /*
@@ -18,7 +18,6 @@ import { codes, startTestApp, type TestApp } from '../support/app';
 let t: TestApp;
 let agent: string;
 let admin: string;
-let restoreEnv: () => void;
 const smsapi = new FakeSmsapi();
 const serwersms = new FakeSerwersms();
 const justsend = new FakeJustsend();
@@ -27,9 +26,8 @@ const mobitex = new FakeMobitex();
 const gw: Record<string, string> = {};
 
 beforeAll(async () => {
-  restoreEnv = useOutboundEnv();
   await Promise.all([smsapi, serwersms, justsend, multiinfo, mobitex].map((f) => f.start()));
-  t = await startTestApp();
+  t = await startTestApp(FAST_OUTBOUND_ENV);
   admin = await t.login();
   await t.gql(`mutation { createUser(input: { email: "agent@test.local", name: "Agent", password: "agent-pass-1", role: AGENT }) { id } }`, {}, admin);
   agent = await t.login('agent@test.local', 'agent-pass-1');
@@ -49,7 +47,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
   await Promise.all([smsapi, serwersms, justsend, multiinfo, mobitex].map((f) => f.stop()));
-  restoreEnv?.();
 });
 
 const send = (input: Record<string, unknown>) => t.gql(SEND, { i: { to: '+48500600700', text: 'Hello', ...input } }, agent);

@@ -81,13 +81,10 @@ beforeAll(async () => {
     OUTBOUND_STALE_LOCK_MS: '1500',
     OUTBOUND_POLL_MS: '200',
   };
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
   const config = loadConfig({ ...env, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password });
   orm = await MikroORM.init(ormConfig(dbUrl, { pool: { min: 0, max: 10 } }));
   await migrate(orm);
   app = await buildApp({ config, orm, databaseUrl: dbUrl, box: new SecretBox(key), worker: false, logger: false });
-  process.env = saved;
   await ensureAdmin(orm, config, app.services.auth);
   url = await app.listen();
   pool = new pg.Pool({ connectionString: dbUrl, max: 2 });

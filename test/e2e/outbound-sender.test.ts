@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { loadConfig } from '../../src/config';
 import { SecretBox } from '../../src/common/secret-box';
 import { ormConfig } from '../../src/db/mikro-orm.config';
 import { buildApp, type App } from '../../src/app';
 import { FakeSmsapi } from '../fakes/smsapi';
 import { FakeGenericProvider } from '../fakes/generic';
-import { createGateway, SEND, useOutboundEnv } from '../fakes/harness';
+import { createGateway, SEND, FAST_OUTBOUND_ENV } from '../fakes/harness';
 import { smsapiSms } from '../fakes/push/providers';
 import { startTestApp, type TestApp } from '../support/app';
 
@@ -20,17 +19,15 @@ import { startTestApp, type TestApp } from '../support/app';
 let t: TestApp;
 let second: { app: App; orm: MikroORM };
 let admin: string;
-let restoreEnv: () => void;
 const smsapi = new FakeSmsapi();
 const generic = new FakeGenericProvider();
 
 beforeAll(async () => {
-  restoreEnv = useOutboundEnv({ OUTBOUND_POLL_MS: '100' });
   await Promise.all([smsapi.start(), generic.start()]);
-  t = await startTestApp();
+  t = await startTestApp({ ...FAST_OUTBOUND_ENV, OUTBOUND_POLL_MS: '100' });
   admin = await t.login();
   // A second instance on the same database, with its own sender (and no HTTP listener: it only sends).
-  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', PUBLIC_URL: 'https://smsdesk.example.com', DATABASE_URL: t.dbUrl, SECRET_KEY: t.key.toString('hex'), LOG_LEVEL: 'silent' });
+  const config = t.config; // the same settings, the outbound timings included
   const orm = await MikroORM.init(ormConfig(t.dbUrl, { pool: { min: 0, max: 10 } }));
   second = { orm, app: await buildApp({ config, orm, databaseUrl: t.dbUrl, box: new SecretBox(t.key), logger: false }) };
 });
@@ -40,7 +37,6 @@ afterAll(async () => {
   await second?.orm.close(true);
   await t?.close();
   await Promise.all([smsapi.stop(), generic.stop()]);
-  restoreEnv?.();
 });
 
 async function waitSettled(ids: string[], ms = 20_000) {

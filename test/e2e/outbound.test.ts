@@ -10,7 +10,7 @@ import { FakeMobitex } from '../fakes/mobitex';
 import { FakePeoplefone } from '../fakes/peoplefone';
 import { FakeTelecube } from '../fakes/telecube';
 import { FakeGenericProvider } from '../fakes/generic';
-import { createGateway, messageOf, REPLY, SEND, settled, useOutboundEnv, waitFor } from '../fakes/harness';
+import { createGateway, messageOf, REPLY, SEND, settled, FAST_OUTBOUND_ENV, waitFor } from '../fakes/harness';
 import { codes, startTestApp, type TestApp } from '../support/app';
 import { EVENTS_CHANNEL } from '../../src/graphql/pubsub';
 
@@ -23,7 +23,6 @@ import { EVENTS_CHANNEL } from '../../src/graphql/pubsub';
 let t: TestApp;
 let admin: string;
 let agent: string;
-let restoreEnv: () => void;
 const fakes = {
   smsapi: new FakeSmsapi(),
   serwersms: new FakeSerwersms(),
@@ -37,9 +36,8 @@ const fakes = {
 const gw: Record<string, string> = {};
 
 beforeAll(async () => {
-  restoreEnv = useOutboundEnv();
   await Promise.all(Object.values(fakes).map((f) => f.start()));
-  t = await startTestApp();
+  t = await startTestApp(FAST_OUTBOUND_ENV);
   admin = await t.login();
   await t.gql(`mutation { createUser(input: { email: "agent@test.local", name: "Agent", password: "agent-pass-1", role: AGENT }) { id } }`, {}, admin);
   agent = await t.login('agent@test.local', 'agent-pass-1');
@@ -71,7 +69,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
   await Promise.all(Object.values(fakes).map((f) => f.stop()));
-  restoreEnv?.();
 });
 
 async function newCustomer(name: string, phone: string): Promise<string> {

@@ -8,7 +8,8 @@ import { ormConfig } from '../../src/db/mikro-orm.config';
 import { migrate } from '../../src/db/database';
 import { buildApp, type App } from '../../src/app';
 import { ensureAdmin } from '../../src/modules/auth/bootstrap';
-import { CLOSE_TOO_SLOW, slowConsumerStats } from '../../src/graphql/slow-consumer';
+import { slowConsumerStats } from '../../src/graphql/slow-consumer';
+import { WsClose } from '../../src/graphql/close-codes';
 import { createTestDatabase } from '../support/app';
 import { smsapiSms } from '../fakes/push/providers';
 import { createAgent, createGateway, eventually, subscribe } from './inbound-support';
@@ -111,7 +112,7 @@ describe('a subscriber that stops reading', () => {
     // When it reads again it gets what was already on its way, then the close code and the reason.
     slow.ws.resume();
     const { code, reason } = await slow.closed;
-    expect(code).toBe(CLOSE_TOO_SLOW);
+    expect(code).toBe(WsClose.TooSlow);
     expect(reason).toMatch(/too slow/i);
     expect(slow.received()).toBeLessThan(1 + EVENTS * 250);
 

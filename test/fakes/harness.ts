@@ -8,7 +8,7 @@ import type { TestApp } from '../support/app';
  * through the API as an admin would, and waiting on the database for the worker's effects.
  */
 
-/** Outbound knobs for tests: short timeouts and backoffs; the fakes' CA trusted. */
+/** Outbound knobs for tests (pass them to startTestApp): short timeouts and backoffs; the fakes' CA trusted. */
 export const FAST_OUTBOUND_ENV: Record<string, string> = {
   OUTBOUND_HTTP_TIMEOUT_MS: '800',
   OUTBOUND_RETRY_BASE_MS: '20',
@@ -18,19 +18,6 @@ export const FAST_OUTBOUND_ENV: Record<string, string> = {
   OUTBOUND_DLR_POLL_MAX_MS: '50',
   PROVIDER_EXTRA_CA_FILE: path.join(CERTS, 'ca.pem'),
 };
-
-/** The outbound settings are read from process.env when the app is built (see src/services.ts). */
-export function useOutboundEnv(extra: Record<string, string> = {}): () => void {
-  const env = { ...FAST_OUTBOUND_ENV, ...extra };
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  return () => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  };
-}
 
 export async function createGateway(t: TestApp, admin: string, input: Record<string, unknown>): Promise<string> {
   const r = await t.gql(`mutation($i: GatewayInput!) { createGateway(input: $i) { id } }`, { i: input }, admin);

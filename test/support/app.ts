@@ -51,12 +51,38 @@ export async function createTestDatabase(): Promise<string> {
   return u.toString();
 }
 
-/** Boots the real app (Fastify + Apollo + graphql-ws) on a fresh database, on a free port. */
-export async function startTestApp(env: Record<string, string> = {}, on?: { dbUrl: string; key: Buffer }): Promise<TestApp> {
-  // `on`: a second instance on another app's database (and its secret key), as behind a load balancer.
+/** Changes to a loaded Config: whole values, or some fields of a group (`outbound`, `inboundPoll`). */
+export type ConfigOverrides = {
+  [K in keyof Config]?: Config[K] extends Config['outbound'] | Config['inboundPoll'] ? Partial<Config[K]> : Config[K];
+};
+
+/** `config` with `overrides` applied; the groups are merged field by field. */
+export function withOverrides(config: Config, overrides: ConfigOverrides = {}): Config {
+  return {
+    ...config,
+    ...overrides,
+    outbound: { ...config.outbound, ...overrides.outbound },
+    inboundPoll: { ...config.inboundPoll, ...overrides.inboundPoll },
+  };
+}
+
+export interface TestAppOptions {
+  /** A second instance on another app's database (and its secret key), as behind a load balancer. */
+  on?: { dbUrl: string; key: Buffer };
+  /** Settings without a variable (inbound poll waits and backoff), applied after the environment is read. */
+  config?: ConfigOverrides;
+}
+
+/**
+ * Boots the real app (Fastify + Apollo + graphql-ws) on a fresh database, on a free port. `env` holds
+ * settings as the service reads them from its environment (validated the same way); the process's own
+ * environment is never read or changed.
+ */
+export async function startTestApp(env: Record<string, string> = {}, opts: TestAppOptions = {}): Promise<TestApp> {
+  const { on } = opts;
   const dbUrl = on?.dbUrl ?? (await createTestDatabase());
   const key = on?.key ?? crypto.randomBytes(32);
-  const config = loadConfig({
+  const loaded = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
@@ -68,6 +94,7 @@ export async function startTestApp(env: Record<string, string> = {}, on?: { dbUr
     LOG_LEVEL: 'silent',
     ...env,
   });
+  const config = withOverrides(loaded, opts.config);
   const orm = await MikroORM.init(ormConfig(dbUrl, { pool: { min: 0, max: 10 } }));
   await migrate(orm);
   // Logs at info level to a file of the run's log directory: production's level, so the log scan sees what it would write.

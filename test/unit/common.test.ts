@@ -36,6 +36,11 @@ describe('config', () => {
     expect(c).toMatchObject({ port: 4000, dataDir: '/srv/app/.data', publicUrl: 'http://localhost:4000', introspection: true, landingPage: true });
     expect(c.databaseUrl).toBeUndefined();
   });
+  it('holds the outbound and inbound poll settings, with their defaults', () => {
+    const c = loadConfig({ OUTBOUND_HTTP_TIMEOUT_MS: '1000', INBOUND_POLL_SUPERVISOR_MS: '1000' });
+    expect(c.outbound).toMatchObject({ httpTimeoutMs: 1000, staleLockMs: 62_000, maxAttempts: 8, pollMs: 1000, extraCa: [] });
+    expect(c.inboundPoll).toMatchObject({ supervisorEveryMs: 1000, waitMs: 5000 });
+  });
   it('turns introspection and the landing page off in production unless asked', () => {
     const c = loadConfig({ NODE_ENV: 'production', SECRET_KEY: 'aa'.repeat(32) });
     expect(c.introspection).toBe(false);
@@ -47,6 +52,10 @@ describe('config', () => {
     [{ ADMIN_EMAIL: 'a@b.c' }, 'ADMIN_PASSWORD'],
     [{ GRAPHQL_INTROSPECTION: 'maybe' }, 'GRAPHQL_INTROSPECTION'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+    [{ OUTBOUND_HTTP_TIMEOUT_MS: '10' }, 'OUTBOUND_HTTP_TIMEOUT_MS'],
+    [{ OUTBOUND_MAX_ATTEMPTS: 'many' }, 'OUTBOUND_MAX_ATTEMPTS'],
+    [{ PROVIDER_EXTRA_CA_FILE: '/nonexistent/ca.pem' }, 'PROVIDER_EXTRA_CA_FILE'],
+    [{ INBOUND_POLL_SUPERVISOR_MS: '-1' }, 'INBOUND_POLL_SUPERVISOR_MS'],
   ])('%j names %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

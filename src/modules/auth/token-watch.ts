@@ -1,12 +1,13 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { WsClose } from '../../graphql/close-codes';
 
 /** What TokenWatch needs of a socket. */
 export interface WatchedSocket {
   close(code: number, reason: string): void;
 }
 
-/** Close code for a socket whose token was revoked or expired while it was open (as graphql-ws's own 4403). */
-export const TOKEN_GONE_CLOSE = { code: 4403, reason: 'Forbidden: the token was revoked or has expired; log in again' };
+/** How a socket whose token was revoked or expired while it was open is closed (as graphql-ws's own Forbidden). */
+export const TOKEN_GONE_CLOSE = { code: WsClose.Forbidden, reason: 'Forbidden: the token was revoked or has expired; log in again' };
 
 /**
  * Open graphql-ws sockets keep working only while their token does. One timer per app re-checks the tokens of

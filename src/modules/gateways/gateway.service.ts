@@ -36,15 +36,14 @@ function httpUrl(text: string): URL | null {
 
 /** Mailbox configuration: validation of every field, secrets sealed on the way in. */
 export class GatewayService {
-  /**
-   * Called after a mailbox was saved, so that other modules can react without this one knowing them
-   * (inbound starts polling a newly active polled mailbox at once instead of at the next supervisor run).
-   */
-  onSaved: (em: EntityManager, g: Gateway) => Promise<void> = async () => {};
-
   constructor(
     private readonly box: SecretBox,
     private readonly publicUrl: string,
+    /**
+     * Called after a mailbox was saved, so that other modules can react without this one knowing them
+     * (inbound starts polling a newly active polled mailbox at once instead of at the next supervisor run).
+     */
+    private readonly onSaved: (em: EntityManager, g: Gateway) => Promise<void> = async () => {},
   ) {}
 
   async create(em: EntityManager, input: GatewayInput): Promise<Gateway> {

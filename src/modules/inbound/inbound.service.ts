@@ -93,10 +93,12 @@ const UNSUPPORTED_REPLY: WebhookReply = { status: 404, body: 'This provider does
  */
 export class InboundService {
   readonly mailboxes: InboundMailboxes;
-  /** Where stored messages are announced after their commit (set by the app to its event bus). */
-  publish?: Publish;
 
-  constructor(private readonly box: SecretBox) {
+  /** `publish`: where stored messages are announced after their commit (the app's event bus). */
+  constructor(
+    private readonly box: SecretBox,
+    private readonly publish?: Publish,
+  ) {
     this.mailboxes = new InboundMailboxes(box);
   }
 

@@ -13,7 +13,6 @@ import { decodeForm, flatFields, storable } from './body';
 import { clientIp } from './client-ip';
 import { InboundOutcome, InboundReason } from './inbound-event.entity';
 import type { Delivery } from './inbound.service';
-import { startPollSupervisor } from './tasks';
 
 export const INCOMING_PREFIX = '/panel/tickets/incoming';
 
@@ -271,6 +270,4 @@ export async function inboundRoutes(app: FastifyInstance, ctx: AppContext): Prom
       .header('cache-control', 'private, no-store')
       .send(a.data);
   });
-
-  startPollSupervisor(ctx);
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { JobHelpers, TaskList } from 'graphile-worker';
 import type { AppContext } from '../../app-context';
+import { DEFAULT_POLL_BACKOFF, type PollBackoff } from '../../config';
 import { ProviderId } from '../providers/catalog.types';
 import { ProviderPollError } from '../providers/adapter-inbound';
 import { adapterFor } from '../providers/registry';
@@ -12,17 +13,8 @@ export const SUPERVISOR_TASK = 'inbound_poll_supervisor';
 /** Providers whose inbound SMS are polled (the adapters that have a poller). */
 export const POLLED_PROVIDERS = Object.values(ProviderId).filter((p) => adapterFor(p).poller);
 
-/** Tunables (tests shorten the long-poll wait). */
-export const pollSettings = {
-  /** How long a provider may hold a long poll (MultiInfo getsms `timeout`). */
-  waitMs: 5_000,
-  /** How often mailboxes' poll jobs are (re)ensured; INBOUND_POLL_SUPERVISOR_MS overrides (fault tests). */
-  supervisorEveryMs: Number(process.env.INBOUND_POLL_SUPERVISOR_MS) > 0 ? Number(process.env.INBOUND_POLL_SUPERVISOR_MS) : 60_000,
-  /** Backoff after failed polls: first wait and cap, for provider errors and for configuration errors. */
-  backoff: { retryableBaseMs: 5_000, retryableCapMs: 5 * 60_000, configBaseMs: 60_000, configCapMs: 30 * 60_000 },
-  /** Inbound events are kept this long. */
-  eventRetentionDays: 30,
-};
+/** Inbound events are kept this long. */
+const EVENT_RETENTION_DAYS = 30;
 
 const jobKey = (gatewayId: number) => `${POLL_TASK}:${gatewayId}`;
 
@@ -38,8 +30,7 @@ export const CHAIN_ATTEMPTS = 10;
  * After a failed poll: exponential, with a cap; a configuration error (bad credentials, no prefix) waits
  * longer, since only an admin can fix it.
  */
-export function backoffMs(failures: number, retryable: boolean): number {
-  const b = pollSettings.backoff;
+export function backoffMs(failures: number, retryable: boolean, b: PollBackoff = DEFAULT_POLL_BACKOFF): number {
   const base = retryable ? b.retryableBaseMs : b.configBaseMs;
   const cap = retryable ? b.retryableCapMs : b.configCapMs;
   const raw = Math.min(cap, base * 2 ** Math.max(0, failures - 1));
@@ -72,8 +63,8 @@ export async function ensurePollJobs(em: EntityManager, opts: { now?: boolean } 
 }
 
 /** Queues the supervisor at once (idempotent: one job key); called at start-up by every instance. */
-export function startPollSupervisor(ctx: AppContext): void {
-  ctx.jobs
+export async function startPollSupervisor(ctx: AppContext): Promise<void> {
+  await ctx.jobs
     .addJob(SUPERVISOR_TASK, {}, { jobKey: SUPERVISOR_TASK, jobKeyMode: 'replace', maxAttempts: CHAIN_ATTEMPTS })
     .catch((err) => ctx.log.warn({ err }, 'inbound: could not queue the poll supervisor'));
 }
@@ -94,10 +85,9 @@ export async function pollMailbox(ctx: AppContext, service: InboundService, gate
     const batch = await poller.poll(m.mailbox(), {
       cursor: state?.cursor ?? undefined,
       now,
-      waitMs: pollSettings.waitMs,
+      waitMs: ctx.config.inboundPoll.waitMs,
       signal,
-      // The provider-call CA setting lives with the outbound settings (PROVIDER_EXTRA_CA_FILE).
-      extraCa: ctx.services.outbound?.settings.extraCa,
+      extraCa: ctx.config.outbound.extraCa,
     });
     for (const sms of batch.messages) {
       const r = await service.storePolled(em, { id: m.id, provider: m.provider, destination: m.destination }, sms);
@@ -118,7 +108,7 @@ export async function pollMailbox(ctx: AppContext, service: InboundService, gate
   } catch (e) {
     const failures = (state?.failures ?? 0) + 1;
     const retryable = !(e instanceof ProviderPollError) || e.retryable;
-    nextRunAt = new Date(Date.now() + backoffMs(failures, retryable));
+    nextRunAt = new Date(Date.now() + backoffMs(failures, retryable, ctx.config.inboundPoll.backoff));
     const message = e instanceof ProviderPollError ? e.message : `internal error: ${(e as Error).message}`;
     ctx.log.warn({ gatewayId, provider: m.provider, failures, retryInMs: nextRunAt.getTime() - Date.now(), err: message }, 'inbound poll failed; backing off');
     await em.execute(
@@ -148,10 +138,10 @@ export function inboundTasks(ctx: AppContext): TaskList {
         // Retention of the inbound event log, in bounded batches.
         await em.execute(
           `delete from inbound_event where id in (select id from inbound_event where received_at < now() - make_interval(days => ?) limit 5000)`,
-          [pollSettings.eventRetentionDays],
+          [EVENT_RETENTION_DAYS],
         );
       } finally {
-        await ctx.jobs.addJob(SUPERVISOR_TASK, {}, { jobKey: SUPERVISOR_TASK, jobKeyMode: 'replace', maxAttempts: CHAIN_ATTEMPTS, runAt: new Date(Date.now() + pollSettings.supervisorEveryMs) });
+        await ctx.jobs.addJob(SUPERVISOR_TASK, {}, { jobKey: SUPERVISOR_TASK, jobKeyMode: 'replace', maxAttempts: CHAIN_ATTEMPTS, runAt: new Date(Date.now() + ctx.config.inboundPoll.supervisorEveryMs) });
       }
     },
   };

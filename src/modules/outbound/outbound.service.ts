@@ -61,10 +61,11 @@ export interface PreparedText {
  * be written with it. QUEUED is announced after the commit, and that event wakes the senders.
  */
 export class OutboundService {
-  constructor(readonly settings: OutboundSettings) {}
-
-  /** Announces after a commit, batched (set by outboundRoutes to the app's event bus; see PgEventTarget.flush). */
-  publish?: Publish;
+  /** `publish` announces after a commit, batched (the app's event bus; see PgEventTarget.flush). */
+  constructor(
+    readonly settings: OutboundSettings,
+    private readonly publish?: Publish,
+  ) {}
 
   /**
    * Two round trips in all: one statement reads everything the checks and the routing need

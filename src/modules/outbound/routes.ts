@@ -7,7 +7,6 @@ import { adapterFor } from '../providers/registry';
 import type { ProviderId } from '../providers/catalog.types';
 import { Gateway } from '../gateways/gateway.entity';
 import { applyReport, findReported } from './dlr';
-import { POLL_DLR_TASK } from './jobs';
 
 /** The client address: the peer, or X-Forwarded-For's last untrusted hop when the peer is a trusted proxy. */
 function clientIp(req: FastifyRequest, trusted: ReturnType<typeof trustedProxyList>): string {
@@ -22,11 +21,9 @@ function clientIp(req: FastifyRequest, trusted: ReturnType<typeof trustedProxyLi
 
 /**
  * Delivery-report callbacks at <provider webhook path>/dlr (SMSAPI: /panel/tickets/incoming/smsapi/dlr,
- * the notify_url we pass with every message), and the sweep that frees poll jobs of dead workers.
+ * the notify_url we pass with every message).
  */
 export async function outboundRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  // Queued messages are announced after their commit, batched (see OutboundService.announceQueued).
-  ctx.services.outbound.publish = (topic, payload) => void ctx.events.publish(topic, payload as never);
   const trusted = trustedProxyList(ctx.config);
   for (const id of PROVIDER_IDS) {
     const adapter = adapterFor(id);
@@ -69,29 +66,4 @@ export async function outboundRoutes(app: FastifyInstance, ctx: AppContext): Pro
     app.get(`${path}/dlr`, { logLevel }, handler);
     app.post(`${path}/dlr`, { logLevel }, handler);
   }
-
-  // graphile-worker releases the jobs of a dead worker only after 4 hours. A delivery-report poll cannot
-  // legitimately hold its lock much longer than one provider call, so a lock older than staleLockMs
-  // means its worker died mid-call: unlock it, and another worker polls again. (Sends need no sweep:
-  // their leases run out by themselves, sender.ts.) Every instance sweeps; the statement is idempotent.
-  const settings = ctx.services.outbound.settings;
-  const sweep = async () => {
-    try {
-      const rows = await ctx.orm.em.fork().execute<{ locked_by: string }[]>(
-        `select distinct locked_by from graphile_worker.jobs
-          where task_identifier = ? and locked_by is not null and locked_at < now() - (? * interval '1 millisecond')`,
-        [POLL_DLR_TASK, settings.staleLockMs],
-      );
-      if (rows.length) {
-        ctx.log.warn({ workers: rows.map((r) => r.locked_by) }, 'outbound: releasing jobs of workers that died mid-poll');
-        await ctx.jobs.forceUnlockWorkers(rows.map((r) => r.locked_by));
-      }
-    } catch (err) {
-      ctx.log.warn({ err }, 'outbound: stale-lock sweep failed');
-    }
-  };
-  const timer = setInterval(() => void sweep(), settings.sweepEveryMs);
-  timer.unref();
-  app.addHook('onClose', async () => clearInterval(timer));
-  await sweep();
 }

@@ -1,0 +1,90 @@
+import type { AppContext } from './app-context';
+import type { BackgroundLoop } from './common/background-loop';
+import { startWorker, type Worker } from './jobs/worker';
+import { taskList } from './jobs/tasks';
+import type { TokenWatch } from './modules/auth/token-watch';
+import { startPollSupervisor } from './modules/inbound/tasks';
+import { staleDlrLockSweep } from './modules/outbound/dlr-sweep';
+import { OutboundSender } from './modules/outbound/sender';
+
+/** graphile-worker's runner (restarted when it dies, jobs/worker.ts), as a loop; `running` is for readiness. */
+class JobWorkerLoop implements BackgroundLoop {
+  readonly name = 'job worker';
+  private worker?: Worker;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly databaseUrl: string,
+  ) {}
+
+  get running(): boolean {
+    return this.worker?.running ?? false;
+  }
+
+  async start(): Promise<void> {
+    const { ctx } = this;
+    this.worker = await startWorker({ connectionString: this.databaseUrl, taskList: taskList(ctx), concurrency: ctx.config.workerConcurrency, log: ctx.log });
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.stop();
+  }
+}
+
+export interface Background {
+  /** The job worker, when this instance runs one (readiness asks whether it is up). */
+  readonly worker?: { readonly running: boolean };
+  /** Starts every loop in order; when one fails, those already started are stopped and the error is thrown. */
+  start(): Promise<void>;
+  /** Stops the started loops in reverse order; all of them, even when one fails (its error is thrown after). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Every background loop of an app instance, in start order. Stopping goes in reverse, so the job worker,
+ * which the others' jobs and sends rely on, is the last to stop.
+ * `jobs`: false for an instance that only serves requests (no job worker, no sender); `databaseUrl`: the
+ * worker's connection.
+ */
+export function background(ctx: AppContext, opts: { jobs: boolean; databaseUrl: string; tokenWatch: TokenWatch }): Background {
+  const worker = opts.jobs ? new JobWorkerLoop(ctx, opts.databaseUrl) : undefined;
+  // Sending runs where jobs run: the sender claims due messages from the table (no job per SMS).
+  const sender = opts.jobs ? new OutboundSender(ctx, ctx.config.outbound, { concurrency: ctx.config.workerConcurrency }) : undefined;
+  const loops: BackgroundLoop[] = [
+    ...(worker ? [worker] : []),
+    ...(sender ? [{ name: 'outbound sender', start: () => void sender.start(), stop: () => sender.stop() }] : []),
+    // Every instance queues the supervisor (one job key): whichever worker runs it keeps the polls going.
+    { name: 'inbound poll supervisor', start: () => startPollSupervisor(ctx), stop: () => {} },
+    staleDlrLockSweep(ctx),
+    // Sockets outlive tokens: revoked or expired ones are closed (graphql/ws.ts also checks on each subscribe).
+    { name: 'token re-checks', start: () => opts.tokenWatch.start(), stop: () => opts.tokenWatch.stop() },
+  ];
+  const started: BackgroundLoop[] = [];
+  const stop = async () => {
+    let failed: unknown;
+    for (let l = started.pop(); l; l = started.pop()) {
+      try {
+        await l.stop();
+      } catch (err) {
+        ctx.log.error({ err, loop: l.name }, 'a background loop failed to stop');
+        failed ??= err;
+      }
+    }
+    if (failed) throw failed;
+  };
+  return {
+    worker,
+    async start() {
+      for (const l of loops) {
+        try {
+          await l.start();
+        } catch (e) {
+          await stop().catch(() => {});
+          throw e;
+        }
+        started.push(l);
+      }
+    },
+    stop,
+  };
+}
