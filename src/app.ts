@@ -21,8 +21,8 @@ import type { Context } from './graphql/context';
 import { createSchema } from './graphql/schema';
 import { formatError } from './graphql/errors';
 import { complexityPlugin, depthLimitRule, QUERY_LIMITS } from './graphql/limits';
-import { clientIp } from './modules/inbound/client-ip';
-import { trustedProxyList } from './config';
+import { clientIp } from './webhooks/client-ip';
+import { BODY_LIMIT_BYTES, trustedProxyList } from './config';
 import { pendingMigrations } from './db/database';
 import type { AppContext } from './app-context';
 import { createEventBus, PgEventTarget } from './graphql/pubsub';
@@ -31,8 +31,12 @@ import { startGraphqlWs } from './graphql/ws';
 import { background } from './background';
 import { TokenWatch } from './modules/auth/token-watch';
 import type { Publish } from './modules/outbound/outbound.service';
-import { inboundRoutes } from './modules/inbound/routes';
-import { outboundRoutes } from './modules/outbound/routes';
+import { attachmentRoutes, inboundEndpoints } from './modules/inbound/routes';
+import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS } from './modules/inbound/attachment.entity';
+import { webhookRoutes } from './webhooks/edge';
+import { WEBHOOK_PREFIX } from './modules/providers/catalog-fields';
+import { RefusalLimiter } from './webhooks/refusals';
+import { deliveryReportEndpoints } from './modules/outbound/routes';
 
 export interface AppDeps {
   config: Config;
@@ -79,7 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ...(deps.logger && typeof deps.logger === 'object'
       ? { loggerInstance: deps.logger }
       : { logger: deps.logger === false ? false : { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } } }),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
     // X-Forwarded-For is believed only from TRUSTED_PROXIES, by our own rule (see inbound); not Fastify-wide.
     trustProxy: false,
     return503OnClosing: true,
@@ -117,15 +121,25 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const events = createEventBus(eventTarget);
   // Stored and queued messages are announced after their commit, batched (see PgEventTarget.flush).
   const publish: Publish = (topic, payload) => void events.publish(topic, payload as never);
-  const services = buildServices({ config, box: deps.box, knex: orm.em.getConnection().getKnex(), publish });
+  const services = buildServices({ config, box: deps.box, knex: orm.em.getConnection().getKnex(), publish, log: fastify.log });
   const jobs = await makeWorkerUtils({ connectionString: deps.databaseUrl });
   await jobs.migrate();
   const ctx: AppContext = { config, orm, box: deps.box, services, events, log: fastify.log, jobs };
   const tokenWatch = new TokenWatch(orm, config.wsAuthRecheckMs, fastify.log);
   // The job worker, the sender, sweeps and re-checks: started last, once everything they use is built.
   const loops = background(ctx, { jobs: deps.worker !== false, databaseUrl: deps.databaseUrl, tokenWatch });
-  await inboundRoutes(fastify, ctx);
-  await outboundRoutes(fastify, ctx);
+  await webhookRoutes(
+    fastify,
+    {
+      trustedProxies: trustedProxyList(config),
+      refusals: new RefusalLimiter(config.webhookRefusalsPerIp, config.webhookRefusalWindowSeconds),
+      log: fastify.log,
+      multipart: { fileBytes: MAX_ATTACHMENT_BYTES, files: MAX_ATTACHMENTS },
+      prefix: WEBHOOK_PREFIX,
+    },
+    [...inboundEndpoints(ctx), ...deliveryReportEndpoints(ctx)],
+  );
+  await attachmentRoutes(fastify, ctx);
 
   const schema = await createSchema(events);
 

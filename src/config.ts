@@ -3,6 +3,9 @@ import path from 'node:path';
 import { BlockList } from 'node:net';
 import { parseIpOrCidr } from './common/ip';
 
+/** The largest HTTP body any route reads (GraphQL, webhooks; multipart webhooks are held to it too). */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
 /** The whole service configuration, read from the environment once and validated. */
 export interface Config {
   env: 'development' | 'production' | 'test';

@@ -1,4 +1,7 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config';
+import { DeliveryReports } from './modules/outbound/dlr';
+import { WebhookEventLog } from './webhooks/event-log';
 import type { SecretBox } from './common/secret-box';
 import { AuthService } from './modules/auth/auth.service';
 import { CustomerService } from './modules/customers/customer.service';
@@ -15,6 +18,7 @@ export interface Services {
   customers: CustomerService;
   inbound: InboundService;
   outbound: OutboundService;
+  deliveryReports: DeliveryReports;
   gatewayTests: GatewayTestService;
 }
 
@@ -25,10 +29,14 @@ export interface ServiceDeps {
   knex: unknown;
   /** Announces events after their commit (the app's event bus). */
   publish: Publish;
+  /** The app's logger. */
+  log: FastifyBaseLogger;
 }
 
 /** Every service gets its collaborators here, in its constructor. */
-export function buildServices({ config, box, knex, publish }: ServiceDeps): Services {
+export function buildServices({ config, box, knex, publish, log }: ServiceDeps): Services {
+  // Inbound messages and delivery reports share one event log, as they share one webhook edge.
+  const webhookEvents = new WebhookEventLog(box);
   const outbound = config.outbound;
   // A new mailbox gets its poll job now; existing jobs keep their time and backoff.
   const gateways = new GatewayService(box, config.publicUrl, async (em, g) => {
@@ -38,8 +46,9 @@ export function buildServices({ config, box, knex, publish }: ServiceDeps): Serv
     auth: new AuthService(config.sessionTtlHours, knex, { perEmail: config.loginMaxAttempts, perIp: config.loginMaxAttemptsPerIp, windowMs: config.loginWindowSeconds * 1000 }),
     gateways,
     customers: new CustomerService(),
-    inbound: new InboundService(box, publish),
+    inbound: new InboundService(box, webhookEvents, publish),
     outbound: new OutboundService(outbound, publish),
+    deliveryReports: new DeliveryReports(box, webhookEvents, log),
     gatewayTests: new GatewayTestService(outbound, gateways),
   };
 }

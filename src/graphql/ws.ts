@@ -5,7 +5,7 @@ import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { trustedProxyList, type Config } from '../config';
-import { clientIp } from '../modules/inbound/client-ip';
+import { clientIp } from '../webhooks/client-ip';
 import type { AuthUser } from '../modules/auth/auth.service';
 import { TOKEN_GONE_CLOSE, type TokenWatch } from '../modules/auth/token-watch';
 import type { Services } from '../services';

@@ -4,7 +4,7 @@ import { startTestApp, type TestApp } from '../support/app';
 import { PROVIDER_CATALOG } from '../../src/modules/providers/catalog';
 import { createGateway, createQueue, ok } from './inbound-support';
 import { smsapiSms } from '../fakes/push/providers';
-import { RAW_KEEP_CHARS } from '../../src/modules/inbound/inbound.service';
+import { RAW_KEEP_CHARS } from '../../src/webhooks/event-log';
 
 /*
  * Hostile input against every webhook route (inbound SMS of each provider, SMSAPI MMS, delivery reports):

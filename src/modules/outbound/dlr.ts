@@ -1,4 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { ipMatcher } from '../../common/ip';
+import type { SecretBox } from '../../common/secret-box';
+import type { WebhookCall, WebhookOutcome } from '../../webhooks/edge';
+import type { WebhookEventLog } from '../../webhooks/event-log';
+import { tokenMatches } from '../../webhooks/token';
+import { Gateway } from '../gateways/gateway.entity';
+import { InboundOutcome, InboundReason } from '../inbound/inbound-event.entity';
 import type { AppContext } from '../../app-context';
 import type { ProviderId } from '../providers/catalog.types';
 import { adapterFor } from '../providers/registry';
@@ -9,6 +16,58 @@ import { addJob, POLL_DLR_TASK, pollJobKey } from './jobs';
 import { backoffMs, type OutboundSettings } from './outbound.settings';
 import { httpOptions, idempotencyKey, messageIdOfKey } from './send';
 import { transition, type OutboundTarget } from './status';
+
+/**
+ * Delivery-report callbacks after the webhook edge: every report of a request is matched to its message and
+ * checked against that message's mailbox (allowed IPs, webhook token) before any is applied, so a refused
+ * request changes nothing. Each request leaves an event in the log (without a raw form to replay: a report
+ * is not an inbound message).
+ */
+export class DeliveryReports {
+  constructor(
+    private readonly box: SecretBox,
+    private readonly events: WebhookEventLog,
+    private readonly log: { warn(o: object, msg: string): void },
+  ) {}
+
+  async receive(em: EntityManager, call: WebhookCall): Promise<WebhookOutcome> {
+    const adapter = adapterFor(call.provider);
+    const reports = adapter.parseDeliveryReports!({ method: call.req.method, query: call.req.query, body: call.req.body, headers: call.headers });
+    const targets: { target: ReportTarget; r: DeliveryReport }[] = [];
+    for (const r of reports) {
+      const target = await findReported(em, call.provider, r);
+      if (!target) {
+        // Answered like any other report: the provider would only retry a report we can never match.
+        this.log.warn({ provider: call.provider, providerMessageId: r.providerMessageId, idx: r.idempotencyKey, providerStatus: r.providerStatus }, 'delivery report for an unknown message');
+        continue;
+      }
+      // The mailbox's own guards: its allowed IPs and webhook token (the provider signs nothing).
+      const g = target.gatewayId ? await em.findOne(Gateway, { id: target.gatewayId }, { populate: ['webhookTokenSecret'] }) : null;
+      if (g && !ipMatcher(g.allowedIps)(call.remoteIp)) {
+        return this.refuse(em, call, InboundReason.IP_NOT_ALLOWED, `client IP ${call.remoteIp} is not in the allowed IP list of mailbox "${g.name}"`, g.id);
+      }
+      if (g?.webhookTokenSecret && !tokenMatches(call.token, this.box.open(g.webhookTokenSecret))) {
+        return this.refuse(em, call, InboundReason.BAD_TOKEN, `missing or wrong webhook token for mailbox "${g.name}"`, g.id);
+      }
+      targets.push({ target, r });
+    }
+    const applied: number[] = [];
+    for (const { target, r } of targets) if (await applyReport(em, target, r)) applied.push(target.id);
+    const eventId = await this.events.log(em, call, InboundOutcome.ACCEPTED, { gatewayId: targets[0]?.target.gatewayId ?? undefined, messageIds: applied });
+    return { kind: 'accepted', eventId };
+  }
+
+  /** Logs a request the edge could not read. */
+  async unreadable(em: EntityManager, call: WebhookCall, reason: string): Promise<void> {
+    await this.events.refusal(em, call, InboundOutcome.MALFORMED, { reasonCode: InboundReason.MALFORMED, reason, keepRaw: false });
+  }
+
+  private async refuse(em: EntityManager, call: WebhookCall, reasonCode: InboundReason, reason: string, gatewayId: number): Promise<WebhookOutcome> {
+    this.log.warn({ provider: call.provider, gatewayId, reasonCode }, 'delivery report refused');
+    const eventId = await this.events.refusal(em, call, InboundOutcome.REJECTED, { reasonCode, reason, gatewayId, keepRaw: false });
+    return { kind: 'refused', reason, eventId };
+  }
+}
 
 export interface ReportTarget {
   id: number;

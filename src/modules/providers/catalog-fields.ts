@@ -8,6 +8,9 @@
  */
 import type { ProviderField } from './catalog.types';
 
+/** Where every provider's webhook routes live: our URLs that admins paste into the providers' panels. */
+export const WEBHOOK_PREFIX = '/panel/tickets/incoming';
+
 /** Used where a spec does not say how the provider writes our number; notes flag every such use. */
 export const POLISH_DEFAULT_PREFIXES = ['0048', '+48', '48'];
 

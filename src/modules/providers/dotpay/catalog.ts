@@ -1,4 +1,4 @@
-import { apiBaseUrlField, webhookTokenField } from '../catalog-fields';
+import { apiBaseUrlField, webhookTokenField, WEBHOOK_PREFIX } from '../catalog-fields';
 import { type ProviderCatalogEntry, ProviderId, SpecStatus, Support } from '../catalog.types';
 
 const { YES, NO, UNKNOWN } = Support;
@@ -39,7 +39,7 @@ export const catalog: ProviderCatalogEntry = {
     webhookTokenField('as the forwarding URL in the Dotpay panel'),
   ],
   defaultPrefixesToRemove: [],
-  webhookPath: '/panel/tickets/incoming/dotpay',
+  webhookPath: `${WEBHOOK_PREFIX}/dotpay`,
   defaultApiBaseUrl: 'https://ssl.dotpay.pl',
   notes: [
     'Dotpay offers Premium SMS only: there is no outbound SMS API, so send is NO, and the service may have moved to Przelewy24 (dotpay.md, Summary; Outbound send).',

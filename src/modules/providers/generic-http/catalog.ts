@@ -1,4 +1,4 @@
-import { POLISH_DEFAULT_PREFIXES, apiBaseUrlField, webhookTokenField } from '../catalog-fields';
+import { POLISH_DEFAULT_PREFIXES, apiBaseUrlField, webhookTokenField, WEBHOOK_PREFIX } from '../catalog-fields';
 import { type ProviderCatalogEntry, ProviderId, SpecStatus, Support } from '../catalog.types';
 
 const { YES, NO, UNKNOWN } = Support;
@@ -36,7 +36,7 @@ export const catalog: ProviderCatalogEntry = {
     webhookTokenField("at the provider"),
   ],
   defaultPrefixesToRemove: POLISH_DEFAULT_PREFIXES,
-  webhookPath: '/panel/tickets/incoming/generic_http',
+  webhookPath: `${WEBHOOK_PREFIX}/generic_http`,
   defaultApiBaseUrl: null,
   notes: [
     'Not a provider but our adapter for providers without a public spec (DESIGN.md, Provider adapters); it does what the genericHttp settings describe.',
@@ -80,7 +80,7 @@ export function withoutPublicSpec(
       webhookTokenField(`at ${o.brand}, if ${o.brand} pushes inbound SMS`),
     ],
     defaultPrefixesToRemove: POLISH_DEFAULT_PREFIXES,
-    webhookPath: `/panel/tickets/incoming/${o.slug}`,
+    webhookPath: `${WEBHOOK_PREFIX}/${o.slug}`,
     defaultApiBaseUrl: null,
     notes: o.notes,
   };

@@ -1,4 +1,4 @@
-import { apiBaseUrlField, webhookTokenField } from '../catalog-fields';
+import { apiBaseUrlField, webhookTokenField, WEBHOOK_PREFIX } from '../catalog-fields';
 import { type ProviderCatalogEntry, ProviderId, SpecStatus, Support } from '../catalog.types';
 
 const { YES, NO, UNKNOWN } = Support;
@@ -45,7 +45,7 @@ export const catalog: ProviderCatalogEntry = {
     webhookTokenField('as the postback address in the JustSend panel'),
   ],
   defaultPrefixesToRemove: ['48'],
-  webhookPath: '/panel/tickets/incoming/justsend',
+  webhookPath: `${WEBHOOK_PREFIX}/justsend`,
   defaultApiBaseUrl: 'https://justsend.pl/api/rest',
   notes: [
     'Send (v2/message/send) and verify (v2/payment/points) are DOCUMENTED in the official digitalvirgo/justsend client; the production host is INFERRED (justsend.md, Summary).',

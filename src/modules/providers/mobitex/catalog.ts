@@ -1,4 +1,4 @@
-import { POLISH_DEFAULT_PREFIXES, apiBaseUrlField, webhookTokenField } from '../catalog-fields';
+import { POLISH_DEFAULT_PREFIXES, apiBaseUrlField, webhookTokenField, WEBHOOK_PREFIX } from '../catalog-fields';
 import { type ProviderCatalogEntry, ProviderId, SpecStatus, Support } from '../catalog.types';
 
 const { YES, UNKNOWN } = Support;
@@ -45,7 +45,7 @@ export const catalog: ProviderCatalogEntry = {
     webhookTokenField('in the Mobitex panel, if Mobitex offers a callback URL'),
   ],
   defaultPrefixesToRemove: POLISH_DEFAULT_PREFIXES,
-  webhookPath: '/panel/tickets/incoming/mobitex',
+  webhookPath: `${WEBHOOK_PREFIX}/mobitex`,
   defaultApiBaseUrl: 'https://api.mobitex.pl',
   notes: [
     'Send (sms.php with user, pass, type, number, text) is DOCUMENTED; the answer line format is INFERRED from a third-party client (mobitex.md, Outbound send).',

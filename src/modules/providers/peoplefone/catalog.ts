@@ -1,4 +1,4 @@
-import { POLISH_DEFAULT_PREFIXES, apiBaseUrlField, webhookTokenField } from '../catalog-fields';
+import { POLISH_DEFAULT_PREFIXES, apiBaseUrlField, webhookTokenField, WEBHOOK_PREFIX } from '../catalog-fields';
 import { type ProviderCatalogEntry, ProviderId, SpecStatus, Support } from '../catalog.types';
 
 const { YES, UNKNOWN } = Support;
@@ -33,7 +33,7 @@ export const catalog: ProviderCatalogEntry = {
     webhookTokenField('as the SMS MT and SMS Status callback URLs in the Peoplefone portal'),
   ],
   defaultPrefixesToRemove: POLISH_DEFAULT_PREFIXES,
-  webhookPath: '/panel/tickets/incoming/peoplefone',
+  webhookPath: `${WEBHOOK_PREFIX}/peoplefone`,
   defaultApiBaseUrl: 'https://api.peoplefone.com/customer/sms/v1',
   notes: [
     'Portal set-up (SMS service, callback URLs, API keys, IP whitelist) is DOCUMENTED; the wire format is INFERRED from one third-party client (peoplefone.md, Summary).',

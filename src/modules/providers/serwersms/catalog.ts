@@ -1,4 +1,4 @@
-import { apiBaseUrlField, webhookTokenField } from '../catalog-fields';
+import { apiBaseUrlField, webhookTokenField, WEBHOOK_PREFIX } from '../catalog-fields';
 import { type ProviderCatalogEntry, ProviderId, SpecStatus, Support } from '../catalog.types';
 
 const { YES } = Support;
@@ -45,7 +45,7 @@ export const catalog: ProviderCatalogEntry = {
     webhookTokenField('as the callback URL template in the SerwerSMS panel'),
   ],
   defaultPrefixesToRemove: ['+48', '48'],
-  webhookPath: '/panel/tickets/incoming/serwersms',
+  webhookPath: `${WEBHOOK_PREFIX}/serwersms`,
   defaultApiBaseUrl: 'https://api2.serwersms.pl',
   notes: [
     'Send (messages/send_sms), verify (account/limits), report and inbox polling are DOCUMENTED (serwersms.md, Outbound send; Test/verify call; Delivery reports).',

@@ -1,4 +1,4 @@
-import { apiBaseUrlField, webhookTokenField } from '../catalog-fields';
+import { apiBaseUrlField, webhookTokenField, WEBHOOK_PREFIX } from '../catalog-fields';
 import { type ProviderCatalogEntry, ProviderId, SpecStatus, Support } from '../catalog.types';
 
 const { YES, UNKNOWN } = Support;
@@ -47,7 +47,7 @@ export const catalog: ProviderCatalogEntry = {
     webhookTokenField('in the SMSAPI panel (SMS, MMS and report callbacks)'),
   ],
   defaultPrefixesToRemove: ['48'],
-  webhookPath: '/panel/tickets/incoming/smsapi',
+  webhookPath: `${WEBHOOK_PREFIX}/smsapi`,
   defaultApiBaseUrl: 'https://api.smsapi.pl',
   notes: [
     'Send (sms.do) and verify (/profile, user.do, /ping) are DOCUMENTED in official SMSAPI clients (smsapi.md, Outbound send; Test/verify call).',

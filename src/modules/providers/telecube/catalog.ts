@@ -1,4 +1,4 @@
-import { POLISH_DEFAULT_PREFIXES, apiBaseUrlField, webhookTokenField } from '../catalog-fields';
+import { POLISH_DEFAULT_PREFIXES, apiBaseUrlField, webhookTokenField, WEBHOOK_PREFIX } from '../catalog-fields';
 import { type ProviderCatalogEntry, ProviderId, SpecStatus, Support } from '../catalog.types';
 
 const { YES, NO, UNKNOWN } = Support;
@@ -45,7 +45,7 @@ export const catalog: ProviderCatalogEntry = {
     webhookTokenField('in the TeleCube panel, if TeleCube offers a callback URL'),
   ],
   defaultPrefixesToRemove: POLISH_DEFAULT_PREFIXES,
-  webhookPath: '/panel/tickets/incoming/telecube',
+  webhookPath: `${WEBHOOK_PREFIX}/telecube`,
   defaultApiBaseUrl: 'https://panel.telecube.pl/api',
   notes: [
     'Only product facts are DOCUMENTED (SMS via API, Standard/Premium, two-way on a dedicated number); SMS call and field names are PLACEHOLDER (telecube.md, Outbound send).',

@@ -1,5 +1,5 @@
 import type { BlockList } from 'node:net';
-import { normaliseIp } from '../../common/ip';
+import { normaliseIp } from '../common/ip';
 
 /**
  * The client's IP address for the allow list. X-Forwarded-For is believed only when the TCP peer is a
