@@ -4,11 +4,11 @@
 --
 -- Under the sender's advisory lock (first messages from one new number get one card), the message by its
 -- unique key — a provider retry ends here with the stored message's id, having written nothing — then
--- the sender's customer card (found, or made from the number), the id the message will get, the active
--- rules and the default queue, for the rule engine in the service. Every statement inside takes its own
--- snapshot (READ COMMITTED, volatile function).
-create or replace function inbound_take(p_from text, p_provider_id text, p_dedupe_key text, p_gateway_id int, p_default_queue text)
-returns table (message_id int, duplicate_of int, customer_id int, customer_name text, rules json, default_queue_id int)
+-- the sender's customer card (customer_for_number), the id the message will get and the active rules,
+-- for the rule engine in the service. Every statement inside takes its own snapshot (READ COMMITTED,
+-- volatile function).
+create or replace function inbound_take(p_from text, p_provider_id text, p_dedupe_key text, p_gateway_id int)
+returns table (message_id int, duplicate_of int, customer_id int, customer_name text, rules json)
 language plpgsql as $$
 #variable_conflict use_column
 declare
@@ -26,12 +26,11 @@ begin
     select m.id into dup from message m where m.gateway_id = p_gateway_id and m.dedupe_key = p_dedupe_key;
   end if;
   if dup is not null then
-    return query select null::int, dup, null::int, null::text, null::json, null::int;
+    return query select null::int, dup, null::int, null::text, null::json;
     return;
   end if;
-  select f.id, f.name into c_id, c_name from customer_for_number(p_from) f;
+  select f.id, f.name into c_id, c_name from customer_for_number(p_number => p_from) f;
   return query select nextval('message_id_seq')::int, null::int, c_id, c_name,
     (select coalesce(json_agg(json_build_array(r.id, r.position, r.gateway_id, r.queue_id, r.stop, r.name)), '[]'::json)
-       from message_rule r where r.active),
-    (select q.id from queue q where q.name = p_default_queue);
+       from message_rule r where r.active);
 end $$;
