@@ -10,14 +10,11 @@ import { Migration } from '@mikro-orm/migrations';
  * function gets by default when its generic plan looks worse). The statement was written for its generic
  * plan (the materialised CTE makes it the GIN index scan whatever the guess), and sendSms already runs
  * it that way (src/db/raw-sql.ts sets plan_cache_mode for its round trips); the function's own setting
- * makes every caller do so.
+ * makes every caller do so. Nothing to run here: the setting is part of
+ * src/db/functions/customer_for_number.sql, applied after the migrations (src/db/functions.ts).
  */
 export class Migration20261124210000_card_lookup_generic_plan extends Migration {
-  override async up(): Promise<void> {
-    this.addSql(`alter function customer_for_number(text) set plan_cache_mode = force_generic_plan;`);
-  }
+  override async up(): Promise<void> {}
 
-  override async down(): Promise<void> {
-    this.addSql(`alter function customer_for_number(text) reset plan_cache_mode;`);
-  }
+  override async down(): Promise<void> {}
 }

@@ -6,6 +6,7 @@ import type { Config } from '../config';
 import { SecretBox, WrongKeyError } from '../common/secret-box';
 import { startEmbedded, type EmbeddedServer } from './embedded';
 import { ormConfig } from './mikro-orm.config';
+import { applyFunctions } from './functions';
 import { SystemState } from './system-state.entity';
 import { parseSecretKey } from '../config';
 
@@ -86,14 +87,16 @@ export async function openDatabase(config: Config, log: Log): Promise<Database> 
 }
 
 /**
- * Applies pending migrations under a session advisory lock, so instances starting together on one
- * database do not race each other.
+ * Applies pending migrations, then the database functions (src/db/functions.ts), in one transaction under
+ * an advisory lock, so instances starting together on one database do not race each other.
  */
 export async function migrate(orm: MikroORM): Promise<void> {
   const knex = orm.em.getKnex();
   await knex.transaction(async (trx) => {
     await trx.raw('select pg_advisory_xact_lock(7735001)');
     await orm.getMigrator().up({ transaction: trx } as never);
+    // Escaped for knex, which takes every bare `?` for a placeholder (jsonb's `?` operators in a body).
+    await applyFunctions((sql) => trx.raw(sql.replace(/\?/g, '\\?')));
   });
 }
 

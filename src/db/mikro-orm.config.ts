@@ -6,8 +6,8 @@ import { Migrator } from '@mikro-orm/migrations';
 import { cliDatabaseUrl } from '../config';
 import { entities } from './entities';
 
-// Works from src/db (ts-node, vitest) and from dist/src/db (compiled).
-const root = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
+/** The project's folder, from src/db (ts-node, vitest) and from dist/src/db (compiled). */
+export const projectRoot = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
 
 export function ormConfig(clientUrl: string, extra: Partial<Options> = {}): Options {
   return defineConfig({
@@ -29,8 +29,8 @@ export function ormConfig(clientUrl: string, extra: Partial<Options> = {}): Opti
     schemaGenerator: { ignoreSchema: ['graphile_worker'], skipTables: ['login_attempt'] },
     migrations: {
       tableName: 'mikro_orm_migrations',
-      path: path.join(root, 'dist', 'migrations'),
-      pathTs: path.join(root, 'migrations'),
+      path: path.join(projectRoot, 'dist', 'migrations'),
+      pathTs: path.join(projectRoot, 'migrations'),
       glob: '!(*.d).{js,ts}',
       transactional: true,
       allOrNothing: true,

@@ -1,13 +1,14 @@
 import crypto from 'node:crypto';
 import type { InboundSms } from '../providers/adapter-inbound';
 import { route, type RuleLike } from '../rules/rule-engine';
-import { DEFAULT_QUEUE_NAME } from '../tickets/ticket.service';
+import { DEFAULT_QUEUE_NAME } from '../conversations/conversations';
 import { NotificationKind } from '../notifications/notification.entity';
 import type { EventPayloads, Topic } from '../../graphql/pubsub';
 import { notificationTitle } from '../notifications/notification.service';
 import { eventInsert, type EventRecord } from './event-sql';
 import { isPhoneNumber, normaliseSender } from './numbers';
-import type { Sql, Tx } from '../../db/raw-sql';
+import type { Tx } from '../../db/raw-sql';
+import { dbFunction } from '../../db/functions';
 
 /** Messages without a provider id and without a provider timestamp are deduplicated within this window. */
 export const DEDUPE_WINDOW_MS = 10 * 60_000;
@@ -45,23 +46,64 @@ export function dedupeKeys(gatewayId: number, from: string, sms: InboundSms, now
   return { key: h(`w:${bucket}`), previous: h(`w:${bucket - 1}`) };
 }
 
-async function defaultQueueId(sql: Sql): Promise<number> {
-  await sql(`insert into queue (name, created_at) values (?, now()) on conflict (name) do nothing`, [DEFAULT_QUEUE_NAME]);
-  return (await sql<{ id: number }>(`select id from queue where name = ?`, [DEFAULT_QUEUE_NAME]))[0].id;
-}
-
 type RuleRow = [id: number, position: number, gatewayId: number | null, queueId: number, stop: boolean, name: string];
+
+/** src/db/functions/inbound_take.sql: the stored twin, else the sender's card, the new message's id and the rules. */
+const inboundTake = dbFunction<
+  { from: string; providerId: string | null; dedupeKey: string | null; gatewayId: number },
+  { message_id: number | null; duplicate_of: number | null; customer_id: number; customer_name: string; rules: RuleRow[] }
+>('inbound_take', {
+  from: 'p_from text',
+  providerId: 'p_provider_id text',
+  dedupeKey: 'p_dedupe_key text',
+  gatewayId: 'p_gateway_id int',
+});
+
+/** src/db/functions/inbound_file.sql: the ticket, the message in it, the notifications. */
+const inboundFile = dbFunction<{
+  messageId: number;
+  /** The rules' queue; null: the default queue, made when missing. */
+  queueId: number | null;
+  defaultQueue: string;
+  customerId: number;
+  gatewayId: number;
+  kind: 'SMS' | 'MMS';
+  from: string;
+  to: string;
+  text: string;
+  subject: string | null;
+  providerId: string | null;
+  dedupeKey: string | null;
+  providerTimestamp: Date | null;
+  title: string;
+}>('inbound_file', {
+  messageId: 'p_message_id int',
+  queueId: 'p_queue_id int',
+  defaultQueue: 'p_default_queue text',
+  customerId: 'p_customer_id int',
+  gatewayId: 'p_gateway_id int',
+  kind: 'p_kind message_kind',
+  from: 'p_from text',
+  to: 'p_to text',
+  text: 'p_text text',
+  subject: 'p_subject text',
+  providerId: 'p_provider_id text',
+  dedupeKey: 'p_dedupe_key text',
+  providerTimestamp: 'p_provider_ts timestamptz',
+  title: 'p_title text',
+});
 
 /**
  * Stores one inbound message inside the caller's transaction, in two round trips (this is the path that
- * must take ~1,000 webhooks/s; both statements are PL/pgSQL functions, Migration20261124181000_inbound_functions):
+ * must take ~1,000 webhooks/s; both statements are PL/pgSQL functions, src/db/functions/inbound_*.sql,
+ * which write customers, tickets and messages through the conversations' functions):
  * 1. `inbound_take`: under the sender's lock, the stored twin (provider id, or the dedupe hash) — a
  *    provider retry stops right there, having written nothing — else the sender's customer card (a new
- *    sender gets one), the new message's id, the active rules and the default queue.
+ *    sender gets one), the new message's id and the active rules.
  *    Between the two, the pure rule engine picks the queue.
- * 2. `inbound_file`: the ticket, the message in it and one notification per agent of the queue (every
- *    AGENT when it has no members), with the inbound event in the same statement (the caller announces
- *    the notifications after the commit: `announceStored`).
+ * 2. `inbound_file`: the ticket (in the default queue when no rule decided), the message in it and one
+ *    notification per agent of the queue (every AGENT when it has no members), with the inbound event in
+ *    the same statement (the caller announces the notifications after the commit: `announceStored`).
  * With `last`, that statement also commits (one round trip less; see src/db/raw-sql.ts), unless attachments follow.
  * A twin the lock did not serialise (same provider id from another sender) fails the transaction with a
  * unique violation: run it again (`isTwinConflict`), and step 1 finds the twin.
@@ -93,23 +135,15 @@ export async function storeInbound(
     const [prev] = await sql<{ id: number }>(`select id from message where gateway_id = ? and dedupe_key = ?`, [gateway.id, keys.previous]);
     if (prev) return { messageId: prev.id, duplicate: true };
   }
-  // One round trip: `inbound_take` (a PL/pgSQL function, so its plans are kept per connection; see
-  // Migration20261124181000_inbound_functions) takes the sender's lock, looks for the stored twin, and
-  // reads the card (found, or made here) and what routing needs.
-  const [first] = await sql<{
-    message_id: number | null;
-    duplicate_of: number | null;
-    customer_id: number;
-    customer_name: string;
-    rules: RuleRow[];
-    default_queue_id: number | null;
-  }>(`select * from inbound_take(?, ?, ?, ?, ?)`, [from, providerId ?? null, keys?.key ?? null, gateway.id, DEFAULT_QUEUE_NAME]);
+  // One round trip: `inbound_take` (a PL/pgSQL function, so its plans are kept per connection) takes the
+  // sender's lock, looks for the stored twin, and reads the card (found, or made here) and the rules.
+  const [first] = await inboundTake.select(sql, { from, providerId: providerId ?? null, dedupeKey: keys?.key ?? null, gatewayId: gateway.id });
   if (first.message_id == null) return { messageId: first.duplicate_of ?? 0, duplicate: true };
   const messageId = first.message_id;
   const customer = { id: first.customer_id, name: first.customer_name };
 
   const rules: RuleLike[] = first.rules.map(([id, position, gatewayId, queueId, stop, name]) => ({ id, position, gatewayId, queueId, stop, name, active: true }));
-  const queueId = route(rules, { gatewayId: gateway.id, from, text: sms.text }).queueId ?? first.default_queue_id ?? (await defaultQueueId(sql));
+  const ruled = route(rules, { gatewayId: gateway.id, from, text: sms.text }).queueId ?? null;
 
   const kind = sms.kind === 'MMS' ? NotificationKind.MMS : NotificationKind.SMS;
   // The customer's name; for a card made from this message that is the number itself. A sender that is
@@ -125,25 +159,32 @@ export async function storeInbound(
   // commit (`announceStored`), batched by PgEventTarget. Attachments follow the message, so an MMS
   // commits after them.
   const title = notificationTitle(kind, who, text, sms.subject);
-  const [last] = await (opts.last && !files.length ? tx.commitWith : sql)<{ ticket_id: number; event_id: string | number | null; pairs: [number, number | string][]; created_at: Date | string }>(
+  const file = inboundFile.call({
+    messageId,
+    queueId: ruled,
+    defaultQueue: DEFAULT_QUEUE_NAME,
+    customerId: customer.id,
+    gatewayId: gateway.id,
+    kind: sms.kind,
+    from,
+    to: gateway.destination.slice(0, 32),
+    text: sms.text,
+    subject: sms.subject?.slice(0, 500) ?? null,
+    providerId: providerId ?? null,
+    dedupeKey: keys?.key ?? null,
+    providerTimestamp: sms.providerTimestamp ?? null,
+    title,
+  });
+  const [last] = await (opts.last && !files.length ? tx.commitWith : sql)<{
+    ticket_id: number;
+    queue_id: number;
+    event_id: string | number | null;
+    pairs: [number, number | string][];
+    created_at: Date | string;
+  }>(
     `with ev as (${ev ? ev.text : 'select null::bigint as id'})
-     select f.ticket_id, f.pairs, f.created_at, (select id from ev) as event_id from inbound_file(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) f`,
-    [
-      ...(ev?.params ?? []),
-      messageId,
-      queueId,
-      customer.id,
-      gateway.id,
-      sms.kind,
-      from,
-      gateway.destination.slice(0, 32),
-      sms.text,
-      sms.subject?.slice(0, 500) ?? null,
-      providerId ?? null,
-      keys?.key ?? null,
-      sms.providerTimestamp ?? null,
-      title,
-    ],
+     select f.ticket_id, f.queue_id, f.pairs, f.created_at, (select id from ev) as event_id from ${file.text} f`,
+    [...(ev?.params ?? []), ...file.params],
   );
   for (const f of files) {
     await sql(`insert into attachment (message_id, filename, content_type, size, data, omitted, created_at) values (?, ?, ?, ?, ?, ?, now())`, [
@@ -159,7 +200,7 @@ export async function storeInbound(
     messageId,
     duplicate: false,
     ticketId: last.ticket_id,
-    queueId,
+    queueId: last.queue_id,
     notified: last.pairs.map(([u, id]) => [u, Number(id)]),
     eventId: last.event_id != null ? Number(last.event_id) : undefined,
     note: { messageId, kind, title, createdAt: new Date(last.created_at).toISOString() },

@@ -9,13 +9,14 @@ import { catalogEntry } from '../providers/catalog';
 import type { ProviderId } from '../providers/catalog.types';
 import { adapterFor } from '../providers/registry';
 import { route, type RuleLike } from '../rules/rule-engine';
-import { Message, MessageStatus } from '../tickets/message.entity';
+import { Message, MessageDirection, MessageStatus } from '../tickets/message.entity';
 import { Queue } from '../tickets/queue.entity';
 import { Ticket, TicketStatus } from '../tickets/ticket.entity';
-import { DEFAULT_QUEUE_NAME } from '../tickets/ticket.service';
+import { addToTicket, CARD_FOR_NUMBER_JSON, DEFAULT_QUEUE_NAME } from '../conversations/conversations';
 import type { OutboundSettings } from './outbound.settings';
 import { replacePolishDiacritics, segments, type SegmentInfo } from './segments';
 import { prepared, roundTrip, type Prepared, type Statement } from '../../db/raw-sql';
+import { dbFunction } from '../../db/functions';
 
 /** Longest text accepted before counting parts (the providers' own limits are far lower). */
 const MAX_TEXT_CHARS = 5000;
@@ -100,8 +101,9 @@ export class OutboundService {
     const prepared = gateway && input.text ? this.prepare(gateway, input.text, v) : undefined;
     v.throwIfAny();
 
-    // The queue the customer's answer will be routed to, so that it lands in this same ticket.
-    const queueId = route(facts.rules, { gatewayId: gateway!.id, from: to!, text: prepared!.text }).queueId ?? facts.defaultQueueId;
+    // The queue the customer's answer will be routed to, so that it lands in this same ticket (null: the
+    // default queue, as for the answer).
+    const queueId = route(facts.rules, { gatewayId: gateway!.id, from: to!, text: prepared!.text }).queueId ?? null;
     // A number with no card gets one (in the write), so the conversation shows on a customer card.
     const customerId = customer?.id ?? facts.customer?.id;
     const q = await queueNew(em, { gateway: gateway!, queueId, customerId, to: to!, prepared: prepared!, authorId });
@@ -126,10 +128,22 @@ export class OutboundService {
     }
     const prepared = gateway && text && adapterFor(gateway.provider).sending.supported ? this.prepare(gateway, text, v) : undefined;
     v.throwIfAny();
-    const messageId = await em.transactional(async (tem) => {
-      await tem.execute(`update ticket set last_message_at = now(), updated_at = now() where id = ?`, [ticket.id]);
-      return this.queue(tem, { gateway: gateway!, ticketId: ticket.id, customerId: ticket.customer.id, to: to!, prepared: prepared!, authorId });
-    });
+    const messageId = await em.transactional((tem) =>
+      addToTicket(tem, {
+        ticketId: ticket.id,
+        customerId: ticket.customer.id,
+        gatewayId: gateway!.id,
+        direction: MessageDirection.OUTBOUND,
+        status: MessageStatus.QUEUED,
+        kind: 'SMS',
+        from: senderOf(gateway!),
+        to: to!,
+        text: prepared!.text,
+        parts: prepared!.seg.parts,
+        encoding: prepared!.seg.encoding,
+        authorId,
+      }),
+    );
     this.announceQueued({ messageId, ticketId: ticket.id, queueId: ticket.queue.id });
     return this.load(em, messageId);
   }
@@ -198,20 +212,6 @@ export class OutboundService {
     return n?.ok ? n.e164 : ticket.customer.phoneNumbers[0];
   }
 
-  /** The message in the caller's transaction (replies; new conversations use `queueNew`), due at once: `next_attempt_at` defaults to now(). */
-  private async queue(
-    em: EntityManager,
-    m: { gateway: SendingGateway; ticketId: number; customerId: number; to: string; prepared: PreparedText; authorId: number },
-  ): Promise<number> {
-    const [row] = await em.execute<{ id: number }[]>(
-      `insert into message (direction, status, kind, from_address, to_address, text, parts, encoding, attempts,
-                            gateway_id, ticket_id, customer_id, author_id, created_at, updated_at)
-       values ('OUTBOUND', 'QUEUED', 'SMS', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, now(), now()) returning id`,
-      [senderOf(m.gateway), m.to, m.prepared.text, m.prepared.seg.parts, m.prepared.seg.encoding, m.gateway.id, m.ticketId, m.customerId, m.authorId],
-    );
-    return row.id;
-  }
-
   /**
    * QUEUED and the ticket's move, announced after the commit. Should the process die in between, the
    * rows are there: a client sees them on its next read, and the SENT announcement follows anyway.
@@ -236,7 +236,7 @@ function senderOf(g: SendingGateway): string {
   return (g.senderName ?? g.destinationNumber ?? '').slice(0, 32);
 }
 
-/** What sendSms's checks and routing read: the mailbox, the card, the rules and the default queue. */
+/** What sendSms's checks and routing read: the mailbox, the card and the rules. */
 interface SendFacts {
   /** The given mailbox, else the default SMS mailbox of the settings; null when neither exists. */
   gateway: SendingGateway | null;
@@ -245,7 +245,6 @@ interface SendFacts {
   /** The given card, else the oldest card holding the number. */
   customer: { id: number; name: string; phoneNumbers: string[] } | null;
   rules: RuleLike[];
-  defaultQueueId: number | null;
 }
 
 type GatewayJson = { id: number; name: string; provider: ProviderId; senderName: string | null; destinationNumber: string | null; replacePolishDiacritics: boolean };
@@ -260,87 +259,88 @@ const sendingGateway = (g: GatewayJson): SendingGateway => ({ ...g, senderName: 
 /** sendSms's reads in one statement (outside the write transaction: nothing is written when a check fails). */
 const SEND_FACTS = prepared(
   'outbound_send_facts',
-  ['text', 'int', 'int', 'int', 'int', 'text'],
-  `with s as (select (select default_sms_gateway_id from settings where id = 1) as default_id),
-        -- Materialised, then ordered: the kept generic plan of a prepared "where … @> … order by id limit 1"
-        -- walks the primary key and tests every card (seen on the inbound path); this way the GIN index finds them.
-        hits as materialized (select c.id, c.name, c.phone_numbers from customer c where c.phone_numbers @> array[?]::text[])
+  ['int', 'int', 'int', 'int', 'text'],
+  `with s as (select (select default_sms_gateway_id from settings where id = 1) as default_id)
    select (select ${GATEWAY_JSON} from gateway g where g.id = coalesce(?, s.default_id)) as gateway,
           case when ? is null and s.default_id is null then (select json_agg(${GATEWAY_JSON} order by g.name) from gateway g) end as candidates,
           case when ? is not null then (select ${CUSTOMER_JSON} from customer c where c.id = ?)
-               else (select ${CUSTOMER_JSON} from hits c order by c.id limit 1)
+               else ${CARD_FOR_NUMBER_JSON}
           end as customer,
           (select json_agg(json_build_array(r.id, r.position, r.gateway_id, r.queue_id, r.stop, r.name) order by r.position, r.id)
-             from message_rule r where r.active) as rules,
-          (select id from queue where name = ?) as default_queue_id
+             from message_rule r where r.active) as rules
      from s`,
 );
 
 /** sendSms's reads in one statement (outside the write transaction: nothing is written when a check fails). */
 async function sendFacts(em: EntityManager, q: { gatewayId?: number; customerId?: number; phone?: string }): Promise<SendFacts> {
   const [[row]] = await roundTrip(em, [
-    [SEND_FACTS, [q.phone ?? null, q.gatewayId ?? null, q.gatewayId ?? null, q.customerId ?? null, q.customerId ?? null, DEFAULT_QUEUE_NAME]],
+    [SEND_FACTS, [q.gatewayId ?? null, q.gatewayId ?? null, q.customerId ?? null, q.customerId ?? null, q.phone ?? null]],
   ]);
   return {
     gateway: row.gateway ? sendingGateway(row.gateway) : null,
     candidates: row.candidates ? (row.candidates as GatewayJson[]).map(sendingGateway) : null,
     customer: row.customer,
     rules: ((row.rules ?? []) as RuleRow[]).map(([id, position, gatewayId, queueId, stop, name]) => ({ id, position, gatewayId, queueId, stop, name, active: true })),
-    defaultQueueId: row.default_queue_id ?? null,
   };
 }
 
-/** The write of queueNew after its customer part `c` (parameters: see queueNew). */
-const QUEUE_WRITE = `
-  t as (insert into ticket (queue_id, customer_id, gateway_id, status, created_at, updated_at, last_message_at)
-        select coalesce(?, (select id from queue where name = ?)), c.id, ?, 'OPEN'::ticket_status, now(), now(), now() from c
-        on conflict (customer_id, gateway_id, queue_id) where status = 'OPEN' do update set last_message_at = now(), updated_at = now()
-        returning id, queue_id, customer_id),
-  m as (insert into message (direction, status, kind, from_address, to_address, text, parts, encoding, attempts,
-                             gateway_id, ticket_id, customer_id, author_id, created_at, updated_at)
-        select 'OUTBOUND'::message_direction, 'QUEUED'::message_status, 'SMS'::message_kind, ?, ?, ?, ?, ?::sms_encoding, 0,
-               ?, t.id, t.customer_id, ?, now(), now() from t
-        returning id, ticket_id)
-  select m.id as message_id, m.ticket_id, t.queue_id from m, t`;
-const QUEUE_WRITE_TYPES = ['int', 'text', 'int', 'text', 'text', 'text', 'int', 'text', 'int', 'int'];
-
-/** To a given card. */
-const QUEUE_ON_CARD = prepared('outbound_queue_on_card', ['int', ...QUEUE_WRITE_TYPES], `with c as (select ?::int as id), ${QUEUE_WRITE}`);
-
-/** To a number: its oldest card, or a new one (`customer_for_number`, as an inbound SMS from it finds or makes it). */
-const QUEUE_ON_NUMBER = prepared('outbound_queue_on_number', ['text', ...QUEUE_WRITE_TYPES], `with c as (select f.id from customer_for_number(?) f), ${QUEUE_WRITE}`);
+/** src/db/functions/outbound_file.sql: the card, the open ticket and the message, QUEUED. */
+const OUTBOUND_FILE = dbFunction<
+  {
+    /** The card; null: the card for `to`, made when there is none. */
+    customerId: number | null;
+    /** The rules' queue; null: the default queue, made when missing. */
+    queueId: number | null;
+    defaultQueue: string;
+    gatewayId: number;
+    from: string;
+    to: string;
+    text: string;
+    parts: number;
+    encoding: 'GSM7' | 'UCS2';
+    authorId: number;
+  },
+  { message_id: number; ticket_id: number; queue_id: number }
+>('outbound_file', {
+  customerId: 'p_customer_id int',
+  queueId: 'p_queue_id int',
+  defaultQueue: 'p_default_queue text',
+  gatewayId: 'p_gateway_id int',
+  from: 'p_from text',
+  to: 'p_to text',
+  text: 'p_text text',
+  parts: 'p_parts int',
+  encoding: 'p_encoding sms_encoding',
+  authorId: 'p_author_id int',
+}).prepare('outbound_file');
 
 /**
- * A new message of a conversation from the customer card, in one round trip: BEGIN, the statements,
- * COMMIT (see src/db/raw-sql.ts). The card for a new number (`customer_for_number`, under the number's
- * advisory lock as on the inbound path), the customer's open ticket on the mailbox and queue (an upsert on
- * the partial unique index `ticket_one_open`, race-free) and the message, due at once.
+ * A new message of a conversation from the customer card, in one round trip: BEGIN, the write, the rows
+ * of the answer, COMMIT (see src/db/raw-sql.ts). The write is `outbound_file`: the card for a new number
+ * (`customer_for_number`, under the number's advisory lock as on the inbound path), the customer's open
+ * ticket on the mailbox and queue (race-free) and the message, due at once.
  */
 async function queueNew(
   em: EntityManager,
   m: { gateway: SendingGateway; queueId: number | null; customerId?: number; to: string; prepared: PreparedText; authorId: number },
 ): Promise<QueuedNew> {
-  const statements: Statement[] = [];
-  // No rule decided and no default queue yet (the first conversation ever): make it.
-  if (m.queueId == null) statements.push([`insert into queue (name, created_at) values (?, now()) on conflict (name) do nothing`, [DEFAULT_QUEUE_NAME]]);
-  const rest = [
-    m.queueId,
-    DEFAULT_QUEUE_NAME,
-    m.gateway.id,
-    senderOf(m.gateway),
-    m.to,
-    m.prepared.text,
-    m.prepared.seg.parts,
-    m.prepared.seg.encoding,
-    m.gateway.id,
-    m.authorId,
-  ];
-  statements.push(m.customerId != null ? [QUEUE_ON_CARD, [m.customerId, ...rest]] : [QUEUE_ON_NUMBER, [m.to, ...rest]]);
-  const written = statements.length - 1;
-  statements.push(messageRows(em, m.gateway.id, m.authorId));
-  const results = await roundTrip(em, statements, { transaction: true });
-  const [row] = results[written];
-  const [{ message: messageRow, ticket: ticketRow, queue: queueRow, customer: customerRow, gateway: gatewayRow, author: authorRow }] = results[written + 1];
+  const write = OUTBOUND_FILE.with({
+    customerId: m.customerId ?? null,
+    queueId: m.queueId,
+    defaultQueue: DEFAULT_QUEUE_NAME,
+    gatewayId: m.gateway.id,
+    from: senderOf(m.gateway),
+    to: m.to,
+    text: m.prepared.text,
+    parts: m.prepared.seg.parts,
+    encoding: m.prepared.seg.encoding,
+    authorId: m.authorId,
+  });
+  const [[row], [{ message: messageRow, ticket: ticketRow, queue: queueRow, customer: customerRow, gateway: gatewayRow, author: authorRow }]] = await roundTrip(
+    em,
+    [write, messageRows(em, m.gateway.id, m.authorId)],
+    { transaction: true },
+  );
   return {
     messageId: Number(row.message_id),
     ticketId: Number(row.ticket_id),

@@ -6,7 +6,7 @@ import { idOf } from '../../graphql/ids';
 import { Gateway } from '../gateways/gateway.entity';
 import { normaliseSender } from '../inbound/numbers';
 import { Queue } from '../tickets/queue.entity';
-import { DEFAULT_QUEUE_NAME } from '../tickets/ticket.service';
+import { DEFAULT_QUEUE_NAME } from '../conversations/conversations';
 import { MessageRule } from './message-rule.entity';
 import { route } from './rule-engine';
 

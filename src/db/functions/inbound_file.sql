@@ -1,0 +1,34 @@
+-- The inbound webhook's second statement (src/modules/inbound/store.ts), a PL/pgSQL function for the
+-- same reason as inbound_take: the customer's open ticket in the chosen queue (the default queue when no
+-- rule decided), the message in it, and one notification per member of the queue (every agent when it
+-- has none). Returns the ticket, the queue, the (user, notification) pairs and their creation time, which
+-- the service announces after the commit.
+create or replace function inbound_file(p_message_id int, p_queue_id int, p_default_queue text, p_customer_id int, p_gateway_id int,
+                                        p_kind message_kind, p_from text, p_to text, p_text text, p_subject text,
+                                        p_provider_id text, p_dedupe_key text, p_provider_ts timestamptz, p_title text)
+returns table (ticket_id int, queue_id int, pairs json, created_at timestamptz)
+language plpgsql as $$
+#variable_conflict use_column
+declare
+  q_id int;
+  t_id int;
+  m_id int;
+begin
+  -- Assignments, not PERFORM or SELECT: PL/pgSQL evaluates them without starting an executor.
+  q_id := coalesce(p_queue_id, default_queue(p_name => p_default_queue));
+  t_id := ticket_open(p_customer_id => p_customer_id, p_gateway_id => p_gateway_id, p_queue_id => q_id);
+  -- A unique violation here (a twin from another sender, see inbound_take) aborts the transaction.
+  m_id := message_add(p_id => p_message_id, p_ticket_id => t_id, p_customer_id => p_customer_id, p_gateway_id => p_gateway_id,
+                       p_direction => 'INBOUND', p_status => 'RECEIVED', p_kind => p_kind, p_from => p_from, p_to => p_to,
+                       p_text => p_text, p_subject => p_subject, p_provider_id => p_provider_id, p_dedupe_key => p_dedupe_key,
+                       p_provider_ts => p_provider_ts);
+  return query
+    with members as (select qm.user_id from queue_member qm where qm.queue_id = q_id),
+    n as (insert into notification (user_id, message_id, ticket_id, kind, title, created_at)
+          select r.user_id, p_message_id, t_id, p_kind::text::notification_kind, p_title, now()
+            from (select mb.user_id from members mb
+                  union all
+                  select u.id from app_user u where u.role = 'AGENT' and not exists (select 1 from members)) r
+          returning id, user_id)
+    select t_id, q_id, coalesce((select json_agg(json_build_array(n.user_id, n.id) order by n.id) from n), '[]'::json), now();
+end $$;
