@@ -3,7 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { WorkerUtils } from 'graphile-worker';
 import type { Config } from './config';
 import type { SecretBox } from './common/secret-box';
-import type { EventBus } from './graphql/pubsub';
+import type { EventBus, Publish } from './graphql/pubsub';
 import type { Services } from './services';
 
 /**
@@ -16,6 +16,8 @@ export interface AppContext {
   box: SecretBox;
   services: Services;
   events: EventBus;
+  /** Announces an event after its commit, to every instance (batched; the bus's `publish` as a plain call). */
+  publish: Publish;
   log: FastifyBaseLogger;
   /** Adds jobs outside a transaction (inside one, call `graphile_worker.add_job` in SQL). */
   jobs: WorkerUtils;

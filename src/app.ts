@@ -30,7 +30,7 @@ import type { SlowConsumerLimits } from './graphql/slow-consumer';
 import { startGraphqlWs } from './graphql/ws';
 import { background } from './background';
 import { TokenWatch } from './modules/auth/token-watch';
-import type { Publish } from './modules/outbound/outbound.service';
+import type { Publish } from './graphql/pubsub';
 import { attachmentRoutes, inboundEndpoints } from './modules/inbound/routes';
 import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS } from './modules/inbound/attachment.entity';
 import { webhookRoutes } from './webhooks/edge';
@@ -124,7 +124,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const services = buildServices({ config, box: deps.box, knex: orm.em.getConnection().getKnex(), publish, log: fastify.log });
   const jobs = await makeWorkerUtils({ connectionString: deps.databaseUrl });
   await jobs.migrate();
-  const ctx: AppContext = { config, orm, box: deps.box, services, events, log: fastify.log, jobs };
+  const ctx: AppContext = { config, orm, box: deps.box, services, events, publish, log: fastify.log, jobs };
   const tokenWatch = new TokenWatch(orm, config.wsAuthRecheckMs, fastify.log);
   // The job worker, the sender, sweeps and re-checks: started last, once everything they use is built.
   const loops = background(ctx, { jobs: deps.worker !== false, databaseUrl: deps.databaseUrl, tokenWatch });

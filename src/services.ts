@@ -9,7 +9,8 @@ import { GatewayService } from './modules/gateways/gateway.service';
 import { InboundService } from './modules/inbound/inbound.service';
 import { ensurePollJobs, POLLED_PROVIDERS } from './modules/inbound/tasks';
 import { GatewayTestService } from './modules/gateways/gateway-test.service';
-import { OutboundService, type Publish } from './modules/outbound/outbound.service';
+import { OutboundService } from './modules/outbound/outbound.service';
+import type { Publish } from './graphql/pubsub';
 
 /** Stateless domain services, built once per app and shared by resolvers and routes. */
 export interface Services {
@@ -48,7 +49,7 @@ export function buildServices({ config, box, knex, publish, log }: ServiceDeps):
     customers: new CustomerService(),
     inbound: new InboundService(box, webhookEvents, publish),
     outbound: new OutboundService(outbound, publish),
-    deliveryReports: new DeliveryReports(box, webhookEvents, log),
+    deliveryReports: new DeliveryReports(box, webhookEvents, log, publish),
     gatewayTests: new GatewayTestService(outbound, gateways),
   };
 }

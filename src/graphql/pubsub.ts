@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
-import type { EntityManager } from '@mikro-orm/postgresql';
 
 /** The one PostgreSQL channel all instances LISTEN on. */
 export const EVENTS_CHANNEL = 'smsdesk_events';
@@ -31,9 +30,9 @@ type Log = { warn(obj: unknown, msg?: string): void; error(obj: unknown, msg?: s
  * An EventTarget whose events travel through PostgreSQL LISTEN/NOTIFY, so that every instance on one
  * database sees every event (graphql-yoga's pubsub runs on top of it). Publishing delivers the event to
  * this instance's subscribers at once and sends a NOTIFY for the other instances; this instance skips its
- * own NOTIFYs when LISTEN brings them back (each carries the instance's origin tag). Events that other
- * code NOTIFYs inside a transaction (`publishInTransaction`) have no tag and reach every instance through
- * LISTEN. The LISTEN client reconnects by itself when the database restarts.
+ * own NOTIFYs when LISTEN brings them back (each carries the instance's origin tag). A NOTIFY without a
+ * tag (sent by hand, e.g. from psql) reaches every instance through LISTEN. The LISTEN client reconnects by
+ * itself when the database restarts.
  *
  * Why local delivery: waiting for our own NOTIFY put a second database round trip (the NOTIFY transaction)
  * and the LISTEN connection's wake-up between a webhook's commit and its push, which on a busy 2-core box
@@ -188,19 +187,10 @@ export class PgEventTarget extends EventTarget {
 
 export type EventBus = PubSub<{ [K in Topic]: [EventPayloads[K]] }>;
 
+/** Publishes an event to every instance after its commit (LISTEN/NOTIFY, batched; see PgEventTarget). */
+export type Publish = <K extends Topic>(topic: K, payload: EventPayloads[K]) => void;
+
 /** Pubsub for type-graphql subscriptions; a slow subscriber's queue is bounded by graphql-ws/ws. */
 export function createEventBus(target: EventTarget): EventBus {
   return createPubSub({ eventTarget: target as never }) as EventBus;
-}
-
-/**
- * Publishes inside the caller's transaction: PostgreSQL delivers a NOTIFY only at commit, so
- * subscribers never hear of rows they cannot read yet, and nothing is announced on rollback.
- */
-export async function publishInTransaction<K extends Topic>(em: EntityManager, topic: K, payload: EventPayloads[K]): Promise<void> {
-  const text = JSON.stringify({ t: topic, d: payload });
-  const bytes = Buffer.byteLength(text);
-  if (bytes > MAX_PAYLOAD) throw new Error(`event ${topic} too large for NOTIFY (${bytes} bytes)`);
-  // em.execute runs in the caller's transaction (em.getConnection().execute would notify at once).
-  await em.execute('select pg_notify(?, ?)', [EVENTS_CHANNEL, text]);
 }

@@ -248,6 +248,20 @@ describe('delivery reports', () => {
     expect(events[0].n).toBe(1);
   });
 
+  it('the status machine holds for every write of the column, not only the service\'s', async () => {
+    const m = await sentViaSmsapi('+48500200011');
+    await fakes.smsapi.pushDlr(dlrUrl(), [{ id: String(m.providerMessageId), status: 404 }]);
+    // Straight SQL, as a script or a future code path would write it: a final status does not change.
+    for (const back of ['QUEUED', 'SENT', 'FAILED']) {
+      const moved = await t.sql(`update message set status = $2 where id = $1 returning id`, [m.id, back]);
+      expect(moved, back).toEqual([]);
+    }
+    expect((await t.sql(`select status from message where id = $1`, [m.id]))[0].status).toBe('DELIVERED');
+    // An inbound message has no outbound status to move to.
+    const [inbound] = await t.sql(`select id from message where direction = 'INBOUND' limit 1`);
+    if (inbound) expect(await t.sql(`update message set status = 'SENT' where id = $1 returning id`, [inbound.id])).toEqual([]);
+  });
+
   it('a report for an unknown message is answered OK (and logged), changing nothing', async () => {
     const before = await t.sql(`select id, status from message order by id`);
     const [a] = await fakes.smsapi.pushDlr(dlrUrl(), [{ id: '999999999', status: 404 }]);

@@ -14,7 +14,8 @@ import { inTransaction } from '../../db/raw-sql';
 import type { WebhookCall, WebhookOutcome } from '../../webhooks/edge';
 import { fileMeta, type WebhookEventLog } from '../../webhooks/event-log';
 import { tokenMatches } from '../../webhooks/token';
-import { announceStored, isTwinConflict, storeInbound, type Publish, type StoredMessage } from './store';
+import type { Publish } from '../../graphql/pubsub';
+import { announceStored, isTwinConflict, storeInbound, type StoredMessage } from './store';
 
 /** One webhook request as the edge hands it over (or as a replay rebuilds it). */
 export type Delivery = WebhookCall;

@@ -207,8 +207,7 @@ export async function storeInbound(
   };
 }
 
-/** Publishes an event to every instance (LISTEN/NOTIFY, batched; see PgEventTarget). */
-export type Publish = <K extends Topic>(topic: K, payload: EventPayloads[K]) => void;
+import type { Publish } from '../../graphql/pubsub';
 
 /**
  * Announces stored messages, after their commit: the notification pairs in chunks that fit PostgreSQL's

@@ -15,7 +15,8 @@ import { MessageStatus } from '../tickets/message.entity';
 import { addJob, POLL_DLR_TASK, pollJobKey } from './jobs';
 import { backoffMs, type OutboundSettings } from './outbound.settings';
 import { httpOptions, idempotencyKey, messageIdOfKey } from './send';
-import { transition, type OutboundTarget } from './status';
+import { announceStatus, transition, type OutboundTarget } from './status';
+import type { Publish } from '../../graphql/pubsub';
 
 /**
  * Delivery-report callbacks after the webhook edge: every report of a request is matched to its message and
@@ -28,6 +29,7 @@ export class DeliveryReports {
     private readonly box: SecretBox,
     private readonly events: WebhookEventLog,
     private readonly log: { warn(o: object, msg: string): void },
+    private readonly publish: Publish,
   ) {}
 
   async receive(em: EntityManager, call: WebhookCall): Promise<WebhookOutcome> {
@@ -52,7 +54,7 @@ export class DeliveryReports {
       targets.push({ target, r });
     }
     const applied: number[] = [];
-    for (const { target, r } of targets) if (await applyReport(em, target, r)) applied.push(target.id);
+    for (const { target, r } of targets) if (await applyReport(em, this.publish, target, r)) applied.push(target.id);
     const eventId = await this.events.log(em, call, InboundOutcome.ACCEPTED, { gatewayId: targets[0]?.target.gatewayId ?? undefined, messageIds: applied });
     return { kind: 'accepted', eventId };
   }
@@ -98,17 +100,16 @@ export async function findReported(em: EntityManager, provider: ProviderId, r: D
 }
 
 /** Applies one report; returns whether it changed the message. */
-export async function applyReport(em: EntityManager, target: ReportTarget, r: DeliveryReport): Promise<boolean> {
+export async function applyReport(em: EntityManager, publish: Publish, target: ReportTarget, r: DeliveryReport): Promise<boolean> {
   if (!r.status) return false;
   const negative = r.status !== MessageStatus.DELIVERED && r.status !== MessageStatus.SENT;
-  return em.transactional(async (tem) => {
-    const moved = await transition(tem, target.id, r.status as OutboundTarget, {
-      providerMessageId: target.providerMessageId ? undefined : r.providerMessageId,
-      at: r.at,
-      ...(negative ? { errorCode: r.providerStatus.slice(0, 50), errorMessage: r.reason ?? `the provider reported ${r.providerStatus}` } : {}),
-    });
-    return moved !== null;
+  const moved = await transition(em, target.id, r.status as OutboundTarget, {
+    providerMessageId: target.providerMessageId ? undefined : r.providerMessageId,
+    at: r.at,
+    ...(negative ? { errorCode: r.providerStatus.slice(0, 50), errorMessage: r.reason ?? `the provider reported ${r.providerStatus}` } : {}),
   });
+  announceStatus(publish, moved);
+  return moved !== null;
 }
 
 /**
@@ -130,7 +131,7 @@ export async function runPollDlr(ctx: AppContext, settings: OutboundSettings, me
   let final = false;
   try {
     const r = await adapter.pollDeliveryReport(mb, row.provider_message_id, httpOptions(settings));
-    await applyReport(em, { id: messageId, gatewayId: row.gateway_id, status: row.status, providerMessageId: row.provider_message_id }, r);
+    await applyReport(em, ctx.publish, { id: messageId, gatewayId: row.gateway_id, status: row.status, providerMessageId: row.provider_message_id }, r);
     final = !!r.final || (r.status !== null && r.status !== MessageStatus.SENT);
   } catch (e) {
     if (!(e instanceof ProviderFailure)) throw e;

@@ -6,7 +6,6 @@ import { lengthLimit } from '../../graphql/limits';
 import { idOf } from '../../graphql/ids';
 import type { EventPayloads } from '../../graphql/pubsub';
 import { Message, MessageStatus } from '../tickets/message.entity';
-import { ALLOWED_FROM, FINAL_STATUSES, type OutboundTarget } from './status';
 
 @InputType({ description: 'An SMS from the customer card: to the customer (customerId) or to a number (to); the mailbox is optional.' })
 export class SendSmsInput {
@@ -61,14 +60,11 @@ export class OutboundResolver {
   })
   async messageStatusChanged(@Root() event: StatusEvent, @Arg('ticketId', () => ID) _ticketId: string, @Ctx() ctx: Context): Promise<Message> {
     // A fresh fork per event: the operation's identity map would otherwise serve the first state forever.
-    const m = await ctx.em.fork().findOneOrFail(Message, { id: event.messageId }, { populate: ['gateway', 'ticket', 'ticket.queue', 'ticket.customer', 'ticket.gateway', 'author'] });
-    // The event's own status: by the time it is delivered the row may already be one step further. But
-    // not behind a final status the row has: on another instance a message's QUEUED and SENT (announced
-    // after their commits) can arrive after its FAILED or report (NOTIFYed inside their transactions),
-    // and the last push must not show a failed or delivered message as queued.
-    const step = event.status as MessageStatus;
-    const final = FINAL_STATUSES.includes(m.status) && ALLOWED_FROM[m.status as OutboundTarget].includes(step);
-    m.status = final ? m.status : step;
+    const em = ctx.em.fork();
+    const m = await em.findOneOrFail(Message, { id: event.messageId }, { populate: ['gateway', 'ticket', 'ticket.queue', 'ticket.customer', 'ticket.gateway', 'author'] });
+    // The step as announced, as the status machine shows it against the row as it is now.
+    const [shown] = await em.execute<{ status: MessageStatus }[]>(`select message_status_shown(?::message_status, ?::message_status) as status`, [event.status, m.status]);
+    m.status = shown.status;
     return m;
   }
 }

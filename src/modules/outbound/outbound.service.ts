@@ -31,8 +31,8 @@ export interface SendSmsRequest {
 /** What sending needs of a mailbox (a Gateway entity has it too). */
 export type SendingGateway = Pick<Gateway, 'id' | 'name' | 'provider' | 'senderName' | 'destinationNumber' | 'replacePolishDiacritics'>;
 
-/** Publishes an event to every instance (LISTEN/NOTIFY, batched by the event bus). */
-export type Publish = <K extends Topic>(topic: K, payload: EventPayloads[K]) => void;
+import type { Publish } from '../../graphql/pubsub';
+import { announceStatus } from './status';
 
 /** A queued message: where it went. */
 interface Queued {
@@ -217,7 +217,7 @@ export class OutboundService {
    * rows are there: a client sees them on its next read, and the SENT announcement follows anyway.
    */
   private announceQueued(q: Queued): void {
-    this.publish?.('MESSAGE_STATUS_CHANGED', { messageId: q.messageId, ticketId: q.ticketId, status: MessageStatus.QUEUED });
+    if (this.publish) announceStatus(this.publish, { messageId: q.messageId, ticketId: q.ticketId, status: MessageStatus.QUEUED });
     this.publish?.('TICKET_UPDATED', { ticketId: q.ticketId, queueId: q.queueId });
   }
 

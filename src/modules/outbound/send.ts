@@ -7,7 +7,7 @@ import type { Mailbox } from '../providers/adapter';
 import type { HttpOptions } from '../providers/outbound-http';
 import { MessageStatus } from '../tickets/message.entity';
 import { backoffMs, type OutboundSettings } from './outbound.settings';
-import { transition } from './status';
+import { announceStatus, transition } from './status';
 import { NotFoundError } from '../../common/errors';
 
 /**
@@ -90,13 +90,14 @@ export async function attemptSend(
   const em = ctx.orm.em.fork();
   // Ends the message before any call: the claim's count of this attempt is taken back (attempts = calls made).
   const fail = async (code: string, reason: string): Promise<false> => {
-    await outcomes.write(row, 'FAILED', () =>
-      em.transactional(async (tem) => {
-        if (await transition(tem, messageId, MessageStatus.FAILED, { errorCode: code, errorMessage: reason })) {
-          await tem.execute(`update message set attempts = attempts - 1 where id = ?`, [messageId]);
-        }
-      }),
-    );
+    await outcomes.write(row, 'FAILED', async () => {
+      const moved = await em.transactional(async (tem) => {
+        const m = await transition(tem, messageId, MessageStatus.FAILED, { errorCode: code, errorMessage: reason });
+        if (m) await tem.execute(`update message set attempts = attempts - 1 where id = ?`, [messageId]);
+        return m;
+      });
+      announceStatus(ctx.publish, moved);
+    });
     return false;
   };
   const maybeSent = row.prev_in_flight ? '; an earlier attempt was cut off while the provider had it, so it may have been sent (check the provider\'s panel)' : '';
@@ -206,7 +207,9 @@ async function settle(
         ? `${e.reason}. ${provider} has no idempotency key, so smsdesk does not send it again (a second attempt could deliver it twice); check the provider's panel`
         : e.reason;
     ctx.log.warn(log, 'outbound: failed');
-    await outcomes.write(row, 'FAILED', () => em.transactional((tem) => transition(tem, row.id, MessageStatus.FAILED, { errorCode: e.code, errorMessage: reason })));
+    await outcomes.write(row, 'FAILED', async () =>
+      announceStatus(ctx.publish, await em.transactional((tem) => transition(tem, row.id, MessageStatus.FAILED, { errorCode: e.code, errorMessage: reason }))),
+    );
     return;
   }
   // An `unknown` outcome keeps the in-flight mark, so the next attempt resumes through the provider's
@@ -230,9 +233,12 @@ async function release(
   const log = why.log ?? { messageId: row.id, attempt: row.attempts, code: why.code };
   if (row.attempts >= settings.maxAttempts) {
     ctx.log.warn(log, 'outbound: failed');
-    await outcomes.write(row, 'FAILED', () =>
-      em.transactional((tem) =>
-        transition(tem, row.id, MessageStatus.FAILED, { errorCode: why.code, errorMessage: `${why.reason} (gave up after ${row.attempts} attempts)` }),
+    await outcomes.write(row, 'FAILED', async () =>
+      announceStatus(
+        ctx.publish,
+        await em.transactional((tem) =>
+          transition(tem, row.id, MessageStatus.FAILED, { errorCode: why.code, errorMessage: `${why.reason} (gave up after ${row.attempts} attempts)` }),
+        ),
       ),
     );
     return false;

@@ -1,4 +1,5 @@
 import type { AppContext } from '../../app-context';
+import { announceStatus } from './status';
 import { MessageStatus } from '../tickets/message.entity';
 import { attemptSend, MailboxCache, type Claimed, type Outcomes } from './send';
 import { POLL_DLR_TASK, POLL_JOB_KEY_PREFIX } from './jobs';
@@ -313,7 +314,7 @@ export class OutboundSender {
       const r = moved.get(s.id);
       // Not moved: FAILED meanwhile (another instance resumed it after its lease ran out), or a report got there first.
       if (r?.status !== MessageStatus.SENT) continue;
-      this.ctx.events.publish('MESSAGE_STATUS_CHANGED', { messageId: s.id, ticketId: r.ticket_id ?? null, status: MessageStatus.SENT });
+      announceStatus(this.ctx.publish, { messageId: s.id, ticketId: r.ticket_id ?? null, status: MessageStatus.SENT });
       this.ctx.log.info(s.log, 'outbound: sent');
     }
   }

@@ -1,24 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { publishInTransaction } from '../../graphql/pubsub';
+import type { Publish } from '../../graphql/pubsub';
 import { MessageStatus } from '../tickets/message.entity';
 
 /**
- * The status machine of outbound messages: QUEUED → SENT → DELIVERED, or a final FAILED /
- * UNDELIVERED / EXPIRED. Each transition is one UPDATE whose WHERE names the states it may leave, so
- * a late, repeated or out-of-order report (or a racing worker) simply matches no row: nothing moves
- * back, and nothing is announced twice.
+ * A status an outbound message can be moved to after it was queued. Which status may follow which is said
+ * once, in SQL (src/db/functions/message_status.sql), and enforced there on every write of the column: a
+ * transition the machine does not allow matches no row, so a late, repeated or out-of-order report (or a
+ * racing worker) changes nothing, and nothing is announced.
  */
 export type OutboundTarget = MessageStatus.SENT | MessageStatus.DELIVERED | MessageStatus.UNDELIVERED | MessageStatus.EXPIRED | MessageStatus.FAILED;
-
-export const ALLOWED_FROM: Record<OutboundTarget, MessageStatus[]> = {
-  [MessageStatus.SENT]: [MessageStatus.QUEUED],
-  [MessageStatus.DELIVERED]: [MessageStatus.QUEUED, MessageStatus.SENT],
-  [MessageStatus.UNDELIVERED]: [MessageStatus.QUEUED, MessageStatus.SENT],
-  [MessageStatus.EXPIRED]: [MessageStatus.QUEUED, MessageStatus.SENT],
-  [MessageStatus.FAILED]: [MessageStatus.QUEUED, MessageStatus.SENT],
-};
-
-export const FINAL_STATUSES = [MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.EXPIRED, MessageStatus.FAILED];
 
 export interface TransitionFacts {
   providerMessageId?: string;
@@ -28,19 +18,19 @@ export interface TransitionFacts {
   at?: Date;
 }
 
+/** A transition that happened: what its announcement needs. */
+export interface Moved {
+  messageId: number;
+  ticketId: number | null;
+  status: MessageStatus;
+}
+
 /**
- * Moves a message to `to` if its current state allows it, inside the caller's transaction, and
- * announces the change (NOTIFY is delivered at commit). Returns the ticket id, or null when the
- * message was not in an allowed state.
+ * Moves a message to `to` inside the caller's transaction, with the facts that come with it. Returns the
+ * change to announce once the transaction has committed (`announceStatus`), or null when the message was
+ * already there or the machine does not allow it.
  */
-export async function transition(
-  em: EntityManager,
-  messageId: number,
-  to: OutboundTarget,
-  facts: TransitionFacts = {},
-  /** false: the caller announces the change after its commit (NOTIFYing commits are serialised by PostgreSQL). */
-  announce = true,
-): Promise<{ ticketId: number | null } | null> {
+export async function transition(em: EntityManager, messageId: number, to: OutboundTarget, facts: TransitionFacts = {}): Promise<Moved | null> {
   const rows = await em.execute<{ id: number; ticket_id: number | null }[]>(
     `update message set
         status = ?,
@@ -54,7 +44,7 @@ export async function transition(
         in_flight_since = null,
         lease_until = null,
         updated_at = now()
-      where id = ? and direction = 'OUTBOUND' and status = any(?::message_status[])
+      where id = ? and direction = 'OUTBOUND' and status <> ?::message_status
       returning id, ticket_id`,
     [
       to,
@@ -65,15 +55,22 @@ export async function transition(
       facts.errorMessage !== undefined,
       facts.errorMessage ?? null,
       to !== MessageStatus.FAILED,
-      to === MessageStatus.SENT ? facts.at ?? null : null,
+      to === MessageStatus.SENT ? (facts.at ?? null) : null,
       to === MessageStatus.DELIVERED,
       facts.at ?? null,
-      to === MessageStatus.SENT ? null : facts.at ?? null,
+      to === MessageStatus.SENT ? null : (facts.at ?? null),
       messageId,
-      `{${ALLOWED_FROM[to].join(',')}}`,
+      to,
     ],
   );
-  if (!rows[0]) return null;
-  if (announce) await publishInTransaction(em, 'MESSAGE_STATUS_CHANGED', { messageId, ticketId: rows[0].ticket_id, status: to });
-  return { ticketId: rows[0].ticket_id };
+  return rows[0] ? { messageId, ticketId: rows[0].ticket_id, status: to } : null;
+}
+
+/**
+ * Announces status changes after their commit: every transition (QUEUED and SENT included) is announced
+ * this one way, and a subscriber sees each step as it was committed (`message_status_shown` keeps a late
+ * step from showing a message as less far than it is).
+ */
+export function announceStatus(publish: Publish, ...moved: (Moved | null | undefined)[]): void {
+  for (const m of moved) if (m) publish('MESSAGE_STATUS_CHANGED', { messageId: m.messageId, ticketId: m.ticketId, status: m.status });
 }
