@@ -32,6 +32,7 @@ import { WsClose } from '../src/graphql/close-codes';
 import type { FanoutCommand } from './fanout-load';
 import { machine } from './machine';
 import { Fanout } from '../src/modules/notifications/fanout';
+import { requireImport } from './ts-require';
 
 const K = Number(process.env.BENCH_SUBSCRIBERS ?? 10_000);
 const QUERY = 'subscription { notificationAdded { id kind title createdAt } }';
@@ -63,13 +64,13 @@ function startClients() {
 async function main() {
   if (!(global as { gc?: unknown }).gc) console.error('run with node --expose-gc for stable memory figures');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'smsdesk-bench-'));
-  let embedded: EmbeddedServer | undefined = await startEmbedded({ dir: tmp, persistent: true });
+  const embedded: EmbeddedServer = await startEmbedded({ dir: tmp, persistent: true });
   const dbName = `bench_${crypto.randomBytes(4).toString('hex')}`;
   await embedded.createDatabase(dbName);
   const dbUrl = embedded.url(dbName);
   const key = crypto.randomBytes(32);
   const config = loadConfig({ NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', PUBLIC_URL: 'http://bench.local', DATABASE_URL: dbUrl, SECRET_KEY: key.toString('hex'), LOG_LEVEL: 'error' });
-  const orm = await MikroORM.init(ormConfig(dbUrl, { dynamicImportProvider: (id: string) => Promise.resolve(require(id)) }));
+  const orm = await MikroORM.init(ormConfig(dbUrl, { dynamicImportProvider: requireImport }));
   await migrate(orm);
   const app = await buildApp({ config, orm, databaseUrl: dbUrl, box: new SecretBox(key), worker: false, logger: false, slowConsumer: SLOW_LIMITS });
   const base = await app.listen();
@@ -208,7 +209,6 @@ async function main() {
   await app.close();
   await orm.close(true);
   await embedded.stop();
-  embedded = undefined;
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 

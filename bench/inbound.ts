@@ -32,6 +32,7 @@ import { buildApp } from '../src/app';
 import type { LoadCommand, RunResult } from './inbound-load';
 import { sqlTrace } from '../src/db/raw-sql';
 import { cpuByPid, cpuDelta, cpuMs, diskSyncProbe, postgresPids, postmasterOf } from './machine';
+import { requireImport } from './ts-require';
 
 const N = Number(process.env.BENCH_N ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -113,15 +114,14 @@ async function main() {
   const dbUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
   const key = crypto.randomBytes(32);
   const config = loadConfig({ NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', PUBLIC_URL: 'http://bench.local', DATABASE_URL: dbUrl, SECRET_KEY: key.toString('hex'), LOG_LEVEL: 'error' });
-  // Under ts-node, Node's own import() cannot load migrations/*.ts; require() goes through ts-node.
   // BENCH_POOL: the ORM pool's size (default: the app's, src/db/mikro-orm.config.ts).
   const pool = process.env.BENCH_POOL ? { pool: { min: 0, max: Number(process.env.BENCH_POOL) } } : {};
-  const orm = await MikroORM.init(ormConfig(dbUrl, { ...pool, dynamicImportProvider: (id: string) => Promise.resolve(require(id)) }));
+  const orm = await MikroORM.init(ormConfig(dbUrl, { ...pool, dynamicImportProvider: requireImport }));
   await migrate(orm);
   const app = await buildApp({ config, orm, databaseUrl: dbUrl, box: new SecretBox(key), worker: false, logger: false });
   const base = await app.listen();
   // The agents' instance: the same one, or (SPLIT) a second app on the same database.
-  const orm2 = SPLIT ? await MikroORM.init(ormConfig(dbUrl, { dynamicImportProvider: (id: string) => Promise.resolve(require(id)) })) : undefined;
+  const orm2 = SPLIT ? await MikroORM.init(ormConfig(dbUrl, { dynamicImportProvider: requireImport })) : undefined;
   const app2 = orm2 ? await buildApp({ config, orm: orm2, databaseUrl: dbUrl, box: new SecretBox(key), worker: false, logger: false }) : undefined;
   const wsBase = app2 ? await app2.listen() : base;
   const db = new pg.Pool({ connectionString: dbUrl, max: 4 });

@@ -159,7 +159,7 @@ async function main() {
     enqueueLat.push(performance.now() - s);
   });
   const enqueuedAt = performance.now();
-  await waitAllSent(orm, (total += N));
+  await waitAllSent(orm, total + N);
   const seconds = (performance.now() - t0) / 1000;
   const q2p = await queueToProvider(orm, fake, 'live %');
   const live = {
@@ -177,7 +177,7 @@ async function main() {
   fake.requests.length = 0;
   const d0 = performance.now();
   sender = await startSender();
-  await waitAllSent(orm, (total += N));
+  await waitAllSent(orm, total + N);
   const dSeconds = (performance.now() - d0) / 1000;
   await sender.stop();
   const drain = { seconds: round(dSeconds, 2), perSecond: round(N / dSeconds), providerRequests: fake.requests.length };

@@ -149,7 +149,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
     if (!fs.existsSync(path.join(pgdata, 'PG_VERSION'))) await pg.initialise();
     await pg.start();
   } catch (e) {
-    throw new Error(`embedded PostgreSQL did not start: ${e ?? ''}\n${tail.join('\n')}`);
+    throw new Error(`embedded PostgreSQL did not start: ${e ?? ''}\n${tail.join('\n')}`, { cause: e });
   }
   const url = (name: string) => `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${name}`;
   return {

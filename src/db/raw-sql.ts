@@ -61,7 +61,7 @@ function numbered(text: string): string {
 /** Benchmarks switch this on to see the statements as PostgreSQL gets them (bench/inbound.ts, BENCH_EXPLAIN). */
 export const sqlTrace: { on: boolean; statements: string[] } = { on: false, statements: [] };
 
-export type Sql = <T = Record<string, any>>(text: string, params?: unknown[]) => Promise<T[]>;
+export type Sql = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
 
 /** A transaction's statements; `commitWith` runs the last one and COMMIT in one round trip. */
 export interface Tx {
@@ -163,6 +163,7 @@ const DUPLICATE_PREPARED = '42P05';
  * COMMIT travel with them: they commit together or not at all. Prepared statements this connection
  * lacks are prepared first, in the same round trip and outside the transaction.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each caller reads its statements' columns as it knows them
 export async function roundTrip(em: EntityManager, statements: Statement[], opts: { transaction?: boolean } = {}): Promise<Record<string, any>[][]> {
   const sqls = statements.map(([text, params]) =>
     typeof text === 'string' ? inline(em, text, params) : inline(em, `execute ${text.name}(${(params ?? []).map(() => '?').join(', ')})`, params),

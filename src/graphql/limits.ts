@@ -27,6 +27,7 @@ import {
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ValidationError } from '../common/errors';
 import { MAX_PAGE } from './connection';
+import { isUnstorable } from '../common/text';
 
 /**
  * What one GraphQL request may ask for. Checked before anything runs (HTTP and graphql-ws alike), so an
@@ -154,13 +155,10 @@ export function complexityError(schema: GraphQLSchema, document: DocumentNode, v
   });
 }
 
-// NUL and unpaired UTF-16 surrogates: PostgreSQL text and jsonb cannot hold them.
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 function hasUnstorable(v: unknown, depth = 0): boolean {
-  if (typeof v === 'string') return UNSTORABLE.test(v);
+  if (typeof v === 'string') return isUnstorable(v);
   if (!v || typeof v !== 'object' || depth > 32) return false;
-  return Object.entries(v as Record<string, unknown>).some(([k, x]) => UNSTORABLE.test(k) || hasUnstorable(x, depth + 1));
+  return Object.entries(v as Record<string, unknown>).some(([k, x]) => isUnstorable(k) || hasUnstorable(x, depth + 1));
 }
 
 /**
@@ -172,7 +170,7 @@ export function unstorableTextError(document: DocumentNode, variables?: Record<s
   if (!bad) {
     visit(document, {
       StringValue(node) {
-        if (UNSTORABLE.test(node.value)) {
+        if (isUnstorable(node.value)) {
           bad = true;
           return BREAK;
         }

@@ -69,8 +69,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     events.on('pool:gracefulShutdown', () => {
       if (!stopped) gaveUp();
     });
-    let r: Runner | undefined;
-    r = await run({
+    const r: Runner = await run({
       events,
       connectionString: opts.connectionString,
       taskList: opts.taskList,

@@ -1,3 +1,4 @@
+import { storableText } from '../common/text';
 import { TextDecoder } from 'node:util';
 
 /**
@@ -62,20 +63,15 @@ export function flatFields(...sources: unknown[]): Record<string, string> {
  * insert and answer 503 to a request that is merely malformed. Each becomes U+FFFD; keys alike.
  */
 export function storable<T>(value: T, depth = 0): T {
-  if (typeof value === 'string') return cleanText(value) as T;
+  if (typeof value === 'string') return storableText(value) as T;
   if (!value || typeof value !== 'object' || depth > 64 || Buffer.isBuffer(value)) return value;
   if (Array.isArray(value)) return value.map((v) => storable(v, depth + 1)) as T;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    const key = cleanText(k);
+    const key = storableText(k);
     if (key === '__proto__') continue;
     out[key] = storable(v, depth + 1);
   }
   return out as T;
 }
 
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-function cleanText(s: string): string {
-  return s.replace(UNSTORABLE, '\uFFFD');
-}

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { SecretBox } from '../../common/secret-box';
-import { clip } from '../../common/clip';
+import { clip } from '../../common/text';
 import { NotFoundError } from '../../common/errors';
 import type { InboundSms, WebhookHandler } from '../providers/adapter-inbound';
 import { catalogEntry } from '../providers/catalog';

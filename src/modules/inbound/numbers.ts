@@ -34,7 +34,7 @@ function bounded<F extends (raw: string, ...rest: never[]) => string | null>(fn:
 }
 
 function compact(raw: string): string {
-  return raw.trim().replace(/[\s\-().\/]/g, '');
+  return raw.trim().replace(/[\s\-()./]/g, '');
 }
 
 /** E.164 of a digit string written with or without its country code ("48500600700" or "500600700"). */

@@ -3,7 +3,7 @@ import type { InboundSms } from '../providers/adapter-inbound';
 import { route, type RuleLike } from '../rules/rule-engine';
 import { DEFAULT_QUEUE_NAME } from '../conversations/conversations';
 import { NotificationKind } from '../notifications/notification.entity';
-import type { EventPayloads, Topic } from '../../graphql/pubsub';
+import type { EventPayloads } from '../../graphql/pubsub';
 import { notificationTitle } from '../notifications/notification.service';
 import { eventInsert, type EventRecord } from './event-sql';
 import { isPhoneNumber, normaliseSender } from './numbers';

@@ -1,7 +1,6 @@
 import { ReferenceKind, type EntityManager, type EntityName } from '@mikro-orm/postgresql';
 import { NotFoundError, Violations } from '../../common/errors';
 import { toE164 } from '../../common/phone';
-import type { EventPayloads, Topic } from '../../graphql/pubsub';
 import { User } from '../auth/user.entity';
 import { Customer } from '../customers/customer.entity';
 import { Gateway } from '../gateways/gateway.entity';

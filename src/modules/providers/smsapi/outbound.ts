@@ -1,7 +1,7 @@
 import type { Mailbox } from '../adapter';
 import { PasswordForm } from '../../gateways/gateway.entity';
 import { ProviderFailure, type DeliveryReport, type DlrRequest, type OutboundAdapter, type ReportStatus, type VerifyResult } from '../adapter-outbound';
-import { digitsOnly, gsmSenderProblem, httpCall, statusFailure, type FieldValue, type HttpOptions, type HttpResponse } from '../outbound-http';
+import { digitsOnly, gsmSenderProblem, httpCall, statusFailure, type FieldValue, type HttpResponse } from '../outbound-http';
 
 /**
  * Outbound half of the SMSAPI adapter (spec: shared/providers/smsapi.md).
