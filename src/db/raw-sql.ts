@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  * Plain SQL on a connection of MikroORM's pool, without the unit of work, for the two hot paths (the
  * inbound webhook, sendSms and the send worker): there the ORM's per-statement bookkeeping, and above
  * all every round trip to PostgreSQL (a socket write and a wake-up of both processes on a shared 2-core
- * box), is what the time went to (bench/README.md). Several statements travel as one multi-statement
+ * box), is where the time goes. Several statements travel as one multi-statement
  * simple query: PostgreSQL runs them in order, each with its own snapshot (READ COMMITTED), and stops at
  * the first error. Parameters are inlined exactly as `em.execute` does (the platform's escaping).
  * - `inTransaction`: a transaction over several round trips, with code in between (inbound);
@@ -130,7 +130,7 @@ export type Statement = [text: string | Prepared, params?: unknown[]];
 
 /**
  * A statement PostgreSQL plans once per connection (SQL-level PREPARE, then EXECUTE): planning the
- * outbound statements cost as much PostgreSQL time as running them (pg_stat_statements, bench/outbound.ts).
+ * outbound statements costs as much PostgreSQL time as running them (pg_stat_statements).
  * Its generic plan is used from the first execution on (`roundTrip` sets plan_cache_mode for the round
  * trip): left to choose, PostgreSQL judged the generic plans of sendSms's statements costlier than
  * custom ones (a parameter's selectivity is a guess) and planned them afresh at every execution, so each

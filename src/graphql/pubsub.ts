@@ -34,9 +34,9 @@ type Log = { warn(obj: unknown, msg?: string): void; error(obj: unknown, msg?: s
  * tag (sent by hand, e.g. from psql) reaches every instance through LISTEN. The LISTEN client reconnects by
  * itself when the database restarts.
  *
- * Why local delivery: waiting for our own NOTIFY put a second database round trip (the NOTIFY transaction)
- * and the LISTEN connection's wake-up between a webhook's commit and its push, which on a busy 2-core box
- * cost several milliseconds at the median and tens at the 99th percentile (bench/README.md).
+ * Why local delivery: waiting for our own NOTIFY would put a second database round trip (the NOTIFY
+ * transaction) and the LISTEN connection's wake-up between a webhook's commit and its push, which on a
+ * busy 2-core box costs several milliseconds at the median and tens at the 99th percentile.
  */
 export class PgEventTarget extends EventTarget {
   private client?: pg.Client;

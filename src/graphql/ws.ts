@@ -99,7 +99,7 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
         }
       },
       context: (c): Context => {
-        // Made on first use: a subscription lives for hours and most never need one (bench/README.md: fan-out memory).
+        // Made on first use: a subscription lives for hours and most never need one (and an entity manager per socket is what a fan-out to thousands would hold).
         let em: ReturnType<typeof orm.em.fork> | undefined;
         // The client's IP as over HTTP: a login sent over the socket counts against the same per-IP budget.
         const req = c.extra.request;

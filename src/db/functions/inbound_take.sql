@@ -1,6 +1,6 @@
 -- The inbound webhook's first statement (src/modules/inbound/store.ts). A PL/pgSQL function keeps its
 -- statements' plans for the life of the connection, so a webhook does not pay for parsing and planning
--- them (~0.7 ms of the database's CPU per webhook, bench/README.md).
+-- them (about 0.7 ms of the database's CPU per webhook).
 --
 -- Under the sender's advisory lock (first messages from one new number get one card), the message by its
 -- unique key — a provider retry ends here with the stored message's id, having written nothing — then

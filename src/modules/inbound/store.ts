@@ -93,6 +93,11 @@ const inboundFile = dbFunction<{
   title: 'p_title text',
 });
 
+/** A unique violation: the message's twin was committed meanwhile (see storeInbound). */
+export function isTwinConflict(e: unknown): boolean {
+  return (e as { code?: string } | null)?.code === '23505';
+}
+
 /**
  * Stores one inbound message inside the caller's transaction, in two round trips (this is the path that
  * must take ~1,000 webhooks/s; both statements are PL/pgSQL functions, src/db/functions/inbound_*.sql,
@@ -108,11 +113,6 @@ const inboundFile = dbFunction<{
  * A twin the lock did not serialise (same provider id from another sender) fails the transaction with a
  * unique violation: run it again (`isTwinConflict`), and step 1 finds the twin.
  */
-/** A unique violation: the message's twin was committed meanwhile (see storeInbound). */
-export function isTwinConflict(e: unknown): boolean {
-  return (e as { code?: string } | null)?.code === '23505';
-}
-
 export async function storeInbound(
   tx: Tx,
   gateway: { id: number; destination: string },

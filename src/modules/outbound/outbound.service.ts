@@ -72,7 +72,7 @@ export class OutboundService {
    * (`sendFacts`), then one multi-statement transaction writes the card (for a new number), the ticket,
    * the message, and reads back the rows of the answer (`queueNew`). QUEUED and
    * TICKET_UPDATED are announced after the commit: a NOTIFY inside the transaction would serialise these
-   * commits behind PostgreSQL's global NOTIFY lock (bench/README.md, "Outbound").
+   * commits behind PostgreSQL's global NOTIFY lock.
    */
   async sendSms(em: EntityManager, authorId: number, input: SendSmsRequest): Promise<Message> {
     const v = new Violations();
@@ -348,7 +348,7 @@ async function queueNew(
     // resolve to these (the identity map), then the message itself.
     message: (into) => {
       // Neither validated (our own rows, just read) nor cascaded (each relation is mapped here itself):
-      // em.map's defaults doubled the cost of this answer (bench/README.md, "Outbound").
+      // em.map's defaults would double the cost of this answer.
       const fork = into.fork();
       const map = <T extends object>(entity: EntityName<T>, row: Record<string, unknown>) => fork.map(entity, row as never, { validate: false, cascade: false } as never) as T;
       map(Gateway, gatewayRow);
