@@ -30,7 +30,5 @@ begin
     return;
   end if;
   select f.id, f.name into c_id, c_name from customer_for_number(p_number => p_from) f;
-  return query select nextval('message_id_seq')::int, null::int, c_id, c_name,
-    (select coalesce(json_agg(json_build_array(r.id, r.position, r.gateway_id, r.queue_id, r.stop, r.name)), '[]'::json)
-       from message_rule r where r.active);
+  return query select nextval('message_id_seq')::int, null::int, c_id, c_name, active_rules();
 end $$;

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { InboundSms } from '../providers/adapter-inbound';
-import { route, type RuleLike } from '../rules/rule-engine';
+import { route, rulesOfRows, type RuleRow } from '../rules/rule-engine';
 import { DEFAULT_QUEUE_NAME } from '../conversations/conversations';
 import { NotificationKind } from '../notifications/notification.entity';
 import type { EventPayloads } from '../../graphql/pubsub';
@@ -46,7 +46,6 @@ export function dedupeKeys(gatewayId: number, from: string, sms: InboundSms, now
   return { key: h(`w:${bucket}`), previous: h(`w:${bucket - 1}`) };
 }
 
-type RuleRow = [id: number, position: number, gatewayId: number | null, queueId: number, stop: boolean, name: string];
 
 /** src/db/functions/inbound_take.sql: the stored twin, else the sender's card, the new message's id and the rules. */
 const inboundTake = dbFunction<
@@ -142,7 +141,7 @@ export async function storeInbound(
   const messageId = first.message_id;
   const customer = { id: first.customer_id, name: first.customer_name };
 
-  const rules: RuleLike[] = first.rules.map(([id, position, gatewayId, queueId, stop, name]) => ({ id, position, gatewayId, queueId, stop, name, active: true }));
+  const rules = rulesOfRows(first.rules);
   const ruled = route(rules, { gatewayId: gateway.id, from, text: sms.text }).queueId ?? null;
 
   const kind = sms.kind === 'MMS' ? NotificationKind.MMS : NotificationKind.SMS;

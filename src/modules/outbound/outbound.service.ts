@@ -7,7 +7,7 @@ import { Gateway } from '../gateways/gateway.entity';
 import { catalogEntry } from '../providers/catalog';
 import type { ProviderId } from '../providers/catalog.types';
 import { adapterFor } from '../providers/registry';
-import { route, type RuleLike } from '../rules/rule-engine';
+import { route, type RuleLike, rulesOfRows, type RuleRow } from '../rules/rule-engine';
 import { Message, MessageDirection, MessageStatus } from '../tickets/message.entity';
 import { Queue } from '../tickets/queue.entity';
 import { Ticket, TicketStatus } from '../tickets/ticket.entity';
@@ -247,7 +247,6 @@ interface SendFacts {
 }
 
 type GatewayJson = { id: number; name: string; provider: ProviderId; senderName: string | null; destinationNumber: string | null; replacePolishDiacritics: boolean };
-type RuleRow = [id: number, position: number, gatewayId: number | null, queueId: number, stop: boolean, name: string];
 
 const GATEWAY_JSON = `json_build_object('id', g.id, 'name', g.name, 'provider', g.provider, 'senderName', g.sender_name,
   'destinationNumber', g.destination_number, 'replacePolishDiacritics', g.replace_polish_diacritics)`;
@@ -265,8 +264,7 @@ const SEND_FACTS = prepared(
           case when ? is not null then (select ${CUSTOMER_JSON} from customer c where c.id = ?)
                else ${CARD_FOR_NUMBER_JSON}
           end as customer,
-          (select json_agg(json_build_array(r.id, r.position, r.gateway_id, r.queue_id, r.stop, r.name) order by r.position, r.id)
-             from message_rule r where r.active) as rules
+          active_rules() as rules
      from s`,
 );
 
@@ -279,7 +277,7 @@ async function sendFacts(em: EntityManager, q: { gatewayId?: number; customerId?
     gateway: row.gateway ? sendingGateway(row.gateway) : null,
     candidates: row.candidates ? (row.candidates as GatewayJson[]).map(sendingGateway) : null,
     customer: row.customer,
-    rules: ((row.rules ?? []) as RuleRow[]).map(([id, position, gatewayId, queueId, stop, name]) => ({ id, position, gatewayId, queueId, stop, name, active: true })),
+    rules: rulesOfRows(row.rules as RuleRow[]),
   };
 }
 
