@@ -81,6 +81,12 @@ export interface OutboundSettings {
   /** How often each instance looks for stale locks of delivery-report poll jobs (OUTBOUND_SWEEP_MS). */
   sweepEveryMs: number;
   /**
+   * SMS (sendSms and replyToTicket) one user may queue per sendWindowSeconds (SEND_MAX_PER_USER,
+   * SEND_WINDOW_SECONDS); more answer RATE_LIMITED. Counted per instance.
+   */
+  sendsPerUser: number;
+  sendWindowSeconds: number;
+  /**
    * Extra CA certificates trusted for provider calls, outbound and polls alike: PEM file
    * (PROVIDER_EXTRA_CA_FILE; tests' fakes).
    */
@@ -176,6 +182,8 @@ function outboundSettings(env: Env, cwd: string): OutboundSettings {
     staleLockMs: int(env, 'OUTBOUND_STALE_LOCK_MS', 2 * httpTimeoutMs + 60_000, 100, 86_400_000),
     pollMs: int(env, 'OUTBOUND_POLL_MS', 1_000, 10, 3_600_000),
     sweepEveryMs: int(env, 'OUTBOUND_SWEEP_MS', 60_000, 50, 3_600_000),
+    sendsPerUser: int(env, 'SEND_MAX_PER_USER', 30, 1, 1_000_000),
+    sendWindowSeconds: int(env, 'SEND_WINDOW_SECONDS', 60, 1, 86_400),
     extraCa,
   };
 }

@@ -1,4 +1,4 @@
-import { parsePhoneNumberWithError, ParseError, type CountryCode } from 'libphonenumber-js/max';
+import { getCountries, parsePhoneNumberWithError, ParseError, type CountryCode } from 'libphonenumber-js/max';
 
 export const DEFAULT_REGION: CountryCode = 'PL';
 
@@ -40,4 +40,20 @@ export function toOwnNumber(raw: string): PhoneResult {
   const digits = raw.trim();
   if (/^[0-9]{3,8}$/.test(digits)) return { ok: true, e164: digits };
   return toE164(raw);
+}
+
+/** The country (ISO 3166-1 alpha-2) a number in E.164 belongs to, or undefined (short codes, shared ranges). */
+export function countryOf(e164: string): CountryCode | undefined {
+  try {
+    return parsePhoneNumberWithError(e164).country;
+  } catch {
+    return undefined;
+  }
+}
+
+const COUNTRIES = new Set<string>(getCountries());
+
+/** Whether `code` is a country (ISO 3166-1 alpha-2) with a numbering plan. */
+export function isCountryCode(code: string): code is CountryCode {
+  return COUNTRIES.has(code);
 }

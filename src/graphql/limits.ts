@@ -42,6 +42,12 @@ export const QUERY_LIMITS = {
   maxTokens: 5_000,
 };
 
+/**
+ * The cost of a field that sends an SMS (`sendSms`, `replyToTicket`; set on the field as its `cost`
+ * extension): a tenth of the limit, so one request cannot alias hundreds of paid sends.
+ */
+export const SEND_COST = QUERY_LIMITS.maxComplexity / 10;
+
 /** Error codes of refused queries (kept by formatError even though Apollo calls them validation failures). */
 export const LIMIT_CODES = new Set(['QUERY_TOO_DEEP', 'QUERY_TOO_COMPLEX']);
 
@@ -119,6 +125,8 @@ export function queryComplexity(schema: GraphQLSchema, document: DocumentNode, v
         if (s.name.value.startsWith('__')) continue;
         const field = isObjectType(type) || isInterfaceType(type) ? type.getFields()[s.name.value] : undefined;
         if (!field) continue; // unknown field: validation refuses it
+        // A field's own cost: 1, or what it declares (fields that spend money, SEND_COST).
+        const own = typeof field.extensions?.cost === 'number' ? field.extensions.cost : 1;
         let n = 1;
         if (field.args.some((a) => a.name === 'first' || a.name === 'last')) {
           let args: Record<string, unknown> = {};
@@ -130,7 +138,7 @@ export function queryComplexity(schema: GraphQLSchema, document: DocumentNode, v
           const page = (args.first ?? args.last) as unknown;
           n = typeof page === 'number' && Number.isFinite(page) ? Math.min(Math.max(page, 1), MAX_PAGE) : DEFAULT_PAGE;
         } else if (isListType(getNullableType(field.type)) && field.name !== 'edges') n = PLAIN_LIST;
-        total += 1 + n * costOf(getNamedType(field.type), s.selectionSet, seen);
+        total += own + n * costOf(getNamedType(field.type), s.selectionSet, seen);
       } else if (s.kind === Kind.INLINE_FRAGMENT) {
         const cond = s.typeCondition ? schema.getType(s.typeCondition.name.value) : type;
         total += costOf(cond ?? type, s.selectionSet, seen);

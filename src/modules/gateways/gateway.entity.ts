@@ -31,7 +31,7 @@ registerEnumType(PasswordForm, { name: 'PasswordForm', description: 'How the sto
   expression: 'create unique index "gateway_active_destination_unique" on "gateway" ("provider", "destination_number") where "incoming_active" and "destination_number" is not null',
 })
 export class Gateway {
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'incomingActive' | 'allowedIps' | 'prefixesToRemove' | 'replacePolishDiacritics';
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'incomingActive' | 'allowedIps' | 'prefixesToRemove' | 'replacePolishDiacritics' | 'allowedCountries';
 
   @Field(() => ID)
   @PrimaryKey()
@@ -102,6 +102,13 @@ export class Gateway {
   /** Generic HTTP request/response settings; header values are secrets and sealed inside. */
   @Property({ type: 'json', nullable: true })
   genericHttp?: StoredGenericHttp;
+
+  @Field(() => [String], {
+    description:
+      'Countries (ISO 3166-1 alpha-2, e.g. "PL") this mailbox may send SMS to; empty: the country of its own number, else Poland. Stops SMS pumping to premium ranges abroad.',
+  })
+  @Property({ type: 'text[]' })
+  allowedCountries: string[] = [];
 
   @Field({ description: 'Replace Polish letters with Latin ones so the text stays in GSM-7 (cheaper, longer parts).' })
   @Property()

@@ -20,6 +20,10 @@ export class GatewayUpdateInput {
   @IsOptional() @ArrayMaxSize(100) @MaxLength(64, { each: true })
   allowedIps?: string[];
 
+  @Field(() => [String], { nullable: true, description: 'Countries (ISO 3166-1 alpha-2, e.g. "PL", "DE") the mailbox may send to; empty: the country of its own number, else Poland.' })
+  @IsOptional() @ArrayMaxSize(250) @MaxLength(2, { each: true })
+  allowedCountries?: string[];
+
   @Field({ nullable: true, description: 'Our number inbound SMS are sent to (any format; stored as E.164), or a 3–8 digit short code.' })
   @IsOptional() @MaxLength(32)
   destinationNumber?: string;

@@ -7,6 +7,7 @@ import { Support, type GatewayFieldName } from '../providers/catalog.types';
 import { providerFor } from '../providers/registry';
 import { MessageRule } from '../rules/message-rule.entity';
 import { checkCertificateBundle } from './certificate';
+import { isCountryCode } from '../../common/phone';
 import { Gateway, PasswordForm } from './gateway.entity';
 import type { GatewayInput, GatewayUpdateInput } from './gateway.input';
 import type { GenericHttpInput, StoredGenericHttp } from './generic-http';
@@ -130,6 +131,16 @@ export class GatewayService {
         else if (!out.includes(p.canonical)) out.push(p.canonical);
       });
       g.allowedIps = out;
+    }
+
+    if (input.allowedCountries != null) {
+      const out: string[] = [];
+      input.allowedCountries.forEach((raw, i) => {
+        const code = raw.trim().toUpperCase();
+        if (!isCountryCode(code)) v.add(`allowedCountries[${i}]`, 'countryCode', `"${raw}" is not a country code (ISO 3166-1 alpha-2, e.g. PL, DE, GB)`);
+        else if (!out.includes(code)) out.push(code);
+      });
+      g.allowedCountries = out;
     }
 
     const dest = change(input.destinationNumber);

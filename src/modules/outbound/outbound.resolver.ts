@@ -1,8 +1,8 @@
-import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Authorized, Ctx, Extensions, Field, ID, InputType, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import { IsOptional, MaxLength } from 'class-validator';
 import { ValidationError } from '../../common/errors';
 import type { Context } from '../../graphql/context';
-import { lengthLimit } from '../../graphql/limits';
+import { lengthLimit, SEND_COST } from '../../graphql/limits';
 import { idOf } from '../../graphql/ids';
 import type { EventPayloads } from '../../graphql/pubsub';
 import { Message, MessageStatus } from '../tickets/message.entity';
@@ -36,6 +36,7 @@ type StatusEvent = EventPayloads['MESSAGE_STATUS_CHANGED'];
 @Resolver()
 export class OutboundResolver {
   @Authorized()
+  @Extensions({ cost: SEND_COST })
   @Mutation(() => Message, { description: 'Queues an SMS from the customer card; it joins the customer\'s open ticket on the mailbox, or opens one.' })
   sendSms(@Arg('input') input: SendSmsInput, @Ctx() ctx: Context): Promise<Message> {
     return ctx.services.outbound.sendSms(ctx.em, ctx.user!.id, {
@@ -47,6 +48,7 @@ export class OutboundResolver {
   }
 
   @Authorized()
+  @Extensions({ cost: SEND_COST })
   @Mutation(() => Message, { description: 'Queues a reply on a ticket, through the mailbox the conversation came in on.' })
   replyToTicket(@Arg('ticketId', () => ID) ticketId: string, @Arg('text', lengthLimit('text', 5000)) text: string, @Ctx() ctx: Context): Promise<Message> {
     return ctx.services.outbound.replyToTicket(ctx.em, ctx.user!.id, idOf(ticketId, 'Ticket'), text);

@@ -28,10 +28,12 @@ export interface SendSmsRequest {
 }
 
 /** What sending needs of a mailbox (a Gateway entity has it too). */
-export type SendingGateway = Pick<Gateway, 'id' | 'name' | 'provider' | 'senderName' | 'destinationNumber' | 'replacePolishDiacritics'>;
+export type SendingGateway = Pick<Gateway, 'id' | 'name' | 'provider' | 'senderName' | 'destinationNumber' | 'replacePolishDiacritics' | 'allowedCountries'>;
 
 import type { Publish } from '../../graphql/pubsub';
 import { announceStatus } from './status';
+import { countryProblem } from '../gateways/countries';
+import { SendRate } from './send-rate';
 
 /** A queued message: where it went. */
 interface Queued {
@@ -62,10 +64,14 @@ export interface PreparedText {
  */
 export class OutboundService {
   /** `publish` announces after a commit, batched (the app's event bus; see PgEventTarget.flush). */
+  private readonly sendRate: SendRate;
+
   constructor(
     readonly settings: OutboundSettings,
     private readonly publish?: Publish,
-  ) {}
+  ) {
+    this.sendRate = new SendRate(settings.sendsPerUser, settings.sendWindowSeconds);
+  }
 
   /**
    * Two round trips in all: one statement reads everything the checks and the routing need
@@ -75,6 +81,7 @@ export class OutboundService {
    * commits behind PostgreSQL's global NOTIFY lock.
    */
   async sendSms(em: EntityManager, authorId: number, input: SendSmsRequest): Promise<Message> {
+    await this.sendRate.take(authorId);
     const v = new Violations();
     checkText(input.text, v);
     let to: string | undefined;
@@ -97,6 +104,8 @@ export class OutboundService {
       v.add('to', 'required', 'give customerId (send to the card\'s number) or to (a phone number)');
     }
     const gateway = this.chooseGateway(facts, input.gatewayId, v);
+    const country = gateway && to ? countryProblem(gateway, to) : null;
+    if (country) v.add('to', 'allowedCountry', country);
     const prepared = gateway && input.text ? this.prepare(gateway, input.text, v) : undefined;
     v.throwIfAny();
 
@@ -111,6 +120,7 @@ export class OutboundService {
   }
 
   async replyToTicket(em: EntityManager, authorId: number, ticketId: number, text: string): Promise<Message> {
+    await this.sendRate.take(authorId);
     const ticket = await em.findOne(Ticket, { id: ticketId }, { populate: ['gateway', 'customer', 'queue'] });
     if (!ticket) throw new NotFoundError('Ticket', ticketId);
     const v = new Violations();
@@ -124,6 +134,8 @@ export class OutboundService {
       const adapter = adapterFor(gateway.provider);
       if (!adapter.sending.supported) v.add('ticketId', 'cannotSend', `replies go through the ticket's mailbox "${gateway.name}": ${adapter.sending.reason}`);
       else this.checkSender(gateway, v, 'ticketId');
+      const country = to ? countryProblem(gateway, to) : null;
+      if (country) v.add('ticketId', 'allowedCountry', country);
     }
     const prepared = gateway && text && adapterFor(gateway.provider).sending.supported ? this.prepare(gateway, text, v) : undefined;
     v.throwIfAny();
@@ -246,10 +258,18 @@ interface SendFacts {
   rules: RuleLike[];
 }
 
-type GatewayJson = { id: number; name: string; provider: ProviderId; senderName: string | null; destinationNumber: string | null; replacePolishDiacritics: boolean };
+type GatewayJson = {
+  id: number;
+  name: string;
+  provider: ProviderId;
+  senderName: string | null;
+  destinationNumber: string | null;
+  replacePolishDiacritics: boolean;
+  allowedCountries: string[];
+};
 
 const GATEWAY_JSON = `json_build_object('id', g.id, 'name', g.name, 'provider', g.provider, 'senderName', g.sender_name,
-  'destinationNumber', g.destination_number, 'replacePolishDiacritics', g.replace_polish_diacritics)`;
+  'destinationNumber', g.destination_number, 'replacePolishDiacritics', g.replace_polish_diacritics, 'allowedCountries', g.allowed_countries)`;
 const CUSTOMER_JSON = `json_build_object('id', c.id, 'name', c.name, 'phoneNumbers', c.phone_numbers)`;
 
 const sendingGateway = (g: GatewayJson): SendingGateway => ({ ...g, senderName: g.senderName ?? undefined, destinationNumber: g.destinationNumber ?? undefined });
