@@ -11,7 +11,10 @@ export function sendableCountries(g: { allowedCountries?: string[]; destinationN
 }
 
 /** Why a mailbox may not send to a number (in E.164), or null when it may. */
-export function countryProblem(g: { name: string; allowedCountries?: string[]; destinationNumber?: string | null }, to: string): string | null {
+export function countryProblem(
+  g: { name: string; allowedCountries?: string[]; destinationNumber?: string | null },
+  to: string,
+): string | null {
   const allowed = sendableCountries(g);
   const country = countryOf(to);
   if (country && allowed.includes(country)) return null;
