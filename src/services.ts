@@ -40,6 +40,7 @@ export function buildServices({ config, box, knex, publish, log }: ServiceDeps):
   const webhookEvents = new WebhookEventLog(box);
   const outbound = config.outbound;
   // A new mailbox gets its poll job now; existing jobs keep their time and backoff.
+  const inbound = new InboundService(box, webhookEvents, publish);
   const gateways = new GatewayService(box, config.publicUrl, async (em, g) => {
     if (g.incomingActive && POLLED_PROVIDERS.includes(g.provider)) await ensurePollJobs(em);
   });
@@ -47,9 +48,9 @@ export function buildServices({ config, box, knex, publish, log }: ServiceDeps):
     auth: new AuthService(config.sessionTtlHours, knex, { perEmail: config.loginMaxAttempts, perIp: config.loginMaxAttemptsPerIp, windowMs: config.loginWindowSeconds * 1000 }),
     gateways,
     customers: new CustomerService(),
-    inbound: new InboundService(box, webhookEvents, publish),
+    inbound,
     outbound: new OutboundService(outbound, publish),
-    deliveryReports: new DeliveryReports(box, webhookEvents, log, publish),
+    deliveryReports: new DeliveryReports(inbound.mailboxes, webhookEvents, log, publish),
     gatewayTests: new GatewayTestService(outbound, gateways),
   };
 }

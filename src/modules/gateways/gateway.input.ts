@@ -1,6 +1,7 @@
 import { Field, InputType, Int } from 'type-graphql';
 import { ArrayMaxSize, IsOptional, MaxLength, ValidateNested } from 'class-validator';
 import { ProviderId } from '../providers/catalog.types';
+import { WebhookAuth } from './gateway.entity';
 import { GenericHttpInput } from './generic-http';
 
 /**
@@ -58,9 +59,17 @@ export class GatewayUpdateInput {
   @IsOptional() @MaxLength(500)
   apiBaseUrl?: string;
 
-  @Field({ nullable: true, description: 'When set, webhook requests must carry it (query parameter `token` or header X-Webhook-Token).' })
+  @Field({
+    nullable: true,
+    description:
+      'The token webhook requests must carry (query parameter `token` or header X-Webhook-Token), at least 8 characters. A new mailbox gets a random one when none is given; rotateWebhookToken makes a new one.',
+  })
   @IsOptional() @MaxLength(200)
   webhookToken?: string;
+
+  @Field(() => WebhookAuth, { nullable: true, description: 'How webhook requests are authenticated: TOKEN (the default) or IP_LIST_ONLY (needs allowedIps).' })
+  @IsOptional()
+  webhookAuth?: WebhookAuth;
 
   @Field(() => GenericHttpInput, { nullable: true, description: 'Required for GENERIC_HTTP, TIDE and THREE_S.' })
   @IsOptional() @ValidateNested()

@@ -17,6 +17,7 @@ export const SPEC = {
   duplicateIdxError: 53,
   // INFERRED ([S13], one third-party DLR handler): GET, comma lists of up to five, these names, answer "OK".
   dlr: { id: 'MsgId', status: 'status', doneDate: 'donedate' },
+  dlrBatch: 5,
   // UNVERIFIED: "the official docs probably list idx" — used only when present, to match a report whose MsgId we never learnt.
   dlrIdx: 'idx',
   dlrReply: 'OK',
@@ -161,6 +162,7 @@ export const outbound: OutboundAdapter = {
   },
 
   deliveryReports: 'callback',
+  maxReportsPerRequest: SPEC.dlrBatch,
 
   parseDeliveryReports(req: DlrRequest): DeliveryReport[] {
     const src = { ...(req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {}), ...req.query };
