@@ -16,7 +16,10 @@ export enum PasswordForm {
   /** SMSAPI: no login, so the secret is an OAuth (Bearer) token. */
   OAUTH_TOKEN = 'OAUTH_TOKEN',
 }
-registerEnumType(PasswordForm, { name: 'PasswordForm', description: 'How the stored password is used with the provider.' });
+registerEnumType(PasswordForm, {
+  name: 'PasswordForm',
+  description: 'How the stored password is used with the provider.',
+});
 
 /** How a mailbox knows that a webhook request comes from its provider. */
 export enum WebhookAuth {
@@ -31,9 +34,16 @@ registerEnumType(WebhookAuth, {
   name: 'WebhookAuth',
   description: 'How webhook requests to a mailbox are authenticated.',
   valuesConfig: {
-    TOKEN: { description: 'Requests must carry the mailbox\'s webhook token (it is in the webhook URLs shown to admins).' },
-    IP_LIST_ONLY: { description: 'Requests are accepted from the allowed IP addresses only (the list must not be empty).' },
-    LEGACY_OPEN: { description: 'A mailbox made before webhook tokens: requests are accepted without one. Set a token or choose IP_LIST_ONLY.' },
+    TOKEN: {
+      description: "Requests must carry the mailbox's webhook token (it is in the webhook URLs shown to admins).",
+    },
+    IP_LIST_ONLY: {
+      description: 'Requests are accepted from the allowed IP addresses only (the list must not be empty).',
+    },
+    LEGACY_OPEN: {
+      description:
+        'A mailbox made before webhook tokens: requests are accepted without one. Set a token or choose IP_LIST_ONLY.',
+    },
   },
 });
 
@@ -47,10 +57,18 @@ registerEnumType(WebhookAuth, {
 // Two active mailboxes of one provider must not claim one number: inbound routing would be ambiguous.
 @Index({
   name: 'gateway_active_destination_unique',
-  expression: 'create unique index "gateway_active_destination_unique" on "gateway" ("provider", "destination_number") where "incoming_active" and "destination_number" is not null',
+  expression:
+    'create unique index "gateway_active_destination_unique" on "gateway" ("provider", "destination_number") where "incoming_active" and "destination_number" is not null',
 })
 export class Gateway {
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'incomingActive' | 'allowedIps' | 'prefixesToRemove' | 'replacePolishDiacritics' | 'webhookAuth';
+  [OptionalProps]?:
+    | 'createdAt'
+    | 'updatedAt'
+    | 'incomingActive'
+    | 'allowedIps'
+    | 'prefixesToRemove'
+    | 'replacePolishDiacritics'
+    | 'webhookAuth';
 
   @Field(() => ID)
   @PrimaryKey()
@@ -64,15 +82,22 @@ export class Gateway {
   @Enum({ items: () => ProviderId, nativeEnumName: 'provider_id' })
   provider!: ProviderId;
 
-  @Field(() => [String], { description: 'IPv4/IPv6 addresses and CIDR ranges allowed to call our webhook; empty allows all.' })
+  @Field(() => [String], {
+    description: 'IPv4/IPv6 addresses and CIDR ranges allowed to call our webhook; empty allows all.',
+  })
   @Property({ type: 'text[]' })
   allowedIps: string[] = [];
 
-  @Field({ nullable: true, description: 'Our number at the provider that inbound SMS are sent to: E.164, or the digits of a short code.' })
+  @Field({
+    nullable: true,
+    description: 'Our number at the provider that inbound SMS are sent to: E.164, or the digits of a short code.',
+  })
   @Property({ length: 20, nullable: true })
   destinationNumber?: string;
 
-  @Field(() => [String], { description: 'Prefixes removed from numbers the provider sends before matching (e.g. "+48", "0048").' })
+  @Field(() => [String], {
+    description: 'Prefixes removed from numbers the provider sends before matching (e.g. "+48", "0048").',
+  })
   @Property({ type: 'text[]' })
   prefixesToRemove: string[] = [];
 
@@ -161,7 +186,7 @@ export class Gateway {
   get warnings(): string[] {
     return this.webhookAuth === WebhookAuth.LEGACY_OPEN
       ? [
-          'Webhook requests to this mailbox are accepted without a token, so anyone who can reach smsdesk could forge SMS or delivery reports into it. Give it a webhook token (rotateWebhookToken) and paste the new webhook URLs into the provider\'s panel, or choose IP_LIST_ONLY with the provider\'s addresses.',
+          "Webhook requests to this mailbox are accepted without a token, so anyone who can reach smsdesk could forge SMS or delivery reports into it. Give it a webhook token (rotateWebhookToken) and paste the new webhook URLs into the provider's panel, or choose IP_LIST_ONLY with the provider's addresses.",
         ]
       : [];
   }

@@ -31,7 +31,11 @@ export class GatewayResolver {
 
   @Authorized(Role.ADMIN)
   @Mutation(() => Gateway)
-  updateGateway(@Arg('id', () => ID) id: string, @Arg('input') input: GatewayUpdateInput, @Ctx() ctx: Context): Promise<Gateway> {
+  updateGateway(
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: GatewayUpdateInput,
+    @Ctx() ctx: Context,
+  ): Promise<Gateway> {
     return ctx.services.gateways.update(ctx.em, idOf(id, 'Gateway'), input);
   }
 
@@ -42,14 +46,18 @@ export class GatewayResolver {
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => Gateway, { description: "Gives the mailbox a new random webhook token; the old one stops working at once, so paste the new webhookUrl into the provider's panel." })
+  @Mutation(() => Gateway, {
+    description:
+      "Gives the mailbox a new random webhook token; the old one stops working at once, so paste the new webhookUrl into the provider's panel.",
+  })
   rotateWebhookToken(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Gateway> {
     return ctx.services.gateways.rotateWebhookToken(ctx.em, idOf(id, 'Gateway'));
   }
 
   @FieldResolver(() => String, {
     nullable: true,
-    description: "The URL to paste into the provider's panel, with the mailbox's webhook token in it (SerwerSMS: the URL template, with our number fixed in it).",
+    description:
+      "The URL to paste into the provider's panel, with the mailbox's webhook token in it (SerwerSMS: the URL template, with our number fixed in it).",
   })
   webhookUrl(@Root() g: Gateway, @Ctx() ctx: Context): string | null {
     return ctx.services.gateways.webhookUrl(g);

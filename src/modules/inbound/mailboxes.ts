@@ -113,15 +113,28 @@ export interface NotAdmitted {
  */
 export function admits(m: InboundMailbox, call: { remoteIp: string; token?: string }): NotAdmitted | null {
   if (!m.ipAllowed(call.remoteIp)) {
-    return { code: InboundReason.IP_NOT_ALLOWED, reason: `client IP ${clip(call.remoteIp, 45)} is not in the allowed IP list of mailbox "${m.name}"` };
+    return {
+      code: InboundReason.IP_NOT_ALLOWED,
+      reason: `client IP ${clip(call.remoteIp, 45)} is not in the allowed IP list of mailbox "${m.name}"`,
+    };
   }
   if (m.webhookAuth === WebhookAuth.IP_LIST_ONLY) {
-    return m.hasIpList ? null : { code: InboundReason.IP_NOT_ALLOWED, reason: `mailbox "${m.name}" accepts its allowed IP addresses only, and its list is empty` };
+    return m.hasIpList
+      ? null
+      : {
+          code: InboundReason.IP_NOT_ALLOWED,
+          reason: `mailbox "${m.name}" accepts its allowed IP addresses only, and its list is empty`,
+        };
   }
   if (m.webhookAuth === WebhookAuth.LEGACY_OPEN && !m.hasToken) return null;
   const expected = m.token();
-  if (!call.token) return { code: InboundReason.BAD_TOKEN, reason: `mailbox "${m.name}" requires a webhook token and the request has none` };
-  if (!expected || !tokenMatches(call.token, expected)) return { code: InboundReason.BAD_TOKEN, reason: `the webhook token does not match the one of mailbox "${m.name}"` };
+  if (!call.token)
+    return {
+      code: InboundReason.BAD_TOKEN,
+      reason: `mailbox "${m.name}" requires a webhook token and the request has none`,
+    };
+  if (!expected || !tokenMatches(call.token, expected))
+    return { code: InboundReason.BAD_TOKEN, reason: `the webhook token does not match the one of mailbox "${m.name}"` };
   return null;
 }
 
@@ -138,18 +151,27 @@ export class InboundMailboxes {
    * The mailboxes of a provider, from this instance's cache when it is younger than `maxAgeMs` (a query
    * per webhook is a fifth of the hot path's round trips). `fresh` says whether they were just read.
    */
-  async ofProvider(em: EntityManager, provider: ProviderId, maxAgeMs = 0): Promise<{ list: InboundMailbox[]; fresh: boolean }> {
+  async ofProvider(
+    em: EntityManager,
+    provider: ProviderId,
+    maxAgeMs = 0,
+  ): Promise<{ list: InboundMailbox[]; fresh: boolean }> {
     const hit = this.cache.get(provider);
     if (hit && maxAgeMs > 0 && Date.now() - hit.at < maxAgeMs) return { list: hit.list, fresh: false };
     const at = Date.now();
-    const rows = await em.execute<GatewayRow[]>(`select ${COLUMNS}, null as certificate_secret from gateway where provider = ? order by id`, [provider]);
+    const rows = await em.execute<GatewayRow[]>(
+      `select ${COLUMNS}, null as certificate_secret from gateway where provider = ? order by id`,
+      [provider],
+    );
     const list = rows.map((r) => toInbound(r, this.box));
     this.cache.set(provider, { at, list });
     return { list, fresh: true };
   }
 
   async byId(em: EntityManager, id: number): Promise<InboundMailbox | null> {
-    const rows = await em.execute<GatewayRow[]>(`select ${COLUMNS}, certificate_secret from gateway where id = ?`, [id]);
+    const rows = await em.execute<GatewayRow[]>(`select ${COLUMNS}, certificate_secret from gateway where id = ?`, [
+      id,
+    ]);
     return rows[0] ? toInbound(rows[0], this.box) : null;
   }
 }

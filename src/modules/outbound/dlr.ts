@@ -33,11 +33,20 @@ export class DeliveryReports {
 
   async receive(em: EntityManager, call: WebhookCall): Promise<WebhookOutcome> {
     const adapter = adapterFor(call.provider);
-    const reports = adapter.parseDeliveryReports!({ method: call.req.method, query: call.req.query, body: call.req.body, headers: call.headers });
+    const reports = adapter.parseDeliveryReports!({
+      method: call.req.method,
+      query: call.req.query,
+      body: call.req.body,
+      headers: call.headers,
+    });
     const max = adapter.maxReportsPerRequest ?? 1;
     if (reports.length > max) {
       const reason = `a request carries at most ${max} delivery report${max > 1 ? 's' : ''}, this one ${reports.length}`;
-      const eventId = await this.events.refusal(em, call, InboundOutcome.MALFORMED, { reasonCode: InboundReason.MALFORMED, reason, keepRaw: false });
+      const eventId = await this.events.refusal(em, call, InboundOutcome.MALFORMED, {
+        reasonCode: InboundReason.MALFORMED,
+        reason,
+        keepRaw: false,
+      });
       return { kind: 'malformed', reason, eventId };
     }
     const { list } = await this.mailboxes.ofProvider(em, call.provider, MAILBOX_CACHE_MS);
@@ -47,9 +56,15 @@ export class DeliveryReports {
       // The likeliest reason: a wrong token names no mailbox; otherwise the one refusal there was.
       const one = refusals.find((r) => r?.code === InboundReason.BAD_TOKEN) ?? refusals.find((r) => r !== null);
       const reasonCode = one?.code ?? InboundReason.NO_MAILBOX;
-      const reason = call.token ? 'the webhook token is not the token of any mailbox of this provider' : (one?.reason ?? 'no mailbox of this provider exists');
+      const reason = call.token
+        ? 'the webhook token is not the token of any mailbox of this provider'
+        : (one?.reason ?? 'no mailbox of this provider exists');
       this.log.warn({ provider: call.provider, reasonCode }, 'delivery report refused');
-      const eventId = await this.events.refusal(em, call, InboundOutcome.REJECTED, { reasonCode, reason, keepRaw: false });
+      const eventId = await this.events.refusal(em, call, InboundOutcome.REJECTED, {
+        reasonCode,
+        reason,
+        keepRaw: false,
+      });
       return { kind: 'refused', reason, eventId };
     }
     const gatewayIds = admitted.map((m) => m.id);
@@ -58,18 +73,33 @@ export class DeliveryReports {
       const target = await findReported(em, gatewayIds, r);
       if (!target) {
         // Answered like any other report: the provider would only retry a report we can never match.
-        this.log.warn({ provider: call.provider, providerMessageId: r.providerMessageId, idx: r.idempotencyKey, providerStatus: r.providerStatus }, 'delivery report for an unknown message');
+        this.log.warn(
+          {
+            provider: call.provider,
+            providerMessageId: r.providerMessageId,
+            idx: r.idempotencyKey,
+            providerStatus: r.providerStatus,
+          },
+          'delivery report for an unknown message',
+        );
         continue;
       }
       if (await applyReport(em, this.publish, target, r)) applied.push(target.id);
     }
-    const eventId = await this.events.log(em, call, InboundOutcome.ACCEPTED, { gatewayId: admitted.length === 1 ? admitted[0].id : undefined, messageIds: applied });
+    const eventId = await this.events.log(em, call, InboundOutcome.ACCEPTED, {
+      gatewayId: admitted.length === 1 ? admitted[0].id : undefined,
+      messageIds: applied,
+    });
     return { kind: 'accepted', eventId };
   }
 
   /** Logs a request the edge could not read. */
   async unreadable(em: EntityManager, call: WebhookCall, reason: string): Promise<void> {
-    await this.events.refusal(em, call, InboundOutcome.MALFORMED, { reasonCode: InboundReason.MALFORMED, reason, keepRaw: false });
+    await this.events.refusal(em, call, InboundOutcome.MALFORMED, {
+      reasonCode: InboundReason.MALFORMED,
+      reason,
+      keepRaw: false,
+    });
   }
 }
 
@@ -85,13 +115,20 @@ export interface ReportTarget {
  * (SMSAPI, when a report carries idx) by our idempotency key. A message still QUEUED is not there yet for
  * reports: only a sent message can be reported on.
  */
-export async function findReported(em: EntityManager, gatewayIds: number[], r: DeliveryReport): Promise<ReportTarget | null> {
+export async function findReported(
+  em: EntityManager,
+  gatewayIds: number[],
+  r: DeliveryReport,
+): Promise<ReportTarget | null> {
   const select = `select m.id, m.gateway_id as "gatewayId", m.status, m.provider_message_id as "providerMessageId", m.idempotency_key, m.created_at
                     from message m
                    where m.direction = 'OUTBOUND' and m.status <> 'QUEUED' and m.gateway_id = any(?::int[])`;
   const ids = `{${gatewayIds.join(',')}}`;
   if (r.providerMessageId) {
-    const [row] = await em.execute<ReportTarget[]>(`${select} and m.provider_message_id = ? order by m.id desc limit 1`, [ids, r.providerMessageId]);
+    const [row] = await em.execute<ReportTarget[]>(
+      `${select} and m.provider_message_id = ? order by m.id desc limit 1`,
+      [ids, r.providerMessageId],
+    );
     if (row) return row;
   }
   if (!r.idempotencyKey) return null;
@@ -101,17 +138,31 @@ export async function findReported(em: EntityManager, gatewayIds: number[], r: D
     `${select} and (m.idempotency_key = ? or (m.idempotency_key is null and m.id = ?)) limit 1`,
     [ids, r.idempotencyKey, legacyId ? Number(legacyId) : null],
   );
-  return row && idempotencyKeyOf({ id: row.id, created_at: row.created_at, idempotency_key: row.idempotency_key }) === r.idempotencyKey ? row : null;
+  return row &&
+    idempotencyKeyOf({ id: row.id, created_at: row.created_at, idempotency_key: row.idempotency_key }) ===
+      r.idempotencyKey
+    ? row
+    : null;
 }
 
 /** Applies one report; returns whether it changed the message. */
-export async function applyReport(em: EntityManager, publish: Publish, target: ReportTarget, r: DeliveryReport): Promise<boolean> {
+export async function applyReport(
+  em: EntityManager,
+  publish: Publish,
+  target: ReportTarget,
+  r: DeliveryReport,
+): Promise<boolean> {
   if (!r.status) return false;
   const negative = r.status !== MessageStatus.DELIVERED && r.status !== MessageStatus.SENT;
   const moved = await transition(em, target.id, r.status as OutboundTarget, {
     providerMessageId: target.providerMessageId ? undefined : r.providerMessageId,
     at: r.at,
-    ...(negative ? { errorCode: r.providerStatus.slice(0, 50), errorMessage: r.reason ?? `the provider reported ${r.providerStatus}` } : {}),
+    ...(negative
+      ? {
+          errorCode: r.providerStatus.slice(0, 50),
+          errorMessage: r.reason ?? `the provider reported ${r.providerStatus}`,
+        }
+      : {}),
   });
   announceStatus(publish, moved);
   return moved !== null;
@@ -122,12 +173,18 @@ export async function applyReport(em: EntityManager, publish: Publish, target: R
  * JustSend report/message): polls with a doubling interval until the state is final or the message is
  * older than the polling window.
  */
-export async function runPollDlr(ctx: AppContext, settings: OutboundSettings, messageId: number, n: number): Promise<void> {
+export async function runPollDlr(
+  ctx: AppContext,
+  settings: OutboundSettings,
+  messageId: number,
+  n: number,
+): Promise<void> {
   const em = ctx.orm.em.fork();
-  const [row] = await em.execute<{ status: MessageStatus; provider_message_id: string | null; gateway_id: number | null; created_at: Date }[]>(
-    `select status, provider_message_id, gateway_id, created_at from message where id = ? and direction = 'OUTBOUND'`,
-    [messageId],
-  );
+  const [row] = await em.execute<
+    { status: MessageStatus; provider_message_id: string | null; gateway_id: number | null; created_at: Date }[]
+  >(`select status, provider_message_id, gateway_id, created_at from message where id = ? and direction = 'OUTBOUND'`, [
+    messageId,
+  ]);
   if (!row || !row.gateway_id || !row.provider_message_id) return;
   if (row.status !== MessageStatus.SENT) return;
   const mb = await loadMailbox(em, ctx.services.gateways, row.gateway_id);
@@ -136,7 +193,12 @@ export async function runPollDlr(ctx: AppContext, settings: OutboundSettings, me
   let final = false;
   try {
     const r = await adapter.pollDeliveryReport(mb, row.provider_message_id, httpOptions(settings));
-    await applyReport(em, ctx.publish, { id: messageId, gatewayId: row.gateway_id, status: row.status, providerMessageId: row.provider_message_id }, r);
+    await applyReport(
+      em,
+      ctx.publish,
+      { id: messageId, gatewayId: row.gateway_id, status: row.status, providerMessageId: row.provider_message_id },
+      r,
+    );
     final = !!r.final || (r.status !== null && r.status !== MessageStatus.SENT);
   } catch (e) {
     if (!(e instanceof ProviderFailure)) throw e;
@@ -147,5 +209,10 @@ export async function runPollDlr(ctx: AppContext, settings: OutboundSettings, me
     ctx.log.info({ messageId }, 'outbound: no final delivery report within the polling window; stopped polling');
     return;
   }
-  await addJob(em, POLL_DLR_TASK, { messageId, n: n + 1 }, { delayMs: backoffMs(settings.dlrPollBaseMs, settings.dlrPollMaxMs, n + 1), jobKey: pollJobKey(messageId) });
+  await addJob(
+    em,
+    POLL_DLR_TASK,
+    { messageId, n: n + 1 },
+    { delayMs: backoffMs(settings.dlrPollBaseMs, settings.dlrPollMaxMs, n + 1), jobKey: pollJobKey(messageId) },
+  );
 }

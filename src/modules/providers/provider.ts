@@ -47,7 +47,8 @@ export interface Provider {
 }
 
 /** What a provider folder writes; `defineProvider` fills in the rules most providers share. */
-export type ProviderParts = Omit<Provider, 'id' | 'baseUrl' | 'webhookUrl'> & Partial<Pick<Provider, 'baseUrl' | 'webhookUrl'>>;
+export type ProviderParts = Omit<Provider, 'id' | 'baseUrl' | 'webhookUrl'> &
+  Partial<Pick<Provider, 'baseUrl' | 'webhookUrl'>>;
 
 /** Our webhook URL with the mailbox's token as the query parameter `token`, where the edge reads it. */
 export function withToken(url: string, token: string | undefined): string {
