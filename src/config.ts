@@ -28,6 +28,8 @@ export interface Config {
   logLevel: string;
   /** Lifetime of a login token. */
   sessionTtlHours: number;
+  /** Longest lifetime of an API token, and the lifetime of one made without an expiry (no token lives forever). */
+  apiTokenMaxDays: number;
   /** Jobs (sends, polls) run at once by this instance's worker. */
   workerConcurrency: number;
   /** Login attempts per e-mail / failed ones per client IP within loginWindowSeconds (shared by all instances). */
@@ -233,6 +235,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     landingPage: bool(env, 'GRAPHQL_LANDING_PAGE', dev),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
     sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 365),
+    apiTokenMaxDays: int(env, 'API_TOKEN_MAX_DAYS', 90, 1, 3650),
     workerConcurrency: int(env, 'WORKER_CONCURRENCY', 20, 1, 500),
     loginMaxAttempts: int(env, 'LOGIN_MAX_ATTEMPTS', 10, 1, 10_000),
     loginMaxAttemptsPerIp: int(env, 'LOGIN_MAX_ATTEMPTS_PER_IP', 50, 1, 100_000),

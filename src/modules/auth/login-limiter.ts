@@ -85,6 +85,11 @@ export class LoginLimiter {
     await Promise.all([this.byEmail.delete(keyOf(email)), ...(ip ? [this.byIp.reward(keyOf(ipBucket(ip)), 1)] : [])]);
   }
 
+  /** Forgets the address's count (an admin reset its password): its owner starts afresh. */
+  async forget(email: string): Promise<void> {
+    await this.byEmail.delete(keyOf(email));
+  }
+
   /** Deletes counters an hour past their window, at most every few minutes, in the background (never fails a login). */
   private sweep(now = Date.now()): void {
     if (now - this.lastSweep < SWEEP_EVERY_MS) return;
