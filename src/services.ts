@@ -45,7 +45,12 @@ export function buildServices({ config, box, knex, publish, log }: ServiceDeps):
   const gateways = new GatewayService(box, config.publicUrl, async (em, g) => {
     if (g.incomingActive && POLLED_PROVIDERS.includes(g.provider)) await ensurePollJobs(em);
   });
-  const auth = new AuthService(config, knex, { perEmail: config.loginMaxAttempts, perIp: config.loginMaxAttemptsPerIp, windowMs: config.loginWindowSeconds * 1000 });
+  const auth = new AuthService(config, knex, {
+    perAddressAndIp: config.loginMaxAttempts,
+    perIp: config.loginMaxAttemptsPerIp,
+    perAddress: config.loginMaxAttemptsPerAddress,
+    windowMs: config.loginWindowSeconds * 1000,
+  });
   return {
     auth,
     users: new UserAdminService(auth),

@@ -215,7 +215,7 @@ describe('login rate limit', () => {
   afterAll(() => t2?.close());
   const login = (email: string, password: string) => t2.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: email, p: password });
 
-  it('limits attempts per e-mail (even with the right password once over), then failed attempts per IP across e-mails', async () => {
+  it('limits attempts per address from one client (even with the right password once over), then attempts per IP across e-mails', async () => {
     const admin2 = await t2.login();
     const agent = await createAgent(t2, admin2, 'Rate Limited');
     // createAgent logged in once (success clears the count). Now 5 wrong guesses, then even the right one is refused.
@@ -299,7 +299,7 @@ describe('login rate limit', () => {
     // A real knex pool towards a port where nothing listens: every counter write fails to connect.
     const dead = knex({ client: 'pg', connection: 'postgresql://nobody@127.0.0.1:9/none', pool: { min: 0, max: 1 }, acquireConnectionTimeout: 2000 });
     try {
-      const limiter = new LoginLimiter(dead, { perEmail: 5, perIp: 5, windowMs: 60_000 });
+      const limiter = new LoginLimiter(dead, { perAddressAndIp: 5, perIp: 5, perAddress: 5, windowMs: 60_000 });
       const err = await limiter.attempt('someone@x.pl', '203.0.113.7').then(() => undefined, (e: unknown) => e);
       expect(err).toBeInstanceOf(Error);
       expect(err).not.toBeInstanceOf(LoginRateLimitedError);

@@ -58,7 +58,7 @@ export class AuthService {
     return user;
   }
 
-  /** Throws LoginRateLimitedError (before any password check) when the e-mail or the client IP tried too often. */
+  /** Throws LoginRateLimitedError (before any password check) when the client IP, this client at this address, or the address tried too often. */
   async login(em: EntityManager, emailRaw: string, password: string, ip?: string): Promise<{ token: string; user: User }> {
     const email = emailRaw.trim().toLowerCase();
     await this.loginLimiter.attempt(email, ip);
@@ -76,7 +76,7 @@ export class AuthService {
   /**
    * Changes the caller's password; other login sessions end, API tokens stay. The current password is a
    * guess like a login's (someone holding a stolen token could try passwords here): it counts against the
-   * same per-address and per-IP budget, before the check.
+   * same limits as a login from this client, before the check.
    */
   async changePassword(em: EntityManager, caller: AuthUser, current: string, next: string, ip?: string): Promise<boolean> {
     const user = await em.findOneOrFail(User, { id: caller.id }, { populate: ['passwordHash'] });
