@@ -48,12 +48,12 @@ describe('an attacker guessing one address', () => {
       const c = String(codes(r)[0]);
       outcomes[c] = (outcomes[c] ?? 0) + 1;
     }
-    // 5 checked (LOGIN_MAX_ATTEMPTS), the other 35 refused before any password check.
+    // The owner, from another IP, on both instances.
+    for (const t of [a, b]) expect(ok(await loginFrom(t, OWNER, victim.email, 'agent-pass-1')).login.token).toMatch(/^smsd_/);
+    // 5 guesses checked (LOGIN_MAX_ATTEMPTS), the other 35 refused before any password check.
     expect(outcomes).toEqual({ UNAUTHENTICATED: 5, RATE_LIMITED: 35 });
     // The attacker's own right guess is refused too: it is this client that is slowed down.
     expect(codes(await loginFrom(a, ATTACKER, victim.email, 'agent-pass-1'))).toEqual(['RATE_LIMITED']);
-    // The owner, from another IP, on both instances.
-    for (const t of [a, b]) expect(ok(await loginFrom(t, OWNER, victim.email, 'agent-pass-1')).login.token).toMatch(/^smsd_/);
     // The owner's success does not lift the attacker's slowdown.
     expect(codes(await loginFrom(b, ATTACKER, victim.email, 'guess-x'))).toEqual(['RATE_LIMITED']);
   });
