@@ -1,12 +1,12 @@
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getNamedType, isEnumType, isInputObjectType, isListType, isNonNullType, isScalarType, type GraphQLInputType } from 'graphql';
 import { getMetadataStorage } from 'type-graphql';
-import { codes, startTestApp, type TestApp } from '../support/app';
+import { codes, createAgent, createGateway, createQueue, createRule, ok } from '../support/api';
+import { startTestApp, type TestApp } from '../support/app';
+import { waitFor } from '../support/wait';
+import { NOTIFICATION_ADDED, subscribe, wsClient } from '../support/ws';
 import { smsapiSms } from '../fakes/push/providers';
 import { createSchema } from '../../src/graphql/schema';
-import { createAgent, createGateway, createQueue, createRule, eventually, NOTIFICATION_ADDED, ok, subscribe } from './inbound-support';
 
 /*
  * Access: agents see only their own notifications (queries and subscriptions), never read a mailbox secret,
@@ -150,11 +150,7 @@ describe('sockets outlive no token', () => {
   async function socket(token: string) {
     let code: number | undefined;
     let reason = '';
-    const client = createClient({
-      url: t.url.replace('http', 'ws') + '/graphql',
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${token}` },
-      retryAttempts: 0,
+    const client = wsClient(t.url, token, {
       lazy: false,
       onNonLazyError: () => {},
       on: { closed: (e) => ((code = (e as { code: number }).code), (reason = (e as { reason: string }).reason)) },
@@ -164,7 +160,7 @@ describe('sockets outlive no token', () => {
     expect(code).toBeUndefined(); // open and subscribed
     return {
       isOpen: () => code === undefined,
-      closed: () => eventually(async () => code, 5_000).then(() => ({ code, reason })),
+      closed: () => waitFor(() => code, 'the socket to close', 5_000).then(() => ({ code, reason })),
       dispose: () => client.dispose(),
     };
   }
@@ -204,9 +200,9 @@ describe('sockets outlive no token', () => {
     const created = ok(await t.gql(`mutation { createApiToken(input: { name: "dead" }) { token apiToken { id } } }`, {}, a.token)).createApiToken;
     ok(await t.gql(`mutation($id: ID!) { revokeApiToken(id: $id) }`, { id: created.apiToken.id }, a.token));
     let code: number | undefined;
-    const client = createClient({ url: t.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${created.token}` }, retryAttempts: 0, lazy: false, onNonLazyError: () => {}, on: { closed: (e) => (code = (e as { code: number }).code) } });
+    const client = wsClient(t.url, created.token, { lazy: false, onNonLazyError: () => {}, on: { closed: (e) => (code = (e as { code: number }).code) } });
     client.subscribe({ query: NOTIFICATION_ADDED }, { next: () => {}, error: () => {}, complete: () => {} });
-    await eventually(async () => code, 5_000);
+    await waitFor(() => code, 'the socket to close', 5_000);
     expect(code).toBe(4403);
     await client.dispose();
   });

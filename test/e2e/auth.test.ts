@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
-import { ADMIN, codes, fields, startTestApp, type TestApp } from '../support/app';
+import { ADMIN, codes, fields } from '../support/api';
+import { startTestApp, type TestApp } from '../support/app';
+import { wsClient } from '../support/ws';
 
 let t: TestApp;
 let admin: string;
@@ -100,7 +100,7 @@ describe('changing a password', () => {
 describe('graphql-ws authentication', () => {
   const connect = (connectionParams: Record<string, unknown> | undefined) =>
     new Promise<{ code?: number; data?: unknown }>((resolve) => {
-      const client = createClient({ url: t.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });
+      const client = wsClient(t.url, undefined, { connectionParams, lazy: true });
       client.subscribe(
         { query: '{ me { email } }' },
         {

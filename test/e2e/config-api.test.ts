@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, fields, startTestApp, type GqlResult, type TestApp } from '../support/app';
+import { codes, createAgent, fields, ok, violations, type GqlResult } from '../support/api';
+import { rowCount, startTestApp, type TestApp } from '../support/app';
 
 
 let t: TestApp;
@@ -10,22 +11,11 @@ let agentId: string;
 beforeAll(async () => {
   t = await startTestApp();
   admin = await t.login();
-  const u = await t.gql(
-    `mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`,
-    { i: { email: 'agent@config.test', name: 'Config Agent', password: 'agent-pass-1', role: 'AGENT' } },
-    admin,
-  );
-  agentId = u.data.createUser.id;
-  agent = await t.login('agent@config.test', 'agent-pass-1');
+  ({ id: agentId, token: agent } = await createAgent(t, admin, 'Config Agent', 'agent@config.test'));
 });
 afterAll(() => t?.close());
 
-function ok<T = any>(r: GqlResult<T>): T {
-  expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
-  return r.data as T;
-}
-const violations = (r: GqlResult) => (r.errors ?? []).flatMap((e) => e.extensions?.violations ?? []);
-const count = async (table: string) => (await t.sql<{ n: number }>(`select count(*)::int as n from ${table}`))[0].n;
+const count = (table: string) => rowCount(t, table);
 
 /** A mutation that must be refused with BAD_USER_INPUT and leave `table` with as many rows as before. */
 async function refused(table: string, query: string, variables: Record<string, unknown>): Promise<GqlResult> {

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS_CHANNEL, PgEventTarget, createEventBus, type EventBus } from '../../src/graphql/pubsub';
 import { createTestDatabase } from '../support/app';
+import { waitFor } from '../support/wait';
 
 const quiet = { warn: () => {}, error: () => {} };
 
@@ -39,13 +40,6 @@ function collect(bus: EventBus) {
 
 const settle = (ms = 400) => new Promise((r) => setTimeout(r, ms));
 
-async function until(ok: () => boolean, ms = 5000): Promise<void> {
-  for (const end = Date.now() + ms; !ok(); ) {
-    if (Date.now() > end) throw new Error('timed out');
-    await settle(10);
-  }
-}
-
 describe('event bus (LISTEN/NOTIFY between instances)', () => {
   let url: string;
   let a: Instance;
@@ -69,7 +63,7 @@ describe('event bus (LISTEN/NOTIFY between instances)', () => {
     await new Promise((r) => setImmediate(r));
     expect(onA.got).toEqual([{ ticketId: 1, queueId: 7 }]);
     // B has it once the NOTIFY is committed, and A's LISTEN gets the same NOTIFY: give both a moment more.
-    await until(() => onB.got.length > 0);
+    await waitFor(() => onB.got.length > 0, 'the event on the other instance', 5_000);
     await settle(200);
     // Still one on A (its NOTIFY came back through LISTEN and was skipped), and one on B.
     expect(onA.got).toHaveLength(1);
@@ -87,7 +81,7 @@ describe('event bus (LISTEN/NOTIFY between instances)', () => {
     expect(onA.got[0]).toEqual(payload);
     expect(onA.got[0]).not.toBe(payload);
     // B's copy arrives through LISTEN before the next test listens.
-    await until(() => onB.got.length > 0);
+    await waitFor(() => onB.got.length > 0, 'the event on the other instance', 5_000);
     expect(onB.got).toEqual([payload]);
     onA.stop();
     onB.stop();

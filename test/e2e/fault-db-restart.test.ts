@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import WebSocket from 'ws';
-import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startEmbedded, type EmbeddedServer } from '../../src/db/embedded';
 import { EVENTS_CHANNEL } from '../../src/graphql/pubsub';
 import { createHelpdesk, type Helpdesk } from '../support/fault-setup';
-import { deliverUntilOk, login, must, newSecretKey, pool, startService, type RetryStats, type ServiceProcess } from '../support/process';
+import { waitFor } from '../support/wait';
+import { wsClient } from '../support/ws';
+import { login, must } from '../support/api';
+import { deliverUntilOk, newSecretKey, pool, startService, type RetryStats, type ServiceProcess } from '../support/process';
 import { smsapiSms } from '../fakes/push/providers';
 import { FakeSmsapi } from '../fakes/smsapi';
 import { FakeMultiInfoInbox } from '../fakes/push/inboxes';
@@ -63,10 +64,7 @@ function liveFeed(url: string, token: string) {
       if (!r.notifications.pageInfo.hasNextPage) return;
     }
   };
-  const client: Client = createClient({
-    url: url.replace('http', 'ws') + '/graphql',
-    webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${token}` },
+  const client = wsClient(url, token, {
     retryAttempts: 1000,
     shouldRetry: () => true,
     retryWait: async () => new Promise((r) => setTimeout(r, 200)),
@@ -150,7 +148,7 @@ describe('PostgreSQL stops for a few seconds under load', () => {
             // Sends in flight when the database goes: the provider answers after 1.5 s, into the outage.
             smsapi.latencyMs = 1500;
             for (let k = 0; k < SMS_IN_FLIGHT; k++) await must(svc.url, `mutation($i: SendSmsInput!) { sendSms(input: $i) { id } }`, { i: { to: `+4850070070${k}`, text: `In flight ${k}`, gatewayId: desk.gatewayId } }, admin);
-            await waitUntil(() => smsapi.requests.length >= SMS_IN_FLIGHT, 5_000);
+            await waitFor(() => smsapi.requests.length >= SMS_IN_FLIGHT, 'the sends in flight', 5_000);
             await server!.stop();
             server = undefined;
             const stoppedAt = Date.now();
@@ -192,11 +190,11 @@ describe('PostgreSQL stops for a few seconds under load', () => {
 
       // Ready again (readiness includes LISTEN): a new message reaches the subscriber live, once it is
       // connected again if the server asked it to reconnect.
-      await waitUntil(() => feed.stats().connects > feed.stats().closes, 10_000);
+      await waitFor(() => feed.stats().connects > feed.stats().closes, 'the subscriber to be connected', 10_000);
       await new Promise((r) => setTimeout(r, 200));
       const before = feed.stats().live;
       await deliverUntilOk(() => smsapiSms(svc.url, { to: desk.our, from: '48600700999', text: 'After the outage', msgId: 'PGR-after' }), stats, Date.now() + 10_000);
-      const liveAt = await waitUntil(() => feed.stats().live > before, 10_000);
+      const liveAt = await waitFor(() => feed.stats().live > before && Date.now(), 'a live notification', 10_000);
       // Catch-up by cursor fills anything the socket missed: every notification of this agent is known.
       await feed.catchUp();
       const [{ c }] = (await db.query(`select count(*)::int c from notification where user_id = $1`, [Number(desk.agents[0].id)])).rows;
@@ -208,14 +206,14 @@ describe('PostgreSQL stops for a few seconds under load', () => {
       const beforeNotify = feed.stats().live;
       const note = { messageId: after.id, kind: 'SMS', title: '[SMS] through LISTEN', createdAt: new Date().toISOString() };
       await db.query(`select pg_notify($1, $2)`, [EVENTS_CHANNEL, JSON.stringify({ t: 'NOTIFICATIONS_ADDED', d: { notifications: [[Number(desk.agents[0].id), 2_000_000_000]], ticketId: after.ticket_id, queueId: 0, note } })]);
-      await waitUntil(() => feed.stats().live > beforeNotify, 10_000);
+      await waitFor(() => feed.stats().live > beforeNotify, 'the NOTIFYed notification', 10_000);
 
       // The job worker is back: an SMS queued now goes out, and those cut off by the outage are settled,
       // each at the provider exactly once.
       smsapi.latencyMs = 0;
       await must(svc.url, `mutation($i: SendSmsInput!) { sendSms(input: $i) { id } }`, { i: { to: '+48500600700', text: 'After the outage', gatewayId: desk.gatewayId } }, admin);
       const outbound = async () => (await db.query(`select status, count(*)::int n from message where direction = 'OUTBOUND' group by status order by status`)).rows;
-      const workerAt = await waitUntil(async () => (await outbound()).every((r) => r.status !== 'QUEUED'), 20_000).catch(async (e) => {
+      const workerAt = await waitFor(async () => (await outbound()).every((r) => r.status !== 'QUEUED') && Date.now(), 'the outbound messages to settle', 20_000).catch(async (e) => {
         console.log(JSON.stringify({ outbound: await outbound(), jobs: (await db.query(`select task_identifier, attempts, max_attempts, locked_by, run_at, last_error from graphile_worker.jobs`)).rows }, null, 1));
         throw e;
       });
@@ -226,7 +224,7 @@ describe('PostgreSQL stops for a few seconds under load', () => {
 
       // The pollers are back: an SMS waiting at MultiInfo is fetched and stored.
       const miId = mi.deliver({ from: '48600000777', text: 'Polled after the outage' });
-      const pollAt = await waitUntil(async () => (await db.query(`select 1 from message where provider_message_id = $1`, [String(miId)])).rowCount === 1, 20_000).catch(async (e) => {
+      const pollAt = await waitFor(async () => (await db.query(`select 1 from message where provider_message_id = $1`, [String(miId)])).rowCount === 1 && Date.now(), 'the polled message', 20_000).catch(async (e) => {
         console.log(JSON.stringify({ jobs: (await db.query(`select task_identifier, key, attempts, max_attempts, locked_by, run_at, last_error from graphile_worker.jobs`)).rows, state: (await db.query(`select * from inbound_poll_state`)).rows }, null, 1));
         throw e;
       });
@@ -250,12 +248,3 @@ describe('PostgreSQL stops for a few seconds under load', () => {
     }
   }, 70_000);
 });
-
-async function waitUntil(fn: () => boolean | Promise<boolean>, ms: number): Promise<number> {
-  const until = Date.now() + ms;
-  for (;;) {
-    if (await fn()) return Date.now();
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../support/app';
-import { createHelpdesk, type Helpdesk } from '../support/fault-setup';
-import { login, newSecretKey, push, startService, type ServiceProcess } from '../support/process';
+import { startFaultRig, type Helpdesk } from '../support/fault-setup';
+import { push, type ServiceProcess } from '../support/process';
 import { multipartBody } from '../fakes/push/http';
 import { smsapiSms } from '../fakes/push/providers';
 
@@ -24,16 +23,12 @@ const RUN_MS = 12_000;
 const REFUSALS_PER_IP = 20;
 const ATTACKERS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7', '127.0.0.8', '127.0.0.9'];
 
-let dbUrl: string;
 let svc: ServiceProcess;
 let db: pg.Pool;
 let desk: Helpdesk;
 
 beforeAll(async () => {
-  dbUrl = await createTestDatabase();
-  svc = await startService({ databaseUrl: dbUrl, secretKey: newSecretKey(), nodeArgs: [`--max-old-space-size=${HEAP_MB}`], env: { WEBHOOK_REFUSALS_PER_IP: String(REFUSALS_PER_IP) } });
-  db = new pg.Pool({ connectionString: dbUrl, max: 2 });
-  desk = await createHelpdesk(svc.url, await login(svc.url), { webhookToken: TOKEN });
+  ({ svc, db, desk } = await startFaultRig({ nodeArgs: [`--max-old-space-size=${HEAP_MB}`], env: { WEBHOOK_REFUSALS_PER_IP: String(REFUSALS_PER_IP) }, gateway: { webhookToken: TOKEN } }));
 }, 60_000);
 
 afterAll(async () => {

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../support/app';
-import { createHelpdesk, type Helpdesk } from '../support/fault-setup';
-import { deliverUntilOk, login, must, newSecretKey, pool, seeded, startService, type RetryStats, type ServiceProcess } from '../support/process';
+import { startFaultRig, type Helpdesk } from '../support/fault-setup';
+import { must } from '../support/api';
+import { deliverUntilOk, pool, seeded, startService, type RetryStats, type ServiceProcess } from '../support/process';
 import { smsapiSms } from '../fakes/push/providers';
 
 /*
@@ -22,11 +22,7 @@ let db: pg.Pool;
 let desk: Helpdesk;
 
 beforeAll(async () => {
-  dbUrl = await createTestDatabase();
-  secretKey = newSecretKey();
-  svc = await startService({ databaseUrl: dbUrl, secretKey });
-  db = new pg.Pool({ connectionString: dbUrl, max: 2 });
-  desk = await createHelpdesk(svc.url, await login(svc.url));
+  ({ dbUrl, secretKey, svc, db, desk } = await startFaultRig());
 }, 60_000);
 
 afterAll(async () => {

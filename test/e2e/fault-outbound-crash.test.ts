@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../support/app';
-import { createHelpdesk, type Helpdesk } from '../support/fault-setup';
-import { login, must, newSecretKey, pool, seeded, startService, type ServiceProcess } from '../support/process';
+import { startFaultRig, type Helpdesk } from '../support/fault-setup';
+import { must } from '../support/api';
+import { pool, seeded, startService, type ServiceProcess } from '../support/process';
 import { FakeSmsapi } from '../fakes/smsapi';
 
 /*
@@ -34,12 +34,7 @@ let admin: string;
 
 beforeAll(async () => {
   await smsapi.start();
-  dbUrl = await createTestDatabase();
-  secretKey = newSecretKey();
-  svc = await startService({ databaseUrl: dbUrl, secretKey, env: ENV });
-  db = new pg.Pool({ connectionString: dbUrl, max: 2 });
-  admin = await login(svc.url);
-  desk = await createHelpdesk(svc.url, admin, { password: smsapi.token, apiBaseUrl: smsapi.url });
+  ({ dbUrl, secretKey, svc, db, admin, desk } = await startFaultRig({ env: ENV, gateway: { password: smsapi.token, apiBaseUrl: smsapi.url } }));
 }, 60_000);
 
 afterAll(async () => {

@@ -1,8 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../support/app';
-import { createHelpdesk, type Helpdesk } from '../support/fault-setup';
-import { login, must, newSecretKey, startService, type ServiceProcess } from '../support/process';
+import { startFaultRig, type Helpdesk } from '../support/fault-setup';
+import { must } from '../support/api';
+import type { ServiceProcess } from '../support/process';
+import { waitFor } from '../support/wait';
 import { FakeSmsapi } from '../fakes/smsapi';
 
 /*
@@ -28,11 +29,7 @@ let admin: string;
 
 beforeAll(async () => {
   await smsapi.start();
-  const dbUrl = await createTestDatabase();
-  svc = await startService({ databaseUrl: dbUrl, secretKey: newSecretKey(), env: ENV });
-  db = new pg.Pool({ connectionString: dbUrl, max: 2 });
-  admin = await login(svc.url);
-  desk = await createHelpdesk(svc.url, admin, { password: smsapi.token, apiBaseUrl: smsapi.url });
+  ({ svc, db, admin, desk } = await startFaultRig({ env: ENV, gateway: { password: smsapi.token, apiBaseUrl: smsapi.url } }));
 }, 60_000);
 
 afterAll(async () => {
@@ -45,13 +42,14 @@ const send = async (text: string, gatewayId = desk.gatewayId) =>
   (await must(svc.url, `mutation($i: SendSmsInput!) { sendSms(input: $i) { ${MESSAGE} ticket { id } } }`, { i: { to: '+48500600700', text, gatewayId } }, admin)).sendSms;
 
 async function settledRows(ids: string[], ms: number) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const rows = (await db.query(`select id::text, status, attempts, error_code, error_message from message where id = any($1::int[]) order by id`, [ids])).rows;
-    if (rows.every((r) => r.status !== 'QUEUED')) return rows;
-    if (Date.now() > deadline) throw new Error(`not settled: ${JSON.stringify(rows)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return waitFor(
+    async () => {
+      const rows = (await db.query(`select id::text, status, attempts, error_code, error_message from message where id = any($1::int[]) order by id`, [ids])).rows;
+      return rows.every((r) => r.status !== 'QUEUED') && rows;
+    },
+    `messages ${ids.join(', ')} to leave QUEUED`,
+    ms,
+  );
 }
 
 describe('a provider outage', () => {

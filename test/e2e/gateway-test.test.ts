@@ -6,8 +6,9 @@ import { FakeJustsend } from '../fakes/justsend';
 import { FakeMultiInfo } from '../fakes/multiinfo';
 import { FakeMobitex } from '../fakes/mobitex';
 import { FakeDotpay } from '../fakes/dotpay';
-import { createGateway, FAST_OUTBOUND_ENV } from '../fakes/harness';
-import { codes, startTestApp, type TestApp } from '../support/app';
+import { codes, createAgent, createGateway } from '../support/api';
+import { startTestApp, type TestApp } from '../support/app';
+import { FAST_OUTBOUND_ENV } from '../support/outbound';
 
 /*
  * testGateway: the provider's own check without spending, an optional real test SMS, the provider's
@@ -38,7 +39,7 @@ afterAll(async () => {
 });
 
 async function test(input: Record<string, unknown>, to?: string) {
-  const id = await createGateway(t, admin, { name: `gw ${Math.random()}`, ...input });
+  const { id } = await createGateway(t, admin, { name: `gw ${Math.random()}`, ...input });
   const r = await t.gql(TEST, { id, to }, admin);
   expect(r.errors).toBeUndefined();
   return { id, ...r.data.testGateway } as { id: string; ok: boolean; checks: { name: string; ok: boolean; detail: string }[]; balance: number | null; latencyMs: number; testedAt: string };
@@ -135,9 +136,8 @@ describe('testGateway', () => {
   });
 
   it('is for admins; a bad test number is BAD_USER_INPUT; an unknown mailbox NOT_FOUND', async () => {
-    const id = await createGateway(t, admin, { name: 'for-roles', provider: 'SMSAPI', password: smsapi.token, apiBaseUrl: smsapi.url });
-    await t.gql(`mutation { createUser(input: { email: "a2@test.local", name: "A", password: "agent-pass-1", role: AGENT }) { id } }`, {}, admin);
-    const agent = await t.login('a2@test.local', 'agent-pass-1');
+    const { id } = await createGateway(t, admin, { name: 'for-roles', provider: 'SMSAPI', password: smsapi.token, apiBaseUrl: smsapi.url });
+    const agent = (await createAgent(t, admin, 'A', 'a2@test.local')).token;
     expect(codes(await t.gql(TEST, { id }, agent))).toEqual(['FORBIDDEN']);
     const bad = await t.gql(TEST, { id, to: 'abc' }, admin);
     expect(bad.errors?.[0].extensions?.violations).toEqual([{ field: 'sendTestSmsTo', rule: 'phoneNumber', message: '"abc" is not a phone number' }]);

@@ -1,13 +1,10 @@
 import crypto, { X509Certificate } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretBox } from '../../src/common/secret-box';
-import { codes, fields, startTestApp, type GqlResult, type TestApp } from '../support/app';
+import { pem } from '../fakes/base';
+import { codes, createAgent, fields, ok, violations, type GqlResult } from '../support/api';
+import { rowCount, startTestApp, type TestApp } from '../support/app';
 
-
-const CERTS = path.join(__dirname, '../fixtures/certs');
-const pem = (f: string) => fs.readFileSync(path.join(CERTS, f), 'utf8');
 const CLIENT_CERT = pem('client.pem');
 const CLIENT_KEY = pem('client-key.pem');
 const CLIENT_BUNDLE = pem('client-bundle.pem');
@@ -39,14 +36,8 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-/** The data of a result that must have succeeded; shows the errors when it did not. */
-function ok<T = any>(r: GqlResult<T>): T {
-  expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
-  return r.data as T;
-}
-const violations = (r: GqlResult) => (r.errors ?? []).flatMap((e) => e.extensions?.violations ?? []);
 const violation = (r: GqlResult, field: string) => violations(r).find((v) => v.field === field);
-const gatewayCount = async () => (await t.sql<{ n: number }>(`select count(*)::int as n from gateway`))[0].n;
+const gatewayCount = () => rowCount(t, 'gateway');
 const row = async (id: string | number) => (await t.sql(`select * from gateway where id = $1`, [Number(id)]))[0];
 const entry = (id: string) => catalog.find((p) => p.id === id)!;
 
@@ -552,15 +543,7 @@ describe('unknown ids', () => {
 
 let agent: string | undefined;
 async function agentToken(): Promise<string> {
-  if (!agent) {
-    const r = await t.gql(
-      `mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`,
-      { i: { email: 'agent@gateways.test', name: 'Agent', password: 'agent-pass-1', role: 'AGENT' } },
-      admin,
-    );
-    ok(r);
-    agent = await t.login('agent@gateways.test', 'agent-pass-1');
-  }
+  agent ??= (await createAgent(t, admin, 'Agent', 'agent@gateways.test')).token;
   return agent;
 }
 

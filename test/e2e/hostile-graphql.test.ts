@@ -1,10 +1,9 @@
 import fc from 'fast-check';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, codes, startTestApp, type TestApp } from '../support/app';
+import { ADMIN, codes, createAgent, ok } from '../support/api';
+import { rowCount, startTestApp, type TestApp } from '../support/app';
+import { wsClient } from '../support/ws';
 import { QUERY_LIMITS } from '../../src/graphql/limits';
-import { createAgent, ok } from './inbound-support';
 import { knex } from '@mikro-orm/knex';
 import { LoginLimiter, LoginRateLimitedError } from '../../src/modules/auth/login-limiter';
 
@@ -23,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-const count = async (table: string) => Number((await t.sql(`select count(*)::int n from ${table}`))[0].n);
+const count = (table: string) => rowCount(t, table);
 
 /** `customer { tickets { customer { tickets { … id } } } }` nested to `levels` fields below `customer`. */
 function nested(levels: number): string {
@@ -79,7 +78,7 @@ describe('query limits', () => {
   });
 
   it('applies the same limits to graphql-ws operations', async () => {
-    const client = createClient({ url: t.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${admin}` }, retryAttempts: 0 });
+    const client = wsClient(t.url, admin);
     const run = (query: string) =>
       new Promise<any>((resolve) => {
         client.subscribe({ query }, { next: (v) => resolve(v), error: (e) => resolve({ errors: e }), complete: () => resolve({ completed: true }) });
@@ -99,7 +98,7 @@ describe('query limits', () => {
   });
 
   it('gives errors over graphql-ws the codes they have over HTTP', async () => {
-    const client = createClient({ url: t.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${admin}` }, retryAttempts: 0 });
+    const client = wsClient(t.url, admin);
     const run = (query: string, variables?: Record<string, unknown>) =>
       new Promise<{ errors?: { message: string; extensions?: { code?: string } }[] }>((resolve) => {
         const r = {};
@@ -274,7 +273,7 @@ describe('login rate limit', () => {
   it('counts logins sent over graphql-ws against the IP\'s budget too', async () => {
     const t6 = await startTestApp({ LOGIN_MAX_ATTEMPTS_PER_IP: '4' });
     const admin6 = await t6.login();
-    const client = createClient({ url: t6.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${admin6}` }, retryAttempts: 0 });
+    const client = wsClient(t6.url, admin6);
     const overWs = (email: string) =>
       new Promise<any>((resolve) => {
         const r: { errors?: unknown; data?: unknown } = {};

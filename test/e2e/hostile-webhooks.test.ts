@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway, createQueue, ok } from '../support/api';
 import { startTestApp, type TestApp } from '../support/app';
 import { PROVIDER_CATALOG } from '../../src/modules/providers/catalog';
-import { createGateway, createQueue, ok } from './inbound-support';
 import { smsapiSms } from '../fakes/push/providers';
 import { RAW_KEEP_CHARS } from '../../src/webhooks/event-log';
 

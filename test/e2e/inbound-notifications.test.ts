@@ -4,9 +4,10 @@ import { loadConfig } from '../../src/config';
 import { SecretBox } from '../../src/common/secret-box';
 import { ormConfig } from '../../src/db/mikro-orm.config';
 import { buildApp, type App } from '../../src/app';
-import { codes, startTestApp, type TestApp } from '../support/app';
+import { codes, createAgent, createGateway, createQueue, createRule, ok } from '../support/api';
+import { startTestApp, type TestApp } from '../support/app';
+import { NOTIFICATION_ADDED, subscribe } from '../support/ws';
 import { smsapiSms } from '../fakes/push/providers';
-import { createAgent, createGateway, createQueue, createRule, NOTIFICATION_ADDED, ok, subscribe } from './inbound-support';
 
 /*
  * Rules (order, stop, default queue, preview), who is notified, read state and catch-up, and the live push

@@ -6,11 +6,13 @@ import { ormConfig } from '../../src/db/mikro-orm.config';
 import { buildApp, type App } from '../../src/app';
 import { ensurePollJobs } from '../../src/modules/inbound/tasks';
 import { warsawDate, warsawDateTimeText } from '../../src/modules/providers/adapter-inbound';
+import { createAgent, createGateway, ok } from '../support/api';
 import { startTestApp, type TestApp } from '../support/app';
+import { waitFor } from '../support/wait';
+import { NOTIFICATION_ADDED, subscribe } from '../support/ws';
 import { CERTS, pem } from '../fakes/base';
 import { FakeJustsendInbox, FakeMultiInfoInbox, FakeSerwersmsInbox } from '../fakes/push/inboxes';
 import { serwersmsFromTemplate } from '../fakes/push/providers';
-import { createAgent, createGateway, eventually, NOTIFICATION_ADDED, ok, subscribe } from './inbound-support';
 
 /*
  * Providers without push: a poll job per active mailbox against the fakes. MultiInfo getsms over mutual
@@ -60,10 +62,10 @@ describe('SerwerSMS (messages/recived) and JustSend (replies)', () => {
     serwer.deliver({ phone: '+48500600710', text: 'Z listy', ndi: '+48739200001', recived });
     serwer.deliver({ phone: '+48500600711', text: 'Inny numer', ndi: '+48739999999', recived });
     await ensurePollJobs(t.orm.em.fork(), { now: true });
-    await eventually(async () => (await t.sql(`select 1 from message where gateway_id = $1`, [serwerId])).length === 1);
+    await waitFor(async () => (await t.sql(`select 1 from message where gateway_id = $1`, [serwerId])).length === 1, 'the polled message');
     // Poll again: the overlap window reads the same item, the id makes it a duplicate.
     await ensurePollJobs(t.orm.em.fork(), { now: true });
-    await eventually(async () => (await stateOf(serwerId))?.last_success_at);
+    await waitFor(async () => (await stateOf(serwerId))?.last_success_at, 'a successful poll');
     await new Promise((r) => setTimeout(r, 300));
     // The same SMS pushed through the URL template (its push id may differ from the list's id).
     expect((await serwersmsFromTemplate(serwerTemplate, { from: '48500600710', text: 'Z listy', date: recived, id: 'push-77' })).body).toBe('OK');
@@ -79,7 +81,7 @@ describe('SerwerSMS (messages/recived) and JustSend (replies)', () => {
     just.deliver({ prefix: 'POMOC', msisdn: '48500600720', message: 'POMOC drukarka', createDate: `${today} 10:00:00` });
     just.deliver({ prefix: 'INNE', msisdn: '48500600721', message: 'nie nasze', createDate: `${today} 10:00:01` });
     await ensurePollJobs(t.orm.em.fork(), { now: true });
-    await eventually(async () => (await t.sql(`select 1 from message where gateway_id = $1`, [justId])).length === 1);
+    await waitFor(async () => (await t.sql(`select 1 from message where gateway_id = $1`, [justId])).length === 1, 'the polled message');
     await ensurePollJobs(t.orm.em.fork(), { now: true });
     await new Promise((r) => setTimeout(r, 300));
     const rows = await t.sql(`select from_address, text, dedupe_key is not null as hashed from message where gateway_id = $1`, [justId]);
@@ -94,7 +96,7 @@ describe('a newly saved polled mailbox', () => {
     const recived = warsawDateTimeText(new Date());
     serwer.deliver({ phone: '+48500600799', text: 'Od razu', ndi: '+48739200099', recived });
     const g = await createGateway(t, admin, { name: 'SerwerSMS new', provider: 'SERWERSMS', login: serwer.username, password: serwer.password, apiBaseUrl: serwer.url, destinationNumber: '+48739200099', incomingActive: true });
-    await eventually(async () => (await t.sql(`select 1 from message where gateway_id = $1 and text = 'Od razu'`, [g.id])).length === 1);
+    await waitFor(async () => (await t.sql(`select 1 from message where gateway_id = $1 and text = 'Od razu'`, [g.id])).length === 1, 'the polled message');
   });
 });
 
@@ -125,7 +127,7 @@ describe('Plus MultiInfo (getsms + confirmsms)', () => {
     expect(n.notificationAdded).toMatchObject({ title: '[SMS] +48600000002: Dziękuję, problem rozwiązany', message: { to: '7968' } });
     const [m] = await t.sql(`select id, provider_message_id, text from message where gateway_id = $1`, [gatewayId]);
     expect(m).toMatchObject({ provider_message_id: String(id), text: 'Dziękuję, problem rozwiązany' });
-    await eventually(async () => mi.confirmed.includes(id));
+    await waitFor(() => mi.confirmed.includes(id), 'the confirm');
     // The confirm came after the getsms that returned it, and only once the row existed.
     const calls = mi.requests.map((r) => r.path.toLowerCase());
     expect(calls.lastIndexOf('/api61/confirmsms.aspx')).toBeGreaterThan(calls.indexOf('/api61/getsms.aspx'));
@@ -137,7 +139,7 @@ describe('Plus MultiInfo (getsms + confirmsms)', () => {
     mi.failConfirms = 1;
     const id = mi.deliver({ from: '48600000003', text: 'Potwierdź mnie' });
     await poll();
-    await eventually(async () => mi.confirmed.includes(id), 15_000);
+    await waitFor(() => mi.confirmed.includes(id), 'the confirm', 15_000);
     const rows = await t.sql(`select id from message where provider_message_id = $1`, [String(id)]);
     expect(rows).toHaveLength(1);
     expect(await t.sql(`select count(*)::int n from notification where message_id = $1`, [rows[0].id])).toEqual([{ n: 1 }]);
@@ -148,16 +150,16 @@ describe('Plus MultiInfo (getsms + confirmsms)', () => {
     mi.failNext({ kind: '5xx', status: 503 }, 3);
     const before = mi.requests.length;
     await poll();
-    await eventually(async () => (await stateOf(gatewayId))?.failures >= 2, 15_000);
+    await waitFor(async () => (await stateOf(gatewayId))?.failures >= 2, 'two failed polls', 15_000);
     const s = await stateOf(gatewayId);
     expect(s.last_error).toMatch(/503/);
     expect(new Date(s.next_poll_at).getTime()).toBeGreaterThan(new Date(s.last_polled_at).getTime());
     const g = ok(await t.gql(`query($id: ID!) { gateway(id: $id) { inboundPolling { failures lastError lastPolledAt } } }`, { id: gatewayId }, admin)).gateway;
     expect(g.inboundPolling.failures).toBeGreaterThanOrEqual(1);
     const id = mi.deliver({ from: '48600000004', text: 'Po awarii' });
-    await eventually(async () => mi.confirmed.includes(id), 15_000);
+    await waitFor(() => mi.confirmed.includes(id), 'the confirm', 15_000);
     // The poll state is written after the confirm call returns: wait for it rather than race it.
-    await eventually(async () => (await stateOf(gatewayId)).failures === 0, 5_000);
+    await waitFor(async () => (await stateOf(gatewayId)).failures === 0, 'a successful poll', 5_000);
     expect(mi.requests.length - before).toBeGreaterThanOrEqual(4);
   });
 
@@ -171,7 +173,7 @@ describe('Plus MultiInfo (getsms + confirmsms)', () => {
       b = await buildApp({ config, orm, databaseUrl: t.dbUrl, box: new SecretBox(t.key) });
       await b.listen();
       // The pending poll job is in the database: the new instance's worker runs it.
-      await eventually(async () => mi.confirmed.includes(id), 15_000);
+      await waitFor(() => mi.confirmed.includes(id), 'the confirm', 15_000);
       expect(await t.sql(`select count(*)::int n from message where provider_message_id = $1`, [String(id)])).toEqual([{ n: 1 }]);
     } finally {
       await b?.close();

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, startTestApp, type TestApp } from '../support/app';
+import { codes, createAgent, createGateway, ok } from '../support/api';
+import { startTestApp, type TestApp } from '../support/app';
 import { dotpayForward, genericHttp, peoplefoneMt, serwersmsFromTemplate, smsapiSms } from '../fakes/push/providers';
 import { push } from '../fakes/push/http';
-import { createAgent, createGateway, ok } from './inbound-support';
 
 /*
  * Routing and refusals: every rejection reason with the provider's refusal answer and an inbound event,

@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAgent, createGateway, createQueue, ok } from '../support/api';
 import { startTestApp, type TestApp } from '../support/app';
+import { NOTIFICATION_ADDED, subscribe, type Subscriber } from '../support/ws';
 import { smsapiMms, smsapiSms } from '../fakes/push/providers';
 import { MAX_ATTACHMENT_BYTES, MAX_MMS_REQUEST_BYTES } from '../../src/modules/inbound/attachment.entity';
-import { createAgent, createGateway, createQueue, NOTIFICATION_ADDED, ok, subscribe, type Subscriber } from './inbound-support';
 
 /*
  * The SMSAPI inbound path end to end: provider-shaped webhook → mailbox → customer → rules → ticket →

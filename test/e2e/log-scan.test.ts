@@ -1,12 +1,11 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, startTestApp, type TestApp } from '../support/app';
+import { ADMIN, createAgent, createGateway, ok } from '../support/api';
+import { startTestApp, type TestApp } from '../support/app';
 import { scanLogs } from '../support/log-scan';
 import { serwersmsFromTemplate, smsapiSms } from '../fakes/push/providers';
-import { createAgent, createGateway, ok } from './inbound-support';
+import { wsClient } from '../support/ws';
+import { pem } from '../fakes/base';
 
 /*
  * Every flow that handles a secret or a message text, with this app's log captured at info level (the level
@@ -15,7 +14,6 @@ import { createAgent, createGateway, ok } from './inbound-support';
  */
 
 let t: TestApp;
-const pem = (f: string) => fs.readFileSync(path.join(__dirname, '../fixtures/certs', f), 'utf8');
 const S = {
   agentPassword: 'Agent-Pa55-Log-Scan-1',
   newPassword: 'Agent-Pa55-Log-Scan-2',
@@ -59,7 +57,7 @@ describe('logs at info level', () => {
     // A GET with a password in the URL (Apollo refuses mutations over GET, but the URL reaches the log line).
     await fetch(`${t.url}/graphql?query=${encodeURIComponent(`mutation { login(email: "${ADMIN.email}", password: "${ADMIN.password}") { token } }`)}`, { headers: { 'apollo-require-preflight': '1' } });
     // A socket authenticated by a token.
-    const ws = createClient({ url: t.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${api.token}` }, retryAttempts: 0 });
+    const ws = wsClient(t.url, api.token);
     await new Promise<void>((resolve) => ws.subscribe({ query: '{ me { id } }' }, { next: () => {}, error: () => resolve(), complete: () => resolve() }));
     await ws.dispose();
 

@@ -5,8 +5,9 @@ import { FakeSerwersms } from '../fakes/serwersms';
 import { FakeJustsend } from '../fakes/justsend';
 import { FakeMultiInfo } from '../fakes/multiinfo';
 import { FakeMobitex } from '../fakes/mobitex';
-import { createGateway, SEND, settled, FAST_OUTBOUND_ENV } from '../fakes/harness';
-import { codes, startTestApp, type TestApp } from '../support/app';
+import { codes, createAgent, createGateway, violations } from '../support/api';
+import { startTestApp, type TestApp } from '../support/app';
+import { FAST_OUTBOUND_ENV, SEND, settled } from '../support/outbound';
 
 /*
  * Every class of error, as the person sending sees it: refused before queueing (BAD_USER_INPUT with
@@ -29,19 +30,20 @@ beforeAll(async () => {
   await Promise.all([smsapi, serwersms, justsend, multiinfo, mobitex].map((f) => f.start()));
   t = await startTestApp(FAST_OUTBOUND_ENV);
   admin = await t.login();
-  await t.gql(`mutation { createUser(input: { email: "agent@test.local", name: "Agent", password: "agent-pass-1", role: AGENT }) { id } }`, {}, admin);
-  agent = await t.login('agent@test.local', 'agent-pass-1');
-  gw.SMSAPI = await createGateway(t, admin, { name: 'SMSAPI', provider: 'SMSAPI', password: smsapi.token, senderName: 'Helpdesk', apiBaseUrl: smsapi.url });
-  gw.SMSAPI_BADPASS = await createGateway(t, admin, { name: 'SMSAPI bad', provider: 'SMSAPI', login: smsapi.username, password: 'not-the-password', apiBaseUrl: smsapi.url });
-  gw.SERWER_ECO = await createGateway(t, admin, { name: 'SerwerSMS ECO', provider: 'SERWERSMS', login: serwersms.username, password: serwersms.password, apiBaseUrl: serwersms.url });
-  gw.JUSTSEND = await createGateway(t, admin, { name: 'JustSend', provider: 'JUSTSEND', password: justsend.appKey, apiBaseUrl: `${justsend.url}/api/rest` });
-  gw.MULTIINFO_EXPIRED = await createGateway(t, admin, {
-    name: 'MultiInfo expired', provider: 'MULTIINFO', login: multiinfo.login, password: multiinfo.password, serviceId: multiinfo.serviceId,
-    host: 'api1.multiinfo.plus.pl', certificatePem: pem('expired-bundle.pem'), apiBaseUrl: `${multiinfo.url}/Api61`,
-  });
-  gw.MOBITEX_SENDER = await createGateway(t, admin, { name: 'Mobitex other sender', provider: 'MOBITEX', login: mobitex.user, password: 'mobitex-pass', senderName: 'NOTAPPROVED', apiBaseUrl: mobitex.url });
-  gw.PEOPLEFONE_SENDER = await createGateway(t, admin, { name: 'Peoplefone with sender', provider: 'PEOPLEFONE', password: 'k', senderName: 'ACME', apiBaseUrl: 'http://127.0.0.1:9' });
-  gw.DOTPAY = await createGateway(t, admin, { name: 'Dotpay', provider: 'DOTPAY', login: '123456', destinationNumber: '7255' });
+  agent = (await createAgent(t, admin, 'Agent', 'agent@test.local')).token;
+  gw.SMSAPI = (await createGateway(t, admin, { name: 'SMSAPI', provider: 'SMSAPI', password: smsapi.token, senderName: 'Helpdesk', apiBaseUrl: smsapi.url })).id;
+  gw.SMSAPI_BADPASS = (await createGateway(t, admin, { name: 'SMSAPI bad', provider: 'SMSAPI', login: smsapi.username, password: 'not-the-password', apiBaseUrl: smsapi.url })).id;
+  gw.SERWER_ECO = (await createGateway(t, admin, { name: 'SerwerSMS ECO', provider: 'SERWERSMS', login: serwersms.username, password: serwersms.password, apiBaseUrl: serwersms.url })).id;
+  gw.JUSTSEND = (await createGateway(t, admin, { name: 'JustSend', provider: 'JUSTSEND', password: justsend.appKey, apiBaseUrl: `${justsend.url}/api/rest` })).id;
+  gw.MULTIINFO_EXPIRED = (
+    await createGateway(t, admin, {
+      name: 'MultiInfo expired', provider: 'MULTIINFO', login: multiinfo.login, password: multiinfo.password, serviceId: multiinfo.serviceId,
+      host: 'api1.multiinfo.plus.pl', certificatePem: pem('expired-bundle.pem'), apiBaseUrl: `${multiinfo.url}/Api61`,
+    })
+  ).id;
+  gw.MOBITEX_SENDER = (await createGateway(t, admin, { name: 'Mobitex other sender', provider: 'MOBITEX', login: mobitex.user, password: 'mobitex-pass', senderName: 'NOTAPPROVED', apiBaseUrl: mobitex.url })).id;
+  gw.PEOPLEFONE_SENDER = (await createGateway(t, admin, { name: 'Peoplefone with sender', provider: 'PEOPLEFONE', password: 'k', senderName: 'ACME', apiBaseUrl: 'http://127.0.0.1:9' })).id;
+  gw.DOTPAY = (await createGateway(t, admin, { name: 'Dotpay', provider: 'DOTPAY', login: '123456', destinationNumber: '7255' })).id;
 });
 
 afterAll(async () => {
@@ -50,7 +52,6 @@ afterAll(async () => {
 });
 
 const send = (input: Record<string, unknown>) => t.gql(SEND, { i: { to: '+48500600700', text: 'Hello', ...input } }, agent);
-const violations = (r: Awaited<ReturnType<typeof send>>) => r.errors?.[0].extensions?.violations;
 
 describe('refused before queueing (BAD_USER_INPUT, nothing stored)', () => {
   it('names every broken field: number, empty text, unknown customer, unknown mailbox', async () => {
@@ -65,7 +66,7 @@ describe('refused before queueing (BAD_USER_INPUT, nothing stored)', () => {
     expect(violations(await t.gql(SEND, { i: { customerId: '424242', text: 'x', gatewayId: gw.SMSAPI } }, agent))).toEqual([
       { field: 'customerId', rule: 'exists', message: 'customer 424242 does not exist' },
     ]);
-    expect(violations(await t.gql(SEND, { i: { text: 'x', gatewayId: gw.SMSAPI } }, agent))![0]).toMatchObject({ field: 'to', rule: 'required' });
+    expect(violations(await t.gql(SEND, { i: { text: 'x', gatewayId: gw.SMSAPI } }, agent))[0]).toMatchObject({ field: 'to', rule: 'required' });
     expect(await t.sql(`select count(*)::int as n from message`)).toEqual(before);
   });
 
@@ -89,7 +90,7 @@ describe('refused before queueing (BAD_USER_INPUT, nothing stored)', () => {
   });
 
   it('refuses Polish letters on SerwerSMS ECO+ (no sender), which cannot carry UCS-2', async () => {
-    expect(violations(await send({ gatewayId: gw.SERWER_ECO, text: 'Dzień dobry' }))![0]).toMatchObject({ field: 'text', rule: 'encoding', message: expect.stringMatching(/ECO\+/) });
+    expect(violations(await send({ gatewayId: gw.SERWER_ECO, text: 'Dzień dobry' }))[0]).toMatchObject({ field: 'text', rule: 'encoding', message: expect.stringMatching(/ECO\+/) });
   });
 
   it('refuses Dotpay: Premium SMS only, no sending API', async () => {
@@ -161,7 +162,7 @@ describe('retries', () => {
   it('a closed port is retried, and reported as "host unreachable" when it stays closed', async () => {
     const dead = new FakeSmsapi();
     await dead.start();
-    const id = await createGateway(t, admin, { name: 'SMSAPI dead', provider: 'SMSAPI', password: dead.token, apiBaseUrl: dead.url });
+    const { id } = await createGateway(t, admin, { name: 'SMSAPI dead', provider: 'SMSAPI', password: dead.token, apiBaseUrl: dead.url });
     await dead.stop();
     const r = await send({ gatewayId: id });
     const m = await settled(t, agent, r.data.sendSms, 'FAILED', 15_000);

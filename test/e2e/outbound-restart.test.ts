@@ -1,20 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import crypto from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
-import { loadConfig } from '../../src/config';
-import { SecretBox } from '../../src/common/secret-box';
-import { ormConfig } from '../../src/db/mikro-orm.config';
-import { migrate } from '../../src/db/database';
-import { buildApp, type App } from '../../src/app';
-import { ensureAdmin } from '../../src/modules/auth/bootstrap';
 import { FakeSmsapi } from '../fakes/smsapi';
 import { FakeSerwersms } from '../fakes/serwersms';
 import { FakeJustsend } from '../fakes/justsend';
-import { FAST_OUTBOUND_ENV, SEND, waitFor } from '../fakes/harness';
-import { ADMIN, createTestDatabase } from '../support/app';
+import { createGateway, ok } from '../support/api';
+import { startTestApp, testEnv, type TestApp } from '../support/app';
+import { FAST_OUTBOUND_ENV, SEND } from '../support/outbound';
+import { waitFor } from '../support/wait';
 
 /*
  * "Never twice", with a real crash: the worker runs in its own process, which is killed (SIGKILL)
@@ -30,27 +23,22 @@ const ROOT = path.join(__dirname, '../..');
 const smsapi = new FakeSmsapi();
 const serwersms = new FakeSerwersms();
 const justsend = new FakeJustsend();
-let app: App;
-let orm: MikroORM;
-let url: string;
-let pool: pg.Pool;
-let env: Record<string, string>;
+const ENV = {
+  ...FAST_OUTBOUND_ENV,
+  // The first worker must still be waiting when it is killed; its leases run out after 1.5 s (default: minutes),
+  // and the new worker looks for such messages every 200 ms.
+  OUTBOUND_HTTP_TIMEOUT_MS: '20000',
+  OUTBOUND_STALE_LOCK_MS: '1500',
+  OUTBOUND_POLL_MS: '200',
+};
+let t: TestApp;
 const children: ChildProcess[] = [];
-
-async function gql(query: string, variables: Record<string, unknown>, token?: string) {
-  const res = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: any; errors?: unknown[] };
-}
 
 /** Starts a worker process (the real app without HTTP) and resolves once it is running. */
 function startWorkerProcess(): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['-r', 'ts-node/register', path.join(ROOT, 'test/fakes/worker-process.ts')], {
     cwd: ROOT,
-    env: { ...process.env, ...env, TS_NODE_SWC: 'true', TS_NODE_TRANSPILE_ONLY: 'true', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+    env: { ...process.env, ...testEnv(t.dbUrl, t.key), ...ENV, TS_NODE_SWC: 'true', TS_NODE_TRANSPILE_ONLY: 'true', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -64,45 +52,20 @@ function startWorkerProcess(): Promise<ChildProcess> {
 
 beforeAll(async () => {
   await Promise.all([smsapi, serwersms, justsend].map((f) => f.start()));
-  const dbUrl = await createTestDatabase();
-  const key = crypto.randomBytes(32);
-  env = {
-    ...FAST_OUTBOUND_ENV,
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    PUBLIC_URL: 'https://smsdesk.example.com',
-    DATABASE_URL: dbUrl,
-    SECRET_KEY: key.toString('hex'),
-    LOG_LEVEL: 'silent',
-    // The first worker must still be waiting when it is killed; its leases run out after 1.5 s (default: minutes),
-    // and the new worker looks for such messages every 200 ms.
-    OUTBOUND_HTTP_TIMEOUT_MS: '20000',
-    OUTBOUND_STALE_LOCK_MS: '1500',
-    OUTBOUND_POLL_MS: '200',
-  };
-  const config = loadConfig({ ...env, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password });
-  orm = await MikroORM.init(ormConfig(dbUrl, { pool: { min: 0, max: 10 } }));
-  await migrate(orm);
-  app = await buildApp({ config, orm, databaseUrl: dbUrl, box: new SecretBox(key), worker: false, logger: false });
-  await ensureAdmin(orm, config, app.services.auth);
-  url = await app.listen();
-  pool = new pg.Pool({ connectionString: dbUrl, max: 2 });
+  // This instance runs no worker: the worker processes send.
+  t = await startTestApp(ENV, { app: { worker: false } });
 }, 120_000);
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  await app?.close();
-  await orm?.close(true);
-  await pool?.end();
+  await t?.close();
   await Promise.all([smsapi, serwersms, justsend].map((f) => f.stop()));
 });
 
 describe('a worker killed mid-send', () => {
   it('is resumed by a new worker without a second SMS', async () => {
-    const login = await gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: ADMIN.email, p: ADMIN.password });
-    const token = login.data.login.token as string;
-    const gateway = async (input: Record<string, unknown>) => (await gql(`mutation($i: GatewayInput!) { createGateway(input: $i) { id } }`, { i: { name: String(input.provider), ...input } }, token)).data.createGateway.id as string;
+    const token = await t.login();
+    const gateway = async (input: Record<string, unknown>) => (await createGateway(t, token, { name: String(input.provider), ...input })).id;
     const ids = {
       smsapi: await gateway({ provider: 'SMSAPI', password: smsapi.token, apiBaseUrl: smsapi.url }),
       serwersms: await gateway({ provider: 'SERWERSMS', login: serwersms.username, password: serwersms.password, senderName: 'HELPDESK', apiBaseUrl: serwersms.url }),
@@ -113,15 +76,13 @@ describe('a worker killed mid-send', () => {
     const hung = Promise.all([smsapi.waitForHang(), serwersms.waitForHang(), justsend.waitForHang()]);
     const sent: Record<string, string> = {};
     for (const [k, g] of Object.entries(ids)) {
-      const r = await gql(SEND, { i: { to: '+48500600700', text: `Hello via ${k}`, gatewayId: g } }, token);
-      expect(r.errors).toBeUndefined();
-      sent[k] = r.data.sendSms.id;
+      sent[k] = ok(await t.gql(SEND, { i: { to: '+48500600700', text: `Hello via ${k}`, gatewayId: g } }, token)).sendSms.id;
     }
 
     const first = await startWorkerProcess();
     await hung;
-    const inFlight = await pool.query(`select id, attempts, in_flight_since is not null as in_flight, status from message order by id`);
-    expect(inFlight.rows.map((r) => [r.attempts, r.in_flight, r.status])).toEqual([
+    const inFlight = await t.sql(`select id, attempts, in_flight_since is not null as in_flight, status from message order by id`);
+    expect(inFlight.map((r) => [r.attempts, r.in_flight, r.status])).toEqual([
       [1, true, 'QUEUED'],
       [1, true, 'QUEUED'],
       [1, true, 'QUEUED'],
@@ -133,8 +94,8 @@ describe('a worker killed mid-send', () => {
     await startWorkerProcess();
     const rows = await waitFor(
       async () => {
-        const r = await pool.query(`select id, status, attempts, provider_message_id, error_code, error_message, in_flight_since from message order by id`);
-        return r.rows.every((x) => x.status !== 'QUEUED') ? r.rows : undefined;
+        const r = await t.sql(`select id, status, attempts, provider_message_id, error_code, error_message, in_flight_since from message order by id`);
+        return r.every((x) => x.status !== 'QUEUED') ? r : undefined;
       },
       'the new worker to settle all three messages',
       20_000,

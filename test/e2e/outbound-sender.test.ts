@@ -4,10 +4,12 @@ import { SecretBox } from '../../src/common/secret-box';
 import { ormConfig } from '../../src/db/mikro-orm.config';
 import { buildApp, type App } from '../../src/app';
 import { FakeSmsapi } from '../fakes/smsapi';
-import { FakeGenericProvider } from '../fakes/generic';
-import { createGateway, SEND, FAST_OUTBOUND_ENV } from '../fakes/harness';
+import { FakeGenericProvider, genericFake } from '../fakes/generic';
 import { smsapiSms } from '../fakes/push/providers';
+import { createGateway } from '../support/api';
 import { startTestApp, type TestApp } from '../support/app';
+import { FAST_OUTBOUND_ENV, SEND } from '../support/outbound';
+import { waitFor } from '../support/wait';
 
 /*
  * The outbound queue is the message table itself (src/modules/outbound/sender.ts): every instance that
@@ -40,21 +42,22 @@ afterAll(async () => {
 });
 
 async function waitSettled(ids: string[], ms = 20_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const rows = await t.sql<{ id: number; status: string; attempts: number; error_code: string | null; error_message: string | null; lease_until: Date | null; in_flight_since: Date | null }>(
-      `select id, status, attempts, error_code, error_message, lease_until, in_flight_since from message where id = any($1::int[]) order by id`,
-      [ids.map(Number)],
-    );
-    if (rows.length === ids.length && rows.every((r) => r.status !== 'QUEUED')) return rows;
-    if (Date.now() > deadline) throw new Error(`still queued: ${JSON.stringify(rows.filter((r) => r.status === 'QUEUED'))}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return waitFor(
+    async () => {
+      const rows = await t.sql<{ id: number; status: string; attempts: number; error_code: string | null; error_message: string | null; lease_until: Date | null; in_flight_since: Date | null }>(
+        `select id, status, attempts, error_code, error_message, lease_until, in_flight_since from message where id = any($1::int[]) order by id`,
+        [ids.map(Number)],
+      );
+      return rows.length === ids.length && rows.every((r) => r.status !== 'QUEUED') && rows;
+    },
+    `messages ${ids.join(', ')} to leave QUEUED`,
+    ms,
+  );
 }
 
 describe('two instances sending from one queue', () => {
   it('send every message exactly once and leave no lease behind', async () => {
-    const gatewayId = await createGateway(t, admin, { name: 'SMSAPI shared', provider: 'SMSAPI', password: smsapi.token, apiBaseUrl: smsapi.url });
+    const { id: gatewayId } = await createGateway(t, admin, { name: 'SMSAPI shared', provider: 'SMSAPI', password: smsapi.token, apiBaseUrl: smsapi.url });
     smsapi.latencyMs = 30;
     const before = smsapi.calls('/sms.do').length;
     const N = 60;
@@ -77,7 +80,7 @@ describe('two instances sending from one queue', () => {
 
 describe('a mailbox that cannot be opened', () => {
   it('fails its message after the last attempt, with the reason, and calls no provider', async () => {
-    const gatewayId = await createGateway(t, admin, { name: 'SMSAPI sealed elsewhere', provider: 'SMSAPI', password: smsapi.token, apiBaseUrl: smsapi.url });
+    const { id: gatewayId } = await createGateway(t, admin, { name: 'SMSAPI sealed elsewhere', provider: 'SMSAPI', password: smsapi.token, apiBaseUrl: smsapi.url });
     // A secret sealed with another SECRET_KEY (a restored backup, a rotated key): it cannot be opened.
     await t.sql(`update gateway set password_secret = $1 where id = $2`, [new SecretBox(Buffer.alloc(32, 7)).seal('other-token'), Number(gatewayId)]);
     const before = smsapi.calls('/sms.do').length;
@@ -91,14 +94,7 @@ describe('a mailbox that cannot be opened', () => {
 });
 
 describe('message ids a provider should not have given', () => {
-  const mailbox = (name: string) =>
-    createGateway(t, admin, {
-      name, provider: 'GENERIC_HTTP', senderName: 'Desk',
-      genericHttp: {
-        method: 'POST', urlTemplate: `${generic.url}/api/send`, headers: [{ name: 'X-Api-Key', value: generic.apiKey }],
-        bodyTemplate: '{"to":"{to}","text":"{text}","from":"{from}","ref":"{id}"}', contentType: 'application/json', successBodyPattern: '"queued"', messageIdPath: 'data.id',
-      },
-    });
+  const mailbox = async (name: string) => (await createGateway(t, admin, { ...genericFake.gatewayInput(generic), name })).id;
   const sendTen = async (gatewayId: string, label: string) =>
     Promise.all(
       Array.from({ length: 10 }, async (_, i) => {
@@ -141,7 +137,7 @@ describe('one card per number, whichever path meets it first', () => {
   const ours = '48732100555';
   let gatewayId: string;
   beforeAll(async () => {
-    gatewayId = await createGateway(t, admin, { name: 'SMSAPI both ways', provider: 'SMSAPI', password: smsapi.token, apiBaseUrl: smsapi.url, destinationNumber: ours, incomingActive: true });
+    gatewayId = (await createGateway(t, admin, { name: 'SMSAPI both ways', provider: 'SMSAPI', password: smsapi.token, apiBaseUrl: smsapi.url, destinationNumber: ours, incomingActive: true })).id;
   });
   const cardsOf = (number: string) => t.sql(`select id from customer where phone_numbers @> array[$1]::text[]`, [number]);
   const sendTo = (number: string, i: number) => t.gql(SEND, { i: { to: number, text: `Out ${i}`, gatewayId } }, admin).then((r) => expect(r.errors).toBeUndefined());

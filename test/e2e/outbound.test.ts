@@ -1,17 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
-import { pem } from '../fakes/base';
-import { FakeSmsapi } from '../fakes/smsapi';
-import { FakeSerwersms } from '../fakes/serwersms';
-import { FakeJustsend } from '../fakes/justsend';
-import { FakeMultiInfo } from '../fakes/multiinfo';
-import { FakeMobitex } from '../fakes/mobitex';
-import { FakePeoplefone } from '../fakes/peoplefone';
-import { FakeTelecube } from '../fakes/telecube';
-import { FakeGenericProvider } from '../fakes/generic';
-import { createGateway, messageOf, REPLY, SEND, settled, FAST_OUTBOUND_ENV, waitFor } from '../fakes/harness';
-import { codes, startTestApp, type TestApp } from '../support/app';
+import { FAKES, FakeSet } from '../fakes';
+import { justsendFake } from '../fakes/justsend';
+import { mobitexFake } from '../fakes/mobitex';
+import { multiinfoFake } from '../fakes/multiinfo';
+import { peoplefoneFake } from '../fakes/peoplefone';
+import { serwersmsFake } from '../fakes/serwersms';
+import { smsapiFake } from '../fakes/smsapi';
+import { codes, createAgent, createCustomer, createGateway } from '../support/api';
+import { startTestApp, type TestApp } from '../support/app';
+import { FAST_OUTBOUND_ENV, messageOf, REPLY, SEND, settled } from '../support/outbound';
+import { waitFor } from '../support/wait';
+import { wsClient } from '../support/ws';
 import { EVENTS_CHANNEL } from '../../src/graphql/pubsub';
 
 /*
@@ -23,75 +22,39 @@ import { EVENTS_CHANNEL } from '../../src/graphql/pubsub';
 let t: TestApp;
 let admin: string;
 let agent: string;
-const fakes = {
-  smsapi: new FakeSmsapi(),
-  serwersms: new FakeSerwersms(),
-  justsend: new FakeJustsend(),
-  multiinfo: new FakeMultiInfo(),
-  mobitex: new FakeMobitex(),
-  peoplefone: new FakePeoplefone(),
-  telecube: new FakeTelecube(),
-  generic: new FakeGenericProvider(),
-};
+const fakes = new FakeSet(FAKES);
+const smsapi = fakes.get(smsapiFake);
+const serwersms = fakes.get(serwersmsFake);
+const justsend = fakes.get(justsendFake);
+const multiinfo = fakes.get(multiinfoFake);
+const mobitex = fakes.get(mobitexFake);
+const peoplefone = fakes.get(peoplefoneFake);
+/** Every provider that sends, with its fake; the generic fake also plays the providers it serves by name. */
+const PROVIDERS = FAKES.flatMap((entry) => [entry.provider, ...(entry.alsoServes ?? [])].map((provider) => ({ provider, entry })));
 const gw: Record<string, string> = {};
 
 beforeAll(async () => {
-  await Promise.all(Object.values(fakes).map((f) => f.start()));
+  await fakes.start();
   t = await startTestApp(FAST_OUTBOUND_ENV);
   admin = await t.login();
-  await t.gql(`mutation { createUser(input: { email: "agent@test.local", name: "Agent", password: "agent-pass-1", role: AGENT }) { id } }`, {}, admin);
-  agent = await t.login('agent@test.local', 'agent-pass-1');
-  const f = fakes;
-  gw.SMSAPI = await createGateway(t, admin, { name: 'SMSAPI', provider: 'SMSAPI', login: f.smsapi.username, password: 'api-password', senderName: 'Helpdesk', apiBaseUrl: f.smsapi.url });
-  gw.SERWERSMS = await createGateway(t, admin, { name: 'SerwerSMS', provider: 'SERWERSMS', login: f.serwersms.username, password: f.serwersms.password, senderName: 'HELPDESK', apiBaseUrl: f.serwersms.url });
-  gw.JUSTSEND = await createGateway(t, admin, { name: 'JustSend', provider: 'JUSTSEND', password: f.justsend.appKey, senderName: 'HELPDESK', apiBaseUrl: `${f.justsend.url}/api/rest` });
-  gw.MULTIINFO = await createGateway(t, admin, {
-    name: 'MultiInfo', provider: 'MULTIINFO', login: f.multiinfo.login, password: f.multiinfo.password, serviceId: f.multiinfo.serviceId,
-    host: 'api1.multiinfo.plus.pl', certificatePem: pem('client-bundle.pem'), senderName: 'ACME', apiBaseUrl: `${f.multiinfo.url}/Api61`,
-  });
-  gw.MOBITEX = await createGateway(t, admin, { name: 'Mobitex', provider: 'MOBITEX', login: f.mobitex.user, password: 'mobitex-pass', senderName: 'ACME', apiBaseUrl: f.mobitex.url });
-  gw.PEOPLEFONE = await createGateway(t, admin, { name: 'Peoplefone', provider: 'PEOPLEFONE', password: f.peoplefone.apiKey, apiBaseUrl: `${f.peoplefone.url}/customer/sms/v1` });
-  gw.TELECUBE = await createGateway(t, admin, { name: 'TeleCube', provider: 'TELECUBE', login: f.telecube.login, password: f.telecube.apiKey, destinationNumber: '+48732123456', apiBaseUrl: f.telecube.url });
-  const generic = (name: string, provider: string) =>
-    createGateway(t, admin, {
-      name, provider, senderName: 'Desk',
-      genericHttp: {
-        method: 'POST', urlTemplate: `${f.generic.url}/api/send`, headers: [{ name: 'X-Api-Key', value: f.generic.apiKey }],
-        bodyTemplate: '{"to":"{to}","text":"{text}","from":"{from}","ref":"{id}"}', contentType: 'application/json', successBodyPattern: '"queued"', messageIdPath: 'data.id',
-      },
-    });
-  gw.GENERIC_HTTP = await generic('Generic', 'GENERIC_HTTP');
-  gw.TIDE = await generic('Tide', 'TIDE');
-  gw.THREE_S = await generic('3S', 'THREE_S');
+  agent = (await createAgent(t, admin, 'Agent', 'agent@test.local')).token;
+  for (const { provider, entry } of PROVIDERS) {
+    const input = entry.gatewayInput(fakes.get(entry));
+    gw[provider] = (await createGateway(t, admin, provider === entry.provider ? input : { ...input, name: provider, provider })).id;
+  }
   await t.gql(`mutation($g: ID!) { updateSettings(input: { defaultSmsGatewayId: $g }) { defaultSmsGateway { id } } }`, { g: gw.SMSAPI }, admin);
 });
 
 afterAll(async () => {
   await t?.close();
-  await Promise.all(Object.values(fakes).map((f) => f.stop()));
+  await fakes.stop();
 });
 
-async function newCustomer(name: string, phone: string): Promise<string> {
-  const r = await t.gql(`mutation($i: CustomerInput!) { createCustomer(input: $i) { id } }`, { i: { name, phoneNumbers: [phone] } }, admin);
-  if (!r.data?.createCustomer) throw new Error(JSON.stringify(r.errors));
-  return r.data.createCustomer.id;
-}
-
-const PROVIDERS: [string, () => number, string][] = [
-  ['SMSAPI', () => fakes.smsapi.sent.length, '+48500100001'],
-  ['SERWERSMS', () => fakes.serwersms.sent.length, '+48500100002'],
-  ['JUSTSEND', () => fakes.justsend.sent.length, '+48500100003'],
-  ['MULTIINFO', () => fakes.multiinfo.sent.length, '+48500100004'],
-  ['MOBITEX', () => fakes.mobitex.sent.length, '+48500100005'],
-  ['PEOPLEFONE', () => fakes.peoplefone.sent.length, '+48500100006'],
-  ['TELECUBE', () => fakes.telecube.sent.length, '+48500100007'],
-  ['GENERIC_HTTP', () => fakes.generic.sent.length, '+48500100008'],
-  ['TIDE', () => fakes.generic.sent.length, '+48500100009'],
-  ['THREE_S', () => fakes.generic.sent.length, '+48500100010'],
-];
+const newCustomer = (name: string, phone: string) => createCustomer(t, admin, name, phone);
 
 describe('sending from a customer card', () => {
-  it.each(PROVIDERS)('%s: an agent sends; the message is QUEUED, then SENT with the provider id; one SMS at the fake', async (provider, count, phone) => {
+  it.each(PROVIDERS.map((p, i) => ({ ...p, phone: `+485001${String(i + 1).padStart(5, '0')}` })))('$provider: an agent sends; the message is QUEUED, then SENT with the provider id; one SMS at the fake', async ({ provider, entry, phone }) => {
+    const count = () => entry.sentCount(fakes.get(entry));
     const customerId = await newCustomer(`Customer ${provider}`, phone);
     const before = count();
     const r = await t.gql(SEND, { i: { customerId, text: 'Zgłoszenie #812 zamknięte', gatewayId: gw[provider] } }, agent);
@@ -102,7 +65,7 @@ describe('sending from a customer card', () => {
     const done = await settled(t, agent, m);
     expect(done).toMatchObject({ status: 'SENT', errorCode: null });
     expect(done.sentAt).toBeTruthy();
-    if (provider !== 'TELECUBE') expect(done.providerMessageId).toBeTruthy(); // TeleCube returns no id (unknown)
+    if (entry.returnsMessageId) expect(done.providerMessageId).toBeTruthy();
     expect(count()).toBe(before + 1);
     // The conversation lives on the customer's card.
     const card = await t.gql(`query($id: ID!) { customer(id: $id) { tickets { id gateway { id } status } } }`, { id: customerId }, agent);
@@ -114,8 +77,8 @@ describe('sending from a customer card', () => {
     const m = (await t.gql(SEND, { i: { customerId, text: 'Hello', gatewayId: gw.SMSAPI } }, agent)).data.sendSms;
     const done = await settled(t, agent, m, 'SENT');
     expect(done.cost).toBe(0.16);
-    expect(fakes.smsapi.sent.at(-1)!.notifyUrl).toBe('https://smsdesk.example.com/panel/tickets/incoming/smsapi/dlr');
-    expect(fakes.smsapi.sent.at(-1)!.idx).toMatch(new RegExp(`^sd${m.id}x`));
+    expect(smsapi.sent.at(-1)!.notifyUrl).toBe('https://smsdesk.example.com/panel/tickets/incoming/smsapi/dlr');
+    expect(smsapi.sent.at(-1)!.idx).toMatch(new RegExp(`^sd${m.id}x`));
   });
 
   it('joins the customer\'s open ticket on the same mailbox instead of opening another', async () => {
@@ -146,7 +109,7 @@ describe('sending from a customer card', () => {
       const m = (await t.gql(SEND, { i: { customerId, text: 'Zażółć gęślą jaźń', gatewayId: gw.MOBITEX } }, agent)).data.sendSms;
       expect(m).toMatchObject({ text: 'Zazolc gesla jazn', encoding: 'GSM7', parts: 1 });
       await settled(t, agent, m, 'SENT');
-      expect(fakes.mobitex.sent.at(-1)).toMatchObject({ text: 'Zazolc gesla jazn', type: 'sms' });
+      expect(mobitex.sent.at(-1)).toMatchObject({ text: 'Zazolc gesla jazn', type: 'sms' });
     } finally {
       await t.gql(`mutation($id: ID!) { updateGateway(id: $id, input: { replacePolishDiacritics: false }) { id } }`, { id: gw.MOBITEX }, admin);
     }
@@ -158,7 +121,7 @@ describe('sending from a customer card', () => {
     expect(m).toMatchObject({ encoding: 'UCS2', parts: 2 });
     const done = await settled(t, agent, m, 'SENT');
     expect(String(done.providerMessageId).split(',')).toHaveLength(2);
-    expect(fakes.multiinfo.calls('/sendsmslong.aspx').at(-1)!.fields).toMatchObject({ advancedEncoding: 'true' });
+    expect(multiinfo.calls('/sendsmslong.aspx').at(-1)!.fields).toMatchObject({ advancedEncoding: 'true' });
   });
 });
 
@@ -171,7 +134,7 @@ describe('replying on a ticket', () => {
     expect(r.errors).toBeUndefined();
     expect(r.data.replyToTicket).toMatchObject({ status: 'QUEUED', to: '+48500100016', gateway: { id: gw.SERWERSMS }, ticket: { id: first.ticket.id } });
     await settled(t, agent, r.data.replyToTicket, 'SENT');
-    expect(fakes.serwersms.sent.at(-1)).toMatchObject({ phone: '+48500100016', text: 'Follow-up' });
+    expect(serwersms.sent.at(-1)).toMatchObject({ phone: '+48500100016', text: 'Follow-up' });
   });
 
   it('refuses an unknown ticket, a closed one, and an empty text', async () => {
@@ -222,7 +185,7 @@ describe('delivery reports', () => {
     const ms = [];
     for (let i = 0; i < 6; i++) ms.push(await sentViaSmsapi(`+4850020000${i}`));
     const codesFor = [404, 405, 402, 406, 403, 404];
-    const answers = await fakes.smsapi.pushDlr(
+    const answers = await smsapi.pushDlr(
       dlrUrl(),
       ms.map((m, i) => ({ id: String(m.providerMessageId), status: codesFor[i] })),
     );
@@ -239,10 +202,10 @@ describe('delivery reports', () => {
   it('out of order and repeated: a late SENT or a repeated DELIVERED never moves a message back', async () => {
     const m = await sentViaSmsapi('+48500200010');
     const id = String(m.providerMessageId);
-    await fakes.smsapi.pushDlr(dlrUrl(), [{ id, status: 404 }]);
-    await fakes.smsapi.pushDlr(dlrUrl(), [{ id, status: 403 }]); // late "sent"
-    await fakes.smsapi.pushDlr(dlrUrl(), [{ id, status: 405 }]); // contradicting late report
-    await fakes.smsapi.pushDlr(dlrUrl(), [{ id, status: 404 }]); // repeat
+    await smsapi.pushDlr(dlrUrl(), [{ id, status: 404 }]);
+    await smsapi.pushDlr(dlrUrl(), [{ id, status: 403 }]); // late "sent"
+    await smsapi.pushDlr(dlrUrl(), [{ id, status: 405 }]); // contradicting late report
+    await smsapi.pushDlr(dlrUrl(), [{ id, status: 404 }]); // repeat
     expect((await messageOf(t, agent, (m as any).ticket.id, m.id)).status).toBe('DELIVERED');
     const events = await t.sql(`select count(*)::int as n from message where id = $1 and status = 'DELIVERED'`, [m.id]);
     expect(events[0].n).toBe(1);
@@ -250,7 +213,7 @@ describe('delivery reports', () => {
 
   it('the status machine holds for every write of the column, not only the service\'s', async () => {
     const m = await sentViaSmsapi('+48500200011');
-    await fakes.smsapi.pushDlr(dlrUrl(), [{ id: String(m.providerMessageId), status: 404 }]);
+    await smsapi.pushDlr(dlrUrl(), [{ id: String(m.providerMessageId), status: 404 }]);
     // Straight SQL, as a script or a future code path would write it: a final status does not change.
     for (const back of ['QUEUED', 'SENT', 'FAILED']) {
       const moved = await t.sql(`update message set status = $2 where id = $1 returning id`, [m.id, back]);
@@ -264,7 +227,7 @@ describe('delivery reports', () => {
 
   it('a report for an unknown message is answered OK (and logged), changing nothing', async () => {
     const before = await t.sql(`select id, status from message order by id`);
-    const [a] = await fakes.smsapi.pushDlr(dlrUrl(), [{ id: '999999999', status: 404 }]);
+    const [a] = await smsapi.pushDlr(dlrUrl(), [{ id: '999999999', status: 404 }]);
     expect(a).toEqual({ status: 200, body: 'OK' });
     expect(await t.sql(`select id, status from message order by id`)).toEqual(before);
   });
@@ -273,12 +236,12 @@ describe('delivery reports', () => {
     await t.gql(`mutation($id: ID!) { updateGateway(id: $id, input: { webhookToken: "dlr-secret-1" }) { id } }`, { id: gw.SMSAPI }, admin);
     try {
       const m = await sentViaSmsapi('+48500200011');
-      const url = fakes.smsapi.sent.at(-1)!.notifyUrl!;
+      const url = smsapi.sent.at(-1)!.notifyUrl!;
       expect(url).toBe(`https://smsdesk.example.com/panel/tickets/incoming/smsapi/dlr?token=dlr-secret-1`);
-      const [forged] = await fakes.smsapi.pushDlr(dlrUrl(), [{ id: String(m.providerMessageId), status: 404 }]);
+      const [forged] = await smsapi.pushDlr(dlrUrl(), [{ id: String(m.providerMessageId), status: 404 }]);
       expect(forged.status).toBe(403);
       expect((await messageOf(t, agent, (m as any).ticket.id, m.id)).status).toBe('SENT');
-      const [real] = await fakes.smsapi.pushDlr(`${dlrUrl()}?token=dlr-secret-1`, [{ id: String(m.providerMessageId), status: 404 }]);
+      const [real] = await smsapi.pushDlr(`${dlrUrl()}?token=dlr-secret-1`, [{ id: String(m.providerMessageId), status: 404 }]);
       expect(real).toEqual({ status: 200, body: 'OK' });
       expect((await messageOf(t, agent, (m as any).ticket.id, m.id)).status).toBe('DELIVERED');
     } finally {
@@ -287,9 +250,9 @@ describe('delivery reports', () => {
   });
 
   it.each([
-    ['SERWERSMS', (id: string) => fakes.serwersms.setStatus(id, 'delivered')],
-    ['JUSTSEND', (id: string) => fakes.justsend.setState(id, 'delivered')],
-    ['MULTIINFO', (id: string) => fakes.multiinfo.setStatus(id, 21, 1)],
+    ['SERWERSMS', (id: string) => serwersms.setStatus(id, 'delivered')],
+    ['JUSTSEND', (id: string) => justsend.setState(id, 'delivered')],
+    ['MULTIINFO', (id: string) => multiinfo.setStatus(id, 21, 1)],
   ] as const)('%s: the report is polled until final', async (provider, deliver) => {
     const customerId = await newCustomer(`Poll ${provider}`, `+4850030000${provider.length}`);
     const m = (await t.gql(SEND, { i: { customerId, text: 'Poll me', gatewayId: gw[provider] } }, agent)).data.sendSms;
@@ -304,10 +267,10 @@ describe('delivery reports', () => {
     const m = (await t.gql(SEND, { i: { customerId, text: 'x', gatewayId: gw.PEOPLEFONE } }, agent)).data.sendSms;
     const sent = await settled(t, agent, m, 'SENT');
     // We passed our route as callbackUrl; the fake posts to it — here to the test app's own address.
-    const cb = fakes.peoplefone.sent.at(-1)!;
+    const cb = peoplefone.sent.at(-1)!;
     expect(cb.callbackUrl).toBe('https://smsdesk.example.com/panel/tickets/incoming/peoplefone/dlr');
     cb.callbackUrl = `${t.url}/panel/tickets/incoming/peoplefone/dlr`;
-    expect(await fakes.peoplefone.pushStatus(String(sent.providerMessageId), 'DELIVERED')).toEqual({ status: 200, body: 'OK' });
+    expect(await peoplefone.pushStatus(String(sent.providerMessageId), 'DELIVERED')).toEqual({ status: 200, body: 'OK' });
     await settled(t, agent, m, 'DELIVERED');
   });
 });
@@ -317,7 +280,7 @@ describe('messageStatusChanged', () => {
     const customerId = await newCustomer('Live', '+48500400001');
     const first = (await t.gql(SEND, { i: { customerId, text: 'Opening', gatewayId: gw.SMSAPI } }, agent)).data.sendSms;
     await settled(t, agent, first, 'SENT');
-    const client = createClient({ url: t.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${agent}` }, retryAttempts: 0 });
+    const client = wsClient(t.url, agent);
     const events: { id: string; status: string; text: string }[] = [];
     let failed: unknown;
     client.subscribe(
@@ -336,7 +299,7 @@ describe('messageStatusChanged', () => {
       await t.gql(SEND, { i: { to: '+48500400002', text: 'Elsewhere', gatewayId: gw.SMSAPI } }, agent);
       const reply = (await t.gql(REPLY, { t: first.ticket.id, x: 'Watch me' }, agent)).data.replyToTicket;
       const sent = await settled(t, agent, reply, 'SENT');
-      await fakes.smsapi.pushDlr(`${t.url}/panel/tickets/incoming/smsapi/dlr`, [{ id: String(sent.providerMessageId), status: 404 }]);
+      await smsapi.pushDlr(`${t.url}/panel/tickets/incoming/smsapi/dlr`, [{ id: String(sent.providerMessageId), status: 404 }]);
       const watched = () => events.filter((e) => e.id === reply.id);
       await waitFor(async () => watched().length >= 3, 'three events');
       await new Promise((r) => setTimeout(r, 200));

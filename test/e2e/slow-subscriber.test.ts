@@ -1,18 +1,12 @@
-import crypto from 'node:crypto';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MikroORM } from '@mikro-orm/postgresql';
-import { loadConfig } from '../../src/config';
-import { SecretBox } from '../../src/common/secret-box';
-import { ormConfig } from '../../src/db/mikro-orm.config';
-import { migrate } from '../../src/db/database';
-import { buildApp, type App } from '../../src/app';
-import { ensureAdmin } from '../../src/modules/auth/bootstrap';
 import { slowConsumerStats } from '../../src/graphql/slow-consumer';
 import { WsClose } from '../../src/graphql/close-codes';
-import { createTestDatabase } from '../support/app';
+import { createAgent, createGateway } from '../support/api';
+import { startTestApp, type TestApp } from '../support/app';
+import { waitFor } from '../support/wait';
+import { subscribe } from '../support/ws';
 import { smsapiSms } from '../fakes/push/providers';
-import { createAgent, createGateway, eventually, subscribe } from './inbound-support';
 
 /*
  * A graphql-ws subscriber that stops reading must not make the server's memory grow without bound: its
@@ -24,42 +18,16 @@ const LIMITS = { maxBufferedBytes: 64 * 1024, maxStallMs: 500, closeGraceMs: 20_
 // ~1.5 KB per push (aliases), so a few thousand pushes overflow the kernel's socket buffers.
 const BIG = `subscription { notificationAdded { id ${Array.from({ length: 20 }, (_, i) => `t${i}: title`).join(' ')} } }`;
 
-let app: App;
-let orm: MikroORM;
-let url: string;
-const t = {} as { url: string; gql: (q: string, v?: Record<string, unknown>, token?: string) => Promise<any>; login: (e?: string, p?: string) => Promise<string>; sql: (q: string, p?: unknown[]) => Promise<any[]> };
+let t: TestApp;
 
 beforeAll(async () => {
-  const dbUrl = await createTestDatabase();
-  const key = crypto.randomBytes(32);
-  const config = loadConfig({
-    NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', PUBLIC_URL: 'https://smsdesk.example.com', DATABASE_URL: dbUrl,
-    SECRET_KEY: key.toString('hex'), ADMIN_EMAIL: 'admin@test.local', ADMIN_PASSWORD: 'admin-password-1', LOG_LEVEL: 'silent',
-  });
-  orm = await MikroORM.init(ormConfig(dbUrl, { pool: { min: 0, max: 10 } }));
-  await migrate(orm);
-  app = await buildApp({ config, orm, databaseUrl: dbUrl, box: new SecretBox(key), worker: false, slowConsumer: LIMITS });
-  await ensureAdmin(orm, config, app.services.auth);
-  url = await app.listen();
-  Object.assign(t, {
-    url,
-    gql: async (query: string, variables?: Record<string, unknown>, token?: string) => {
-      const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query, variables }) });
-      return res.json();
-    },
-    login: async (email = 'admin@test.local', password = 'admin-password-1') =>
-      ((await t.gql(`mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, { e: email, p: password })) as any).data.login.token as string,
-    sql: async (q: string, p: unknown[] = []) => orm.em.fork().getConnection().execute(q, p),
-  });
+  t = await startTestApp({}, { app: { worker: false, slowConsumer: LIMITS } });
 });
-afterAll(async () => {
-  await app?.close();
-  await orm?.close(true);
-});
+afterAll(() => t?.close());
 
 /** A raw graphql-ws client, so that the test can stop reading (pause the socket) and see the close code. */
 async function rawSubscriber(token: string, query: string): Promise<{ ws: WebSocket; closed: Promise<{ code: number; reason: string }>; received: () => number }> {
-  const ws = new WebSocket(url.replace('http', 'ws') + '/graphql', 'graphql-transport-ws');
+  const ws = new WebSocket(t.url.replace('http', 'ws') + '/graphql', 'graphql-transport-ws');
   let received = 0;
   const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: String(reason) })));
   await new Promise<void>((resolve, reject) => {
@@ -80,15 +48,15 @@ async function rawSubscriber(token: string, query: string): Promise<{ ws: WebSoc
 describe('a subscriber that stops reading', () => {
   it('is closed with 4008 once its buffer is full, its queued bytes stay bounded, and a reading subscriber keeps its connection', async () => {
     const admin = await t.login();
-    const agent = await createAgent(t as never, admin, 'Slow Reader');
-    await createGateway(t as never, admin, { name: 'S', provider: 'SMSAPI', password: 'tok-slow-1', destinationNumber: '48739200001', incomingActive: true });
+    const agent = await createAgent(t, admin, 'Slow Reader');
+    await createGateway(t, admin, { name: 'S', provider: 'SMSAPI', password: 'tok-slow-1', destinationNumber: '48739200001', incomingActive: true });
 
     const slow = await rawSubscriber(agent.token, BIG);
-    const fast = await subscribe(t as never, agent.token, BIG);
-    expect((await smsapiSms(url, { to: '48739200001', from: '48500700999', text: 'x'.repeat(50), msgId: 'SLOW-1' })).body).toBe('OK');
+    const fast = await subscribe(t, agent.token, BIG);
+    expect((await smsapiSms(t.url, { to: '48739200001', from: '48500700999', text: 'x'.repeat(50), msgId: 'SLOW-1' })).body).toBe('OK');
     await fast.take(1);
-    await eventually(async () => slow.received() >= 1);
-    const [n] = await t.sql(`select id, user_id, ticket_id, message_id, kind, title, created_at from notification where user_id = ?`, [Number(agent.id)]);
+    await waitFor(() => slow.received() >= 1, 'the slow subscriber\'s first event');
+    const [n] = await t.sql(`select id, user_id, ticket_id, message_id, kind, title, created_at from notification where user_id = $1`, [Number(agent.id)]);
     const note = { messageId: Number(n.message_id), kind: String(n.kind), title: String(n.title), createdAt: new Date(n.created_at).toISOString() };
 
     // The slow client stops reading; then pushes (~1.5 KB each, 250 per event) arrive until it is closed.
@@ -99,7 +67,7 @@ describe('a subscriber that stops reading', () => {
     let EVENTS = 0;
     for (const deadline = Date.now() + 30_000; slowConsumerStats.closed === closedBefore && Date.now() < deadline; ) {
       for (let i = 0; i < 5; i++, EVENTS++) {
-        app.ctx.events.publish('NOTIFICATIONS_ADDED', { notifications: Array.from({ length: 250 }, () => [Number(n.user_id), Number(n.id)] as [number, number]), ticketId: Number(n.ticket_id), queueId: 0, note });
+        t.app.ctx.events.publish('NOTIFICATIONS_ADDED', { notifications: Array.from({ length: 250 }, () => [Number(n.user_id), Number(n.id)] as [number, number]), ticketId: Number(n.ticket_id), queueId: 0, note });
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -119,8 +87,8 @@ describe('a subscriber that stops reading', () => {
     // The reading subscriber was not closed and still gets new notifications. (Under a burst faster than it
     // is served it may have lost old ones from its bounded queue; it catches up with notifications(after:).)
     expect(fast.events.length).toBeGreaterThan(1000);
-    expect((await smsapiSms(url, { to: '48739200001', from: '48500700999', text: 'after the burst', msgId: 'SLOW-2' })).body).toBe('OK');
-    await eventually(async () => fast.events.some((e) => e.notificationAdded.t0.includes('after the burst')), 20_000);
+    expect((await smsapiSms(t.url, { to: '48739200001', from: '48500700999', text: 'after the burst', msgId: 'SLOW-2' })).body).toBe('OK');
+    await waitFor(() => fast.events.some((e) => e.notificationAdded.t0.includes('after the burst')), 'the event after the burst', 20_000);
     expect(slowConsumerStats.closed).toBe(closedBefore + 1);
     await fast.close();
   }, 60_000);

@@ -1,59 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/db/embedded';
+import { gql } from '../support/api';
 import { createTestDatabase } from '../support/app';
+import { spawnMain } from '../support/process';
 
 /**
  * The service as an operator runs it: the compiled `dist/src/main.js` (built by `npm test` first),
  * an embedded PostgreSQL under a data directory, signals for shutdown.
  */
-const MAIN = path.join(__dirname, '../../dist/src/main.js');
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
-interface Running {
-  proc: ChildProcess;
-  out: () => string;
-  exit: Promise<number | null>;
-  url: string;
-}
-
-async function start(env: Record<string, string>, waitFor: RegExp | null = /smsdesk ready/): Promise<Running> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH!, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let buf = '';
-  proc.stdout!.on('data', (d) => (buf += d));
-  proc.stderr!.on('data', (d) => (buf += d));
-  const exit = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  if (waitFor) {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (waitFor.test(buf)) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 20);
-      void exit.then((code) => {
-        clearInterval(timer);
-        reject(new Error(`service exited with ${code} before it was ready:\n${buf}`));
-      });
-    });
-  }
-  return { proc, out: () => buf, exit, url: `http://127.0.0.1:${port}` };
-}
-
-const gql = async (url: string, query: string, token?: string) =>
-  (await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query }),
-  }).then((r) => r.json())) as { data?: any; errors?: any[] };
+/** The service with only `env` (and PATH, port, host, log level); the test's own timeout bounds the wait. */
+const start = (env: Record<string, string>, ready: RegExp | null = /smsdesk ready/) => spawnMain(env, { ready, readyTimeoutMs: 120_000 });
 
 function tmpDataDir(): string {
   // Under /tmp: the embedded server runs as the OS user "postgres", which must traverse the parents.

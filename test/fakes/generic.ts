@@ -1,4 +1,8 @@
+import { expect } from 'vitest';
+import type { Mailbox } from '../../src/modules/providers/adapter';
+import { ProviderId } from '../../src/modules/providers/catalog.types';
 import { FakeServer, nextId, type Answer, type Recorded } from './base';
+import { mailbox, type FakeEntry } from './entry';
 
 /**
  * A provider behind the generic HTTP settings (Tide, 3S or any other): the test configures the
@@ -24,3 +28,38 @@ export class FakeGenericProvider extends FakeServer {
     return json(200, { result: 'queued', data: { id } });
   }
 }
+
+/** The generic HTTP settings that match this fake, as the mailbox of the adapter. */
+export function genericMailbox(f: FakeGenericProvider, key: string): Mailbox {
+  return mailbox(ProviderId.GENERIC_HTTP, { senderName: 'Desk', genericHttp: genericSettings(f, key) });
+}
+
+function genericSettings(f: FakeGenericProvider, key: string) {
+  return {
+    method: 'POST' as const,
+    urlTemplate: `${f.url}/api/send`,
+    headers: [{ name: 'X-Api-Key', value: key }],
+    bodyTemplate: '{"to":"{to}","text":"{text}","from":"{from}","ref":"{id}"}',
+    contentType: 'application/json',
+    successBodyPattern: '"queued"',
+    messageIdPath: 'data.id',
+  };
+}
+
+export const genericFake: FakeEntry<FakeGenericProvider> = {
+  provider: ProviderId.GENERIC_HTTP,
+  alsoServes: [ProviderId.TIDE, ProviderId.THREE_S],
+  create: () => new FakeGenericProvider(),
+  mailbox: (f) => genericMailbox(f, f.apiKey),
+  badAuth: (f) => genericMailbox(f, 'wrong'),
+  gatewayInput: (f) => ({ name: 'Generic', provider: 'GENERIC_HTTP', senderName: 'Desk', genericHttp: genericSettings(f, f.apiKey) }),
+  checkRequest: (f, s) => {
+    const r = f.requests.at(-1)!;
+    expect(r.headers['x-api-key']).toBe(f.apiKey);
+    expect(r.json).toEqual({ to: '+48500600700', text: s.text, from: 'Desk', ref: s.idempotencyKey });
+  },
+  sentCount: (f) => f.sent.length,
+  returnsMessageId: true,
+  // The settings hold no call that checks credentials.
+  verifies: false,
+};

@@ -1,4 +1,7 @@
+import { expect } from 'vitest';
+import { ProviderId } from '../../src/modules/providers/catalog.types';
 import { FakeServer, nextId, type Answer, type Recorded } from './base';
+import { mailbox, type FakeEntry } from './entry';
 
 /**
  * Fake JustSend REST v2 (shared/providers/justsend.md): App-Key header, JSON, the envelope
@@ -70,3 +73,20 @@ export class FakeJustsend extends FakeServer {
     m.state = state;
   }
 }
+
+export const justsendFake: FakeEntry<FakeJustsend> = {
+  provider: ProviderId.JUSTSEND,
+  create: () => new FakeJustsend(),
+  mailbox: (f) => mailbox(ProviderId.JUSTSEND, { baseUrl: `${f.url}/api/rest`, password: f.appKey, senderName: 'HELPDESK' }),
+  badAuth: (f) => mailbox(ProviderId.JUSTSEND, { baseUrl: `${f.url}/api/rest`, password: 'wrong-key', senderName: 'HELPDESK' }),
+  gatewayInput: (f) => ({ name: 'JustSend', provider: 'JUSTSEND', password: f.appKey, senderName: 'HELPDESK', apiBaseUrl: `${f.url}/api/rest` }),
+  checkRequest: (f, s) => {
+    const r = f.calls('/v2/message/send').at(-1)!;
+    expect(r.headers['app-key']).toBe(f.appKey);
+    expect(r.json).toEqual({ to: '48500600700', from: 'HELPDESK', message: s.text, bulkVariant: 'PRO' });
+  },
+  sentCount: (f) => f.sent.length,
+  balance: (f) => f.points,
+  returnsMessageId: true,
+  verifies: true,
+};

@@ -1,5 +1,8 @@
 import crypto from 'node:crypto';
+import { expect } from 'vitest';
+import { ProviderId } from '../../src/modules/providers/catalog.types';
 import { FakeServer, type Answer, type Recorded } from './base';
+import { mailbox, type FakeEntry } from './entry';
 
 /**
  * Fake Mobitex (shared/providers/mobitex.md): sms.php by GET or POST with user + MD5 pass, type,
@@ -51,3 +54,19 @@ export class FakeMobitex extends FakeServer {
     return this.line('002', number, id);
   }
 }
+
+export const mobitexFake: FakeEntry<FakeMobitex> = {
+  provider: ProviderId.MOBITEX,
+  create: () => new FakeMobitex(),
+  mailbox: (f) => mailbox(ProviderId.MOBITEX, { baseUrl: f.url, login: f.user, password: 'mobitex-pass', senderName: 'ACME' }),
+  badAuth: (f) => mailbox(ProviderId.MOBITEX, { baseUrl: f.url, login: f.user, password: 'wrong', senderName: 'ACME' }),
+  gatewayInput: (f) => ({ name: 'Mobitex', provider: 'MOBITEX', login: f.user, password: 'mobitex-pass', senderName: 'ACME', apiBaseUrl: f.url }),
+  checkRequest: (f, s) => {
+    const r = f.calls('/sms.php').at(-1)!;
+    expect(r.fields).toMatchObject({ user: f.user, pass: f.passMd5, type: 'unicode', number: '48500600700', text: s.text, from: 'ACME' });
+  },
+  sentCount: (f) => f.sent.length,
+  balance: (f) => f.balance,
+  returnsMessageId: true,
+  verifies: true,
+};

@@ -1,4 +1,7 @@
-import { FakeServer, nextId, type Answer, type Recorded } from './base';
+import { expect } from 'vitest';
+import { ProviderId } from '../../src/modules/providers/catalog.types';
+import { FakeServer, nextId, pem, type Answer, type Recorded } from './base';
+import { mailbox, type FakeEntry } from './entry';
 
 /**
  * Fake Plus MultiInfo (shared/providers/multiinfo.md, all INFERRED): HTTPS that demands a client
@@ -72,3 +75,23 @@ export class FakeMultiInfo extends FakeServer {
     m.substatus = substatus;
   }
 }
+
+export const multiinfoFake: FakeEntry<FakeMultiInfo> = {
+  provider: ProviderId.MULTIINFO,
+  create: () => new FakeMultiInfo(),
+  mailbox: (f) => mailbox(ProviderId.MULTIINFO, { baseUrl: `${f.url}/Api61`, login: f.login, password: f.password, serviceId: f.serviceId, senderName: 'ACME', certificatePem: pem('client-bundle.pem') }),
+  badAuth: (f) => mailbox(ProviderId.MULTIINFO, { baseUrl: `${f.url}/Api61`, login: f.login, password: 'wrong', serviceId: f.serviceId, certificatePem: pem('client-bundle.pem') }),
+  gatewayInput: (f) => ({
+    name: 'MultiInfo', provider: 'MULTIINFO', login: f.login, password: f.password, serviceId: f.serviceId,
+    host: 'api1.multiinfo.plus.pl', certificatePem: pem('client-bundle.pem'), senderName: 'ACME', apiBaseUrl: `${f.url}/Api61`,
+  }),
+  checkRequest: (f, s) => {
+    const r = f.calls('/sendsms.aspx').at(-1)!;
+    expect(r.path).toBe('/Api61/sendsms.aspx');
+    expect(r.clientCn).toBe('smsdesk-test');
+    expect(r.fields).toMatchObject({ login: f.login, password: f.password, serviceId: String(f.serviceId), dest: '48500600700', text: s.text, orig: 'ACME', advancedEncoding: 'true', delivNotifRequest: 'true' });
+  },
+  sentCount: (f) => f.sent.length,
+  returnsMessageId: true,
+  verifies: true,
+};

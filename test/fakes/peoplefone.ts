@@ -1,4 +1,7 @@
+import { expect } from 'vitest';
+import { ProviderId } from '../../src/modules/providers/catalog.types';
 import { callback, FakeServer, nextId, type Answer, type Recorded } from './base';
+import { mailbox, type FakeEntry } from './entry';
 
 /**
  * Fake Peoplefone SMS API (shared/providers/peoplefone.md): Bearer API key (401 without a valid one),
@@ -41,3 +44,19 @@ export class FakePeoplefone extends FakeServer {
     return callback(m.callbackUrl, { json: { messageId, status } });
   }
 }
+
+export const peoplefoneFake: FakeEntry<FakePeoplefone> = {
+  provider: ProviderId.PEOPLEFONE,
+  create: () => new FakePeoplefone(),
+  mailbox: (f) => mailbox(ProviderId.PEOPLEFONE, { baseUrl: `${f.url}/customer/sms/v1`, password: f.apiKey }),
+  badAuth: (f) => mailbox(ProviderId.PEOPLEFONE, { baseUrl: `${f.url}/customer/sms/v1`, password: 'wrong' }),
+  gatewayInput: (f) => ({ name: 'Peoplefone', provider: 'PEOPLEFONE', password: f.apiKey, apiBaseUrl: `${f.url}/customer/sms/v1` }),
+  checkRequest: (f, s) => {
+    const r = f.calls('/sms/messages').at(-1)!;
+    expect(r.headers.authorization).toBe(`Bearer ${f.apiKey}`);
+    expect(r.json).toEqual({ to: ['+48500600700'], text: s.text });
+  },
+  sentCount: (f) => f.sent.length,
+  returnsMessageId: true,
+  verifies: true,
+};

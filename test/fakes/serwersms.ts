@@ -1,4 +1,7 @@
+import { expect } from 'vitest';
+import { ProviderId } from '../../src/modules/providers/catalog.types';
 import { FakeServer, nextId, type Answer, type Recorded } from './base';
+import { mailbox, type FakeEntry } from './entry';
 
 /**
  * Fake SerwerSMS HTTPS API v2 (shared/providers/serwersms.md): POST <action>[.json], login + password
@@ -112,3 +115,19 @@ export class FakeSerwersms extends FakeServer {
     m.reason = reason;
   }
 }
+
+export const serwersmsFake: FakeEntry<FakeSerwersms> = {
+  provider: ProviderId.SERWERSMS,
+  create: () => new FakeSerwersms(),
+  mailbox: (f) => mailbox(ProviderId.SERWERSMS, { baseUrl: f.url, login: f.username, password: f.password, senderName: 'HELPDESK' }),
+  badAuth: (f) => mailbox(ProviderId.SERWERSMS, { baseUrl: f.url, login: f.username, password: 'nope', senderName: 'HELPDESK' }),
+  gatewayInput: (f) => ({ name: 'SerwerSMS', provider: 'SERWERSMS', login: f.username, password: f.password, senderName: 'HELPDESK', apiBaseUrl: f.url }),
+  checkRequest: (f, s) => {
+    const r = f.calls('/messages/send_sms').at(-1)!;
+    expect(r.json).toMatchObject({ username: f.username, password: f.password, phone: ['+48500600700'], text: s.text, sender: 'HELPDESK', utf: true, unique_id: [s.idempotencyKey] });
+  },
+  sentCount: (f) => f.sent.length,
+  balance: (f) => f.fullLimit,
+  returnsMessageId: true,
+  verifies: true,
+};

@@ -1,5 +1,9 @@
 import crypto from 'node:crypto';
+import { expect } from 'vitest';
+import { PasswordForm } from '../../src/modules/gateways/gateway.entity';
+import { ProviderId } from '../../src/modules/providers/catalog.types';
 import { callback, FakeServer, nextId, type Answer, type Recorded } from './base';
+import { mailbox, type FakeEntry } from './entry';
 
 /**
  * Fake SMSAPI (shared/providers/smsapi.md): sms.do (also /api/sms.do), user.do, /profile; Bearer token
@@ -99,3 +103,20 @@ export class FakeSmsapi extends FakeServer {
     return out;
   }
 }
+
+export const smsapiFake: FakeEntry<FakeSmsapi> = {
+  provider: ProviderId.SMSAPI,
+  create: () => new FakeSmsapi(),
+  mailbox: (f) => mailbox(ProviderId.SMSAPI, { baseUrl: f.url, password: f.token, passwordForm: PasswordForm.OAUTH_TOKEN, senderName: 'Helpdesk' }),
+  badAuth: (f) => mailbox(ProviderId.SMSAPI, { baseUrl: f.url, login: f.username, password: crypto.createHash('md5').update('wrong').digest('hex'), passwordForm: PasswordForm.MD5_GIVEN }),
+  gatewayInput: (f) => ({ name: 'SMSAPI', provider: 'SMSAPI', login: f.username, password: 'api-password', senderName: 'Helpdesk', apiBaseUrl: f.url }),
+  checkRequest: (f, s) => {
+    const r = f.calls('/sms.do').at(-1)!;
+    expect(r.headers.authorization).toBe(`Bearer ${f.token}`);
+    expect(r.fields).toMatchObject({ to: '48500600700', message: s.text, from: 'Helpdesk', format: 'json', encoding: 'utf-8', idx: s.idempotencyKey, check_idx: '1' });
+  },
+  sentCount: (f) => f.sent.length,
+  balance: (f) => f.points,
+  returnsMessageId: true,
+  verifies: true,
+};

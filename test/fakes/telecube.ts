@@ -1,4 +1,7 @@
+import { expect } from 'vitest';
+import { ProviderId } from '../../src/modules/providers/catalog.types';
 import { FakeServer, type Answer, type Recorded } from './base';
+import { mailbox, type FakeEntry } from './entry';
 
 /**
  * Fake TeleCube panel API (shared/providers/telecube.md). Only the pattern is INFERRED (POST
@@ -19,3 +22,20 @@ export class FakeTelecube extends FakeServer {
     return json({ error: 'OK' });
   }
 }
+
+export const telecubeFake: FakeEntry<FakeTelecube> = {
+  provider: ProviderId.TELECUBE,
+  create: () => new FakeTelecube(),
+  mailbox: (f) => mailbox(ProviderId.TELECUBE, { baseUrl: f.url, login: f.login, password: f.apiKey }),
+  badAuth: (f) => mailbox(ProviderId.TELECUBE, { baseUrl: f.url, login: f.login, password: 'wrong' }),
+  gatewayInput: (f) => ({ name: 'TeleCube', provider: 'TELECUBE', login: f.login, password: f.apiKey, destinationNumber: '+48732123456', apiBaseUrl: f.url }),
+  checkRequest: (f, s) => {
+    const r = f.requests.at(-1)!;
+    expect(r.path).toBe(`/${f.login}/send_sms/`);
+    expect(r.fields).toMatchObject({ api_key: f.apiKey, number: '48500600700', text: s.text });
+  },
+  sentCount: (f) => f.sent.length,
+  // The answer's id field is unknown (a spec placeholder), and no call is known that checks the credentials.
+  returnsMessageId: false,
+  verifies: false,
+};

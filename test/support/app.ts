@@ -8,19 +8,11 @@ import { loadConfig, type Config } from '../../src/config';
 import { SecretBox } from '../../src/common/secret-box';
 import { ormConfig } from '../../src/db/mikro-orm.config';
 import { migrate } from '../../src/db/database';
-import { buildApp, REDACT, type App } from '../../src/app';
+import { buildApp, REDACT, type App, type AppDeps } from '../../src/app';
 import { ensureAdmin } from '../../src/modules/auth/bootstrap';
+import { ADMIN, gql, login, type Api } from './api';
 
-export const ADMIN = { email: 'admin@test.local', password: 'admin-password-1' };
-
-export interface GqlResult<T = any> {
-  status: number;
-  data?: T;
-  errors?: { message: string; extensions?: { code?: string; violations?: { field: string; rule: string; message: string }[] } }[];
-}
-
-export interface TestApp {
-  url: string;
+export interface TestApp extends Api {
   app: App;
   orm: MikroORM;
   config: Config;
@@ -30,8 +22,6 @@ export interface TestApp {
   logFile?: string;
   /** Plain SQL on the test database, for asserting what is (not) stored. */
   sql<R = any>(text: string, params?: unknown[]): Promise<R[]>;
-  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
-  login(email?: string, password?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -71,6 +61,23 @@ export interface TestAppOptions {
   on?: { dbUrl: string; key: Buffer };
   /** Settings without a variable (inbound poll waits and backoff), applied after the environment is read. */
   config?: ConfigOverrides;
+  /** Parts of the app to leave out or tune: no job worker, the slow-subscriber limits. */
+  app?: Pick<AppDeps, 'worker' | 'slowConsumer'>;
+}
+
+/** The environment a test instance on `dbUrl` reads: a free port on loopback, quiet logs, the test admin. */
+export function testEnv(dbUrl: string, key: Buffer): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PUBLIC_URL: 'https://smsdesk.example.com',
+    DATABASE_URL: dbUrl,
+    SECRET_KEY: key.toString('hex'),
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    LOG_LEVEL: 'silent',
+  };
 }
 
 /**
@@ -82,18 +89,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
   const { on } = opts;
   const dbUrl = on?.dbUrl ?? (await createTestDatabase());
   const key = on?.key ?? crypto.randomBytes(32);
-  const loaded = loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    PUBLIC_URL: 'https://smsdesk.example.com',
-    DATABASE_URL: dbUrl,
-    SECRET_KEY: key.toString('hex'),
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    LOG_LEVEL: 'silent',
-    ...env,
-  });
+  const loaded = loadConfig({ ...testEnv(dbUrl, key), ...env });
   const config = withOverrides(loaded, opts.config);
   const orm = await MikroORM.init(ormConfig(dbUrl, { pool: { min: 0, max: 10 } }));
   await migrate(orm);
@@ -103,25 +99,11 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
   const logger = logFile
     ? pino({ level: 'info', redact: { paths: REDACT, censor: '[redacted]' } }, pino.destination({ dest: logFile, sync: true, mkdir: true }))
     : undefined;
-  const app = await buildApp({ config, orm, databaseUrl: dbUrl, box: new SecretBox(key), ...(logger ? { logger } : {}) });
+  const app = await buildApp({ config, orm, databaseUrl: dbUrl, box: new SecretBox(key), ...opts.app, ...(logger ? { logger } : {}) });
   await ensureAdmin(orm, config, app.services.auth);
   const url = await app.listen();
   const pool = new pg.Pool({ connectionString: dbUrl, max: 2 });
 
-  const gql = async (query: string, variables?: Record<string, unknown>, token?: string) => {
-    const res = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as GqlResult;
-    return { ...body, status: res.status };
-  };
-  const login = async (email = ADMIN.email, password = ADMIN.password) => {
-    const r = await gql(`mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, { e: email, p: password });
-    if (!r.data?.login) throw new Error(`login failed: ${JSON.stringify(r.errors)}`);
-    return r.data.login.token as string;
-  };
   return {
     url,
     app,
@@ -131,8 +113,8 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
     dbUrl,
     logFile,
     sql: async (text, params) => (await pool.query(text, params as unknown[])).rows,
-    gql,
-    login,
+    gql: (query, variables, token) => gql(url, query, variables, token),
+    login: (email, password) => login(url, email, password),
     async close() {
       await app.close();
       await orm.close(true);
@@ -141,7 +123,8 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
   };
 }
 
-/** The codes of a result's errors, for compact assertions. */
-export const codes = (r: GqlResult) => (r.errors ?? []).map((e) => e.extensions?.code);
-/** The violated fields of a BAD_USER_INPUT result. */
-export const fields = (r: GqlResult) => (r.errors ?? []).flatMap((e) => (e.extensions?.violations ?? []).map((v) => v.field));
+
+/** How many rows `table` holds, for asserting that a refused request stored nothing. */
+export async function rowCount(t: Pick<TestApp, 'sql'>, table: string): Promise<number> {
+  return (await t.sql<{ n: number }>(`select count(*)::int as n from ${table}`))[0].n;
+}

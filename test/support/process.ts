@@ -2,8 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { freePort } from '../../src/db/embedded';
-import { FAST_OUTBOUND_ENV } from '../fakes/harness';
 import { push, type PushResult } from '../fakes/push/http';
+import { ADMIN } from './api';
+import { FAST_OUTBOUND_ENV } from './outbound';
 
 /**
  * The compiled service (`dist/src/main.js`, built by `npm test` / `npm run build`) as a child process, for
@@ -12,7 +13,6 @@ import { push, type PushResult } from '../fakes/push/http';
  */
 
 export const MAIN = path.join(__dirname, '../../dist/src/main.js');
-export const ADMIN = { email: 'admin@fault.test', password: 'admin-password-1' };
 
 export interface ServiceProcess {
   url: string;
@@ -42,17 +42,12 @@ export function newSecretKey(): string {
   return crypto.randomBytes(32).toString('hex');
 }
 
-/** Starts the service and resolves once it logged "smsdesk ready". */
+/** Starts the service for a fault test and resolves once it logged "smsdesk ready". */
 export async function startService(o: ServiceOptions): Promise<ServiceProcess> {
-  const port = o.port ?? (await freePort());
-  const proc = spawn(process.execPath, [...(o.nodeArgs ?? []), MAIN], {
-    env: {
-      PATH: process.env.PATH!,
+  return spawnMain(
+    {
       NODE_ENV: 'test',
-      PORT: String(port),
-      HOST: '127.0.0.1',
       PUBLIC_URL: 'https://smsdesk.example.com',
-      LOG_LEVEL: 'info',
       DATABASE_URL: o.databaseUrl,
       SECRET_KEY: o.secretKey,
       ADMIN_EMAIL: ADMIN.email,
@@ -60,29 +55,47 @@ export async function startService(o: ServiceOptions): Promise<ServiceProcess> {
       ...FAST_OUTBOUND_ENV,
       ...o.env,
     },
+    o,
+  );
+}
+
+/**
+ * Runs `dist/src/main.js` with `env` (and PATH, a port on loopback, info logs; nothing else of this process's
+ * environment) and resolves once its output matches `ready` (at once when `ready` is null).
+ */
+export async function spawnMain(
+  env: Record<string, string>,
+  o: { port?: number; nodeArgs?: string[]; ready?: RegExp | null; readyTimeoutMs?: number } = {},
+): Promise<ServiceProcess> {
+  const port = o.port ?? (await freePort());
+  const proc = spawn(process.execPath, [...(o.nodeArgs ?? []), MAIN], {
+    env: { PATH: process.env.PATH!, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let buf = '';
   proc.stdout!.on('data', (d) => (buf += d));
   proc.stderr!.on('data', (d) => (buf += d));
   const exit = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  const ready = o.ready === undefined ? /smsdesk ready/ : o.ready;
   const deadline = Date.now() + (o.readyTimeoutMs ?? 20_000);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (/smsdesk ready/.test(buf)) {
+  if (ready) {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (ready.test(buf)) {
+          clearInterval(timer);
+          resolve();
+        } else if (Date.now() > deadline) {
+          clearInterval(timer);
+          proc.kill('SIGKILL');
+          reject(new Error(`service not ready in time:\n${buf.slice(-4000)}`));
+        }
+      }, 20);
+      void exit.then((code) => {
         clearInterval(timer);
-        resolve();
-      } else if (Date.now() > deadline) {
-        clearInterval(timer);
-        proc.kill('SIGKILL');
-        reject(new Error(`service not ready in time:\n${buf.slice(-4000)}`));
-      }
-    }, 20);
-    void exit.then((code) => {
-      clearInterval(timer);
-      reject(new Error(`service exited with ${code} before it was ready:\n${buf.slice(-4000)}`));
+        reject(new Error(`service exited with ${code} before it was ready:\n${buf.slice(-4000)}`));
+      });
     });
-  });
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -98,27 +111,6 @@ export async function startService(o: ServiceOptions): Promise<ServiceProcess> {
       return exit;
     },
   };
-}
-
-/** GraphQL over HTTP; never throws on an HTTP status, only on a network error. */
-export async function gql<T = any>(url: string, query: string, variables?: Record<string, unknown>, token?: string): Promise<{ status: number; data?: T; errors?: any[] }> {
-  const res = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: any[] };
-  return { ...body, status: res.status };
-}
-
-export async function must<T = any>(url: string, query: string, variables?: Record<string, unknown>, token?: string): Promise<T> {
-  const r = await gql<T>(url, query, variables, token);
-  if (r.errors || !r.data) throw new Error(`GraphQL failed: ${JSON.stringify(r.errors)}`);
-  return r.data;
-}
-
-export async function login(url: string, email = ADMIN.email, password = ADMIN.password): Promise<string> {
-  return (await must(url, `mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, { e: email, p: password })).login.token;
 }
 
 export interface RetryStats {

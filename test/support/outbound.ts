@@ -1,12 +1,10 @@
 import path from 'node:path';
-import { expect } from 'vitest';
-import { CERTS } from './base';
-import type { TestApp } from '../support/app';
+import { CERTS } from '../fakes/base';
+import { ok } from './api';
+import type { TestApp } from './app';
+import { waitFor } from './wait';
 
-/**
- * Helpers the outbound e2e tests share: fast outbound timings (instead of sleeping), mailboxes created
- * through the API as an admin would, and waiting on the database for the worker's effects.
- */
+/** Sending through the API: fast outbound timings (instead of sleeping), the operations, and a message's state. */
 
 /** Outbound knobs for tests (pass them to startTestApp): short timeouts and backoffs; the fakes' CA trusted. */
 export const FAST_OUTBOUND_ENV: Record<string, string> = {
@@ -19,33 +17,15 @@ export const FAST_OUTBOUND_ENV: Record<string, string> = {
   PROVIDER_EXTRA_CA_FILE: path.join(CERTS, 'ca.pem'),
 };
 
-export async function createGateway(t: TestApp, admin: string, input: Record<string, unknown>): Promise<string> {
-  const r = await t.gql(`mutation($i: GatewayInput!) { createGateway(input: $i) { id } }`, { i: input }, admin);
-  if (!r.data?.createGateway) throw new Error(`createGateway failed: ${JSON.stringify(r.errors)}`);
-  return r.data.createGateway.id as string;
-}
-
 export const MESSAGE_FIELDS = `id direction status from to text parts encoding providerMessageId errorCode errorMessage cost sentAt deliveredAt gateway { id name } ticket { id status queue { name } customer { id name } }`;
 
 export const SEND = `mutation($i: SendSmsInput!) { sendSms(input: $i) { ${MESSAGE_FIELDS} } }`;
 export const REPLY = `mutation($t: ID!, $x: String!) { replyToTicket(ticketId: $t, text: $x) { ${MESSAGE_FIELDS} } }`;
 
-/** Polls until `fn` returns a truthy value (the worker and the fakes run on their own). */
-export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /** A message as the GraphQL API shows it (through its ticket). */
 export async function messageOf(t: TestApp, token: string, ticketId: string, id: string) {
-  const r = await t.gql(`query($id: ID!) { ticket(id: $id) { messages { ${MESSAGE_FIELDS} } } }`, { id: ticketId }, token);
-  expect(r.errors).toBeUndefined();
-  return (r.data.ticket.messages as { id: string; status: string; [k: string]: unknown }[]).find((m) => m.id === id)!;
+  const r = ok(await t.gql(`query($id: ID!) { ticket(id: $id) { messages { ${MESSAGE_FIELDS} } } }`, { id: ticketId }, token));
+  return (r.ticket.messages as { id: string; status: string; [k: string]: unknown }[]).find((m) => m.id === id)!;
 }
 
 /** Waits until the message leaves QUEUED (or reaches `status`) and returns it as the API shows it. */

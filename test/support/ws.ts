@@ -1,34 +1,22 @@
-import { createClient, type Client } from 'graphql-ws';
+import { createClient, type Client, type ClientOptions } from 'graphql-ws';
 import WebSocket from 'ws';
-import { expect } from 'vitest';
-import type { GqlResult, TestApp } from '../support/app';
+import type { TestApp } from './app';
 import { fanoutFor } from '../../src/modules/notifications/fanout';
 
-/** Helpers shared by the inbound e2e files (not a test file itself). */
+/** graphql-ws clients of a test: plain ones, and a subscriber that collects its events. */
 
-export function ok<T = any>(r: GqlResult<T>): T {
-  expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
-  return r.data as T;
-}
-
-let seq = 0;
-
-export async function createAgent(t: TestApp, admin: string, name = `Agent ${++seq}`): Promise<{ id: string; token: string; email: string }> {
-  const email = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '.')}.${seq}.${Date.now()}@inbound.test`;
-  const r = ok(await t.gql(`mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`, { i: { email, name, password: 'agent-pass-1', role: 'AGENT' } }, admin));
-  return { id: r.createUser.id, token: await t.login(email, 'agent-pass-1'), email };
-}
-
-export async function createQueue(t: TestApp, admin: string, name: string, memberIds: string[] = []): Promise<string> {
-  return ok(await t.gql(`mutation($i: QueueInput!) { createQueue(input: $i) { id } }`, { i: { name, memberIds } }, admin)).createQueue.id;
-}
-
-export async function createGateway(t: TestApp, admin: string, input: Record<string, unknown>): Promise<{ id: string; webhookUrl: string | null }> {
-  return ok(await t.gql(`mutation($i: GatewayInput!) { createGateway(input: $i) { id webhookUrl } }`, { i: input }, admin)).createGateway;
-}
-
-export async function createRule(t: TestApp, admin: string, input: { name: string; position: number; gatewayId?: string | null; queueId: string; stop?: boolean; active?: boolean }): Promise<string> {
-  return ok(await t.gql(`mutation($i: MessageRuleInput!) { createMessageRule(input: $i) { id } }`, { i: input }, admin)).createMessageRule.id;
+/**
+ * A graphql-ws client of the service at `url` (its HTTP address), authenticated with `token` when given,
+ * that does not reconnect unless `options` say so.
+ */
+export function wsClient(url: string, token?: string, options: Partial<ClientOptions> = {}): Client {
+  return createClient({
+    url: url.replace('http', 'ws') + '/graphql',
+    webSocketImpl: WebSocket,
+    ...(token ? { connectionParams: { authorization: `Bearer ${token}` } } : {}),
+    retryAttempts: 0,
+    ...options,
+  });
 }
 
 /** graphql-ws hands over GraphQL errors, an Error, or the socket's CloseEvent / ErrorEvent (which JSON shows as {}). */
@@ -54,7 +42,7 @@ export interface Subscriber {
 const RECONNECT_BEFORE_ACK = [1006, 1011, 1012, 1013];
 
 /** A graphql-ws client subscribed to one operation; waits until the server has registered it. */
-export async function subscribe(t: TestApp, token: string, query: string, variables: Record<string, unknown> = {}, url = t.url): Promise<Subscriber> {
+export async function subscribe(t: Pick<TestApp, 'url'>, token: string, query: string, variables: Record<string, unknown> = {}, url = t.url): Promise<Subscriber> {
   const events: any[] = [];
   const waiters: (() => void)[] = [];
   let failure: unknown;
@@ -64,13 +52,7 @@ export async function subscribe(t: TestApp, token: string, query: string, variab
     let settle!: (closeCode?: number) => void;
     const connected = new Promise<number | undefined>((r) => (settle = r));
     failure = undefined;
-    client = createClient({
-      url: url.replace('http', 'ws') + '/graphql',
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${token}` },
-      retryAttempts: 0,
-      on: { connected: () => settle(), closed: (e) => settle((e as { code?: number }).code ?? 1006) },
-    });
+    client = wsClient(url, token, { on: { connected: () => settle(), closed: (e) => settle((e as { code?: number }).code ?? 1006) } });
     unsubscribe = client.subscribe(
       { query, variables },
       {
@@ -125,14 +107,3 @@ export function fanoutSize(t: TestApp) {
 }
 
 export const NOTIFICATION_ADDED = `subscription { notificationAdded { id kind title read cursor ticket { id queue { id name } customer { id name } } message { id text from to kind } } }`;
-
-/** Polls until `fn` returns a truthy value. */
-export async function eventually<T>(fn: () => Promise<T>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
