@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, startTestApp, type GqlResult, type TestApp } from '../support/app';
+import { startTestApp, type TestApp } from '../support/app';
+import { codes, createAgent, ok, type GqlResult } from '../support/api';
 import { loadConfig } from '../../src/config';
-import { createAgent, ok } from './inbound-support';
 
 /*
  * Nobody can lock an account out: failures are counted per (address, client IP) first, and a client that

@@ -1,9 +1,11 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, codes, startTestApp, type GqlResult, type TestApp } from '../support/app';
+import { startTestApp, type TestApp } from '../support/app';
+import { ADMIN, codes, createAgent, ok, type GqlResult } from '../support/api';
+import { waitFor } from '../support/wait';
+import { NOTIFICATION_ADDED } from '../support/ws';
 import { loadConfig } from '../../src/config';
-import { createAgent, eventually, NOTIFICATION_ADDED, ok } from './inbound-support';
 
 /*
  * Offboarding: an admin deactivates a user (no login, no working token, open sockets closed, on every
@@ -45,7 +47,7 @@ async function socket(t: TestApp, token: string) {
   expect(closed).toBeUndefined(); // open and subscribed
   return {
     isOpen: () => closed === undefined,
-    closed: async () => (await eventually(async () => closed, 5_000), closed!),
+    closed: async () => (await waitFor(async () => closed, 'the socket to close', 5_000), closed!),
     dispose: () => client.dispose(),
   };
 }
