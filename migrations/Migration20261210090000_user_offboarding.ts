@@ -9,7 +9,9 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261210090000_user_offboarding extends Migration {
   override async up(): Promise<void> {
     this.addSql(`alter table "app_user" add column "deactivated_at" timestamptz null;`);
-    this.addSql(`update "api_token" set "expires_at" = now() + interval '90 days' where "kind" = 'API' and "expires_at" is null and "revoked_at" is null;`);
+    this.addSql(
+      `update "api_token" set "expires_at" = now() + interval '90 days' where "kind" = 'API' and "expires_at" is null and "revoked_at" is null;`,
+    );
   }
 
   override async down(): Promise<void> {

@@ -33,11 +33,15 @@ async function loginFrom(t: TestApp, ip: string, email: string, password: string
   const res = await fetch(`${t.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
-    body: JSON.stringify({ query: `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, variables: { e: email, p: password } }),
+    body: JSON.stringify({
+      query: `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`,
+      variables: { e: email, p: password },
+    }),
   });
   return { ...((await res.json()) as GqlResult), status: res.status };
 }
-const retryAfter = (r: GqlResult) => (r.errors?.[0]?.extensions as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+const retryAfter = (r: GqlResult) =>
+  (r.errors?.[0]?.extensions as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
 
 describe('an attacker guessing one address', () => {
   it('does not stop the owner logging in from another client, on either instance', async () => {
@@ -49,7 +53,8 @@ describe('an attacker guessing one address', () => {
       outcomes[c] = (outcomes[c] ?? 0) + 1;
     }
     // The owner, from another IP, on both instances.
-    for (const t of [a, b]) expect(ok(await loginFrom(t, OWNER, victim.email, 'agent-pass-1')).login.token).toMatch(/^smsd_/);
+    for (const t of [a, b])
+      expect(ok(await loginFrom(t, OWNER, victim.email, 'agent-pass-1')).login.token).toMatch(/^smsd_/);
     // 5 guesses checked (LOGIN_MAX_ATTEMPTS), the other 35 refused before any password check.
     expect(outcomes).toEqual({ UNAUTHENTICATED: 5, RATE_LIMITED: 35 });
     // The attacker's own right guess is refused too: it is this client that is slowed down.
@@ -61,7 +66,8 @@ describe('an attacker guessing one address', () => {
   it('slows the attacker down progressively: each further guess waits twice as long', async () => {
     const target = await createAgent(a, admin, 'Slowed Sam');
     const ip = '203.0.113.77';
-    for (let i = 0; i < 5; i++) expect(codes(await loginFrom(a, ip, target.email, `wrong-${i}`))).toEqual(['UNAUTHENTICATED']);
+    for (let i = 0; i < 5; i++)
+      expect(codes(await loginFrom(a, ip, target.email, `wrong-${i}`))).toEqual(['UNAUTHENTICATED']);
     const waits: number[] = [];
     for (let step = 0; step < 6; step++) {
       const refused = await loginFrom(step % 2 ? b : a, ip, target.email, 'too-soon');
@@ -70,7 +76,9 @@ describe('an attacker guessing one address', () => {
       waits.push(wait);
       // Let the wait pass (the row's clock moved back instead of sleeping), then one more wrong guess is checked.
       await a.sql(`update login_slowdown set last_at = last_at - make_interval(secs => $1)`, [wait]);
-      expect(codes(await loginFrom(step % 2 ? a : b, ip, target.email, `wrong-again-${step}`))).toEqual(['UNAUTHENTICATED']);
+      expect(codes(await loginFrom(step % 2 ? a : b, ip, target.email, `wrong-again-${step}`))).toEqual([
+        'UNAUTHENTICATED',
+      ]);
     }
     expect(waits).toEqual([5, 10, 20, 40, 80, 160]);
     // The owner is unaffected throughout.
@@ -88,13 +96,16 @@ describe('an attacker guessing one address', () => {
       // Three attackers, 4 guesses each, none slowed down yet: 12 attempts at the address (plus the owner's
       // earlier success, given back).
       for (const ip of ['192.0.2.1', '192.0.2.2', '192.0.2.3']) {
-        for (let i = 0; i < 4; i++) expect(codes(await loginFrom(c, ip, target.email, `w${i}`))).toEqual(['UNAUTHENTICATED']);
+        for (let i = 0; i < 4; i++)
+          expect(codes(await loginFrom(c, ip, target.email, `w${i}`))).toEqual(['UNAUTHENTICATED']);
       }
       const refused = await loginFrom(c, '192.0.2.4', target.email, 'agent-pass-1');
       expect(codes(refused)).toEqual(['RATE_LIMITED']);
       expect(retryAfter(refused)).toBeGreaterThan(0);
       // An admin resets the password: the ceiling is lifted and the new password works at once.
-      const pw = ok(await c.gql(`mutation($id: ID!) { resetUserPassword(id: $id) { password } }`, { id: target.id }, cAdmin)).resetUserPassword.password;
+      const pw = ok(
+        await c.gql(`mutation($id: ID!) { resetUserPassword(id: $id) { password } }`, { id: target.id }, cAdmin),
+      ).resetUserPassword.password;
       expect(ok(await loginFrom(c, OWNER, target.email, pw)).login.token).toMatch(/^smsd_/);
     } finally {
       await c.close();
@@ -102,6 +113,8 @@ describe('an attacker guessing one address', () => {
   });
 
   it('refuses a bad ceiling at start-up, naming the variable', () => {
-    expect(() => loadConfig({ LOGIN_MAX_ATTEMPTS_PER_ADDRESS: '0' })).toThrow(/LOGIN_MAX_ATTEMPTS_PER_ADDRESS must be a whole number from 1 to 1000000/);
+    expect(() => loadConfig({ LOGIN_MAX_ATTEMPTS_PER_ADDRESS: '0' })).toThrow(
+      /LOGIN_MAX_ATTEMPTS_PER_ADDRESS must be a whole number from 1 to 1000000/,
+    );
   });
 });

@@ -56,11 +56,19 @@ describe('deactivating a user', () => {
   it("stops the user's tokens at once on every instance, closes their sockets there, and refuses their logins", async () => {
     const agent = await createAgent(a, admin, 'Leaving Lena');
     const sessionOnB = await b.login(agent.email, 'agent-pass-1');
-    const apiToken = ok(await b.gql(`mutation { createApiToken(input: { name: "CRM" }) { token } }`, {}, agent.token)).createApiToken.token;
+    const apiToken = ok(await b.gql(`mutation { createApiToken(input: { name: "CRM" }) { token } }`, {}, agent.token))
+      .createApiToken.token;
     const sockB = await socket(b, sessionOnB);
-    for (const tk of [agent.token, sessionOnB, apiToken]) expect(ok(await b.gql(ME, {}, tk)).me.email).toBe(agent.email);
+    for (const tk of [agent.token, sessionOnB, apiToken])
+      expect(ok(await b.gql(ME, {}, tk)).me.email).toBe(agent.email);
 
-    const done = ok(await a.gql(`mutation($id: ID!) { deactivateUser(id: $id) { id active deactivatedAt } }`, { id: agent.id }, admin)).deactivateUser;
+    const done = ok(
+      await a.gql(
+        `mutation($id: ID!) { deactivateUser(id: $id) { id active deactivatedAt } }`,
+        { id: agent.id },
+        admin,
+      ),
+    ).deactivateUser;
     expect(done).toMatchObject({ id: agent.id, active: false, deactivatedAt: expect.any(String) });
 
     // The very next request, on the other instance: every token of theirs is refused.
@@ -74,11 +82,17 @@ describe('deactivating a user', () => {
     await sockB.dispose();
     // The right password no longer logs in, on either instance, and a new socket is refused.
     for (const t of [a, b]) {
-      const r = await t.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: agent.email, p: 'agent-pass-1' });
+      const r = await t.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, {
+        e: agent.email,
+        p: 'agent-pass-1',
+      });
       expect(codes(r)).toEqual(['UNAUTHENTICATED']);
       expect(r.errors![0].message).toMatch(/deactivated/);
     }
-    expect(ok(await a.gql(`{ users { email active } }`, {}, admin)).users).toContainEqual({ email: agent.email, active: false });
+    expect(ok(await a.gql(`{ users { email active } }`, {}, admin)).users).toContainEqual({
+      email: agent.email,
+      active: false,
+    });
 
     // Reactivated: the password works again; the old tokens stay revoked.
     ok(await b.gql(`mutation($id: ID!) { reactivateUser(id: $id) { id } }`, { id: agent.id }, admin));
@@ -100,7 +114,9 @@ describe('deactivating a user', () => {
   it('is for admins only, and an unknown user is NOT_FOUND', async () => {
     const agent = await createAgent(a, admin, 'Agent Andy');
     const other = await createAgent(a, admin, 'Other Olga');
-    expect(codes(await a.gql(`mutation($id: ID!) { deactivateUser(id: $id) { id } }`, { id: other.id }, agent.token))).toEqual(['FORBIDDEN']);
+    expect(
+      codes(await a.gql(`mutation($id: ID!) { deactivateUser(id: $id) { id } }`, { id: other.id }, agent.token)),
+    ).toEqual(['FORBIDDEN']);
     expect(ok(await a.gql(ME, {}, other.token)).me.email).toBe(other.email);
     expect(codes(await a.gql(`mutation { deactivateUser(id: "999999") { id } }`, {}, admin))).toEqual(['NOT_FOUND']);
   });
@@ -112,21 +128,30 @@ describe('the last active admin', () => {
     const id = String(me.id);
     const deact = await a.gql(`mutation($id: ID!) { deactivateUser(id: $id) { id } }`, { id }, admin);
     expect(codes(deact)).toEqual(['BAD_USER_INPUT']);
-    expect(violation(deact)).toMatchObject({ field: 'id', rule: 'lastActiveAdmin', message: expect.stringMatching(/last active ADMIN/) });
+    expect(violation(deact)).toMatchObject({
+      field: 'id',
+      rule: 'lastActiveAdmin',
+      message: expect.stringMatching(/last active ADMIN/),
+    });
     const demote = await a.gql(`mutation($id: ID!) { setUserRole(id: $id, role: AGENT) { id } }`, { id }, admin);
     expect(violation(demote)).toMatchObject({ field: 'role', rule: 'lastActiveAdmin' });
-    expect(await a.sql(`select role, deactivated_at from app_user where id = $1`, [me.id])).toEqual([{ role: 'ADMIN', deactivated_at: null }]);
+    expect(await a.sql(`select role, deactivated_at from app_user where id = $1`, [me.id])).toEqual([
+      { role: 'ADMIN', deactivated_at: null },
+    ]);
     // A deactivated admin does not count as one.
     const ghost = await createAgent(a, admin, 'Ghost Admin');
     ok(await a.gql(`mutation($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }`, { id: ghost.id }, admin));
     ok(await a.gql(`mutation($id: ID!) { deactivateUser(id: $id) { id } }`, { id: ghost.id }, admin));
-    expect(codes(await a.gql(`mutation($id: ID!) { setUserRole(id: $id, role: AGENT) { id } }`, { id }, admin))).toEqual(['BAD_USER_INPUT']);
+    expect(
+      codes(await a.gql(`mutation($id: ID!) { setUserRole(id: $id, role: AGENT) { id } }`, { id }, admin)),
+    ).toEqual(['BAD_USER_INPUT']);
   });
 
   it('survives two admins demoting each other at once on two instances: exactly one succeeds', async () => {
     const x = await createAgent(a, admin, 'Admin X');
     const y = await createAgent(a, admin, 'Admin Y');
-    for (const u of [x, y]) ok(await a.gql(`mutation($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }`, { id: u.id }, admin));
+    for (const u of [x, y])
+      ok(await a.gql(`mutation($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }`, { id: u.id }, admin));
     // Leave X and Y the only active admins.
     const [me] = await a.sql(`select id from app_user where email = $1`, [ADMIN.email]);
     ok(await a.gql(`mutation($id: ID!) { setUserRole(id: $id, role: AGENT) { id } }`, { id: String(me.id) }, x.token));
@@ -140,7 +165,9 @@ describe('the last active admin', () => {
     expect(n).toBe(1);
     // Give the bootstrap admin the role back for the other tests, from whichever admin is left.
     const left = outcomes[0] === 'OK' ? x : y;
-    ok(await a.gql(`mutation($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }`, { id: String(me.id) }, left.token));
+    ok(
+      await a.gql(`mutation($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }`, { id: String(me.id) }, left.token),
+    );
   });
 });
 
@@ -149,7 +176,10 @@ describe('roles and passwords', () => {
     const agent = await createAgent(a, admin, 'Promoted Pia');
     const sock = await socket(b, agent.token);
     expect(codes(await b.gql(`{ users { id } }`, {}, agent.token))).toEqual(['FORBIDDEN']);
-    expect(ok(await a.gql(`mutation($id: ID!) { setUserRole(id: $id, role: ADMIN) { role } }`, { id: agent.id }, admin)).setUserRole.role).toBe('ADMIN');
+    expect(
+      ok(await a.gql(`mutation($id: ID!) { setUserRole(id: $id, role: ADMIN) { role } }`, { id: agent.id }, admin))
+        .setUserRole.role,
+    ).toBe('ADMIN');
     expect(ok(await b.gql(`{ users { id } }`, {}, agent.token)).users.length).toBeGreaterThan(1);
     expect(await sock.closed()).toEqual({ code: 4403, reason: expect.stringMatching(/role changed/) });
     await sock.dispose();
@@ -159,8 +189,15 @@ describe('roles and passwords', () => {
 
   it('resetUserPassword returns a generated password once, ends the sessions, keeps API tokens', async () => {
     const agent = await createAgent(a, admin, 'Forgetful Fred');
-    const api = ok(await a.gql(`mutation { createApiToken(input: { name: "script" }) { token } }`, {}, agent.token)).createApiToken.token;
-    const r = ok(await a.gql(`mutation($id: ID!) { resetUserPassword(id: $id) { password user { email } } }`, { id: agent.id }, admin)).resetUserPassword;
+    const api = ok(await a.gql(`mutation { createApiToken(input: { name: "script" }) { token } }`, {}, agent.token))
+      .createApiToken.token;
+    const r = ok(
+      await a.gql(
+        `mutation($id: ID!) { resetUserPassword(id: $id) { password user { email } } }`,
+        { id: agent.id },
+        admin,
+      ),
+    ).resetUserPassword;
     expect(r.user.email).toBe(agent.email);
     expect(r.password).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect((await b.gql(ME, {}, agent.token)).status).toBe(401);
@@ -178,9 +215,18 @@ describe('tokens', () => {
 
   it('users list their own tokens, admins anyone’s, and never see a token itself', async () => {
     const agent = await createAgent(a, admin, 'Listing Lou');
-    const minted = ok(await a.gql(`mutation { createApiToken(input: { name: "forever?" }) { token apiToken { id expiresAt } } }`, {}, agent.token)).createApiToken;
+    const minted = ok(
+      await a.gql(
+        `mutation { createApiToken(input: { name: "forever?" }) { token apiToken { id expiresAt } } }`,
+        {},
+        agent.token,
+      ),
+    ).createApiToken;
     const mine = ok(await a.gql(LIST, {}, agent.token)).apiTokens;
-    expect(mine.map((x: { name: string; kind: string }) => [x.kind, x.name])).toEqual([['API', 'forever?'], ['SESSION', 'login']]);
+    expect(mine.map((x: { name: string; kind: string }) => [x.kind, x.name])).toEqual([
+      ['API', 'forever?'],
+      ['SESSION', 'login'],
+    ]);
     // The admin finds the agent's token, and it does not live forever.
     const seen = ok(await a.gql(LIST, { u: agent.id }, admin)).apiTokens;
     expect(seen).toContainEqual(expect.objectContaining({ id: minted.apiToken.id, expiresAt: expect.any(String) }));
@@ -191,26 +237,46 @@ describe('tokens', () => {
     // The admin revokes it: it stops; it is listed again only with includeInactive.
     ok(await a.gql(`mutation($id: ID!) { revokeApiToken(id: $id) }`, { id: minted.apiToken.id }, admin));
     expect((await b.gql(ME, {}, minted.token)).status).toBe(401);
-    expect(ok(await a.gql(LIST, { u: agent.id }, admin)).apiTokens.map((x: { id: string }) => x.id)).not.toContain(minted.apiToken.id);
-    expect(ok(await a.gql(LIST, { u: agent.id, all: true }, admin)).apiTokens).toContainEqual(expect.objectContaining({ id: minted.apiToken.id, revokedAt: expect.any(String) }));
+    expect(ok(await a.gql(LIST, { u: agent.id }, admin)).apiTokens.map((x: { id: string }) => x.id)).not.toContain(
+      minted.apiToken.id,
+    );
+    expect(ok(await a.gql(LIST, { u: agent.id, all: true }, admin)).apiTokens).toContainEqual(
+      expect.objectContaining({ id: minted.apiToken.id, revokedAt: expect.any(String) }),
+    );
   });
 
   it('API tokens live at most API_TOKEN_MAX_DAYS: longer is refused naming the field, nothing is stored', async () => {
     const agent = await createAgent(a, admin, 'Longing Liv');
     const before = await a.sql(`select count(*)::int n from api_token`);
-    const r = await a.gql(`mutation { createApiToken(input: { name: "long", expiresInDays: 91 }) { token } }`, {}, agent.token);
+    const r = await a.gql(
+      `mutation { createApiToken(input: { name: "long", expiresInDays: 91 }) { token } }`,
+      {},
+      agent.token,
+    );
     expect(codes(r)).toEqual(['BAD_USER_INPUT']);
-    expect(violation(r)).toMatchObject({ field: 'expiresInDays', rule: 'range', message: expect.stringMatching(/from 1 to 90/) });
+    expect(violation(r)).toMatchObject({
+      field: 'expiresInDays',
+      rule: 'range',
+      message: expect.stringMatching(/from 1 to 90/),
+    });
     expect(await a.sql(`select count(*)::int n from api_token`)).toEqual(before);
     // Another instance set to 30 days gives a token without an expiry 30 days.
     const c = await startTestApp({ API_TOKEN_MAX_DAYS: '30' }, { on: { dbUrl: a.dbUrl, key: a.key } });
     try {
-      const made = ok(await c.gql(`mutation { createApiToken(input: { name: "short" }) { apiToken { expiresAt } } }`, {}, agent.token)).createApiToken;
+      const made = ok(
+        await c.gql(
+          `mutation { createApiToken(input: { name: "short" }) { apiToken { expiresAt } } }`,
+          {},
+          agent.token,
+        ),
+      ).createApiToken;
       expect(Math.round((Date.parse(made.apiToken.expiresAt) - Date.now()) / 86400_000)).toBe(30);
     } finally {
       await c.close();
     }
-    expect(() => loadConfig({ API_TOKEN_MAX_DAYS: '0' })).toThrow(/API_TOKEN_MAX_DAYS must be a whole number from 1 to 3650/);
+    expect(() => loadConfig({ API_TOKEN_MAX_DAYS: '0' })).toThrow(
+      /API_TOKEN_MAX_DAYS must be a whole number from 1 to 3650/,
+    );
   });
 
   it('logout revokes only the calling token, at once on every instance', async () => {

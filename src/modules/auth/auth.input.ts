@@ -16,7 +16,8 @@ export class CreateApiTokenInput {
   @Field({ description: 'What the token is for, e.g. "CRM integration".' }) @MaxLength(200) name!: string;
   @Field(() => Int, {
     nullable: true,
-    description: 'Days until it expires: at most API_TOKEN_MAX_DAYS (90 by default), which is also what a token made without it gets.',
+    description:
+      'Days until it expires: at most API_TOKEN_MAX_DAYS (90 by default), which is also what a token made without it gets.',
   })
   @IsOptional()
   expiresInDays?: number;
@@ -36,7 +37,9 @@ export class CreatedApiToken {
 
 @ObjectType()
 export class PasswordReset {
-  @Field({ description: 'The new password, shown only now: hand it to the user, who should change it with changePassword.' })
+  @Field({
+    description: 'The new password, shown only now: hand it to the user, who should change it with changePassword.',
+  })
   password!: string;
   @Field(() => User) user!: User;
 }

@@ -21,7 +21,11 @@ export class AuthResolver {
   }
 
   @Mutation(() => LoginResult)
-  login(@Arg('email', lengthLimit('email', 254)) email: string, @Arg('password', lengthLimit('password', 200)) password: string, @Ctx() ctx: Context): Promise<LoginResult> {
+  login(
+    @Arg('email', lengthLimit('email', 254)) email: string,
+    @Arg('password', lengthLimit('password', 200)) password: string,
+    @Ctx() ctx: Context,
+  ): Promise<LoginResult> {
     return ctx.services.auth.login(ctx.em, email, password, ctx.ip);
   }
 
@@ -32,7 +36,7 @@ export class AuthResolver {
   }
 
   @Authorized()
-  @Mutation(() => Boolean, { description: "Changes your password; your other login sessions end." })
+  @Mutation(() => Boolean, { description: 'Changes your password; your other login sessions end.' })
   changePassword(
     @Arg('currentPassword', lengthLimit('currentPassword', 200)) current: string,
     @Arg('newPassword', lengthLimit('newPassword', 200)) next: string,
@@ -55,14 +59,21 @@ export class AuthResolver {
 
   @Authorized()
   @Query(() => [ApiToken], {
-    description: "A user's login sessions and API tokens, newest first (never the token itself). Yours by default; admins: anyone's.",
+    description:
+      "A user's login sessions and API tokens, newest first (never the token itself). Yours by default; admins: anyone's.",
   })
   apiTokens(
     @Ctx() ctx: Context,
     @Arg('userId', () => ID, { nullable: true }) userId?: string,
-    @Arg('includeInactive', () => Boolean, { defaultValue: false, description: 'Also revoked and expired ones.' }) includeInactive = false,
+    @Arg('includeInactive', () => Boolean, { defaultValue: false, description: 'Also revoked and expired ones.' })
+    includeInactive = false,
   ): Promise<ApiToken[]> {
-    return ctx.services.auth.listTokens(ctx.em, ctx.user!, userId == null ? ctx.user!.id : idOf(userId, 'User'), includeInactive);
+    return ctx.services.auth.listTokens(
+      ctx.em,
+      ctx.user!,
+      userId == null ? ctx.user!.id : idOf(userId, 'User'),
+      includeInactive,
+    );
   }
 
   @Authorized()
@@ -73,7 +84,8 @@ export class AuthResolver {
 
   @Authorized(Role.ADMIN)
   @Mutation(() => User, {
-    description: 'Offboards a user: no more logins, every token revoked, open sockets closed. Not the last active ADMIN.',
+    description:
+      'Offboards a user: no more logins, every token revoked, open sockets closed. Not the last active ADMIN.',
   })
   deactivateUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<User> {
     return ctx.services.users.deactivate(ctx.em, idOf(id, 'User'));
@@ -87,12 +99,18 @@ export class AuthResolver {
 
   @Authorized(Role.ADMIN)
   @Mutation(() => User, { description: "Changes a user's role; the last active ADMIN cannot be demoted." })
-  setUserRole(@Arg('id', () => ID) id: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: Context): Promise<User> {
+  setUserRole(
+    @Arg('id', () => ID) id: string,
+    @Arg('role', () => Role) role: Role,
+    @Ctx() ctx: Context,
+  ): Promise<User> {
     return ctx.services.users.setRole(ctx.em, idOf(id, 'User'), role);
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => PasswordReset, { description: "Gives a user a new generated password (shown once) and ends their login sessions." })
+  @Mutation(() => PasswordReset, {
+    description: 'Gives a user a new generated password (shown once) and ends their login sessions.',
+  })
   resetUserPassword(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<PasswordReset> {
     return ctx.services.users.resetPassword(ctx.em, idOf(id, 'User'));
   }

@@ -21,7 +21,12 @@ export interface LoginLimits {
   windowMs: number;
 }
 
-export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perAddressAndIp: 5, perIp: 50, perAddress: 100, windowMs: 15 * 60_000 };
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
+  perAddressAndIp: 5,
+  perIp: 50,
+  perAddress: 100,
+  windowMs: 15 * 60_000,
+};
 
 /** The counters' table (Migration20261124230000_login_attempts), in the layout rate-limiter-flexible expects. */
 const LOGIN_ATTEMPT_TABLE = 'login_attempt';
@@ -92,7 +97,11 @@ export class LoginLimiter {
 
   /** A successful login: this client starts afresh at this address (its owner may have mistyped), the IP and the address get their attempt back. */
   async succeeded(email: string, ip: string | undefined): Promise<void> {
-    await Promise.all([this.slowdown.clear(pairKey(email, ip)), this.byAddress.reward(keyOf(email), 1), ...(ip ? [this.byIp.reward(keyOf(ipBucket(ip)), 1)] : [])]);
+    await Promise.all([
+      this.slowdown.clear(pairKey(email, ip)),
+      this.byAddress.reward(keyOf(email), 1),
+      ...(ip ? [this.byIp.reward(keyOf(ipBucket(ip)), 1)] : []),
+    ]);
   }
 
   /** Forgets the address's counts, from every client (an admin reset its password): its owner starts afresh. */

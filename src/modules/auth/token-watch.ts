@@ -56,13 +56,16 @@ export class TokenWatch {
   /** The tokens among `ids` that still authenticate, with their user's current role. */
   async validIds(ids: number[]): Promise<Map<number, Role>> {
     if (!ids.length) return new Map();
-    const rows = await this.orm.em.fork().getConnection().execute<{ id: number; role: Role }[]>(
-      `select t.id, u.role
+    const rows = await this.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ id: number; role: Role }[]>(
+        `select t.id, u.role
          from api_token t join app_user u on u.id = t.user_id
         where t.id = any(?::int[]) and t.revoked_at is null and (t.expires_at is null or t.expires_at > now())
           and u.deactivated_at is null`,
-      [`{${ids.map((n) => Math.trunc(n)).join(',')}}`],
-    );
+        [`{${ids.map((n) => Math.trunc(n)).join(',')}}`],
+      );
     return new Map(rows.map((r) => [Number(r.id), r.role]));
   }
 

@@ -48,7 +48,8 @@ export class UserAdminService {
   setRole(em: EntityManager, id: number, role: Role): Promise<User> {
     return em.transactional(async (tem) => {
       const user = await this.lockedUser(tem, id);
-      if (user.role === Role.ADMIN && role !== Role.ADMIN && !user.deactivatedAt) await this.refuseIfLastAdmin(tem, user, 'role', 'demoted');
+      if (user.role === Role.ADMIN && role !== Role.ADMIN && !user.deactivatedAt)
+        await this.refuseIfLastAdmin(tem, user, 'role', 'demoted');
       user.role = role;
       await tem.flush();
       return user;
@@ -69,7 +70,11 @@ export class UserAdminService {
       if (!u) throw new NotFoundError('User', id);
       u.passwordHash = passwordHash;
       await tem.flush();
-      await tem.nativeUpdate(ApiToken, { user: id, kind: TokenKind.SESSION, revokedAt: null }, { revokedAt: new Date() });
+      await tem.nativeUpdate(
+        ApiToken,
+        { user: id, kind: TokenKind.SESSION, revokedAt: null },
+        { revokedAt: new Date() },
+      );
       return u;
     });
     await this.auth.forgetLoginFailures(user.email);
@@ -86,7 +91,11 @@ export class UserAdminService {
   private async refuseIfLastAdmin(em: EntityManager, user: User, field: string, verb: string): Promise<void> {
     const others = await em.count(User, { role: Role.ADMIN, deactivatedAt: null, id: { $ne: user.id } });
     if (!others) {
-      throw ValidationError.single(field, 'lastActiveAdmin', `user ${user.id} is the last active ADMIN and cannot be ${verb}; make another user an ADMIN first`);
+      throw ValidationError.single(
+        field,
+        'lastActiveAdmin',
+        `user ${user.id} is the last active ADMIN and cannot be ${verb}; make another user an ADMIN first`,
+      );
     }
   }
 }
