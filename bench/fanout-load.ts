@@ -18,7 +18,12 @@ let sockets: WebSocket[] = [];
 let firstAt: number[] = [];
 let slow: { ws: WebSocket; closed: Promise<{ code: number; reason: string }>; received: number } | undefined;
 
-async function open(url: string, token: string | undefined, query: string | undefined, idx: number): Promise<WebSocket> {
+async function open(
+  url: string,
+  token: string | undefined,
+  query: string | undefined,
+  idx: number,
+): Promise<WebSocket> {
   const ws = new WebSocket(url, token ? 'graphql-transport-ws' : undefined);
   await new Promise<void>((resolve, reject) => {
     ws.once('error', reject);
@@ -67,14 +72,23 @@ process.on('message', (m: FanoutCommand) => {
       process.send!({ ok: true });
     } else if (m.cmd === 'collect') {
       const deadline = Date.now() + m.timeoutMs;
-      while (firstAt.filter((x) => x > 0).length < m.expect && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (firstAt.filter((x) => x > 0).length < m.expect && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
       process.send!({ at: firstAt.filter((x) => x > 0) });
     } else if (m.cmd === 'slow') {
       const ws = new WebSocket(m.url, 'graphql-transport-ws');
-      const s = { ws, received: 0, closed: new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: String(reason) }))) };
+      const s = {
+        ws,
+        received: 0,
+        closed: new Promise<{ code: number; reason: string }>((r) =>
+          ws.on('close', (code, reason) => r({ code, reason: String(reason) })),
+        ),
+      };
       slow = s;
       await new Promise<void>((resolve) => {
-        ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${m.token}` } })));
+        ws.on('open', () =>
+          ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${m.token}` } })),
+        );
         ws.on('message', (data) => {
           const d = String(data);
           if (d.includes('"connection_ack"')) {
@@ -89,7 +103,12 @@ process.on('message', (m: FanoutCommand) => {
       process.send!({ ok: true });
     } else if (m.cmd === 'resume-slow') {
       slow!.ws.resume();
-      const r = await Promise.race([slow!.closed, new Promise<{ code: number; reason: string }>((res) => setTimeout(() => res({ code: 0, reason: 'not closed within 30 s' }), 30_000))]);
+      const r = await Promise.race([
+        slow!.closed,
+        new Promise<{ code: number; reason: string }>((res) =>
+          setTimeout(() => res({ code: 0, reason: 'not closed within 30 s' }), 30_000),
+        ),
+      ]);
       process.send!({ ...r, received: slow!.received });
     } else {
       for (const s of sockets) s?.terminate();

@@ -38,7 +38,8 @@ const K = Number(process.env.BENCH_SUBSCRIBERS ?? 10_000);
 const QUERY = 'subscription { notificationAdded { id kind title createdAt } }';
 const SLOW_LIMITS = { maxBufferedBytes: 1024 * 1024, maxStallMs: 2000, closeGraceMs: 20_000 };
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
-const pct = (s: number[], p: number) => (s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN);
+const pct = (s: number[], p: number) =>
+  s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
 const now = () => performance.timeOrigin + performance.now();
 
 function memory(): { heap: number; rss: number } {
@@ -49,7 +50,10 @@ function memory(): { heap: number; rss: number } {
 }
 
 function startClients() {
-  const child = fork(path.join(__dirname, 'fanout-load.ts'), [], { execArgv: ['-r', 'ts-node/register/transpile-only'], stdio: 'inherit' });
+  const child = fork(path.join(__dirname, 'fanout-load.ts'), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    stdio: 'inherit',
+  });
   return {
     child,
     ask: <T = unknown>(c: FanoutCommand) =>
@@ -69,10 +73,26 @@ async function main() {
   await embedded.createDatabase(dbName);
   const dbUrl = embedded.url(dbName);
   const key = crypto.randomBytes(32);
-  const config = loadConfig({ NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', PUBLIC_URL: 'http://bench.local', DATABASE_URL: dbUrl, SECRET_KEY: key.toString('hex'), LOG_LEVEL: 'error' });
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PUBLIC_URL: 'http://bench.local',
+    DATABASE_URL: dbUrl,
+    SECRET_KEY: key.toString('hex'),
+    LOG_LEVEL: 'error',
+  });
   const orm = await MikroORM.init(ormConfig(dbUrl, { dynamicImportProvider: requireImport }));
   await migrate(orm);
-  const app = await buildApp({ config, orm, databaseUrl: dbUrl, box: new SecretBox(key), worker: false, logger: false, slowConsumer: SLOW_LIMITS });
+  const app = await buildApp({
+    config,
+    orm,
+    databaseUrl: dbUrl,
+    box: new SecretBox(key),
+    worker: false,
+    logger: false,
+    slowConsumer: SLOW_LIMITS,
+  });
   const base = await app.listen();
   const db = new pg.Pool({ connectionString: dbUrl, max: 2 });
 
@@ -87,7 +107,13 @@ async function main() {
     `insert into api_token (user_id, name, kind, token_hash, created_at) select u, 'bench', 'API', h, now() from unnest($1::int[], $2::text[]) as t(u, h)`,
     [users.rows.map((u) => u.id), tokens.map((t) => crypto.createHash('sha256').update(t).digest('hex'))],
   );
-  await app.services.gateways.create(orm.em.fork(), { name: 'Fan-out', provider: 'SMSAPI' as never, password: 'oauth-token', destinationNumber: '48732999000', incomingActive: true } as never);
+  await app.services.gateways.create(orm.em.fork(), {
+    name: 'Fan-out',
+    provider: 'SMSAPI' as never,
+    password: 'oauth-token',
+    destinationNumber: '48732999000',
+    incomingActive: true,
+  } as never);
   await db.query('analyze');
 
   const clients = startClients();
@@ -112,7 +138,14 @@ async function main() {
   const res = await fetch(`${base}/panel/tickets/incoming/smsapi`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ sms_to: '48732999000', sms_from: '48500123123', sms_text: 'One for all: the system is back online', sms_date: String(Math.floor(Date.now() / 1000)), username: 'bench', MsgId: 'fanout-1' }).toString(),
+    body: new URLSearchParams({
+      sms_to: '48732999000',
+      sms_from: '48500123123',
+      sms_text: 'One for all: the system is back online',
+      sms_date: String(Math.floor(Date.now() / 1000)),
+      username: 'bench',
+      MsgId: 'fanout-1',
+    }).toString(),
   });
   const answered = now();
   if (res.status !== 200) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
@@ -131,8 +164,17 @@ async function main() {
   };
 
   // A subscriber that stops reading: ~60 × 250 pushes for its user, a few MB for it, until closed with 4008.
-  const [n1] = (await db.query(`select id, user_id, ticket_id, message_id, kind, title, created_at from notification order by id limit 1`)).rows;
-  const note1 = { messageId: Number(n1.message_id), kind: String(n1.kind), title: String(n1.title), createdAt: new Date(n1.created_at).toISOString() };
+  const [n1] = (
+    await db.query(
+      `select id, user_id, ticket_id, message_id, kind, title, created_at from notification order by id limit 1`,
+    )
+  ).rows;
+  const note1 = {
+    messageId: Number(n1.message_id),
+    kind: String(n1.kind),
+    title: String(n1.title),
+    createdAt: new Date(n1.created_at).toISOString(),
+  };
   const BIG = `subscription { notificationAdded { id ${Array.from({ length: 20 }, (_, i) => `t${i}: title`).join(' ')} } }`;
   await clients.ask({ cmd: 'slow', url: wsUrl, token: tokens[0], query: BIG });
   const closedBefore = slowConsumerStats.closed;
@@ -141,7 +183,12 @@ async function main() {
   let events = 0;
   while (slowConsumerStats.closed === closedBefore && Date.now() - t0 < 30_000) {
     for (let i = 0; i < 20; i++, events++) {
-      app.ctx.events.publish('NOTIFICATIONS_ADDED', { notifications: Array.from({ length: 250 }, () => [Number(n1.user_id), Number(n1.id)] as [number, number]), ticketId: Number(n1.ticket_id), queueId: 0, note: note1 });
+      app.ctx.events.publish('NOTIFICATIONS_ADDED', {
+        notifications: Array.from({ length: 250 }, () => [Number(n1.user_id), Number(n1.id)] as [number, number]),
+        ticketId: Number(n1.ticket_id),
+        queueId: 0,
+        note: note1,
+      });
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -172,7 +219,20 @@ async function main() {
   await new Promise((r) => setTimeout(r, 1000));
   const b1 = memory();
   await bare.ask({ cmd: 'arm' });
-  const msg = JSON.stringify({ id: '1', type: 'next', payload: { data: { notificationAdded: { id: '1', kind: 'SMS', title: '[SMS] +48500123123: One for all: the system is back online', createdAt: new Date().toISOString() } } } });
+  const msg = JSON.stringify({
+    id: '1',
+    type: 'next',
+    payload: {
+      data: {
+        notificationAdded: {
+          id: '1',
+          kind: 'SMS',
+          title: '[SMS] +48500123123: One for all: the system is back online',
+          createdAt: new Date().toISOString(),
+        },
+      },
+    },
+  });
   const bsent = now();
   for (const c of wss.clients) c.send(msg);
   const bgot = await bare.ask<{ at: number[] }>({ cmd: 'collect', expect: K, timeoutMs: 30_000 });
@@ -194,15 +254,32 @@ async function main() {
     full,
     baseline,
     slowSubscriber: slow,
-    ratio: { memory: round(full.heapPerConnectionKB / baseline.heapPerConnectionKB, 2), deliveryP99: round(full.deliveryP99Ms / baseline.deliveryP99Ms, 2) },
+    ratio: {
+      memory: round(full.heapPerConnectionKB / baseline.heapPerConnectionKB, 2),
+      deliveryP99: round(full.deliveryP99Ms / baseline.deliveryP99Ms, 2),
+    },
     targets: { memoryPerConnectionKB: 30, deliveryP99Ms: 1000 },
   };
   console.log(`\nmachine: ${JSON.stringify(result.machine)}`);
   console.table({
-    [`${K} graphql-ws subscribers`]: { 'heap KB/conn': full.heapPerConnectionKB, 'RSS KB/conn': full.rssPerConnectionKB, delivered: full.delivered, 'p50 ms': full.deliveryP50Ms, 'p99 ms': full.deliveryP99Ms },
-    [`baseline: ${K} bare ws sockets`]: { 'heap KB/conn': baseline.heapPerConnectionKB, 'RSS KB/conn': baseline.rssPerConnectionKB, delivered: baseline.delivered, 'p50 ms': baseline.deliveryP50Ms, 'p99 ms': baseline.deliveryP99Ms },
+    [`${K} graphql-ws subscribers`]: {
+      'heap KB/conn': full.heapPerConnectionKB,
+      'RSS KB/conn': full.rssPerConnectionKB,
+      delivered: full.delivered,
+      'p50 ms': full.deliveryP50Ms,
+      'p99 ms': full.deliveryP99Ms,
+    },
+    [`baseline: ${K} bare ws sockets`]: {
+      'heap KB/conn': baseline.heapPerConnectionKB,
+      'RSS KB/conn': baseline.rssPerConnectionKB,
+      delivered: baseline.delivered,
+      'p50 ms': baseline.deliveryP50Ms,
+      'p99 ms': baseline.deliveryP99Ms,
+    },
   });
-  console.log(`slow subscriber: closed with ${slow.closeCode} after ${slow.closedAfterMs} ms, ${slow.bytesQueuedAtClose} bytes queued at close, heap growth ${slow.serverHeapGrowthMB} MB`);
+  console.log(
+    `slow subscriber: closed with ${slow.closeCode} after ${slow.closedAfterMs} ms, ${slow.bytesQueuedAtClose} bytes queued at close, heap growth ${slow.serverHeapGrowthMB} MB`,
+  );
   console.log(JSON.stringify(result));
 
   await db.end();

@@ -9,7 +9,17 @@ import { createClient, type Client } from 'graphql-ws';
 
 export type LoadCommand =
   | { cmd: 'connect'; wsUrl: string; tokens: string[]; queueAgents: number; mailboxes: number }
-  | { cmd: 'run'; url: string; run: string; n: number; concurrency: number; expectPushes: number; to: string[]; senders: number; rate: number }
+  | {
+      cmd: 'run';
+      url: string;
+      run: string;
+      n: number;
+      concurrency: number;
+      expectPushes: number;
+      to: string[];
+      senders: number;
+      rate: number;
+    }
   | { cmd: 'stop' };
 
 export interface RunResult {
@@ -61,7 +71,13 @@ async function connect(c: Extract<LoadCommand, { cmd: 'connect' }>): Promise<voi
   let ready = 0;
   await new Promise<void>((resolve) => {
     clients = c.tokens.map((token, idx) => {
-      const client = createClient({ url: c.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false });
+      const client = createClient({
+        url: c.wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${token}` },
+        retryAttempts: 0,
+        lazy: false,
+      });
       client.on('connected', () => {
         if (++ready === c.tokens.length) resolve();
       });
@@ -124,7 +140,17 @@ async function run(c: Extract<LoadCommand, { cmd: 'run' }>): Promise<RunResult> 
       sentAt.set(`${c.run}#${i}`, t0);
       const status = await new Promise<number>((resolve) => {
         const req = http.request(
-          { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(payload) } },
+          {
+            host: u.hostname,
+            port: u.port,
+            path: u.pathname,
+            method: 'POST',
+            agent,
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              'content-length': Buffer.byteLength(payload),
+            },
+          },
           (res) => {
             res.resume();
             res.on('end', () => resolve(res.statusCode ?? 0));
@@ -140,7 +166,10 @@ async function run(c: Extract<LoadCommand, { cmd: 'run' }>): Promise<RunResult> 
   };
   await Promise.all(Array.from({ length: c.concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
-  const complete = await Promise.race([allPushed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 30_000))]);
+  const complete = await Promise.race([
+    allPushed.then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), 30_000)),
+  ]);
   agent.destroy();
   return {
     n: c.n,

@@ -50,12 +50,16 @@ const SPLIT = process.env.BENCH_SPLIT === '1';
 const SEED_CUSTOMERS = process.env.BENCH_SEED_CUSTOMERS !== '0';
 const NUMBERS = Array.from({ length: MAILBOXES }, (_, i) => `487321234${String(i).padStart(2, '0')}`);
 
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+const pct = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** The client process: webhooks out, graphql-ws pushes in. */
 function startLoad(): { ask<T>(c: LoadCommand): Promise<T>; child: ChildProcess } {
-  const child = fork(path.join(__dirname, 'inbound-load.ts'), [], { execArgv: ['-r', 'ts-node/register/transpile-only'], stdio: 'inherit' });
+  const child = fork(path.join(__dirname, 'inbound-load.ts'), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    stdio: 'inherit',
+  });
   return {
     child,
     ask: <T>(c: LoadCommand) =>
@@ -94,7 +98,14 @@ function slowPushes(r: RunResult): { pushes: number; windows: number; httpMaxInT
 function summary(r: RunResult) {
   const h = [...r.httpLatencies].sort((a, b) => a - b);
   const p = [...r.pushLatencies].sort((a, b) => a - b);
-  return { ...r, httpP50: pct(h, 50), httpP99: pct(h, 99), pushP50: pct(p, 50), pushP99: pct(p, 99), slow: slowPushes(r) };
+  return {
+    ...r,
+    httpP50: pct(h, 50),
+    httpP99: pct(h, 99),
+    pushP50: pct(p, 50),
+    pushP99: pct(p, 99),
+    slow: slowPushes(r),
+  };
 }
 
 async function main() {
@@ -113,16 +124,33 @@ async function main() {
   await admin.query(`create database ${dbName}`);
   const dbUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
   const key = crypto.randomBytes(32);
-  const config = loadConfig({ NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', PUBLIC_URL: 'http://bench.local', DATABASE_URL: dbUrl, SECRET_KEY: key.toString('hex'), LOG_LEVEL: 'error' });
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PUBLIC_URL: 'http://bench.local',
+    DATABASE_URL: dbUrl,
+    SECRET_KEY: key.toString('hex'),
+    LOG_LEVEL: 'error',
+  });
   // BENCH_POOL: the ORM pool's size (default: the app's, src/db/mikro-orm.config.ts).
   const pool = process.env.BENCH_POOL ? { pool: { min: 0, max: Number(process.env.BENCH_POOL) } } : {};
   const orm = await MikroORM.init(ormConfig(dbUrl, { ...pool, dynamicImportProvider: requireImport }));
   await migrate(orm);
-  const app = await buildApp({ config, orm, databaseUrl: dbUrl, box: new SecretBox(key), worker: false, logger: false });
+  const app = await buildApp({
+    config,
+    orm,
+    databaseUrl: dbUrl,
+    box: new SecretBox(key),
+    worker: false,
+    logger: false,
+  });
   const base = await app.listen();
   // The agents' instance: the same one, or (SPLIT) a second app on the same database.
   const orm2 = SPLIT ? await MikroORM.init(ormConfig(dbUrl, { dynamicImportProvider: requireImport })) : undefined;
-  const app2 = orm2 ? await buildApp({ config, orm: orm2, databaseUrl: dbUrl, box: new SecretBox(key), worker: false, logger: false }) : undefined;
+  const app2 = orm2
+    ? await buildApp({ config, orm: orm2, databaseUrl: dbUrl, box: new SecretBox(key), worker: false, logger: false })
+    : undefined;
   const wsBase = app2 ? await app2.listen() : base;
   const db = new pg.Pool({ connectionString: dbUrl, max: 4 });
 
@@ -138,10 +166,25 @@ async function main() {
   for (const u of users.rows) tokens.push((await app.services.auth.createApiToken(em, u.id, 'bench')).token);
   // Mailbox i → rule i → queue i with agents [i × QUEUE_AGENTS, (i + 1) × QUEUE_AGENTS).
   for (let i = 0; i < MAILBOXES; i++) {
-    const queue = await db.query<{ id: number }>(`insert into queue (name, created_at) values ($1, now()) returning id`, [`Bench ${i}`]);
-    await db.query(`insert into queue_member (queue_id, user_id) select $1, id from app_user where role = 'AGENT' order by id offset $2 limit $3`, [queue.rows[0].id, i * QUEUE_AGENTS, QUEUE_AGENTS]);
-    const g = await app.services.gateways.create(em.fork(), { name: `Bench SMSAPI ${i}`, provider: 'SMSAPI' as never, password: `oauth-token-${i}`, destinationNumber: NUMBERS[i], incomingActive: true } as never);
-    await db.query(`insert into message_rule (name, position, active, gateway_id, queue_id, stop, created_at) values ($1, $2, true, $3, $4, true, now())`, [`bench ${i}`, i, g.id, queue.rows[0].id]);
+    const queue = await db.query<{ id: number }>(
+      `insert into queue (name, created_at) values ($1, now()) returning id`,
+      [`Bench ${i}`],
+    );
+    await db.query(
+      `insert into queue_member (queue_id, user_id) select $1, id from app_user where role = 'AGENT' order by id offset $2 limit $3`,
+      [queue.rows[0].id, i * QUEUE_AGENTS, QUEUE_AGENTS],
+    );
+    const g = await app.services.gateways.create(em.fork(), {
+      name: `Bench SMSAPI ${i}`,
+      provider: 'SMSAPI' as never,
+      password: `oauth-token-${i}`,
+      destinationNumber: NUMBERS[i],
+      incomingActive: true,
+    } as never);
+    await db.query(
+      `insert into message_rule (name, position, active, gateway_id, queue_id, stop, created_at) values ($1, $2, true, $3, $4, true, now())`,
+      [`bench ${i}`, i, g.id, queue.rows[0].id],
+    );
   }
 
   // Steady state: the senders are known customers (BENCH_SEED_CUSTOMERS=0: every sender writes for the first
@@ -165,9 +208,27 @@ async function main() {
   await db.query('analyze');
   // K graphql-ws clients subscribed to notificationAdded, in the client process.
   const load = startLoad();
-  await load.ask({ cmd: 'connect', wsUrl: wsBase.replace('http', 'ws') + '/graphql', tokens, queueAgents: QUEUE_AGENTS, mailboxes: MAILBOXES });
+  await load.ask({
+    cmd: 'connect',
+    wsUrl: wsBase.replace('http', 'ws') + '/graphql',
+    tokens,
+    queueAgents: QUEUE_AGENTS,
+    mailboxes: MAILBOXES,
+  });
   const run = async (url: string, name: string, n: number, pushes: boolean) =>
-    summary(await load.ask<RunResult>({ cmd: 'run', url, run: name, n, concurrency: CONCURRENCY, expectPushes: pushes ? n * QUEUE_AGENTS : 0, to: NUMBERS, senders: SENDERS, rate: RATE }));
+    summary(
+      await load.ask<RunResult>({
+        cmd: 'run',
+        url,
+        run: name,
+        n,
+        concurrency: CONCURRENCY,
+        expectPushes: pushes ? n * QUEUE_AGENTS : 0,
+        to: NUMBERS,
+        senders: SENDERS,
+        rate: RATE,
+      }),
+    );
 
   // The disk the database commits to (its WAL flushes), probed before the runs: its stalls show in every p99.
   const disk = diskSyncProbe(tmp ?? os.tmpdir(), Number(process.env.BENCH_DISK_PROBE_MS ?? 3000));
@@ -182,7 +243,8 @@ async function main() {
   const fullCpu = process.cpuUsage(fullCpu0);
   const fullOther = others();
   void cpu0;
-  const stored = (await db.query(`select count(*)::int n from message where provider_message_id like 'main-%'`)).rows[0].n;
+  const stored = (await db.query(`select count(*)::int n from message where provider_message_id like 'main-%'`)).rows[0]
+    .n;
   if (process.env.BENCH_EXPLAIN === '1') {
     // One more webhook with its statements captured, then each statement again under EXPLAIN ANALYZE in a
     // transaction that is rolled back: planning vs execution time as PostgreSQL reports them.
@@ -196,7 +258,9 @@ async function main() {
         if (/^\s*select pg_advisory/.test(st)) continue;
         const plan = await c.query(`explain (analyze, summary, costs off, timing off) ${st}`);
         const lines = plan.rows.map((r) => r['QUERY PLAN'] as string);
-        console.error(`EXPLAIN ${st.replace(/\s+/g, ' ').slice(0, 80)}…: ${lines.filter((l) => /Planning Time|Execution Time/.test(l)).join(', ')}`);
+        console.error(
+          `EXPLAIN ${st.replace(/\s+/g, ' ').slice(0, 80)}…: ${lines.filter((l) => /Planning Time|Execution Time/.test(l)).join(', ')}`,
+        );
         if (process.env.BENCH_EXPLAIN_FULL) console.error(lines.join('\n'));
       }
     } finally {
@@ -206,9 +270,17 @@ async function main() {
 
     // The hot path's reads, as PostgreSQL runs them now (after N messages from SENDERS numbers).
     for (const [label, q, params] of [
-      ['customer by number', `select id, name from customer where phone_numbers @> array[$1]::text[] order by id limit 1`, ['48500100042']],
+      [
+        'customer by number',
+        `select id, name from customer where phone_numbers @> array[$1]::text[] order by id limit 1`,
+        ['48500100042'],
+      ],
       ['queue members', `select user_id from queue_member where queue_id = (select min(id) from queue)`, []],
-      ['rules', `select json_agg(json_build_array(r.id, r.position, r.gateway_id, r.queue_id, r.stop, r.name)) from message_rule r where r.active`, []],
+      [
+        'rules',
+        `select json_agg(json_build_array(r.id, r.position, r.gateway_id, r.queue_id, r.stop, r.name)) from message_rule r where r.active`,
+        [],
+      ],
     ] as const) {
       const plan = await db.query(`explain (analyze, buffers, costs off) ${q}`, params as unknown as unknown[]);
       console.error(`EXPLAIN ${label}:\n  ${plan.rows.map((r) => r['QUERY PLAN']).join('\n  ')}`);
@@ -216,13 +288,19 @@ async function main() {
   }
 
   // Baseline: a bare handler, one INSERT per request, same database, same pool size as the app's ORM.
-  await db.query(`create table bench_baseline (id bigserial primary key, sms_from text, sms_text text, msg_id text, created_at timestamptz not null default now())`);
+  await db.query(
+    `create table bench_baseline (id bigserial primary key, sms_from text, sms_text text, msg_id text, created_at timestamptz not null default now())`,
+  );
   const basePool = new pg.Pool({ connectionString: dbUrl, max: 20 });
   const bare = Fastify({ logger: false });
   await bare.register(formbody);
   bare.post('/hook', async (req) => {
     const b = req.body as Record<string, string>;
-    await basePool.query(`insert into bench_baseline (sms_from, sms_text, msg_id) values ($1, $2, $3)`, [b.sms_from, b.sms_text, b.MsgId]);
+    await basePool.query(`insert into bench_baseline (sms_from, sms_text, msg_id) values ($1, $2, $3)`, [
+      b.sms_from,
+      b.sms_text,
+      b.MsgId,
+    ]);
     return 'OK';
   });
   await bare.listen({ port: 0, host: '127.0.0.1' });
@@ -234,7 +312,11 @@ async function main() {
   const baseCpu = process.cpuUsage(baseCpu0);
   const baseOther = others();
 
-  const settings = (await db.query(`select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'max_connections', 'shared_buffers')`)).rows;
+  const settings = (
+    await db.query(
+      `select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'max_connections', 'shared_buffers')`,
+    )
+  ).rows;
   const version = (await db.query(`select version()`)).rows[0].version as string;
   const machine = {
     cpus: os.cpus().length,
@@ -248,7 +330,17 @@ async function main() {
     diskSync: disk,
   };
   const result = {
-    params: { webhooks: N, concurrency: CONCURRENCY, rate: RATE || 'closed loop', split: SPLIT, mailboxes: MAILBOXES, connectedAgents: AGENTS, agentsPerQueue: QUEUE_AGENTS, senders: SENDERS, sendersAreKnownCustomers: SEED_CUSTOMERS },
+    params: {
+      webhooks: N,
+      concurrency: CONCURRENCY,
+      rate: RATE || 'closed loop',
+      split: SPLIT,
+      mailboxes: MAILBOXES,
+      connectedAgents: AGENTS,
+      agentsPerQueue: QUEUE_AGENTS,
+      senders: SENDERS,
+      sendersAreKnownCustomers: SEED_CUSTOMERS,
+    },
     machine,
     full: {
       webhooksPerSecond: round(full.perSecond),
@@ -283,18 +375,47 @@ async function main() {
 
   const rows = [
     ['', 'webhooks/s', 'HTTP p50 ms', 'HTTP p99 ms', 'push p50 ms', 'push p99 ms'],
-    ['full inbound path', result.full.webhooksPerSecond, result.full.httpP50Ms, result.full.httpP99Ms, result.full.pushP50Ms, result.full.pushP99Ms],
-    ['baseline (1 INSERT)', result.baseline.webhooksPerSecond, result.baseline.httpP50Ms, result.baseline.httpP99Ms, '-', '-'],
+    [
+      'full inbound path',
+      result.full.webhooksPerSecond,
+      result.full.httpP50Ms,
+      result.full.httpP99Ms,
+      result.full.pushP50Ms,
+      result.full.pushP99Ms,
+    ],
+    [
+      'baseline (1 INSERT)',
+      result.baseline.webhooksPerSecond,
+      result.baseline.httpP50Ms,
+      result.baseline.httpP99Ms,
+      '-',
+      '-',
+    ],
   ].map((r) => r.map(String));
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  console.log(`\nmachine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}, ${machine.postgres} (${JSON.stringify(machine.pgSettings)})`);
-  console.log(`disk: 8 KiB write + fdatasync on the database's filesystem, ${disk.syncs} in ${(Number(process.env.BENCH_DISK_PROBE_MS ?? 3000) / 1000).toFixed(0)} s before the runs: p50 ${disk.p50Ms} ms, p99 ${disk.p99Ms} ms, max ${disk.maxMs} ms, ${disk.stallsOver20Ms} over 20 ms`);
-  console.log(`load: ${N} webhooks ${RATE ? `at ${RATE}/s` : 'closed loop'}, concurrency ${CONCURRENCY}, ${MAILBOXES} mailboxes → ${MAILBOXES} queues × ${QUEUE_AGENTS} agents, ${AGENTS} agents connected${SPLIT ? ' to a second instance' : ''}, ${SENDERS} senders${SEED_CUSTOMERS ? ' (known customers)' : ' (all new)'}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+  console.log(
+    `\nmachine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}, ${machine.postgres} (${JSON.stringify(machine.pgSettings)})`,
+  );
+  console.log(
+    `disk: 8 KiB write + fdatasync on the database's filesystem, ${disk.syncs} in ${(Number(process.env.BENCH_DISK_PROBE_MS ?? 3000) / 1000).toFixed(0)} s before the runs: p50 ${disk.p50Ms} ms, p99 ${disk.p99Ms} ms, max ${disk.maxMs} ms, ${disk.stallsOver20Ms} over 20 ms`,
+  );
+  console.log(
+    `load: ${N} webhooks ${RATE ? `at ${RATE}/s` : 'closed loop'}, concurrency ${CONCURRENCY}, ${MAILBOXES} mailboxes → ${MAILBOXES} queues × ${QUEUE_AGENTS} agents, ${AGENTS} agents connected${SPLIT ? ' to a second instance' : ''}, ${SENDERS} senders${SEED_CUSTOMERS ? ' (known customers)' : ' (all new)'}; load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}\n`,
+  );
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
-  console.log(`\nratio full/baseline: ${result.ratio}; notifications ${full.pushes}/${N * QUEUE_AGENTS}, to agents outside the queues: ${full.pushedToOthers}, to the wrong queue: ${full.misrouted}, messages stored ${stored}/${N}`);
+  console.log(
+    `\nratio full/baseline: ${result.ratio}; notifications ${full.pushes}/${N * QUEUE_AGENTS}, to agents outside the queues: ${full.pushedToOthers}, to the wrong queue: ${full.misrouted}, messages stored ${stored}/${N}`,
+  );
   const slow = result.full.pushesOver50Ms;
-  console.log(`pushes over ${SLOW_MS} ms: ${slow.pushes} of ${full.pushes}, sent in ${slow.windows} window(s) of ${WINDOW_MS} ms; slowest HTTP answer to a webhook sent in those windows: ${slow.httpMaxInThoseWindowsMs} ms`);
-  console.log(`CPU ms per webhook (server / PostgreSQL / load generator): full ${result.full.serverCpuMsPerWebhook} / ${result.full.postgresCpuMsPerWebhook} / ${result.full.loadGeneratorCpuMsPerWebhook}, baseline ${result.baseline.serverCpuMsPerWebhook} / ${result.baseline.postgresCpuMsPerWebhook} / ${result.baseline.loadGeneratorCpuMsPerWebhook}\n`);
+  console.log(
+    `pushes over ${SLOW_MS} ms: ${slow.pushes} of ${full.pushes}, sent in ${slow.windows} window(s) of ${WINDOW_MS} ms; slowest HTTP answer to a webhook sent in those windows: ${slow.httpMaxInThoseWindowsMs} ms`,
+  );
+  console.log(
+    `CPU ms per webhook (server / PostgreSQL / load generator): full ${result.full.serverCpuMsPerWebhook} / ${result.full.postgresCpuMsPerWebhook} / ${result.full.loadGeneratorCpuMsPerWebhook}, baseline ${result.baseline.serverCpuMsPerWebhook} / ${result.baseline.postgresCpuMsPerWebhook} / ${result.baseline.loadGeneratorCpuMsPerWebhook}\n`,
+  );
   console.log(JSON.stringify(result));
 
   await load.ask({ cmd: 'stop' });

@@ -73,7 +73,10 @@ export function postgresPids(postmaster: number): number[] {
  * have been seen to stall for 30–300 ms several times in ten seconds, which alone sets a p99.
  * Blocks the event loop for `ms`: call it before a run, not during one.
  */
-export function diskSyncProbe(dir: string, ms = 3000): { syncs: number; p50Ms: number; p99Ms: number; maxMs: number; stallsOver20Ms: number } {
+export function diskSyncProbe(
+  dir: string,
+  ms = 3000,
+): { syncs: number; p50Ms: number; p99Ms: number; maxMs: number; stallsOver20Ms: number } {
   const file = `${dir}/.bench-sync-probe`;
   const fd = fs.openSync(file, 'w');
   const block = Buffer.alloc(8192, 1);
@@ -92,5 +95,11 @@ export function diskSyncProbe(dir: string, ms = 3000): { syncs: number; p50Ms: n
   }
   lat.sort((a, b) => a - b);
   const at = (p: number) => Math.round(lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] * 100) / 100;
-  return { syncs: lat.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: Math.round(lat[lat.length - 1] * 10) / 10, stallsOver20Ms: lat.filter((x) => x > 20).length };
+  return {
+    syncs: lat.length,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    maxMs: Math.round(lat[lat.length - 1] * 10) / 10,
+    stallsOver20Ms: lat.filter((x) => x > 20).length,
+  };
 }

@@ -79,18 +79,34 @@ async function database(): Promise<{ url: string; embedded?: EmbeddedServer; dir
 async function baseline(fake: FakeSmsapi): Promise<{ seconds: number; perSecond: number; p50: number; p99: number }> {
   const lat: number[] = [];
   const t0 = performance.now();
-  await pooled(Array.from({ length: N }, (_, i) => i), CONCURRENCY, async (i) => {
-    const s = performance.now();
-    const res = await fetch(`${fake.url}/sms.do`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${fake.token}` },
-      body: new URLSearchParams({ to: '48500600700', message: `Baseline ${i}`, format: 'json', encoding: 'utf-8', idx: `base${i}`, check_idx: '1' }).toString(),
-    });
-    await res.text();
-    lat.push(performance.now() - s);
-  });
+  await pooled(
+    Array.from({ length: N }, (_, i) => i),
+    CONCURRENCY,
+    async (i) => {
+      const s = performance.now();
+      const res = await fetch(`${fake.url}/sms.do`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${fake.token}` },
+        body: new URLSearchParams({
+          to: '48500600700',
+          message: `Baseline ${i}`,
+          format: 'json',
+          encoding: 'utf-8',
+          idx: `base${i}`,
+          check_idx: '1',
+        }).toString(),
+      });
+      await res.text();
+      lat.push(performance.now() - s);
+    },
+  );
   const seconds = (performance.now() - t0) / 1000;
-  return { seconds: round(seconds, 2), perSecond: round(N / seconds), p50: round(pct(lat, 50)), p99: round(pct(lat, 99)) };
+  return {
+    seconds: round(seconds, 2),
+    perSecond: round(N / seconds),
+    p50: round(pct(lat, 50)),
+    p99: round(pct(lat, 99)),
+  };
 }
 
 async function main() {
@@ -120,15 +136,33 @@ async function main() {
     }),
   );
   await migrate(orm);
-  const app = await buildApp({ config, orm, databaseUrl: db.url, box: new SecretBox(key), logger: false, worker: false });
+  const app = await buildApp({
+    config,
+    orm,
+    databaseUrl: db.url,
+    box: new SecretBox(key),
+    logger: false,
+    worker: false,
+  });
   // The sender as background.ts starts it where jobs run (delivery-report polls, graphile-worker, play no part with SMSAPI).
-  const startSender = async () => new OutboundSender(app.ctx, app.services.outbound.settings, { concurrency: CONCURRENCY }).start();
+  const startSender = async () =>
+    new OutboundSender(app.ctx, app.services.outbound.settings, { concurrency: CONCURRENCY }).start();
   await ensureAdmin(orm, config, app.services.auth);
   const [{ id: authorId }] = await orm.em.fork().execute<{ id: number }[]>(`select id from app_user limit 1`);
-  const gateway = await app.services.gateways.create(orm.em.fork(), { name: 'bench', provider: 'SMSAPI' as never, password: fake.token, senderName: 'Test', apiBaseUrl: fake.url } as never);
+  const gateway = await app.services.gateways.create(orm.em.fork(), {
+    name: 'bench',
+    provider: 'SMSAPI' as never,
+    password: fake.token,
+    senderName: 'Test',
+    apiBaseUrl: fake.url,
+  } as never);
   // Distinct recipients: one customer and ticket each, as real traffic (one shared ticket row would serialise every send).
   const send = (label: string, i: number) =>
-    app.services.outbound.sendSms(orm.em.fork(), authorId, { to: `+485006${String(i).padStart(5, '0')}`, text: `${label} ${i}`, gatewayId: gateway.id });
+    app.services.outbound.sendSms(orm.em.fork(), authorId, {
+      to: `+485006${String(i).padStart(5, '0')}`,
+      text: `${label} ${i}`,
+      gatewayId: gateway.id,
+    });
   let total = 0;
 
   // Steady state, as in bench/inbound.ts: a helpdesk that has customer cards (BENCH_SEED_CUSTOMERS, other
@@ -146,18 +180,26 @@ async function main() {
 
   // Warm-up (connections, JIT), not measured.
   let sender = await startSender();
-  await pooled(Array.from({ length: 20 }, (_, i) => i), ENQUEUE_PARALLEL, (i) => send('warm-up', 90_000 + i).then(() => undefined));
+  await pooled(
+    Array.from({ length: 20 }, (_, i) => i),
+    ENQUEUE_PARALLEL,
+    (i) => send('warm-up', 90_000 + i).then(() => undefined),
+  );
   await waitAllSent(orm, (total += 20));
 
   // Live run.
   fake.requests.length = 0;
   const t0 = performance.now();
   const enqueueLat: number[] = [];
-  await pooled(Array.from({ length: N }, (_, i) => i), ENQUEUE_PARALLEL, async (i) => {
-    const s = performance.now();
-    await send('live', i);
-    enqueueLat.push(performance.now() - s);
-  });
+  await pooled(
+    Array.from({ length: N }, (_, i) => i),
+    ENQUEUE_PARALLEL,
+    async (i) => {
+      const s = performance.now();
+      await send('live', i);
+      enqueueLat.push(performance.now() - s);
+    },
+  );
   const enqueuedAt = performance.now();
   await waitAllSent(orm, total + N);
   const seconds = (performance.now() - t0) / 1000;
@@ -173,7 +215,11 @@ async function main() {
 
   // Drain run: fill the queue with the worker stopped, then time the worker alone.
   await sender.stop();
-  await pooled(Array.from({ length: N }, (_, i) => i), ENQUEUE_PARALLEL, (i) => send('drain', 50_000 + i).then(() => undefined));
+  await pooled(
+    Array.from({ length: N }, (_, i) => i),
+    ENQUEUE_PARALLEL,
+    (i) => send('drain', 50_000 + i).then(() => undefined),
+  );
   fake.requests.length = 0;
   const d0 = performance.now();
   sender = await startSender();
@@ -193,22 +239,39 @@ async function main() {
     live,
     drain,
     baseline: base,
-    ratio: { drainToBaseline: round(drain.perSecond / base.perSecond, 2), liveToBaseline: round(live.perSecond / base.perSecond, 2) },
+    ratio: {
+      drainToBaseline: round(drain.perSecond / base.perSecond, 2),
+      liveToBaseline: round(live.perSecond / base.perSecond, 2),
+    },
     machine: {
       cores: os.cpus().length,
       cpu: os.cpus()[0]?.model,
       memoryGiB: round(os.totalmem() / 2 ** 30),
       node: process.version,
-      database: db.embedded ? (process.env.BENCH_FAST === '1' ? 'embedded PostgreSQL (fsync=off, as in tests)' : 'embedded PostgreSQL, durable (fsync=on, synchronous_commit=on)') : 'BENCH_DATABASE_URL',
+      database: db.embedded
+        ? process.env.BENCH_FAST === '1'
+          ? 'embedded PostgreSQL (fsync=off, as in tests)'
+          : 'embedded PostgreSQL, durable (fsync=on, synchronous_commit=on)'
+        : 'BENCH_DATABASE_URL',
       loadAverage: os.loadavg().map((x) => round(x, 2)),
     },
   };
   console.log(JSON.stringify(result));
   console.log('');
   console.table({
-    'live (sendSms → queue → worker → fake)': { 'msg/s': live.perSecond, 'p50 ms': live.queueToProviderP50, 'p99 ms': live.queueToProviderP99, seconds: live.seconds },
+    'live (sendSms → queue → worker → fake)': {
+      'msg/s': live.perSecond,
+      'p50 ms': live.queueToProviderP50,
+      'p99 ms': live.queueToProviderP99,
+      seconds: live.seconds,
+    },
     'drain (worker alone, N queued)': { 'msg/s': drain.perSecond, 'p50 ms': '', 'p99 ms': '', seconds: drain.seconds },
-    'baseline (plain HTTP loop)': { 'msg/s': base.perSecond, 'p50 ms': base.p50, 'p99 ms': base.p99, seconds: base.seconds },
+    'baseline (plain HTTP loop)': {
+      'msg/s': base.perSecond,
+      'p50 ms': base.p50,
+      'p99 ms': base.p99,
+      seconds: base.seconds,
+    },
   });
   console.log(`ratio drain/baseline: ${result.ratio.drainToBaseline}; live/baseline: ${result.ratio.liveToBaseline}`);
   console.log('latency: queue-to-provider (created_at → fake receipt) for live; request round trip for the baseline');
@@ -221,10 +284,12 @@ async function main() {
 }
 
 async function queueToProvider(orm: MikroORM, fake: FakeSmsapi, like: string): Promise<number[]> {
-  const rows = await orm.em.fork().execute<{ id: number; created: string }[]>(
-    `select id, extract(epoch from created_at) * 1000 as created from message where text like ?`,
-    [like],
-  );
+  const rows = await orm.em
+    .fork()
+    .execute<{ id: number; created: string }[]>(
+      `select id, extract(epoch from created_at) * 1000 as created from message where text like ?`,
+      [like],
+    );
   const created = new Map(rows.map((r) => [Number(r.id), Number(r.created)]));
   const out: number[] = [];
   for (const r of fake.requests) {
@@ -237,9 +302,11 @@ async function queueToProvider(orm: MikroORM, fake: FakeSmsapi, like: string): P
 
 async function waitAllSent(orm: MikroORM, n: number): Promise<void> {
   for (;;) {
-    const [r] = await orm.em.fork().execute<{ done: number; failed: number }[]>(
-      `select count(*) filter (where status = 'SENT')::int as done, count(*) filter (where status = 'FAILED')::int as failed from message`,
-    );
+    const [r] = await orm.em
+      .fork()
+      .execute<{ done: number; failed: number }[]>(
+        `select count(*) filter (where status = 'SENT')::int as done, count(*) filter (where status = 'FAILED')::int as failed from message`,
+      );
     if (r.failed) throw new Error(`${r.failed} messages FAILED`);
     if (r.done >= n) return;
     await new Promise((res) => setTimeout(res, 10));

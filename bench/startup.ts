@@ -37,13 +37,16 @@ const { startEmbedded } = require(${JSON.stringify(path.join(ROOT, 'dist/src/db/
 async function timeToReady(args: string[], env: Record<string, string>, probe: string): Promise<number> {
   const port = await freePort();
   const t0 = performance.now();
-  const proc = spawn(process.execPath, args, { env: { PATH: process.env.PATH!, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH!, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   proc.stdout!.on('data', (d) => (err += d));
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
   const exited = new Promise<void>((r) => proc.on('exit', () => r()));
   let ms = NaN;
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}${probe}`);
       if (res.status === 200) {
@@ -66,7 +69,12 @@ async function main() {
   if (!fs.existsSync(MAIN)) throw new Error('dist/src/main.js is missing: run npm run build first');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smsdesk-bench-'));
   fs.chmodSync(dataDir, 0o755); // initdb runs as `postgres` when we are root
-  const env = { DATA_DIR: path.join(dataDir, 'data'), NODE_ENV: 'development', ADMIN_EMAIL: 'admin@bench.local', ADMIN_PASSWORD: 'bench-password-1' };
+  const env = {
+    DATA_DIR: path.join(dataDir, 'data'),
+    NODE_ENV: 'development',
+    ADMIN_EMAIL: 'admin@bench.local',
+    ADMIN_PASSWORD: 'bench-password-1',
+  };
   try {
     // First start: initdb, migrations, the administrator (not measured against the target).
     const first = await timeToReady([MAIN], env, '/readyz');
@@ -81,15 +89,27 @@ async function main() {
       bench: 'startup',
       machine: machine(),
       firstStartMs: round(first),
-      service: { starts: service.map((x) => round(x)), medianMs: round(med(service)), maxMs: round(Math.max(...service)) },
+      service: {
+        starts: service.map((x) => round(x)),
+        medianMs: round(med(service)),
+        maxMs: round(Math.max(...service)),
+      },
       baseline: { starts: baseline.map((x) => round(x)), medianMs: round(med(baseline)) },
       ratio: round(med(service) / med(baseline), 2),
       targetMs: 2000,
     };
     console.log(`\nmachine: ${JSON.stringify(result.machine)}`);
     console.table({
-      'service, existing .data/ (spawn → /readyz 200)': { 'median ms': result.service.medianMs, 'max ms': result.service.maxMs, starts: service.length },
-      'baseline: node + same embedded PostgreSQL + select 1': { 'median ms': result.baseline.medianMs, 'max ms': round(Math.max(...baseline)), starts: baseline.length },
+      'service, existing .data/ (spawn → /readyz 200)': {
+        'median ms': result.service.medianMs,
+        'max ms': result.service.maxMs,
+        starts: service.length,
+      },
+      'baseline: node + same embedded PostgreSQL + select 1': {
+        'median ms': result.baseline.medianMs,
+        'max ms': round(Math.max(...baseline)),
+        starts: baseline.length,
+      },
     });
     console.log(`first start (initdb, migrations): ${result.firstStartMs} ms; ratio service/baseline ${result.ratio}`);
     console.log(JSON.stringify(result));

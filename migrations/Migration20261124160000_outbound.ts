@@ -1,7 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261124160000_outbound extends Migration {
-
   override async up(): Promise<void> {
     this.addSql(`alter table "message" add column "in_flight_since" timestamptz null;`);
   }
@@ -9,5 +8,4 @@ export class Migration20261124160000_outbound extends Migration {
   override async down(): Promise<void> {
     this.addSql(`alter table "message" drop column "in_flight_since";`);
   }
-
 }

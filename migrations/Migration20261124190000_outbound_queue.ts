@@ -17,8 +17,12 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261124190000_outbound_queue extends Migration {
   override async up(): Promise<void> {
-    this.addSql(`alter table "message" add column "next_attempt_at" timestamptz null default now(), add column "lease_until" timestamptz null;`);
-    this.addSql(`create index "message_outbound_due" on "message" ("next_attempt_at") where "direction" = 'OUTBOUND' and "status" = 'QUEUED';`);
+    this.addSql(
+      `alter table "message" add column "next_attempt_at" timestamptz null default now(), add column "lease_until" timestamptz null;`,
+    );
+    this.addSql(
+      `create index "message_outbound_due" on "message" ("next_attempt_at") where "direction" = 'OUTBOUND' and "status" = 'QUEUED';`,
+    );
     this.addSql(`do $$
 begin
   if to_regclass('graphile_worker.jobs') is not null then

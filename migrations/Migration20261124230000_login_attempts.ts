@@ -12,7 +12,9 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261124230000_login_attempts extends Migration {
   override async up(): Promise<void> {
-    this.addSql(`create table "login_attempt" ("key" varchar(255) primary key, "points" integer not null default 0, "expire" bigint);`);
+    this.addSql(
+      `create table "login_attempt" ("key" varchar(255) primary key, "points" integer not null default 0, "expire" bigint);`,
+    );
     // For the sweep of expired counters.
     this.addSql(`create index "login_attempt_expire_index" on "login_attempt" ("expire");`);
   }

@@ -9,7 +9,9 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261125090000_conversation_functions extends Migration {
   override async up(): Promise<void> {
     this.addSql(`drop function if exists inbound_take(text, text, text, int, text);`);
-    this.addSql(`drop function if exists inbound_file(int, int, int, int, message_kind, text, text, text, text, text, text, timestamptz, text);`);
+    this.addSql(
+      `drop function if exists inbound_file(int, int, int, int, message_kind, text, text, text, text, text, text, timestamptz, text);`,
+    );
   }
 
   /** Nothing to restore: the function files of the code that runs define the functions. */

@@ -7,7 +7,9 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261205120000_message_status_forward extends Migration {
   override async up(): Promise<void> {
-    this.addSql(`create or replace function message_status_forward() returns trigger language plpgsql as $$ begin return new; end $$;`);
+    this.addSql(
+      `create or replace function message_status_forward() returns trigger language plpgsql as $$ begin return new; end $$;`,
+    );
     this.addSql(
       `create trigger message_status_forward before update of status on message for each row when (old.status is distinct from new.status) execute function message_status_forward();`,
     );

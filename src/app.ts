@@ -82,7 +82,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const fastify = Fastify({
     ...(deps.logger && typeof deps.logger === 'object'
       ? { loggerInstance: deps.logger }
-      : { logger: deps.logger === false ? false : { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } } }),
+      : {
+          logger:
+            deps.logger === false ? false : { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+        }),
     bodyLimit: BODY_LIMIT_BYTES,
     // X-Forwarded-For is believed only from TRUSTED_PROXIES, by our own rule (see inbound); not Fastify-wide.
     trustProxy: false,
@@ -94,9 +97,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   // A readable 4xx for malformed requests; internal errors never leak a stack trace.
   fastify.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : err instanceof DomainError ? 400 : 500;
+    const status =
+      err.statusCode && err.statusCode >= 400 && err.statusCode < 500
+        ? err.statusCode
+        : err instanceof DomainError
+          ? 400
+          : 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
-    reply.status(status).send({ error: status >= 500 ? 'Internal server error' : err.message, ...(status < 500 && err.code ? { code: err.code } : {}) });
+    reply.status(status).send({
+      error: status >= 500 ? 'Internal server error' : err.message,
+      ...(status < 500 && err.code ? { code: err.code } : {}),
+    });
   });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
@@ -121,7 +132,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const events = createEventBus(eventTarget);
   // Stored and queued messages are announced after their commit, batched (see PgEventTarget.flush).
   const publish: Publish = (topic, payload) => void events.publish(topic, payload as never);
-  const services = buildServices({ config, box: deps.box, knex: orm.em.getConnection().getKnex(), publish, log: fastify.log });
+  const services = buildServices({
+    config,
+    box: deps.box,
+    knex: orm.em.getConnection().getKnex(),
+    publish,
+    log: fastify.log,
+  });
   const jobs = await makeWorkerUtils({ connectionString: deps.databaseUrl });
   await jobs.migrate();
   const ctx: AppContext = { config, orm, box: deps.box, services, events, publish, log: fastify.log, jobs };
@@ -183,11 +200,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Over-limit queries are refused before execution (src/graphql/limits.ts).
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     validationRules: [depthLimitRule()],
-    formatError: (formatted, error) => formatError(formatted, error, (e) => fastify.log.error({ err: e }, 'resolver failed')),
+    formatError: (formatted, error) =>
+      formatError(formatted, error, (e) => fastify.log.error({ err: e }, 'resolver failed')),
     plugins: [
       fastifyApolloDrainPlugin(fastify),
       complexityPlugin<Context>(),
-      { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await ws.dispose();
+            },
+          };
+        },
+      },
       config.landingPage
         ? config.env === 'production'
           ? ApolloServerPluginLandingPageProductionDefault({ footer: false })

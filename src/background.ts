@@ -23,7 +23,12 @@ class JobWorkerLoop implements BackgroundLoop {
 
   async start(): Promise<void> {
     const { ctx } = this;
-    this.worker = await startWorker({ connectionString: this.databaseUrl, taskList: taskList(ctx), concurrency: ctx.config.workerConcurrency, log: ctx.log });
+    this.worker = await startWorker({
+      connectionString: this.databaseUrl,
+      taskList: taskList(ctx),
+      concurrency: ctx.config.workerConcurrency,
+      log: ctx.log,
+    });
   }
 
   async stop(): Promise<void> {
@@ -46,10 +51,15 @@ export interface Background {
  * `jobs`: false for an instance that only serves requests (no job worker, no sender); `databaseUrl`: the
  * worker's connection.
  */
-export function background(ctx: AppContext, opts: { jobs: boolean; databaseUrl: string; tokenWatch: TokenWatch }): Background {
+export function background(
+  ctx: AppContext,
+  opts: { jobs: boolean; databaseUrl: string; tokenWatch: TokenWatch },
+): Background {
   const worker = opts.jobs ? new JobWorkerLoop(ctx, opts.databaseUrl) : undefined;
   // Sending runs where jobs run: the sender claims due messages from the table (no job per SMS).
-  const sender = opts.jobs ? new OutboundSender(ctx, ctx.config.outbound, { concurrency: ctx.config.workerConcurrency }) : undefined;
+  const sender = opts.jobs
+    ? new OutboundSender(ctx, ctx.config.outbound, { concurrency: ctx.config.workerConcurrency })
+    : undefined;
   const loops: BackgroundLoop[] = [
     ...(worker ? [worker] : []),
     ...(sender ? [{ name: 'outbound sender', start: () => void sender.start(), stop: () => sender.stop() }] : []),

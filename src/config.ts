@@ -107,7 +107,12 @@ export interface InboundPollSettings {
   backoff: PollBackoff;
 }
 
-export const DEFAULT_POLL_BACKOFF: PollBackoff = { retryableBaseMs: 5_000, retryableCapMs: 5 * 60_000, configBaseMs: 60_000, configCapMs: 30 * 60_000 };
+export const DEFAULT_POLL_BACKOFF: PollBackoff = {
+  retryableBaseMs: 5_000,
+  retryableCapMs: 5 * 60_000,
+  configBaseMs: 60_000,
+  configCapMs: 30 * 60_000,
+};
 
 export class ConfigError extends Error {
   constructor(variable: string, rule: string) {
@@ -139,7 +144,10 @@ function int(env: Env, name: string, dflt: number, min: number, max: number): nu
 export function parseSecretKey(raw: string, name = 'SECRET_KEY'): Buffer {
   const s = raw.trim();
   const key = /^[0-9a-fA-F]{64}$/.test(s) ? Buffer.from(s, 'hex') : Buffer.from(s, 'base64');
-  if (key.length !== 32 || (!/^[0-9a-fA-F]{64}$/.test(s) && key.toString('base64').replace(/=+$/, '') !== s.replace(/=+$/, ''))) {
+  if (
+    key.length !== 32 ||
+    (!/^[0-9a-fA-F]{64}$/.test(s) && key.toString('base64').replace(/=+$/, '') !== s.replace(/=+$/, ''))
+  ) {
     throw new ConfigError(name, 'must be 32 random bytes as 64 hex characters or base64 (e.g. `openssl rand -hex 32`)');
   }
   return key;
@@ -193,7 +201,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     const u = new URL(publicUrl);
     if (!['http:', 'https:'].includes(u.protocol)) throw new Error();
   } catch {
-    throw new ConfigError('PUBLIC_URL', `must be an http(s) URL such as https://smsdesk.example.com, got "${publicUrl}"`);
+    throw new ConfigError(
+      'PUBLIC_URL',
+      `must be an http(s) URL such as https://smsdesk.example.com, got "${publicUrl}"`,
+    );
   }
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -209,10 +220,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     .map((s) => s.trim())
     .filter(Boolean);
   for (const p of trustedProxies) {
-    if (!parseIpOrCidr(p)) throw new ConfigError('TRUSTED_PROXIES', `has "${p}", which is not an IP address or CIDR range`);
+    if (!parseIpOrCidr(p))
+      throw new ConfigError('TRUSTED_PROXIES', `has "${p}", which is not an IP address or CIDR range`);
   }
   if ((env.ADMIN_EMAIL && !env.ADMIN_PASSWORD) || (!env.ADMIN_EMAIL && env.ADMIN_PASSWORD)) {
-    throw new ConfigError(env.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL', 'must be set together with the other one');
+    throw new ConfigError(
+      env.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL',
+      'must be set together with the other one',
+    );
   }
   if (env.ADMIN_PASSWORD && env.ADMIN_PASSWORD.length < 8) {
     throw new ConfigError('ADMIN_PASSWORD', 'must be at least 8 characters');

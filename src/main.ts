@@ -66,7 +66,10 @@ async function main() {
     } else if (admin) {
       log.info({ email: admin.email }, 'created the administrator from ADMIN_EMAIL');
     }
-    log.info({ port: config.port, graphql: `${config.publicUrl}/graphql`, startupMs: Date.now() - started }, 'smsdesk ready');
+    log.info(
+      { port: config.port, graphql: `${config.publicUrl}/graphql`, startupMs: Date.now() - started },
+      'smsdesk ready',
+    );
   } catch (e) {
     log.error(`start-up failed: ${(e as Error).message}`);
     await app?.close().catch(() => {});

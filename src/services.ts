@@ -44,7 +44,11 @@ export function buildServices({ config, box, knex, publish, log }: ServiceDeps):
     if (g.incomingActive && POLLED_PROVIDERS.includes(g.provider)) await ensurePollJobs(em);
   });
   return {
-    auth: new AuthService(config.sessionTtlHours, knex, { perEmail: config.loginMaxAttempts, perIp: config.loginMaxAttemptsPerIp, windowMs: config.loginWindowSeconds * 1000 }),
+    auth: new AuthService(config.sessionTtlHours, knex, {
+      perEmail: config.loginMaxAttempts,
+      perIp: config.loginMaxAttemptsPerIp,
+      windowMs: config.loginWindowSeconds * 1000,
+    }),
     gateways,
     customers: new CustomerService(),
     inbound: new InboundService(box, webhookEvents, publish),

@@ -11,7 +11,12 @@ export interface BackgroundLoop {
  * A function run every `everyMs`, and once at start when `runAtStart` (start waits for that run). Runs
  * never overlap; stop waits for the one under way, so nothing it uses is closed beneath it.
  */
-export function intervalLoop(name: string, everyMs: number, run: () => Promise<void>, opts: { runAtStart?: boolean } = {}): BackgroundLoop {
+export function intervalLoop(
+  name: string,
+  everyMs: number,
+  run: () => Promise<void>,
+  opts: { runAtStart?: boolean } = {},
+): BackgroundLoop {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   const tick = () => (running ??= run().finally(() => (running = undefined)));

@@ -30,7 +30,10 @@ export class ValidationError extends DomainError {
 
 export class NotFoundError extends DomainError {
   readonly code = 'NOT_FOUND' as const;
-  constructor(readonly entity: string, readonly id: string | number) {
+  constructor(
+    readonly entity: string,
+    readonly id: string | number,
+  ) {
     super(`${entity} ${id} does not exist`);
   }
 }

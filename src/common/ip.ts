@@ -24,9 +24,7 @@ export function parseIpOrCidr(text: string): ParsedRange | null {
     if (s.includes('/')) {
       const [addr, prefix] = ipaddr.parseCIDR(s);
       const family = addr.kind();
-      const network = family === 'ipv4'
-        ? ipaddr.IPv4.networkAddressFromCIDR(s)
-        : ipaddr.IPv6.networkAddressFromCIDR(s);
+      const network = family === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(s) : ipaddr.IPv6.networkAddressFromCIDR(s);
       const full = family === 'ipv4' ? 32 : 128;
       const address = network.toString();
       return { address, prefix, family, canonical: prefix === full ? address : `${address}/${prefix}` };

@@ -23,7 +23,10 @@ export function toE164(raw: string, region: CountryCode = DEFAULT_REGION): Phone
   try {
     const n = parsePhoneNumberWithError(text, region);
     if (!n.isValid()) {
-      return { ok: false, reason: `is not a valid number in ${n.country ?? `+${n.countryCallingCode}`} (wrong length or unassigned range)` };
+      return {
+        ok: false,
+        reason: `is not a valid number in ${n.country ?? `+${n.countryCallingCode}`} (wrong length or unassigned range)`,
+      };
     }
     return { ok: true, e164: n.number };
   } catch (e) {

@@ -6,7 +6,11 @@ export function pathOnly(url: string): string {
   return q < 0 ? url : `${url.slice(0, q)}?[redacted]`;
 }
 
-const reqForLog = (req: FastifyRequest) => ({ method: req.method, url: pathOnly(req.url), remoteAddress: req.socket?.remoteAddress });
+const reqForLog = (req: FastifyRequest) => ({
+  method: req.method,
+  url: pathOnly(req.url),
+  remoteAddress: req.socket?.remoteAddress,
+});
 
 /**
  * Fastify's own per-request lines without query strings: `incoming request` and the 404 line are written at

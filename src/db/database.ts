@@ -40,7 +40,12 @@ async function checkKey(orm: MikroORM, box: SecretBox): Promise<void> {
   const em = orm.em.fork();
   const row = await em.findOne(SystemState, { key: KEY_CHECK });
   if (!row) {
-    await em.getConnection().execute('insert into system_state (key, value) values (?, ?) on conflict do nothing', [KEY_CHECK, box.seal(KEY_CHECK_TEXT)]);
+    await em
+      .getConnection()
+      .execute('insert into system_state (key, value) values (?, ?) on conflict do nothing', [
+        KEY_CHECK,
+        box.seal(KEY_CHECK_TEXT),
+      ]);
     return;
   }
   try {
@@ -48,7 +53,9 @@ async function checkKey(orm: MikroORM, box: SecretBox): Promise<void> {
   } catch (e) {
     if (!(e instanceof WrongKeyError)) throw e;
   }
-  throw new Error('SECRET_KEY does not match the key this database was set up with: stored secrets could not be decrypted. Start with the original SECRET_KEY.');
+  throw new Error(
+    'SECRET_KEY does not match the key this database was set up with: stored secrets could not be decrypted. Start with the original SECRET_KEY.',
+  );
 }
 
 /** Connects (starting the embedded server when there is no DATABASE_URL) and applies pending migrations. */

@@ -14,4 +14,19 @@ import { Ticket } from '../modules/tickets/ticket.entity';
 import { SystemState } from './system-state.entity';
 
 /** Every entity, as class references (no globs: they break under vitest and in dist alike). */
-export const entities = [User, ApiToken, Gateway, Queue, MessageRule, Customer, Settings, SystemState, Ticket, Message, Notification, InboundEvent, Attachment, InboundPollState];
+export const entities = [
+  User,
+  ApiToken,
+  Gateway,
+  Queue,
+  MessageRule,
+  Customer,
+  Settings,
+  SystemState,
+  Ticket,
+  Message,
+  Notification,
+  InboundEvent,
+  Attachment,
+  InboundPollState,
+];

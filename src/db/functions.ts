@@ -70,7 +70,10 @@ export interface DbFunction<A, R> {
  * The wrapper of one database function. `params` names, for every field of the arguments, the function's
  * parameter and its SQL type: `{ gatewayId: 'p_gateway_id int' }`.
  */
-export function dbFunction<A extends object, R = Record<string, unknown>>(name: string, params: { [K in keyof A]-?: string }): DbFunction<A, R> {
+export function dbFunction<A extends object, R = Record<string, unknown>>(
+  name: string,
+  params: { [K in keyof A]-?: string },
+): DbFunction<A, R> {
   const list = Object.entries(params as Record<string, string>).map(([field, decl]) => {
     const m = /^(\w+)\s+(.+)$/.exec(decl);
     if (!m) throw new Error(`database function ${name}: "${decl}" is not "<parameter> <type>"`);

@@ -7,7 +7,10 @@ import { cliDatabaseUrl } from '../config';
 import { entities } from './entities';
 
 /** The project's folder, from src/db (ts-node, vitest) and from dist/src/db (compiled). */
-export const projectRoot = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
+export const projectRoot = path.resolve(
+  __dirname,
+  __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..',
+);
 
 export function ormConfig(clientUrl: string, extra: Partial<Options> = {}): Options {
   return defineConfig({

@@ -20,7 +20,10 @@ interface PgClient {
 
 /** Runs `fn` on a connection of MikroORM's pool, given back afterwards. */
 async function withConnection<T>(em: EntityManager, fn: (conn: PgClient) => Promise<T>): Promise<T> {
-  const client = em.getConnection().getKnex().client as { acquireConnection(): Promise<PgClient>; releaseConnection(c: PgClient): Promise<void> };
+  const client = em.getConnection().getKnex().client as {
+    acquireConnection(): Promise<PgClient>;
+    releaseConnection(c: PgClient): Promise<void>;
+  };
   const conn = await client.acquireConnection();
   try {
     return await fn(conn);
@@ -73,7 +76,10 @@ export interface Tx {
 export function sqlOf(em: EntityManager): Sql {
   return async <T>(text: string, params?: unknown[]) => {
     if (!hasLargeParam(params) || em.isInTransaction()) return em.execute(text, params ?? []) as Promise<T[]>;
-    return withConnection(em, async (conn) => ((await conn.query(numbered(text), boundValues(params))) as PgResult).rows as T[]);
+    return withConnection(
+      em,
+      async (conn) => ((await conn.query(numbered(text), boundValues(params))) as PgResult).rows as T[],
+    );
   };
 }
 
@@ -113,7 +119,10 @@ export async function inTransaction<T>(em: EntityManager, fn: (tx: Tx) => Promis
       return (results[withBegin ? 1 : 0]?.rows ?? []) as R[];
     };
     try {
-      const result = await fn({ sql: (text, params) => run(text, params, false), commitWith: (text, params) => run(text, params, true) });
+      const result = await fn({
+        sql: (text, params) => run(text, params, false),
+        commitWith: (text, params) => run(text, params, true),
+      });
       if (!ended) {
         if (begun) await conn.query('commit');
         ended = true;
@@ -125,6 +134,10 @@ export async function inTransaction<T>(em: EntityManager, fn: (tx: Tx) => Promis
     }
   });
 }
+
+/** A row whose columns its caller knows from its own statement. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each caller reads its statements' columns as it knows them
+type LooseRow = Record<string, any>;
 
 export type Statement = [text: string | Prepared, params?: unknown[]];
 
@@ -163,21 +176,33 @@ const DUPLICATE_PREPARED = '42P05';
  * COMMIT travel with them: they commit together or not at all. Prepared statements this connection
  * lacks are prepared first, in the same round trip and outside the transaction.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each caller reads its statements' columns as it knows them
-export async function roundTrip(em: EntityManager, statements: Statement[], opts: { transaction?: boolean } = {}): Promise<Record<string, any>[][]> {
+export async function roundTrip(
+  em: EntityManager,
+  statements: Statement[],
+  opts: { transaction?: boolean } = {},
+): Promise<LooseRow[][]> {
   const sqls = statements.map(([text, params]) =>
-    typeof text === 'string' ? inline(em, text, params) : inline(em, `execute ${text.name}(${(params ?? []).map(() => '?').join(', ')})`, params),
+    typeof text === 'string'
+      ? inline(em, text, params)
+      : inline(em, `execute ${text.name}(${(params ?? []).map(() => '?').join(', ')})`, params),
   );
   return withConnection(em, async (conn) => {
     try {
       let have = preparedOn.get(conn) ?? new Set<string>();
       preparedOn.set(conn, have);
       const run = async () => {
-        const prepares = [...new Map(statements.flatMap(([s]) => (typeof s === 'string' || have.has(s.name) ? [] : [[s.name, s] as const]))).values()];
+        const prepares = [
+          ...new Map(
+            statements.flatMap(([s]) => (typeof s === 'string' || have.has(s.name) ? [] : [[s.name, s] as const])),
+          ).values(),
+        ];
         // SET LOCAL lasts until the end of the round trip's transaction: the explicit one, or the implicit
         // one PostgreSQL wraps around a multi-statement query. The pool's other queries are not touched.
         const generic = statements.some(([s]) => typeof s !== 'string') ? [GENERIC_PLANS] : [];
-        const text = [...prepares.map((p) => p.prepare), ...(opts.transaction ? ['begin', ...generic, ...sqls, 'commit'] : [...generic, ...sqls])].join(';\n');
+        const text = [
+          ...prepares.map((p) => p.prepare),
+          ...(opts.transaction ? ['begin', ...generic, ...sqls, 'commit'] : [...generic, ...sqls]),
+        ].join(';\n');
         const res = await conn.query(text);
         for (const p of prepares) have.add(p.name);
         const results = Array.isArray(res) ? res : [res];

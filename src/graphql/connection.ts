@@ -51,7 +51,12 @@ export function decodeCursor(cursor: string, field = 'after'): unknown[] {
 }
 
 /** Cuts a page fetched with `limit: first + 1` into a connection. */
-export function toConnection<T>(rows: T[], first: number, cursorOf: (row: T) => unknown[], hasPrevious: boolean): Connection<T> {
+export function toConnection<T>(
+  rows: T[],
+  first: number,
+  cursorOf: (row: T) => unknown[],
+  hasPrevious: boolean,
+): Connection<T> {
   const page = rows.slice(0, first);
   const edges = page.map((node) => ({ node, cursor: encodeCursor(cursorOf(node)) }));
   return {

@@ -17,12 +17,18 @@ function flatten(errors: ClassValidatorError[], prefix: string, out: FieldViolat
  * field violations; class-validator failures become BAD_USER_INPUT with the field and rule; anything
  * else is an internal error whose details stay in the log, never in the response.
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown, log: (e: unknown) => void): GraphQLFormattedError {
+export function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  log: (e: unknown) => void,
+): GraphQLFormattedError {
   // Walk wrappers by shape, not instanceof: graphql's ESM and CJS builds can both be loaded (vitest),
   // and each has its own GraphQLError class.
   let original = error as { originalError?: unknown } | undefined;
-  while (original && typeof original === 'object' && original.originalError) original = original.originalError as typeof original;
-  const validationErrors = (original as { extensions?: { validationErrors?: unknown } } | undefined)?.extensions?.validationErrors;
+  while (original && typeof original === 'object' && original.originalError)
+    original = original.originalError as typeof original;
+  const validationErrors = (original as { extensions?: { validationErrors?: unknown } } | undefined)?.extensions
+    ?.validationErrors;
   if (Array.isArray(validationErrors)) {
     // type-graphql's ArgumentValidationError: class-validator results for an input argument.
     const violations = flatten(validationErrors as ClassValidatorError[], '', []);
@@ -48,7 +54,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
   // A query over a limit (limits.ts): Apollo files it under GRAPHQL_VALIDATION_FAILED; the client gets our code.
   const limitCode = (original as { extensions?: { code?: unknown } } | undefined)?.extensions?.code;
   if (typeof limitCode === 'string' && LIMIT_CODES.has(limitCode)) {
-    const { stacktrace: _s, http: _h, ...ext } = { ...(formatted.extensions ?? {}), ...(original as { extensions: Record<string, unknown> }).extensions };
+    const {
+      stacktrace: _s,
+      http: _h,
+      ...ext
+    } = { ...(formatted.extensions ?? {}), ...(original as { extensions: Record<string, unknown> }).extensions };
     return { message: formatted.message, locations: formatted.locations, extensions: { ...ext, code: limitCode } };
   }
   const code = formatted.extensions?.code;
@@ -58,7 +68,12 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
     return { ...formatted, extensions: ext };
   }
   log(original);
-  return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  return {
+    message: 'Internal server error',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
 }
 
 /**
@@ -72,7 +87,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
  *   a failure of the subscription's event stream, mapped like any error of ours (masked and logged, or a
  *   domain error's code).
  */
-export function formatSocketError(error: GraphQLError, where: 'result' | 'stream', log: (e: unknown) => void): GraphQLFormattedError {
+export function formatSocketError(
+  error: GraphQLError,
+  where: 'result' | 'stream',
+  log: (e: unknown) => void,
+): GraphQLFormattedError {
   const formatted = error.toJSON();
   if (!formatted.extensions?.code && !error.path && (where === 'result' || !error.originalError)) {
     const { stacktrace: _s, http: _h, ...ext } = (formatted.extensions ?? {}) as Record<string, unknown>;

@@ -58,7 +58,8 @@ const PLAIN_LIST = 10;
 export function depthLimitRule(maxDepth = QUERY_LIMITS.maxDepth): ValidationRule {
   return (context: ValidationContext): ASTVisitor => {
     const fragments = new Map<string, FragmentDefinitionNode>();
-    for (const d of context.getDocument().definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+    for (const d of context.getDocument().definitions)
+      if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
     const depthOf = (set: SelectionSetNode | undefined, depth: number, seen: Set<string>): number => {
       if (!set || depth > maxDepth) return depth;
       let max = depth;
@@ -81,10 +82,13 @@ export function depthLimitRule(maxDepth = QUERY_LIMITS.maxDepth): ValidationRule
         const depth = depthOf(op.selectionSet, 0, new Set());
         if (depth > maxDepth) {
           context.reportError(
-            new GraphQLError(`The query is nested ${depth > maxDepth + 1 ? 'more than ' + maxDepth : depth} levels deep; at most ${maxDepth} are allowed`, {
-              nodes: [op],
-              extensions: { code: 'QUERY_TOO_DEEP', maxDepth },
-            }),
+            new GraphQLError(
+              `The query is nested ${depth > maxDepth + 1 ? 'more than ' + maxDepth : depth} levels deep; at most ${maxDepth} are allowed`,
+              {
+                nodes: [op],
+                extensions: { code: 'QUERY_TOO_DEEP', maxDepth },
+              },
+            ),
           );
         }
       },
@@ -100,7 +104,12 @@ export function depthLimitRule(maxDepth = QUERY_LIMITS.maxDepth): ValidationRule
  * that package's ESM build loads graphql's ESM copy under vitest ("another module or realm"), and a cost check
  * that fails open on such an error is no check at all.
  */
-export function queryComplexity(schema: GraphQLSchema, document: DocumentNode, variables?: Record<string, unknown> | null, operationName?: string | null): number {
+export function queryComplexity(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables?: Record<string, unknown> | null,
+  operationName?: string | null,
+): number {
   const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const op = operationName ? ops.find((o) => o.name?.value === operationName) : ops.length === 1 ? ops[0] : undefined;
   if (!op) return 0; // execution reports the missing operation; nothing runs
@@ -137,7 +146,11 @@ export function queryComplexity(schema: GraphQLSchema, document: DocumentNode, v
       } else {
         const f = fragments.get(s.name.value);
         if (!f || seen.has(f.name.value)) continue;
-        total += costOf(schema.getType(f.typeCondition.name.value) ?? type, f.selectionSet, new Set(seen).add(f.name.value));
+        total += costOf(
+          schema.getType(f.typeCondition.name.value) ?? type,
+          f.selectionSet,
+          new Set(seen).add(f.name.value),
+        );
       }
       if (total > 1e12) return total;
     }
@@ -147,12 +160,20 @@ export function queryComplexity(schema: GraphQLSchema, document: DocumentNode, v
 }
 
 /** Refuses an operation over the cost limit; undefined when it may run. */
-export function complexityError(schema: GraphQLSchema, document: DocumentNode, variables?: Record<string, unknown> | null, operationName?: string | null): GraphQLError | undefined {
+export function complexityError(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables?: Record<string, unknown> | null,
+  operationName?: string | null,
+): GraphQLError | undefined {
   const cost = queryComplexity(schema, document, variables, operationName);
   if (cost <= QUERY_LIMITS.maxComplexity) return undefined;
-  return new GraphQLError(`The query is too complex: its estimated cost is ${cost}, at most ${QUERY_LIMITS.maxComplexity} is allowed; ask for smaller pages or fewer nested lists`, {
-    extensions: { code: 'QUERY_TOO_COMPLEX', cost, maxComplexity: QUERY_LIMITS.maxComplexity, http: { status: 400 } },
-  });
+  return new GraphQLError(
+    `The query is too complex: its estimated cost is ${cost}, at most ${QUERY_LIMITS.maxComplexity} is allowed; ask for smaller pages or fewer nested lists`,
+    {
+      extensions: { code: 'QUERY_TOO_COMPLEX', cost, maxComplexity: QUERY_LIMITS.maxComplexity, http: { status: 400 } },
+    },
+  );
 }
 
 function hasUnstorable(v: unknown, depth = 0): boolean {
@@ -165,7 +186,10 @@ function hasUnstorable(v: unknown, depth = 0): boolean {
  * Refuses text no column can store (a NUL character or an unpaired surrogate, in a variable or a string
  * literal) with BAD_USER_INPUT, instead of the database error a resolver would meet halfway through.
  */
-export function unstorableTextError(document: DocumentNode, variables?: Record<string, unknown> | null): GraphQLError | undefined {
+export function unstorableTextError(
+  document: DocumentNode,
+  variables?: Record<string, unknown> | null,
+): GraphQLError | undefined {
   let bad = hasUnstorable(variables);
   if (!bad) {
     visit(document, {
@@ -179,7 +203,9 @@ export function unstorableTextError(document: DocumentNode, variables?: Record<s
     });
   }
   if (!bad) return undefined;
-  return new GraphQLError('Text must not contain NUL characters or unpaired UTF-16 surrogates', { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+  return new GraphQLError('Text must not contain NUL characters or unpaired UTF-16 surrogates', {
+    extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+  });
 }
 
 /** Apollo: the cost check needs the variables (page sizes), so it runs once the operation is resolved, before execution. */
@@ -188,7 +214,9 @@ export function complexityPlugin<C extends object>(): ApolloServerPlugin<C> {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, request }) {
-          const err = unstorableTextError(document, request.variables) ?? complexityError(schema, document, request.variables, request.operationName);
+          const err =
+            unstorableTextError(document, request.variables) ??
+            complexityError(schema, document, request.variables, request.operationName);
           if (err) throw err;
         },
       };
@@ -200,7 +228,8 @@ export function complexityPlugin<C extends object>(): ApolloServerPlugin<C> {
 export function lengthLimit(field: string, max: number): { validateFn: (value: unknown) => void } {
   return {
     validateFn: (value) => {
-      if (typeof value === 'string' && value.length > max) throw ValidationError.single(field, 'maxLength', `must be at most ${max} characters`);
+      if (typeof value === 'string' && value.length > max)
+        throw ValidationError.single(field, 'maxLength', `must be at most ${max} characters`);
     },
   };
 }
@@ -212,23 +241,44 @@ export function lengthLimit(field: string, max: number): { validateFn: (value: u
 export function wsExecutionArgs(
   schema: GraphQLSchema,
   payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
-): { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null } | GraphQLError[] {
+):
+  | {
+      schema: GraphQLSchema;
+      document: DocumentNode;
+      operationName?: string | null;
+      variableValues?: Record<string, unknown> | null;
+    }
+  | GraphQLError[] {
   let document: DocumentNode;
   try {
     document = parse(payload.query, { maxTokens: QUERY_LIMITS.maxTokens });
   } catch (e) {
     // The codes Apollo gives the same failures over HTTP.
     const at = e instanceof GraphQLError ? { source: e.source, positions: e.positions } : {};
-    return [new GraphQLError(e instanceof GraphQLError ? e.message : 'The query could not be parsed', { ...at, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+    return [
+      new GraphQLError(e instanceof GraphQLError ? e.message : 'The query could not be parsed', {
+        ...at,
+        extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+      }),
+    ];
   }
   const errors = validate(schema, document, [...specifiedRules, depthLimitRule()]);
-  if (errors.length) return errors.map((e) => (e.extensions.code ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })));
+  if (errors.length)
+    return errors.map((e) =>
+      e.extensions.code
+        ? e
+        : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+    );
   if (!getOperationAST(document, payload.operationName ?? undefined)) {
     // What Apollo answers over HTTP (graphql-ws would say "Unable to identify operation", without a code).
-    const message = payload.operationName ? `Unknown operation named "${payload.operationName}".` : 'Must provide operation name if query contains multiple operations.';
+    const message = payload.operationName
+      ? `Unknown operation named "${payload.operationName}".`
+      : 'Must provide operation name if query contains multiple operations.';
     return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
   }
-  const tooComplex = unstorableTextError(document, payload.variables) ?? complexityError(schema, document, payload.variables, payload.operationName);
+  const tooComplex =
+    unstorableTextError(document, payload.variables) ??
+    complexityError(schema, document, payload.variables, payload.operationName);
   if (tooComplex) {
     const { http: _http, ...extensions } = tooComplex.extensions;
     return [new GraphQLError(tooComplex.message, { extensions })]; // no HTTP status on a socket

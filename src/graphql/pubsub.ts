@@ -82,7 +82,11 @@ export class PgEventTarget extends EventTarget {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 5000, keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.connectionString,
+      connectionTimeoutMillis: 5000,
+      keepAlive: true,
+    });
     let lost = false;
     // One way out per client, whichever of 'error', 'end' or a failed connect comes first.
     const onLost = (err?: unknown) => {
@@ -171,8 +175,13 @@ export class PgEventTarget extends EventTarget {
         if (this.outbox.length > 100_000) this.outbox.splice(0, this.outbox.length - 100_000);
         const batch = this.outbox.splice(0, 1000);
         await this.pool
-          .query('select pg_notify($1, p) from (select p from unnest($2::text[]) with ordinality as u(p, i) order by i) o', [EVENTS_CHANNEL, batch])
-          .catch((err) => this.log.error({ err, events: batch.length }, 'NOTIFY failed; clients catch up with notifications(after:)'));
+          .query(
+            'select pg_notify($1, p) from (select p from unnest($2::text[]) with ordinality as u(p, i) order by i) o',
+            [EVENTS_CHANNEL, batch],
+          )
+          .catch((err) =>
+            this.log.error({ err, events: batch.length }, 'NOTIFY failed; clients catch up with notifications(after:)'),
+          );
       }
     } finally {
       this.flushing = false;

@@ -51,7 +51,8 @@ export async function createSchema(pubSub?: EventBus): Promise<GraphQLSchema> {
   });
 }
 
-export const SCHEMA_HEADER = '# Generated from the code by `npm run schema`; test/e2e/schema.test.ts fails when it drifts.\n\n';
+export const SCHEMA_HEADER =
+  '# Generated from the code by `npm run schema`; test/e2e/schema.test.ts fails when it drifts.\n\n';
 
 export function schemaText(schema: GraphQLSchema): string {
   return SCHEMA_HEADER + printSchema(schema) + '\n';

@@ -13,10 +13,17 @@ export interface SlowConsumerLimits {
   closeGraceMs: number;
 }
 
-export const DEFAULT_SLOW_CONSUMER_LIMITS: SlowConsumerLimits = { maxBufferedBytes: 1024 * 1024, maxStallMs: 10_000, closeGraceMs: 10_000 };
+export const DEFAULT_SLOW_CONSUMER_LIMITS: SlowConsumerLimits = {
+  maxBufferedBytes: 1024 * 1024,
+  maxStallMs: 10_000,
+  closeGraceMs: 10_000,
+};
 
 /** Sockets closed as too slow (metrics, tests). */
-export const slowConsumerStats = { closed: 0, /** The most bytes one socket had queued in this process when it was closed. */ maxBufferedAtClose: 0 };
+export const slowConsumerStats = {
+  closed: 0,
+  /** The most bytes one socket had queued in this process when it was closed. */ maxBufferedAtClose: 0,
+};
 
 /**
  * Bounds what a subscriber that stops reading can cost. graphql-ws awaits each `send` (ws calls back once
@@ -29,9 +36,17 @@ export const slowConsumerStats = { closed: 0, /** The most bytes one socket had 
  *
  * Must be installed on `wss` before graphql-ws's `useServer`, so that it wraps `send` first.
  */
-export function guardSlowConsumers(wss: { on(event: 'connection', cb: (socket: WebSocket) => void): unknown }, limits: SlowConsumerLimits = DEFAULT_SLOW_CONSUMER_LIMITS): void {
+export function guardSlowConsumers(
+  wss: { on(event: 'connection', cb: (socket: WebSocket) => void): unknown },
+  limits: SlowConsumerLimits = DEFAULT_SLOW_CONSUMER_LIMITS,
+): void {
   wss.on('connection', (socket) => {
-    const raw = socket.send as unknown as (this: WebSocket, data: unknown, opts: unknown, cb?: (err?: Error) => void) => void;
+    const raw = socket.send as unknown as (
+      this: WebSocket,
+      data: unknown,
+      opts: unknown,
+      cb?: (err?: Error) => void,
+    ) => void;
     let pending = 0;
     let oldest = 0;
     let stallTimer: NodeJS.Timeout | undefined;

@@ -49,7 +49,8 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
   // which graphql-ws clients reconnect on; they then catch up with notifications(after: cursor).
   eventTarget.onReconnect((downMs) => {
     log.warn({ downMs, sockets: wss.clients.size }, 'live events were interrupted; asking subscribers to reconnect');
-    for (const ws of wss.clients) ws.close(WsClose.EventsInterrupted, 'Live events were interrupted; reconnect and catch up');
+    for (const ws of wss.clients)
+      ws.close(WsClose.EventsInterrupted, 'Live events were interrupted; reconnect and catch up');
   });
   // Before useServer: wraps each socket's send before graphql-ws uses it.
   guardSlowConsumers(wss, { ...DEFAULT_SLOW_CONSUMER_LIMITS, ...opts.slowConsumer });
@@ -74,14 +75,23 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
       // push) passes untouched.
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!result.errors?.length) return;
-        return { ...result, errors: result.errors.map((e) => formatSocketError(e, 'result', (err) => log.error({ err }, 'resolver failed'))) };
+        return {
+          ...result,
+          errors: result.errors.map((e) =>
+            formatSocketError(e, 'result', (err) => log.error({ err }, 'resolver failed')),
+          ),
+        };
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatSocketError(e, 'stream', (err) => log.error({ err }, 'subscription failed'))),
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((e) => formatSocketError(e, 'stream', (err) => log.error({ err }, 'subscription failed'))),
       onClose: (ctx) => tokenWatch.forget(ctx.extra.socket),
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization;
         if (typeof header !== 'string' || !header) {
-          ctx.extra.socket.close(WsClose.Unauthorized, 'Unauthorized: send connectionParams.authorization = "Bearer <token>"');
+          ctx.extra.socket.close(
+            WsClose.Unauthorized,
+            'Unauthorized: send connectionParams.authorization = "Bearer <token>"',
+          );
           return false;
         }
         try {
@@ -104,7 +114,16 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
         // The client's IP as over HTTP: a login sent over the socket counts against the same per-IP budget.
         const req = c.extra.request;
         const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);
-        return { get em() { return (em ??= orm.em.fork()); }, user: c.extra.user, ip, services, config, events };
+        return {
+          get em() {
+            return (em ??= orm.em.fork());
+          },
+          user: c.extra.user,
+          ip,
+          services,
+          config,
+          events,
+        };
       },
     },
     wss,

@@ -2,7 +2,12 @@ import { EventEmitter } from 'node:events';
 import { run, type Logger as WorkerLogger, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
 import { Logger } from 'graphile-worker';
 
-type Log = { debug(o: unknown, m?: string): void; info(o: unknown, m?: string): void; warn(o: unknown, m?: string): void; error(o: unknown, m?: string): void };
+type Log = {
+  debug(o: unknown, m?: string): void;
+  info(o: unknown, m?: string): void;
+  warn(o: unknown, m?: string): void;
+  error(o: unknown, m?: string): void;
+};
 
 /** graphile-worker's log lines through our pino logger (never the console). */
 export function workerLogger(log: Log): WorkerLogger {

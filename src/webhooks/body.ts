@@ -56,7 +56,6 @@ export function flatFields(...sources: unknown[]): Record<string, string> {
   return out;
 }
 
-
 /**
  * Makes request text storable: PostgreSQL text and jsonb refuse NUL characters and lone UTF-16 surrogates
  * (from `%00`, `\u0000` or `\ud800` in a query or JSON body), which would otherwise fail the inbound event's
@@ -74,4 +73,3 @@ export function storable<T>(value: T, depth = 0): T {
   }
   return out as T;
 }
-

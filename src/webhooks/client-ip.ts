@@ -7,7 +7,11 @@ import { normaliseIp } from '../common/ip';
  * untrusted address is the client. Anyone else could write any address into the header.
  * A hop that is not an address (forged or broken header) is returned as is: it matches no allow list.
  */
-export function clientIp(peer: string | undefined, forwardedFor: string | string[] | undefined, trusted: BlockList): string {
+export function clientIp(
+  peer: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trusted: BlockList,
+): string {
   const p = peer ? normaliseIp(peer) : null;
   if (!p) return peer ?? 'unknown';
   const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor;

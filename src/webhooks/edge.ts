@@ -76,7 +76,11 @@ export interface EdgeDeps {
 }
 
 /** What a provider gets when we could not store its request: retry later. */
-const RETRY_LATER: WebhookReply = { status: 503, body: 'Temporarily unavailable, retry later', contentType: 'text/plain' };
+const RETRY_LATER: WebhookReply = {
+  status: 503,
+  body: 'Temporarily unavailable, retry later',
+  contentType: 'text/plain',
+};
 
 /** The provider's reply to an outcome. */
 function replyFor(o: WebhookOutcome, replies: WebhookReplies): WebhookReply {
@@ -114,7 +118,8 @@ function safeError(e: unknown): Record<string, unknown> {
 export async function webhookRoutes(app: FastifyInstance, deps: EdgeDeps, endpoints: WebhookEndpoint[]): Promise<void> {
   const { refusals, log } = deps;
   const routeLogLevel = (['error', 'fatal', 'silent'].includes(log.level) ? log.level : 'warn') as 'warn';
-  const ipOf = (req: FastifyRequest) => clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], deps.trustedProxies);
+  const ipOf = (req: FastifyRequest) =>
+    clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], deps.trustedProxies);
 
   /** The call without its body: what the log gets for a request that could not be read. */
   const unreadCall = (req: FastifyRequest, e: WebhookEndpoint, remoteIp: string): WebhookCall => {
@@ -124,27 +129,60 @@ export async function webhookRoutes(app: FastifyInstance, deps: EdgeDeps, endpoi
       path: req.url.split('?')[0],
       remoteIp,
       token: (typeof query?.token === 'string' ? query.token : undefined) ?? header(req, 'x-webhook-token'),
-      headers: Object.fromEntries(['content-type', 'user-agent', 'x-forwarded-for'].map((h) => [h, header(req, h)]).filter(([, v]) => v)) as Record<string, string>,
-      req: { method: req.method, variant: e.variant, query: storable({ ...query }), body: undefined, fields: {}, files: [] },
+      headers: Object.fromEntries(
+        ['content-type', 'user-agent', 'x-forwarded-for'].map((h) => [h, header(req, h)]).filter(([, v]) => v),
+      ) as Record<string, string>,
+      req: {
+        method: req.method,
+        variant: e.variant,
+        query: storable({ ...query }),
+        body: undefined,
+        fields: {},
+        files: [],
+      },
     };
   };
 
-  const send = (reply: FastifyReply, r: WebhookReply) => reply.status(r.status).type(r.contentType ?? 'text/plain').send(r.body);
+  const send = (reply: FastifyReply, r: WebhookReply) =>
+    reply
+      .status(r.status)
+      .type(r.contentType ?? 'text/plain')
+      .send(r.body);
 
   /** A refusal from a client over its budget: 429, nothing logged, one warning a window. */
   const overBudget = (reply: FastifyReply, ip: string, e: WebhookEndpoint, retryAfter: number) => {
     if (refusals.firstOverLimit(ip, retryAfter)) {
-      log.warn({ ip, provider: e.provider, retryAfterSeconds: retryAfter }, 'webhooks: this client sent too many refused requests; its refusals are answered 429 and not logged for a while');
+      log.warn(
+        { ip, provider: e.provider, retryAfterSeconds: retryAfter },
+        'webhooks: this client sent too many refused requests; its refusals are answered 429 and not logged for a while',
+      );
     }
-    return reply.status(429).header('retry-after', String(retryAfter)).type('text/plain').send('Too many refused requests from this address, retry later');
+    return reply
+      .status(429)
+      .header('retry-after', String(retryAfter))
+      .type('text/plain')
+      .send('Too many refused requests from this address, retry later');
   };
 
   /** A request the edge could not read: counted against the client's budget and logged while it has one. */
-  const unreadable = async (req: FastifyRequest, reply: FastifyReply, e: WebhookEndpoint, ip: string, retryAfter: number | null, err: MalformedRequest) => {
+  const unreadable = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    e: WebhookEndpoint,
+    ip: string,
+    retryAfter: number | null,
+    err: MalformedRequest,
+  ) => {
     if (retryAfter !== null) return overBudget(reply, ip, e, retryAfter);
     await refusals.refused(ip);
-    await e.unreadable(unreadCall(req, e, ip), err.message).catch((logErr) => req.log.error({ err: safeError(logErr) }, 'webhooks: could not log an unreadable request'));
-    return send(reply, { status: err.statusCode === 413 ? 413 : 400, body: `Bad request: ${err.message}`, contentType: 'text/plain' });
+    await e
+      .unreadable(unreadCall(req, e, ip), err.message)
+      .catch((logErr) => req.log.error({ err: safeError(logErr) }, 'webhooks: could not log an unreadable request'));
+    return send(reply, {
+      status: err.statusCode === 413 ? 413 : 400,
+      body: `Bad request: ${err.message}`,
+      contentType: 'text/plain',
+    });
   };
 
   const handle = async (req: FastifyRequest, reply: FastifyReply, e: WebhookEndpoint) => {
@@ -153,9 +191,16 @@ export async function webhookRoutes(app: FastifyInstance, deps: EdgeDeps, endpoi
     const retryAfter = await refusals.exhausted(ip);
     let call: WebhookCall;
     try {
-      call = { ...unreadCall(req, e, ip), req: await readWebhookRequest(req, e.variant, e.bodyLimit), unlogged: retryAfter !== null };
+      call = {
+        ...unreadCall(req, e, ip),
+        req: await readWebhookRequest(req, e.variant, e.bodyLimit),
+        unlogged: retryAfter !== null,
+      };
     } catch (err) {
-      const bad = err instanceof MalformedRequest ? err : new MalformedRequest(`the request could not be read (${(err as Error).message})`);
+      const bad =
+        err instanceof MalformedRequest
+          ? err
+          : new MalformedRequest(`the request could not be read (${(err as Error).message})`);
       return unreadable(req, reply, e, ip, retryAfter, bad);
     }
     try {
@@ -163,11 +208,24 @@ export async function webhookRoutes(app: FastifyInstance, deps: EdgeDeps, endpoi
       const refused = o.kind === 'refused' || o.kind === 'malformed' || o.kind === 'unsupported';
       if (refused && retryAfter !== null) return overBudget(reply, ip, e, retryAfter);
       if (refused) await refusals.refused(ip);
-      log[refused ? 'info' : 'debug']({ reqId: req.id, provider: e.provider, path: e.path, outcome: o.kind, eventId: o.eventId, ms: Date.now() - started }, 'webhook');
+      log[refused ? 'info' : 'debug'](
+        {
+          reqId: req.id,
+          provider: e.provider,
+          path: e.path,
+          outcome: o.kind,
+          eventId: o.eventId,
+          ms: Date.now() - started,
+        },
+        'webhook',
+      );
       return send(reply, replyFor(o, e.replies));
     } catch (err) {
       // Nothing was acknowledged: the provider retries later (database down, or our own failure).
-      req.log.error({ err: safeError(err), provider: e.provider }, 'webhook failed; answered 503 so that the provider retries');
+      req.log.error(
+        { err: safeError(err), provider: e.provider },
+        'webhook failed; answered 503 so that the provider retries',
+      );
       return send(reply.header('retry-after', '30'), RETRY_LATER);
     }
   };
@@ -188,7 +246,14 @@ export async function webhookRoutes(app: FastifyInstance, deps: EdgeDeps, endpoi
       return unreadable(req, reply, e, ip, await refusals.exhausted(ip), bad);
     });
     for (const e of endpoints) {
-      scope.route({ method: ['GET', 'POST'], url: e.path, logLevel: routeLogLevel, bodyLimit: e.bodyLimit, config: { endpoint: e }, handler: (req, reply) => handle(req, reply, e) });
+      scope.route({
+        method: ['GET', 'POST'],
+        url: e.path,
+        logLevel: routeLogLevel,
+        bodyLimit: e.bodyLimit,
+        config: { endpoint: e },
+        handler: (req, reply) => handle(req, reply, e),
+      });
     }
     const byPath = new Map(endpoints.map((e) => [e.path.toLowerCase(), e]));
     scope.route({
@@ -197,7 +262,9 @@ export async function webhookRoutes(app: FastifyInstance, deps: EdgeDeps, endpoi
       logLevel: routeLogLevel,
       handler: (req, reply) => {
         const e = byPath.get(req.url.split('?')[0].toLowerCase());
-        return e ? handle(req, reply, e) : send(reply, { status: 404, body: 'Unknown provider', contentType: 'text/plain' });
+        return e
+          ? handle(req, reply, e)
+          : send(reply, { status: 404, body: 'Unknown provider', contentType: 'text/plain' });
       },
     });
   });

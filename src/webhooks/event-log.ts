@@ -85,7 +85,12 @@ export class WebhookEventLog {
    * Logs a refused request with its raw form kept for a replay, unless its client is over its refusal budget
    * (`WebhookCall.unlogged`): then nothing is written.
    */
-  async refusal(em: EntityManager, call: WebhookCall, outcome: InboundOutcome, o: EventFacts): Promise<number | undefined> {
+  async refusal(
+    em: EntityManager,
+    call: WebhookCall,
+    outcome: InboundOutcome,
+    o: EventFacts,
+  ): Promise<number | undefined> {
     return call.unlogged ? undefined : this.log(em, call, outcome, { keepRaw: true, ...o });
   }
 
@@ -93,7 +98,9 @@ export class WebhookEventLog {
   openRaw(sealed: string): { call: WebhookCall } | { notReplayable: string } {
     const raw = JSON.parse(this.box.open(sealed)) as RawRequest | OversizeRawRequest;
     if ('oversize' in raw) {
-      return { notReplayable: `a request of ${raw.oversize.chars} characters; only its first ${RAW_KEEP_CHARS} and its SHA-256 hash were kept` };
+      return {
+        notReplayable: `a request of ${raw.oversize.chars} characters; only its first ${RAW_KEEP_CHARS} and its SHA-256 hash were kept`,
+      };
     }
     const files: InboundFile[] = raw.req.files.map((f) => ({ ...f, data: Buffer.from(f.data ?? '', 'base64') }));
     return { call: { ...raw, req: { ...raw.req, fields: flatFields(raw.req.query, raw.req.body), files } } };
@@ -110,7 +117,8 @@ function maskedPayload(call: WebhookCall, secretFields?: readonly string[]): Rec
   const isSecret = secretMatcher(secretFields);
   let body = maskDeep(call.req.body, isSecret);
   const bodyText = JSON.stringify(body ?? null);
-  if (bodyText.length > PAYLOAD_BODY_CHARS) body = `${bodyText.slice(0, PAYLOAD_BODY_CHARS)}… (${bodyText.length} characters)`;
+  if (bodyText.length > PAYLOAD_BODY_CHARS)
+    body = `${bodyText.slice(0, PAYLOAD_BODY_CHARS)}… (${bodyText.length} characters)`;
   return {
     method: call.req.method,
     query: maskDeep(call.req.query, isSecret),
@@ -135,11 +143,21 @@ function rawText(call: WebhookCall): string {
     headers: call.headers,
     req: {
       ...req,
-      files: call.req.files.map((f) => ({ ...fileMeta(f), data: keepFiles && !f.truncated ? f.data.toString('base64') : undefined, truncated: f.truncated || !keepFiles })),
+      files: call.req.files.map((f) => ({
+        ...fileMeta(f),
+        data: keepFiles && !f.truncated ? f.data.toString('base64') : undefined,
+        truncated: f.truncated || !keepFiles,
+      })),
     },
   };
   const text = JSON.stringify(raw);
   if (text.length <= RAW_KEEP_CHARS) return text;
-  const oversize: OversizeRawRequest = { oversize: { chars: text.length, sha256: crypto.createHash('sha256').update(text).digest('hex'), head: text.slice(0, RAW_KEEP_CHARS) } };
+  const oversize: OversizeRawRequest = {
+    oversize: {
+      chars: text.length,
+      sha256: crypto.createHash('sha256').update(text).digest('hex'),
+      head: text.slice(0, RAW_KEEP_CHARS),
+    },
+  };
   return JSON.stringify(oversize);
 }

@@ -2,7 +2,22 @@
  * Masking for the inbound event log: admins see what a provider sent, but never credentials. Names are
  * compared case-insensitively; adapters add their own (Dotpay's md5 signature).
  */
-const COMMON_SECRET_FIELDS = ['token', 'password', 'pass', 'passwd', 'haslo', 'api_key', 'apikey', 'key', 'secret', 'app-key', 'authorization', 'x-webhook-token', 'signature', 'sig'];
+const COMMON_SECRET_FIELDS = [
+  'token',
+  'password',
+  'pass',
+  'passwd',
+  'haslo',
+  'api_key',
+  'apikey',
+  'key',
+  'secret',
+  'app-key',
+  'authorization',
+  'x-webhook-token',
+  'signature',
+  'sig',
+];
 
 export const MASK = '***';
 
@@ -16,6 +31,7 @@ export function maskDeep(value: unknown, isSecret: (name: string) => boolean, de
   if (depth > 8 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.slice(0, 200).map((v) => maskDeep(v, isSecret, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = isSecret(k) ? MASK : maskDeep(v, isSecret, depth + 1);
+  for (const [k, v] of Object.entries(value as Record<string, unknown>))
+    out[k] = isSecret(k) ? MASK : maskDeep(v, isSecret, depth + 1);
   return out;
 }

@@ -36,12 +36,22 @@ export async function acceptRawBodies(scope: FastifyInstance, limits: MultipartL
       .exec(req.headers['content-type'] ?? '')?.[1]
       ?.trim()
       .replace(/"/g, '');
-  scope.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded'], { parseAs: 'buffer' }, (req, buf, done) => {
-    const isJson = /json/i.test(req.headers['content-type'] ?? '');
-    // Form bodies are ASCII with percent escapes; the charset applies after decoding them.
-    done(null, { kind: isJson ? 'json' : 'form', text: (buf as Buffer).toString(isJson ? 'utf8' : 'latin1'), charset: charsetOf(req) });
-  });
-  scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, buf, done) => done(null, { kind: 'text', text: (buf as Buffer).toString('utf8') }));
+  scope.addContentTypeParser(
+    ['application/json', 'application/x-www-form-urlencoded'],
+    { parseAs: 'buffer' },
+    (req, buf, done) => {
+      const isJson = /json/i.test(req.headers['content-type'] ?? '');
+      // Form bodies are ASCII with percent escapes; the charset applies after decoding them.
+      done(null, {
+        kind: isJson ? 'json' : 'form',
+        text: (buf as Buffer).toString(isJson ? 'utf8' : 'latin1'),
+        charset: charsetOf(req),
+      });
+    },
+  );
+  scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, buf, done) =>
+    done(null, { kind: 'text', text: (buf as Buffer).toString('utf8') }),
+  );
   await scope.register(multipart, {
     throwFileSizeLimit: false,
     limits: { fileSize: limits.fileBytes, files: limits.files, fields: 200, fieldSize: 256 * 1024, parts: 250 },
@@ -53,7 +63,10 @@ export async function acceptRawBodies(scope: FastifyInstance, limits: MultipartL
  * Multipart escapes Fastify's body limit, so the route's limit is enforced here: on the declared length
  * before anything is read, and on what was kept while reading.
  */
-async function readMultipart(req: FastifyRequest, limit: number): Promise<{ body: Record<string, string | string[]>; files: InboundFile[] }> {
+async function readMultipart(
+  req: FastifyRequest,
+  limit: number,
+): Promise<{ body: Record<string, string | string[]>; files: InboundFile[] }> {
   if (Number(req.headers['content-length']) > limit) throw new TooLarge(limit);
   const body: Record<string, string | string[]> = {};
   const files: InboundFile[] = [];
@@ -91,7 +104,11 @@ async function readMultipart(req: FastifyRequest, limit: number): Promise<{ body
 }
 
 /** Decodes a request's query and body (in its charset) into what the adapters parse. */
-export async function readWebhookRequest(req: FastifyRequest, variant: WebhookRequest['variant'], bodyLimit: number): Promise<WebhookRequest> {
+export async function readWebhookRequest(
+  req: FastifyRequest,
+  variant: WebhookRequest['variant'],
+  bodyLimit: number,
+): Promise<WebhookRequest> {
   const query = storable({ ...(req.query as Record<string, unknown>) });
   let body: unknown;
   let files: InboundFile[] = [];
@@ -111,7 +128,15 @@ export async function readWebhookRequest(req: FastifyRequest, variant: WebhookRe
     else if (raw?.kind === 'text') body = raw.text.length ? raw.text : undefined;
   }
   body = storable(body);
-  return { method: req.method, variant, query, body, fields: flatFields(query, body), files, contentType: req.headers['content-type'] };
+  return {
+    method: req.method,
+    variant,
+    query,
+    body,
+    fields: flatFields(query, body),
+    files,
+    contentType: req.headers['content-type'],
+  };
 }
 
 export function header(req: FastifyRequest, name: string): string | undefined {

@@ -32,7 +32,11 @@ describe('login and users', () => {
   });
 
   it('lets an admin create an agent, who can log in with any e-mail case', async () => {
-    const r = await t.gql(CREATE_USER, { i: { email: 'Agent.One@Example.com', name: 'Agent One', password: 'agent-pass-1', role: 'AGENT' } }, admin);
+    const r = await t.gql(
+      CREATE_USER,
+      { i: { email: 'Agent.One@Example.com', name: 'Agent One', password: 'agent-pass-1', role: 'AGENT' } },
+      admin,
+    );
     expect(r.errors).toBeUndefined();
     expect(r.data.createUser).toMatchObject({ email: 'agent.one@example.com', role: 'AGENT' });
     const token = await t.login('AGENT.ONE@example.com', 'agent-pass-1');
@@ -42,10 +46,18 @@ describe('login and users', () => {
 
   it('rejects invalid users naming each field, and writes nothing', async () => {
     const before = await t.sql(`select count(*)::int as n from app_user`);
-    const r = await t.gql(CREATE_USER, { i: { email: 'not-an-email', name: ' ', password: 'short', role: 'AGENT' } }, admin);
+    const r = await t.gql(
+      CREATE_USER,
+      { i: { email: 'not-an-email', name: ' ', password: 'short', role: 'AGENT' } },
+      admin,
+    );
     expect(codes(r)).toEqual(['BAD_USER_INPUT']);
     expect(fields(r).sort()).toEqual(['email', 'name', 'password']);
-    const dup = await t.gql(CREATE_USER, { i: { email: ADMIN.email, name: 'X', password: 'long-enough', role: 'AGENT' } }, admin);
+    const dup = await t.gql(
+      CREATE_USER,
+      { i: { email: ADMIN.email, name: 'X', password: 'long-enough', role: 'AGENT' } },
+      admin,
+    );
     expect(dup.errors?.[0].extensions?.violations?.[0]).toMatchObject({ field: 'email', rule: 'unique' });
     const after = await t.sql(`select count(*)::int as n from app_user`);
     expect(after[0].n).toBe(before[0].n);
@@ -54,7 +66,11 @@ describe('login and users', () => {
   it('answers UNAUTHENTICATED without a token and FORBIDDEN for agents on admin mutations', async () => {
     expect(codes(await t.gql(`{ gateways { id } }`))).toEqual(['UNAUTHENTICATED']);
     const agent = await t.login('agent.one@example.com', 'agent-pass-1');
-    const r = await t.gql(CREATE_USER, { i: { email: 'x@example.com', name: 'X', password: 'long-enough', role: 'ADMIN' } }, agent);
+    const r = await t.gql(
+      CREATE_USER,
+      { i: { email: 'x@example.com', name: 'X', password: 'long-enough', role: 'ADMIN' } },
+      agent,
+    );
     expect(codes(r)).toEqual(['FORBIDDEN']);
     expect(await t.sql(`select 1 from app_user where email = 'x@example.com'`)).toHaveLength(0);
   });
@@ -63,12 +79,20 @@ describe('login and users', () => {
     const bad = await t.gql(`{ me { id } }`, {}, 'smsd_forged');
     expect(bad.status).toBe(401);
     expect(codes(bad)).toEqual(['UNAUTHENTICATED']);
-    const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Token abc' }, body: '{"query":"{ me { id } }"}' });
+    const res = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Token abc' },
+      body: '{"query":"{ me { id } }"}',
+    });
     expect(res.status).toBe(401);
   });
 
   it('issues API tokens that work until revoked', async () => {
-    const r = await t.gql(`mutation { createApiToken(input: { name: "CRM" }) { token apiToken { id name kind expiresAt } } }`, {}, admin);
+    const r = await t.gql(
+      `mutation { createApiToken(input: { name: "CRM" }) { token apiToken { id name kind expiresAt } } }`,
+      {},
+      admin,
+    );
     const { token, apiToken } = r.data.createApiToken;
     expect(apiToken).toMatchObject({ name: 'CRM', kind: 'API', expiresAt: null });
     expect((await t.gql(`{ me { email } }`, {}, token)).data.me.email).toBe(ADMIN.email);
@@ -81,12 +105,24 @@ describe('login and users', () => {
 
 describe('changing a password', () => {
   it('needs the current password, then ends other sessions and accepts only the new one', async () => {
-    await t.gql(CREATE_USER, { i: { email: 'pw@example.com', name: 'PW', password: 'first-pass-1', role: 'AGENT' } }, admin);
+    await t.gql(
+      CREATE_USER,
+      { i: { email: 'pw@example.com', name: 'PW', password: 'first-pass-1', role: 'AGENT' } },
+      admin,
+    );
     const a = await t.login('pw@example.com', 'first-pass-1');
     const b = await t.login('pw@example.com', 'first-pass-1');
-    const wrong = await t.gql(`mutation { changePassword(currentPassword: "nope", newPassword: "second-pass-2") }`, {}, a);
+    const wrong = await t.gql(
+      `mutation { changePassword(currentPassword: "nope", newPassword: "second-pass-2") }`,
+      {},
+      a,
+    );
     expect(wrong.errors?.[0].extensions?.violations?.[0]).toMatchObject({ field: 'currentPassword' });
-    const ok = await t.gql(`mutation { changePassword(currentPassword: "first-pass-1", newPassword: "second-pass-2") }`, {}, a);
+    const ok = await t.gql(
+      `mutation { changePassword(currentPassword: "first-pass-1", newPassword: "second-pass-2") }`,
+      {},
+      a,
+    );
     expect(ok.data.changePassword).toBe(true);
     expect((await t.gql(`{ me { email } }`, {}, a)).data.me.email).toBe('pw@example.com');
     expect((await t.gql(`{ me { email } }`, {}, b)).status).toBe(401);
@@ -127,7 +163,9 @@ describe('introspection switch', () => {
       const r = await closed.gql(`{ __schema { queryType { name } } }`, {}, token);
       expect(r.errors?.[0].message).toMatch(/introspection/i);
       expect((await closed.gql(`{ me { email } }`, {}, token)).data.me.email).toBe(ADMIN.email);
-      expect((await t.gql(`{ __schema { queryType { name } } }`, {}, admin)).data.__schema.queryType.name).toBe('Query');
+      expect((await t.gql(`{ __schema { queryType { name } } }`, {}, admin)).data.__schema.queryType.name).toBe(
+        'Query',
+      );
     } finally {
       await closed.close();
     }

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, createAgent, fields, ok, violations, type GqlResult } from '../support/api';
 import { rowCount, startTestApp, type TestApp } from '../support/app';
 
-
 let t: TestApp;
 let admin: string;
 let agent: string;
@@ -45,7 +44,9 @@ describe('queues', () => {
     const all = ok(await t.gql(`{ queues { id name members { id } } }`, {}, admin)).queues;
     expect(all).toContainEqual({ id: q.id, name: 'Support', members: [{ id: agentId }] });
     // Agents see the queues (to work their tickets).
-    expect(ok(await t.gql(`{ queues { name } }`, {}, agent)).queues.map((x: { name: string }) => x.name)).toContain('Support');
+    expect(ok(await t.gql(`{ queues { name } }`, {}, agent)).queues.map((x: { name: string }) => x.name)).toContain(
+      'Support',
+    );
   });
 
   it('refuses an unknown member by its index and a taken name, writing nothing', async () => {
@@ -87,7 +88,8 @@ describe('message rules', () => {
 
   it('appends a rule at the end when no position is given', async () => {
     const made = [];
-    for (const name of ['First', 'Second', 'Third']) made.push(ok(await t.gql(CREATE_RULE, { i: { name, queueId } }, admin)).createMessageRule);
+    for (const name of ['First', 'Second', 'Third'])
+      made.push(ok(await t.gql(CREATE_RULE, { i: { name, queueId } }, admin)).createMessageRule);
     expect(made.map((r) => r.position)).toEqual([0, 1, 2]);
     expect(made[0]).toMatchObject({ active: true, stop: true, gateway: null, queue: { id: queueId } });
     const listed = ok(await t.gql(RULES, {}, admin)).messageRules.map((r: { name: string }) => r.name);
@@ -96,25 +98,61 @@ describe('message rules', () => {
 
   it('lists rules in position order, not creation order', async () => {
     await t.sql(`delete from message_rule`);
-    for (const [name, position] of [['Late', 20], ['Early', 0], ['Middle', 10]] as const) {
+    for (const [name, position] of [
+      ['Late', 20],
+      ['Early', 0],
+      ['Middle', 10],
+    ] as const) {
       ok(await t.gql(CREATE_RULE, { i: { name, position, queueId } }, admin));
     }
     const list = ok(await t.gql(RULES, {}, admin)).messageRules;
-    expect(list.map((r: { name: string; position: number }) => [r.name, r.position])).toEqual([['Early', 0], ['Middle', 10], ['Late', 20]]);
+    expect(list.map((r: { name: string; position: number }) => [r.name, r.position])).toEqual([
+      ['Early', 0],
+      ['Middle', 10],
+      ['Late', 20],
+    ]);
   });
 
   it('sets and clears the mailbox condition and the stop action', async () => {
-    const r = ok(await t.gql(CREATE_RULE, { i: { name: 'From mailbox', position: 30, gatewayId, queueId, stop: false, active: false } }, admin)).createMessageRule;
-    expect(r).toMatchObject({ name: 'From mailbox', position: 30, active: false, stop: false, gateway: { id: gatewayId, name: 'Rules mailbox' }, queue: { id: queueId } });
+    const r = ok(
+      await t.gql(
+        CREATE_RULE,
+        { i: { name: 'From mailbox', position: 30, gatewayId, queueId, stop: false, active: false } },
+        admin,
+      ),
+    ).createMessageRule;
+    expect(r).toMatchObject({
+      name: 'From mailbox',
+      position: 30,
+      active: false,
+      stop: false,
+      gateway: { id: gatewayId, name: 'Rules mailbox' },
+      queue: { id: queueId },
+    });
 
-    const u = ok(await t.gql(UPDATE_RULE, { id: r.id, i: { name: 'From mailbox', gatewayId: null, stop: true, queueId: otherQueueId } }, admin)).updateMessageRule;
-    expect(u).toMatchObject({ name: 'From mailbox', position: 30, active: false, stop: true, gateway: null, queue: { id: otherQueueId } });
+    const u = ok(
+      await t.gql(
+        UPDATE_RULE,
+        { id: r.id, i: { name: 'From mailbox', gatewayId: null, stop: true, queueId: otherQueueId } },
+        admin,
+      ),
+    ).updateMessageRule;
+    expect(u).toMatchObject({
+      name: 'From mailbox',
+      position: 30,
+      active: false,
+      stop: true,
+      gateway: null,
+      queue: { id: otherQueueId },
+    });
     const listed = ok(await t.gql(RULES, {}, admin)).messageRules.find((x: { id: string }) => x.id === r.id);
     expect(listed).toEqual(u);
   });
 
   it('changes only the fields an update gives', async () => {
-    const r = ok(await t.gql(CREATE_RULE, { i: { name: 'Partial', position: 40, queueId, gatewayId } }, admin)).createMessageRule;
+    const r = ok(
+      await t.gql(CREATE_RULE, { i: { name: 'Partial', position: 40, queueId, gatewayId } }, admin),
+    ).createMessageRule;
     const u = ok(await t.gql(UPDATE_RULE, { id: r.id, i: { stop: false } }, admin)).updateMessageRule;
     expect(u).toEqual({ ...r, stop: false });
     const g = ok(await t.gql(UPDATE_RULE, { id: r.id, i: { gatewayId: null } }, admin)).updateMessageRule;
@@ -122,8 +160,17 @@ describe('message rules', () => {
   });
 
   it('refuses unknown mailboxes and queues, a negative position and a missing queue, writing nothing', async () => {
-    const r = await refused('message_rule', CREATE_RULE, { i: { name: 'Bad refs', position: 50, gatewayId: '999999', queueId: '999999' } });
-    expect(violations(r).map((v) => [v.field, v.rule]).sort()).toEqual([['gatewayId', 'exists'], ['queueId', 'exists']]);
+    const r = await refused('message_rule', CREATE_RULE, {
+      i: { name: 'Bad refs', position: 50, gatewayId: '999999', queueId: '999999' },
+    });
+    expect(
+      violations(r)
+        .map((v) => [v.field, v.rule])
+        .sort(),
+    ).toEqual([
+      ['gatewayId', 'exists'],
+      ['queueId', 'exists'],
+    ]);
     const r2 = await refused('message_rule', CREATE_RULE, { i: { name: 'No queue', position: 51 } });
     expect(violations(r2)[0]).toMatchObject({ field: 'queueId', rule: 'required' });
     const r3 = await refused('message_rule', CREATE_RULE, { i: { name: 'Negative', position: -1, queueId } });
@@ -150,11 +197,19 @@ describe('message rules', () => {
   });
 
   it('lets agents read rules but not create, change or delete them', async () => {
-    const r = ok(await t.gql(CREATE_RULE, { i: { name: 'Agents see me', position: 70, queueId } }, admin)).createMessageRule;
-    expect(ok(await t.gql(RULES, {}, agent)).messageRules.map((x: { name: string }) => x.name)).toContain('Agents see me');
+    const r = ok(
+      await t.gql(CREATE_RULE, { i: { name: 'Agents see me', position: 70, queueId } }, admin),
+    ).createMessageRule;
+    expect(ok(await t.gql(RULES, {}, agent)).messageRules.map((x: { name: string }) => x.name)).toContain(
+      'Agents see me',
+    );
     const before = await t.sql(`select * from message_rule order by id`);
-    expect(codes(await t.gql(CREATE_RULE, { i: { name: 'By agent', position: 71, queueId } }, agent))).toEqual(['FORBIDDEN']);
-    expect(codes(await t.gql(UPDATE_RULE, { id: r.id, i: { name: 'Renamed by agent' } }, agent))).toEqual(['FORBIDDEN']);
+    expect(codes(await t.gql(CREATE_RULE, { i: { name: 'By agent', position: 71, queueId } }, agent))).toEqual([
+      'FORBIDDEN',
+    ]);
+    expect(codes(await t.gql(UPDATE_RULE, { id: r.id, i: { name: 'Renamed by agent' } }, agent))).toEqual([
+      'FORBIDDEN',
+    ]);
     expect(codes(await t.gql(DELETE_RULE, { id: r.id }, agent))).toEqual(['FORBIDDEN']);
     expect(await t.sql(`select * from message_rule order by id`)).toEqual(before);
   });
@@ -165,17 +220,38 @@ const CREATE_CUSTOMER = `mutation($i: CustomerInput!) { createCustomer(input: $i
 const UPDATE_CUSTOMER = `mutation($id: ID!, $i: CustomerInput!) { updateCustomer(id: $id, input: $i) { ${CUSTOMER} } }`;
 const SEARCH = `query($s: String, $first: Int!, $after: String) {
   customers(search: $s, first: $first, after: $after) { edges { cursor node { ${CUSTOMER} } } pageInfo { hasNextPage hasPreviousPage endCursor } } }`;
-const search = async (s: string, token = admin) => ok(await t.gql(SEARCH, { s, first: 50 }, token)).customers.edges.map((e: { node: { name: string } }) => e.node.name);
+const search = async (s: string, token = admin) =>
+  ok(await t.gql(SEARCH, { s, first: 50 }, token)).customers.edges.map((e: { node: { name: string } }) => e.node.name);
 
 describe('customers', () => {
   it('stores phone numbers in E.164 (Polish when no country code is given)', async () => {
-    const c = ok(await t.gql(CREATE_CUSTOMER, { i: { name: 'Jan Kowalski', phoneNumbers: ['500 100 200', '0049 30 901820', '+48500100200'], email: 'jan.kowalski@example.com' } }, admin)).createCustomer;
-    expect(c).toMatchObject({ name: 'Jan Kowalski', phoneNumbers: ['+48500100200', '+4930901820'], email: 'jan.kowalski@example.com' });
-    expect(ok(await t.gql(`query($id: ID!) { customer(id: $id) { ${CUSTOMER} } }`, { id: c.id }, admin)).customer).toEqual(c);
+    const c = ok(
+      await t.gql(
+        CREATE_CUSTOMER,
+        {
+          i: {
+            name: 'Jan Kowalski',
+            phoneNumbers: ['500 100 200', '0049 30 901820', '+48500100200'],
+            email: 'jan.kowalski@example.com',
+          },
+        },
+        admin,
+      ),
+    ).createCustomer;
+    expect(c).toMatchObject({
+      name: 'Jan Kowalski',
+      phoneNumbers: ['+48500100200', '+4930901820'],
+      email: 'jan.kowalski@example.com',
+    });
+    expect(
+      ok(await t.gql(`query($id: ID!) { customer(id: $id) { ${CUSTOMER} } }`, { id: c.id }, admin)).customer,
+    ).toEqual(c);
   });
 
   it('refuses a bad number naming its index and the reason, writing nothing', async () => {
-    const r = await refused('customer', CREATE_CUSTOMER, { i: { name: 'Bad Number', phoneNumbers: ['500 100 201', '123', 'call me'] } });
+    const r = await refused('customer', CREATE_CUSTOMER, {
+      i: { name: 'Bad Number', phoneNumbers: ['500 100 201', '123', 'call me'] },
+    });
     const v = violations(r);
     expect(v.map((x) => [x.field, x.rule])).toEqual([
       ['phoneNumbers[1]', 'phoneNumber'],
@@ -188,7 +264,13 @@ describe('customers', () => {
   });
 
   it('finds customers by a name fragment or an e-mail', async () => {
-    ok(await t.gql(CREATE_CUSTOMER, { i: { name: 'Anna Nowak', phoneNumbers: ['+48 601 234 567'], email: 'anna@nowak.example' } }, admin));
+    ok(
+      await t.gql(
+        CREATE_CUSTOMER,
+        { i: { name: 'Anna Nowak', phoneNumbers: ['+48 601 234 567'], email: 'anna@nowak.example' } },
+        admin,
+      ),
+    );
     ok(await t.gql(CREATE_CUSTOMER, { i: { name: 'Piotr Wiśniewski', phoneNumbers: ['602 345 678'] } }, admin));
     expect(await search('nowa')).toEqual(['Anna Nowak']);
     expect(await search('WIŚNIEW')).toEqual(['Piotr Wiśniewski']);
@@ -243,11 +325,26 @@ describe('customers', () => {
   });
 
   it('lets agents create and update customers', async () => {
-    const c = ok(await t.gql(CREATE_CUSTOMER, { i: { name: 'Agent Made', phoneNumbers: ['510 200 300'] } }, agent)).createCustomer;
+    const c = ok(
+      await t.gql(CREATE_CUSTOMER, { i: { name: 'Agent Made', phoneNumbers: ['510 200 300'] } }, agent),
+    ).createCustomer;
     expect(c.phoneNumbers).toEqual(['+48510200300']);
-    const u = ok(await t.gql(UPDATE_CUSTOMER, { id: c.id, i: { phoneNumbers: ['510 200 300', '511 200 300'], email: 'made@agent.example' } }, agent)).updateCustomer;
-    expect(u).toEqual({ id: c.id, name: 'Agent Made', phoneNumbers: ['+48510200300', '+48511200300'], email: 'made@agent.example' });
-    expect(ok(await t.gql(`query($id: ID!) { customer(id: $id) { ${CUSTOMER} } }`, { id: c.id }, agent)).customer).toEqual(u);
+    const u = ok(
+      await t.gql(
+        UPDATE_CUSTOMER,
+        { id: c.id, i: { phoneNumbers: ['510 200 300', '511 200 300'], email: 'made@agent.example' } },
+        agent,
+      ),
+    ).updateCustomer;
+    expect(u).toEqual({
+      id: c.id,
+      name: 'Agent Made',
+      phoneNumbers: ['+48510200300', '+48511200300'],
+      email: 'made@agent.example',
+    });
+    expect(
+      ok(await t.gql(`query($id: ID!) { customer(id: $id) { ${CUSTOMER} } }`, { id: c.id }, agent)).customer,
+    ).toEqual(u);
 
     const before = (await t.sql(`select * from customer where id = $1`, [Number(c.id)]))[0];
     const bad = await t.gql(UPDATE_CUSTOMER, { id: c.id, i: { name: 'Renamed', phoneNumbers: ['12'] } }, agent);
@@ -269,7 +366,10 @@ const UPDATE_SETTINGS = `mutation($id: ID) { updateSettings(input: { defaultSmsG
 describe('settings', () => {
   it('sets, reads back and clears the default SMS mailbox', async () => {
     const id = await seedGateway('Default mailbox');
-    expect(ok(await t.gql(UPDATE_SETTINGS, { id }, admin)).updateSettings.defaultSmsGateway).toEqual({ id, name: 'Default mailbox' });
+    expect(ok(await t.gql(UPDATE_SETTINGS, { id }, admin)).updateSettings.defaultSmsGateway).toEqual({
+      id,
+      name: 'Default mailbox',
+    });
     expect(ok(await t.gql(SETTINGS, {}, admin)).settings.defaultSmsGateway).toEqual({ id, name: 'Default mailbox' });
     // Agents read it (it is the mailbox they send from by default).
     expect(ok(await t.gql(SETTINGS, {}, agent)).settings.defaultSmsGateway).toEqual({ id, name: 'Default mailbox' });
@@ -315,7 +415,9 @@ describe('malformed requests', () => {
     const text = await res.text();
     noStack(text);
     const body = JSON.parse(text);
-    expect(body.errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(['GRAPHQL_PARSE_FAILED']);
+    expect(body.errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual([
+      'GRAPHQL_PARSE_FAILED',
+    ]);
     expect(body.errors[0].message).toMatch(/Syntax Error/);
     expect(body.errors[0].extensions.stacktrace).toBeUndefined();
   });

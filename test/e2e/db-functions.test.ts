@@ -21,14 +21,18 @@ async function functionsOf(orm: MikroORM): Promise<{ name: string; body: string 
   return rows.map((r) => ({ name: r.name, body: r.body }));
 }
 
-const sorted = (list: { name: string; body: string }[]) => [...list].sort((a, b) => a.name.localeCompare(b.name) || a.body.localeCompare(b.body));
+const sorted = (list: { name: string; body: string }[]) =>
+  [...list].sort((a, b) => a.name.localeCompare(b.name) || a.body.localeCompare(b.body));
 
 describe('database functions (src/db/functions/*.sql)', () => {
   let orms: MikroORM[] = [];
 
   beforeAll(async () => {
     const url = await createTestDatabase();
-    orms = [await MikroORM.init(ormConfig(url, { pool: { min: 0, max: 2 } })), await MikroORM.init(ormConfig(url, { pool: { min: 0, max: 2 } }))];
+    orms = [
+      await MikroORM.init(ormConfig(url, { pool: { min: 0, max: 2 } })),
+      await MikroORM.init(ormConfig(url, { pool: { min: 0, max: 2 } })),
+    ];
     // Two instances starting at once on a new database: the second waits for the first, then applies
     // the migrations it finds pending (none) and the function files again.
     await Promise.all(orms.map((orm) => migrate(orm)));
@@ -47,7 +51,9 @@ describe('database functions (src/db/functions/*.sql)', () => {
 
   it('are applied again at every start, so a changed file takes effect', async () => {
     const conn = orms[0].em.getConnection();
-    await conn.execute(`create or replace function notification_follow_delete() returns trigger language plpgsql as $$ begin return null; end $$`);
+    await conn.execute(
+      `create or replace function notification_follow_delete() returns trigger language plpgsql as $$ begin return null; end $$`,
+    );
     await migrate(orms[1]);
     expect(sorted(await functionsOf(orms[0]))).toEqual(sorted(functionsOfFiles()));
   });

@@ -93,7 +93,10 @@ describe('event bus (LISTEN/NOTIFY between instances)', () => {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     await c.query('begin');
-    await c.query('select pg_notify($1, $2)', [EVENTS_CHANNEL, JSON.stringify({ t: 'TICKET_UPDATED', d: { ticketId: 3, queueId: 8 } })]);
+    await c.query('select pg_notify($1, $2)', [
+      EVENTS_CHANNEL,
+      JSON.stringify({ t: 'TICKET_UPDATED', d: { ticketId: 3, queueId: 8 } }),
+    ]);
     await settle(200);
     expect(onA.got).toHaveLength(0); // nothing before the commit
     await c.query('commit');

@@ -9,7 +9,14 @@ import { createHelpdesk, type Helpdesk } from '../support/fault-setup';
 import { waitFor } from '../support/wait';
 import { wsClient } from '../support/ws';
 import { login, must } from '../support/api';
-import { deliverUntilOk, newSecretKey, pool, startService, type RetryStats, type ServiceProcess } from '../support/process';
+import {
+  deliverUntilOk,
+  newSecretKey,
+  pool,
+  startService,
+  type RetryStats,
+  type ServiceProcess,
+} from '../support/process';
 import { smsapiSms } from '../fakes/push/providers';
 import { FakeSmsapi } from '../fakes/smsapi';
 import { FakeMultiInfoInbox } from '../fakes/push/inboxes';
@@ -56,7 +63,12 @@ function liveFeed(url: string, token: string) {
   let closes = 0;
   const catchUp = async () => {
     for (;;) {
-      const r = await must(url, `query($a: String) { notifications(first: 100, after: $a) { edges { cursor node { id message { id } } } pageInfo { hasNextPage } } }`, { a: lastCursor ?? null }, token);
+      const r = await must(
+        url,
+        `query($a: String) { notifications(first: 100, after: $a) { edges { cursor node { id message { id } } } pageInfo { hasNextPage } } }`,
+        { a: lastCursor ?? null },
+        token,
+      );
       for (const e of r.notifications.edges) {
         seen.set(e.node.id, e.node.message.id);
         lastCursor = e.cursor;
@@ -109,14 +121,36 @@ beforeAll(async () => {
   await server!.createDatabase('smsdesk');
   dbUrl = server!.url('smsdesk');
   await Promise.all([smsapi.start(), mi.start()]);
-  svc = await startService({ databaseUrl: dbUrl, secretKey: newSecretKey(), env: { OUTBOUND_STALE_LOCK_MS: '3000', OUTBOUND_SWEEP_MS: '250', OUTBOUND_HTTP_TIMEOUT_MS: '5000', INBOUND_POLL_SUPERVISOR_MS: '1000' } });
+  svc = await startService({
+    databaseUrl: dbUrl,
+    secretKey: newSecretKey(),
+    env: {
+      OUTBOUND_STALE_LOCK_MS: '3000',
+      OUTBOUND_SWEEP_MS: '250',
+      OUTBOUND_HTTP_TIMEOUT_MS: '5000',
+      INBOUND_POLL_SUPERVISOR_MS: '1000',
+    },
+  });
   admin = await login(svc.url);
   desk = await createHelpdesk(svc.url, admin, { password: smsapi.token, apiBaseUrl: smsapi.url });
   // A polled mailbox (MultiInfo getsms over mutual TLS), to see the pollers come back.
   await must(
     svc.url,
     `mutation($i: GatewayInput!) { createGateway(input: $i) { id } }`,
-    { i: { name: 'MultiInfo', provider: 'MULTIINFO', login: mi.login, password: mi.password, serviceId: mi.serviceId, host: 'api1.multiinfo.plus.pl', apiBaseUrl: `${mi.url}/Api61`, certificatePem: pem('client-bundle.pem'), destinationNumber: '7968', incomingActive: true } },
+    {
+      i: {
+        name: 'MultiInfo',
+        provider: 'MULTIINFO',
+        login: mi.login,
+        password: mi.password,
+        serviceId: mi.serviceId,
+        host: 'api1.multiinfo.plus.pl',
+        apiBaseUrl: `${mi.url}/Api61`,
+        certificatePem: pem('client-bundle.pem'),
+        destinationNumber: '7968',
+        incomingActive: true,
+      },
+    },
     admin,
   );
 }, 90_000);
@@ -142,12 +176,29 @@ describe('PostgreSQL stops for a few seconds under load', () => {
       Array.from({ length: N }, (_, i) => i),
       4,
       async (i) => {
-        await deliverUntilOk(() => smsapiSms(svc.url, { to: desk.our, from: `4860070${String(i).padStart(4, '0')}`, text: `Outage test ${i}`, msgId: `PGR-${i}` }), stats, deadline, 100);
+        await deliverUntilOk(
+          () =>
+            smsapiSms(svc.url, {
+              to: desk.our,
+              from: `4860070${String(i).padStart(4, '0')}`,
+              text: `Outage test ${i}`,
+              msgId: `PGR-${i}`,
+            }),
+          stats,
+          deadline,
+          100,
+        );
         if (++acked === 20) {
           outage = (async () => {
             // Sends in flight when the database goes: the provider answers after 1.5 s, into the outage.
             smsapi.latencyMs = 1500;
-            for (let k = 0; k < SMS_IN_FLIGHT; k++) await must(svc.url, `mutation($i: SendSmsInput!) { sendSms(input: $i) { id } }`, { i: { to: `+4850070070${k}`, text: `In flight ${k}`, gatewayId: desk.gatewayId } }, admin);
+            for (let k = 0; k < SMS_IN_FLIGHT; k++)
+              await must(
+                svc.url,
+                `mutation($i: SendSmsInput!) { sendSms(input: $i) { id } }`,
+                { i: { to: `+4850070070${k}`, text: `In flight ${k}`, gatewayId: desk.gatewayId } },
+                admin,
+              );
             await waitFor(() => smsapi.requests.length >= SMS_IN_FLIGHT, 'the sends in flight', 5_000);
             await server!.stop();
             server = undefined;
@@ -166,7 +217,7 @@ describe('PostgreSQL stops for a few seconds under load', () => {
 
     // Ready again, by itself.
     let readyAt = 0;
-    for (const until = Date.now() + 20_000; Date.now() < until; ) {
+    for (const until = Date.now() + 20_000; Date.now() < until;) {
       const r = await fetch(`${svc.url}/readyz`).catch(() => undefined);
       if (r?.status === 200) {
         readyAt = Date.now();
@@ -185,7 +236,11 @@ describe('PostgreSQL stops for a few seconds under load', () => {
 
     const db = new pg.Pool({ connectionString: dbUrl, max: 1 });
     try {
-      const [row] = (await db.query(`select count(*)::int n, count(distinct provider_message_id)::int d from message where direction = 'INBOUND'`)).rows;
+      const [row] = (
+        await db.query(
+          `select count(*)::int n, count(distinct provider_message_id)::int d from message where direction = 'INBOUND'`,
+        )
+      ).rows;
       expect(row).toEqual({ n: N, d: N });
 
       // Ready again (readiness includes LISTEN): a new message reaches the subscriber live, once it is
@@ -193,28 +248,78 @@ describe('PostgreSQL stops for a few seconds under load', () => {
       await waitFor(() => feed.stats().connects > feed.stats().closes, 'the subscriber to be connected', 10_000);
       await new Promise((r) => setTimeout(r, 200));
       const before = feed.stats().live;
-      await deliverUntilOk(() => smsapiSms(svc.url, { to: desk.our, from: '48600700999', text: 'After the outage', msgId: 'PGR-after' }), stats, Date.now() + 10_000);
+      await deliverUntilOk(
+        () => smsapiSms(svc.url, { to: desk.our, from: '48600700999', text: 'After the outage', msgId: 'PGR-after' }),
+        stats,
+        Date.now() + 10_000,
+      );
       const liveAt = await waitFor(() => feed.stats().live > before && Date.now(), 'a live notification', 10_000);
       // Catch-up by cursor fills anything the socket missed: every notification of this agent is known.
       await feed.catchUp();
-      const [{ c }] = (await db.query(`select count(*)::int c from notification where user_id = $1`, [Number(desk.agents[0].id)])).rows;
+      const [{ c }] = (
+        await db.query(`select count(*)::int c from notification where user_id = $1`, [Number(desk.agents[0].id)])
+      ).rows;
       expect(c).toBe(N + 1);
       expect(feed.seen.size).toBe(N + 1);
       // This instance's own events reach its sockets without LISTEN (above); what other instances or
       // transactions NOTIFY needs LISTEN itself to be back: an event NOTIFYed from outside is pushed too.
-      const [after] = (await db.query(`select id, ticket_id from message where provider_message_id = 'PGR-after'`)).rows;
+      const [after] = (await db.query(`select id, ticket_id from message where provider_message_id = 'PGR-after'`))
+        .rows;
       const beforeNotify = feed.stats().live;
-      const note = { messageId: after.id, kind: 'SMS', title: '[SMS] through LISTEN', createdAt: new Date().toISOString() };
-      await db.query(`select pg_notify($1, $2)`, [EVENTS_CHANNEL, JSON.stringify({ t: 'NOTIFICATIONS_ADDED', d: { notifications: [[Number(desk.agents[0].id), 2_000_000_000]], ticketId: after.ticket_id, queueId: 0, note } })]);
+      const note = {
+        messageId: after.id,
+        kind: 'SMS',
+        title: '[SMS] through LISTEN',
+        createdAt: new Date().toISOString(),
+      };
+      await db.query(`select pg_notify($1, $2)`, [
+        EVENTS_CHANNEL,
+        JSON.stringify({
+          t: 'NOTIFICATIONS_ADDED',
+          d: {
+            notifications: [[Number(desk.agents[0].id), 2_000_000_000]],
+            ticketId: after.ticket_id,
+            queueId: 0,
+            note,
+          },
+        }),
+      ]);
       await waitFor(() => feed.stats().live > beforeNotify, 'the NOTIFYed notification', 10_000);
 
       // The job worker is back: an SMS queued now goes out, and those cut off by the outage are settled,
       // each at the provider exactly once.
       smsapi.latencyMs = 0;
-      await must(svc.url, `mutation($i: SendSmsInput!) { sendSms(input: $i) { id } }`, { i: { to: '+48500600700', text: 'After the outage', gatewayId: desk.gatewayId } }, admin);
-      const outbound = async () => (await db.query(`select status, count(*)::int n from message where direction = 'OUTBOUND' group by status order by status`)).rows;
-      const workerAt = await waitFor(async () => (await outbound()).every((r) => r.status !== 'QUEUED') && Date.now(), 'the outbound messages to settle', 20_000).catch(async (e) => {
-        console.log(JSON.stringify({ outbound: await outbound(), jobs: (await db.query(`select task_identifier, attempts, max_attempts, locked_by, run_at, last_error from graphile_worker.jobs`)).rows }, null, 1));
+      await must(
+        svc.url,
+        `mutation($i: SendSmsInput!) { sendSms(input: $i) { id } }`,
+        { i: { to: '+48500600700', text: 'After the outage', gatewayId: desk.gatewayId } },
+        admin,
+      );
+      const outbound = async () =>
+        (
+          await db.query(
+            `select status, count(*)::int n from message where direction = 'OUTBOUND' group by status order by status`,
+          )
+        ).rows;
+      const workerAt = await waitFor(
+        async () => (await outbound()).every((r) => r.status !== 'QUEUED') && Date.now(),
+        'the outbound messages to settle',
+        20_000,
+      ).catch(async (e) => {
+        console.log(
+          JSON.stringify(
+            {
+              outbound: await outbound(),
+              jobs: (
+                await db.query(
+                  `select task_identifier, attempts, max_attempts, locked_by, run_at, last_error from graphile_worker.jobs`,
+                )
+              ).rows,
+            },
+            null,
+            1,
+          ),
+        );
         throw e;
       });
       expect(await outbound()).toEqual([{ status: 'SENT', n: SMS_IN_FLIGHT + 1 }]);
@@ -224,8 +329,27 @@ describe('PostgreSQL stops for a few seconds under load', () => {
 
       // The pollers are back: an SMS waiting at MultiInfo is fetched and stored.
       const miId = mi.deliver({ from: '48600000777', text: 'Polled after the outage' });
-      const pollAt = await waitFor(async () => (await db.query(`select 1 from message where provider_message_id = $1`, [String(miId)])).rowCount === 1 && Date.now(), 'the polled message', 20_000).catch(async (e) => {
-        console.log(JSON.stringify({ jobs: (await db.query(`select task_identifier, key, attempts, max_attempts, locked_by, run_at, last_error from graphile_worker.jobs`)).rows, state: (await db.query(`select * from inbound_poll_state`)).rows }, null, 1));
+      const pollAt = await waitFor(
+        async () =>
+          (await db.query(`select 1 from message where provider_message_id = $1`, [String(miId)])).rowCount === 1 &&
+          Date.now(),
+        'the polled message',
+        20_000,
+      ).catch(async (e) => {
+        console.log(
+          JSON.stringify(
+            {
+              jobs: (
+                await db.query(
+                  `select task_identifier, key, attempts, max_attempts, locked_by, run_at, last_error from graphile_worker.jobs`,
+                )
+              ).rows,
+              state: (await db.query(`select * from inbound_poll_state`)).rows,
+            },
+            null,
+            1,
+          ),
+        );
         throw e;
       });
 

@@ -21,14 +21,27 @@ const HEAP_MB = 256;
 const RUN_MS = 12_000;
 /** Small enough that the attackers use it up within the run, so both the logged and the unlogged refusals are exercised. */
 const REFUSALS_PER_IP = 20;
-const ATTACKERS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7', '127.0.0.8', '127.0.0.9'];
+const ATTACKERS = [
+  '127.0.0.2',
+  '127.0.0.3',
+  '127.0.0.4',
+  '127.0.0.5',
+  '127.0.0.6',
+  '127.0.0.7',
+  '127.0.0.8',
+  '127.0.0.9',
+];
 
 let svc: ServiceProcess;
 let db: pg.Pool;
 let desk: Helpdesk;
 
 beforeAll(async () => {
-  ({ svc, db, desk } = await startFaultRig({ nodeArgs: [`--max-old-space-size=${HEAP_MB}`], env: { WEBHOOK_REFUSALS_PER_IP: String(REFUSALS_PER_IP) }, gateway: { webhookToken: TOKEN } }));
+  ({ svc, db, desk } = await startFaultRig({
+    nodeArgs: [`--max-old-space-size=${HEAP_MB}`],
+    env: { WEBHOOK_REFUSALS_PER_IP: String(REFUSALS_PER_IP) },
+    gateway: { webhookToken: TOKEN },
+  }));
 }, 60_000);
 
 afterAll(async () => {
@@ -45,10 +58,21 @@ function rssMiB(pid: number): number {
 function chunked(url: string, body: Buffer, contentType: string, localAddress: string): Promise<string> {
   return new Promise((resolve) => {
     const u = new URL(url);
-    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: 'POST', headers: { 'content-type': contentType, 'transfer-encoding': 'chunked' }, localAddress, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(String(res.statusCode)));
-    });
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method: 'POST',
+        headers: { 'content-type': contentType, 'transfer-encoding': 'chunked' },
+        localAddress,
+        agent: false,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(String(res.statusCode)));
+      },
+    );
     req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
     let at = 0;
     const write = () => {
@@ -74,7 +98,10 @@ async function outcome(p: Promise<{ status: number }>): Promise<string> {
 describe('hostile webhooks against a memory-limited process', () => {
   it(`stays up and bounded (heap limit ${HEAP_MB} MiB) while /healthz and real webhooks are answered normally`, async () => {
     const base = svc.url;
-    const mms = multipartBody(Object.fromEntries(Array.from({ length: 190 }, (_, i) => [`f${i}`, 'x'.repeat(256 * 1024)])), []);
+    const mms = multipartBody(
+      Object.fromEntries(Array.from({ length: 190 }, (_, i) => [`f${i}`, 'x'.repeat(256 * 1024)])),
+      [],
+    );
     const until = Date.now() + RUN_MS;
     const hostile = new Map<string, number>();
     const count = (k: string) => hostile.set(k, (hostile.get(k) ?? 0) + 1);
@@ -83,14 +110,24 @@ describe('hostile webhooks against a memory-limited process', () => {
     const attacker = async (ip: string, kind: number) => {
       while (Date.now() < until) {
         const i = n++;
-        if (kind === 0) count(`multipart ${await outcome(push(`${base}/panel/tickets/incoming/smsapi`, { raw: { body: mms.body, contentType: mms.contentType }, localAddress: ip }))}`);
-        else if (kind === 1) count(`chunked multipart ${await chunked(`${base}/panel/tickets/incoming/smsapi/mms`, mms.body, mms.contentType, ip)}`);
+        if (kind === 0)
+          count(
+            `multipart ${await outcome(push(`${base}/panel/tickets/incoming/smsapi`, { raw: { body: mms.body, contentType: mms.contentType }, localAddress: ip }))}`,
+          );
+        else if (kind === 1)
+          count(
+            `chunked multipart ${await chunked(`${base}/panel/tickets/incoming/smsapi/mms`, mms.body, mms.contentType, ip)}`,
+          );
         else if (kind === 2) {
           const text = `${i}:${crypto.randomBytes(8).toString('hex')}`.padEnd(1000 * 1000, 'y');
-          count(`refused form ${await outcome(smsapiSms(base, { to: desk.our, from: '48500600700', text, msgId: `h${i}` }, { localAddress: ip, token: 'wrong' }))}`);
+          count(
+            `refused form ${await outcome(smsapiSms(base, { to: desk.our, from: '48500600700', text, msgId: `h${i}` }, { localAddress: ip, token: 'wrong' }))}`,
+          );
         } else {
           const to = `48${String(i).padStart(9, '0')}`.padEnd(1000 * 1000, '1');
-          count(`long number ${await outcome(smsapiSms(base, { to, from: '48500600700', text: 'x', msgId: `n${i}` }, { localAddress: ip, token: TOKEN }))}`);
+          count(
+            `long number ${await outcome(smsapiSms(base, { to, from: '48500600700', text: 'x', msgId: `n${i}` }, { localAddress: ip, token: TOKEN }))}`,
+          );
         }
       }
     };
@@ -113,7 +150,11 @@ describe('hostile webhooks against a memory-limited process', () => {
       let k = 0;
       while (Date.now() < until) {
         const t0 = Date.now();
-        const r = await smsapiSms(base, { to: desk.our, from: '48500600701', text: `real message ${k}`, msgId: `real-${k}` }, { token: TOKEN });
+        const r = await smsapiSms(
+          base,
+          { to: desk.our, from: '48500600701', text: `real message ${k}`, msgId: `real-${k}` },
+          { token: TOKEN },
+        );
         realSlow.push(Date.now() - t0);
         real.push(`${r.status} ${r.body}`);
         k++;
@@ -130,7 +171,12 @@ describe('hostile webhooks against a memory-limited process', () => {
     }
 
     const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)];
-    const figures = { hostile: Object.fromEntries(hostile), healthz: { n: health.length, p99Ms: p99(health), maxMs: Math.max(...health) }, real: { n: real.length, p99Ms: p99(realSlow) }, rssMaxMiB: Math.round(Math.max(...rss)) };
+    const figures = {
+      hostile: Object.fromEntries(hostile),
+      healthz: { n: health.length, p99Ms: p99(health), maxMs: Math.max(...health) },
+      real: { n: real.length, p99Ms: p99(realSlow) },
+      rssMaxMiB: Math.round(Math.max(...rss)),
+    };
     console.log(`hostile-memory: ${JSON.stringify(figures)}`);
 
     expect(svc.proc.exitCode, svc.out().slice(-2000)).toBeNull();
@@ -139,7 +185,11 @@ describe('hostile webhooks against a memory-limited process', () => {
     expect(real.length).toBeGreaterThan(20);
     expect(new Set(real)).toEqual(new Set(['200 OK']));
     // Every real webhook is stored once; nothing hostile is.
-    const [m] = (await db.query(`select count(*)::int as n, count(*) filter (where text like 'real message %')::int as real from message`)).rows;
+    const [m] = (
+      await db.query(
+        `select count(*)::int as n, count(*) filter (where text like 'real message %')::int as real from message`,
+      )
+    ).rows;
     expect(m).toEqual({ n: real.length, real: real.length });
     // Memory: the heap limit plus what Node and its buffers need, well under what the hostile bodies add up to.
     expect(figures.rssMaxMiB).toBeLessThan(HEAP_MB + 200);

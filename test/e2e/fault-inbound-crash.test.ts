@@ -54,7 +54,17 @@ describe('SIGKILL during inbound load', () => {
       Array.from({ length: N }, (_, i) => i),
       CONCURRENCY,
       async (i) => {
-        const r = await deliverUntilOk(() => smsapiSms(base, { to: desk.our, from: `4850060${String(i % 1000).padStart(4, '0')}`, text: `Crash test ${i}`, msgId: `CRASH-${i}` }), stats, deadline);
+        const r = await deliverUntilOk(
+          () =>
+            smsapiSms(base, {
+              to: desk.our,
+              from: `4850060${String(i % 1000).padStart(4, '0')}`,
+              text: `Crash test ${i}`,
+              msgId: `CRASH-${i}`,
+            }),
+          stats,
+          deadline,
+        );
         expect(r.body).toBe('OK');
         if (++acked === killAfter) restarted = crash();
       },
@@ -62,10 +72,31 @@ describe('SIGKILL during inbound load', () => {
     await restarted;
     expect(acked).toBe(N);
 
-    const [{ n, distinct_ids }] = (await db.query(`select count(*)::int n, count(distinct provider_message_id)::int distinct_ids from message where direction = 'INBOUND'`)).rows;
-    const ids = new Set((await db.query(`select provider_message_id from message where direction = 'INBOUND'`)).rows.map((r) => r.provider_message_id));
+    const [{ n, distinct_ids }] = (
+      await db.query(
+        `select count(*)::int n, count(distinct provider_message_id)::int distinct_ids from message where direction = 'INBOUND'`,
+      )
+    ).rows;
+    const ids = new Set(
+      (await db.query(`select provider_message_id from message where direction = 'INBOUND'`)).rows.map(
+        (r) => r.provider_message_id,
+      ),
+    );
     const lost = Array.from({ length: N }, (_, i) => `CRASH-${i}`).filter((id) => !ids.has(id));
-    console.log(JSON.stringify({ scenario: 'inbound-crash', N, seed: SEED, killAfter, stored: n, lost: lost.length, duplicated: n - distinct_ids, retried: stats.retried, statuses: Object.fromEntries(stats.statuses), downMs }));
+    console.log(
+      JSON.stringify({
+        scenario: 'inbound-crash',
+        N,
+        seed: SEED,
+        killAfter,
+        stored: n,
+        lost: lost.length,
+        duplicated: n - distinct_ids,
+        retried: stats.retried,
+        statuses: Object.fromEntries(stats.statuses),
+        downMs,
+      }),
+    );
     expect(lost).toEqual([]);
     expect(n).toBe(N);
     expect(distinct_ids).toBe(N);
@@ -80,14 +111,25 @@ describe('SIGKILL during inbound load', () => {
       )
     ).rows;
     expect(notes).toEqual({ total: N * desk.agents.length, pairs: N * desk.agents.length, no_ticket: 0 });
-    const users = (await db.query(`select user_id::text, count(*)::int c from notification group by user_id order by user_id`)).rows;
-    expect(users).toEqual(desk.agents.map((a) => ({ user_id: a.id, c: N })).sort((a, b) => Number(a.user_id) - Number(b.user_id)));
+    const users = (
+      await db.query(`select user_id::text, count(*)::int c from notification group by user_id order by user_id`)
+    ).rows;
+    expect(users).toEqual(
+      desk.agents.map((a) => ({ user_id: a.id, c: N })).sort((a, b) => Number(a.user_id) - Number(b.user_id)),
+    );
     // Every accepted request is in the inbound event log; duplicates (a retry of a stored message) too.
-    const [ev] = (await db.query(`select count(*) filter (where outcome = 'ACCEPTED')::int accepted from inbound_event`)).rows;
+    const [ev] = (
+      await db.query(`select count(*) filter (where outcome = 'ACCEPTED')::int accepted from inbound_event`)
+    ).rows;
     expect(ev.accepted).toBe(N);
 
     // The restarted service serves them to the agent as any other.
-    const page = await must(svc.url, `query { notifications(first: 5) { edges { node { id kind } } } }`, {}, desk.agents[0].token);
+    const page = await must(
+      svc.url,
+      `query { notifications(first: 5) { edges { node { id kind } } } }`,
+      {},
+      desk.agents[0].token,
+    );
     expect(page.notifications.edges).toHaveLength(5);
   }, 60_000);
 });

@@ -34,7 +34,10 @@ let admin: string;
 
 beforeAll(async () => {
   await smsapi.start();
-  ({ dbUrl, secretKey, svc, db, admin, desk } = await startFaultRig({ env: ENV, gateway: { password: smsapi.token, apiBaseUrl: smsapi.url } }));
+  ({ dbUrl, secretKey, svc, db, admin, desk } = await startFaultRig({
+    env: ENV,
+    gateway: { password: smsapi.token, apiBaseUrl: smsapi.url },
+  }));
 }, 60_000);
 
 afterAll(async () => {
@@ -51,7 +54,15 @@ describe('SIGKILL while the worker sends', () => {
     await pool(
       Array.from({ length: M }, (_, i) => i),
       8,
-      (i) => must(svc.url, `mutation($i: SendSmsInput!) { sendSms(input: $i) { id status } }`, { i: { to: `+4850060${String(i).padStart(4, '0')}`, text: `Outbound crash ${i}`, gatewayId: desk.gatewayId } }, admin),
+      (i) =>
+        must(
+          svc.url,
+          `mutation($i: SendSmsInput!) { sendSms(input: $i) { id status } }`,
+          {
+            i: { to: `+4850060${String(i).padStart(4, '0')}`, text: `Outbound crash ${i}`, gatewayId: desk.gatewayId },
+          },
+          admin,
+        ),
     );
     const until = Date.now() + 20_000;
     while (smsapi.sent.length < killAt && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
@@ -59,13 +70,27 @@ describe('SIGKILL while the worker sends', () => {
     const atKill = smsapi.sent.length;
     await svc.kill();
     // Attempts cut off by the kill: marked in flight, outcome unknown.
-    const [inFlight] = (await db.query(`select count(*) filter (where in_flight_since is not null)::int n from message where direction = 'OUTBOUND'`)).rows;
+    const [inFlight] = (
+      await db.query(
+        `select count(*) filter (where in_flight_since is not null)::int n from message where direction = 'OUTBOUND'`,
+      )
+    ).rows;
     svc = await startService({ databaseUrl: dbUrl, secretKey, port: svc.port, env: ENV });
     const restartMs = Date.now() - t0;
 
-    let rows: { id: number; status: string; attempts: number; error_code: string | null; in_flight_since: Date | null }[] = [];
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
-      rows = (await db.query(`select id, status, attempts, error_code, in_flight_since from message where direction = 'OUTBOUND' order by id`)).rows;
+    let rows: {
+      id: number;
+      status: string;
+      attempts: number;
+      error_code: string | null;
+      in_flight_since: Date | null;
+    }[] = [];
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+      rows = (
+        await db.query(
+          `select id, status, attempts, error_code, in_flight_since from message where direction = 'OUTBOUND' order by id`,
+        )
+      ).rows;
       if (rows.every((r) => r.status !== 'QUEUED')) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -75,7 +100,22 @@ describe('SIGKILL while the worker sends', () => {
     const duplicated = [...perText.values()].filter((n) => n > 1).length;
     const lost = Array.from({ length: M }, (_, i) => `Outbound crash ${i}`).filter((t) => !perText.has(t));
     const statuses = rows.reduce<Record<string, number>>((a, r) => ((a[r.status] = (a[r.status] ?? 0) + 1), a), {});
-    console.log(JSON.stringify({ scenario: 'outbound-crash', M, seed: SEED, killAt, atKill, inFlightAtKill: inFlight.n, restartMs, settleAfterRestartMs: settledAt - t0 - restartMs, statuses, lost: lost.length, duplicated, resent: smsapi.calls('/sms.do').length - smsapi.sent.length }));
+    console.log(
+      JSON.stringify({
+        scenario: 'outbound-crash',
+        M,
+        seed: SEED,
+        killAt,
+        atKill,
+        inFlightAtKill: inFlight.n,
+        restartMs,
+        settleAfterRestartMs: settledAt - t0 - restartMs,
+        statuses,
+        lost: lost.length,
+        duplicated,
+        resent: smsapi.calls('/sms.do').length - smsapi.sent.length,
+      }),
+    );
 
     expect(rows).toHaveLength(M);
     expect(statuses).toEqual({ SENT: M });

@@ -29,7 +29,10 @@ let admin: string;
 
 beforeAll(async () => {
   await smsapi.start();
-  ({ svc, db, admin, desk } = await startFaultRig({ env: ENV, gateway: { password: smsapi.token, apiBaseUrl: smsapi.url } }));
+  ({ svc, db, admin, desk } = await startFaultRig({
+    env: ENV,
+    gateway: { password: smsapi.token, apiBaseUrl: smsapi.url },
+  }));
 }, 60_000);
 
 afterAll(async () => {
@@ -39,12 +42,24 @@ afterAll(async () => {
 });
 
 const send = async (text: string, gatewayId = desk.gatewayId) =>
-  (await must(svc.url, `mutation($i: SendSmsInput!) { sendSms(input: $i) { ${MESSAGE} ticket { id } } }`, { i: { to: '+48500600700', text, gatewayId } }, admin)).sendSms;
+  (
+    await must(
+      svc.url,
+      `mutation($i: SendSmsInput!) { sendSms(input: $i) { ${MESSAGE} ticket { id } } }`,
+      { i: { to: '+48500600700', text, gatewayId } },
+      admin,
+    )
+  ).sendSms;
 
 async function settledRows(ids: string[], ms: number) {
   return waitFor(
     async () => {
-      const rows = (await db.query(`select id::text, status, attempts, error_code, error_message from message where id = any($1::int[]) order by id`, [ids])).rows;
+      const rows = (
+        await db.query(
+          `select id::text, status, attempts, error_code, error_message from message where id = any($1::int[]) order by id`,
+          [ids],
+        )
+      ).rows;
       return rows.every((r) => r.status !== 'QUEUED') && rows;
     },
     `messages ${ids.join(', ')} to leave QUEUED`,
@@ -83,21 +98,53 @@ describe('a provider outage', () => {
       if (gaps.length >= 2 && gaps[1] >= 2 * RETRY_BASE_MS * 0.9) doubled = true;
     }
     expect(doubled).toBe(true);
-    console.log(JSON.stringify({ scenario: 'provider-outage', K, failedCalls: 14, calls: calls.length, maxAttempts: Math.max(...rows.map((r) => r.attempts)), sentAfterMs: recoveredMs, sent: smsapi.sent.length }));
+    console.log(
+      JSON.stringify({
+        scenario: 'provider-outage',
+        K,
+        failedCalls: 14,
+        calls: calls.length,
+        maxAttempts: Math.max(...rows.map((r) => r.attempts)),
+        sentAfterMs: recoveredMs,
+        sent: smsapi.sent.length,
+      }),
+    );
   }, 40_000);
 
   it('fails a permanent error at once, with the reason shown', async () => {
-    const g = (await must(svc.url, `mutation($i: GatewayInput!) { createGateway(input: $i) { id } }`, { i: { name: 'SMSAPI unapproved', provider: 'SMSAPI', password: smsapi.token, apiBaseUrl: smsapi.url, senderName: 'NotApproved' } }, admin)).createGateway.id;
+    const g = (
+      await must(
+        svc.url,
+        `mutation($i: GatewayInput!) { createGateway(input: $i) { id } }`,
+        {
+          i: {
+            name: 'SMSAPI unapproved',
+            provider: 'SMSAPI',
+            password: smsapi.token,
+            apiBaseUrl: smsapi.url,
+            senderName: 'NotApproved',
+          },
+        },
+        admin,
+      )
+    ).createGateway.id;
     const before = smsapi.calls('/sms.do').length;
     const m = await send('Permanent', g);
     const [row] = await settledRows([m.id], 10_000);
     expect(row).toMatchObject({ status: 'FAILED', attempts: 1 });
     expect(smsapi.calls('/sms.do').length - before).toBe(1);
-    const shown = await must(svc.url, `query($id: ID!) { ticket(id: $id) { messages { ${MESSAGE} } } }`, { id: m.ticket.id }, admin);
+    const shown = await must(
+      svc.url,
+      `query($id: ID!) { ticket(id: $id) { messages { ${MESSAGE} } } }`,
+      { id: m.ticket.id },
+      admin,
+    );
     const msg = shown.ticket.messages.find((x: { id: string }) => x.id === m.id);
     expect(msg.status).toBe('FAILED');
     expect(msg.errorCode).toBeTruthy();
     expect(msg.errorMessage).toMatch(/sender/i);
-    console.log(JSON.stringify({ scenario: 'provider-permanent', errorCode: msg.errorCode, errorMessage: msg.errorMessage }));
+    console.log(
+      JSON.stringify({ scenario: 'provider-permanent', errorCode: msg.errorCode, errorMessage: msg.errorMessage }),
+    );
   }, 20_000);
 });

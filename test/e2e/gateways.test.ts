@@ -11,7 +11,19 @@ const CLIENT_BUNDLE = pem('client-bundle.pem');
 const CLIENT_NOT_AFTER = new Date(new X509Certificate(CLIENT_CERT).validTo).toISOString();
 
 const PUBLIC_URL = 'https://smsdesk.example.com';
-const ALL_PROVIDERS = ['SMSAPI', 'SERWERSMS', 'JUSTSEND', 'TELECUBE', 'DOTPAY', 'MULTIINFO', 'PEOPLEFONE', 'MOBITEX', 'TIDE', 'THREE_S', 'GENERIC_HTTP'];
+const ALL_PROVIDERS = [
+  'SMSAPI',
+  'SERWERSMS',
+  'JUSTSEND',
+  'TELECUBE',
+  'DOTPAY',
+  'MULTIINFO',
+  'PEOPLEFONE',
+  'MOBITEX',
+  'TIDE',
+  'THREE_S',
+  'GENERIC_HTTP',
+];
 
 const G = `id name provider allowedIps destinationNumber prefixesToRemove incomingActive login passwordForm senderName
   serviceId host certificateExpiresAt apiBaseUrl replacePolishDiacritics hasPassword hasCertificate hasWebhookToken webhookUrl
@@ -25,13 +37,23 @@ const LIST = `{ gateways { ${G} } }`;
 let t: TestApp;
 let admin: string;
 let box: SecretBox;
-let catalog: { id: string; displayName: string; webhookPath: string | null; defaultPrefixesToRemove: string[]; fields: { name: string; required: boolean }[] }[];
+let catalog: {
+  id: string;
+  displayName: string;
+  webhookPath: string | null;
+  defaultPrefixesToRemove: string[];
+  fields: { name: string; required: boolean }[];
+}[];
 
 beforeAll(async () => {
   t = await startTestApp({ PUBLIC_URL });
   admin = await t.login();
   box = new SecretBox(t.key);
-  const r = await t.gql(`{ providers { id displayName webhookPath defaultPrefixesToRemove fields { name required } } }`, {}, admin);
+  const r = await t.gql(
+    `{ providers { id displayName webhookPath defaultPrefixesToRemove fields { name required } } }`,
+    {},
+    admin,
+  );
   catalog = r.data.providers;
 });
 afterAll(() => t?.close());
@@ -67,14 +89,30 @@ async function refusedUpdate(id: string, input: Record<string, unknown>): Promis
 async function seedGateway(
   name: string,
   provider = 'SMSAPI',
-  o: { destinationNumber?: string; incomingActive?: boolean; password?: string; passwordForm?: string; certificatePem?: string; webhookToken?: string } = {},
+  o: {
+    destinationNumber?: string;
+    incomingActive?: boolean;
+    password?: string;
+    passwordForm?: string;
+    certificatePem?: string;
+    webhookToken?: string;
+  } = {},
 ): Promise<string> {
   const seal = (v?: string) => (v === undefined ? null : box.seal(v));
   const [r] = await t.sql(
     `insert into gateway (name, provider, allowed_ips, prefixes_to_remove, destination_number, incoming_active,
        password_secret, password_form, certificate_secret, webhook_token_secret, created_at, updated_at)
      values ($1, $2, '{}', '{}', $3, $4, $5, $6, $7, $8, now(), now()) returning id`,
-    [name, provider, o.destinationNumber ?? null, o.incomingActive ?? false, seal(o.password), o.password ? o.passwordForm ?? 'PLAIN' : null, seal(o.certificatePem), seal(o.webhookToken)],
+    [
+      name,
+      provider,
+      o.destinationNumber ?? null,
+      o.incomingActive ?? false,
+      seal(o.password),
+      o.password ? (o.passwordForm ?? 'PLAIN') : null,
+      seal(o.certificatePem),
+      seal(o.webhookToken),
+    ],
   );
   return String(r.id);
 }
@@ -100,15 +138,33 @@ function validInput(provider: string, name: string): Record<string, unknown> {
   const input: Record<string, unknown> = { name, provider };
   for (const f of entry(provider).fields.filter((x) => x.required)) {
     switch (f.name) {
-      case 'login': input.login = 'smsdesk-test'; break;
-      case 'password': input.password = `pw-${provider.toLowerCase()}-Secret!`; break;
-      case 'senderName': input.senderName = 'Helpdesk'; break;
-      case 'serviceId': input.serviceId = 24138; break;
-      case 'host': input.host = 'api1.multiinfo.plus.pl'; break;
-      case 'certificatePem': input.certificatePem = CLIENT_BUNDLE; break;
-      case 'destinationNumber': input.destinationNumber = nextNumber(); input.incomingActive = true; break;
-      case 'genericHttp': input.genericHttp = GENERIC(`Bearer hdr-${provider.toLowerCase()}-Secret`); break;
-      default: throw new Error(`no sample value for required field ${f.name}`);
+      case 'login':
+        input.login = 'smsdesk-test';
+        break;
+      case 'password':
+        input.password = `pw-${provider.toLowerCase()}-Secret!`;
+        break;
+      case 'senderName':
+        input.senderName = 'Helpdesk';
+        break;
+      case 'serviceId':
+        input.serviceId = 24138;
+        break;
+      case 'host':
+        input.host = 'api1.multiinfo.plus.pl';
+        break;
+      case 'certificatePem':
+        input.certificatePem = CLIENT_BUNDLE;
+        break;
+      case 'destinationNumber':
+        input.destinationNumber = nextNumber();
+        input.incomingActive = true;
+        break;
+      case 'genericHttp':
+        input.genericHttp = GENERIC(`Bearer hdr-${provider.toLowerCase()}-Secret`);
+        break;
+      default:
+        throw new Error(`no sample value for required field ${f.name}`);
     }
   }
   if (provider === 'GENERIC_HTTP') input.genericHttp = GENERIC('Bearer hdr-generic_http-Secret');
@@ -127,7 +183,9 @@ describe('providers', () => {
     expect(names).toMatchObject({ SMSAPI: 'SMSAPI.pl', MULTIINFO: 'Plus MultiInfo', THREE_S: '3S (platformy2.3s.pl)' });
     expect(entry('MULTIINFO').webhookPath).toBeNull();
     expect(entry('SMSAPI').webhookPath).toBe('/panel/tickets/incoming/smsapi');
-    const mi = entry('MULTIINFO').fields.filter((f) => f.required).map((f) => f.name);
+    const mi = entry('MULTIINFO')
+      .fields.filter((f) => f.required)
+      .map((f) => f.name);
     expect(mi).toEqual(expect.arrayContaining(['serviceId', 'host', 'certificatePem']));
   });
 
@@ -166,13 +224,22 @@ describe('configuring one mailbox of every provider', () => {
         webhookUrl: !e.webhookPath
           ? null
           : provider === 'SERWERSMS'
-            ? expect.stringMatching(new RegExp(`^${PUBLIC_URL}${e.webhookPath}\\?.*=${created.destinationNumber?.replace('+', '') ?? 'YOUR_NUMBER'}(&|$)`))
+            ? expect.stringMatching(
+                new RegExp(
+                  `^${PUBLIC_URL}${e.webhookPath}\\?.*=${created.destinationNumber?.replace('+', '') ?? 'YOUR_NUMBER'}(&|$)`,
+                ),
+              )
             : `${PUBLIC_URL}${e.webhookPath}`,
         apiBaseUrl: null,
       };
       expect(created).toMatchObject(expected);
       if (input.genericHttp) {
-        expect(created.genericHttp).toMatchObject({ method: 'POST', urlTemplate: 'https://sms.example.net/api/send', headerNames: ['Authorization'], contentType: 'application/json' });
+        expect(created.genericHttp).toMatchObject({
+          method: 'POST',
+          urlTemplate: 'https://sms.example.net/api/send',
+          headerNames: ['Authorization'],
+          contentType: 'application/json',
+        });
       } else {
         expect(created.genericHttp).toBeNull();
       }
@@ -185,7 +252,12 @@ describe('configuring one mailbox of every provider', () => {
 
       // No answer carries a secret.
       const text = JSON.stringify([created, one, list]);
-      for (const secret of [input.password, input.webhookToken, (input.genericHttp as any)?.headers[0].value, CLIENT_KEY.split('\n')[1]]) {
+      for (const secret of [
+        input.password,
+        input.webhookToken,
+        (input.genericHttp as any)?.headers[0].value,
+        CLIENT_KEY.split('\n')[1],
+      ]) {
         if (secret) expect(text).not.toContain(secret);
       }
     });
@@ -194,25 +266,56 @@ describe('configuring one mailbox of every provider', () => {
   it('fills in default prefixes per provider, and keeps prefixes given by the admin (longest first)', async () => {
     const smsapi = await createOk({ ...validInput('SMSAPI', 'Prefix default'), destinationNumber: '600 100 200' });
     expect(smsapi.prefixesToRemove).toEqual(['48']);
-    const dotpay = await createOk({ ...validInput('DOTPAY', 'Prefix default dotpay'), destinationNumber: '600 100 201' });
+    const dotpay = await createOk({
+      ...validInput('DOTPAY', 'Prefix default dotpay'),
+      destinationNumber: '600 100 201',
+    });
     expect(dotpay.prefixesToRemove).toEqual([]);
     const tide = await createOk({ ...validInput('TIDE', 'Prefix default tide'), destinationNumber: '600 100 202' });
     expect(tide.prefixesToRemove).toEqual(['0048', '+48', '48']);
-    const given = await createOk({ ...validInput('SMSAPI', 'Prefix given'), destinationNumber: '600 100 203', prefixesToRemove: ['48', ' +48 ', '0048'] });
+    const given = await createOk({
+      ...validInput('SMSAPI', 'Prefix given'),
+      destinationNumber: '600 100 203',
+      prefixesToRemove: ['48', ' +48 ', '0048'],
+    });
     expect(given.prefixesToRemove).toEqual(['0048', '+48', '48']);
-    const none = await createOk({ ...validInput('SMSAPI', 'Prefix none'), destinationNumber: '600 100 204', prefixesToRemove: [] });
+    const none = await createOk({
+      ...validInput('SMSAPI', 'Prefix none'),
+      destinationNumber: '600 100 204',
+      prefixesToRemove: [],
+    });
     expect(none.prefixesToRemove).toEqual([]);
   });
 
   it('shows a MultiInfo mailbox its certificate expiry and no webhook', async () => {
-    const g = await createOk({ ...validInput('MULTIINFO', 'MultiInfo detail'), destinationNumber: '600 200 300', senderName: 'Firma' });
-    expect(g).toMatchObject({ serviceId: 24138, host: 'api1.multiinfo.plus.pl', hasCertificate: true, webhookUrl: null, senderName: 'Firma' });
+    const g = await createOk({
+      ...validInput('MULTIINFO', 'MultiInfo detail'),
+      destinationNumber: '600 200 300',
+      senderName: 'Firma',
+    });
+    expect(g).toMatchObject({
+      serviceId: 24138,
+      host: 'api1.multiinfo.plus.pl',
+      hasCertificate: true,
+      webhookUrl: null,
+      senderName: 'Firma',
+    });
     expect(g.certificateExpiresAt).toBe(CLIENT_NOT_AFTER);
     expect(new Date(g.certificateExpiresAt).getUTCFullYear()).toBeGreaterThan(new Date().getUTCFullYear() + 90);
   });
 
   it('shows the expiry of an expired certificate, or refuses it on certificatePem', async () => {
-    const r = await t.gql(CREATE, { i: { ...validInput('MULTIINFO', 'MultiInfo expired'), destinationNumber: '600 200 301', certificatePem: pem('expired-bundle.pem') } }, admin);
+    const r = await t.gql(
+      CREATE,
+      {
+        i: {
+          ...validInput('MULTIINFO', 'MultiInfo expired'),
+          destinationNumber: '600 200 301',
+          certificatePem: pem('expired-bundle.pem'),
+        },
+      },
+      admin,
+    );
     if (r.errors) expect(fields(r)).toContain('certificatePem');
     else expect(r.data.createGateway.certificateExpiresAt).toBe('2021-01-01T00:00:00.000Z');
   });
@@ -220,21 +323,33 @@ describe('configuring one mailbox of every provider', () => {
 
 describe('secrets are write-only', () => {
   it('reports stored secrets as present wherever a mailbox is read', async () => {
-    const id = await seedGateway('Stored secrets', 'MULTIINFO', { password: 'seeded-Pass-1', certificatePem: CLIENT_BUNDLE, webhookToken: 'seeded-Token-1' });
+    const id = await seedGateway('Stored secrets', 'MULTIINFO', {
+      password: 'seeded-Pass-1',
+      certificatePem: CLIENT_BUNDLE,
+      webhookToken: 'seeded-Token-1',
+    });
     const bare = await seedGateway('No secrets', 'MULTIINFO');
     const flags = 'id hasPassword hasCertificate hasWebhookToken';
     const yes = { id, hasPassword: true, hasCertificate: true, hasWebhookToken: true };
     const no = { id: bare, hasPassword: false, hasCertificate: false, hasWebhookToken: false };
     expect(ok(await t.gql(`query($id: ID!) { gateway(id: $id) { ${flags} } }`, { id }, admin)).gateway).toEqual(yes);
-    expect(ok(await t.gql(`query($id: ID!) { gateway(id: $id) { ${flags} } }`, { id: bare }, admin)).gateway).toEqual(no);
+    expect(ok(await t.gql(`query($id: ID!) { gateway(id: $id) { ${flags} } }`, { id: bare }, admin)).gateway).toEqual(
+      no,
+    );
     const list = ok(await t.gql(`{ gateways { ${flags} } }`, {}, admin)).gateways;
     expect(list).toContainEqual(yes);
     expect(list).toContainEqual(no);
   });
 
-
   it('has no password, certificate or webhook token field on Gateway', async () => {
-    for (const secret of ['password', 'certificatePem', 'webhookToken', 'passwordSecret', 'certificateSecret', 'webhookTokenSecret']) {
+    for (const secret of [
+      'password',
+      'certificatePem',
+      'webhookToken',
+      'passwordSecret',
+      'certificateSecret',
+      'webhookTokenSecret',
+    ]) {
       const r = await t.gql(`{ gateways { id ${secret} } }`, {}, admin);
       expect(r.status).toBe(400);
       expect(codes(r)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
@@ -252,7 +367,12 @@ describe('secrets are write-only', () => {
       apiBaseUrl: 'https://127.0.0.1:9443/Api61',
     };
     const mi = await createOk(input);
-    const gen = await createOk({ ...validInput('GENERIC_HTTP', 'Sealed generic'), destinationNumber: '600 300 401', password: 'generic-Plain-Pass-43', webhookToken: 'generic-hook-Token-44' });
+    const gen = await createOk({
+      ...validInput('GENERIC_HTTP', 'Sealed generic'),
+      destinationNumber: '600 300 401',
+      password: 'generic-Plain-Pass-43',
+      webhookToken: 'generic-hook-Token-44',
+    });
 
     const r1 = await row(mi.id);
     expect(r1.password_secret).toMatch(/^v1\./);
@@ -277,7 +397,13 @@ describe('secrets are write-only', () => {
 
     // No plain secret anywhere in either row.
     const all = JSON.stringify([r1, r2]);
-    for (const s of ['multiinfo-Plain-Pass-42', 'generic-Plain-Pass-43', 'generic-hook-Token-44', 'hdr-generic_http-Secret']) expect(all).not.toContain(s);
+    for (const s of [
+      'multiinfo-Plain-Pass-42',
+      'generic-Plain-Pass-43',
+      'generic-hook-Token-44',
+      'hdr-generic_http-Secret',
+    ])
+      expect(all).not.toContain(s);
   });
 });
 
@@ -285,11 +411,21 @@ describe('SMSAPI password forms', () => {
   const md5 = (s: string) => crypto.createHash('md5').update(s, 'utf8').digest('hex');
 
   it('takes a 32-hex MD5 as given, hashes a plain password, and treats a password without login as an OAuth token', async () => {
-    const given = await createOk({ name: 'SMSAPI md5', provider: 'SMSAPI', login: 'api-user', password: md5('x').toUpperCase() });
+    const given = await createOk({
+      name: 'SMSAPI md5',
+      provider: 'SMSAPI',
+      login: 'api-user',
+      password: md5('x').toUpperCase(),
+    });
     expect(given).toMatchObject({ passwordForm: 'MD5_GIVEN', hasPassword: true, login: 'api-user' });
     expect(box.open((await row(given.id)).password_secret)).toBe(md5('x'));
 
-    const computed = await createOk({ name: 'SMSAPI plain', provider: 'SMSAPI', login: 'api-user', password: 'Plain-Api-Pass-1' });
+    const computed = await createOk({
+      name: 'SMSAPI plain',
+      provider: 'SMSAPI',
+      login: 'api-user',
+      password: 'Plain-Api-Pass-1',
+    });
     expect(computed).toMatchObject({ passwordForm: 'MD5_COMPUTED', hasPassword: true });
     const stored = (await row(computed.id)).password_secret;
     expect(stored).toMatch(/^v1\./);
@@ -297,13 +433,22 @@ describe('SMSAPI password forms', () => {
     // What SMSAPI gets is the MD5 of the password, never the password.
     expect(box.open(stored)).toBe(md5('Plain-Api-Pass-1'));
 
-    const oauth = await createOk({ name: 'SMSAPI oauth', provider: 'SMSAPI', password: 'oauth-Token-ABCdef0123456789' });
+    const oauth = await createOk({
+      name: 'SMSAPI oauth',
+      provider: 'SMSAPI',
+      password: 'oauth-Token-ABCdef0123456789',
+    });
     expect(oauth).toMatchObject({ passwordForm: 'OAUTH_TOKEN', hasPassword: true, login: null });
     expect(box.open((await row(oauth.id)).password_secret)).toBe('oauth-Token-ABCdef0123456789');
   });
 
   it('refuses to drop the login of an MD5 mailbox, which would send the hash as a token', async () => {
-    const g = await createOk({ name: 'SMSAPI keep login', provider: 'SMSAPI', login: 'api-user', password: 'Another-Pass-2' });
+    const g = await createOk({
+      name: 'SMSAPI keep login',
+      provider: 'SMSAPI',
+      login: 'api-user',
+      password: 'Another-Pass-2',
+    });
     const r = await refusedUpdate(g.id, { login: '' });
     expect(violation(r, 'login')).toMatchObject({ rule: 'required' });
   });
@@ -313,15 +458,30 @@ describe('update semantics', () => {
   it('keeps the stored password and certificate when an update omits them', async () => {
     const g = await createOk({ ...validInput('MULTIINFO', 'Keep secrets'), destinationNumber: '600 400 500' });
     const before = await row(g.id);
-    const u = ok(await t.gql(UPDATE, { id: g.id, i: { senderName: 'NewSender', allowedIps: ['192.0.2.1'] } }, admin)).updateGateway;
-    expect(u).toMatchObject({ senderName: 'NewSender', allowedIps: ['192.0.2.1'], hasPassword: true, hasCertificate: true, certificateExpiresAt: CLIENT_NOT_AFTER });
+    const u = ok(
+      await t.gql(UPDATE, { id: g.id, i: { senderName: 'NewSender', allowedIps: ['192.0.2.1'] } }, admin),
+    ).updateGateway;
+    expect(u).toMatchObject({
+      senderName: 'NewSender',
+      allowedIps: ['192.0.2.1'],
+      hasPassword: true,
+      hasCertificate: true,
+      certificateExpiresAt: CLIENT_NOT_AFTER,
+    });
     const after = await row(g.id);
     expect(box.open(after.password_secret)).toBe(box.open(before.password_secret));
     expect(box.open(after.certificate_secret)).toBe(CLIENT_BUNDLE.trim());
   });
 
   it('changes only the name when only the name is given', async () => {
-    const g = await createOk({ ...validInput('GENERIC_HTTP', 'Rename me'), destinationNumber: '600 400 501', allowedIps: ['198.51.100.0/24'], senderName: 'Desk', login: 'gen-login', password: 'gen-Pass-9' });
+    const g = await createOk({
+      ...validInput('GENERIC_HTTP', 'Rename me'),
+      destinationNumber: '600 400 501',
+      allowedIps: ['198.51.100.0/24'],
+      senderName: 'Desk',
+      login: 'gen-login',
+      password: 'gen-Pass-9',
+    });
     const u = ok(await t.gql(UPDATE, { id: g.id, i: { name: 'Renamed' } }, admin)).updateGateway;
     expect(u).toEqual({ ...g, name: 'Renamed' });
     expect(ok(await t.gql(GET, { id: g.id }, admin)).gateway).toEqual({ ...g, name: 'Renamed' });
@@ -331,7 +491,11 @@ describe('update semantics', () => {
   });
 
   it('removes an optional secret given as an empty string', async () => {
-    const g = await createOk({ ...validInput('DOTPAY', 'Remove secrets'), destinationNumber: '600 400 502', password: 'dotpay-PIN-1234' });
+    const g = await createOk({
+      ...validInput('DOTPAY', 'Remove secrets'),
+      destinationNumber: '600 400 502',
+      password: 'dotpay-PIN-1234',
+    });
     expect(g).toMatchObject({ hasPassword: true, passwordForm: 'PLAIN', hasWebhookToken: true });
     const u = ok(await t.gql(UPDATE, { id: g.id, i: { password: '', webhookToken: '' } }, admin)).updateGateway;
     expect(u).toMatchObject({ hasPassword: false, passwordForm: null, hasWebhookToken: false, login: 'smsdesk-test' });
@@ -345,13 +509,19 @@ describe('update semantics', () => {
     const r = await refusedUpdate(g.id, { certificatePem: '', password: '' });
     expect(violation(r, 'certificatePem')).toMatchObject({ rule: 'required' });
     expect(violation(r, 'password')).toMatchObject({ rule: 'required' });
-    expect(ok(await t.gql(GET, { id: g.id }, admin)).gateway).toMatchObject({ hasPassword: true, hasCertificate: true });
+    expect(ok(await t.gql(GET, { id: g.id }, admin)).gateway).toMatchObject({
+      hasPassword: true,
+      hasCertificate: true,
+    });
   });
 });
 
 describe('bad input is refused with the field and rule, and writes nothing', () => {
   it('names each bad IP address or CIDR range by its index', async () => {
-    const r = await refusedCreate({ ...validInput('SMSAPI', 'Bad IPs'), allowedIps: ['192.0.2.1', '10.0.0.300', '10.0.0.0/33', 'fe80::/129', 'hello'] });
+    const r = await refusedCreate({
+      ...validInput('SMSAPI', 'Bad IPs'),
+      allowedIps: ['192.0.2.1', '10.0.0.300', '10.0.0.0/33', 'fe80::/129', 'hello'],
+    });
     expect(violations(r).map((v) => [v.field, v.rule])).toEqual([
       ['allowedIps[1]', 'ipOrCidr'],
       ['allowedIps[2]', 'ipOrCidr'],
@@ -365,7 +535,14 @@ describe('bad input is refused with the field and rule, and writes nothing', () 
     const g = await createOk({
       ...validInput('SMSAPI', 'Good IPs'),
       destinationNumber: '600 500 600',
-      allowedIps: [' 203.0.113.7 ', '2001:DB8:0:0::1', '203.0.113.9/24', '2001:db8::/32', '2001:db8::1/128', '203.0.113.7'],
+      allowedIps: [
+        ' 203.0.113.7 ',
+        '2001:DB8:0:0::1',
+        '203.0.113.9/24',
+        '2001:db8::/32',
+        '2001:db8::1/128',
+        '203.0.113.7',
+      ],
     });
     expect(g.allowedIps).toEqual(['203.0.113.7', '2001:db8::1', '203.0.113.0/24', '2001:db8::/32']);
     const bad = await refusedUpdate(g.id, { allowedIps: ['203.0.113.7', 'hello'] });
@@ -373,7 +550,11 @@ describe('bad input is refused with the field and rule, and writes nothing', () 
   });
 
   it('does not read "12345" or "010.0.0.1" as some other IPv4 address', async () => {
-    const r = await refusedCreate({ ...validInput('SMSAPI', 'Odd IPs'), destinationNumber: '600 500 601', allowedIps: ['12345', '010.0.0.1', '10.1'] });
+    const r = await refusedCreate({
+      ...validInput('SMSAPI', 'Odd IPs'),
+      destinationNumber: '600 500 601',
+      allowedIps: ['12345', '010.0.0.1', '10.1'],
+    });
     expect(fields(r)).toEqual(['allowedIps[0]', 'allowedIps[1]', 'allowedIps[2]']);
   });
 
@@ -386,7 +567,10 @@ describe('bad input is refused with the field and rule, and writes nothing', () 
   });
 
   it('refuses a prefix to remove that is not digits after an optional +', async () => {
-    const r = await refusedCreate({ ...validInput('SMSAPI', 'Bad prefix'), prefixesToRemove: ['+48', '48x', '123456789'] });
+    const r = await refusedCreate({
+      ...validInput('SMSAPI', 'Bad prefix'),
+      prefixesToRemove: ['+48', '48x', '123456789'],
+    });
     expect(violations(r).map((v) => [v.field, v.rule])).toEqual([
       ['prefixesToRemove[1]', 'prefix'],
       ['prefixesToRemove[2]', 'prefix'],
@@ -394,7 +578,10 @@ describe('bad input is refused with the field and rule, and writes nothing', () 
   });
 
   it('refuses a MultiInfo host given as a URL and shows the bare form', async () => {
-    const r = await refusedCreate({ ...validInput('MULTIINFO', 'Bad host'), host: 'https://api1.multiinfo.plus.pl/Api61' });
+    const r = await refusedCreate({
+      ...validInput('MULTIINFO', 'Bad host'),
+      host: 'https://api1.multiinfo.plus.pl/Api61',
+    });
     const v = violation(r, 'host')!;
     expect(v.rule).toBe('bareHost');
     expect(v.message).toContain('"api1.multiinfo.plus.pl"');
@@ -416,13 +603,21 @@ describe('bad input is refused with the field and rule, and writes nothing', () 
       ['key only', CLIENT_KEY, 'pemCertificate'],
       ['someone else’s key', CLIENT_CERT + pem('other-key.pem'), 'keyMatchesCertificate'],
       ['encrypted key', pem('encrypted-bundle.pem'), 'pemPrivateKey'],
-      ['garbage', '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n' + CLIENT_KEY, 'pemCertificate'],
+      [
+        'garbage',
+        '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n' + CLIENT_KEY,
+        'pemCertificate',
+      ],
     ];
     for (const [label, certificatePem, rule] of cases) {
       const r = await refusedCreate({ ...validInput('MULTIINFO', `Cert ${label}`), certificatePem });
       expect(violation(r, 'certificatePem'), label).toMatchObject({ rule });
     }
-    const enc = await t.gql(CREATE, { i: { ...validInput('MULTIINFO', 'Cert enc msg'), certificatePem: pem('encrypted-bundle.pem') } }, admin);
+    const enc = await t.gql(
+      CREATE,
+      { i: { ...validInput('MULTIINFO', 'Cert enc msg'), certificatePem: pem('encrypted-bundle.pem') } },
+      admin,
+    );
     expect(violation(enc, 'certificatePem')!.message).toMatch(/password/);
   });
 
@@ -436,16 +631,32 @@ describe('bad input is refused with the field and rule, and writes nothing', () 
   });
 
   it('refuses a second active mailbox of one provider for the same number, in any format', async () => {
-    const first = await createOk({ ...validInput('SERWERSMS', 'Dest A'), destinationNumber: '+48 500 700 800', incomingActive: true });
+    const first = await createOk({
+      ...validInput('SERWERSMS', 'Dest A'),
+      destinationNumber: '+48 500 700 800',
+      incomingActive: true,
+    });
     expect(first.destinationNumber).toBe('+48500700800');
-    const r = await refusedCreate({ ...validInput('SERWERSMS', 'Dest B'), destinationNumber: '500700800', incomingActive: true });
+    const r = await refusedCreate({
+      ...validInput('SERWERSMS', 'Dest B'),
+      destinationNumber: '500700800',
+      incomingActive: true,
+    });
     expect(violation(r, 'destinationNumber')).toMatchObject({ rule: 'unique' });
     expect(violation(r, 'destinationNumber')!.message).toContain('Dest A');
 
     // Allowed while the second one is inactive, or for another provider.
-    const inactive = await createOk({ ...validInput('SERWERSMS', 'Dest C'), destinationNumber: '0048 500-700-800', incomingActive: false });
+    const inactive = await createOk({
+      ...validInput('SERWERSMS', 'Dest C'),
+      destinationNumber: '0048 500-700-800',
+      incomingActive: false,
+    });
     expect(inactive).toMatchObject({ destinationNumber: '+48500700800', incomingActive: false });
-    const otherProvider = await createOk({ ...validInput('JUSTSEND', 'Dest D'), destinationNumber: '500700800', incomingActive: true });
+    const otherProvider = await createOk({
+      ...validInput('JUSTSEND', 'Dest D'),
+      destinationNumber: '500700800',
+      incomingActive: true,
+    });
     expect(otherProvider.incomingActive).toBe(true);
 
     // Activating the inactive one is the same clash.
@@ -453,11 +664,18 @@ describe('bad input is refused with the field and rule, and writes nothing', () 
     expect(violation(u, 'destinationNumber')).toMatchObject({ rule: 'unique' });
     // Once the first is deactivated, it may be activated.
     ok(await t.gql(UPDATE, { id: first.id, i: { incomingActive: false } }, admin));
-    expect(ok(await t.gql(UPDATE, { id: inactive.id, i: { incomingActive: true } }, admin)).updateGateway.incomingActive).toBe(true);
+    expect(
+      ok(await t.gql(UPDATE, { id: inactive.id, i: { incomingActive: true } }, admin)).updateGateway.incomingActive,
+    ).toBe(true);
   });
 
   it('refuses a mailbox without a field its provider requires', async () => {
-    const mi = await refusedCreate({ name: 'MultiInfo bare', provider: 'MULTIINFO', login: 'smsdesk-test', password: 'x-pass-1' });
+    const mi = await refusedCreate({
+      name: 'MultiInfo bare',
+      provider: 'MULTIINFO',
+      login: 'smsdesk-test',
+      password: 'x-pass-1',
+    });
     expect(fields(mi)).toEqual(expect.arrayContaining(['serviceId', 'host', 'certificatePem']));
     for (const v of violations(mi)) expect(v.rule).toBe('required');
 
@@ -481,9 +699,21 @@ describe('bad input is refused with the field and rule, and writes nothing', () 
 
   it('refuses bad generic HTTP settings by their path', async () => {
     const input = validInput('GENERIC_HTTP', 'Generic bad');
-    input.genericHttp = { method: 'PUT', urlTemplate: 'ftp://x/{to}', headers: [{ name: 'Bad Header', value: 'v' }], successStatus: 42, successBodyPattern: '(' };
+    input.genericHttp = {
+      method: 'PUT',
+      urlTemplate: 'ftp://x/{to}',
+      headers: [{ name: 'Bad Header', value: 'v' }],
+      successStatus: 42,
+      successBodyPattern: '(',
+    };
     const r = await refusedCreate(input);
-    expect(fields(r).sort()).toEqual(['genericHttp.headers[0].name', 'genericHttp.method', 'genericHttp.successBodyPattern', 'genericHttp.successStatus', 'genericHttp.urlTemplate']);
+    expect(fields(r).sort()).toEqual([
+      'genericHttp.headers[0].name',
+      'genericHttp.method',
+      'genericHttp.successBodyPattern',
+      'genericHttp.successStatus',
+      'genericHttp.urlTemplate',
+    ]);
   });
 
   it('refuses an API base URL that is not an http(s) URL', async () => {
@@ -491,7 +721,11 @@ describe('bad input is refused with the field and rule, and writes nothing', () 
       const r = await refusedCreate({ ...validInput('SMSAPI', `Base ${apiBaseUrl}`), apiBaseUrl });
       expect(violation(r, 'apiBaseUrl'), apiBaseUrl).toMatchObject({ rule: 'httpUrl' });
     }
-    const g = await createOk({ ...validInput('SMSAPI', 'Base ok'), destinationNumber: '600 700 800', apiBaseUrl: 'https://api2.smsapi.pl/' });
+    const g = await createOk({
+      ...validInput('SMSAPI', 'Base ok'),
+      destinationNumber: '600 700 800',
+      apiBaseUrl: 'https://api2.smsapi.pl/',
+    });
     expect(g.apiBaseUrl).toBe('https://api2.smsapi.pl');
   });
 
@@ -513,20 +747,34 @@ describe('bad input is refused with the field and rule, and writes nothing', () 
   });
 
   it('accepts the premium short number of a Dotpay mailbox, as its catalog entry asks', async () => {
-    const g = await createOk({ ...validInput('DOTPAY', 'Dotpay premium'), destinationNumber: '71366', incomingActive: true });
+    const g = await createOk({
+      ...validInput('DOTPAY', 'Dotpay premium'),
+      destinationNumber: '71366',
+      incomingActive: true,
+    });
     expect(g).toMatchObject({ destinationNumber: '71366', incomingActive: true });
   });
 });
 
 describe('refused updates of an existing mailbox', () => {
   it('answer BAD_USER_INPUT and leave the row exactly as it was', async () => {
-    await seedGateway('Flush taken', 'PEOPLEFONE', { password: 'pf-key-1', destinationNumber: '+48500999001', incomingActive: true });
-    const id = await seedGateway('Flush target', 'PEOPLEFONE', { password: 'pf-key-2', destinationNumber: '+48500999002', incomingActive: true });
+    await seedGateway('Flush taken', 'PEOPLEFONE', {
+      password: 'pf-key-1',
+      destinationNumber: '+48500999001',
+      incomingActive: true,
+    });
+    const id = await seedGateway('Flush target', 'PEOPLEFONE', {
+      password: 'pf-key-2',
+      destinationNumber: '+48500999002',
+      incomingActive: true,
+    });
     const empty = await refusedUpdate(id, { name: '  ' });
     expect(violation(empty, 'name')).toMatchObject({ rule: 'required' });
     const taken = await refusedUpdate(id, { name: 'Flush taken' });
     expect(violation(taken, 'name')).toMatchObject({ rule: 'unique' });
-    expect(ok(await t.gql(`query($id: ID!) { gateway(id: $id) { name } }`, { id }, admin)).gateway.name).toBe('Flush target');
+    expect(ok(await t.gql(`query($id: ID!) { gateway(id: $id) { name } }`, { id }, admin)).gateway.name).toBe(
+      'Flush target',
+    );
   });
 });
 
@@ -553,7 +801,9 @@ describe('agents', () => {
     const id = await seedGateway('Agent visible');
     const list = ok(await t.gql(`{ gateways { id name hasPassword } }`, {}, token)).gateways;
     expect(list.map((g: { name: string }) => g.name)).toContain('Agent visible');
-    expect(ok(await t.gql(`query($id: ID!) { gateway(id: $id) { name } }`, { id }, token)).gateway.name).toBe('Agent visible');
+    expect(ok(await t.gql(`query($id: ID!) { gateway(id: $id) { name } }`, { id }, token)).gateway.name).toBe(
+      'Agent visible',
+    );
 
     const before = await gatewayCount();
     const rowBefore = await row(id);
@@ -573,8 +823,16 @@ describe('agents', () => {
 describe('deleting mailboxes', () => {
   it('refuses to delete a mailbox a message rule uses, and deletes it once the rule is gone', async () => {
     const id = await seedGateway('Used by rule');
-    const q = ok(await t.gql(`mutation { createQueue(input: { name: "Delete test queue" }) { id } }`, {}, admin)).createQueue;
-    const rule = ok(await t.gql(`mutation($i: MessageRuleInput!) { createMessageRule(input: $i) { id } }`, { i: { name: 'Route used', position: 1, gatewayId: id, queueId: q.id } }, admin)).createMessageRule;
+    const q = ok(
+      await t.gql(`mutation { createQueue(input: { name: "Delete test queue" }) { id } }`, {}, admin),
+    ).createQueue;
+    const rule = ok(
+      await t.gql(
+        `mutation($i: MessageRuleInput!) { createMessageRule(input: $i) { id } }`,
+        { i: { name: 'Route used', position: 1, gatewayId: id, queueId: q.id } },
+        admin,
+      ),
+    ).createMessageRule;
 
     const before = await gatewayCount();
     const r = await t.gql(DELETE, { id }, admin);
@@ -582,9 +840,13 @@ describe('deleting mailboxes', () => {
     expect(violations(r)[0]).toMatchObject({ field: 'id', rule: 'inUse' });
     expect(violations(r)[0].message).toContain('Route used');
     expect(await gatewayCount()).toBe(before);
-    expect(ok(await t.gql(`query($id: ID!) { gateway(id: $id) { name } }`, { id }, admin)).gateway.name).toBe('Used by rule');
+    expect(ok(await t.gql(`query($id: ID!) { gateway(id: $id) { name } }`, { id }, admin)).gateway.name).toBe(
+      'Used by rule',
+    );
 
-    expect(ok(await t.gql(`mutation($id: ID!) { deleteMessageRule(id: $id) }`, { id: rule.id }, admin)).deleteMessageRule).toBe(true);
+    expect(
+      ok(await t.gql(`mutation($id: ID!) { deleteMessageRule(id: $id) }`, { id: rule.id }, admin)).deleteMessageRule,
+    ).toBe(true);
     expect(ok(await t.gql(DELETE, { id }, admin)).deleteGateway).toBe(true);
     expect(await gatewayCount()).toBe(before - 1);
     expect(codes(await t.gql(GET, { id }, admin))).toEqual(['NOT_FOUND']);
@@ -592,9 +854,17 @@ describe('deleting mailboxes', () => {
 
   it('clears the default SMS mailbox setting when that mailbox is deleted', async () => {
     const id = await seedGateway('Default sender');
-    const s = ok(await t.gql(`mutation($id: ID) { updateSettings(input: { defaultSmsGatewayId: $id }) { defaultSmsGateway { id name } } }`, { id }, admin));
+    const s = ok(
+      await t.gql(
+        `mutation($id: ID) { updateSettings(input: { defaultSmsGatewayId: $id }) { defaultSmsGateway { id name } } }`,
+        { id },
+        admin,
+      ),
+    );
     expect(s.updateSettings.defaultSmsGateway).toEqual({ id, name: 'Default sender' });
     expect(ok(await t.gql(DELETE, { id }, admin)).deleteGateway).toBe(true);
-    expect(ok(await t.gql(`{ settings { defaultSmsGateway { id } } }`, {}, admin)).settings.defaultSmsGateway).toBeNull();
+    expect(
+      ok(await t.gql(`{ settings { defaultSmsGateway { id } } }`, {}, admin)).settings.defaultSmsGateway,
+    ).toBeNull();
   });
 });

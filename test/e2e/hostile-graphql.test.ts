@@ -32,7 +32,11 @@ function nested(levels: number): string {
 }
 
 async function raw(body: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}`, ...headers }, body });
+  const res = await fetch(`${t.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}`, ...headers },
+    body,
+  });
   return { status: res.status, text: await res.text() };
 }
 
@@ -81,12 +85,23 @@ describe('query limits', () => {
     const client = wsClient(t.url, admin);
     const run = (query: string) =>
       new Promise<any>((resolve) => {
-        client.subscribe({ query }, { next: (v) => resolve(v), error: (e) => resolve({ errors: e }), complete: () => resolve({ completed: true }) });
+        client.subscribe(
+          { query },
+          {
+            next: (v) => resolve(v),
+            error: (e) => resolve({ errors: e }),
+            complete: () => resolve({ completed: true }),
+          },
+        );
       });
     try {
-      const deep = await run(`subscription { notificationAdded { ticket { customer { ${nested(QUERY_LIMITS.maxDepth)} } } } }`);
+      const deep = await run(
+        `subscription { notificationAdded { ticket { customer { ${nested(QUERY_LIMITS.maxDepth)} } } } }`,
+      );
       expect(JSON.stringify(deep)).toContain('QUERY_TOO_DEEP');
-      const costly = await run(`subscription { notificationAdded { ticket { messages { ticket { messages { ticket { messages { ticket { messages { id } } } } } } } } } }`);
+      const costly = await run(
+        `subscription { notificationAdded { ticket { messages { ticket { messages { ticket { messages { ticket { messages { id } } } } } } } } } }`,
+      );
       expect(JSON.stringify(costly)).toContain('QUERY_TOO_COMPLEX');
       const many = await run(`query { ${Array.from({ length: 3000 }, (_, i) => `a${i}: __typename`).join(' ')} }`);
       expect(JSON.stringify(many)).toMatch(/5000 tokens/);
@@ -102,7 +117,14 @@ describe('query limits', () => {
     const run = (query: string, variables?: Record<string, unknown>) =>
       new Promise<{ errors?: { message: string; extensions?: { code?: string } }[] }>((resolve) => {
         const r = {};
-        client.subscribe({ query, variables }, { next: (v) => Object.assign(r, v), error: (e) => resolve({ errors: e as never }), complete: () => resolve(r) });
+        client.subscribe(
+          { query, variables },
+          {
+            next: (v) => Object.assign(r, v),
+            error: (e) => resolve({ errors: e as never }),
+            complete: () => resolve(r),
+          },
+        );
       });
     const same = async (query: string, variables?: Record<string, unknown>) => {
       const overHttp = codes(await t.gql(query, variables, admin));
@@ -115,14 +137,20 @@ describe('query limits', () => {
     try {
       expect(await same(`query { me { email `)).toEqual(['GRAPHQL_PARSE_FAILED']);
       expect(await same(`query { me { noSuchField } }`)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
-      expect(await same(`query($n: Int) { customers(first: $n) { edges { node { id } } } }`, { n: 'many' })).toEqual(['BAD_USER_INPUT']);
+      expect(await same(`query($n: Int) { customers(first: $n) { edges { node { id } } } }`, { n: 'many' })).toEqual([
+        'BAD_USER_INPUT',
+      ]);
       expect(await same(`query A { me { id } } query B { me { email } }`)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
       expect(await same(`mutation { createCustomer(input: { name: "" }) { id } }`)).toEqual(['BAD_USER_INPUT']);
-      expect(await same(`mutation { changePassword(currentPassword: "not-it", newPassword: "whatever-1") }`)).toEqual(['BAD_USER_INPUT']);
+      expect(await same(`mutation { changePassword(currentPassword: "not-it", newPassword: "whatever-1") }`)).toEqual([
+        'BAD_USER_INPUT',
+      ]);
       // A failure of ours (here: a table gone) is masked on both paths; the database's words stay in the log.
       await t.sql(`alter table customer rename to customer_gone`);
       try {
-        expect(await same(`query { customers(first: 1) { edges { node { id } } } }`)).toEqual(['INTERNAL_SERVER_ERROR']);
+        expect(await same(`query { customers(first: 1) { edges { node { id } } } }`)).toEqual([
+          'INTERNAL_SERVER_ERROR',
+        ]);
         const overWs = await run(`query { customers(first: 1) { edges { node { id } } } }`);
         expect(overWs.errors![0].message).toBe('Internal server error');
         expect(JSON.stringify(overWs)).not.toMatch(/customer_gone|relation|select/i);
@@ -135,7 +163,12 @@ describe('query limits', () => {
   });
 
   it('refuses a body over 1 MiB with 413 and no stack trace', async () => {
-    const r = await raw(JSON.stringify({ query: `mutation($n: String!) { createCustomer(input: { name: $n }) { id } }`, variables: { n: 'x'.repeat(1024 * 1024 + 1) } }));
+    const r = await raw(
+      JSON.stringify({
+        query: `mutation($n: String!) { createCustomer(input: { name: $n }) { id } }`,
+        variables: { n: 'x'.repeat(1024 * 1024 + 1) },
+      }),
+    );
     expect(r.status).toBe(413);
     expect(r.text).not.toMatch(STACK);
   });
@@ -146,10 +179,31 @@ describe('query limits', () => {
         fc.oneof(
           fc.string({ maxLength: 300 }),
           fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
-          fc.record({ query: fc.string({ maxLength: 200 }), variables: fc.option(fc.jsonValue({ maxDepth: 2 })), operationName: fc.option(fc.string({ maxLength: 10 })) }).map((v) => JSON.stringify(v)),
-          fc.record({ query: fc.constantFrom('{ me { id } }', 'query($s: String) { customers(search: $s) { edges { node { id } } } }', 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }'), variables: fc.dictionary(fc.constantFrom('s', 'e', 'p', 'x'), fc.jsonValue({ maxDepth: 2 })) }).map((v) => JSON.stringify(v)),
+          fc
+            .record({
+              query: fc.string({ maxLength: 200 }),
+              variables: fc.option(fc.jsonValue({ maxDepth: 2 })),
+              operationName: fc.option(fc.string({ maxLength: 10 })),
+            })
+            .map((v) => JSON.stringify(v)),
+          fc
+            .record({
+              query: fc.constantFrom(
+                '{ me { id } }',
+                'query($s: String) { customers(search: $s) { edges { node { id } } } }',
+                'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }',
+              ),
+              variables: fc.dictionary(fc.constantFrom('s', 'e', 'p', 'x'), fc.jsonValue({ maxDepth: 2 })),
+            })
+            .map((v) => JSON.stringify(v)),
         ),
-        fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/graphql'),
+        fc.constantFrom(
+          'application/json',
+          'application/json; charset=utf-8',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'application/graphql',
+        ),
         async (body, ct) => {
           const r = await raw(body, { 'content-type': ct, 'apollo-require-preflight': 'true' });
           expect(r.status, r.text.slice(0, 300)).toBeLessThan(500);
@@ -167,18 +221,60 @@ describe('input length limits', () => {
     const before = await count('customer');
     const cases: [string, Record<string, unknown>, string][] = [
       [`mutation($i: CustomerInput!) { createCustomer(input: $i) { id } }`, { i: { name: 'n'.repeat(201) } }, 'name'],
-      [`mutation($i: CustomerInput!) { createCustomer(input: $i) { id } }`, { i: { name: 'ok', email: `${'e'.repeat(250)}@x.pl` } }, 'email'],
-      [`mutation($i: CustomerInput!) { createCustomer(input: $i) { id } }`, { i: { name: 'ok', phoneNumbers: ['1'.repeat(33)] } }, 'phoneNumbers'],
+      [
+        `mutation($i: CustomerInput!) { createCustomer(input: $i) { id } }`,
+        { i: { name: 'ok', email: `${'e'.repeat(250)}@x.pl` } },
+        'email',
+      ],
+      [
+        `mutation($i: CustomerInput!) { createCustomer(input: $i) { id } }`,
+        { i: { name: 'ok', phoneNumbers: ['1'.repeat(33)] } },
+        'phoneNumbers',
+      ],
       [`query($s: String) { customers(search: $s) { edges { node { id } } } }`, { s: 's'.repeat(201) }, 'search'],
       [`query($a: String) { notifications(after: $a) { edges { node { id } } } }`, { a: 'a'.repeat(201) }, 'after'],
-      [`mutation($i: SendSmsInput!) { sendSms(input: $i) { id } }`, { i: { to: '+48500100200', text: 't'.repeat(5001) } }, 'text'],
-      [`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: 'x'.repeat(255), p: 'whatever' }, 'email'],
-      [`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: 'a@b.pl', p: 'p'.repeat(201) }, 'password'],
-      [`mutation($i: GatewayInput!) { createGateway(input: $i) { id } }`, { i: { name: 'g', provider: 'SMSAPI', webhookToken: 'w'.repeat(201) } }, 'webhookToken'],
-      [`mutation($i: GatewayInput!) { createGateway(input: $i) { id } }`, { i: { name: 'g', provider: 'GENERIC_HTTP', genericHttp: { method: 'POST', urlTemplate: 'https://x.pl/' + 'u'.repeat(2000) } } }, 'genericHttp.urlTemplate'],
-      [`mutation($i: GatewayInput!) { createGateway(input: $i) { id } }`, { i: { name: 'g', provider: 'SMSAPI', prefixesToRemove: Array.from({ length: 21 }, () => '48') } }, 'prefixesToRemove'],
+      [
+        `mutation($i: SendSmsInput!) { sendSms(input: $i) { id } }`,
+        { i: { to: '+48500100200', text: 't'.repeat(5001) } },
+        'text',
+      ],
+      [
+        `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`,
+        { e: 'x'.repeat(255), p: 'whatever' },
+        'email',
+      ],
+      [
+        `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`,
+        { e: 'a@b.pl', p: 'p'.repeat(201) },
+        'password',
+      ],
+      [
+        `mutation($i: GatewayInput!) { createGateway(input: $i) { id } }`,
+        { i: { name: 'g', provider: 'SMSAPI', webhookToken: 'w'.repeat(201) } },
+        'webhookToken',
+      ],
+      [
+        `mutation($i: GatewayInput!) { createGateway(input: $i) { id } }`,
+        {
+          i: {
+            name: 'g',
+            provider: 'GENERIC_HTTP',
+            genericHttp: { method: 'POST', urlTemplate: 'https://x.pl/' + 'u'.repeat(2000) },
+          },
+        },
+        'genericHttp.urlTemplate',
+      ],
+      [
+        `mutation($i: GatewayInput!) { createGateway(input: $i) { id } }`,
+        { i: { name: 'g', provider: 'SMSAPI', prefixesToRemove: Array.from({ length: 21 }, () => '48') } },
+        'prefixesToRemove',
+      ],
       [`mutation($i: QueueInput!) { createQueue(input: $i) { id } }`, { i: { name: 'q'.repeat(101) } }, 'name'],
-      [`mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`, { i: { email: 'a@b.pl', name: 'A', password: 'p'.repeat(201), role: 'AGENT' } }, 'password'],
+      [
+        `mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`,
+        { i: { email: 'a@b.pl', name: 'A', password: 'p'.repeat(201), role: 'AGENT' } },
+        'password',
+      ],
     ];
     for (const [q, v, field] of cases) {
       const r = await t.gql(q, v, admin);
@@ -193,7 +289,11 @@ describe('input length limits', () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: 'binary', minLength: 0, maxLength: 400 }), async (name) => {
         const before = await count('customer');
-        const r = await t.gql(`mutation($i: CustomerInput!) { createCustomer(input: $i) { id name } }`, { i: { name } }, admin);
+        const r = await t.gql(
+          `mutation($i: CustomerInput!) { createCustomer(input: $i) { id name } }`,
+          { i: { name } },
+          admin,
+        );
         expect(r.status).toBeLessThan(500);
         expect(codes(r)).not.toContain('INTERNAL_SERVER_ERROR');
         if (name.length > 200) {
@@ -212,7 +312,11 @@ describe('login rate limit', () => {
     t2 = await startTestApp({ LOGIN_MAX_ATTEMPTS: '5', LOGIN_MAX_ATTEMPTS_PER_IP: '12' });
   });
   afterAll(() => t2?.close());
-  const login = (email: string, password: string) => t2.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: email, p: password });
+  const login = (email: string, password: string) =>
+    t2.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, {
+      e: email,
+      p: password,
+    });
 
   it('limits attempts per e-mail (even with the right password once over), then failed attempts per IP across e-mails', async () => {
     const admin2 = await t2.login();
@@ -236,7 +340,7 @@ describe('login rate limit', () => {
     expect(keys.join(' ')).not.toMatch(/@|127\.0\.0\.1|nobody/i);
   });
 
-  it('lets a whole office log in from one address: only failures use up an IP\'s budget', async () => {
+  it("lets a whole office log in from one address: only failures use up an IP's budget", async () => {
     const t5 = await startTestApp({ LOGIN_MAX_ATTEMPTS_PER_IP: '5' });
     try {
       const admin5 = await t5.login();
@@ -245,8 +349,23 @@ describe('login rate limit', () => {
       // 8 agents and the admin have logged in from 127.0.0.1, more than its 5; each logs in again.
       for (const a of agents) expect(await t5.login(a.email, 'agent-pass-1')).toMatch(/^smsd_/);
       // A typo each from 4 of them still leaves room; the fifth failure uses the budget up.
-      for (let i = 0; i < 5; i++) expect(codes(await t5.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: agents[i].email, p: 'typo' }))).toEqual(['UNAUTHENTICATED']);
-      expect(codes(await t5.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: agents[7].email, p: 'agent-pass-1' }))).toEqual(['RATE_LIMITED']);
+      for (let i = 0; i < 5; i++)
+        expect(
+          codes(
+            await t5.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, {
+              e: agents[i].email,
+              p: 'typo',
+            }),
+          ),
+        ).toEqual(['UNAUTHENTICATED']);
+      expect(
+        codes(
+          await t5.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, {
+            e: agents[7].email,
+            p: 'agent-pass-1',
+          }),
+        ),
+      ).toEqual(['RATE_LIMITED']);
     } finally {
       await t5.close();
     }
@@ -254,13 +373,28 @@ describe('login rate limit', () => {
 
   it('shares one budget between instances on one database, per address and per IP', async () => {
     const a = await startTestApp({ LOGIN_MAX_ATTEMPTS: '4', LOGIN_MAX_ATTEMPTS_PER_IP: '7' });
-    const b = await startTestApp({ LOGIN_MAX_ATTEMPTS: '4', LOGIN_MAX_ATTEMPTS_PER_IP: '7' }, { on: { dbUrl: a.dbUrl, key: a.key } });
+    const b = await startTestApp(
+      { LOGIN_MAX_ATTEMPTS: '4', LOGIN_MAX_ATTEMPTS_PER_IP: '7' },
+      { on: { dbUrl: a.dbUrl, key: a.key } },
+    );
     try {
-      const guess = (x: TestApp, email: string, i: number) => x.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: email, p: `guess-${i}` });
+      const guess = (x: TestApp, email: string, i: number) =>
+        x.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, {
+          e: email,
+          p: `guess-${i}`,
+        });
       // Two guesses on each instance: with a budget per process each would still allow two more.
-      for (let i = 0; i < 4; i++) expect(codes(await guess(i % 2 ? b : a, ADMIN.email, i))).toEqual(['UNAUTHENTICATED']);
+      for (let i = 0; i < 4; i++)
+        expect(codes(await guess(i % 2 ? b : a, ADMIN.email, i))).toEqual(['UNAUTHENTICATED']);
       expect(codes(await guess(a, ADMIN.email, 4))).toEqual(['RATE_LIMITED']);
-      expect(codes(await b.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: ADMIN.email, p: ADMIN.password }))).toEqual(['RATE_LIMITED']);
+      expect(
+        codes(
+          await b.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, {
+            e: ADMIN.email,
+            p: ADMIN.password,
+          }),
+        ),
+      ).toEqual(['RATE_LIMITED']);
       // The IP has used 6 of its 7 (the refused ones count too): one more address on b, then none on a.
       expect(codes(await guess(b, 'other@x.pl', 0))).toEqual(['UNAUTHENTICATED']);
       expect(codes(await guess(a, 'third@x.pl', 0))).toEqual(['RATE_LIMITED']);
@@ -270,7 +404,7 @@ describe('login rate limit', () => {
     }
   });
 
-  it('counts logins sent over graphql-ws against the IP\'s budget too', async () => {
+  it("counts logins sent over graphql-ws against the IP's budget too", async () => {
     const t6 = await startTestApp({ LOGIN_MAX_ATTEMPTS_PER_IP: '4' });
     const admin6 = await t6.login();
     const client = wsClient(t6.url, admin6);
@@ -278,7 +412,10 @@ describe('login rate limit', () => {
       new Promise<any>((resolve) => {
         const r: { errors?: unknown; data?: unknown } = {};
         client.subscribe(
-          { query: `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, variables: { e: email, p: 'spray-1' } },
+          {
+            query: `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`,
+            variables: { e: email, p: 'spray-1' },
+          },
           { next: (v) => Object.assign(r, v), error: (e) => resolve({ errors: e }), complete: () => resolve(r) },
         );
       });
@@ -287,7 +424,14 @@ describe('login rate limit', () => {
       for (let i = 0; i < 4; i++) expect(codes(await overWs(`spray${i}@x.pl`))).toEqual(['UNAUTHENTICATED']);
       expect(codes(await overWs('spray4@x.pl'))).toEqual(['RATE_LIMITED']);
       // The same IP over HTTP is out of budget as well.
-      expect(codes(await t6.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: 'spray5@x.pl', p: 'x' }))).toEqual(['RATE_LIMITED']);
+      expect(
+        codes(
+          await t6.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, {
+            e: 'spray5@x.pl',
+            p: 'x',
+          }),
+        ),
+      ).toEqual(['RATE_LIMITED']);
     } finally {
       await client.dispose();
       await t6.close();
@@ -296,10 +440,18 @@ describe('login rate limit', () => {
 
   it('fails a login when the counters cannot be written, rather than letting it through uncounted', async () => {
     // A real knex pool towards a port where nothing listens: every counter write fails to connect.
-    const dead = knex({ client: 'pg', connection: 'postgresql://nobody@127.0.0.1:9/none', pool: { min: 0, max: 1 }, acquireConnectionTimeout: 2000 });
+    const dead = knex({
+      client: 'pg',
+      connection: 'postgresql://nobody@127.0.0.1:9/none',
+      pool: { min: 0, max: 1 },
+      acquireConnectionTimeout: 2000,
+    });
     try {
       const limiter = new LoginLimiter(dead, { perEmail: 5, perIp: 5, windowMs: 60_000 });
-      const err = await limiter.attempt('someone@x.pl', '203.0.113.7').then(() => undefined, (e: unknown) => e);
+      const err = await limiter.attempt('someone@x.pl', '203.0.113.7').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(Error);
       expect(err).not.toBeInstanceOf(LoginRateLimitedError);
     } finally {
@@ -307,15 +459,24 @@ describe('login rate limit', () => {
     }
   });
 
-  it("counts guesses of the current password in changePassword against the same budget as logins", async () => {
+  it('counts guesses of the current password in changePassword against the same budget as logins', async () => {
     const t4 = await startTestApp({ LOGIN_MAX_ATTEMPTS: '5' });
     try {
       const admin4 = await t4.login();
       const agent = await createAgent(t4, admin4, 'Token Thief Target');
       const change = (current: string) =>
-        t4.gql(`mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }`, { c: current, n: 'taken-over-1' }, agent.token);
-      const login4 = (email: string, password: string) => t4.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: email, p: password });
-      const hashOf = async () => (await t4.sql(`select password_hash h from app_user where email = $1`, [agent.email]))[0].h as string;
+        t4.gql(
+          `mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }`,
+          { c: current, n: 'taken-over-1' },
+          agent.token,
+        );
+      const login4 = (email: string, password: string) =>
+        t4.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, {
+          e: email,
+          p: password,
+        });
+      const hashOf = async () =>
+        (await t4.sql(`select password_hash h from app_user where email = $1`, [agent.email]))[0].h as string;
       const before = await hashOf();
       // Someone holding the agent's token guesses the password: 3 here, 2 at the login form.
       for (let i = 0; i < 3; i++) expect(codes(await change(`guess-${i}`))).toEqual(['BAD_USER_INPUT']);
@@ -328,7 +489,15 @@ describe('login rate limit', () => {
       // Nothing changed: the password is still the old one (the login form is closed, so ask the database).
       expect(await hashOf()).toBe(before);
       // Another user's budget is untouched.
-      expect(ok(await t4.gql(`mutation { changePassword(currentPassword: "${ADMIN.password}", newPassword: "admin-password-2") }`, {}, admin4)).changePassword).toBe(true);
+      expect(
+        ok(
+          await t4.gql(
+            `mutation { changePassword(currentPassword: "${ADMIN.password}", newPassword: "admin-password-2") }`,
+            {},
+            admin4,
+          ),
+        ).changePassword,
+      ).toBe(true);
     } finally {
       await t4.close();
     }
@@ -337,7 +506,14 @@ describe('login rate limit', () => {
   it('counts parallel guesses as they start, so a burst cannot slip through', async () => {
     const t3 = await startTestApp({ LOGIN_MAX_ATTEMPTS: '5' });
     try {
-      const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => t3.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: ADMIN.email, p: `guess-${i}` })));
+      const burst = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          t3.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, {
+            e: ADMIN.email,
+            p: `guess-${i}`,
+          }),
+        ),
+      );
       const c = burst.flatMap(codes);
       expect(c.filter((x) => x === 'UNAUTHENTICATED')).toHaveLength(5);
       expect(c.filter((x) => x === 'RATE_LIMITED')).toHaveLength(15);

@@ -28,7 +28,8 @@ const serwer = new FakeSerwersmsInbox();
 const just = new FakeJustsendInbox();
 
 const poll = () => ensurePollJobs(t.orm.em.fork(), { now: true });
-const stateOf = async (gatewayId: string) => (await t.sql(`select * from inbound_poll_state where gateway_id = $1`, [gatewayId]))[0];
+const stateOf = async (gatewayId: string) =>
+  (await t.sql(`select * from inbound_poll_state where gateway_id = $1`, [gatewayId]))[0];
 
 beforeAll(async () => {
   await Promise.all([mi.start(), serwer.start(), just.start()]);
@@ -36,7 +37,14 @@ beforeAll(async () => {
   // The fakes' CA is trusted for provider calls, and polls are short.
   t = await startTestApp(
     { PROVIDER_EXTRA_CA_FILE: path.join(CERTS, 'ca.pem') },
-    { config: { inboundPoll: { waitMs: 200, backoff: { retryableBaseMs: 100, retryableCapMs: 300, configBaseMs: 200, configCapMs: 400 } } } },
+    {
+      config: {
+        inboundPoll: {
+          waitMs: 200,
+          backoff: { retryableBaseMs: 100, retryableCapMs: 300, configBaseMs: 200, configCapMs: 400 },
+        },
+      },
+    },
   );
   admin = await t.login();
   agent = await createAgent(t, admin, 'Polling Agent');
@@ -51,10 +59,28 @@ describe('SerwerSMS (messages/recived) and JustSend (replies)', () => {
   let serwerTemplate: string;
   let justId: string;
   beforeAll(async () => {
-    const g = await createGateway(t, admin, { name: 'SerwerSMS', provider: 'SERWERSMS', login: serwer.username, password: serwer.password, apiBaseUrl: serwer.url, destinationNumber: '+48739200001', incomingActive: true });
+    const g = await createGateway(t, admin, {
+      name: 'SerwerSMS',
+      provider: 'SERWERSMS',
+      login: serwer.username,
+      password: serwer.password,
+      apiBaseUrl: serwer.url,
+      destinationNumber: '+48739200001',
+      incomingActive: true,
+    });
     serwerId = g.id;
     serwerTemplate = g.webhookUrl!.replace('https://smsdesk.example.com', t.url);
-    justId = (await createGateway(t, admin, { name: 'JustSend', provider: 'JUSTSEND', login: 'POMOC', password: just.appKey, apiBaseUrl: `${just.url}/api/rest`, destinationNumber: '+48739200002', incomingActive: true })).id;
+    justId = (
+      await createGateway(t, admin, {
+        name: 'JustSend',
+        provider: 'JUSTSEND',
+        login: 'POMOC',
+        password: just.appKey,
+        apiBaseUrl: `${just.url}/api/rest`,
+        destinationNumber: '+48739200002',
+        incomingActive: true,
+      })
+    ).id;
   });
 
   it('SerwerSMS: reads new replies of its NDI number, re-reads harmlessly, and converges with the push of the same SMS', async () => {
@@ -62,13 +88,25 @@ describe('SerwerSMS (messages/recived) and JustSend (replies)', () => {
     serwer.deliver({ phone: '+48500600710', text: 'Z listy', ndi: '+48739200001', recived });
     serwer.deliver({ phone: '+48500600711', text: 'Inny numer', ndi: '+48739999999', recived });
     await ensurePollJobs(t.orm.em.fork(), { now: true });
-    await waitFor(async () => (await t.sql(`select 1 from message where gateway_id = $1`, [serwerId])).length === 1, 'the polled message');
+    await waitFor(
+      async () => (await t.sql(`select 1 from message where gateway_id = $1`, [serwerId])).length === 1,
+      'the polled message',
+    );
     // Poll again: the overlap window reads the same item, the id makes it a duplicate.
     await ensurePollJobs(t.orm.em.fork(), { now: true });
     await waitFor(async () => (await stateOf(serwerId))?.last_success_at, 'a successful poll');
     await new Promise((r) => setTimeout(r, 300));
     // The same SMS pushed through the URL template (its push id may differ from the list's id).
-    expect((await serwersmsFromTemplate(serwerTemplate, { from: '48500600710', text: 'Z listy', date: recived, id: 'push-77' })).body).toBe('OK');
+    expect(
+      (
+        await serwersmsFromTemplate(serwerTemplate, {
+          from: '48500600710',
+          text: 'Z listy',
+          date: recived,
+          id: 'push-77',
+        })
+      ).body,
+    ).toBe('OK');
     const rows = await t.sql(`select from_address, text, to_address from message where gateway_id = $1`, [serwerId]);
     expect(rows).toEqual([{ from_address: '+48500600710', text: 'Z listy', to_address: '+48739200001' }]);
     const call = serwer.calls('messages/recived')[0];
@@ -78,15 +116,28 @@ describe('SerwerSMS (messages/recived) and JustSend (replies)', () => {
 
   it('JustSend: reads replies to the mailbox prefix for today; no id, so the same reply is recognised by its createDate', async () => {
     const today = warsawDate(new Date());
-    just.deliver({ prefix: 'POMOC', msisdn: '48500600720', message: 'POMOC drukarka', createDate: `${today} 10:00:00` });
+    just.deliver({
+      prefix: 'POMOC',
+      msisdn: '48500600720',
+      message: 'POMOC drukarka',
+      createDate: `${today} 10:00:00`,
+    });
     just.deliver({ prefix: 'INNE', msisdn: '48500600721', message: 'nie nasze', createDate: `${today} 10:00:01` });
     await ensurePollJobs(t.orm.em.fork(), { now: true });
-    await waitFor(async () => (await t.sql(`select 1 from message where gateway_id = $1`, [justId])).length === 1, 'the polled message');
+    await waitFor(
+      async () => (await t.sql(`select 1 from message where gateway_id = $1`, [justId])).length === 1,
+      'the polled message',
+    );
     await ensurePollJobs(t.orm.em.fork(), { now: true });
     await new Promise((r) => setTimeout(r, 300));
-    const rows = await t.sql(`select from_address, text, dedupe_key is not null as hashed from message where gateway_id = $1`, [justId]);
+    const rows = await t.sql(
+      `select from_address, text, dedupe_key is not null as hashed from message where gateway_id = $1`,
+      [justId],
+    );
     expect(rows).toEqual([{ from_address: '+48500600720', text: 'POMOC drukarka', hashed: true }]);
-    expect(just.requests.some((r) => r.path === `/api/rest/v2/report/response/messages/POMOC/${today}/${today}`)).toBe(true);
+    expect(just.requests.some((r) => r.path === `/api/rest/v2/report/response/messages/POMOC/${today}/${today}`)).toBe(
+      true,
+    );
   });
 });
 
@@ -95,8 +146,20 @@ describe('a newly saved polled mailbox', () => {
     // The message waits at the provider before the mailbox exists; nobody calls ensurePollJobs here.
     const recived = warsawDateTimeText(new Date());
     serwer.deliver({ phone: '+48500600799', text: 'Od razu', ndi: '+48739200099', recived });
-    const g = await createGateway(t, admin, { name: 'SerwerSMS new', provider: 'SERWERSMS', login: serwer.username, password: serwer.password, apiBaseUrl: serwer.url, destinationNumber: '+48739200099', incomingActive: true });
-    await waitFor(async () => (await t.sql(`select 1 from message where gateway_id = $1 and text = 'Od razu'`, [g.id])).length === 1, 'the polled message');
+    const g = await createGateway(t, admin, {
+      name: 'SerwerSMS new',
+      provider: 'SERWERSMS',
+      login: serwer.username,
+      password: serwer.password,
+      apiBaseUrl: serwer.url,
+      destinationNumber: '+48739200099',
+      incomingActive: true,
+    });
+    await waitFor(
+      async () =>
+        (await t.sql(`select 1 from message where gateway_id = $1 and text = 'Od razu'`, [g.id])).length === 1,
+      'the polled message',
+    );
   });
 });
 
@@ -124,7 +187,10 @@ describe('Plus MultiInfo (getsms + confirmsms)', () => {
     const id = mi.deliver({ from: '48600000002', text: 'Dziękuję, problem rozwiązany' });
     expect(await poll()).toContain(Number(gatewayId));
     const [n] = await sub.take(1);
-    expect(n.notificationAdded).toMatchObject({ title: '[SMS] +48600000002: Dziękuję, problem rozwiązany', message: { to: '7968' } });
+    expect(n.notificationAdded).toMatchObject({
+      title: '[SMS] +48600000002: Dziękuję, problem rozwiązany',
+      message: { to: '7968' },
+    });
     const [m] = await t.sql(`select id, provider_message_id, text from message where gateway_id = $1`, [gatewayId]);
     expect(m).toMatchObject({ provider_message_id: String(id), text: 'Dziękuję, problem rozwiązany' });
     await waitFor(() => mi.confirmed.includes(id), 'the confirm');
@@ -142,7 +208,9 @@ describe('Plus MultiInfo (getsms + confirmsms)', () => {
     await waitFor(() => mi.confirmed.includes(id), 'the confirm', 15_000);
     const rows = await t.sql(`select id from message where provider_message_id = $1`, [String(id)]);
     expect(rows).toHaveLength(1);
-    expect(await t.sql(`select count(*)::int n from notification where message_id = $1`, [rows[0].id])).toEqual([{ n: 1 }]);
+    expect(await t.sql(`select count(*)::int n from notification where message_id = $1`, [rows[0].id])).toEqual([
+      { n: 1 },
+    ]);
     expect(mi.inbox).toHaveLength(0);
   });
 
@@ -154,7 +222,13 @@ describe('Plus MultiInfo (getsms + confirmsms)', () => {
     const s = await stateOf(gatewayId);
     expect(s.last_error).toMatch(/503/);
     expect(new Date(s.next_poll_at).getTime()).toBeGreaterThan(new Date(s.last_polled_at).getTime());
-    const g = ok(await t.gql(`query($id: ID!) { gateway(id: $id) { inboundPolling { failures lastError lastPolledAt } } }`, { id: gatewayId }, admin)).gateway;
+    const g = ok(
+      await t.gql(
+        `query($id: ID!) { gateway(id: $id) { inboundPolling { failures lastError lastPolledAt } } }`,
+        { id: gatewayId },
+        admin,
+      ),
+    ).gateway;
     expect(g.inboundPolling.failures).toBeGreaterThanOrEqual(1);
     const id = mi.deliver({ from: '48600000004', text: 'Po awarii' });
     await waitFor(() => mi.confirmed.includes(id), 'the confirm', 15_000);
@@ -174,7 +248,9 @@ describe('Plus MultiInfo (getsms + confirmsms)', () => {
       await b.listen();
       // The pending poll job is in the database: the new instance's worker runs it.
       await waitFor(() => mi.confirmed.includes(id), 'the confirm', 15_000);
-      expect(await t.sql(`select count(*)::int n from message where provider_message_id = $1`, [String(id)])).toEqual([{ n: 1 }]);
+      expect(await t.sql(`select count(*)::int n from message where provider_message_id = $1`, [String(id)])).toEqual([
+        { n: 1 },
+      ]);
     } finally {
       await b?.close();
       await orm.close(true);
@@ -183,4 +259,3 @@ describe('Plus MultiInfo (getsms + confirmsms)', () => {
     t.app.close = async () => {};
   });
 });
-

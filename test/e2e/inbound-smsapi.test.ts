@@ -28,9 +28,21 @@ beforeAll(async () => {
   agentB = await createAgent(t, admin, 'Bartek Agent');
   outsider = await createAgent(t, admin, 'Olga Outsider');
   queueId = await createQueue(t, admin, 'Support', [agentA.id, agentB.id]);
-  const g = await createGateway(t, admin, { name: 'SMSAPI main', provider: 'SMSAPI', password: 'oauth-token-123', destinationNumber: OUR, incomingActive: true });
+  const g = await createGateway(t, admin, {
+    name: 'SMSAPI main',
+    provider: 'SMSAPI',
+    password: 'oauth-token-123',
+    destinationNumber: OUR,
+    incomingActive: true,
+  });
   gatewayId = g.id;
-  ok(await t.gql(`mutation($i: MessageRuleInput!) { createMessageRule(input: $i) { id } }`, { i: { name: 'SMSAPI → Support', position: 0, gatewayId, queueId, stop: true } }, admin));
+  ok(
+    await t.gql(
+      `mutation($i: MessageRuleInput!) { createMessageRule(input: $i) { id } }`,
+      { i: { name: 'SMSAPI → Support', position: 0, gatewayId, queueId, stop: true } },
+      admin,
+    ),
+  );
 });
 afterAll(() => t?.close());
 
@@ -48,21 +60,45 @@ describe('SMSAPI SMS', () => {
   });
 
   it('stores an SMS, answers OK after the commit, and pushes [SMS] notifications to the queue agents only', async () => {
-    const r = await smsapiSms(t.url, { to: OUR, from: '48500600700', text: 'Dzień dobry, drukarka nie działa od rana i nie wiem co robić', msgId: 'MSG-1', date: 1717001234 });
+    const r = await smsapiSms(t.url, {
+      to: OUR,
+      from: '48500600700',
+      text: 'Dzień dobry, drukarka nie działa od rana i nie wiem co robić',
+      msgId: 'MSG-1',
+      date: 1717001234,
+    });
     expect(r).toMatchObject({ status: 200, body: 'OK' });
 
     const [msg] = await t.sql(`select * from message where provider_message_id = 'MSG-1'`);
-    expect(msg).toMatchObject({ direction: 'INBOUND', status: 'RECEIVED', kind: 'SMS', from_address: '+48500600700', to_address: OUR_E164, gateway_id: Number(gatewayId) });
+    expect(msg).toMatchObject({
+      direction: 'INBOUND',
+      status: 'RECEIVED',
+      kind: 'SMS',
+      from_address: '+48500600700',
+      to_address: OUR_E164,
+      gateway_id: Number(gatewayId),
+    });
     expect(msg.provider_timestamp.toISOString()).toBe(new Date(1717001234 * 1000).toISOString());
     const [customer] = await t.sql(`select * from customer where id = $1`, [msg.customer_id]);
     expect(customer).toMatchObject({ name: '+48500600700', phone_numbers: ['+48500600700'] });
     const [ticket] = await t.sql(`select * from ticket where id = $1`, [msg.ticket_id]);
-    expect(ticket).toMatchObject({ queue_id: Number(queueId), customer_id: customer.id, gateway_id: Number(gatewayId), status: 'OPEN' });
+    expect(ticket).toMatchObject({
+      queue_id: Number(queueId),
+      customer_id: customer.id,
+      gateway_id: Number(gatewayId),
+      status: 'OPEN',
+    });
 
     const [a] = await subA.take(1);
     const [b] = await subB.take(1);
     const title = '[SMS] +48500600700: Dzień dobry, drukarka nie działa od rana i nie wiem co robić';
-    expect(a.notificationAdded).toMatchObject({ kind: 'SMS', read: false, title, ticket: { id: String(ticket.id), queue: { name: 'Support' } }, message: { from: '+48500600700', to: OUR_E164 } });
+    expect(a.notificationAdded).toMatchObject({
+      kind: 'SMS',
+      read: false,
+      title,
+      ticket: { id: String(ticket.id), queue: { name: 'Support' } },
+      message: { from: '+48500600700', to: OUR_E164 },
+    });
     expect(b.notificationAdded.title).toBe(title);
     expect(a.notificationAdded.id).not.toBe(b.notificationAdded.id);
     const rows = await t.sql(`select user_id from notification where message_id = $1 order by user_id`, [msg.id]);
@@ -71,7 +107,14 @@ describe('SMSAPI SMS', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(subOut.events).toHaveLength(0);
     const [ev] = await t.sql(`select * from inbound_event where $1 = any(message_ids)`, [msg.id]);
-    expect(ev).toMatchObject({ outcome: 'ACCEPTED', provider: 'SMSAPI', gateway_id: Number(gatewayId), remote_ip: '127.0.0.1', method: 'POST', path: '/panel/tickets/incoming/smsapi' });
+    expect(ev).toMatchObject({
+      outcome: 'ACCEPTED',
+      provider: 'SMSAPI',
+      gateway_id: Number(gatewayId),
+      remote_ip: '127.0.0.1',
+      method: 'POST',
+      path: '/panel/tickets/incoming/smsapi',
+    });
     expect(ev.payload.body).toMatchObject({ sms_from: '48500600700', MsgId: 'MSG-1' });
   });
 
@@ -98,16 +141,31 @@ describe('SMSAPI SMS', () => {
 
   it('survives a storm: the same webhook 50 times at once gives one message and one notification per agent', async () => {
     const before = subA.events.length;
-    const results = await Promise.all(Array.from({ length: 50 }, () => smsapiSms(t.url, { to: OUR, from: '48600700800', text: 'Burza', msgId: 'STORM-1' })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        smsapiSms(t.url, { to: OUR, from: '48600700800', text: 'Burza', msgId: 'STORM-1' }),
+      ),
+    );
     expect(results.every((r) => r.status === 200 && r.body === 'OK')).toBe(true);
     const msgs = await t.sql(`select id from message where provider_message_id = 'STORM-1'`);
     expect(msgs).toHaveLength(1);
-    const notes = await t.sql(`select user_id, count(*)::int n from notification where message_id = $1 group by user_id`, [msgs[0].id]);
+    const notes = await t.sql(
+      `select user_id, count(*)::int n from notification where message_id = $1 group by user_id`,
+      [msgs[0].id],
+    );
     expect(notes).toHaveLength(2);
     expect(notes.every((x) => x.n === 1)).toBe(true);
-    expect(await t.sql(`select count(*)::int n from customer where '+48600700800' = any(phone_numbers)`)).toEqual([{ n: 1 }]);
-    const events = await t.sql(`select outcome, count(*)::int n from inbound_event where $1 = any(message_ids) group by outcome order by outcome`, [msgs[0].id]);
-    expect(events).toEqual([{ outcome: 'ACCEPTED', n: 1 }, { outcome: 'DUPLICATE', n: 49 }]);
+    expect(await t.sql(`select count(*)::int n from customer where '+48600700800' = any(phone_numbers)`)).toEqual([
+      { n: 1 },
+    ]);
+    const events = await t.sql(
+      `select outcome, count(*)::int n from inbound_event where $1 = any(message_ids) group by outcome order by outcome`,
+      [msgs[0].id],
+    );
+    expect(events).toEqual([
+      { outcome: 'ACCEPTED', n: 1 },
+      { outcome: 'DUPLICATE', n: 49 },
+    ]);
     await subA.take(before + 1);
     await new Promise((r) => setTimeout(r, 300));
     expect(subA.events.length).toBe(before + 1);
@@ -115,35 +173,62 @@ describe('SMSAPI SMS', () => {
 
   it('one MsgId sent at once from 20 different numbers (a broken or hostile client) is stored once, and the rest leave nothing', async () => {
     const senders = Array.from({ length: 20 }, (_, i) => `486007009${String(i).padStart(2, '0')}`);
-    const results = await Promise.all(senders.map((from) => smsapiSms(t.url, { to: OUR, from, text: 'Same id', msgId: 'TWIN-1' })));
+    const results = await Promise.all(
+      senders.map((from) => smsapiSms(t.url, { to: OUR, from, text: 'Same id', msgId: 'TWIN-1' })),
+    );
     expect(results.map((r) => `${r.status} ${r.body}`)).toEqual(senders.map(() => '200 OK'));
     const msgs = await t.sql(`select id, ticket_id from message where provider_message_id = 'TWIN-1'`);
     expect(msgs).toHaveLength(1);
     const e164 = senders.map((s) => `+${s}`);
     // Only the winner got a customer card and a ticket; the others' transactions were rolled back whole.
-    expect(await t.sql(`select count(*)::int n from customer where phone_numbers && $1::text[]`, [e164])).toEqual([{ n: 1 }]);
-    expect(await t.sql(`select count(*)::int n from ticket k join customer c on c.id = k.customer_id where c.phone_numbers && $1::text[]`, [e164])).toEqual([{ n: 1 }]);
-    const events = await t.sql(`select outcome, count(*)::int n from inbound_event where $1 = any(message_ids) group by outcome order by outcome`, [msgs[0].id]);
-    expect(events).toEqual([{ outcome: 'ACCEPTED', n: 1 }, { outcome: 'DUPLICATE', n: 19 }]);
+    expect(await t.sql(`select count(*)::int n from customer where phone_numbers && $1::text[]`, [e164])).toEqual([
+      { n: 1 },
+    ]);
+    expect(
+      await t.sql(
+        `select count(*)::int n from ticket k join customer c on c.id = k.customer_id where c.phone_numbers && $1::text[]`,
+        [e164],
+      ),
+    ).toEqual([{ n: 1 }]);
+    const events = await t.sql(
+      `select outcome, count(*)::int n from inbound_event where $1 = any(message_ids) group by outcome order by outcome`,
+      [msgs[0].id],
+    );
+    expect(events).toEqual([
+      { outcome: 'ACCEPTED', n: 1 },
+      { outcome: 'DUPLICATE', n: 19 },
+    ]);
   });
 
   it('deduplicates a storm of a message without MsgId by its hash (sender, text, sms_date)', async () => {
-    const results = await Promise.all(Array.from({ length: 50 }, () => smsapiSms(t.url, { to: OUR, from: '48600700801', text: 'Bez id', date: 1717009999 })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        smsapiSms(t.url, { to: OUR, from: '48600700801', text: 'Bez id', date: 1717009999 }),
+      ),
+    );
     expect(results.every((r) => r.body === 'OK')).toBe(true);
     const msgs = await t.sql(`select id, dedupe_key from message where from_address = '+48600700801'`);
     expect(msgs).toHaveLength(1);
     expect(msgs[0].dedupe_key).toMatch(/^[0-9a-f]{64}$/);
-    expect(await t.sql(`select count(*)::int n from notification where message_id = $1`, [msgs[0].id])).toEqual([{ n: 2 }]);
+    expect(await t.sql(`select count(*)::int n from notification where message_id = $1`, [msgs[0].id])).toEqual([
+      { n: 2 },
+    ]);
     // The same text at another time is another message.
     await smsapiSms(t.url, { to: OUR, from: '48600700801', text: 'Bez id', date: 1717019999 });
     expect(await t.sql(`select count(*)::int n from message where from_address = '+48600700801'`)).toEqual([{ n: 2 }]);
   });
 
   it('answers 400 and logs a malformed request, writing nothing else', async () => {
-    const before = await t.sql(`select (select count(*) from message)::int m, (select count(*) from customer)::int c, (select count(*) from ticket)::int t`);
+    const before = await t.sql(
+      `select (select count(*) from message)::int m, (select count(*) from customer)::int c, (select count(*) from ticket)::int t`,
+    );
     const r = await smsapiSms(t.url, { to: OUR, from: '', text: 'x' });
     expect(r.status).toBe(400);
-    const bad = await fetch(`${t.url}/panel/tickets/incoming/smsapi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sms_to": ' });
+    const bad = await fetch(`${t.url}/panel/tickets/incoming/smsapi`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"sms_to": ',
+    });
     expect(bad.status).toBe(400);
     const evs = await t.sql(`select outcome, reason_code, reason from inbound_event order by id desc limit 2`);
     expect(evs.map((e) => [e.outcome, e.reason_code])).toEqual([
@@ -152,7 +237,9 @@ describe('SMSAPI SMS', () => {
     ]);
     expect(evs[1].reason).toContain('sms_from');
     expect(evs[0].reason).toContain('JSON');
-    const after = await t.sql(`select (select count(*) from message)::int m, (select count(*) from customer)::int c, (select count(*) from ticket)::int t`);
+    const after = await t.sql(
+      `select (select count(*) from message)::int m, (select count(*) from customer)::int c, (select count(*) from ticket)::int t`,
+    );
     expect(after).toEqual(before);
   });
 });
@@ -173,7 +260,11 @@ describe('SMSAPI MMS', () => {
     });
     expect(r).toMatchObject({ status: 200, body: 'OK' });
     const [n] = await sub.take(1);
-    expect(n.notificationAdded).toMatchObject({ kind: 'MMS', title: '[MMS] +48500600999: Tu widać pęknięcie', message: { kind: 'MMS', text: 'Tu widać pęknięcie' } });
+    expect(n.notificationAdded).toMatchObject({
+      kind: 'MMS',
+      title: '[MMS] +48500600999: Tu widać pęknięcie',
+      message: { kind: 'MMS', text: 'Tu widać pęknięcie' },
+    });
     const q = await t.gql(
       `query($id: ID!) { ticket(id: $id) { messages { kind subject text attachments { id filename contentType size omitted url } } } }`,
       { id: n.notificationAdded.ticket.id },
@@ -183,7 +274,13 @@ describe('SMSAPI MMS', () => {
     expect(m).toMatchObject({ kind: 'MMS', subject: 'Zdjęcie usterki', text: 'Tu widać pęknięcie' });
     expect(m.attachments).toHaveLength(1);
     const a = m.attachments[0];
-    expect(a).toMatchObject({ filename: 'photo.jpg', contentType: 'image/jpeg', size: jpeg.length, omitted: false, url: `https://smsdesk.example.com/attachments/${a.id}` });
+    expect(a).toMatchObject({
+      filename: 'photo.jpg',
+      contentType: 'image/jpeg',
+      size: jpeg.length,
+      omitted: false,
+      url: `https://smsdesk.example.com/attachments/${a.id}`,
+    });
 
     const anon = await fetch(`${t.url}/attachments/${a.id}`);
     expect(anon.status).toBe(401);
@@ -198,23 +295,41 @@ describe('SMSAPI MMS', () => {
 
   it('keeps a record of a file over the size limit without its bytes', async () => {
     const big = Buffer.alloc(MAX_ATTACHMENT_BYTES + 10, 1);
-    const r = await smsapiMms(t.url, { to: OUR, from: '48500600998', files: [{ field: 'f', filename: 'huge.bin', contentType: 'application/octet-stream', data: big }] });
+    const r = await smsapiMms(t.url, {
+      to: OUR,
+      from: '48500600998',
+      files: [{ field: 'f', filename: 'huge.bin', contentType: 'application/octet-stream', data: big }],
+    });
     expect(r.body).toBe('OK');
-    const [a] = await t.sql(`select a.id, a.omitted, a.data is null as no_data, a.size from attachment a join message m on m.id = a.message_id where m.from_address = '+48500600998'`);
+    const [a] = await t.sql(
+      `select a.id, a.omitted, a.data is null as no_data, a.size from attachment a join message m on m.id = a.message_id where m.from_address = '+48500600998'`,
+    );
     expect(a).toMatchObject({ omitted: true, no_data: true });
     const dl = await fetch(`${t.url}/attachments/${a.id}`, { headers: { authorization: `Bearer ${agentA.token}` } });
     expect(dl.status).toBe(410);
   });
 
   it('refuses an MMS request over the multipart limit with 413, stores nothing and logs it', async () => {
-    const before = await t.sql(`select (select count(*) from message)::int as messages, (select count(*) from inbound_event)::int as events`);
-    const parts = [0, 1, 2].map((i) => ({ field: `f${i}`, filename: `p${i}.jpg`, contentType: 'image/jpeg', data: Buffer.alloc(MAX_MMS_REQUEST_BYTES / 2, i) }));
+    const before = await t.sql(
+      `select (select count(*) from message)::int as messages, (select count(*) from inbound_event)::int as events`,
+    );
+    const parts = [0, 1, 2].map((i) => ({
+      field: `f${i}`,
+      filename: `p${i}.jpg`,
+      contentType: 'image/jpeg',
+      data: Buffer.alloc(MAX_MMS_REQUEST_BYTES / 2, i),
+    }));
     const r = await smsapiMms(t.url, { to: OUR, from: '48500600997', files: parts });
     expect(r.status).toBe(413);
-    const after = await t.sql(`select (select count(*) from message)::int as messages, (select count(*) from inbound_event)::int as events`);
+    const after = await t.sql(
+      `select (select count(*) from message)::int as messages, (select count(*) from inbound_event)::int as events`,
+    );
     expect(after[0].messages).toBe(before[0].messages);
     expect(after[0].events).toBe(before[0].events + 1);
     const [ev] = await t.sql(`select outcome, reason from inbound_event order by id desc limit 1`);
-    expect(ev).toMatchObject({ outcome: 'MALFORMED', reason: `the request is over the limit of ${MAX_MMS_REQUEST_BYTES} bytes` });
+    expect(ev).toMatchObject({
+      outcome: 'MALFORMED',
+      reason: `the request is over the limit of ${MAX_MMS_REQUEST_BYTES} bytes`,
+    });
   });
 });

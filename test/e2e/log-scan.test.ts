@@ -47,45 +47,169 @@ describe('logs at info level', () => {
     // Users, logins (right and wrong), password change, API tokens.
     const agent = await createAgent(t, admin, 'Log Scan');
     issued.push(agent.token);
-    await t.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: agent.email, p: S.wrongPassword });
-    ok(await t.gql(`mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`, { i: { email: 'scan2@log.test', name: 'Scan Two', password: S.agentPassword, role: 'AGENT' } }, admin));
+    await t.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, {
+      e: agent.email,
+      p: S.wrongPassword,
+    });
+    ok(
+      await t.gql(
+        `mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`,
+        { i: { email: 'scan2@log.test', name: 'Scan Two', password: S.agentPassword, role: 'AGENT' } },
+        admin,
+      ),
+    );
     const second = await t.login('scan2@log.test', S.agentPassword);
     issued.push(second);
-    ok(await t.gql(`mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }`, { c: S.agentPassword, n: S.newPassword }, second));
-    const api = ok(await t.gql(`mutation { createApiToken(input: { name: "scan" }) { token apiToken { id } } }`, {}, admin)).createApiToken;
+    ok(
+      await t.gql(
+        `mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }`,
+        { c: S.agentPassword, n: S.newPassword },
+        second,
+      ),
+    );
+    const api = ok(
+      await t.gql(`mutation { createApiToken(input: { name: "scan" }) { token apiToken { id } } }`, {}, admin),
+    ).createApiToken;
     issued.push(api.token);
     // A GET with a password in the URL (Apollo refuses mutations over GET, but the URL reaches the log line).
-    await fetch(`${t.url}/graphql?query=${encodeURIComponent(`mutation { login(email: "${ADMIN.email}", password: "${ADMIN.password}") { token } }`)}`, { headers: { 'apollo-require-preflight': '1' } });
+    await fetch(
+      `${t.url}/graphql?query=${encodeURIComponent(`mutation { login(email: "${ADMIN.email}", password: "${ADMIN.password}") { token } }`)}`,
+      { headers: { 'apollo-require-preflight': '1' } },
+    );
     // A socket authenticated by a token.
     const ws = wsClient(t.url, api.token);
-    await new Promise<void>((resolve) => ws.subscribe({ query: '{ me { id } }' }, { next: () => {}, error: () => resolve(), complete: () => resolve() }));
+    await new Promise<void>((resolve) =>
+      ws.subscribe({ query: '{ me { id } }' }, { next: () => {}, error: () => resolve(), complete: () => resolve() }),
+    );
     await ws.dispose();
 
     // Mailboxes with every kind of secret, created and updated.
-    const g = await createGateway(t, admin, { name: 'Scan SMSAPI', provider: 'SMSAPI', password: S.gatewayPassword, webhookToken: S.webhookToken, destinationNumber: '48732000111', incomingActive: true, apiBaseUrl: 'http://127.0.0.1:9' });
-    ok(await t.gql(`mutation($id: ID!, $i: GatewayUpdateInput!) { updateGateway(id: $id, input: $i) { id } }`, { id: g.id, i: { password: S.gatewayPassword, webhookToken: S.webhookToken } }, admin));
-    await t.gql(`mutation($i: GatewayInput!) { createGateway(input: $i) { id } }`, { i: { name: 'Scan MultiInfo', provider: 'MULTIINFO', login: 'l', password: S.gatewayPassword, serviceId: 1, host: 'api1.multiinfo.plus.pl', certificatePem: pem('client-bundle.pem'), destinationNumber: '7968' } }, admin);
-    await t.gql(`mutation($i: GatewayInput!) { createGateway(input: $i) { id } }`, { i: { name: 'Scan Generic', provider: 'GENERIC_HTTP', genericHttp: { method: 'POST', urlTemplate: 'http://127.0.0.1:9/send', headers: [{ name: 'X-Api-Key', value: S.headerValue }] } } }, admin);
+    const g = await createGateway(t, admin, {
+      name: 'Scan SMSAPI',
+      provider: 'SMSAPI',
+      password: S.gatewayPassword,
+      webhookToken: S.webhookToken,
+      destinationNumber: '48732000111',
+      incomingActive: true,
+      apiBaseUrl: 'http://127.0.0.1:9',
+    });
+    ok(
+      await t.gql(
+        `mutation($id: ID!, $i: GatewayUpdateInput!) { updateGateway(id: $id, input: $i) { id } }`,
+        { id: g.id, i: { password: S.gatewayPassword, webhookToken: S.webhookToken } },
+        admin,
+      ),
+    );
+    await t.gql(
+      `mutation($i: GatewayInput!) { createGateway(input: $i) { id } }`,
+      {
+        i: {
+          name: 'Scan MultiInfo',
+          provider: 'MULTIINFO',
+          login: 'l',
+          password: S.gatewayPassword,
+          serviceId: 1,
+          host: 'api1.multiinfo.plus.pl',
+          certificatePem: pem('client-bundle.pem'),
+          destinationNumber: '7968',
+        },
+      },
+      admin,
+    );
+    await t.gql(
+      `mutation($i: GatewayInput!) { createGateway(input: $i) { id } }`,
+      {
+        i: {
+          name: 'Scan Generic',
+          provider: 'GENERIC_HTTP',
+          genericHttp: {
+            method: 'POST',
+            urlTemplate: 'http://127.0.0.1:9/send',
+            headers: [{ name: 'X-Api-Key', value: S.headerValue }],
+          },
+        },
+      },
+      admin,
+    );
     // A PEM key refused as invalid input still must not be echoed into a log.
-    await t.gql(`mutation($i: GatewayInput!) { createGateway(input: $i) { id } }`, { i: { name: 'Bad PEM', provider: 'MULTIINFO', certificatePem: pem('client-key.pem').slice(0, 200) } }, admin);
-    const serwer = await createGateway(t, admin, { name: 'Scan SerwerSMS', provider: 'SERWERSMS', password: S.gatewayPassword, destinationNumber: '48739000222', incomingActive: true, webhookToken: S.serwerToken });
+    await t.gql(
+      `mutation($i: GatewayInput!) { createGateway(input: $i) { id } }`,
+      { i: { name: 'Bad PEM', provider: 'MULTIINFO', certificatePem: pem('client-key.pem').slice(0, 200) } },
+      admin,
+    );
+    const serwer = await createGateway(t, admin, {
+      name: 'Scan SerwerSMS',
+      provider: 'SERWERSMS',
+      password: S.gatewayPassword,
+      destinationNumber: '48739000222',
+      incomingActive: true,
+      webhookToken: S.serwerToken,
+    });
 
     // Inbound: token in the query, in a header, wrong token, text in the URL (SerwerSMS), malformed and unknown routes.
-    expect((await smsapiSms(t.url, { to: '48732000111', from: '48500600700', text: S.inboundText, msgId: 'SCAN-1' }, { token: S.webhookToken })).body).toBe('OK');
-    await smsapiSms(t.url, { to: '48732000111', from: '48500600700', text: S.inboundText, msgId: 'SCAN-2' }, { headers: { 'x-webhook-token': S.webhookToken } });
-    await smsapiSms(t.url, { to: '48732000111', from: '48500600700', text: S.inboundText, msgId: 'SCAN-3' }, { token: `${S.webhookToken}-wrong` });
+    expect(
+      (
+        await smsapiSms(
+          t.url,
+          { to: '48732000111', from: '48500600700', text: S.inboundText, msgId: 'SCAN-1' },
+          { token: S.webhookToken },
+        )
+      ).body,
+    ).toBe('OK');
+    await smsapiSms(
+      t.url,
+      { to: '48732000111', from: '48500600700', text: S.inboundText, msgId: 'SCAN-2' },
+      { headers: { 'x-webhook-token': S.webhookToken } },
+    );
+    await smsapiSms(
+      t.url,
+      { to: '48732000111', from: '48500600700', text: S.inboundText, msgId: 'SCAN-3' },
+      { token: `${S.webhookToken}-wrong` },
+    );
     const template = serwer.webhookUrl!.replace('https://smsdesk.example.com', t.url);
-    expect((await serwersmsFromTemplate(template, { from: '48500600704', text: S.inboundText2, date: '2024-05-29 12:20:34', id: 'SCAN-4' }, { replaceToken: S.serwerToken })).status).toBe(200);
-    await fetch(`${t.url}/panel/tickets/incoming/smsapi?token=${S.webhookToken}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"sms_text": "${S.badRequestText}"` });
-    await fetch(`${t.url}/panel/tickets/incoming/nosuchprovider?token=${S.webhookToken}&sms_text=${encodeURIComponent(S.inboundText)}`);
+    expect(
+      (
+        await serwersmsFromTemplate(
+          template,
+          { from: '48500600704', text: S.inboundText2, date: '2024-05-29 12:20:34', id: 'SCAN-4' },
+          { replaceToken: S.serwerToken },
+        )
+      ).status,
+    ).toBe(200);
+    await fetch(`${t.url}/panel/tickets/incoming/smsapi?token=${S.webhookToken}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"sms_text": "${S.badRequestText}"`,
+    });
+    await fetch(
+      `${t.url}/panel/tickets/incoming/nosuchprovider?token=${S.webhookToken}&sms_text=${encodeURIComponent(S.inboundText)}`,
+    );
     await fetch(`${t.url}/panel/tickets/incoming/smsapi/dlr?token=${S.webhookToken}&MsgId=nope&status=403`);
-    await fetch(`${t.url}/nowhere?token=${S.webhookToken}`, { headers: { authorization: `Bearer ${api.token}`, 'x-webhook-token': S.webhookToken } });
+    await fetch(`${t.url}/nowhere?token=${S.webhookToken}`, {
+      headers: { authorization: `Bearer ${api.token}`, 'x-webhook-token': S.webhookToken },
+    });
 
     // Outbound: a send and a reply through a mailbox whose provider is unreachable (the worker logs its retries).
-    const customer = ok(await t.gql(`mutation { createCustomer(input: { name: "Scan", phoneNumbers: ["+48500600701"] }) { id } }`, {}, admin)).createCustomer;
-    ok(await t.gql(`mutation($i: SendSmsInput!) { sendSms(input: $i) { id } }`, { i: { customerId: customer.id, text: S.outboundText, gatewayId: g.id } }, admin));
+    const customer = ok(
+      await t.gql(
+        `mutation { createCustomer(input: { name: "Scan", phoneNumbers: ["+48500600701"] }) { id } }`,
+        {},
+        admin,
+      ),
+    ).createCustomer;
+    ok(
+      await t.gql(
+        `mutation($i: SendSmsInput!) { sendSms(input: $i) { id } }`,
+        { i: { customerId: customer.id, text: S.outboundText, gatewayId: g.id } },
+        admin,
+      ),
+    );
     const [ticket] = await t.sql(`select id from ticket limit 1`);
-    await t.gql(`mutation($id: ID!, $text: String!) { replyToTicket(ticketId: $id, text: $text) { id } }`, { id: String(ticket.id), text: S.replyText }, admin);
+    await t.gql(
+      `mutation($id: ID!, $text: String!) { replyToTicket(ticketId: $id, text: $text) { id } }`,
+      { id: String(ticket.id), text: S.replyText },
+      admin,
+    );
     await new Promise((r) => setTimeout(r, 1500));
 
     const log = fs.readFileSync(t.logFile, 'utf8');

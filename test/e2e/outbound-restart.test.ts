@@ -38,7 +38,14 @@ const children: ChildProcess[] = [];
 function startWorkerProcess(): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['-r', 'ts-node/register', path.join(ROOT, 'test/fakes/worker-process.ts')], {
     cwd: ROOT,
-    env: { ...process.env, ...testEnv(t.dbUrl, t.key), ...ENV, TS_NODE_SWC: 'true', TS_NODE_TRANSPILE_ONLY: 'true', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+    env: {
+      ...process.env,
+      ...testEnv(t.dbUrl, t.key),
+      ...ENV,
+      TS_NODE_SWC: 'true',
+      TS_NODE_TRANSPILE_ONLY: 'true',
+      TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -65,23 +72,38 @@ afterAll(async () => {
 describe('a worker killed mid-send', () => {
   it('is resumed by a new worker without a second SMS', async () => {
     const token = await t.login();
-    const gateway = async (input: Record<string, unknown>) => (await createGateway(t, token, { name: String(input.provider), ...input })).id;
+    const gateway = async (input: Record<string, unknown>) =>
+      (await createGateway(t, token, { name: String(input.provider), ...input })).id;
     const ids = {
       smsapi: await gateway({ provider: 'SMSAPI', password: smsapi.token, apiBaseUrl: smsapi.url }),
-      serwersms: await gateway({ provider: 'SERWERSMS', login: serwersms.username, password: serwersms.password, senderName: 'HELPDESK', apiBaseUrl: serwersms.url }),
-      justsend: await gateway({ provider: 'JUSTSEND', password: justsend.appKey, apiBaseUrl: `${justsend.url}/api/rest` }),
+      serwersms: await gateway({
+        provider: 'SERWERSMS',
+        login: serwersms.username,
+        password: serwersms.password,
+        senderName: 'HELPDESK',
+        apiBaseUrl: serwersms.url,
+      }),
+      justsend: await gateway({
+        provider: 'JUSTSEND',
+        password: justsend.appKey,
+        apiBaseUrl: `${justsend.url}/api/rest`,
+      }),
     };
     // Each provider accepts the SMS and then never answers.
     for (const f of [smsapi, serwersms, justsend]) f.failNext({ kind: 'hang', processed: true });
     const hung = Promise.all([smsapi.waitForHang(), serwersms.waitForHang(), justsend.waitForHang()]);
     const sent: Record<string, string> = {};
     for (const [k, g] of Object.entries(ids)) {
-      sent[k] = ok(await t.gql(SEND, { i: { to: '+48500600700', text: `Hello via ${k}`, gatewayId: g } }, token)).sendSms.id;
+      sent[k] = ok(
+        await t.gql(SEND, { i: { to: '+48500600700', text: `Hello via ${k}`, gatewayId: g } }, token),
+      ).sendSms.id;
     }
 
     const first = await startWorkerProcess();
     await hung;
-    const inFlight = await t.sql(`select id, attempts, in_flight_since is not null as in_flight, status from message order by id`);
+    const inFlight = await t.sql(
+      `select id, attempts, in_flight_since is not null as in_flight, status from message order by id`,
+    );
     expect(inFlight.map((r) => [r.attempts, r.in_flight, r.status])).toEqual([
       [1, true, 'QUEUED'],
       [1, true, 'QUEUED'],
@@ -94,7 +116,9 @@ describe('a worker killed mid-send', () => {
     await startWorkerProcess();
     const rows = await waitFor(
       async () => {
-        const r = await t.sql(`select id, status, attempts, provider_message_id, error_code, error_message, in_flight_since from message order by id`);
+        const r = await t.sql(
+          `select id, status, attempts, provider_message_id, error_code, error_message, in_flight_since from message order by id`,
+        );
         return r.every((x) => x.status !== 'QUEUED') ? r : undefined;
       },
       'the new worker to settle all three messages',
@@ -102,9 +126,15 @@ describe('a worker killed mid-send', () => {
     );
     const byId = Object.fromEntries(rows.map((r) => [String(r.id), r]));
     expect(byId[sent.smsapi]).toMatchObject({ status: 'SENT', attempts: 2, in_flight_since: null, error_code: null });
-    expect(byId[sent.serwersms]).toMatchObject({ status: 'SENT', attempts: 2, provider_message_id: serwersms.sent[0].id });
+    expect(byId[sent.serwersms]).toMatchObject({
+      status: 'SENT',
+      attempts: 2,
+      provider_message_id: serwersms.sent[0].id,
+    });
     expect(byId[sent.justsend]).toMatchObject({ status: 'FAILED', attempts: 1, error_code: 'UNKNOWN_OUTCOME' });
-    expect(byId[sent.justsend].error_message).toMatch(/may or may not have been sent; JustSend\.pl has no idempotency key, so smsdesk does not send it again/);
+    expect(byId[sent.justsend].error_message).toMatch(
+      /may or may not have been sent; JustSend\.pl has no idempotency key, so smsdesk does not send it again/,
+    );
 
     // Exactly one SMS at each provider, whatever the retries asked.
     expect([smsapi.sent.length, serwersms.sent.length, justsend.sent.length]).toEqual([1, 1, 1]);

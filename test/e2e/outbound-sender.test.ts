@@ -31,7 +31,10 @@ beforeAll(async () => {
   // A second instance on the same database, with its own sender (and no HTTP listener: it only sends).
   const config = t.config; // the same settings, the outbound timings included
   const orm = await MikroORM.init(ormConfig(t.dbUrl, { pool: { min: 0, max: 10 } }));
-  second = { orm, app: await buildApp({ config, orm, databaseUrl: t.dbUrl, box: new SecretBox(t.key), logger: false }) };
+  second = {
+    orm,
+    app: await buildApp({ config, orm, databaseUrl: t.dbUrl, box: new SecretBox(t.key), logger: false }),
+  };
 });
 
 afterAll(async () => {
@@ -44,7 +47,15 @@ afterAll(async () => {
 async function waitSettled(ids: string[], ms = 20_000) {
   return waitFor(
     async () => {
-      const rows = await t.sql<{ id: number; status: string; attempts: number; error_code: string | null; error_message: string | null; lease_until: Date | null; in_flight_since: Date | null }>(
+      const rows = await t.sql<{
+        id: number;
+        status: string;
+        attempts: number;
+        error_code: string | null;
+        error_message: string | null;
+        lease_until: Date | null;
+        in_flight_since: Date | null;
+      }>(
         `select id, status, attempts, error_code, error_message, lease_until, in_flight_since from message where id = any($1::int[]) order by id`,
         [ids.map(Number)],
       );
@@ -57,13 +68,22 @@ async function waitSettled(ids: string[], ms = 20_000) {
 
 describe('two instances sending from one queue', () => {
   it('send every message exactly once and leave no lease behind', async () => {
-    const { id: gatewayId } = await createGateway(t, admin, { name: 'SMSAPI shared', provider: 'SMSAPI', password: smsapi.token, apiBaseUrl: smsapi.url });
+    const { id: gatewayId } = await createGateway(t, admin, {
+      name: 'SMSAPI shared',
+      provider: 'SMSAPI',
+      password: smsapi.token,
+      apiBaseUrl: smsapi.url,
+    });
     smsapi.latencyMs = 30;
     const before = smsapi.calls('/sms.do').length;
     const N = 60;
     const ids = await Promise.all(
       Array.from({ length: N }, async (_, i) => {
-        const r = await t.gql(SEND, { i: { to: `+4850070${String(i).padStart(4, '0')}`, text: `Shared ${i}`, gatewayId } }, admin);
+        const r = await t.gql(
+          SEND,
+          { i: { to: `+4850070${String(i).padStart(4, '0')}`, text: `Shared ${i}`, gatewayId } },
+          admin,
+        );
         expect(r.errors).toBeUndefined();
         return r.data.sendSms.id as string;
       }),
@@ -72,7 +92,10 @@ describe('two instances sending from one queue', () => {
     expect(rows.map((r) => r.status)).toEqual(Array(N).fill('SENT'));
     expect(rows.every((r) => r.attempts === 1 && r.lease_until === null && r.in_flight_since === null)).toBe(true);
     // One request per message at the provider: no message was claimed by both instances.
-    const texts = smsapi.calls('/sms.do').slice(before).map((c) => c.fields.message);
+    const texts = smsapi
+      .calls('/sms.do')
+      .slice(before)
+      .map((c) => c.fields.message);
     expect(texts).toHaveLength(N);
     expect(new Set(texts).size).toBe(N);
   });
@@ -80,9 +103,17 @@ describe('two instances sending from one queue', () => {
 
 describe('a mailbox that cannot be opened', () => {
   it('fails its message after the last attempt, with the reason, and calls no provider', async () => {
-    const { id: gatewayId } = await createGateway(t, admin, { name: 'SMSAPI sealed elsewhere', provider: 'SMSAPI', password: smsapi.token, apiBaseUrl: smsapi.url });
+    const { id: gatewayId } = await createGateway(t, admin, {
+      name: 'SMSAPI sealed elsewhere',
+      provider: 'SMSAPI',
+      password: smsapi.token,
+      apiBaseUrl: smsapi.url,
+    });
     // A secret sealed with another SECRET_KEY (a restored backup, a rotated key): it cannot be opened.
-    await t.sql(`update gateway set password_secret = $1 where id = $2`, [new SecretBox(Buffer.alloc(32, 7)).seal('other-token'), Number(gatewayId)]);
+    await t.sql(`update gateway set password_secret = $1 where id = $2`, [
+      new SecretBox(Buffer.alloc(32, 7)).seal('other-token'),
+      Number(gatewayId),
+    ]);
     const before = smsapi.calls('/sms.do').length;
     const r = await t.gql(SEND, { i: { to: '+48500700999', text: 'Never leaves', gatewayId } }, admin);
     expect(r.errors).toBeUndefined();
@@ -94,11 +125,22 @@ describe('a mailbox that cannot be opened', () => {
 });
 
 describe('message ids a provider should not have given', () => {
-  const mailbox = async (name: string) => (await createGateway(t, admin, { ...genericFake.gatewayInput(generic), name })).id;
+  const mailbox = async (name: string) =>
+    (await createGateway(t, admin, { ...genericFake.gatewayInput(generic), name })).id;
   const sendTen = async (gatewayId: string, label: string) =>
     Promise.all(
       Array.from({ length: 10 }, async (_, i) => {
-        const r = await t.gql(SEND, { i: { to: `+485008${label === 'long' ? 0 : 1}${String(i).padStart(4, '0')}`, text: `${label} ${i}`, gatewayId } }, admin);
+        const r = await t.gql(
+          SEND,
+          {
+            i: {
+              to: `+485008${label === 'long' ? 0 : 1}${String(i).padStart(4, '0')}`,
+              text: `${label} ${i}`,
+              gatewayId,
+            },
+          },
+          admin,
+        );
         expect(r.errors).toBeUndefined();
         return r.data.sendSms.id as string;
       }),
@@ -111,7 +153,9 @@ describe('message ids a provider should not have given', () => {
       const ids = await sendTen(gatewayId, 'long');
       const rows = await waitSettled(ids);
       expect(rows.map((r) => r.status)).toEqual(Array(10).fill('SENT'));
-      const stored = await t.sql(`select provider_message_id from message where id = any($1::int[])`, [ids.map(Number)]);
+      const stored = await t.sql(`select provider_message_id from message where id = any($1::int[])`, [
+        ids.map(Number),
+      ]);
       expect(stored.every((r) => r.provider_message_id === null)).toBe(true);
     } finally {
       generic.idPrefix = 'g-';
@@ -125,7 +169,9 @@ describe('message ids a provider should not have given', () => {
       const ids = await sendTen(gatewayId, 'same');
       const rows = await waitSettled(ids);
       expect(rows.map((r) => r.status)).toEqual(Array(10).fill('SENT'));
-      const stored = await t.sql(`select provider_message_id from message where id = any($1::int[])`, [ids.map(Number)]);
+      const stored = await t.sql(`select provider_message_id from message where id = any($1::int[])`, [
+        ids.map(Number),
+      ]);
       expect(stored.filter((r) => r.provider_message_id === 'always-the-same')).toHaveLength(1);
     } finally {
       generic.sameId = undefined;
@@ -137,12 +183,27 @@ describe('one card per number, whichever path meets it first', () => {
   const ours = '48732100555';
   let gatewayId: string;
   beforeAll(async () => {
-    gatewayId = (await createGateway(t, admin, { name: 'SMSAPI both ways', provider: 'SMSAPI', password: smsapi.token, apiBaseUrl: smsapi.url, destinationNumber: ours, incomingActive: true })).id;
+    gatewayId = (
+      await createGateway(t, admin, {
+        name: 'SMSAPI both ways',
+        provider: 'SMSAPI',
+        password: smsapi.token,
+        apiBaseUrl: smsapi.url,
+        destinationNumber: ours,
+        incomingActive: true,
+      })
+    ).id;
   });
-  const cardsOf = (number: string) => t.sql(`select id from customer where phone_numbers @> array[$1]::text[]`, [number]);
-  const sendTo = (number: string, i: number) => t.gql(SEND, { i: { to: number, text: `Out ${i}`, gatewayId } }, admin).then((r) => expect(r.errors).toBeUndefined());
+  const cardsOf = (number: string) =>
+    t.sql(`select id from customer where phone_numbers @> array[$1]::text[]`, [number]);
+  const sendTo = (number: string, i: number) =>
+    t
+      .gql(SEND, { i: { to: number, text: `Out ${i}`, gatewayId } }, admin)
+      .then((r) => expect(r.errors).toBeUndefined());
   const receiveFrom = (number: string, i: number) =>
-    smsapiSms(t.url, { to: ours, from: number.slice(1), text: `In ${i}`, msgId: `CARD-${number}-${i}` }).then((r) => expect(r.body).toBe('OK'));
+    smsapiSms(t.url, { to: ours, from: number.slice(1), text: `In ${i}`, msgId: `CARD-${number}-${i}` }).then((r) =>
+      expect(r.body).toBe('OK'),
+    );
 
   it('20 sendSms to a new number at once make one card', async () => {
     const number = '+48500999111';
@@ -155,10 +216,16 @@ describe('one card per number, whichever path meets it first', () => {
 
   it('sendSms to a new number and SMS from it, all at once, make one card', async () => {
     const number = '+48500999222';
-    await Promise.all([...Array.from({ length: 10 }, (_, i) => sendTo(number, i)), ...Array.from({ length: 10 }, (_, i) => receiveFrom(number, i))]);
+    await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) => sendTo(number, i)),
+      ...Array.from({ length: 10 }, (_, i) => receiveFrom(number, i)),
+    ]);
     const cards = await cardsOf(number);
     expect(cards).toHaveLength(1);
-    const messages = await t.sql(`select direction, count(*)::int as n from message where customer_id = $1 group by direction order by direction`, [cards[0].id]);
+    const messages = await t.sql(
+      `select direction, count(*)::int as n from message where customer_id = $1 group by direction order by direction`,
+      [cards[0].id],
+    );
     expect(messages).toEqual([
       { direction: 'INBOUND', n: 10 },
       { direction: 'OUTBOUND', n: 10 },

@@ -30,7 +30,9 @@ const multiinfo = fakes.get(multiinfoFake);
 const mobitex = fakes.get(mobitexFake);
 const peoplefone = fakes.get(peoplefoneFake);
 /** Every provider that sends, with its fake; the generic fake also plays the providers it serves by name. */
-const PROVIDERS = FAKES.flatMap((entry) => [entry.provider, ...(entry.alsoServes ?? [])].map((provider) => ({ provider, entry })));
+const PROVIDERS = FAKES.flatMap((entry) =>
+  [entry.provider, ...(entry.alsoServes ?? [])].map((provider) => ({ provider, entry })),
+);
 const gw: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -40,9 +42,15 @@ beforeAll(async () => {
   agent = (await createAgent(t, admin, 'Agent', 'agent@test.local')).token;
   for (const { provider, entry } of PROVIDERS) {
     const input = entry.gatewayInput(fakes.get(entry));
-    gw[provider] = (await createGateway(t, admin, provider === entry.provider ? input : { ...input, name: provider, provider })).id;
+    gw[provider] = (
+      await createGateway(t, admin, provider === entry.provider ? input : { ...input, name: provider, provider })
+    ).id;
   }
-  await t.gql(`mutation($g: ID!) { updateSettings(input: { defaultSmsGatewayId: $g }) { defaultSmsGateway { id } } }`, { g: gw.SMSAPI }, admin);
+  await t.gql(
+    `mutation($g: ID!) { updateSettings(input: { defaultSmsGatewayId: $g }) { defaultSmsGateway { id } } }`,
+    { g: gw.SMSAPI },
+    admin,
+  );
 });
 
 afterAll(async () => {
@@ -53,24 +61,42 @@ afterAll(async () => {
 const newCustomer = (name: string, phone: string) => createCustomer(t, admin, name, phone);
 
 describe('sending from a customer card', () => {
-  it.each(PROVIDERS.map((p, i) => ({ ...p, phone: `+485001${String(i + 1).padStart(5, '0')}` })))('$provider: an agent sends; the message is QUEUED, then SENT with the provider id; one SMS at the fake', async ({ provider, entry, phone }) => {
-    const count = () => entry.sentCount(fakes.get(entry));
-    const customerId = await newCustomer(`Customer ${provider}`, phone);
-    const before = count();
-    const r = await t.gql(SEND, { i: { customerId, text: 'Zgłoszenie #812 zamknięte', gatewayId: gw[provider] } }, agent);
-    expect(r.errors).toBeUndefined();
-    const m = r.data.sendSms;
-    expect(m).toMatchObject({ direction: 'OUTBOUND', status: 'QUEUED', to: phone, encoding: 'UCS2', parts: 1, gateway: { id: gw[provider] } });
-    expect(m.ticket).toMatchObject({ status: 'OPEN', queue: { name: 'SMS' }, customer: { id: customerId } });
-    const done = await settled(t, agent, m);
-    expect(done).toMatchObject({ status: 'SENT', errorCode: null });
-    expect(done.sentAt).toBeTruthy();
-    if (entry.returnsMessageId) expect(done.providerMessageId).toBeTruthy();
-    expect(count()).toBe(before + 1);
-    // The conversation lives on the customer's card.
-    const card = await t.gql(`query($id: ID!) { customer(id: $id) { tickets { id gateway { id } status } } }`, { id: customerId }, agent);
-    expect(card.data.customer.tickets).toEqual([{ id: m.ticket.id, gateway: { id: gw[provider] }, status: 'OPEN' }]);
-  });
+  it.each(PROVIDERS.map((p, i) => ({ ...p, phone: `+485001${String(i + 1).padStart(5, '0')}` })))(
+    '$provider: an agent sends; the message is QUEUED, then SENT with the provider id; one SMS at the fake',
+    async ({ provider, entry, phone }) => {
+      const count = () => entry.sentCount(fakes.get(entry));
+      const customerId = await newCustomer(`Customer ${provider}`, phone);
+      const before = count();
+      const r = await t.gql(
+        SEND,
+        { i: { customerId, text: 'Zgłoszenie #812 zamknięte', gatewayId: gw[provider] } },
+        agent,
+      );
+      expect(r.errors).toBeUndefined();
+      const m = r.data.sendSms;
+      expect(m).toMatchObject({
+        direction: 'OUTBOUND',
+        status: 'QUEUED',
+        to: phone,
+        encoding: 'UCS2',
+        parts: 1,
+        gateway: { id: gw[provider] },
+      });
+      expect(m.ticket).toMatchObject({ status: 'OPEN', queue: { name: 'SMS' }, customer: { id: customerId } });
+      const done = await settled(t, agent, m);
+      expect(done).toMatchObject({ status: 'SENT', errorCode: null });
+      expect(done.sentAt).toBeTruthy();
+      if (entry.returnsMessageId) expect(done.providerMessageId).toBeTruthy();
+      expect(count()).toBe(before + 1);
+      // The conversation lives on the customer's card.
+      const card = await t.gql(
+        `query($id: ID!) { customer(id: $id) { tickets { id gateway { id } status } } }`,
+        { id: customerId },
+        agent,
+      );
+      expect(card.data.customer.tickets).toEqual([{ id: m.ticket.id, gateway: { id: gw[provider] }, status: 'OPEN' }]);
+    },
+  );
 
   it('records the cost SMSAPI states, and passes the notify_url pointing at our DLR route', async () => {
     const customerId = await newCustomer('Cost', '+48500100011');
@@ -81,7 +107,7 @@ describe('sending from a customer card', () => {
     expect(smsapi.sent.at(-1)!.idx).toMatch(new RegExp(`^sd${m.id}x`));
   });
 
-  it('joins the customer\'s open ticket on the same mailbox instead of opening another', async () => {
+  it("joins the customer's open ticket on the same mailbox instead of opening another", async () => {
     const customerId = await newCustomer('Twice', '+48500100012');
     const a = (await t.gql(SEND, { i: { customerId, text: 'One', gatewayId: gw.SMSAPI } }, agent)).data.sendSms;
     const b = (await t.gql(SEND, { i: { customerId, text: 'Two', gatewayId: gw.SMSAPI } }, agent)).data.sendSms;
@@ -95,7 +121,10 @@ describe('sending from a customer card', () => {
     const r = await t.gql(SEND, { i: { to: '500 100 013', text: 'Hi', gatewayId: gw.SMSAPI } }, agent);
     expect(r.errors).toBeUndefined();
     expect(r.data.sendSms.to).toBe('+48500100013');
-    const [row] = await t.sql(`select c.name, c.phone_numbers from customer c join ticket k on k.customer_id = c.id where k.id = $1`, [r.data.sendSms.ticket.id]);
+    const [row] = await t.sql(
+      `select c.name, c.phone_numbers from customer c join ticket k on k.customer_id = c.id where k.id = $1`,
+      [r.data.sendSms.ticket.id],
+    );
     expect(row).toEqual({ name: '+48500100013', phone_numbers: ['+48500100013'] });
     // Sending to the same number again finds that card.
     const again = await t.gql(SEND, { i: { to: '+48500100013', text: 'Again' } }, agent);
@@ -103,21 +132,31 @@ describe('sending from a customer card', () => {
   });
 
   it('replaces Polish letters when the mailbox asks for it, staying in GSM-7', async () => {
-    await t.gql(`mutation($id: ID!) { updateGateway(id: $id, input: { replacePolishDiacritics: true }) { id } }`, { id: gw.MOBITEX }, admin);
+    await t.gql(
+      `mutation($id: ID!) { updateGateway(id: $id, input: { replacePolishDiacritics: true }) { id } }`,
+      { id: gw.MOBITEX },
+      admin,
+    );
     try {
       const customerId = await newCustomer('Diacritics', '+48500100014');
-      const m = (await t.gql(SEND, { i: { customerId, text: 'Zażółć gęślą jaźń', gatewayId: gw.MOBITEX } }, agent)).data.sendSms;
+      const m = (await t.gql(SEND, { i: { customerId, text: 'Zażółć gęślą jaźń', gatewayId: gw.MOBITEX } }, agent)).data
+        .sendSms;
       expect(m).toMatchObject({ text: 'Zazolc gesla jazn', encoding: 'GSM7', parts: 1 });
       await settled(t, agent, m, 'SENT');
       expect(mobitex.sent.at(-1)).toMatchObject({ text: 'Zazolc gesla jazn', type: 'sms' });
     } finally {
-      await t.gql(`mutation($id: ID!) { updateGateway(id: $id, input: { replacePolishDiacritics: false }) { id } }`, { id: gw.MOBITEX }, admin);
+      await t.gql(
+        `mutation($id: ID!) { updateGateway(id: $id, input: { replacePolishDiacritics: false }) { id } }`,
+        { id: gw.MOBITEX },
+        admin,
+      );
     }
   });
 
   it('a long Polish text counts UCS-2 parts and goes as a long SMS (MultiInfo sendsmslong, one id per part)', async () => {
     const customerId = await newCustomer('Long', '+48500100015');
-    const m = (await t.gql(SEND, { i: { customerId, text: 'ą'.repeat(100), gatewayId: gw.MULTIINFO } }, agent)).data.sendSms;
+    const m = (await t.gql(SEND, { i: { customerId, text: 'ą'.repeat(100), gatewayId: gw.MULTIINFO } }, agent)).data
+      .sendSms;
     expect(m).toMatchObject({ encoding: 'UCS2', parts: 2 });
     const done = await settled(t, agent, m, 'SENT');
     expect(String(done.providerMessageId).split(',')).toHaveLength(2);
@@ -128,11 +167,17 @@ describe('sending from a customer card', () => {
 describe('replying on a ticket', () => {
   it('goes out through the mailbox of the conversation, to the number it is with', async () => {
     const customerId = await newCustomer('Reply', '+48500100016');
-    const first = (await t.gql(SEND, { i: { customerId, text: 'Question?', gatewayId: gw.SERWERSMS } }, agent)).data.sendSms;
+    const first = (await t.gql(SEND, { i: { customerId, text: 'Question?', gatewayId: gw.SERWERSMS } }, agent)).data
+      .sendSms;
     await settled(t, agent, first, 'SENT');
     const r = await t.gql(REPLY, { t: first.ticket.id, x: 'Follow-up' }, agent);
     expect(r.errors).toBeUndefined();
-    expect(r.data.replyToTicket).toMatchObject({ status: 'QUEUED', to: '+48500100016', gateway: { id: gw.SERWERSMS }, ticket: { id: first.ticket.id } });
+    expect(r.data.replyToTicket).toMatchObject({
+      status: 'QUEUED',
+      to: '+48500100016',
+      gateway: { id: gw.SERWERSMS },
+      ticket: { id: first.ticket.id },
+    });
     await settled(t, agent, r.data.replyToTicket, 'SENT');
     expect(serwersms.sent.at(-1)).toMatchObject({ phone: '+48500100016', text: 'Follow-up' });
   });
@@ -142,7 +187,9 @@ describe('replying on a ticket', () => {
     const customerId = await newCustomer('Closed', '+48500100017');
     const m = (await t.gql(SEND, { i: { customerId, text: 'x', gatewayId: gw.SMSAPI } }, agent)).data.sendSms;
     const empty = await t.gql(REPLY, { t: m.ticket.id, x: '   ' }, agent);
-    expect(empty.errors?.[0].extensions?.violations).toEqual([{ field: 'text', rule: 'required', message: 'must not be empty' }]);
+    expect(empty.errors?.[0].extensions?.violations).toEqual([
+      { field: 'text', rule: 'required', message: 'must not be empty' },
+    ]);
     await t.sql(`update ticket set status = 'CLOSED' where id = $1`, [m.ticket.id]);
     const closed = await t.gql(REPLY, { t: m.ticket.id, x: 'x' }, agent);
     expect(closed.errors?.[0].message).toMatch(/ticket is closed/);
@@ -156,14 +203,24 @@ describe('mailbox choice', () => {
   });
 
   it('without a default, refuses with the list of mailboxes to choose from', async () => {
-    await t.gql(`mutation { updateSettings(input: { defaultSmsGatewayId: null }) { id: defaultSmsGateway { id } } }`, {}, admin);
+    await t.gql(
+      `mutation { updateSettings(input: { defaultSmsGatewayId: null }) { id: defaultSmsGateway { id } } }`,
+      {},
+      admin,
+    );
     try {
       const r = await t.gql(SEND, { i: { to: '+48500100019', text: 'Which?' } }, agent);
       expect(codes(r)).toEqual(['BAD_USER_INPUT']);
       expect(r.errors![0].extensions!.violations![0]).toMatchObject({ field: 'gatewayId', rule: 'required' });
-      expect(r.errors![0].message).toMatch(/choose a mailbox: 10 can send \(.*"SMSAPI".*\) and no default SMS mailbox is set/);
+      expect(r.errors![0].message).toMatch(
+        /choose a mailbox: 10 can send \(.*"SMSAPI".*\) and no default SMS mailbox is set/,
+      );
     } finally {
-      await t.gql(`mutation($g: ID!) { updateSettings(input: { defaultSmsGatewayId: $g }) { defaultSmsGateway { id } } }`, { g: gw.SMSAPI }, admin);
+      await t.gql(
+        `mutation($g: ID!) { updateSettings(input: { defaultSmsGatewayId: $g }) { defaultSmsGateway { id } } }`,
+        { g: gw.SMSAPI },
+        admin,
+      );
     }
   });
 
@@ -211,7 +268,7 @@ describe('delivery reports', () => {
     expect(events[0].n).toBe(1);
   });
 
-  it('the status machine holds for every write of the column, not only the service\'s', async () => {
+  it("the status machine holds for every write of the column, not only the service's", async () => {
     const m = await sentViaSmsapi('+48500200011');
     await smsapi.pushDlr(dlrUrl(), [{ id: String(m.providerMessageId), status: 404 }]);
     // Straight SQL, as a script or a future code path would write it: a final status does not change.
@@ -222,7 +279,8 @@ describe('delivery reports', () => {
     expect((await t.sql(`select status from message where id = $1`, [m.id]))[0].status).toBe('DELIVERED');
     // An inbound message has no outbound status to move to.
     const [inbound] = await t.sql(`select id from message where direction = 'INBOUND' limit 1`);
-    if (inbound) expect(await t.sql(`update message set status = 'SENT' where id = $1 returning id`, [inbound.id])).toEqual([]);
+    if (inbound)
+      expect(await t.sql(`update message set status = 'SENT' where id = $1 returning id`, [inbound.id])).toEqual([]);
   });
 
   it('a report for an unknown message is answered OK (and logged), changing nothing', async () => {
@@ -233,7 +291,11 @@ describe('delivery reports', () => {
   });
 
   it('a mailbox webhook token is carried in notify_url and required on its reports', async () => {
-    await t.gql(`mutation($id: ID!) { updateGateway(id: $id, input: { webhookToken: "dlr-secret-1" }) { id } }`, { id: gw.SMSAPI }, admin);
+    await t.gql(
+      `mutation($id: ID!) { updateGateway(id: $id, input: { webhookToken: "dlr-secret-1" }) { id } }`,
+      { id: gw.SMSAPI },
+      admin,
+    );
     try {
       const m = await sentViaSmsapi('+48500200011');
       const url = smsapi.sent.at(-1)!.notifyUrl!;
@@ -241,11 +303,17 @@ describe('delivery reports', () => {
       const [forged] = await smsapi.pushDlr(dlrUrl(), [{ id: String(m.providerMessageId), status: 404 }]);
       expect(forged.status).toBe(403);
       expect((await messageOf(t, agent, (m as any).ticket.id, m.id)).status).toBe('SENT');
-      const [real] = await smsapi.pushDlr(`${dlrUrl()}?token=dlr-secret-1`, [{ id: String(m.providerMessageId), status: 404 }]);
+      const [real] = await smsapi.pushDlr(`${dlrUrl()}?token=dlr-secret-1`, [
+        { id: String(m.providerMessageId), status: 404 },
+      ]);
       expect(real).toEqual({ status: 200, body: 'OK' });
       expect((await messageOf(t, agent, (m as any).ticket.id, m.id)).status).toBe('DELIVERED');
     } finally {
-      await t.gql(`mutation($id: ID!) { updateGateway(id: $id, input: { webhookToken: "" }) { id } }`, { id: gw.SMSAPI }, admin);
+      await t.gql(
+        `mutation($id: ID!) { updateGateway(id: $id, input: { webhookToken: "" }) { id } }`,
+        { id: gw.SMSAPI },
+        admin,
+      );
     }
   });
 
@@ -270,13 +338,16 @@ describe('delivery reports', () => {
     const cb = peoplefone.sent.at(-1)!;
     expect(cb.callbackUrl).toBe('https://smsdesk.example.com/panel/tickets/incoming/peoplefone/dlr');
     cb.callbackUrl = `${t.url}/panel/tickets/incoming/peoplefone/dlr`;
-    expect(await peoplefone.pushStatus(String(sent.providerMessageId), 'DELIVERED')).toEqual({ status: 200, body: 'OK' });
+    expect(await peoplefone.pushStatus(String(sent.providerMessageId), 'DELIVERED')).toEqual({
+      status: 200,
+      body: 'OK',
+    });
     await settled(t, agent, m, 'DELIVERED');
   });
 });
 
 describe('messageStatusChanged', () => {
-  it('pushes QUEUED → SENT → DELIVERED of a ticket\'s message to a subscribed agent, and nothing of other tickets', async () => {
+  it("pushes QUEUED → SENT → DELIVERED of a ticket's message to a subscribed agent, and nothing of other tickets", async () => {
     const customerId = await newCustomer('Live', '+48500400001');
     const first = (await t.gql(SEND, { i: { customerId, text: 'Opening', gatewayId: gw.SMSAPI } }, agent)).data.sendSms;
     await settled(t, agent, first, 'SENT');
@@ -284,8 +355,15 @@ describe('messageStatusChanged', () => {
     const events: { id: string; status: string; text: string }[] = [];
     let failed: unknown;
     client.subscribe(
-      { query: `subscription($t: ID!) { messageStatusChanged(ticketId: $t) { id status text ticket { id queue { name } customer { name } } } }`, variables: { t: first.ticket.id } },
-      { next: (v) => events.push((v.data as any).messageStatusChanged), error: (e) => (failed = e), complete: () => {} },
+      {
+        query: `subscription($t: ID!) { messageStatusChanged(ticketId: $t) { id status text ticket { id queue { name } customer { name } } } }`,
+        variables: { t: first.ticket.id },
+      },
+      {
+        next: (v) => events.push((v.data as any).messageStatusChanged),
+        error: (e) => (failed = e),
+        complete: () => {},
+      },
     );
     try {
       // graphql-ws does not acknowledge a subscription: probe with messages on the ticket until one is heard.
@@ -294,12 +372,17 @@ describe('messageStatusChanged', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(failed).toBeUndefined();
-      expect(events[0]).toMatchObject({ text: 'probe', ticket: { id: first.ticket.id, queue: { name: 'SMS' }, customer: { name: 'Live' } } });
+      expect(events[0]).toMatchObject({
+        text: 'probe',
+        ticket: { id: first.ticket.id, queue: { name: 'SMS' }, customer: { name: 'Live' } },
+      });
       // Another ticket's traffic must not show up.
       await t.gql(SEND, { i: { to: '+48500400002', text: 'Elsewhere', gatewayId: gw.SMSAPI } }, agent);
       const reply = (await t.gql(REPLY, { t: first.ticket.id, x: 'Watch me' }, agent)).data.replyToTicket;
       const sent = await settled(t, agent, reply, 'SENT');
-      await smsapi.pushDlr(`${t.url}/panel/tickets/incoming/smsapi/dlr`, [{ id: String(sent.providerMessageId), status: 404 }]);
+      await smsapi.pushDlr(`${t.url}/panel/tickets/incoming/smsapi/dlr`, [
+        { id: String(sent.providerMessageId), status: 404 },
+      ]);
       const watched = () => events.filter((e) => e.id === reply.id);
       await waitFor(async () => watched().length >= 3, 'three events');
       await new Promise((r) => setTimeout(r, 200));
@@ -311,7 +394,13 @@ describe('messageStatusChanged', () => {
       ]);
       // From another instance, a message's SENT (announced after its commit) can arrive after its report
       // (NOTIFYed inside the report's transaction): a late step never shows an older status than a final one.
-      await t.sql(`select pg_notify($1, $2)`, [EVENTS_CHANNEL, JSON.stringify({ t: 'MESSAGE_STATUS_CHANGED', d: { messageId: Number(reply.id), ticketId: Number(first.ticket.id), status: 'SENT' } })]);
+      await t.sql(`select pg_notify($1, $2)`, [
+        EVENTS_CHANNEL,
+        JSON.stringify({
+          t: 'MESSAGE_STATUS_CHANGED',
+          d: { messageId: Number(reply.id), ticketId: Number(first.ticket.id), status: 'SENT' },
+        }),
+      ]);
       await waitFor(async () => watched().length >= 4, 'the late event');
       expect(watched()[3]).toMatchObject({ id: reply.id, status: 'DELIVERED' });
     } finally {

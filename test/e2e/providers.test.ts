@@ -33,7 +33,15 @@ let seq = 1;
 function sms(text = 'Zgłoszenie #812 zamknięte', to = '+48500600700'): OutboundSms {
   const id = seq++;
   const s = segments(text);
-  return { messageId: id, idempotencyKey: `sd${id}x${Date.now().toString(36)}`, to, text, encoding: s.encoding, parts: s.parts, resumed: false };
+  return {
+    messageId: id,
+    idempotencyKey: `sd${id}x${Date.now().toString(36)}`,
+    to,
+    text,
+    encoding: s.encoding,
+    parts: s.parts,
+    resumed: false,
+  };
 }
 
 async function failure(p: Promise<unknown>): Promise<ProviderFailure> {
@@ -73,9 +81,17 @@ describe.each(FAKES)('$provider adapter against its fake', (c) => {
   it('treats a 5xx and a 429 as retryable, with nothing sent', async () => {
     const before = c.sentCount(fake);
     fake.failNext({ kind: '5xx', status: 502 });
-    expect(await failure(adapter.send(c.mailbox(fake), sms(), HTTP))).toMatchObject({ kind: 'retryable', category: 'server', code: 'HTTP 502' });
+    expect(await failure(adapter.send(c.mailbox(fake), sms(), HTTP))).toMatchObject({
+      kind: 'retryable',
+      category: 'server',
+      code: 'HTTP 502',
+    });
     fake.failNext({ kind: '429' });
-    expect(await failure(adapter.send(c.mailbox(fake), sms(), HTTP))).toMatchObject({ kind: 'retryable', category: 'rate', code: 'HTTP 429' });
+    expect(await failure(adapter.send(c.mailbox(fake), sms(), HTTP))).toMatchObject({
+      kind: 'retryable',
+      category: 'rate',
+      code: 'HTTP 429',
+    });
     expect(c.sentCount(fake)).toBe(before);
   });
 
@@ -117,7 +133,11 @@ describe.each(FAKES)('$provider adapter against its fake', (c) => {
     expect(f).toMatchObject({ kind: 'retryable', category: 'unreachable', code: 'ECONNREFUSED' });
     expect(f.reason).toMatch(/host unreachable/);
     const v = await adapter.verify(mb, HTTP);
-    if (c.verifies) expect(v.checks.find((x) => !x.ok)).toMatchObject({ ok: false, detail: expect.stringMatching(/host unreachable/) });
+    if (c.verifies)
+      expect(v.checks.find((x) => !x.ok)).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/host unreachable/),
+      });
   });
 });
 
@@ -125,7 +145,12 @@ describe('provider-specific behaviour', () => {
   it('SMSAPI: a reused idx with check_idx=1 is error 53, which the adapter reports as a duplicate, not a new SMS', async () => {
     const f = await new FakeSmsapi().start();
     try {
-      const mb = mailbox(ProviderId.SMSAPI, { baseUrl: f.url, login: f.username, password: f.passwordMd5, passwordForm: PasswordForm.MD5_GIVEN });
+      const mb = mailbox(ProviderId.SMSAPI, {
+        baseUrl: f.url,
+        login: f.username,
+        password: f.passwordMd5,
+        passwordForm: PasswordForm.MD5_GIVEN,
+      });
       const s = sms('Hello');
       const first = await adapterFor(ProviderId.SMSAPI).send(mb, s, HTTP);
       expect(f.calls('/sms.do')[0].fields).toMatchObject({ username: f.username, password: f.passwordMd5 });
@@ -140,7 +165,11 @@ describe('provider-specific behaviour', () => {
       expect(f.testSends).toHaveLength(1);
       // Errors come with HTTP 200: not enough points, IP filter.
       f.points = 0;
-      expect(await failure(adapterFor(ProviderId.SMSAPI).send(mb, sms('x'), HTTP))).toMatchObject({ kind: 'permanent', category: 'funds', code: '103' });
+      expect(await failure(adapterFor(ProviderId.SMSAPI).send(mb, sms('x'), HTTP))).toMatchObject({
+        kind: 'permanent',
+        category: 'funds',
+        code: '103',
+      });
       f.ipFilter = ['10.0.0.1'];
       const ip = await failure(adapterFor(ProviderId.SMSAPI).send(mb, sms('x'), HTTP));
       expect(ip).toMatchObject({ category: 'ip', code: '105' });
@@ -153,7 +182,12 @@ describe('provider-specific behaviour', () => {
   it('SMSAPI: parses up to five comma-separated DLRs with numeric statuses', () => {
     const r = adapterFor(ProviderId.SMSAPI).parseDeliveryReports!({
       method: 'GET',
-      query: { MsgId: '1,2,3,4,5', status: '404,405,402,403,409', donedate: '1717000100,1717000200,1717000300,1717000400,1717000500', username: 'a,a,a,a,a' },
+      query: {
+        MsgId: '1,2,3,4,5',
+        status: '404,405,402,403,409',
+        donedate: '1717000100,1717000200,1717000300,1717000400,1717000500',
+        username: 'a,a,a,a,a',
+      },
       body: undefined,
       headers: {},
     });
@@ -187,9 +221,13 @@ describe('provider-specific behaviour', () => {
       expect(f.sent.filter((m) => m.uniqueId === s.idempotencyKey)).toHaveLength(2);
       // Reports are polled.
       f.setStatus(first.providerMessageId!, 'delivered');
-      expect(await adapterFor(ProviderId.SERWERSMS).pollDeliveryReport!(mb, first.providerMessageId!, HTTP)).toMatchObject({ status: 'DELIVERED', final: true });
+      expect(
+        await adapterFor(ProviderId.SERWERSMS).pollDeliveryReport!(mb, first.providerMessageId!, HTTP),
+      ).toMatchObject({ status: 'DELIVERED', final: true });
       f.setStatus(first.providerMessageId!, 'undelivered', 'message_expired');
-      expect(await adapterFor(ProviderId.SERWERSMS).pollDeliveryReport!(mb, first.providerMessageId!, HTTP)).toMatchObject({ status: 'EXPIRED' });
+      expect(
+        await adapterFor(ProviderId.SERWERSMS).pollDeliveryReport!(mb, first.providerMessageId!, HTTP),
+      ).toMatchObject({ status: 'EXPIRED' });
       // ECO+ (no sender) cannot carry UCS-2: refused before queueing.
       expect(adapterFor(ProviderId.SERWERSMS).textProblem!({ senderName: undefined }, 'UCS2')).toMatch(/ECO\+/);
       // An unapproved sender comes back as an unsent item.
@@ -206,11 +244,19 @@ describe('provider-specific behaviour', () => {
       const mb = mailbox(ProviderId.JUSTSEND, { baseUrl: `${f.url}/api/rest`, password: f.appKey });
       const r = await adapterFor(ProviderId.JUSTSEND).send(mb, sms('Hello'), HTTP);
       expect(f.calls('/v2/message/send')[0].json).toMatchObject({ bulkVariant: 'ECO', from: '' });
-      expect(await adapterFor(ProviderId.JUSTSEND).pollDeliveryReport!(mb, r.providerMessageId!, HTTP)).toMatchObject({ status: null });
+      expect(await adapterFor(ProviderId.JUSTSEND).pollDeliveryReport!(mb, r.providerMessageId!, HTTP)).toMatchObject({
+        status: null,
+      });
       f.setState(r.providerMessageId!, 'delivered');
-      expect(await adapterFor(ProviderId.JUSTSEND).pollDeliveryReport!(mb, r.providerMessageId!, HTTP)).toMatchObject({ status: 'DELIVERED', final: true });
+      expect(await adapterFor(ProviderId.JUSTSEND).pollDeliveryReport!(mb, r.providerMessageId!, HTTP)).toMatchObject({
+        status: 'DELIVERED',
+        final: true,
+      });
       f.points = 0;
-      expect(await failure(adapterFor(ProviderId.JUSTSEND).send(mb, sms('x'), HTTP))).toMatchObject({ category: 'funds', code: '106 NO_SUFFICIENT_POINTS' });
+      expect(await failure(adapterFor(ProviderId.JUSTSEND).send(mb, sms('x'), HTTP))).toMatchObject({
+        category: 'funds',
+        code: '106 NO_SUFFICIENT_POINTS',
+      });
     } finally {
       await f.stop();
     }
@@ -223,7 +269,14 @@ describe('provider-specific behaviour', () => {
     });
     afterAll(() => f.stop());
     const mb = (extra: Partial<Mailbox> = {}) =>
-      mailbox(ProviderId.MULTIINFO, { baseUrl: `${f.url}/Api61`, login: f.login, password: f.password, serviceId: f.serviceId, certificatePem: pem('client-bundle.pem'), ...extra });
+      mailbox(ProviderId.MULTIINFO, {
+        baseUrl: `${f.url}/Api61`,
+        login: f.login,
+        password: f.password,
+        serviceId: f.serviceId,
+        certificatePem: pem('client-bundle.pem'),
+        ...extra,
+      });
 
     it('sends long texts through sendsmslong with one id per part, on both path styles', async () => {
       const long = await adapterFor(ProviderId.MULTIINFO).send(mb(), sms('a'.repeat(200)), HTTP);
@@ -236,21 +289,41 @@ describe('provider-specific behaviour', () => {
     it('polls infosms, API 6.1 and legacy layouts, a message as good as its worst part', async () => {
       const a = adapterFor(ProviderId.MULTIINFO);
       const r = await a.send(mb(), sms('b'.repeat(200)), HTTP);
-      expect(await a.pollDeliveryReport!(mb(), r.providerMessageId!, HTTP)).toMatchObject({ status: null, final: false });
+      expect(await a.pollDeliveryReport!(mb(), r.providerMessageId!, HTTP)).toMatchObject({
+        status: null,
+        final: false,
+      });
       f.setStatus(r.providerMessageId!, 21, 1);
-      expect(await a.pollDeliveryReport!(mb(), r.providerMessageId!, HTTP)).toMatchObject({ status: 'DELIVERED', final: true });
-      expect(await a.pollDeliveryReport!(mb({ baseUrl: f.url }), r.providerMessageId!, HTTP)).toMatchObject({ status: 'DELIVERED' });
+      expect(await a.pollDeliveryReport!(mb(), r.providerMessageId!, HTTP)).toMatchObject({
+        status: 'DELIVERED',
+        final: true,
+      });
+      expect(await a.pollDeliveryReport!(mb({ baseUrl: f.url }), r.providerMessageId!, HTTP)).toMatchObject({
+        status: 'DELIVERED',
+      });
       f.setStatus(r.providerMessageId!, 11, 2);
-      expect(await a.pollDeliveryReport!(mb(), r.providerMessageId!, HTTP)).toMatchObject({ status: 'UNDELIVERED', final: true });
+      expect(await a.pollDeliveryReport!(mb(), r.providerMessageId!, HTTP)).toMatchObject({
+        status: 'UNDELIVERED',
+        final: true,
+      });
     });
 
     it('maps -14 for a sender not activated, -24 for an unknown service, -85 for a CN that is not the login', async () => {
       const a = adapterFor(ProviderId.MULTIINFO);
-      expect(await failure(a.send(mb({ senderName: 'NOTALLOWED' }), sms('x'), HTTP))).toMatchObject({ category: 'sender', code: '-14' });
-      expect(await failure(a.send(mb({ serviceId: 1 }), sms('x'), HTTP))).toMatchObject({ category: 'config', code: '-24' });
+      expect(await failure(a.send(mb({ senderName: 'NOTALLOWED' }), sms('x'), HTTP))).toMatchObject({
+        category: 'sender',
+        code: '-14',
+      });
+      expect(await failure(a.send(mb({ serviceId: 1 }), sms('x'), HTTP))).toMatchObject({
+        category: 'config',
+        code: '-24',
+      });
       f.login = 'someone-else';
       try {
-        expect(await failure(a.send(mb({ login: 'someone-else' }), sms('x'), HTTP))).toMatchObject({ category: 'certificate', code: '-85' });
+        expect(await failure(a.send(mb({ login: 'someone-else' }), sms('x'), HTTP))).toMatchObject({
+          category: 'certificate',
+          code: '-85',
+        });
       } finally {
         f.login = 'smsdesk-test';
       }
@@ -261,8 +334,16 @@ describe('provider-specific behaviour', () => {
       const noCert = await a.verify(mb({ certificatePem: undefined }), HTTP);
       expect(noCert.checks[0]).toMatchObject({ name: 'Certificate', ok: false });
       const expired = await a.verify(mb({ certificatePem: pem('expired-bundle.pem') }), HTTP);
-      expect(expired.checks[0]).toMatchObject({ name: 'Certificate', ok: false, detail: expect.stringMatching(/expired on 2021-01-01/) });
-      expect(expired.checks[1]).toMatchObject({ name: 'TLS handshake', ok: false, detail: expect.stringMatching(/rejected the client certificate/) });
+      expect(expired.checks[0]).toMatchObject({
+        name: 'Certificate',
+        ok: false,
+        detail: expect.stringMatching(/expired on 2021-01-01/),
+      });
+      expect(expired.checks[1]).toMatchObject({
+        name: 'TLS handshake',
+        ok: false,
+        detail: expect.stringMatching(/rejected the client certificate/),
+      });
       const f2 = await failure(a.send(mb({ certificatePem: pem('expired-bundle.pem') }), sms('x'), HTTP));
       expect(f2).toMatchObject({ kind: 'permanent', category: 'certificate' });
       // Without our test CA the fake's server certificate is not trusted: a configuration error, said so.
@@ -280,7 +361,10 @@ describe('provider-specific behaviour', () => {
       ]);
       expect(f.calls('/infosms.aspx').at(-1)!.fields.smsId).toBe('0');
       const bad = await adapterFor(ProviderId.MULTIINFO).verify(mb({ password: 'x' }), HTTP);
-      expect(bad.checks[2]).toMatchObject({ ok: false, detail: expect.stringMatching(/wrong MultiInfo API login or password \(-1\)/) });
+      expect(bad.checks[2]).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/wrong MultiInfo API login or password \(-1\)/),
+      });
     });
   });
 
@@ -288,10 +372,18 @@ describe('provider-specific behaviour', () => {
     const f = await new FakeMobitex().start();
     try {
       const a = adapterFor(ProviderId.MOBITEX);
-      const mb = mailbox(ProviderId.MOBITEX, { baseUrl: f.url, login: f.user, password: f.passMd5, senderName: 'ACME' });
+      const mb = mailbox(ProviderId.MOBITEX, {
+        baseUrl: f.url,
+        login: f.user,
+        password: f.passMd5,
+        senderName: 'ACME',
+      });
       await a.send(mb, sms('a'.repeat(200)), HTTP);
       expect(f.sent.at(-1)).toMatchObject({ type: 'concat' });
-      expect(await failure(a.send({ ...mb, senderName: 'OTHER' }, sms('x'), HTTP))).toMatchObject({ category: 'sender', code: '114' });
+      expect(await failure(a.send({ ...mb, senderName: 'OTHER' }, sms('x'), HTTP))).toMatchObject({
+        category: 'sender',
+        code: '114',
+      });
       expect(a.senderProblem(undefined)).toMatch(/needs a sender name/);
       f.balance = 0;
       expect(await failure(a.send(mb, sms('x'), HTTP))).toMatchObject({ category: 'funds', code: '202' });
@@ -305,9 +397,20 @@ describe('provider-specific behaviour', () => {
     try {
       const a = adapterFor(ProviderId.PEOPLEFONE);
       const mb = mailbox(ProviderId.PEOPLEFONE, { baseUrl: `${f.url}/customer/sms/v1`, password: f.apiKey });
-      const r = await a.send(mb, { ...sms('x'), notifyUrl: 'https://desk.example.com/panel/tickets/incoming/peoplefone/dlr' }, HTTP);
+      const r = await a.send(
+        mb,
+        { ...sms('x'), notifyUrl: 'https://desk.example.com/panel/tickets/incoming/peoplefone/dlr' },
+        HTTP,
+      );
       expect(f.sent[0].callbackUrl).toBe('https://desk.example.com/panel/tickets/incoming/peoplefone/dlr');
-      expect(a.parseDeliveryReports!({ method: 'POST', query: {}, body: { messageId: r.providerMessageId, status: 'delivered' }, headers: {} })).toEqual([
+      expect(
+        a.parseDeliveryReports!({
+          method: 'POST',
+          query: {},
+          body: { messageId: r.providerMessageId, status: 'delivered' },
+          headers: {},
+        }),
+      ).toEqual([
         { providerMessageId: r.providerMessageId, status: 'DELIVERED', providerStatus: 'delivered', reason: undefined },
       ]);
       f.ipWhitelisted = false;
@@ -324,7 +427,10 @@ describe('provider-specific behaviour', () => {
     try {
       const a = adapterFor(ProviderId.DOTPAY);
       expect(a.sending).toMatchObject({ supported: false, reason: expect.stringMatching(/Premium SMS only/) });
-      expect(await failure(a.send(mailbox(ProviderId.DOTPAY, { baseUrl: f.url }), sms('x'), HTTP))).toMatchObject({ kind: 'permanent', category: 'unsupported' });
+      expect(await failure(a.send(mailbox(ProviderId.DOTPAY, { baseUrl: f.url }), sms('x'), HTTP))).toMatchObject({
+        kind: 'permanent',
+        category: 'unsupported',
+      });
       const v = await a.verify(mailbox(ProviderId.DOTPAY, { baseUrl: f.url, login: '123456' }), HTTP);
       expect(v.checks).toEqual([
         { name: 'Sending', ok: false, detail: expect.stringMatching(/no API to send/) },
@@ -346,7 +452,13 @@ describe('provider-specific behaviour', () => {
       }
       expect(f.sent.map((s) => s.text)).toEqual(['Cześć', 'Cześć']);
       // A body that does not match the success rule is a refusal, with the answer quoted.
-      const bad = await failure(adapterFor(ProviderId.TIDE).send({ ...genericMailbox(f, f.apiKey), provider: ProviderId.TIDE }, sms('x', '+1'), HTTP));
+      const bad = await failure(
+        adapterFor(ProviderId.TIDE).send(
+          { ...genericMailbox(f, f.apiKey), provider: ProviderId.TIDE },
+          sms('x', '+1'),
+          HTTP,
+        ),
+      );
       expect(bad).toMatchObject({ kind: 'permanent', code: 'HTTP 400' });
       expect(bad.reason).toMatch(/bad number/);
     } finally {

@@ -14,7 +14,8 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 /** The service with only `env` (and PATH, port, host, log level); the test's own timeout bounds the wait. */
-const start = (env: Record<string, string>, ready: RegExp | null = /smsdesk ready/) => spawnMain(env, { ready, readyTimeoutMs: 120_000 });
+const start = (env: Record<string, string>, ready: RegExp | null = /smsdesk ready/) =>
+  spawnMain(env, { ready, readyTimeoutMs: 120_000 });
 
 function tmpDataDir(): string {
   // Under /tmp: the embedded server runs as the OS user "postgres", which must traverse the parents.
@@ -39,14 +40,20 @@ describe('npm start (compiled service, embedded PostgreSQL)', () => {
       expect(fs.existsSync(path.join(dataDir, 'secret.key'))).toBe(true);
       expect(await (await fetch(`${s.url}/healthz`)).json()).toEqual({ status: 'ok' });
       expect(await (await fetch(`${s.url}/readyz`)).json()).toEqual({ status: 'ready' });
-      const login = await gql(s.url, `mutation { login(email: "admin@smsdesk.local", password: "${password}") { token user { role } } }`);
+      const login = await gql(
+        s.url,
+        `mutation { login(email: "admin@smsdesk.local", password: "${password}") { token user { role } } }`,
+      );
       expect(login.data.login.user.role).toBe('ADMIN');
       // The landing page (Apollo Sandbox) for a browser, on the same path as HTTP and graphql-ws.
       const page = await fetch(`${s.url}/graphql`, { headers: { accept: 'text/html' } });
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/sandbox/i);
       // The generated password is printed, but the JSON log lines never carry it.
-      const logLines = s.out().split('\n').filter((l) => l.startsWith('{'));
+      const logLines = s
+        .out()
+        .split('\n')
+        .filter((l) => l.startsWith('{'));
       expect(logLines.join('\n')).not.toContain(password);
     } finally {
       s.proc.kill('SIGTERM');
@@ -60,7 +67,10 @@ describe('npm start (compiled service, embedded PostgreSQL)', () => {
     const s = await start({ DATA_DIR: dataDir });
     try {
       expect(s.out()).not.toMatch(/password: /);
-      const login = await gql(s.url, `mutation { login(email: "admin@smsdesk.local", password: "${password}") { token } }`);
+      const login = await gql(
+        s.url,
+        `mutation { login(email: "admin@smsdesk.local", password: "${password}") { token } }`,
+      );
       expect(login.data.login.token).toMatch(/^smsd_/);
     } finally {
       s.proc.kill('SIGINT');
@@ -101,7 +111,10 @@ describe('with DATABASE_URL', () => {
     });
     try {
       expect(fs.existsSync(path.join(dataDir, 'pg'))).toBe(false);
-      const login = await gql(s.url, `mutation { login(email: "boss@example.com", password: "boss-password") { user { email } } }`);
+      const login = await gql(
+        s.url,
+        `mutation { login(email: "boss@example.com", password: "boss-password") { user { email } } }`,
+      );
       expect(login.data.login.user.email).toBe('boss@example.com');
       expect(s.out()).not.toContain('boss-password');
     } finally {

@@ -81,7 +81,16 @@ export abstract class FakeServer {
   async start(port = this.port): Promise<this> {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.dispatch(req, res);
     this.server = this.tls
-      ? https.createServer({ key: pem('server-key.pem'), cert: pem('server.pem'), ca: pem('ca.pem'), requestCert: this.tls.requestClientCert, rejectUnauthorized: this.tls.rejectUnauthorized }, handler)
+      ? https.createServer(
+          {
+            key: pem('server-key.pem'),
+            cert: pem('server.pem'),
+            ca: pem('ca.pem'),
+            requestCert: this.tls.requestClientCert,
+            rejectUnauthorized: this.tls.rejectUnauthorized,
+          },
+          handler,
+        )
       : http.createServer(handler);
     this.server.keepAliveTimeout = 5000;
     this.server.on('connection', (s) => {
@@ -169,8 +178,10 @@ export abstract class FakeServer {
     this.requests.push(rec);
 
     const fail = this.failures.shift();
-    if (fail?.kind === '5xx') return this.send(res, { status: fail.status ?? 503, body: 'Service Unavailable', contentType: 'text/plain' });
-    if (fail?.kind === '429') return this.send(res, { status: 429, body: 'Too Many Requests', contentType: 'text/plain' });
+    if (fail?.kind === '5xx')
+      return this.send(res, { status: fail.status ?? 503, body: 'Service Unavailable', contentType: 'text/plain' });
+    if (fail?.kind === '429')
+      return this.send(res, { status: 429, body: 'Too Many Requests', contentType: 'text/plain' });
     if (fail?.kind === 'reset') return void req.socket.destroy();
     if (fail?.kind === 'hang' && !fail.processed) return this.hold(res, () => this.process(rec, res));
     if (fail?.kind === 'hang') {
@@ -202,10 +213,17 @@ export abstract class FakeServer {
 }
 
 /** Sends a GET or POST to one of our routes, as a provider's callback would. */
-export async function callback(url: string, init: { method?: 'GET' | 'POST'; json?: unknown; form?: Record<string, string> } = {}): Promise<{ status: number; body: string }> {
+export async function callback(
+  url: string,
+  init: { method?: 'GET' | 'POST'; json?: unknown; form?: Record<string, string> } = {},
+): Promise<{ status: number; body: string }> {
   const res = await fetch(url, {
     method: init.method ?? (init.json || init.form ? 'POST' : 'GET'),
-    headers: init.json ? { 'content-type': 'application/json' } : init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
+    headers: init.json
+      ? { 'content-type': 'application/json' }
+      : init.form
+        ? { 'content-type': 'application/x-www-form-urlencoded' }
+        : {},
     body: init.json ? JSON.stringify(init.json) : init.form ? new URLSearchParams(init.form).toString() : undefined,
   });
   return { status: res.status, body: await res.text() };

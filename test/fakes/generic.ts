@@ -18,7 +18,11 @@ export class FakeGenericProvider extends FakeServer {
   readonly sent: { id: string; to: string; text: string; from: string; ref: string }[] = [];
 
   protected handle(r: Recorded): Answer {
-    const json = (status: number, b: unknown): Answer => ({ status, body: JSON.stringify(b), contentType: 'application/json' });
+    const json = (status: number, b: unknown): Answer => ({
+      status,
+      body: JSON.stringify(b),
+      contentType: 'application/json',
+    });
     if (r.path !== '/api/send' || r.method !== 'POST') return json(404, { result: 'error', message: 'not found' });
     if (r.headers['x-api-key'] !== this.apiKey) return json(401, { result: 'error', message: 'bad key' });
     const b = (r.json ?? {}) as Record<string, string>;
@@ -52,7 +56,12 @@ export const genericFake: FakeEntry<FakeGenericProvider> = {
   create: () => new FakeGenericProvider(),
   mailbox: (f) => genericMailbox(f, f.apiKey),
   badAuth: (f) => genericMailbox(f, 'wrong'),
-  gatewayInput: (f) => ({ name: 'Generic', provider: 'GENERIC_HTTP', senderName: 'Desk', genericHttp: genericSettings(f, f.apiKey) }),
+  gatewayInput: (f) => ({
+    name: 'Generic',
+    provider: 'GENERIC_HTTP',
+    senderName: 'Desk',
+    genericHttp: genericSettings(f, f.apiKey),
+  }),
   checkRequest: (f, s) => {
     const r = f.requests.at(-1)!;
     expect(r.headers['x-api-key']).toBe(f.apiKey);

@@ -14,7 +14,16 @@ import { telecubeFake } from './telecube';
  * (providers.test.ts) and sending through the API (outbound.test.ts) loop over this list. Dotpay has a
  * fake but no entry, as it cannot send.
  */
-export const FAKES: FakeEntry[] = [smsapiFake, serwersmsFake, justsendFake, multiinfoFake, mobitexFake, peoplefoneFake, telecubeFake, genericFake];
+export const FAKES: FakeEntry[] = [
+  smsapiFake,
+  serwersmsFake,
+  justsendFake,
+  multiinfoFake,
+  mobitexFake,
+  peoplefoneFake,
+  telecubeFake,
+  genericFake,
+];
 
 /** One fake per entry, created at once and started by the test, each found by its entry with its own type. */
 export class FakeSet {

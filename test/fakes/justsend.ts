@@ -25,7 +25,11 @@ export class FakeJustsend extends FakeServer {
   readonly sent: JustsendSent[] = [];
 
   private env(errorId: number, responseCode: string, message: string, data: unknown = null): Answer {
-    return { status: 200, body: JSON.stringify({ responseCode, errorId, message, data }), contentType: 'application/json' };
+    return {
+      status: 200,
+      body: JSON.stringify({ responseCode, errorId, message, data }),
+      contentType: 'application/json',
+    };
   }
 
   protected handle(r: Recorded): Answer {
@@ -77,9 +81,17 @@ export class FakeJustsend extends FakeServer {
 export const justsendFake: FakeEntry<FakeJustsend> = {
   provider: ProviderId.JUSTSEND,
   create: () => new FakeJustsend(),
-  mailbox: (f) => mailbox(ProviderId.JUSTSEND, { baseUrl: `${f.url}/api/rest`, password: f.appKey, senderName: 'HELPDESK' }),
-  badAuth: (f) => mailbox(ProviderId.JUSTSEND, { baseUrl: `${f.url}/api/rest`, password: 'wrong-key', senderName: 'HELPDESK' }),
-  gatewayInput: (f) => ({ name: 'JustSend', provider: 'JUSTSEND', password: f.appKey, senderName: 'HELPDESK', apiBaseUrl: `${f.url}/api/rest` }),
+  mailbox: (f) =>
+    mailbox(ProviderId.JUSTSEND, { baseUrl: `${f.url}/api/rest`, password: f.appKey, senderName: 'HELPDESK' }),
+  badAuth: (f) =>
+    mailbox(ProviderId.JUSTSEND, { baseUrl: `${f.url}/api/rest`, password: 'wrong-key', senderName: 'HELPDESK' }),
+  gatewayInput: (f) => ({
+    name: 'JustSend',
+    provider: 'JUSTSEND',
+    password: f.appKey,
+    senderName: 'HELPDESK',
+    apiBaseUrl: `${f.url}/api/rest`,
+  }),
   checkRequest: (f, s) => {
     const r = f.calls('/v2/message/send').at(-1)!;
     expect(r.headers['app-key']).toBe(f.appKey);

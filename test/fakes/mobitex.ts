@@ -58,12 +58,27 @@ export class FakeMobitex extends FakeServer {
 export const mobitexFake: FakeEntry<FakeMobitex> = {
   provider: ProviderId.MOBITEX,
   create: () => new FakeMobitex(),
-  mailbox: (f) => mailbox(ProviderId.MOBITEX, { baseUrl: f.url, login: f.user, password: 'mobitex-pass', senderName: 'ACME' }),
+  mailbox: (f) =>
+    mailbox(ProviderId.MOBITEX, { baseUrl: f.url, login: f.user, password: 'mobitex-pass', senderName: 'ACME' }),
   badAuth: (f) => mailbox(ProviderId.MOBITEX, { baseUrl: f.url, login: f.user, password: 'wrong', senderName: 'ACME' }),
-  gatewayInput: (f) => ({ name: 'Mobitex', provider: 'MOBITEX', login: f.user, password: 'mobitex-pass', senderName: 'ACME', apiBaseUrl: f.url }),
+  gatewayInput: (f) => ({
+    name: 'Mobitex',
+    provider: 'MOBITEX',
+    login: f.user,
+    password: 'mobitex-pass',
+    senderName: 'ACME',
+    apiBaseUrl: f.url,
+  }),
   checkRequest: (f, s) => {
     const r = f.calls('/sms.php').at(-1)!;
-    expect(r.fields).toMatchObject({ user: f.user, pass: f.passMd5, type: 'unicode', number: '48500600700', text: s.text, from: 'ACME' });
+    expect(r.fields).toMatchObject({
+      user: f.user,
+      pass: f.passMd5,
+      type: 'unicode',
+      number: '48500600700',
+      text: s.text,
+      from: 'ACME',
+    });
   },
   sentCount: (f) => f.sent.length,
   balance: (f) => f.balance,

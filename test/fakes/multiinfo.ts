@@ -46,23 +46,50 @@ export class FakeMultiInfo extends FakeServer {
     if (r.clientCn !== f.login) return this.lines(-85, 'Certyfikat nie odpowiada użytkownikowi');
 
     if (script === '/sendsms.aspx' || script === '/sendsmslong.aspx') {
-      if (Number(f.serviceid) !== this.serviceId) return this.lines(-24, 'Usługa o podanym identyfikatorze nie jest aktywna');
+      if (Number(f.serviceid) !== this.serviceId)
+        return this.lines(-24, 'Usługa o podanym identyfikatorze nie jest aktywna');
       if (f.orig && !this.senders.has(f.orig)) return this.lines(-14, 'Nie masz prawa ustawić takiego nadawcy');
       if (!/^[0-9]{9,15}$/.test(f.dest ?? '')) return this.lines(-14, 'Nieprawidłowa wartość parametru dest');
       const text = f.text ?? '';
       const long = script === '/sendsmslong.aspx';
-      if ((!long && text.length > 160) || text.length > 1377) return this.lines(-14, 'Nieprawidłowa wartość parametru text');
+      if ((!long && text.length > 160) || text.length > 1377)
+        return this.lines(-14, 'Nieprawidłowa wartość parametru text');
       const perPart = f.advancedencoding === 'true' ? 67 : 153;
-      const parts = long && text.length > (f.advancedencoding === 'true' ? 70 : 160) ? Math.ceil(text.length / perPart) : 1;
+      const parts =
+        long && text.length > (f.advancedencoding === 'true' ? 70 : 160) ? Math.ceil(text.length / perPart) : 1;
       const ids = Array.from({ length: parts }, () => 8_800_000 + nextId());
-      this.sent.push({ ids, dest: f.dest, text, orig: f.orig, advancedEncoding: f.advancedencoding === 'true', status: 3, substatus: 0 });
+      this.sent.push({
+        ids,
+        dest: f.dest,
+        text,
+        orig: f.orig,
+        advancedEncoding: f.advancedencoding === 'true',
+        status: 3,
+        substatus: 0,
+      });
       return this.lines(0, ...ids);
     }
     if (script === '/infosms.aspx') {
       const id = Number(f.smsid);
       const m = this.sent.find((s) => s.ids.includes(id));
       if (!m) return this.lines(-31, 'Nieprawidłowa wartość identyfikatora wiadomości');
-      const info = [id, 1, m.text, 0, m.advancedEncoding ? 8 : 0, this.serviceId, 1, -1, 1, api61 ? '20261124120001' : '241126120001', '', 'True', m.orig ?? '', m.dest, m.status];
+      const info = [
+        id,
+        1,
+        m.text,
+        0,
+        m.advancedEncoding ? 8 : 0,
+        this.serviceId,
+        1,
+        -1,
+        1,
+        api61 ? '20261124120001' : '241126120001',
+        '',
+        'True',
+        m.orig ?? '',
+        m.dest,
+        m.status,
+      ];
       return this.lines(0, ...info, ...(api61 ? [m.substatus, '2026-11-24 12:00:09'] : ['2026-11-24 12:00:09']));
     }
     return { status: 404, body: 'Not Found' };
@@ -79,17 +106,48 @@ export class FakeMultiInfo extends FakeServer {
 export const multiinfoFake: FakeEntry<FakeMultiInfo> = {
   provider: ProviderId.MULTIINFO,
   create: () => new FakeMultiInfo(),
-  mailbox: (f) => mailbox(ProviderId.MULTIINFO, { baseUrl: `${f.url}/Api61`, login: f.login, password: f.password, serviceId: f.serviceId, senderName: 'ACME', certificatePem: pem('client-bundle.pem') }),
-  badAuth: (f) => mailbox(ProviderId.MULTIINFO, { baseUrl: `${f.url}/Api61`, login: f.login, password: 'wrong', serviceId: f.serviceId, certificatePem: pem('client-bundle.pem') }),
+  mailbox: (f) =>
+    mailbox(ProviderId.MULTIINFO, {
+      baseUrl: `${f.url}/Api61`,
+      login: f.login,
+      password: f.password,
+      serviceId: f.serviceId,
+      senderName: 'ACME',
+      certificatePem: pem('client-bundle.pem'),
+    }),
+  badAuth: (f) =>
+    mailbox(ProviderId.MULTIINFO, {
+      baseUrl: `${f.url}/Api61`,
+      login: f.login,
+      password: 'wrong',
+      serviceId: f.serviceId,
+      certificatePem: pem('client-bundle.pem'),
+    }),
   gatewayInput: (f) => ({
-    name: 'MultiInfo', provider: 'MULTIINFO', login: f.login, password: f.password, serviceId: f.serviceId,
-    host: 'api1.multiinfo.plus.pl', certificatePem: pem('client-bundle.pem'), senderName: 'ACME', apiBaseUrl: `${f.url}/Api61`,
+    name: 'MultiInfo',
+    provider: 'MULTIINFO',
+    login: f.login,
+    password: f.password,
+    serviceId: f.serviceId,
+    host: 'api1.multiinfo.plus.pl',
+    certificatePem: pem('client-bundle.pem'),
+    senderName: 'ACME',
+    apiBaseUrl: `${f.url}/Api61`,
   }),
   checkRequest: (f, s) => {
     const r = f.calls('/sendsms.aspx').at(-1)!;
     expect(r.path).toBe('/Api61/sendsms.aspx');
     expect(r.clientCn).toBe('smsdesk-test');
-    expect(r.fields).toMatchObject({ login: f.login, password: f.password, serviceId: String(f.serviceId), dest: '48500600700', text: s.text, orig: 'ACME', advancedEncoding: 'true', delivNotifRequest: 'true' });
+    expect(r.fields).toMatchObject({
+      login: f.login,
+      password: f.password,
+      serviceId: String(f.serviceId),
+      dest: '48500600700',
+      text: s.text,
+      orig: 'ACME',
+      advancedEncoding: 'true',
+      delivNotifRequest: 'true',
+    });
   },
   sentCount: (f) => f.sent.length,
   returnsMessageId: true,

@@ -25,12 +25,24 @@ export class FakePeoplefone extends FakeServer {
   protected handle(r: Recorded): Answer {
     const base = '/customer/sms/v1';
     const p = r.path.startsWith(base) ? r.path.slice(base.length) : r.path;
-    if (r.headers.authorization !== `Bearer ${this.apiKey}`) return { status: 401, body: JSON.stringify({ message: 'Unauthorized' }), contentType: 'application/json' };
-    if (!this.ipWhitelisted) return { status: 403, body: JSON.stringify({ message: 'Forbidden' }), contentType: 'application/json' };
-    if (p === '/sms/messages' && r.method === 'GET') return { status: 200, body: JSON.stringify(this.sent.map((s) => ({ messageId: s.messageId }))), contentType: 'application/json' };
+    if (r.headers.authorization !== `Bearer ${this.apiKey}`)
+      return { status: 401, body: JSON.stringify({ message: 'Unauthorized' }), contentType: 'application/json' };
+    if (!this.ipWhitelisted)
+      return { status: 403, body: JSON.stringify({ message: 'Forbidden' }), contentType: 'application/json' };
+    if (p === '/sms/messages' && r.method === 'GET')
+      return {
+        status: 200,
+        body: JSON.stringify(this.sent.map((s) => ({ messageId: s.messageId }))),
+        contentType: 'application/json',
+      };
     if (p === '/sms/messages' && r.method === 'POST') {
       const b = (r.json ?? {}) as { to?: string[]; text?: string; callbackUrl?: string };
-      if (!Array.isArray(b.to) || !b.to.length || !b.text) return { status: 400, body: JSON.stringify({ message: 'to and text are required' }), contentType: 'application/json' };
+      if (!Array.isArray(b.to) || !b.to.length || !b.text)
+        return {
+          status: 400,
+          body: JSON.stringify({ message: 'to and text are required' }),
+          contentType: 'application/json',
+        };
       const messageId = `pf-${nextId()}`;
       this.sent.push({ messageId, to: b.to, text: b.text, callbackUrl: b.callbackUrl });
       return { status: 202, body: JSON.stringify({ messageId }), contentType: 'application/json' };
@@ -50,7 +62,12 @@ export const peoplefoneFake: FakeEntry<FakePeoplefone> = {
   create: () => new FakePeoplefone(),
   mailbox: (f) => mailbox(ProviderId.PEOPLEFONE, { baseUrl: `${f.url}/customer/sms/v1`, password: f.apiKey }),
   badAuth: (f) => mailbox(ProviderId.PEOPLEFONE, { baseUrl: `${f.url}/customer/sms/v1`, password: 'wrong' }),
-  gatewayInput: (f) => ({ name: 'Peoplefone', provider: 'PEOPLEFONE', password: f.apiKey, apiBaseUrl: `${f.url}/customer/sms/v1` }),
+  gatewayInput: (f) => ({
+    name: 'Peoplefone',
+    provider: 'PEOPLEFONE',
+    password: f.apiKey,
+    apiBaseUrl: `${f.url}/customer/sms/v1`,
+  }),
   checkRequest: (f, s) => {
     const r = f.calls('/sms/messages').at(-1)!;
     expect(r.headers.authorization).toBe(`Bearer ${f.apiKey}`);

@@ -70,7 +70,8 @@ export class FakeSerwersms extends FakeServer {
     if (action === 'messages/send_sms') {
       const phones = list(p.phone);
       const ids = list(p.unique_id);
-      if (!phones.length || !p.text) return this.error(2000, 'ValidationRequiredError', 'Required parameters are missing');
+      if (!phones.length || !p.text)
+        return this.error(2000, 'ValidationRequiredError', 'Required parameters are missing');
       if (ids.length && (ids.length !== phones.length || ids.some((u) => !/^[a-zA-Z0-9]{3,50}$/.test(u)))) {
         // "count mismatch or bad characters → general error and nothing is sent" (the code is not given; 1006 used).
         return this.error(1006, 'InvalidData', 'Invalid unique_id');
@@ -79,30 +80,72 @@ export class FakeSerwersms extends FakeServer {
       const full = !!sender;
       const items = phones.map((phone, i) => {
         const id = `a${nextId().toString(16)}`;
-        if (!/^\+?[0-9]{9,15}$/.test(phone)) return { id, phone, status: 'unsent', error_code: 2001, error_message: 'Invalid phone number' };
-        if (sender && !this.senders.has(sender)) return { id, phone, status: 'unsent', error_code: 2202, error_message: 'wrong_sender_name' };
-        if (!full && bool(p.utf)) return { id, phone, status: 'unsent', error_code: 3001, error_message: 'ECO+ cannot be sent as unicode' };
+        if (!/^\+?[0-9]{9,15}$/.test(phone))
+          return { id, phone, status: 'unsent', error_code: 2001, error_message: 'Invalid phone number' };
+        if (sender && !this.senders.has(sender))
+          return { id, phone, status: 'unsent', error_code: 2202, error_message: 'wrong_sender_name' };
+        if (!full && bool(p.utf))
+          return { id, phone, status: 'unsent', error_code: 3001, error_message: 'ECO+ cannot be sent as unicode' };
         if (full && this.fullLimit <= 0) return 'limit' as const;
         if (!bool(p.test)) {
           if (full) this.fullLimit--;
-          this.sent.push({ id, phone, text: String(p.text), sender, uniqueId: ids[i], utf: bool(p.utf), status: 'sent' });
+          this.sent.push({
+            id,
+            phone,
+            text: String(p.text),
+            sender,
+            uniqueId: ids[i],
+            utf: bool(p.utf),
+            status: 'sent',
+          });
         }
-        return { id, phone, status: 'queued', queued: '2026-11-24 12:00:01', parts: Math.max(1, Math.ceil(String(p.text).length / (bool(p.utf) ? 67 : 153))), text: p.text };
+        return {
+          id,
+          phone,
+          status: 'queued',
+          queued: '2026-11-24 12:00:01',
+          parts: Math.max(1, Math.ceil(String(p.text).length / (bool(p.utf) ? 67 : 153))),
+          text: p.text,
+        };
       });
       if (items.includes('limit')) return this.error(3002, 'SendError', 'Exhausted the limit of available SMS FULL');
       const its = items as Exclude<(typeof items)[number], 'limit'>[];
       const queued = its.filter((i) => i.status === 'queued').length;
-      return this.json({ success: true, queued, unsent: its.length - queued, ...(bool(p.details) ? { items: its } : {}) });
+      return this.json({
+        success: true,
+        queued,
+        unsent: its.length - queued,
+        ...(bool(p.details) ? { items: its } : {}),
+      });
     }
     if (action === 'messages/view') {
       const m = this.sent.find((s) => (p.id && s.id === p.id) || (p.unique_id && s.uniqueId === p.unique_id));
       if (!m) return this.error(1004, 'InvalidID', 'Invalid ID parameter');
-      return this.json({ id: m.id, phone: m.phone, status: m.status, text: m.text, sender: m.sender, unique_id: m.uniqueId });
+      return this.json({
+        id: m.id,
+        phone: m.phone,
+        status: m.status,
+        text: m.text,
+        sender: m.sender,
+        unique_id: m.uniqueId,
+      });
     }
     if (action === 'messages/reports') {
       const ids = list(p.id);
       const items = this.sent.filter((s) => ids.includes(s.id) || (p.unique_id && s.uniqueId === p.unique_id));
-      return this.json({ paging: { page: 1, count: items.length }, items: items.map((s) => ({ id: s.id, phone: s.phone, status: s.status, reason: s.reason, queued: '2026-11-24 12:00:01', sender: s.sender, type: s.sender ? 'full' : 'eco', text: s.text })) });
+      return this.json({
+        paging: { page: 1, count: items.length },
+        items: items.map((s) => ({
+          id: s.id,
+          phone: s.phone,
+          status: s.status,
+          reason: s.reason,
+          queued: '2026-11-24 12:00:01',
+          sender: s.sender,
+          type: s.sender ? 'full' : 'eco',
+          text: s.text,
+        })),
+      });
     }
     return this.error(1000, 'InvalidAction', 'No such action');
   }
@@ -119,12 +162,29 @@ export class FakeSerwersms extends FakeServer {
 export const serwersmsFake: FakeEntry<FakeSerwersms> = {
   provider: ProviderId.SERWERSMS,
   create: () => new FakeSerwersms(),
-  mailbox: (f) => mailbox(ProviderId.SERWERSMS, { baseUrl: f.url, login: f.username, password: f.password, senderName: 'HELPDESK' }),
-  badAuth: (f) => mailbox(ProviderId.SERWERSMS, { baseUrl: f.url, login: f.username, password: 'nope', senderName: 'HELPDESK' }),
-  gatewayInput: (f) => ({ name: 'SerwerSMS', provider: 'SERWERSMS', login: f.username, password: f.password, senderName: 'HELPDESK', apiBaseUrl: f.url }),
+  mailbox: (f) =>
+    mailbox(ProviderId.SERWERSMS, { baseUrl: f.url, login: f.username, password: f.password, senderName: 'HELPDESK' }),
+  badAuth: (f) =>
+    mailbox(ProviderId.SERWERSMS, { baseUrl: f.url, login: f.username, password: 'nope', senderName: 'HELPDESK' }),
+  gatewayInput: (f) => ({
+    name: 'SerwerSMS',
+    provider: 'SERWERSMS',
+    login: f.username,
+    password: f.password,
+    senderName: 'HELPDESK',
+    apiBaseUrl: f.url,
+  }),
   checkRequest: (f, s) => {
     const r = f.calls('/messages/send_sms').at(-1)!;
-    expect(r.json).toMatchObject({ username: f.username, password: f.password, phone: ['+48500600700'], text: s.text, sender: 'HELPDESK', utf: true, unique_id: [s.idempotencyKey] });
+    expect(r.json).toMatchObject({
+      username: f.username,
+      password: f.password,
+      phone: ['+48500600700'],
+      text: s.text,
+      sender: 'HELPDESK',
+      utf: true,
+      unique_id: [s.idempotencyKey],
+    });
   },
   sentCount: (f) => f.sent.length,
   balance: (f) => f.fullLimit,

@@ -42,10 +42,13 @@ export class FakeSmsapi extends FakeServer {
   private authError(r: Recorded): Answer | null {
     const fields = { ...r.fields, ...((r.json as Record<string, string>) ?? {}) };
     const bearer = /^Bearer (.+)$/.exec(String(r.headers.authorization ?? ''))?.[1];
-    if (this.ipFilter && !this.ipFilter.includes(String(r.headers['x-test-ip'] ?? '127.0.0.1'))) return this.json({ error: 105, message: 'Invalid IP address' });
-    if (bearer !== undefined) return bearer === this.token ? null : this.json({ error: 101, message: 'Authorization failed' });
+    if (this.ipFilter && !this.ipFilter.includes(String(r.headers['x-test-ip'] ?? '127.0.0.1')))
+      return this.json({ error: 105, message: 'Invalid IP address' });
+    if (bearer !== undefined)
+      return bearer === this.token ? null : this.json({ error: 101, message: 'Authorization failed' });
     if (!fields.username && !fields.password) return this.json({ error: 101, message: 'Authorization failed' });
-    if (fields.username !== this.username || fields.password !== this.passwordMd5) return this.json({ error: 102, message: 'Wrong login or password' });
+    if (fields.username !== this.username || fields.password !== this.passwordMd5)
+      return this.json({ error: 102, message: 'Wrong login or password' });
     return null;
   }
 
@@ -55,40 +58,98 @@ export class FakeSmsapi extends FakeServer {
     if (p === '/profile' && r.method === 'GET') {
       const bearer = /^Bearer (.+)$/.exec(String(r.headers.authorization ?? ''))?.[1];
       if (bearer !== this.token) return this.json({ message: 'Authorization failed', error: 'invalid_token' }, 401);
-      return this.json({ name: 'Jan', username: this.username, email: 'jan@example.com', payment_type: 'prepaid', user_type: 'native', points: this.points });
+      return this.json({
+        name: 'Jan',
+        username: this.username,
+        email: 'jan@example.com',
+        payment_type: 'prepaid',
+        user_type: 'native',
+        points: this.points,
+      });
     }
     if (p === '/user.do') {
       const e = this.authError(r);
       if (e) return e;
-      return this.json({ points: this.points, proCount: Math.floor(this.points / this.pricePerPart), ecoCount: 0, mmsCount: 0, vmsGsmCount: 0, vmsLandCount: 0 });
+      return this.json({
+        points: this.points,
+        proCount: Math.floor(this.points / this.pricePerPart),
+        ecoCount: 0,
+        mmsCount: 0,
+        vmsGsmCount: 0,
+        vmsLandCount: 0,
+      });
     }
     if (p !== '/sms.do') return { status: 404, body: 'Not Found' };
     const e = this.authError(r);
     if (e) return e;
     const number = String(f.to ?? '').replace(/^\+/, '');
     if (!/^(48)?[0-9]{9}$/.test(number)) {
-      return this.json({ error: 13, message: 'No correct phone numbers', invalid_numbers: [{ number, submitted_number: f.to, message: 'Invalid phone number' }] });
+      return this.json({
+        error: 13,
+        message: 'No correct phone numbers',
+        invalid_numbers: [{ number, submitted_number: f.to, message: 'Invalid phone number' }],
+      });
     }
     if (f.from && !this.senders.has(f.from)) return this.json({ error: 14, message: 'Sender name not approved' });
     const parts = Math.max(1, Math.ceil(String(f.message ?? '').length / 153));
     const cost = Math.round(parts * this.pricePerPart * 100) / 100;
     if (f.test === '1' || f.test === 'true') {
       this.testSends.push(r);
-      return this.json({ count: 1, list: [{ id: String(nextId()), points: cost, number: number.length === 9 ? `48${number}` : number, submitted_number: f.to, date_sent: Math.floor(Date.now() / 1000), status: 'QUEUE', error: null, idx: f.idx ?? null }] });
+      return this.json({
+        count: 1,
+        list: [
+          {
+            id: String(nextId()),
+            points: cost,
+            number: number.length === 9 ? `48${number}` : number,
+            submitted_number: f.to,
+            date_sent: Math.floor(Date.now() / 1000),
+            status: 'QUEUE',
+            error: null,
+            idx: f.idx ?? null,
+          },
+        ],
+      });
     }
-    if (f.idx && f.check_idx === '1' && this.usedIdx.has(f.idx)) return this.json({ error: 53, message: 'Message with this idx already exists' });
+    if (f.idx && f.check_idx === '1' && this.usedIdx.has(f.idx))
+      return this.json({ error: 53, message: 'Message with this idx already exists' });
     if (this.points < cost) return this.json({ error: 103, message: 'Not enough points' });
     if (f.idx) this.usedIdx.add(f.idx);
     this.points = Math.round((this.points - cost) * 100) / 100;
     const id = `1710${nextId()}`;
-    this.sent.push({ id, to: number, message: String(f.message), from: f.from, idx: f.idx, notifyUrl: f.notify_url, points: cost });
-    const item = { id, points: cost, number: number.length === 9 ? `48${number}` : number, submitted_number: f.to, date_sent: Math.floor(Date.now() / 1000), status: 'QUEUE', error: null, idx: f.idx ?? null };
+    this.sent.push({
+      id,
+      to: number,
+      message: String(f.message),
+      from: f.from,
+      idx: f.idx,
+      notifyUrl: f.notify_url,
+      points: cost,
+    });
+    const item = {
+      id,
+      points: cost,
+      number: number.length === 9 ? `48${number}` : number,
+      submitted_number: f.to,
+      date_sent: Math.floor(Date.now() / 1000),
+      status: 'QUEUE',
+      error: null,
+      idx: f.idx ?? null,
+    };
     if (f.format !== 'json') return { status: 200, body: `OK:${id}:${cost}` };
-    return this.json({ count: 1, list: [item], ...(f.details === '1' ? { message: f.message, length: String(f.message).length, parts } : {}) });
+    return this.json({
+      count: 1,
+      list: [item],
+      ...(f.details === '1' ? { message: f.message, length: String(f.message).length, parts } : {}),
+    });
   }
 
   /** Pushes delivery reports to `url` (each message's notify_url) as SMSAPI does: GET, comma lists, ≤ 5 a call. */
-  async pushDlr(url: string, reports: { id: string; status: number; idx?: string; donedate?: number }[], opts: { withIdx?: boolean } = {}): Promise<{ status: number; body: string }[]> {
+  async pushDlr(
+    url: string,
+    reports: { id: string; status: number; idx?: string; donedate?: number }[],
+    opts: { withIdx?: boolean } = {},
+  ): Promise<{ status: number; body: string }[]> {
     const out = [];
     for (let i = 0; i < reports.length; i += 5) {
       const batch = reports.slice(i, i + 5);
@@ -107,13 +168,40 @@ export class FakeSmsapi extends FakeServer {
 export const smsapiFake: FakeEntry<FakeSmsapi> = {
   provider: ProviderId.SMSAPI,
   create: () => new FakeSmsapi(),
-  mailbox: (f) => mailbox(ProviderId.SMSAPI, { baseUrl: f.url, password: f.token, passwordForm: PasswordForm.OAUTH_TOKEN, senderName: 'Helpdesk' }),
-  badAuth: (f) => mailbox(ProviderId.SMSAPI, { baseUrl: f.url, login: f.username, password: crypto.createHash('md5').update('wrong').digest('hex'), passwordForm: PasswordForm.MD5_GIVEN }),
-  gatewayInput: (f) => ({ name: 'SMSAPI', provider: 'SMSAPI', login: f.username, password: 'api-password', senderName: 'Helpdesk', apiBaseUrl: f.url }),
+  mailbox: (f) =>
+    mailbox(ProviderId.SMSAPI, {
+      baseUrl: f.url,
+      password: f.token,
+      passwordForm: PasswordForm.OAUTH_TOKEN,
+      senderName: 'Helpdesk',
+    }),
+  badAuth: (f) =>
+    mailbox(ProviderId.SMSAPI, {
+      baseUrl: f.url,
+      login: f.username,
+      password: crypto.createHash('md5').update('wrong').digest('hex'),
+      passwordForm: PasswordForm.MD5_GIVEN,
+    }),
+  gatewayInput: (f) => ({
+    name: 'SMSAPI',
+    provider: 'SMSAPI',
+    login: f.username,
+    password: 'api-password',
+    senderName: 'Helpdesk',
+    apiBaseUrl: f.url,
+  }),
   checkRequest: (f, s) => {
     const r = f.calls('/sms.do').at(-1)!;
     expect(r.headers.authorization).toBe(`Bearer ${f.token}`);
-    expect(r.fields).toMatchObject({ to: '48500600700', message: s.text, from: 'Helpdesk', format: 'json', encoding: 'utf-8', idx: s.idempotencyKey, check_idx: '1' });
+    expect(r.fields).toMatchObject({
+      to: '48500600700',
+      message: s.text,
+      from: 'Helpdesk',
+      format: 'json',
+      encoding: 'utf-8',
+      idx: s.idempotencyKey,
+      check_idx: '1',
+    });
   },
   sentCount: (f) => f.sent.length,
   balance: (f) => f.points,

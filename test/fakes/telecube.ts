@@ -28,7 +28,14 @@ export const telecubeFake: FakeEntry<FakeTelecube> = {
   create: () => new FakeTelecube(),
   mailbox: (f) => mailbox(ProviderId.TELECUBE, { baseUrl: f.url, login: f.login, password: f.apiKey }),
   badAuth: (f) => mailbox(ProviderId.TELECUBE, { baseUrl: f.url, login: f.login, password: 'wrong' }),
-  gatewayInput: (f) => ({ name: 'TeleCube', provider: 'TELECUBE', login: f.login, password: f.apiKey, destinationNumber: '+48732123456', apiBaseUrl: f.url }),
+  gatewayInput: (f) => ({
+    name: 'TeleCube',
+    provider: 'TELECUBE',
+    login: f.login,
+    password: f.apiKey,
+    destinationNumber: '+48732123456',
+    apiBaseUrl: f.url,
+  }),
   checkRequest: (f, s) => {
     const r = f.requests.at(-1)!;
     expect(r.path).toBe(`/${f.login}/send_sms/`);

@@ -14,9 +14,22 @@ import { buildApp } from '../../src/app';
 async function main() {
   const config = loadConfig(process.env);
   const orm = await MikroORM.init(ormConfig(config.databaseUrl!, { pool: { min: 0, max: 10 } }));
-  const app = await buildApp({ config, orm, databaseUrl: config.databaseUrl!, box: new SecretBox(config.secretKey!), logger: false });
+  const app = await buildApp({
+    config,
+    orm,
+    databaseUrl: config.databaseUrl!,
+    box: new SecretBox(config.secretKey!),
+    logger: false,
+  });
   process.stdout.write('ready\n');
-  process.on('SIGTERM', () => void app.close().then(() => orm.close()).then(() => process.exit(0)));
+  process.on(
+    'SIGTERM',
+    () =>
+      void app
+        .close()
+        .then(() => orm.close())
+        .then(() => process.exit(0)),
+  );
 }
 
 main().catch((e) => {

@@ -11,7 +11,10 @@ export const ADMIN = { email: 'admin@test.local', password: 'admin-password-1' }
 export interface GqlResult<T = any> {
   status: number;
   data?: T;
-  errors?: { message: string; extensions?: { code?: string; violations?: { field: string; rule: string; message: string }[] } }[];
+  errors?: {
+    message: string;
+    extensions?: { code?: string; violations?: { field: string; rule: string; message: string }[] };
+  }[];
 }
 
 /** What the helpers need of a running service. */
@@ -22,7 +25,12 @@ export interface Api {
 }
 
 /** GraphQL over HTTP; never throws on an HTTP status, only on a network error. */
-export async function gql<T = any>(url: string, query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>> {
+export async function gql<T = any>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  token?: string,
+): Promise<GqlResult<T>> {
   const res = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -40,13 +48,23 @@ export function ok<T = any>(r: GqlResult<T>): T {
 }
 
 /** A query that must succeed, against the service at `url`. */
-export async function must<T = any>(url: string, query: string, variables?: Record<string, unknown>, token?: string): Promise<T> {
+export async function must<T = any>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  token?: string,
+): Promise<T> {
   return ok(await gql<T>(url, query, variables, token));
 }
 
 /** A session token of `email` (the admin by default). */
 export async function login(url: string, email = ADMIN.email, password = ADMIN.password): Promise<string> {
-  return (await must(url, `mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, { e: email, p: password })).login.token;
+  return (
+    await must(url, `mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, {
+      e: email,
+      p: password,
+    })
+  ).login.token;
 }
 
 /** The service at `url` as an `Api`. */
@@ -69,24 +87,61 @@ export const AGENT_PASSWORD = 'agent-pass-1';
 let seq = 0;
 
 /** A new agent, logged in. Without an e-mail address, one is made from the name (unique in the run). */
-export async function createAgent(t: Api, admin: string, name = `Agent ${++seq}`, email?: string): Promise<{ id: string; token: string; email: string }> {
+export async function createAgent(
+  t: Api,
+  admin: string,
+  name = `Agent ${++seq}`,
+  email?: string,
+): Promise<{ id: string; token: string; email: string }> {
   email ??= `${name.toLowerCase().replace(/[^a-z0-9]+/g, '.')}.${++seq}.${Date.now()}@agents.test`;
-  const r = ok(await t.gql(`mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`, { i: { email, name, password: AGENT_PASSWORD, role: 'AGENT' } }, admin));
+  const r = ok(
+    await t.gql(
+      `mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`,
+      { i: { email, name, password: AGENT_PASSWORD, role: 'AGENT' } },
+      admin,
+    ),
+  );
   return { id: r.createUser.id, token: await t.login(email, AGENT_PASSWORD), email };
 }
 
 export async function createQueue(t: Api, admin: string, name: string, memberIds: string[] = []): Promise<string> {
-  return ok(await t.gql(`mutation($i: QueueInput!) { createQueue(input: $i) { id } }`, { i: { name, memberIds } }, admin)).createQueue.id;
+  return ok(
+    await t.gql(`mutation($i: QueueInput!) { createQueue(input: $i) { id } }`, { i: { name, memberIds } }, admin),
+  ).createQueue.id;
 }
 
-export async function createGateway(t: Api, admin: string, input: Record<string, unknown>): Promise<{ id: string; webhookUrl: string | null }> {
-  return ok(await t.gql(`mutation($i: GatewayInput!) { createGateway(input: $i) { id webhookUrl } }`, { i: input }, admin)).createGateway;
+export async function createGateway(
+  t: Api,
+  admin: string,
+  input: Record<string, unknown>,
+): Promise<{ id: string; webhookUrl: string | null }> {
+  return ok(
+    await t.gql(`mutation($i: GatewayInput!) { createGateway(input: $i) { id webhookUrl } }`, { i: input }, admin),
+  ).createGateway;
 }
 
-export async function createRule(t: Api, admin: string, input: { name: string; position: number; gatewayId?: string | null; queueId: string; stop?: boolean; active?: boolean }): Promise<string> {
-  return ok(await t.gql(`mutation($i: MessageRuleInput!) { createMessageRule(input: $i) { id } }`, { i: input }, admin)).createMessageRule.id;
+export async function createRule(
+  t: Api,
+  admin: string,
+  input: {
+    name: string;
+    position: number;
+    gatewayId?: string | null;
+    queueId: string;
+    stop?: boolean;
+    active?: boolean;
+  },
+): Promise<string> {
+  return ok(await t.gql(`mutation($i: MessageRuleInput!) { createMessageRule(input: $i) { id } }`, { i: input }, admin))
+    .createMessageRule.id;
 }
 
 export async function createCustomer(t: Api, token: string, name: string, phone: string): Promise<string> {
-  return ok(await t.gql(`mutation($i: CustomerInput!) { createCustomer(input: $i) { id } }`, { i: { name, phoneNumbers: [phone] } }, token)).createCustomer.id;
+  return ok(
+    await t.gql(
+      `mutation($i: CustomerInput!) { createCustomer(input: $i) { id } }`,
+      { i: { name, phoneNumbers: [phone] } },
+      token,
+    ),
+  ).createCustomer.id;
 }

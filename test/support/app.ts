@@ -97,9 +97,19 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
   const logDir = inject('logDir');
   const logFile = logDir ? path.join(logDir, `${path.basename(dbUrl)}.ndjson`) : undefined;
   const logger = logFile
-    ? pino({ level: 'info', redact: { paths: REDACT, censor: '[redacted]' } }, pino.destination({ dest: logFile, sync: true, mkdir: true }))
+    ? pino(
+        { level: 'info', redact: { paths: REDACT, censor: '[redacted]' } },
+        pino.destination({ dest: logFile, sync: true, mkdir: true }),
+      )
     : undefined;
-  const app = await buildApp({ config, orm, databaseUrl: dbUrl, box: new SecretBox(key), ...opts.app, ...(logger ? { logger } : {}) });
+  const app = await buildApp({
+    config,
+    orm,
+    databaseUrl: dbUrl,
+    box: new SecretBox(key),
+    ...opts.app,
+    ...(logger ? { logger } : {}),
+  });
   await ensureAdmin(orm, config, app.services.auth);
   const url = await app.listen();
   const pool = new pg.Pool({ connectionString: dbUrl, max: 2 });
@@ -122,7 +132,6 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
     },
   };
 }
-
 
 /** How many rows `table` holds, for asserting that a refused request stored nothing. */
 export async function rowCount(t: Pick<TestApp, 'sql'>, table: string): Promise<number> {

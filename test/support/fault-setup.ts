@@ -15,12 +15,28 @@ export interface Helpdesk {
   our: string;
 }
 
-export async function createHelpdesk(url: string, admin: string, gateway: Record<string, unknown> = {}): Promise<Helpdesk> {
+export async function createHelpdesk(
+  url: string,
+  admin: string,
+  gateway: Record<string, unknown> = {},
+): Promise<Helpdesk> {
   const api = apiAt(url);
   const agents = [await createAgent(api, admin, 'Agent 1'), await createAgent(api, admin, 'Agent 2')];
-  const queueId = await createQueue(api, admin, 'Support', agents.map((a) => a.id));
+  const queueId = await createQueue(
+    api,
+    admin,
+    'Support',
+    agents.map((a) => a.id),
+  );
   const our = '48732123456';
-  const { id: gatewayId } = await createGateway(api, admin, { name: 'SMSAPI main', provider: 'SMSAPI', password: 'oauth-token-123', destinationNumber: our, incomingActive: true, ...gateway });
+  const { id: gatewayId } = await createGateway(api, admin, {
+    name: 'SMSAPI main',
+    provider: 'SMSAPI',
+    password: 'oauth-token-123',
+    destinationNumber: our,
+    incomingActive: true,
+    ...gateway,
+  });
   await createRule(api, admin, { name: 'SMSAPI → Support', position: 0, gatewayId, queueId, stop: true });
   return { agents, queueId, gatewayId, our };
 }
@@ -38,7 +54,9 @@ export interface FaultRig {
 }
 
 /** Starts the service on a fresh database and creates the helpdesk; `gateway` adds to its mailbox input. */
-export async function startFaultRig(o: Pick<ServiceOptions, 'env' | 'nodeArgs'> & { gateway?: Record<string, unknown> } = {}): Promise<FaultRig> {
+export async function startFaultRig(
+  o: Pick<ServiceOptions, 'env' | 'nodeArgs'> & { gateway?: Record<string, unknown> } = {},
+): Promise<FaultRig> {
   const dbUrl = await createTestDatabase();
   const secretKey = newSecretKey();
   const svc = await startService({ databaseUrl: dbUrl, secretKey, env: o.env, nodeArgs: o.nodeArgs });

@@ -61,9 +61,14 @@ export async function teardown() {
     // The admin password every test app is created with; the scan's rules find tokens, keys and texts.
     const findings = scanLogs(logFilesIn(logDir), ['admin-password-1']);
     if (findings.length) {
-      const report = findings.slice(0, 20).map((f) => `  ${f.file}:${f.line} ${f.rule}: ${f.excerpt}`).join('\n');
+      const report = findings
+        .slice(0, 20)
+        .map((f) => `  ${f.file}:${f.line} ${f.rule}: ${f.excerpt}`)
+        .join('\n');
       // A teardown error is printed but leaves the exit status alone: say it, and fail the run. The logs stay for a look.
-      console.error(`\nLog scan FAILED: ${findings.length} secret(s) or message text(s) in the test logs at info level (kept in ${logDir}):\n${report}\n`);
+      console.error(
+        `\nLog scan FAILED: ${findings.length} secret(s) or message text(s) in the test logs at info level (kept in ${logDir}):\n${report}\n`,
+      );
       process.exitCode = 1;
       return;
     }

@@ -10,7 +10,19 @@ export interface LogFinding {
 }
 
 /** Keys whose values must never reach a log line unredacted (pino redact leaves "[redacted]"). */
-const SECRET_KEYS = ['password', 'currentPassword', 'newPassword', 'token', 'webhookToken', 'certificatePem', 'authorization', 'x-webhook-token', 'cookie', 'secret', 'apiKey'];
+const SECRET_KEYS = [
+  'password',
+  'currentPassword',
+  'newPassword',
+  'token',
+  'webhookToken',
+  'certificatePem',
+  'authorization',
+  'x-webhook-token',
+  'cookie',
+  'secret',
+  'apiKey',
+];
 /** Keys that would carry message text. */
 const TEXT_KEYS = ['text', 'body', 'message_text', 'tresc', 'sms_text', 'content'];
 
@@ -19,8 +31,14 @@ const RULES: { rule: string; re: RegExp }[] = [
   { rule: 'PEM private key', re: /PRIVATE KEY/ },
   { rule: 'Authorization header value', re: /Bearer\s+[A-Za-z0-9._~+/-]{8,}/i },
   { rule: 'token in a URL', re: /[?&](token|access_token|password|pass|apikey|api_key)=(?!\[redacted\])[^&"\s]{3,}/i },
-  ...SECRET_KEYS.map((k) => ({ rule: `"${k}" value`, re: new RegExp(`"${k}"\\s*:\\s*"(?!\\[redacted\\])[^"]+"`, 'i') })),
-  ...TEXT_KEYS.map((k) => ({ rule: `message text in "${k}"`, re: new RegExp(`"${k}"\\s*:\\s*"(?!\\[redacted\\])[^"]{1,}"`) })),
+  ...SECRET_KEYS.map((k) => ({
+    rule: `"${k}" value`,
+    re: new RegExp(`"${k}"\\s*:\\s*"(?!\\[redacted\\])[^"]+"`, 'i'),
+  })),
+  ...TEXT_KEYS.map((k) => ({
+    rule: `message text in "${k}"`,
+    re: new RegExp(`"${k}"\\s*:\\s*"(?!\\[redacted\\])[^"]{1,}"`),
+  })),
 ];
 
 /**
@@ -49,7 +67,15 @@ export function scanLogs(files: string[], extra: string[] = []): LogFinding[] {
       }
       if (level < 30) return;
       const hit = (rule: string, at: number, len: number) =>
-        found.push({ file: path.basename(file), line: i + 1, rule, excerpt: (text.slice(Math.max(0, at - 60), at) + '«…»' + text.slice(at + len, at + len + 60)).replace(/\s+/g, ' ') });
+        found.push({
+          file: path.basename(file),
+          line: i + 1,
+          rule,
+          excerpt: (text.slice(Math.max(0, at - 60), at) + '«…»' + text.slice(at + len, at + len + 60)).replace(
+            /\s+/g,
+            ' ',
+          ),
+        });
       for (const { rule, re } of RULES) {
         const m = re.exec(text);
         if (m) hit(rule, m.index, m[0].length);
@@ -65,7 +91,10 @@ export function scanLogs(files: string[], extra: string[] = []): LogFinding[] {
 
 export function logFilesIn(dir: string): string[] {
   try {
-    return fs.readdirSync(dir).filter((f) => f.endsWith('.ndjson')).map((f) => path.join(dir, f));
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.ndjson'))
+      .map((f) => path.join(dir, f));
   } catch {
     return [];
   }

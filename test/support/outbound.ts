@@ -24,12 +24,20 @@ export const REPLY = `mutation($t: ID!, $x: String!) { replyToTicket(ticketId: $
 
 /** A message as the GraphQL API shows it (through its ticket). */
 export async function messageOf(t: TestApp, token: string, ticketId: string, id: string) {
-  const r = ok(await t.gql(`query($id: ID!) { ticket(id: $id) { messages { ${MESSAGE_FIELDS} } } }`, { id: ticketId }, token));
+  const r = ok(
+    await t.gql(`query($id: ID!) { ticket(id: $id) { messages { ${MESSAGE_FIELDS} } } }`, { id: ticketId }, token),
+  );
   return (r.ticket.messages as { id: string; status: string; [k: string]: unknown }[]).find((m) => m.id === id)!;
 }
 
 /** Waits until the message leaves QUEUED (or reaches `status`) and returns it as the API shows it. */
-export async function settled(t: TestApp, token: string, m: { id: string; ticket: { id: string } }, status?: string, timeoutMs = 10_000) {
+export async function settled(
+  t: TestApp,
+  token: string,
+  m: { id: string; ticket: { id: string } },
+  status?: string,
+  timeoutMs = 10_000,
+) {
   return waitFor(
     async () => {
       const x = await messageOf(t, token, m.ticket.id, m.id);

@@ -124,7 +124,12 @@ export interface RetryStats {
  * up to a deadline. Anything but 200, 5xx, 429 or a network error is a test failure (the provider would
  * give up on a 4xx).
  */
-export async function deliverUntilOk(send: () => Promise<PushResult>, stats: RetryStats, deadlineMs: number, backoffMs = 50): Promise<PushResult> {
+export async function deliverUntilOk(
+  send: () => Promise<PushResult>,
+  stats: RetryStats,
+  deadlineMs: number,
+  backoffMs = 50,
+): Promise<PushResult> {
   for (;;) {
     let r: PushResult | undefined;
     let key: string;
@@ -144,7 +149,11 @@ export async function deliverUntilOk(send: () => Promise<PushResult>, stats: Ret
 }
 
 /** Runs `items` through `fn` with at most `concurrency` at a time. */
-export async function pool<T, R>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: T[],
+  concurrency: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   await Promise.all(

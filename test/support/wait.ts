@@ -2,7 +2,11 @@
  * Polls `fn` until it returns a truthy value and returns that value: the worker, the pollers, the fakes and
  * the sockets run on their own, so a test waits for their effects instead of sleeping.
  */
-export async function waitFor<T>(fn: () => T | Promise<T>, what = 'a condition', timeoutMs = 10_000): Promise<Exclude<T, false | 0 | '' | null | undefined>> {
+export async function waitFor<T>(
+  fn: () => T | Promise<T>,
+  what = 'a condition',
+  timeoutMs = 10_000,
+): Promise<Exclude<T, false | 0 | '' | null | undefined>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

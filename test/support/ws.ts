@@ -42,7 +42,13 @@ export interface Subscriber {
 const RECONNECT_BEFORE_ACK = [1006, 1011, 1012, 1013];
 
 /** A graphql-ws client subscribed to one operation; waits until the server has registered it. */
-export async function subscribe(t: Pick<TestApp, 'url'>, token: string, query: string, variables: Record<string, unknown> = {}, url = t.url): Promise<Subscriber> {
+export async function subscribe(
+  t: Pick<TestApp, 'url'>,
+  token: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  url = t.url,
+): Promise<Subscriber> {
   const events: any[] = [];
   const waiters: (() => void)[] = [];
   let failure: unknown;
@@ -52,7 +58,9 @@ export async function subscribe(t: Pick<TestApp, 'url'>, token: string, query: s
     let settle!: (closeCode?: number) => void;
     const connected = new Promise<number | undefined>((r) => (settle = r));
     failure = undefined;
-    client = wsClient(url, token, { on: { connected: () => settle(), closed: (e) => settle((e as { code?: number }).code ?? 1006) } });
+    client = wsClient(url, token, {
+      on: { connected: () => settle(), closed: (e) => settle((e as { code?: number }).code ?? 1006) },
+    });
     unsubscribe = client.subscribe(
       { query, variables },
       {
@@ -68,10 +76,15 @@ export async function subscribe(t: Pick<TestApp, 'url'>, token: string, query: s
         complete: () => {},
       },
     );
-    const closedWith = await Promise.race([connected, new Promise<undefined>((r) => setTimeout(() => r(undefined), 5_000))]);
+    const closedWith = await Promise.race([
+      connected,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 5_000)),
+    ]);
     if (closedWith === undefined || !RECONNECT_BEFORE_ACK.includes(closedWith) || attempt === 3) break;
     // Said aloud, so that a run shows how often this happens and with which code.
-    console.warn(`subscribe: the socket closed with ${closedWith} before the server acknowledged it; connecting again (attempt ${attempt + 1})`);
+    console.warn(
+      `subscribe: the socket closed with ${closedWith} before the server acknowledged it; connecting again (attempt ${attempt + 1})`,
+    );
     await client.dispose();
   }
   // graphql-ws gives no "subscribed" ack: give the server a moment to run the subscribe resolver.

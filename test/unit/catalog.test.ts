@@ -1,11 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { PROVIDER_CATALOG, PROVIDER_IDS, catalogEntry } from '../../src/modules/providers/catalog';
-import {
-  type GatewayFieldName,
-  ProviderId,
-  SpecStatus,
-  Support,
-} from '../../src/modules/providers/catalog.types';
+import { type GatewayFieldName, ProviderId, SpecStatus, Support } from '../../src/modules/providers/catalog.types';
 
 const FIELD_NAMES: readonly GatewayFieldName[] = [
   'login',
@@ -108,7 +103,10 @@ describe('provider catalog', () => {
         expect(entry.capabilities.inboundPush, entry.id).not.toBe(Support.NO);
       }
       // A webhook token only makes sense where there is a webhook to protect.
-      expect(entry.fields.some((f) => f.name === 'webhookToken'), entry.id).toBe(entry.webhookPath !== null);
+      expect(
+        entry.fields.some((f) => f.name === 'webhookToken'),
+        entry.id,
+      ).toBe(entry.webhookPath !== null);
     }
   });
 

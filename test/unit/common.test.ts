@@ -33,12 +33,24 @@ describe('config', () => {
   });
   it('has the documented defaults', () => {
     const c = loadConfig({}, '/srv/app');
-    expect(c).toMatchObject({ port: 4000, dataDir: '/srv/app/.data', publicUrl: 'http://localhost:4000', introspection: true, landingPage: true });
+    expect(c).toMatchObject({
+      port: 4000,
+      dataDir: '/srv/app/.data',
+      publicUrl: 'http://localhost:4000',
+      introspection: true,
+      landingPage: true,
+    });
     expect(c.databaseUrl).toBeUndefined();
   });
   it('holds the outbound and inbound poll settings, with their defaults', () => {
     const c = loadConfig({ OUTBOUND_HTTP_TIMEOUT_MS: '1000', INBOUND_POLL_SUPERVISOR_MS: '1000' });
-    expect(c.outbound).toMatchObject({ httpTimeoutMs: 1000, staleLockMs: 62_000, maxAttempts: 8, pollMs: 1000, extraCa: [] });
+    expect(c.outbound).toMatchObject({
+      httpTimeoutMs: 1000,
+      staleLockMs: 62_000,
+      maxAttempts: 8,
+      pollMs: 1000,
+      extraCa: [],
+    });
     expect(c.inboundPoll).toMatchObject({ supervisorEveryMs: 1000, waitMs: 5000 });
   });
   it('turns introspection and the landing page off in production unless asked', () => {
@@ -70,7 +82,9 @@ describe('IP addresses and CIDR ranges', () => {
     ['2001:db8::/32', '2001:db8::/32'],
     ['10.0.0.1/32', '10.0.0.1'],
   ])('%s is stored as %s', (raw, canonical) => expect(parseIpOrCidr(raw)?.canonical).toBe(canonical));
-  it.each(['10.0.0.300', '10.0.0.0/33', 'fe80::/129', 'hello', '', '1.2.3'])('%j is refused', (raw) => expect(parseIpOrCidr(raw)).toBeNull());
+  it.each(['10.0.0.300', '10.0.0.0/33', 'fe80::/129', 'hello', '', '1.2.3'])('%j is refused', (raw) =>
+    expect(parseIpOrCidr(raw)).toBeNull(),
+  );
   it('matches addresses in ranges, IPv4-mapped IPv6 as IPv4', () => {
     const allowed = ipMatcher(['198.51.100.0/24', '2001:db8::/32']);
     expect(allowed('198.51.100.200')).toBe(true);

@@ -9,7 +9,10 @@ describe('dbFunction', () => {
   });
 
   it('calls in named notation, values in the order of the placeholders; a left-out argument takes its default', () => {
-    expect(f.call({ text: 'hi', gatewayId: 7 })).toEqual({ text: 'demo(p_gateway_id => ?::int, p_text => ?::text)', params: [7, 'hi'] });
+    expect(f.call({ text: 'hi', gatewayId: 7 })).toEqual({
+      text: 'demo(p_gateway_id => ?::int, p_text => ?::text)',
+      params: [7, 'hi'],
+    });
     expect(f.call({ gatewayId: 7, text: 'hi', subject: null })).toEqual({
       text: 'demo(p_gateway_id => ?::int, p_text => ?::text, p_subject => ?::text)',
       params: [7, 'hi', null],
@@ -18,7 +21,9 @@ describe('dbFunction', () => {
 
   it('prepares every argument as a typed parameter', () => {
     const p = f.prepare('demo_call');
-    expect(p.statement.prepare).toBe('prepare demo_call(int, text, text) as select * from demo(p_gateway_id => $1, p_text => $2, p_subject => $3)');
+    expect(p.statement.prepare).toBe(
+      'prepare demo_call(int, text, text) as select * from demo(p_gateway_id => $1, p_text => $2, p_subject => $3)',
+    );
     expect(p.with({ text: 'hi', gatewayId: 7 })).toEqual([p.statement, [7, 'hi', null]]);
   });
 });

@@ -23,12 +23,28 @@ describe('formatSocketError', () => {
 
   it("keeps a domain error's code from a stream", () => {
     const cause = new NotFoundError('Ticket', 7);
-    expect(formatSocketError(new GraphQLError(cause.message, { originalError: cause }), 'stream', log)).toMatchObject({ message: 'Ticket 7 does not exist', extensions: { code: 'NOT_FOUND' } });
+    expect(formatSocketError(new GraphQLError(cause.message, { originalError: cause }), 'stream', log)).toMatchObject({
+      message: 'Ticket 7 does not exist',
+      extensions: { code: 'NOT_FOUND' },
+    });
   });
 
   it('files request errors without a cause or a path as BAD_USER_INPUT, and keeps given codes', () => {
-    expect(formatSocketError(new GraphQLError('Variable "$n" got invalid value', { originalError: new GraphQLError('Int cannot represent') }), 'result', log).extensions).toEqual({ code: 'BAD_USER_INPUT' });
-    expect(formatSocketError(new GraphQLError('Unable to identify operation'), 'stream', log).extensions).toEqual({ code: 'BAD_USER_INPUT' });
-    expect(formatSocketError(new GraphQLError('too deep', { extensions: { code: 'QUERY_TOO_DEEP' } }), 'stream', log).extensions).toMatchObject({ code: 'QUERY_TOO_DEEP' });
+    expect(
+      formatSocketError(
+        new GraphQLError('Variable "$n" got invalid value', {
+          originalError: new GraphQLError('Int cannot represent'),
+        }),
+        'result',
+        log,
+      ).extensions,
+    ).toEqual({ code: 'BAD_USER_INPUT' });
+    expect(formatSocketError(new GraphQLError('Unable to identify operation'), 'stream', log).extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+    });
+    expect(
+      formatSocketError(new GraphQLError('too deep', { extensions: { code: 'QUERY_TOO_DEEP' } }), 'stream', log)
+        .extensions,
+    ).toMatchObject({ code: 'QUERY_TOO_DEEP' });
   });
 });

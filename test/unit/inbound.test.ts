@@ -1,6 +1,11 @@
 import { BlockList } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { normaliseDestination, normaliseSender, canonicalDestination, MAX_NUMBER_TEXT } from '../../src/modules/inbound/numbers';
+import {
+  normaliseDestination,
+  normaliseSender,
+  canonicalDestination,
+  MAX_NUMBER_TEXT,
+} from '../../src/modules/inbound/numbers';
 import { exposedGc } from '../support/gc';
 import { clientIp } from '../../src/webhooks/client-ip';
 import { maskDeep, secretMatcher } from '../../src/webhooks/masking';
@@ -9,7 +14,15 @@ import { dedupeKeys, DEDUPE_WINDOW_MS } from '../../src/modules/inbound/store';
 import { backoffMs } from '../../src/modules/inbound/tasks';
 import { notificationTitle } from '../../src/modules/notifications/notification.service';
 import { NotificationKind } from '../../src/modules/notifications/notification.entity';
-import { unixTime, warsawDate, warsawDateTime, warsawDateTimeText, splitMmsParts, type WebhookRequest, type InboundFile } from '../../src/modules/providers/adapter-inbound';
+import {
+  unixTime,
+  warsawDate,
+  warsawDateTime,
+  warsawDateTimeText,
+  splitMmsParts,
+  type WebhookRequest,
+  type InboundFile,
+} from '../../src/modules/providers/adapter-inbound';
 import { inbound as smsapi } from '../../src/modules/providers/smsapi/inbound';
 import { inbound as serwersms, pulledItem, serwersmsTemplateUrl } from '../../src/modules/providers/serwersms/inbound';
 import { inbound as dotpay, dotpaySignature } from '../../src/modules/providers/dotpay/inbound';
@@ -102,7 +115,10 @@ describe('client IP and trusted proxies', () => {
 
 describe('request decoding and masking', () => {
   it('decodes forms in UTF-8 and in ISO-8859-2 as the content type says', () => {
-    expect(decodeForm('sms_text=Dzi%C4%99kuj%C4%99+bardzo&a=1&a=2')).toEqual({ sms_text: 'Dziękuję bardzo', a: ['1', '2'] });
+    expect(decodeForm('sms_text=Dzi%C4%99kuj%C4%99+bardzo&a=1&a=2')).toEqual({
+      sms_text: 'Dziękuję bardzo',
+      a: ['1', '2'],
+    });
     // "ę" is 0xEA in ISO-8859-2.
     expect(decodeForm('t=Dzi%EAkuj%EA', 'iso-8859-2')).toEqual({ t: 'Dziękuję' });
     expect(decodeForm('__proto__=x&ok=1')).toEqual({ ok: '1' });
@@ -111,7 +127,9 @@ describe('request decoding and masking', () => {
 
   it('masks secret fields at any depth', () => {
     const isSecret = secretMatcher(['md5']);
-    expect(maskDeep({ token: 't', MD5: 'abc', a: { Password: 'p', keep: 1 }, list: [{ api_key: 'k' }] }, isSecret)).toEqual({
+    expect(
+      maskDeep({ token: 't', MD5: 'abc', a: { Password: 'p', keep: 1 }, list: [{ api_key: 'k' }] }, isSecret),
+    ).toEqual({
       token: '***',
       MD5: '***',
       a: { Password: '***', keep: 1 },
@@ -135,15 +153,50 @@ describe('time helpers', () => {
 
 describe('SMSAPI parser', () => {
   it('reads the SMS callback fields', () => {
-    const r = smsapi.webhook!.parse(req({ sms_to: '48732123456', sms_from: '48500600700', sms_text: 'Hej', sms_date: '1717001234', MsgId: 'X1', username: 'u' }));
-    expect(r).toEqual({ ok: true, messages: [{ kind: 'SMS', from: '48500600700', to: '48732123456', text: 'Hej', providerMessageId: 'X1', providerTimestamp: new Date(1717001234000) }] });
+    const r = smsapi.webhook!.parse(
+      req({
+        sms_to: '48732123456',
+        sms_from: '48500600700',
+        sms_text: 'Hej',
+        sms_date: '1717001234',
+        MsgId: 'X1',
+        username: 'u',
+      }),
+    );
+    expect(r).toEqual({
+      ok: true,
+      messages: [
+        {
+          kind: 'SMS',
+          from: '48500600700',
+          to: '48732123456',
+          text: 'Hej',
+          providerMessageId: 'X1',
+          providerTimestamp: new Date(1717001234000),
+        },
+      ],
+    });
   });
   it('names the missing fields', () => {
     expect(smsapi.webhook!.parse(req({ sms_to: '1' }))).toEqual({ ok: false, reason: 'missing sms_from, sms_text' });
   });
   it('reads the MMS callback: text parts become the text, SMIL is dropped, the rest are attachments', () => {
-    const file = (contentType: string, data: string): InboundFile => ({ field: 'f', contentType, data: Buffer.from(data), truncated: false, size: data.length });
-    const r = smsapi.webhook!.parse(req({ mms_to: '48732123456', mms_from: '48500600700', mms_subject: 'S', mms_date: '1717001234' }, { variant: 'mms', files: [file('text/plain', 'Hi'), file('application/smil', '<smil/>'), file('image/png', 'PNG')] }));
+    const file = (contentType: string, data: string): InboundFile => ({
+      field: 'f',
+      contentType,
+      data: Buffer.from(data),
+      truncated: false,
+      size: data.length,
+    });
+    const r = smsapi.webhook!.parse(
+      req(
+        { mms_to: '48732123456', mms_from: '48500600700', mms_subject: 'S', mms_date: '1717001234' },
+        {
+          variant: 'mms',
+          files: [file('text/plain', 'Hi'), file('application/smil', '<smil/>'), file('image/png', 'PNG')],
+        },
+      ),
+    );
     expect(r.ok && r.messages[0]).toMatchObject({ kind: 'MMS', text: 'Hi', subject: 'S' });
     expect(r.ok && r.messages[0].attachments!.map((a) => a.contentType)).toEqual(['image/png']);
     expect(splitMmsParts([]).text).toBe('');
@@ -155,22 +208,47 @@ describe('SerwerSMS', () => {
     expect(serwersmsTemplateUrl('https://h/panel/tickets/incoming/serwersms', '+48732123456', false)).toBe(
       'https://h/panel/tickets/incoming/serwersms?ournumber=48732123456&numer=#NUMEROD#&tresc=#WIADOMOSC#&data=#DATA#&id=#IDSMS#',
     );
-    expect(serwersmsTemplateUrl('https://h/x', '+48732123456', true)).toContain('?ournumber=48732123456&token=YOUR_WEBHOOK_TOKEN&numer=');
+    expect(serwersmsTemplateUrl('https://h/x', '+48732123456', true)).toContain(
+      '?ournumber=48732123456&token=YOUR_WEBHOOK_TOKEN&numer=',
+    );
   });
   it('parses a filled template and treats an unfilled placeholder as absent', () => {
-    const r = serwersms.webhook!.parse(req({ ournumber: '48732123456', numer: '48500600700', tresc: 'Ok', data: '2024-05-29 12:20:34', id: '#IDSMS#' }));
-    expect(r).toEqual({ ok: true, messages: [{ kind: 'SMS', from: '48500600700', to: '48732123456', text: 'Ok', providerMessageId: undefined, providerTimestamp: new Date('2024-05-29T10:20:34Z'), dedupeByContent: true }] });
+    const r = serwersms.webhook!.parse(
+      req({ ournumber: '48732123456', numer: '48500600700', tresc: 'Ok', data: '2024-05-29 12:20:34', id: '#IDSMS#' }),
+    );
+    expect(r).toEqual({
+      ok: true,
+      messages: [
+        {
+          kind: 'SMS',
+          from: '48500600700',
+          to: '48732123456',
+          text: 'Ok',
+          providerMessageId: undefined,
+          providerTimestamp: new Date('2024-05-29T10:20:34Z'),
+          dedupeByContent: true,
+        },
+      ],
+    });
     expect(serwersms.webhook!.parse(req({ numer: '1', tresc: 'x' })).ok).toBe(false);
   });
   it('reads items of the messages/recived answer, MMS attachments included', () => {
-    expect(pulledItem({ id: 2204974, type: 'ndi', phone: '+48500600700', recived: '2024-05-29 12:20:34', text: 'Dziękuję' })).toMatchObject({
+    expect(
+      pulledItem({ id: 2204974, type: 'ndi', phone: '+48500600700', recived: '2024-05-29 12:20:34', text: 'Dziękuję' }),
+    ).toMatchObject({
       kind: 'SMS',
       from: '+48500600700',
       text: 'Dziękuję',
       providerMessageId: '2204974',
       providerTimestamp: new Date('2024-05-29T10:20:34Z'),
     });
-    const mms = pulledItem({ id: 5, type: 'mms', phone: '+48500600700', title: 'T', attachments: [{ name: 'a.jpg', content_type: 'image/jpeg', data: Buffer.from('JPG').toString('base64') }] })!;
+    const mms = pulledItem({
+      id: 5,
+      type: 'mms',
+      phone: '+48500600700',
+      title: 'T',
+      attachments: [{ name: 'a.jpg', content_type: 'image/jpeg', data: Buffer.from('JPG').toString('base64') }],
+    })!;
     expect(mms).toMatchObject({ kind: 'MMS', subject: 'T' });
     expect(mms.attachments![0].data.toString()).toBe('JPG');
     expect(pulledItem({ text: 'no id' })).toBeNull();
@@ -178,7 +256,16 @@ describe('SerwerSMS', () => {
 });
 
 describe('Dotpay', () => {
-  const f = { fulltext: 'AP.ACME Hej', text: 'Hej', ident: '1', service: 'ACME', number: '7255', sender: '48600000001', code: 'ACME', date: '2014-05-10 12:30:00' };
+  const f = {
+    fulltext: 'AP.ACME Hej',
+    text: 'Hej',
+    ident: '1',
+    service: 'ACME',
+    number: '7255',
+    sender: '48600000001',
+    code: 'ACME',
+    date: '2014-05-10 12:30:00',
+  };
   const mailbox = { login: '123456', password: 'PIN' } as Mailbox;
   it('verifies the md5 over merchant id, PIN and the fields in order', () => {
     const md5 = dotpaySignature(f, '123456', 'PIN');
@@ -190,7 +277,12 @@ describe('Dotpay', () => {
   });
   it('keeps what the subscriber typed (fulltext)', () => {
     const r = dotpay.webhook!.parse(req(f));
-    expect(r.ok && r.messages[0]).toMatchObject({ from: '48600000001', to: '7255', text: 'AP.ACME Hej', providerMessageId: '1' });
+    expect(r.ok && r.messages[0]).toMatchObject({
+      from: '48600000001',
+      to: '7255',
+      text: 'AP.ACME Hej',
+      providerMessageId: '1',
+    });
   });
 });
 
@@ -198,21 +290,52 @@ describe('Peoplefone and generic HTTP', () => {
   it('reads the placeholder JSON callback', () => {
     const body = { from: '+41791234567', to: '+41441234567', text: 'Danke', receivedAt: '2026-01-15T09:14:00Z' };
     const r = peoplefone.webhook!.parse(req({}, { body }));
-    expect(r.ok && r.messages[0]).toMatchObject({ from: '+41791234567', text: 'Danke', providerTimestamp: new Date('2026-01-15T09:14:00Z') });
+    expect(r.ok && r.messages[0]).toMatchObject({
+      from: '+41791234567',
+      text: 'Danke',
+      providerTimestamp: new Date('2026-01-15T09:14:00Z'),
+    });
   });
   it('maps fields by name or dot path as the mailbox says', () => {
-    const m = { genericHttp: { method: 'POST', urlTemplate: 'x', headers: [], inboundFromField: 'a.from', inboundToField: 'to', inboundTextField: 'a.b.text', inboundIdField: 'id' } } as unknown as Mailbox;
-    const r = generic.webhook!.parse(req({ to: '48732123456', id: '9' }, { body: { a: { from: 500600700, b: { text: 'T' } } } }), m);
-    expect(r.ok && r.messages[0]).toMatchObject({ from: '500600700', to: '48732123456', text: 'T', providerMessageId: '9' });
+    const m = {
+      genericHttp: {
+        method: 'POST',
+        urlTemplate: 'x',
+        headers: [],
+        inboundFromField: 'a.from',
+        inboundToField: 'to',
+        inboundTextField: 'a.b.text',
+        inboundIdField: 'id',
+      },
+    } as unknown as Mailbox;
+    const r = generic.webhook!.parse(
+      req({ to: '48732123456', id: '9' }, { body: { a: { from: 500600700, b: { text: 'T' } } } }),
+      m,
+    );
+    expect(r.ok && r.messages[0]).toMatchObject({
+      from: '500600700',
+      to: '48732123456',
+      text: 'T',
+      providerMessageId: '9',
+    });
     expect(generic.webhook!.parse(req({}), undefined).ok).toBe(false);
     expect(lookup(req({}, { body: { x: [1] } }), 'x.0')).toBe('1');
-    expect(generic.webhook!.accepted({ ...m, genericHttp: { ...m.genericHttp!, inboundReplyBody: 'ACK' } }).body).toBe('ACK');
+    expect(generic.webhook!.accepted({ ...m, genericHttp: { ...m.genericHttp!, inboundReplyBody: 'ACK' } }).body).toBe(
+      'ACK',
+    );
   });
 });
 
 describe('polled providers', () => {
   it('JustSend: a reply without id is recognised by its createDate exactly as sent', () => {
-    expect(replyItem({ prefix: 'POMOC', msisdn: '48500600700', message: 'POMOC drukarka', createDate: '2024-05-29 12:20:34' })).toMatchObject({
+    expect(
+      replyItem({
+        prefix: 'POMOC',
+        msisdn: '48500600700',
+        message: 'POMOC drukarka',
+        createDate: '2024-05-29 12:20:34',
+      }),
+    ).toMatchObject({
       from: '48500600700',
       text: 'POMOC drukarka',
       dedupeMaterial: '2024-05-29 12:20:34',
@@ -221,16 +344,28 @@ describe('polled providers', () => {
     expect(replyItem({ message: 'no sender' })).toBeNull();
   });
   it('MultiInfo: getsms lines, empty queue, legacy and API 6.1 dates, errors', () => {
-    const body = '0\n64031847\n48600000002\n7968\n1\nDzi%C4%99kuj%C4%99%2C+problem+rozwi%C4%85zany\n0\n8\n24138\n60199\n20260829091400\n';
+    const body =
+      '0\n64031847\n48600000002\n7968\n1\nDzi%C4%99kuj%C4%99%2C+problem+rozwi%C4%85zany\n0\n8\n24138\n60199\n20260829091400\n';
     expect(parseGetsms(body)).toEqual({
       kind: 'message',
       smsId: '64031847',
-      sms: { kind: 'SMS', from: '48600000002', to: '7968', text: 'Dziękuję, problem rozwiązany', providerMessageId: '64031847', providerTimestamp: new Date('2026-08-29T07:14:00Z') },
+      sms: {
+        kind: 'SMS',
+        from: '48600000002',
+        to: '7968',
+        text: 'Dziękuję, problem rozwiązany',
+        providerMessageId: '64031847',
+        providerTimestamp: new Date('2026-08-29T07:14:00Z'),
+      },
     });
     expect(parseGetsms('0\r\n-1\r\n')).toEqual({ kind: 'empty' });
     const legacy = parseGetsms('0\n1\n48600000002\n7968\n1\nA\n0\n0\n1\n2\n050214174507');
     expect(legacy.kind === 'message' && legacy.sms.providerTimestamp!.toISOString()).toBe('2014-02-05T16:45:07.000Z');
-    expect(parseGetsms('-24\nUsługa nie jest aktywna')).toEqual({ kind: 'error', code: -24, text: 'Usługa nie jest aktywna' });
+    expect(parseGetsms('-24\nUsługa nie jest aktywna')).toEqual({
+      kind: 'error',
+      code: -24,
+      text: 'Usługa nie jest aktywna',
+    });
   });
 });
 
@@ -240,7 +375,10 @@ describe('dedupe, titles, backoff', () => {
     const now = new Date();
     const a = dedupeKeys(1, '+48500600700', { ...sms, providerTimestamp: new Date(1e12) }, now);
     expect(a.previous).toBeUndefined();
-    expect(dedupeKeys(1, '+48500600700', { ...sms, providerTimestamp: new Date(1e12) }, new Date(now.getTime() + 3600e3)).key).toBe(a.key);
+    expect(
+      dedupeKeys(1, '+48500600700', { ...sms, providerTimestamp: new Date(1e12) }, new Date(now.getTime() + 3600e3))
+        .key,
+    ).toBe(a.key);
     expect(dedupeKeys(2, '+48500600700', { ...sms, providerTimestamp: new Date(1e12) }, now).key).not.toBe(a.key);
     const w = dedupeKeys(1, '+48500600700', sms, now);
     const next = dedupeKeys(1, '+48500600700', sms, new Date(now.getTime() + DEDUPE_WINDOW_MS));
@@ -248,7 +386,9 @@ describe('dedupe, titles, backoff', () => {
     expect(dedupeKeys(1, '+48500600700', { ...sms, dedupeMaterial: 'd' }, now).previous).toBeUndefined();
   });
   it('titles notifications [SMS]/[MMS] with the start of the text', () => {
-    expect(notificationTitle(NotificationKind.SMS, 'Jan Kowalski', 'Dzień   dobry\nproszę o kontakt')).toBe('[SMS] Jan Kowalski: Dzień dobry proszę o kontakt');
+    expect(notificationTitle(NotificationKind.SMS, 'Jan Kowalski', 'Dzień   dobry\nproszę o kontakt')).toBe(
+      '[SMS] Jan Kowalski: Dzień dobry proszę o kontakt',
+    );
     const long = notificationTitle(NotificationKind.MMS, '+48500600700', 'a'.repeat(100));
     expect(long).toBe(`[MMS] +48500600700: ${'a'.repeat(59)}…`);
     expect(notificationTitle(NotificationKind.MMS, 'X', '', 'Subject')).toBe('[MMS] X: Subject');

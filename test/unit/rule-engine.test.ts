@@ -1,8 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { route, type RuleLike } from '../../src/modules/rules/rule-engine';
 
-const rule = (id: number, position: number, gatewayId: number | null, queueId: number, stop = true, active = true): RuleLike => ({
-  id, name: `r${id}`, position, active, gatewayId, queueId, stop,
+const rule = (
+  id: number,
+  position: number,
+  gatewayId: number | null,
+  queueId: number,
+  stop = true,
+  active = true,
+): RuleLike => ({
+  id,
+  name: `r${id}`,
+  position,
+  active,
+  gatewayId,
+  queueId,
+  stop,
 });
 const msg = (gatewayId: number) => ({ gatewayId, from: '+48500100200', text: 'hi' });
 
@@ -24,7 +37,10 @@ describe('rule engine', () => {
     const rules = [rule(1, 0, null, 1, false), rule(2, 1, 7, 2, true), rule(3, 2, null, 3, true)];
     const d = route(rules, msg(7));
     expect(d.queueId).toBe(2);
-    expect(d.applied.map((s) => [s.ruleId, s.stopped])).toEqual([[1, false], [2, true]]);
+    expect(d.applied.map((s) => [s.ruleId, s.stopped])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
     expect(route(rules, msg(8)).queueId).toBe(3);
   });
   it('orders equal positions by id', () => {

@@ -37,7 +37,11 @@ describe('source structure', () => {
       fs
         .readFileSync(f, 'utf8')
         .split('\n')
-        .flatMap((line, i) => (/setInterval\(|setTimeout\(|\.start\(|startPollSupervisor|\.publish =/.test(line) ? [`${path.relative(SRC, f)}:${i + 1}`] : [])),
+        .flatMap((line, i) =>
+          /setInterval\(|setTimeout\(|\.start\(|startPollSupervisor|\.publish =/.test(line)
+            ? [`${path.relative(SRC, f)}:${i + 1}`]
+            : [],
+        ),
     );
     expect(started).toEqual([]);
   });

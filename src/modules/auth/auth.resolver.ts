@@ -20,7 +20,11 @@ export class AuthResolver {
   }
 
   @Mutation(() => LoginResult)
-  login(@Arg('email', lengthLimit('email', 254)) email: string, @Arg('password', lengthLimit('password', 200)) password: string, @Ctx() ctx: Context): Promise<LoginResult> {
+  login(
+    @Arg('email', lengthLimit('email', 254)) email: string,
+    @Arg('password', lengthLimit('password', 200)) password: string,
+    @Ctx() ctx: Context,
+  ): Promise<LoginResult> {
     return ctx.services.auth.login(ctx.em, email, password, ctx.ip);
   }
 
@@ -31,7 +35,7 @@ export class AuthResolver {
   }
 
   @Authorized()
-  @Mutation(() => Boolean, { description: "Changes your password; your other login sessions end." })
+  @Mutation(() => Boolean, { description: 'Changes your password; your other login sessions end.' })
   changePassword(
     @Arg('currentPassword', lengthLimit('currentPassword', 200)) current: string,
     @Arg('newPassword', lengthLimit('newPassword', 200)) next: string,

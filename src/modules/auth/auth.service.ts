@@ -26,7 +26,11 @@ export class AuthService {
   private readonly loginLimiter: LoginLimiter;
 
   /** `knex`: the database the login counters live in (MikroORM's; see LoginLimiter). */
-  constructor(private readonly sessionTtlHours: number, knex: unknown, loginLimits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
+  constructor(
+    private readonly sessionTtlHours: number,
+    knex: unknown,
+    loginLimits: LoginLimits = DEFAULT_LOGIN_LIMITS,
+  ) {
     this.loginLimiter = new LoginLimiter(knex, loginLimits);
   }
 
@@ -44,15 +48,26 @@ export class AuthService {
     if (!EMAIL_RE.test(email)) v.add('email', 'email', 'must be an e-mail address such as agent@example.com');
     if (!input.name.trim()) v.add('name', 'required', 'must not be empty');
     if (input.password.length < 8) v.add('password', 'minLength', 'must be at least 8 characters');
-    if (!v.any && (await em.count(User, { email }))) v.add('email', 'unique', `a user with e-mail ${email} already exists`);
+    if (!v.any && (await em.count(User, { email })))
+      v.add('email', 'unique', `a user with e-mail ${email} already exists`);
     v.throwIfAny();
-    const user = em.create(User, { email, name: input.name.trim(), role: input.role, passwordHash: await this.hashPassword(input.password) });
+    const user = em.create(User, {
+      email,
+      name: input.name.trim(),
+      role: input.role,
+      passwordHash: await this.hashPassword(input.password),
+    });
     await em.flush();
     return user;
   }
 
   /** Throws LoginRateLimitedError (before any password check) when the e-mail or the client IP tried too often. */
-  async login(em: EntityManager, emailRaw: string, password: string, ip?: string): Promise<{ token: string; user: User }> {
+  async login(
+    em: EntityManager,
+    emailRaw: string,
+    password: string,
+    ip?: string,
+  ): Promise<{ token: string; user: User }> {
     const email = emailRaw.trim().toLowerCase();
     await this.loginLimiter.attempt(email, ip);
     const user = await em.findOne(User, { email }, { populate: ['passwordHash'] });
@@ -60,7 +75,13 @@ export class AuthService {
     const ok = user ? await verify(user.passwordHash, password) : (await verify(await dummyHash, password), false);
     if (!user || !ok) throw new UnauthenticatedError('Wrong e-mail or password');
     await this.loginLimiter.succeeded(email, ip);
-    const token = await this.issue(em, user, TokenKind.SESSION, 'login', new Date(Date.now() + this.sessionTtlHours * 3600_000));
+    const token = await this.issue(
+      em,
+      user,
+      TokenKind.SESSION,
+      'login',
+      new Date(Date.now() + this.sessionTtlHours * 3600_000),
+    );
     return { token, user };
   }
 
@@ -69,19 +90,35 @@ export class AuthService {
    * guess like a login's (someone holding a stolen token could try passwords here): it counts against the
    * same per-address and per-IP budget, before the check.
    */
-  async changePassword(em: EntityManager, caller: AuthUser, current: string, next: string, ip?: string): Promise<boolean> {
+  async changePassword(
+    em: EntityManager,
+    caller: AuthUser,
+    current: string,
+    next: string,
+    ip?: string,
+  ): Promise<boolean> {
     const user = await em.findOneOrFail(User, { id: caller.id }, { populate: ['passwordHash'] });
     await this.loginLimiter.attempt(user.email, ip);
-    if (!(await verify(user.passwordHash, current))) throw ValidationError.single('currentPassword', 'matches', 'is not your current password');
+    if (!(await verify(user.passwordHash, current)))
+      throw ValidationError.single('currentPassword', 'matches', 'is not your current password');
     await this.loginLimiter.succeeded(user.email, ip);
     if (next.length < 8) throw ValidationError.single('newPassword', 'minLength', 'must be at least 8 characters');
     user.passwordHash = await this.hashPassword(next);
     await em.flush();
-    await em.nativeUpdate(ApiToken, { user: user.id, kind: TokenKind.SESSION, revokedAt: null, id: { $ne: caller.tokenId } }, { revokedAt: new Date() });
+    await em.nativeUpdate(
+      ApiToken,
+      { user: user.id, kind: TokenKind.SESSION, revokedAt: null, id: { $ne: caller.tokenId } },
+      { revokedAt: new Date() },
+    );
     return true;
   }
 
-  async createApiToken(em: EntityManager, userId: number, name: string, expiresInDays?: number | null): Promise<{ token: string; apiToken: ApiToken }> {
+  async createApiToken(
+    em: EntityManager,
+    userId: number,
+    name: string,
+    expiresInDays?: number | null,
+  ): Promise<{ token: string; apiToken: ApiToken }> {
     const v = new Violations();
     if (!name.trim()) v.add('name', 'required', 'must not be empty');
     if (expiresInDays != null && (!Number.isInteger(expiresInDays) || expiresInDays < 1 || expiresInDays > 3650)) {
@@ -106,12 +143,14 @@ export class AuthService {
   /** Resolves a bearer token to its user; null when unknown, expired or revoked. */
   async authenticate(em: EntityManager, token: string): Promise<AuthUser | null> {
     if (!token.startsWith(TOKEN_PREFIX) || token.length > 100) return null;
-    const rows = await em.getConnection().execute<{ id: number; user_id: number; role: Role; email: string; name: string }[]>(
-      `select t.id, t.user_id, u.role, u.email, u.name
+    const rows = await em
+      .getConnection()
+      .execute<{ id: number; user_id: number; role: Role; email: string; name: string }[]>(
+        `select t.id, t.user_id, u.role, u.email, u.name
          from api_token t join app_user u on u.id = t.user_id
         where t.token_hash = ? and t.revoked_at is null and (t.expires_at is null or t.expires_at > now())`,
-      [sha256(token)],
-    );
+        [sha256(token)],
+      );
     const r = rows[0];
     return r ? { id: r.user_id, role: r.role, email: r.email, name: r.name, tokenId: r.id } : null;
   }

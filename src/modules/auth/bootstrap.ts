@@ -18,7 +18,12 @@ export async function ensureAdmin(orm: MikroORM, config: Config, auth: AuthServi
     if ((await em.count(User)) > 0) return null;
     const email = config.adminEmail ?? 'admin@smsdesk.local';
     const generatedPassword = config.adminPassword ? undefined : crypto.randomBytes(12).toString('base64url');
-    await auth.createUser(em, { email, name: 'Administrator', password: config.adminPassword ?? generatedPassword!, role: Role.ADMIN });
+    await auth.createUser(em, {
+      email,
+      name: 'Administrator',
+      password: config.adminPassword ?? generatedPassword!,
+      role: Role.ADMIN,
+    });
     return { email, generatedPassword };
   });
 }

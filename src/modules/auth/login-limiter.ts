@@ -69,7 +69,10 @@ export class LoginLimiter {
   /** Counts an attempt; throws LoginRateLimitedError when the e-mail or the IP is over its limit. */
   async attempt(email: string, ip: string | undefined): Promise<void> {
     this.sweep();
-    const results = await Promise.allSettled([this.byEmail.consume(keyOf(email)), ...(ip ? [this.byIp.consume(keyOf(ipBucket(ip)))] : [])]);
+    const results = await Promise.allSettled([
+      this.byEmail.consume(keyOf(email)),
+      ...(ip ? [this.byIp.consume(keyOf(ipBucket(ip)))] : []),
+    ]);
     const refusals: RateLimiterRes[] = [];
     for (const r of results) {
       if (r.status === 'fulfilled') continue;
@@ -77,7 +80,8 @@ export class LoginLimiter {
       if (!(r.reason instanceof RateLimiterRes)) throw r.reason;
       refusals.push(r.reason);
     }
-    if (refusals.length) throw new LoginRateLimitedError(Math.max(1, Math.ceil(Math.max(...refusals.map((r) => r.msBeforeNext)) / 1000)));
+    if (refusals.length)
+      throw new LoginRateLimitedError(Math.max(1, Math.ceil(Math.max(...refusals.map((r) => r.msBeforeNext)) / 1000)));
   }
 
   /** A successful login: the address starts afresh (its owner may have mistyped a few times), the IP gets its point back. */

@@ -7,7 +7,10 @@ export interface WatchedSocket {
 }
 
 /** How a socket whose token was revoked or expired while it was open is closed (as graphql-ws's own Forbidden). */
-export const TOKEN_GONE_CLOSE = { code: WsClose.Forbidden, reason: 'Forbidden: the token was revoked or has expired; log in again' };
+export const TOKEN_GONE_CLOSE = {
+  code: WsClose.Forbidden,
+  reason: 'Forbidden: the token was revoked or has expired; log in again',
+};
 
 /**
  * Open graphql-ws sockets keep working only while their token does. One timer per app re-checks the tokens of
@@ -46,10 +49,13 @@ export class TokenWatch {
   /** The tokens among `ids` that still authenticate. */
   async validIds(ids: number[]): Promise<Set<number>> {
     if (!ids.length) return new Set();
-    const rows = await this.orm.em.fork().getConnection().execute<{ id: number }[]>(
-      `select id from api_token where id = any(?::int[]) and revoked_at is null and (expires_at is null or expires_at > now())`,
-      [`{${ids.map((n) => Math.trunc(n)).join(',')}}`],
-    );
+    const rows = await this.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ id: number }[]>(
+        `select id from api_token where id = any(?::int[]) and revoked_at is null and (expires_at is null or expires_at > now())`,
+        [`{${ids.map((n) => Math.trunc(n)).join(',')}}`],
+      );
     return new Set(rows.map((r) => Number(r.id)));
   }
 

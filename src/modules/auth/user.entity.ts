@@ -5,7 +5,10 @@ export enum Role {
   ADMIN = 'ADMIN',
   AGENT = 'AGENT',
 }
-registerEnumType(Role, { name: 'Role', description: 'ADMIN configures the service; AGENT works tickets and customers.' });
+registerEnumType(Role, {
+  name: 'Role',
+  description: 'ADMIN configures the service; AGENT works tickets and customers.',
+});
 
 @ObjectType({ description: 'A person who logs in: an administrator or an agent.' })
 @Entity({ tableName: 'app_user' })

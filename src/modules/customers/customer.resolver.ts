@@ -10,8 +10,13 @@ import { Customer } from './customer.entity';
 @InputType({ description: 'A customer card. On update, fields not given stay as they are.' })
 export class CustomerInput {
   @Field({ nullable: true }) @IsOptional() @MaxLength(200) name?: string;
-  @Field(() => [String], { nullable: true, description: 'Any format; stored as E.164 (numbers without a country code are Polish).' })
-  @IsOptional() @ArrayMaxSize(20) @MaxLength(32, { each: true })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Any format; stored as E.164 (numbers without a country code are Polish).',
+  })
+  @IsOptional()
+  @ArrayMaxSize(20)
+  @MaxLength(32, { each: true })
   phoneNumbers?: string[];
   @Field({ nullable: true }) @IsOptional() @MaxLength(254) email?: string;
 }
@@ -47,7 +52,11 @@ export class CustomerResolver {
 
   @Authorized()
   @Mutation(() => Customer)
-  updateCustomer(@Arg('id', () => ID) id: string, @Arg('input') input: CustomerInput, @Ctx() ctx: Context): Promise<Customer> {
+  updateCustomer(
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: CustomerInput,
+    @Ctx() ctx: Context,
+  ): Promise<Customer> {
     return ctx.services.customers.update(ctx.em, idOf(id, 'Customer'), input);
   }
 }

@@ -29,7 +29,12 @@ export class CustomerService {
   }
 
   /** Customers by name, then id; `search` matches name, e-mail or any phone number. */
-  async list(em: EntityManager, search: string | undefined, first: number, after?: string): Promise<Connection<Customer>> {
+  async list(
+    em: EntityManager,
+    search: string | undefined,
+    first: number,
+    after?: string,
+  ): Promise<Connection<Customer>> {
     const where: FilterQuery<Customer>[] = [];
     const s = search?.trim();
     if (s) {

@@ -15,7 +15,8 @@ export class GatewayTestResolver {
   testGateway(
     @Arg('id', () => ID) id: string,
     @Ctx() ctx: Context,
-    @Arg('sendTestSmsTo', () => String, { nullable: true, ...lengthLimit('sendTestSmsTo', 32) }) sendTestSmsTo?: string | null,
+    @Arg('sendTestSmsTo', () => String, { nullable: true, ...lengthLimit('sendTestSmsTo', 32) })
+    sendTestSmsTo?: string | null,
   ): Promise<GatewayTestResult> {
     return ctx.services.gatewayTests.test(ctx.em, idOf(id, 'Gateway'), sendTestSmsTo ?? undefined);
   }

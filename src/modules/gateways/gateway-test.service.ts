@@ -62,7 +62,13 @@ export class GatewayTestService {
     return result;
   }
 
-  private async testSms(mb: ReturnType<typeof toMailbox>, g: Gateway, to: string, provider: string, http: ReturnType<typeof httpOptions>): Promise<VerifyCheck> {
+  private async testSms(
+    mb: ReturnType<typeof toMailbox>,
+    g: Gateway,
+    to: string,
+    provider: string,
+    http: ReturnType<typeof httpOptions>,
+  ): Promise<VerifyCheck> {
     const adapter = adapterFor(g.provider);
     if (!adapter.sending.supported) return { name: 'Test SMS', ok: false, detail: adapter.sending.reason };
     const senderProblem = adapter.senderProblem(g.senderName);
@@ -73,10 +79,22 @@ export class GatewayTestService {
       const r = await adapter.send(
         mb,
         // A key of its own (not a message id): a repeated test is a new SMS on purpose.
-        { messageId: 0, idempotencyKey: `sdtest${g.id}x${Date.now().toString(36)}`, to, text, encoding: seg.encoding, parts: seg.parts, resumed: false },
+        {
+          messageId: 0,
+          idempotencyKey: `sdtest${g.id}x${Date.now().toString(36)}`,
+          to,
+          text,
+          encoding: seg.encoding,
+          parts: seg.parts,
+          resumed: false,
+        },
         http,
       );
-      return { name: 'Test SMS', ok: true, detail: `${provider} accepted a test SMS to ${to}${r.providerMessageId ? ` (id ${r.providerMessageId})` : ''}` };
+      return {
+        name: 'Test SMS',
+        ok: true,
+        detail: `${provider} accepted a test SMS to ${to}${r.providerMessageId ? ` (id ${r.providerMessageId})` : ''}`,
+      };
     } catch (e) {
       if (!(e instanceof ProviderFailure)) throw e;
       return { name: 'Test SMS', ok: false, detail: e.reason };

@@ -16,7 +16,10 @@ export enum PasswordForm {
   /** SMSAPI: no login, so the secret is an OAuth (Bearer) token. */
   OAUTH_TOKEN = 'OAUTH_TOKEN',
 }
-registerEnumType(PasswordForm, { name: 'PasswordForm', description: 'How the stored password is used with the provider.' });
+registerEnumType(PasswordForm, {
+  name: 'PasswordForm',
+  description: 'How the stored password is used with the provider.',
+});
 
 /**
  * An SMS mailbox ("gateway"): one account at one provider, its incoming number and its sending settings.
@@ -28,10 +31,12 @@ registerEnumType(PasswordForm, { name: 'PasswordForm', description: 'How the sto
 // Two active mailboxes of one provider must not claim one number: inbound routing would be ambiguous.
 @Index({
   name: 'gateway_active_destination_unique',
-  expression: 'create unique index "gateway_active_destination_unique" on "gateway" ("provider", "destination_number") where "incoming_active" and "destination_number" is not null',
+  expression:
+    'create unique index "gateway_active_destination_unique" on "gateway" ("provider", "destination_number") where "incoming_active" and "destination_number" is not null',
 })
 export class Gateway {
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'incomingActive' | 'allowedIps' | 'prefixesToRemove' | 'replacePolishDiacritics';
+  [OptionalProps]?:
+    'createdAt' | 'updatedAt' | 'incomingActive' | 'allowedIps' | 'prefixesToRemove' | 'replacePolishDiacritics';
 
   @Field(() => ID)
   @PrimaryKey()
@@ -45,15 +50,22 @@ export class Gateway {
   @Enum({ items: () => ProviderId, nativeEnumName: 'provider_id' })
   provider!: ProviderId;
 
-  @Field(() => [String], { description: 'IPv4/IPv6 addresses and CIDR ranges allowed to call our webhook; empty allows all.' })
+  @Field(() => [String], {
+    description: 'IPv4/IPv6 addresses and CIDR ranges allowed to call our webhook; empty allows all.',
+  })
   @Property({ type: 'text[]' })
   allowedIps: string[] = [];
 
-  @Field({ nullable: true, description: 'Our number at the provider that inbound SMS are sent to: E.164, or the digits of a short code.' })
+  @Field({
+    nullable: true,
+    description: 'Our number at the provider that inbound SMS are sent to: E.164, or the digits of a short code.',
+  })
   @Property({ length: 20, nullable: true })
   destinationNumber?: string;
 
-  @Field(() => [String], { description: 'Prefixes removed from numbers the provider sends before matching (e.g. "+48", "0048").' })
+  @Field(() => [String], {
+    description: 'Prefixes removed from numbers the provider sends before matching (e.g. "+48", "0048").',
+  })
   @Property({ type: 'text[]' })
   prefixesToRemove: string[] = [];
 

@@ -10,60 +10,93 @@ import { GenericHttpInput } from './generic-http';
 @InputType({ description: 'Changes to an SMS mailbox; fields not given stay as they are.' })
 export class GatewayUpdateInput {
   @Field({ nullable: true })
-  @IsOptional() @MaxLength(100)
+  @IsOptional()
+  @MaxLength(100)
   name?: string;
 
   @Field(() => ProviderId, { nullable: true })
   provider?: ProviderId;
 
   @Field(() => [String], { nullable: true, description: 'IPv4/IPv6 addresses and CIDR ranges; empty allows all.' })
-  @IsOptional() @ArrayMaxSize(100) @MaxLength(64, { each: true })
+  @IsOptional()
+  @ArrayMaxSize(100)
+  @MaxLength(64, { each: true })
   allowedIps?: string[];
 
-  @Field({ nullable: true, description: 'Our number inbound SMS are sent to (any format; stored as E.164), or a 3–8 digit short code.' })
-  @IsOptional() @MaxLength(32)
+  @Field({
+    nullable: true,
+    description: 'Our number inbound SMS are sent to (any format; stored as E.164), or a 3–8 digit short code.',
+  })
+  @IsOptional()
+  @MaxLength(32)
   destinationNumber?: string;
 
-  @Field(() => [String], { nullable: true, description: "When not given on create, the provider's defaults are filled in." })
-  @IsOptional() @ArrayMaxSize(20) @MaxLength(16, { each: true })
+  @Field(() => [String], {
+    nullable: true,
+    description: "When not given on create, the provider's defaults are filled in.",
+  })
+  @IsOptional()
+  @ArrayMaxSize(20)
+  @MaxLength(16, { each: true })
   prefixesToRemove?: string[];
 
   @Field({ nullable: true })
   incomingActive?: boolean;
 
   @Field({ nullable: true })
-  @IsOptional() @MaxLength(200)
+  @IsOptional()
+  @MaxLength(200)
   login?: string;
 
-  @Field({ nullable: true, description: 'SMSAPI: the MD5 of the API password (a plain password is hashed for you), or an OAuth token with no login.' })
-  @IsOptional() @MaxLength(500)
+  @Field({
+    nullable: true,
+    description:
+      'SMSAPI: the MD5 of the API password (a plain password is hashed for you), or an OAuth token with no login.',
+  })
+  @IsOptional()
+  @MaxLength(500)
   password?: string;
 
   @Field({ nullable: true })
-  @IsOptional() @MaxLength(20)
+  @IsOptional()
+  @MaxLength(20)
   senderName?: string;
 
   @Field(() => Int, { nullable: true, description: 'Plus MultiInfo service id.' })
   serviceId?: number;
 
-  @Field({ nullable: true, description: 'Plus MultiInfo gateway host, e.g. api1.multiinfo.plus.pl (no https://, no path).' })
-  @IsOptional() @MaxLength(300)
+  @Field({
+    nullable: true,
+    description: 'Plus MultiInfo gateway host, e.g. api1.multiinfo.plus.pl (no https://, no path).',
+  })
+  @IsOptional()
+  @MaxLength(300)
   host?: string;
 
-  @Field({ nullable: true, description: 'Plus MultiInfo: client certificate and its private key, both PEM blocks in one text.' })
-  @IsOptional() @MaxLength(64_000)
+  @Field({
+    nullable: true,
+    description: 'Plus MultiInfo: client certificate and its private key, both PEM blocks in one text.',
+  })
+  @IsOptional()
+  @MaxLength(64_000)
   certificatePem?: string;
 
   @Field({ nullable: true, description: "Overrides the provider's API base URL." })
-  @IsOptional() @MaxLength(500)
+  @IsOptional()
+  @MaxLength(500)
   apiBaseUrl?: string;
 
-  @Field({ nullable: true, description: 'When set, webhook requests must carry it (query parameter `token` or header X-Webhook-Token).' })
-  @IsOptional() @MaxLength(200)
+  @Field({
+    nullable: true,
+    description: 'When set, webhook requests must carry it (query parameter `token` or header X-Webhook-Token).',
+  })
+  @IsOptional()
+  @MaxLength(200)
   webhookToken?: string;
 
   @Field(() => GenericHttpInput, { nullable: true, description: 'Required for GENERIC_HTTP, TIDE and THREE_S.' })
-  @IsOptional() @ValidateNested()
+  @IsOptional()
+  @ValidateNested()
   genericHttp?: GenericHttpInput;
 
   @Field({ nullable: true })

@@ -31,7 +31,11 @@ export class GatewayResolver {
 
   @Authorized(Role.ADMIN)
   @Mutation(() => Gateway)
-  updateGateway(@Arg('id', () => ID) id: string, @Arg('input') input: GatewayUpdateInput, @Ctx() ctx: Context): Promise<Gateway> {
+  updateGateway(
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: GatewayUpdateInput,
+    @Ctx() ctx: Context,
+  ): Promise<Gateway> {
     return ctx.services.gateways.update(ctx.em, idOf(id, 'Gateway'), input);
   }
 
@@ -41,7 +45,11 @@ export class GatewayResolver {
     return ctx.services.gateways.delete(ctx.em, idOf(id, 'Gateway'));
   }
 
-  @FieldResolver(() => String, { nullable: true, description: "The URL to paste into the provider's panel (SerwerSMS: the URL template, with our number fixed in it)." })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      "The URL to paste into the provider's panel (SerwerSMS: the URL template, with our number fixed in it).",
+  })
   webhookUrl(@Root() g: Gateway, @Ctx() ctx: Context): string | null {
     return ctx.services.gateways.webhookUrl(g);
   }

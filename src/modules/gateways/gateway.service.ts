@@ -11,7 +11,8 @@ import { Gateway, PasswordForm } from './gateway.entity';
 import type { GatewayInput, GatewayUpdateInput } from './gateway.input';
 import type { GenericHttpInput, StoredGenericHttp } from './generic-http';
 
-const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/i;
+const HOST_RE =
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/i;
 const PREFIX_RE = /^\+?[0-9]{1,8}$/;
 const ALNUM_SENDER_RE = /^(?=.*[A-Za-z])[A-Za-z0-9 .\-_&]{1,11}$/;
 const NUMERIC_SENDER_RE = /^\+?[0-9]{3,16}$/;
@@ -70,7 +71,11 @@ export class GatewayService {
     if (!g) throw new NotFoundError('Gateway', id);
     const rules = await em.find(MessageRule, { gateway: g }, { orderBy: { position: 'asc' } });
     if (rules.length) {
-      throw ValidationError.single('id', 'inUse', `mailbox "${g.name}" is the condition of message rules ${rules.map((r) => `"${r.name}"`).join(', ')}; change or delete them first`);
+      throw ValidationError.single(
+        'id',
+        'inUse',
+        `mailbox "${g.name}" is the condition of message rules ${rules.map((r) => `"${r.name}"`).join(', ')}; change or delete them first`,
+      );
     }
     em.remove(g);
     await em.flush();
@@ -84,7 +89,12 @@ export class GatewayService {
   webhookUrl(g: Gateway): string | null {
     const provider = providerFor(g.provider);
     const path = provider.catalog.webhookPath;
-    return path ? provider.webhookUrl(`${this.publicUrl}${path}`, { destinationNumber: g.destinationNumber, hasWebhookToken: g.webhookTokenSecret != null }) : null;
+    return path
+      ? provider.webhookUrl(`${this.publicUrl}${path}`, {
+          destinationNumber: g.destinationNumber,
+          hasWebhookToken: g.webhookTokenSecret != null,
+        })
+      : null;
   }
 
   /** A secret of a mailbox in plain text, for a provider adapter; never for GraphQL. */
@@ -98,16 +108,26 @@ export class GatewayService {
     } catch (e) {
       // The checks above run before the write; these only fire when two admins race.
       if (e instanceof UniqueConstraintViolationException) {
-        if (/gateway_name_unique/.test(e.message)) throw ValidationError.single('name', 'unique', 'another mailbox already has this name');
+        if (/gateway_name_unique/.test(e.message))
+          throw ValidationError.single('name', 'unique', 'another mailbox already has this name');
         if (/gateway_active_destination_unique/.test(e.message)) {
-          throw ValidationError.single('destinationNumber', 'unique', 'another active mailbox of this provider already receives SMS for this number');
+          throw ValidationError.single(
+            'destinationNumber',
+            'unique',
+            'another active mailbox of this provider already receives SMS for this number',
+          );
         }
       }
       throw e;
     }
   }
 
-  private async apply(em: EntityManager, g: Gateway, input: GatewayInput | GatewayUpdateInput, isCreate: boolean): Promise<void> {
+  private async apply(
+    em: EntityManager,
+    g: Gateway,
+    input: GatewayInput | GatewayUpdateInput,
+    isCreate: boolean,
+  ): Promise<void> {
     const v = new Violations();
     if (input.provider) g.provider = input.provider;
     const provider = providerFor(g.provider);
@@ -126,7 +146,12 @@ export class GatewayService {
       const out: string[] = [];
       input.allowedIps.forEach((raw, i) => {
         const p = parseIpOrCidr(raw);
-        if (!p) v.add(`allowedIps[${i}]`, 'ipOrCidr', `"${raw}" is not an IPv4/IPv6 address or CIDR range (e.g. 203.0.113.7, 203.0.113.0/24, 2001:db8::/32)`);
+        if (!p)
+          v.add(
+            `allowedIps[${i}]`,
+            'ipOrCidr',
+            `"${raw}" is not an IPv4/IPv6 address or CIDR range (e.g. 203.0.113.7, 203.0.113.0/24, 2001:db8::/32)`,
+          );
         else if (!out.includes(p.canonical)) out.push(p.canonical);
       });
       g.allowedIps = out;
@@ -145,7 +170,12 @@ export class GatewayService {
     if (input.prefixesToRemove != null) {
       const list = input.prefixesToRemove.map((p) => p.trim()).filter(Boolean);
       list.forEach((p, i) => {
-        if (!PREFIX_RE.test(p)) v.add(`prefixesToRemove[${i}]`, 'prefix', `"${p}" must be up to 8 digits, optionally after a "+" (e.g. +48, 0048, 48)`);
+        if (!PREFIX_RE.test(p))
+          v.add(
+            `prefixesToRemove[${i}]`,
+            'prefix',
+            `"${p}" must be up to 8 digits, optionally after a "+" (e.g. +48, 0048, 48)`,
+          );
       });
       // Longest first, so that "0048" is tried before "0".
       g.prefixesToRemove = [...new Set(list)].sort((a, b) => b.length - a.length);
@@ -164,7 +194,10 @@ export class GatewayService {
         g.passwordSecret = undefined;
         g.passwordForm = undefined;
       } else {
-        const { value, form } = provider.normalisePassword?.(g.login, password.value) ?? { value: password.value, form: PasswordForm.PLAIN };
+        const { value, form } = provider.normalisePassword?.(g.login, password.value) ?? {
+          value: password.value,
+          form: PasswordForm.PLAIN,
+        };
         g.passwordSecret = this.box.seal(value);
         g.passwordForm = form;
       }
@@ -173,13 +206,18 @@ export class GatewayService {
     const sender = change(input.senderName);
     if (!sender.keep) {
       if (sender.value !== undefined && !ALNUM_SENDER_RE.test(sender.value) && !NUMERIC_SENDER_RE.test(sender.value)) {
-        v.add('senderName', 'senderName', `"${sender.value}" must be 1–11 letters, digits, space or . - _ & (with at least one letter), or a phone number of 3–16 digits`);
+        v.add(
+          'senderName',
+          'senderName',
+          `"${sender.value}" must be 1–11 letters, digits, space or . - _ & (with at least one letter), or a phone number of 3–16 digits`,
+        );
       }
       g.senderName = sender.value;
     }
 
     if (input.serviceId != null) {
-      if (!Number.isInteger(input.serviceId) || input.serviceId <= 0) v.add('serviceId', 'positive', 'must be a positive whole number (the Service ID from the MultiInfo panel)');
+      if (!Number.isInteger(input.serviceId) || input.serviceId <= 0)
+        v.add('serviceId', 'positive', 'must be a positive whole number (the Service ID from the MultiInfo panel)');
       g.serviceId = input.serviceId;
     }
 
@@ -211,14 +249,20 @@ export class GatewayService {
     if (!base.keep) {
       if (base.value !== undefined) {
         const u = httpUrl(base.value);
-        if (!u || u.search || u.hash) v.add('apiBaseUrl', 'httpUrl', 'must be an http(s) URL without query or fragment, e.g. https://api2.smsapi.pl');
+        if (!u || u.search || u.hash)
+          v.add(
+            'apiBaseUrl',
+            'httpUrl',
+            'must be an http(s) URL without query or fragment, e.g. https://api2.smsapi.pl',
+          );
       }
       g.apiBaseUrl = base.value?.replace(/\/+$/, '');
     }
 
     const token = change(input.webhookToken);
     if (!token.keep) {
-      if (token.value !== undefined && token.value.length < 8) v.add('webhookToken', 'minLength', 'must be at least 8 characters (or empty to remove it)');
+      if (token.value !== undefined && token.value.length < 8)
+        v.add('webhookToken', 'minLength', 'must be at least 8 characters (or empty to remove it)');
       g.webhookTokenSecret = token.value === undefined ? undefined : this.box.seal(token.value);
     }
 
@@ -241,12 +285,18 @@ export class GatewayService {
     const own = provider.validate?.(g) ?? [];
     for (const x of own) v.add(x.field, x.rule, x.message);
     for (const f of entry.fields) {
-      if (f.required && !has[f.name] && !own.some((x) => x.field === f.name)) v.add(f.name, 'required', `${entry.displayName} needs ${f.label}`);
+      if (f.required && !has[f.name] && !own.some((x) => x.field === f.name))
+        v.add(f.name, 'required', `${entry.displayName} needs ${f.label}`);
     }
     if (g.incomingActive && !g.destinationNumber) {
-      v.add('destinationNumber', 'required', 'is needed to receive SMS (the number customers write to); or set incomingActive to false');
+      v.add(
+        'destinationNumber',
+        'required',
+        'is needed to receive SMS (the number customers write to); or set incomingActive to false',
+      );
     }
-    const canReceive = entry.capabilities.inboundPush !== Support.NO || entry.capabilities.inboundPolling !== Support.NO;
+    const canReceive =
+      entry.capabilities.inboundPush !== Support.NO || entry.capabilities.inboundPolling !== Support.NO;
     if (g.incomingActive && !canReceive) {
       v.add('incomingActive', 'supported', `${entry.displayName} cannot deliver inbound SMS to smsdesk`);
     }
@@ -257,16 +307,29 @@ export class GatewayService {
         incomingActive: true,
         ...(g.id ? { id: { $ne: g.id } } : {}),
       });
-      if (clash) v.add('destinationNumber', 'unique', `active mailbox "${clash.name}" of ${entry.displayName} already receives SMS for ${g.destinationNumber}`);
+      if (clash)
+        v.add(
+          'destinationNumber',
+          'unique',
+          `active mailbox "${clash.name}" of ${entry.displayName} already receives SMS for ${g.destinationNumber}`,
+        );
     }
     v.throwIfAny();
   }
 
-  private genericHttp(input: GenericHttpInput, stored: StoredGenericHttp | undefined, v: Violations): StoredGenericHttp {
+  private genericHttp(
+    input: GenericHttpInput,
+    stored: StoredGenericHttp | undefined,
+    v: Violations,
+  ): StoredGenericHttp {
     const method = (input.method ?? 'POST').toUpperCase();
     if (method !== 'GET' && method !== 'POST') v.add('genericHttp.method', 'oneOf', 'must be GET or POST');
     if (!httpUrl(input.urlTemplate.replace(PLACEHOLDER_RE, 'x'))) {
-      v.add('genericHttp.urlTemplate', 'httpUrl', 'must be an http(s) URL; placeholders {to} {text} {from} {id} {login} {password} may stand in it');
+      v.add(
+        'genericHttp.urlTemplate',
+        'httpUrl',
+        'must be an http(s) URL; placeholders {to} {text} {from} {id} {login} {password} may stand in it',
+      );
     }
     if (input.successBodyPattern) {
       try {
@@ -280,9 +343,10 @@ export class GatewayService {
     }
     const headers =
       input.headers == null
-        ? stored?.headers ?? []
+        ? (stored?.headers ?? [])
         : input.headers.map((h, i) => {
-            if (!HEADER_NAME_RE.test(h.name)) v.add(`genericHttp.headers[${i}].name`, 'headerName', `"${h.name}" is not a valid HTTP header name`);
+            if (!HEADER_NAME_RE.test(h.name))
+              v.add(`genericHttp.headers[${i}].name`, 'headerName', `"${h.name}" is not a valid HTTP header name`);
             return { name: h.name, sealedValue: this.box.seal(h.value) };
           });
     const { headers: _h, method: _m, ...rest } = input;

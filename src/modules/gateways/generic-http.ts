@@ -28,50 +28,65 @@ export class GenericHttpInput {
   urlTemplate!: string;
 
   @Field(() => [HttpHeaderInput], { nullable: true })
-  @IsOptional() @ArrayMaxSize(20) @ValidateNested({ each: true })
+  @IsOptional()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
   headers?: HttpHeaderInput[];
 
-  @Field({ nullable: true, description: 'Request body with the same placeholders, JSON-escaped when the content type is JSON.' })
-  @IsOptional() @MaxLength(10000)
+  @Field({
+    nullable: true,
+    description: 'Request body with the same placeholders, JSON-escaped when the content type is JSON.',
+  })
+  @IsOptional()
+  @MaxLength(10000)
   bodyTemplate?: string;
 
   @Field({ nullable: true, defaultValue: 'application/x-www-form-urlencoded' })
-  @IsOptional() @MaxLength(200)
+  @IsOptional()
+  @MaxLength(200)
   contentType?: string;
 
   @Field(() => Int, { nullable: true, description: 'The HTTP status that means success; any 2xx when not given.' })
   successStatus?: number;
 
   @Field({ nullable: true, description: 'A regular expression the response body must match for success.' })
-  @IsOptional() @MaxLength(500)
+  @IsOptional()
+  @MaxLength(500)
   successBodyPattern?: string;
 
   @Field({ nullable: true, description: 'Dot path of the provider message id in a JSON response, e.g. "data.0.id".' })
-  @IsOptional() @MaxLength(200)
+  @IsOptional()
+  @MaxLength(200)
   messageIdPath?: string;
 
   @Field({ nullable: true, defaultValue: 'from', description: 'Inbound: the request field with the sender number.' })
-  @IsOptional() @MaxLength(100)
+  @IsOptional()
+  @MaxLength(100)
   inboundFromField?: string;
 
   @Field({ nullable: true, defaultValue: 'to', description: 'Inbound: the field with our (destination) number.' })
-  @IsOptional() @MaxLength(100)
+  @IsOptional()
+  @MaxLength(100)
   inboundToField?: string;
 
   @Field({ nullable: true, defaultValue: 'text', description: 'Inbound: the field with the message text.' })
-  @IsOptional() @MaxLength(100)
+  @IsOptional()
+  @MaxLength(100)
   inboundTextField?: string;
 
   @Field({ nullable: true, description: "Inbound: the field with the provider's message id." })
-  @IsOptional() @MaxLength(100)
+  @IsOptional()
+  @MaxLength(100)
   inboundIdField?: string;
 
   @Field({ nullable: true, description: 'Inbound: the field with the time the provider received the message.' })
-  @IsOptional() @MaxLength(100)
+  @IsOptional()
+  @MaxLength(100)
   inboundTimestampField?: string;
 
   @Field({ nullable: true, defaultValue: 'OK', description: 'Body we answer an accepted inbound request with.' })
-  @IsOptional() @MaxLength(1000)
+  @IsOptional()
+  @MaxLength(1000)
   inboundReplyBody?: string;
 }
 
@@ -97,7 +112,8 @@ export interface StoredGenericHttp {
 export class GenericHttpSettings {
   @Field() method!: string;
   @Field() urlTemplate!: string;
-  @Field(() => [String], { description: 'Names of the configured headers (values are secret).' }) headerNames!: string[];
+  @Field(() => [String], { description: 'Names of the configured headers (values are secret).' })
+  headerNames!: string[];
   @Field({ nullable: true }) bodyTemplate?: string;
   @Field({ nullable: true }) contentType?: string;
   @Field(() => Int, { nullable: true }) successStatus?: number;

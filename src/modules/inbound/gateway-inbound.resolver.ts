@@ -9,17 +9,29 @@ export class InboundPollStatus {
   @Field({ nullable: true }) lastPolledAt?: Date;
   @Field({ nullable: true }) lastSuccessAt?: Date;
   @Field({ nullable: true }) nextPollAt?: Date;
-  @Field(() => Int, { description: 'Consecutive failed polls; the wait before the next one grows with it.' }) failures!: number;
+  @Field(() => Int, { description: 'Consecutive failed polls; the wait before the next one grows with it.' })
+  failures!: number;
   @Field({ nullable: true }) lastError?: string;
 }
 
 @Resolver(() => Gateway)
 export class GatewayInboundResolver {
   @Authorized(Role.ADMIN)
-  @FieldResolver(() => InboundPollStatus, { nullable: true, description: 'Inbound polling state; null for providers that push.' })
+  @FieldResolver(() => InboundPollStatus, {
+    nullable: true,
+    description: 'Inbound polling state; null for providers that push.',
+  })
   async inboundPolling(@Root() g: Gateway, @Ctx() ctx: Context): Promise<InboundPollStatus | null> {
     if (!adapterFor(g.provider).poller) return null;
-    const [r] = await ctx.em.execute<{ last_polled_at: Date | string | null; last_success_at: Date | string | null; next_poll_at: Date | string | null; failures: number; last_error: string | null }[]>(
+    const [r] = await ctx.em.execute<
+      {
+        last_polled_at: Date | string | null;
+        last_success_at: Date | string | null;
+        next_poll_at: Date | string | null;
+        failures: number;
+        last_error: string | null;
+      }[]
+    >(
       `select last_polled_at, last_success_at, next_poll_at, failures, last_error from inbound_poll_state where gateway_id = ?`,
       [g.id],
     );

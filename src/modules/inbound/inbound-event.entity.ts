@@ -1,4 +1,14 @@
-import { ArrayType, BigIntType, Entity, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import {
+  ArrayType,
+  BigIntType,
+  Entity,
+  Enum,
+  Index,
+  ManyToOne,
+  OptionalProps,
+  PrimaryKey,
+  Property,
+} from '@mikro-orm/core';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Gateway } from '../gateways/gateway.entity';
 import { ProviderId } from '../providers/catalog.types';
@@ -40,7 +50,10 @@ registerEnumType(InboundReason, { name: 'InboundReason' });
 @ObjectType({ description: 'One inbound request (or polled message) and what became of it.' })
 @Entity({ tableName: 'inbound_event' })
 @Index({ properties: ['gateway', 'id'] })
-@Index({ name: 'inbound_event_received_at_brin', expression: 'create index "inbound_event_received_at_brin" on "inbound_event" using brin ("received_at")' })
+@Index({
+  name: 'inbound_event_received_at_brin',
+  expression: 'create index "inbound_event_received_at_brin" on "inbound_event" using brin ("received_at")',
+})
 export class InboundEvent {
   [OptionalProps]?: 'receivedAt' | 'messageIds';
 
@@ -60,7 +73,10 @@ export class InboundEvent {
   @ManyToOne(() => Gateway, { nullable: true, deleteRule: 'set null' })
   gateway?: Gateway;
 
-  @Field({ nullable: true, description: 'The client IP the allow list was checked against (X-Forwarded-For only from TRUSTED_PROXIES).' })
+  @Field({
+    nullable: true,
+    description: 'The client IP the allow list was checked against (X-Forwarded-For only from TRUSTED_PROXIES).',
+  })
   @Property({ length: 64, nullable: true })
   remoteIp?: string;
 

@@ -31,7 +31,11 @@ export class InboundEventResolver {
       if (typeof id !== 'number') throw ValidationError.single('after', 'cursor', 'is not a cursor this API gave out');
       where.push({ id: { $lt: id } });
     }
-    const rows = await ctx.em.find(InboundEvent, { $and: where }, { populate: ['gateway'], orderBy: { id: 'desc' }, limit: first + 1 });
+    const rows = await ctx.em.find(
+      InboundEvent,
+      { $and: where },
+      { populate: ['gateway'], orderBy: { id: 'desc' }, limit: first + 1 },
+    );
     return toConnection(rows, first, (e) => [e.id], !!after);
   }
 
@@ -45,7 +49,9 @@ export class InboundEventResolver {
 
   /** Runs a refused, malformed or failed request again against today's mailbox configuration. */
   @Authorized(Role.ADMIN)
-  @Mutation(() => InboundEvent, { description: 'Reprocesses a refused request after the configuration was fixed; returns the new event.' })
+  @Mutation(() => InboundEvent, {
+    description: 'Reprocesses a refused request after the configuration was fixed; returns the new event.',
+  })
   replayInboundEvent(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<InboundEvent> {
     return ctx.services.inbound.replay(ctx.em, idOf(id, 'InboundEvent'));
   }

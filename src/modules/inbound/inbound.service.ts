@@ -54,7 +54,10 @@ export class InboundService {
     const handler = adapterFor(d.provider).webhook;
     if (!handler) {
       const reason = `${catalogEntry(d.provider).displayName} does not push inbound SMS to smsdesk (it is polled, or not supported)`;
-      const eventId = await this.events.refusal(em, d, InboundOutcome.REJECTED, { reasonCode: InboundReason.UNSUPPORTED, reason });
+      const eventId = await this.events.refusal(em, d, InboundOutcome.REJECTED, {
+        reasonCode: InboundReason.UNSUPPORTED,
+        reason,
+      });
       return { kind: 'unsupported', reason, eventId };
     }
     // Mailboxes from a cache up to a second old, but every refusal is decided on fresh ones: a new or
@@ -68,11 +71,20 @@ export class InboundService {
     }
     const secretFields = handler.secretFields;
     if ('malformed' in routed) {
-      const eventId = await this.events.refusal(em, d, InboundOutcome.MALFORMED, { reasonCode: InboundReason.MALFORMED, reason: routed.malformed, secretFields });
+      const eventId = await this.events.refusal(em, d, InboundOutcome.MALFORMED, {
+        reasonCode: InboundReason.MALFORMED,
+        reason: routed.malformed,
+        secretFields,
+      });
       return { kind: 'malformed', reason: routed.malformed, eventId };
     }
     if (routed instanceof Refusal) {
-      const eventId = await this.events.refusal(em, d, InboundOutcome.REJECTED, { reasonCode: routed.code, reason: routed.reason, gatewayId: routed.gatewayId, secretFields });
+      const eventId = await this.events.refusal(em, d, InboundOutcome.REJECTED, {
+        reasonCode: routed.code,
+        reason: routed.reason,
+        gatewayId: routed.gatewayId,
+        secretFields,
+      });
       return { kind: 'refused', reason: routed.reason, eventId };
     }
     const { mailbox, messages } = routed;
@@ -80,30 +92,49 @@ export class InboundService {
     let result: { outcome: InboundOutcome; eventId: number };
     let stored: StoredMessage[] = [];
     try {
-      result = await onceMoreOnTwin(() => inTransaction(em, async (tx) => {
-        // The common case, one message per request: its event goes into the message's last statement,
-        // which also commits.
-        const single = messages.length === 1;
-        const event = single ? this.events.record(d, InboundOutcome.ACCEPTED, { gatewayId: mailbox.id, secretFields }) : undefined;
-        stored = [];
-        for (const sms of messages) stored.push(await storeInbound(tx, { id: mailbox.id, destination }, sms, { event, last: single }));
-        const outcome = stored.every((s) => s.duplicate) ? InboundOutcome.DUPLICATE : InboundOutcome.ACCEPTED;
-        const eventId =
-          single && stored[0].eventId !== undefined
-            ? stored[0].eventId
-            : await this.events.insert(tx.commitWith, d, outcome, { gatewayId: mailbox.id, messageIds: stored.map((s) => s.messageId), secretFields });
-        return { outcome, eventId };
-      }));
+      result = await onceMoreOnTwin(() =>
+        inTransaction(em, async (tx) => {
+          // The common case, one message per request: its event goes into the message's last statement,
+          // which also commits.
+          const single = messages.length === 1;
+          const event = single
+            ? this.events.record(d, InboundOutcome.ACCEPTED, { gatewayId: mailbox.id, secretFields })
+            : undefined;
+          stored = [];
+          for (const sms of messages)
+            stored.push(await storeInbound(tx, { id: mailbox.id, destination }, sms, { event, last: single }));
+          const outcome = stored.every((s) => s.duplicate) ? InboundOutcome.DUPLICATE : InboundOutcome.ACCEPTED;
+          const eventId =
+            single && stored[0].eventId !== undefined
+              ? stored[0].eventId
+              : await this.events.insert(tx.commitWith, d, outcome, {
+                  gatewayId: mailbox.id,
+                  messageIds: stored.map((s) => s.messageId),
+                  secretFields,
+                });
+          return { outcome, eventId };
+        }),
+      );
     } catch (e) {
       // Nothing was stored (rolled back). Note it when the database still answers; the caller answers 5xx,
       // so the provider retries and the admin can replay.
       await this.events
-        .log(em, d, InboundOutcome.FAILED, { reasonCode: InboundReason.STORE_FAILED, reason: 'storing the message failed; the provider was asked to retry', gatewayId: mailbox.id, keepRaw: true, secretFields })
+        .log(em, d, InboundOutcome.FAILED, {
+          reasonCode: InboundReason.STORE_FAILED,
+          reason: 'storing the message failed; the provider was asked to retry',
+          gatewayId: mailbox.id,
+          keepRaw: true,
+          secretFields,
+        })
         .catch(() => {});
       throw e;
     }
     announceStored(this.publish, stored);
-    return { kind: result.outcome === InboundOutcome.DUPLICATE ? 'duplicate' : 'accepted', eventId: result.eventId, mailbox: mailbox.mailbox() };
+    return {
+      kind: result.outcome === InboundOutcome.DUPLICATE ? 'duplicate' : 'accepted',
+      eventId: result.eventId,
+      mailbox: mailbox.mailbox(),
+    };
   }
 
   /** Provider + destination number → mailbox, then its checks. */
@@ -122,7 +153,12 @@ export class InboundService {
         if (p.ok) parses.push({ mailbox: c, messages: p.messages });
         else errors.push(`${c.name}: ${p.reason}`);
       }
-      if (!parses.length) return { malformed: candidates.length ? errors.join('; ') : `no ${name} mailbox is configured, so the request cannot be read` };
+      if (!parses.length)
+        return {
+          malformed: candidates.length
+            ? errors.join('; ')
+            : `no ${name} mailbox is configured, so the request cannot be read`,
+        };
     } else {
       const p = handler.parse(d.req);
       if (!p.ok) return { malformed: p.reason };
@@ -138,7 +174,9 @@ export class InboundService {
       const pool = p.mailbox ? [p.mailbox] : candidates;
       for (const c of pool) {
         if (!c.destination) continue;
-        const all = p.messages.every((m) => m.to !== undefined && normaliseDestination(m.to, c.prefixesToRemove) === c.destination);
+        const all = p.messages.every(
+          (m) => m.to !== undefined && normaliseDestination(m.to, c.prefixesToRemove) === c.destination,
+        );
         if (all) {
           matched.push(c);
           messages = p.messages;
@@ -146,18 +184,41 @@ export class InboundService {
       }
       sentTo ||= p.messages[0]?.to ?? '';
     }
-    if (!matched.length) return new Refusal(InboundReason.NO_MAILBOX, `no ${name} mailbox has the destination number ${sentTo ? clip(sentTo) : '(none given)'} (after removing its prefixes)`);
+    if (!matched.length)
+      return new Refusal(
+        InboundReason.NO_MAILBOX,
+        `no ${name} mailbox has the destination number ${sentTo ? clip(sentTo) : '(none given)'} (after removing its prefixes)`,
+      );
     const active = matched.filter((c) => c.incomingActive);
-    if (!active.length) return new Refusal(InboundReason.INCOMING_INACTIVE, `mailbox "${matched[0].name}" does not have incoming messages switched on`, matched[0].id);
+    if (!active.length)
+      return new Refusal(
+        InboundReason.INCOMING_INACTIVE,
+        `mailbox "${matched[0].name}" does not have incoming messages switched on`,
+        matched[0].id,
+      );
     matched = active;
     const mailbox = matched[0];
     if (!mailbox.ipAllowed(d.remoteIp)) {
-      return new Refusal(InboundReason.IP_NOT_ALLOWED, `client IP ${d.remoteIp} is not in the allowed IP list of mailbox "${mailbox.name}"`, mailbox.id);
+      return new Refusal(
+        InboundReason.IP_NOT_ALLOWED,
+        `client IP ${d.remoteIp} is not in the allowed IP list of mailbox "${mailbox.name}"`,
+        mailbox.id,
+      );
     }
     if (mailbox.hasToken) {
       const expected = mailbox.token() ?? '';
-      if (!d.token) return new Refusal(InboundReason.BAD_TOKEN, `mailbox "${mailbox.name}" requires a webhook token and the request has none`, mailbox.id);
-      if (!tokenMatches(d.token, expected)) return new Refusal(InboundReason.BAD_TOKEN, `the webhook token does not match the one of mailbox "${mailbox.name}"`, mailbox.id);
+      if (!d.token)
+        return new Refusal(
+          InboundReason.BAD_TOKEN,
+          `mailbox "${mailbox.name}" requires a webhook token and the request has none`,
+          mailbox.id,
+        );
+      if (!tokenMatches(d.token, expected))
+        return new Refusal(
+          InboundReason.BAD_TOKEN,
+          `the webhook token does not match the one of mailbox "${mailbox.name}"`,
+          mailbox.id,
+        );
     }
     const bad = handler.verify?.(d.req, mailbox.mailbox());
     if (bad) return new Refusal(InboundReason.BAD_SIGNATURE, bad, mailbox.id);
@@ -165,22 +226,45 @@ export class InboundService {
   }
 
   /** Stores one polled message (the poller knows the mailbox); logs an event for new ones only. */
-  async storePolled(em: EntityManager, mailbox: { id: number; provider: ProviderId; destination: string }, sms: InboundSms): Promise<StoredMessage> {
-    const stored = await onceMoreOnTwin(() => inTransaction(em, async (tx) => {
-      const d: Delivery = {
-        provider: mailbox.provider,
-        path: 'poll',
-        remoteIp: '',
-        headers: {},
-        req: { method: 'POLL', variant: sms.kind === 'MMS' ? 'mms' : 'sms', query: {}, body: undefined, fields: {}, files: [] },
-      };
-      const payload = { message: { from: sms.from, to: sms.to, text: sms.text, subject: sms.subject, providerMessageId: sms.providerMessageId, providerTimestamp: sms.providerTimestamp, attachments: (sms.attachments ?? []).map(fileMeta) } };
-      // The event is written only with a new message: re-reading a poll window must not flood the log.
-      return storeInbound(tx, { id: mailbox.id, destination: mailbox.destination }, sms, {
-        event: this.events.record(d, InboundOutcome.ACCEPTED, { gatewayId: mailbox.id, payload }),
-        last: true,
-      });
-    }));
+  async storePolled(
+    em: EntityManager,
+    mailbox: { id: number; provider: ProviderId; destination: string },
+    sms: InboundSms,
+  ): Promise<StoredMessage> {
+    const stored = await onceMoreOnTwin(() =>
+      inTransaction(em, async (tx) => {
+        const d: Delivery = {
+          provider: mailbox.provider,
+          path: 'poll',
+          remoteIp: '',
+          headers: {},
+          req: {
+            method: 'POLL',
+            variant: sms.kind === 'MMS' ? 'mms' : 'sms',
+            query: {},
+            body: undefined,
+            fields: {},
+            files: [],
+          },
+        };
+        const payload = {
+          message: {
+            from: sms.from,
+            to: sms.to,
+            text: sms.text,
+            subject: sms.subject,
+            providerMessageId: sms.providerMessageId,
+            providerTimestamp: sms.providerTimestamp,
+            attachments: (sms.attachments ?? []).map(fileMeta),
+          },
+        };
+        // The event is written only with a new message: re-reading a poll window must not flood the log.
+        return storeInbound(tx, { id: mailbox.id, destination: mailbox.destination }, sms, {
+          event: this.events.record(d, InboundOutcome.ACCEPTED, { gatewayId: mailbox.id, payload }),
+          last: true,
+        });
+      }),
+    );
     announceStored(this.publish, [stored]);
     return stored;
   }
@@ -194,11 +278,14 @@ export class InboundService {
     const ev = await em.findOne(InboundEvent, { id }, { populate: ['rawSealed'] });
     if (!ev) throw new NotFoundError('InboundEvent', id);
     if (ev.outcome === InboundOutcome.ACCEPTED || ev.outcome === InboundOutcome.DUPLICATE) {
-      throw new NotReplayableError(`inbound event ${id} was ${ev.outcome.toLowerCase()}; only refused, malformed or failed requests can be replayed`);
+      throw new NotReplayableError(
+        `inbound event ${id} was ${ev.outcome.toLowerCase()}; only refused, malformed or failed requests can be replayed`,
+      );
     }
     if (!ev.rawSealed) throw new NotReplayableError(`inbound event ${id} kept no request to replay`);
     const raw = this.events.openRaw(ev.rawSealed);
-    if ('notReplayable' in raw) throw new NotReplayableError(`inbound event ${id} was ${raw.notReplayable}, so it cannot be replayed`);
+    if ('notReplayable' in raw)
+      throw new NotReplayableError(`inbound event ${id} was ${raw.notReplayable}, so it cannot be replayed`);
     const answer = await this.receive(em, { ...raw.call, replayOf: ev.id });
     await em.execute(`update inbound_event set replayed_at = now() where id = ?`, [ev.id]);
     const created = await em.fork().findOne(InboundEvent, { id: answer.eventId! }, { populate: ['gateway'] });
@@ -220,4 +307,3 @@ async function onceMoreOnTwin<T>(fn: () => Promise<T>): Promise<T> {
     throw e;
   }
 }
-

@@ -103,18 +103,27 @@ export class InboundMailboxes {
    * The mailboxes of a provider, from this instance's cache when it is younger than `maxAgeMs` (a query
    * per webhook is a fifth of the hot path's round trips). `fresh` says whether they were just read.
    */
-  async ofProvider(em: EntityManager, provider: ProviderId, maxAgeMs = 0): Promise<{ list: InboundMailbox[]; fresh: boolean }> {
+  async ofProvider(
+    em: EntityManager,
+    provider: ProviderId,
+    maxAgeMs = 0,
+  ): Promise<{ list: InboundMailbox[]; fresh: boolean }> {
     const hit = this.cache.get(provider);
     if (hit && maxAgeMs > 0 && Date.now() - hit.at < maxAgeMs) return { list: hit.list, fresh: false };
     const at = Date.now();
-    const rows = await em.execute<GatewayRow[]>(`select ${COLUMNS}, null as certificate_secret from gateway where provider = ? order by id`, [provider]);
+    const rows = await em.execute<GatewayRow[]>(
+      `select ${COLUMNS}, null as certificate_secret from gateway where provider = ? order by id`,
+      [provider],
+    );
     const list = rows.map((r) => toInbound(r, this.box));
     this.cache.set(provider, { at, list });
     return { list, fresh: true };
   }
 
   async byId(em: EntityManager, id: number): Promise<InboundMailbox | null> {
-    const rows = await em.execute<GatewayRow[]>(`select ${COLUMNS}, certificate_secret from gateway where id = ?`, [id]);
+    const rows = await em.execute<GatewayRow[]>(`select ${COLUMNS}, certificate_secret from gateway where id = ?`, [
+      id,
+    ]);
     return rows[0] ? toInbound(rows[0], this.box) : null;
   }
 }

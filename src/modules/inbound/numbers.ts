@@ -17,7 +17,11 @@ export const MAX_NUMBER_TEXT = 64;
  * keys come from requests that anyone can send.
  */
 function memo<A extends unknown[], R extends string | null>(fn: (...a: A) => R): (...a: A) => R {
-  const cache = new LRUCache<string, { r: R }>({ max: 10_000, maxSize: 2_000_000, sizeCalculation: (_v, key) => key.length + 1 });
+  const cache = new LRUCache<string, { r: R }>({
+    max: 10_000,
+    maxSize: 2_000_000,
+    sizeCalculation: (_v, key) => key.length + 1,
+  });
   return (...a: A) => {
     const key = JSON.stringify(a);
     const hit = cache.get(key);
@@ -29,7 +33,10 @@ function memo<A extends unknown[], R extends string | null>(fn: (...a: A) => R):
 }
 
 /** Text longer than MAX_NUMBER_TEXT gets `tooLong`'s answer without being parsed or cached. */
-function bounded<F extends (raw: string, ...rest: never[]) => string | null>(fn: F, tooLong: (raw: string) => ReturnType<F>): F {
+function bounded<F extends (raw: string, ...rest: never[]) => string | null>(
+  fn: F,
+  tooLong: (raw: string) => ReturnType<F>,
+): F {
   return ((raw: string, ...rest: never[]) => (raw.length > MAX_NUMBER_TEXT ? tooLong(raw) : fn(raw, ...rest))) as F;
 }
 

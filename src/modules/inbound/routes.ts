@@ -16,7 +16,10 @@ export function inboundEndpoints(ctx: AppContext): WebhookEndpoint[] {
   return PROVIDERS.flatMap((p) => {
     const handler = adapterFor(p.id).webhook;
     // A provider that does not push gets only the "unsupported" answer, which the edge builds.
-    const replies: WebhookReplies = handler ?? { accepted: () => ({ status: 404, body: 'Not found' }), refused: { status: 404, body: 'Not found' } };
+    const replies: WebhookReplies = handler ?? {
+      accepted: () => ({ status: 404, body: 'Not found' }),
+      refused: { status: 404, body: 'Not found' },
+    };
     const endpoint = (path: string, variant: WebhookEndpoint['variant']): WebhookEndpoint => ({
       provider: p.id,
       path,
@@ -44,19 +47,28 @@ export async function attachmentRoutes(app: FastifyInstance, ctx: AppContext): P
       token = undefined;
     }
     const user = token ? await ctx.services.auth.authenticate(em, token) : null;
-    if (!user) return reply.status(401).header('www-authenticate', 'Bearer').send({ error: 'Log in first: send "Authorization: Bearer <token>"' });
+    if (!user)
+      return reply
+        .status(401)
+        .header('www-authenticate', 'Bearer')
+        .send({ error: 'Log in first: send "Authorization: Bearer <token>"' });
     if (!/^[0-9]{1,10}$/.test(req.params.id)) return reply.status(404).send({ error: 'No such attachment' });
-    const rows = await em.execute<{ filename: string | null; content_type: string; data: Buffer | null; omitted: boolean }[]>(
-      `select filename, content_type, data, omitted from attachment where id = ?`,
-      [Number(req.params.id)],
-    );
+    const rows = await em.execute<
+      { filename: string | null; content_type: string; data: Buffer | null; omitted: boolean }[]
+    >(`select filename, content_type, data, omitted from attachment where id = ?`, [Number(req.params.id)]);
     const a = rows[0];
     if (!a) return reply.status(404).send({ error: 'No such attachment' });
-    if (a.omitted || !a.data) return reply.status(410).send({ error: `The file was over the ${MAX_ATTACHMENT_BYTES} byte limit and was not kept` });
+    if (a.omitted || !a.data)
+      return reply
+        .status(410)
+        .send({ error: `The file was over the ${MAX_ATTACHMENT_BYTES} byte limit and was not kept` });
     const name = (a.filename ?? `attachment-${req.params.id}`).replace(/["\\\r\n]/g, '_');
     return reply
       .header('content-type', a.content_type)
-      .header('content-disposition', `attachment; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`)
+      .header(
+        'content-disposition',
+        `attachment; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+      )
       .header('x-content-type-options', 'nosniff')
       .header('cache-control', 'private, no-store')
       .send(a.data);

@@ -37,20 +37,33 @@ export const PAIRS_PER_NOTIFY = 200;
  * stable provider material, else the window the message arrived in). Returns the key and, for the window
  * case, the previous window's key (a retry may straddle the boundary).
  */
-export function dedupeKeys(gatewayId: number, from: string, sms: InboundSms, now: Date): { key: string; previous?: string } {
+export function dedupeKeys(
+  gatewayId: number,
+  from: string,
+  sms: InboundSms,
+  now: Date,
+): { key: string; previous?: string } {
   const h = (stamp: string) =>
-    crypto.createHash('sha256').update([gatewayId, from, sms.kind, sms.subject ?? '', sms.text, stamp].join('\u0000')).digest('hex');
+    crypto
+      .createHash('sha256')
+      .update([gatewayId, from, sms.kind, sms.subject ?? '', sms.text, stamp].join('\u0000'))
+      .digest('hex');
   if (sms.providerTimestamp) return { key: h(`t:${sms.providerTimestamp.toISOString()}`) };
   if (sms.dedupeMaterial) return { key: h(`m:${sms.dedupeMaterial}`) };
   const bucket = Math.floor(now.getTime() / DEDUPE_WINDOW_MS);
   return { key: h(`w:${bucket}`), previous: h(`w:${bucket - 1}`) };
 }
 
-
 /** src/db/functions/inbound_take.sql: the stored twin, else the sender's card, the new message's id and the rules. */
 const inboundTake = dbFunction<
   { from: string; providerId: string | null; dedupeKey: string | null; gatewayId: number },
-  { message_id: number | null; duplicate_of: number | null; customer_id: number; customer_name: string; rules: RuleRow[] }
+  {
+    message_id: number | null;
+    duplicate_of: number | null;
+    customer_id: number;
+    customer_name: string;
+    rules: RuleRow[];
+  }
 >('inbound_take', {
   from: 'p_from text',
   providerId: 'p_provider_id text',
@@ -129,14 +142,23 @@ export async function storeInbound(
   const event = opts.event;
   const from = normaliseSender(sms.from);
   const providerId = sms.providerMessageId?.trim().slice(0, 100) || undefined;
-  const keys = !providerId || (sms.dedupeByContent && sms.providerTimestamp) ? dedupeKeys(gateway.id, from, sms, now) : undefined;
+  const keys =
+    !providerId || (sms.dedupeByContent && sms.providerTimestamp) ? dedupeKeys(gateway.id, from, sms, now) : undefined;
   if (keys?.previous) {
-    const [prev] = await sql<{ id: number }>(`select id from message where gateway_id = ? and dedupe_key = ?`, [gateway.id, keys.previous]);
+    const [prev] = await sql<{ id: number }>(`select id from message where gateway_id = ? and dedupe_key = ?`, [
+      gateway.id,
+      keys.previous,
+    ]);
     if (prev) return { messageId: prev.id, duplicate: true };
   }
   // One round trip: `inbound_take` (a PL/pgSQL function, so its plans are kept per connection) takes the
   // sender's lock, looks for the stored twin, and reads the card (found, or made here) and the rules.
-  const [first] = await inboundTake.select(sql, { from, providerId: providerId ?? null, dedupeKey: keys?.key ?? null, gatewayId: gateway.id });
+  const [first] = await inboundTake.select(sql, {
+    from,
+    providerId: providerId ?? null,
+    dedupeKey: keys?.key ?? null,
+    gatewayId: gateway.id,
+  });
   if (first.message_id == null) return { messageId: first.duplicate_of ?? 0, duplicate: true };
   const messageId = first.message_id;
   const customer = { id: first.customer_id, name: first.customer_name };
@@ -186,14 +208,17 @@ export async function storeInbound(
     [...(ev?.params ?? []), ...file.params],
   );
   for (const f of files) {
-    await sql(`insert into attachment (message_id, filename, content_type, size, data, omitted, created_at) values (?, ?, ?, ?, ?, ?, now())`, [
-      messageId,
-      f.filename?.slice(0, 255) ?? null,
-      f.contentType.slice(0, 255),
-      f.size,
-      f.truncated ? null : f.data,
-      f.truncated,
-    ]);
+    await sql(
+      `insert into attachment (message_id, filename, content_type, size, data, omitted, created_at) values (?, ?, ?, ?, ?, ?, now())`,
+      [
+        messageId,
+        f.filename?.slice(0, 255) ?? null,
+        f.contentType.slice(0, 255),
+        f.size,
+        f.truncated ? null : f.data,
+        f.truncated,
+      ],
+    );
   }
   return {
     messageId,
@@ -219,7 +244,12 @@ export function announceStored(publish: Publish | undefined, stored: StoredMessa
     if (s.duplicate || s.ticketId === undefined || s.queueId === undefined) continue;
     const pairs = s.notified ?? [];
     for (let i = 0; s.note && i < pairs.length; i += PAIRS_PER_NOTIFY) {
-      publish('NOTIFICATIONS_ADDED', { notifications: pairs.slice(i, i + PAIRS_PER_NOTIFY), ticketId: s.ticketId, queueId: s.queueId, note: s.note });
+      publish('NOTIFICATIONS_ADDED', {
+        notifications: pairs.slice(i, i + PAIRS_PER_NOTIFY),
+        ticketId: s.ticketId,
+        queueId: s.queueId,
+        note: s.note,
+      });
     }
     publish('TICKET_UPDATED', { ticketId: s.ticketId, queueId: s.queueId });
   }

@@ -37,17 +37,17 @@ export function backoffMs(failures: number, retryable: boolean, b: PollBackoff =
   return Math.round(raw * (0.8 + Math.random() * 0.4));
 }
 
-async function schedule(em: EntityManager, gatewayId: number, runAt: Date, mode: 'replace' | 'preserve_run_at'): Promise<void> {
+async function schedule(
+  em: EntityManager,
+  gatewayId: number,
+  runAt: Date,
+  mode: 'replace' | 'preserve_run_at',
+): Promise<void> {
   // One job per mailbox (job key) in a queue of its own: two polls of one mailbox never overlap.
-  await em.execute(`select graphile_worker.add_job(?, json_build_object('gatewayId', ?::int), queue_name => ?, run_at => ?::timestamptz, max_attempts => ?, job_key => ?, job_key_mode => ?)`, [
-    POLL_TASK,
-    gatewayId,
-    jobKey(gatewayId),
-    runAt.toISOString(),
-    CHAIN_ATTEMPTS,
-    jobKey(gatewayId),
-    mode,
-  ]);
+  await em.execute(
+    `select graphile_worker.add_job(?, json_build_object('gatewayId', ?::int), queue_name => ?, run_at => ?::timestamptz, max_attempts => ?, job_key => ?, job_key_mode => ?)`,
+    [POLL_TASK, gatewayId, jobKey(gatewayId), runAt.toISOString(), CHAIN_ATTEMPTS, jobKey(gatewayId), mode],
+  );
 }
 
 /**
@@ -55,9 +55,10 @@ async function schedule(em: EntityManager, gatewayId: number, runAt: Date, mode:
  * (and so its backoff) unless `now` asks for a poll at once.
  */
 export async function ensurePollJobs(em: EntityManager, opts: { now?: boolean } = {}): Promise<number[]> {
-  const rows = await em.execute<{ id: number }[]>(`select id from gateway where incoming_active and destination_number is not null and provider = any(?::provider_id[])`, [
-    `{${POLLED_PROVIDERS.join(',')}}`,
-  ]);
+  const rows = await em.execute<{ id: number }[]>(
+    `select id from gateway where incoming_active and destination_number is not null and provider = any(?::provider_id[])`,
+    [`{${POLLED_PROVIDERS.join(',')}}`],
+  );
   for (const r of rows) await schedule(em, r.id, new Date(), opts.now ? 'replace' : 'preserve_run_at');
   return rows.map((r) => r.id);
 }
@@ -70,13 +71,21 @@ export async function startPollSupervisor(ctx: AppContext): Promise<void> {
 }
 
 /** One poll of one mailbox: fetch, store each message in its own transaction, acknowledge after the commit. */
-export async function pollMailbox(ctx: AppContext, service: InboundService, gatewayId: number, signal?: AbortSignal): Promise<{ stored: number; duplicates: number; nextRunAt?: Date }> {
+export async function pollMailbox(
+  ctx: AppContext,
+  service: InboundService,
+  gatewayId: number,
+  signal?: AbortSignal,
+): Promise<{ stored: number; duplicates: number; nextRunAt?: Date }> {
   const em = ctx.orm.em.fork();
   const m = await service.mailboxes.byId(em, gatewayId);
   const poller = m ? adapterFor(m.provider).poller : undefined;
   // A mailbox that was deleted, switched off or moved to another provider: its job chain ends here.
   if (!m || !poller || !m.incomingActive || !m.destination) return { stored: 0, duplicates: 0 };
-  const [state] = await em.execute<{ cursor: string | null; failures: number }[]>(`select cursor, failures from inbound_poll_state where gateway_id = ?`, [gatewayId]);
+  const [state] = await em.execute<{ cursor: string | null; failures: number }[]>(
+    `select cursor, failures from inbound_poll_state where gateway_id = ?`,
+    [gatewayId],
+  );
   const now = new Date();
   let stored = 0;
   let duplicates = 0;
@@ -103,14 +112,25 @@ export async function pollMailbox(ctx: AppContext, service: InboundService, gate
        on conflict (gateway_id) do update set cursor = coalesce(excluded.cursor, inbound_poll_state.cursor), failures = 0, last_error = null,
          last_polled_at = excluded.last_polled_at, last_success_at = excluded.last_success_at, next_poll_at = excluded.next_poll_at, updated_at = now()`,
       // More waiting: at once. Otherwise the rest of the interval; a long poll that waited already used it.
-      [gatewayId, batch.nextCursor ?? state?.cursor ?? null, now, now, (nextRunAt = new Date(Date.now() + (batch.more ? 0 : Math.max(0, poller.intervalMs - (Date.now() - now.getTime())))))],
+      [
+        gatewayId,
+        batch.nextCursor ?? state?.cursor ?? null,
+        now,
+        now,
+        (nextRunAt = new Date(
+          Date.now() + (batch.more ? 0 : Math.max(0, poller.intervalMs - (Date.now() - now.getTime()))),
+        )),
+      ],
     );
   } catch (e) {
     const failures = (state?.failures ?? 0) + 1;
     const retryable = !(e instanceof ProviderPollError) || e.retryable;
     nextRunAt = new Date(Date.now() + backoffMs(failures, retryable, ctx.config.inboundPoll.backoff));
     const message = e instanceof ProviderPollError ? e.message : `internal error: ${(e as Error).message}`;
-    ctx.log.warn({ gatewayId, provider: m.provider, failures, retryInMs: nextRunAt.getTime() - Date.now(), err: message }, 'inbound poll failed; backing off');
+    ctx.log.warn(
+      { gatewayId, provider: m.provider, failures, retryInMs: nextRunAt.getTime() - Date.now(), err: message },
+      'inbound poll failed; backing off',
+    );
     await em.execute(
       `insert into inbound_poll_state (gateway_id, failures, last_error, last_polled_at, next_poll_at, updated_at)
        values (?, ?, ?, ?, ?, now())
@@ -141,7 +161,16 @@ export function inboundTasks(ctx: AppContext): TaskList {
           [EVENT_RETENTION_DAYS],
         );
       } finally {
-        await ctx.jobs.addJob(SUPERVISOR_TASK, {}, { jobKey: SUPERVISOR_TASK, jobKeyMode: 'replace', maxAttempts: CHAIN_ATTEMPTS, runAt: new Date(Date.now() + ctx.config.inboundPoll.supervisorEveryMs) });
+        await ctx.jobs.addJob(
+          SUPERVISOR_TASK,
+          {},
+          {
+            jobKey: SUPERVISOR_TASK,
+            jobKeyMode: 'replace',
+            maxAttempts: CHAIN_ATTEMPTS,
+            runAt: new Date(Date.now() + ctx.config.inboundPoll.supervisorEveryMs),
+          },
+        );
       }
     },
   };

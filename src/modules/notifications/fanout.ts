@@ -102,7 +102,10 @@ export class Fanout {
     void this.read('TICKET_UPDATED', (updated) => ({ updated }));
   }
 
-  private async read<K extends 'NOTIFICATIONS_ADDED' | 'TICKET_UPDATED'>(topic: K, wrap: (p: EventPayloads[K]) => { added: Added } | { updated: Updated }): Promise<void> {
+  private async read<K extends 'NOTIFICATIONS_ADDED' | 'TICKET_UPDATED'>(
+    topic: K,
+    wrap: (p: EventPayloads[K]) => { added: Added } | { updated: Updated },
+  ): Promise<void> {
     for await (const payload of this.events.subscribe(topic) as AsyncIterable<EventPayloads[K]>) {
       if (this.pending.length >= MAX_PENDING) this.pending.shift();
       this.pending.push(wrap(payload));
@@ -115,7 +118,9 @@ export class Fanout {
     try {
       while (this.pending.length) {
         const batch = this.pending.splice(0, 500);
-        await this.deliver(batch).catch((err) => this.log.warn({ err }, 'subscription fan-out failed; clients catch up with notifications(after:)'));
+        await this.deliver(batch).catch((err) =>
+          this.log.warn({ err }, 'subscription fan-out failed; clients catch up with notifications(after:)'),
+        );
       }
     } finally {
       this.draining = false;
@@ -124,9 +129,14 @@ export class Fanout {
 
   private async deliver(batch: ({ added: Added } | { updated: Updated })[]): Promise<void> {
     const tickets = new Set<number>();
-    for (const e of batch) if ('updated' in e && this.byQueue.get(e.updated.queueId)?.size) tickets.add(e.updated.ticketId);
+    for (const e of batch)
+      if ('updated' in e && this.byQueue.get(e.updated.queueId)?.size) tickets.add(e.updated.ticketId);
     const ticketRows = new Map<number, Ticket>();
-    if (tickets.size) for (const t of await this.baseEm.fork().find(Ticket, { id: { $in: [...tickets] } }, { populate: ['queue', 'customer', 'gateway'] })) ticketRows.set(t.id, t);
+    if (tickets.size)
+      for (const t of await this.baseEm
+        .fork()
+        .find(Ticket, { id: { $in: [...tickets] } }, { populate: ['queue', 'customer', 'gateway'] }))
+        ticketRows.set(t.id, t);
     // In event order; one ticket update per ticket and batch is enough (it carries the latest state).
     const pushedTickets = new Set<number>();
     for (const e of batch) {

@@ -18,7 +18,10 @@ registerEnumType(NotificationKind, { name: 'NotificationKind' });
 @ObjectType({ description: 'An [SMS]/[MMS] notice for one agent.' })
 @Entity({ tableName: 'notification' })
 @Index({ properties: ['user', 'id'] })
-@Index({ name: 'notification_unread', expression: 'create index "notification_unread" on "notification" ("user_id", "id") where "read_at" is null' })
+@Index({
+  name: 'notification_unread',
+  expression: 'create index "notification_unread" on "notification" ("user_id", "id") where "read_at" is null',
+})
 export class Notification {
   [OptionalProps]?: 'createdAt';
 

@@ -1,4 +1,16 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
 import type { FilterQuery } from '@mikro-orm/postgresql';
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../../common/errors';
 import { ConnectionType, decodeCursor, encodeCursor, MAX_PAGE, type Connection } from '../../graphql/connection';
@@ -19,7 +31,8 @@ function me(ctx: Context): number {
 
 function cursorId(cursor: string, field: string): number {
   const [id] = decodeCursor(cursor, field);
-  if (typeof id !== 'number' || !Number.isSafeInteger(id)) throw ValidationError.single(field, 'cursor', 'is not a cursor this API gave out');
+  if (typeof id !== 'number' || !Number.isSafeInteger(id))
+    throw ValidationError.single(field, 'cursor', 'is not a cursor this API gave out');
   return id;
 }
 
@@ -42,15 +55,25 @@ export class NotificationResolver {
     @Arg('before', { nullable: true, ...lengthLimit('before', 200) }) before?: string,
   ): Promise<Connection<Notification>> {
     const userId = me(ctx);
-    if (first != null && last != null) throw ValidationError.single('last', 'exclusive', 'give either first or last, not both');
+    if (first != null && last != null)
+      throw ValidationError.single('last', 'exclusive', 'give either first or last, not both');
     const n = first ?? last ?? 20;
-    if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) throw ValidationError.single(first != null ? 'first' : 'last', 'range', `must be a whole number from 1 to ${MAX_PAGE}`);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE)
+      throw ValidationError.single(
+        first != null ? 'first' : 'last',
+        'range',
+        `must be a whole number from 1 to ${MAX_PAGE}`,
+      );
     const backward = last != null;
     const where: FilterQuery<Notification>[] = [{ user: userId }];
     if (unreadOnly) where.push({ readAt: null });
     if (after) where.push({ id: { $gt: cursorId(after, 'after') } });
     if (before) where.push({ id: { $lt: cursorId(before, 'before') } });
-    const rows = await ctx.em.find(Notification, { $and: where }, { orderBy: { id: backward ? 'desc' : 'asc' }, limit: n + 1 });
+    const rows = await ctx.em.find(
+      Notification,
+      { $and: where },
+      { orderBy: { id: backward ? 'desc' : 'asc' }, limit: n + 1 },
+    );
     const more = rows.length > n;
     const page = rows.slice(0, n);
     if (backward) page.reverse();

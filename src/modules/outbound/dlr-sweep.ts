@@ -19,7 +19,10 @@ export function staleDlrLockSweep(ctx: AppContext): BackgroundLoop {
         [POLL_DLR_TASK, settings.staleLockMs],
       );
       if (rows.length) {
-        ctx.log.warn({ workers: rows.map((r) => r.locked_by) }, 'outbound: releasing jobs of workers that died mid-poll');
+        ctx.log.warn(
+          { workers: rows.map((r) => r.locked_by) },
+          'outbound: releasing jobs of workers that died mid-poll',
+        );
         await ctx.jobs.forceUnlockWorkers(rows.map((r) => r.locked_by));
       }
     } catch (err) {

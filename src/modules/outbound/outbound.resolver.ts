@@ -7,27 +7,39 @@ import { idOf } from '../../graphql/ids';
 import type { EventPayloads } from '../../graphql/pubsub';
 import { Message, MessageStatus } from '../tickets/message.entity';
 
-@InputType({ description: 'An SMS from the customer card: to the customer (customerId) or to a number (to); the mailbox is optional.' })
+@InputType({
+  description:
+    'An SMS from the customer card: to the customer (customerId) or to a number (to); the mailbox is optional.',
+})
 export class SendSmsInput {
-  @Field(() => ID, { nullable: true, description: "The customer card; without `to`, its first number is used." })
+  @Field(() => ID, { nullable: true, description: 'The customer card; without `to`, its first number is used.' })
   customerId?: string;
 
-  @Field({ nullable: true, description: 'A phone number (any format; sent to as E.164). Without customerId, a card is created for it if none holds it.' })
-  @IsOptional() @MaxLength(32)
+  @Field({
+    nullable: true,
+    description:
+      'A phone number (any format; sent to as E.164). Without customerId, a card is created for it if none holds it.',
+  })
+  @IsOptional()
+  @MaxLength(32)
   to?: string;
 
   @Field()
   @MaxLength(5000, { message: 'must be at most 5000 characters' })
   text!: string;
 
-  @Field(() => ID, { nullable: true, description: 'The mailbox to send through; default: the default SMS mailbox in settings, else the only one.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The mailbox to send through; default: the default SMS mailbox in settings, else the only one.',
+  })
   gatewayId?: string;
 }
 
 /** An ID in an input object: a bad one is a BAD_USER_INPUT naming the field (not a NOT_FOUND of the operation). */
 function inputId(value: string | undefined | null, field: string): number | undefined {
   if (value == null || value === '') return undefined;
-  if (!/^[0-9]{1,9}$/.test(value) || Number(value) <= 0) throw ValidationError.single(field, 'exists', `"${value}" is not an id this API gave out`);
+  if (!/^[0-9]{1,9}$/.test(value) || Number(value) <= 0)
+    throw ValidationError.single(field, 'exists', `"${value}" is not an id this API gave out`);
   return Number(value);
 }
 
@@ -36,7 +48,10 @@ type StatusEvent = EventPayloads['MESSAGE_STATUS_CHANGED'];
 @Resolver()
 export class OutboundResolver {
   @Authorized()
-  @Mutation(() => Message, { description: 'Queues an SMS from the customer card; it joins the customer\'s open ticket on the mailbox, or opens one.' })
+  @Mutation(() => Message, {
+    description:
+      "Queues an SMS from the customer card; it joins the customer's open ticket on the mailbox, or opens one.",
+  })
   sendSms(@Arg('input') input: SendSmsInput, @Ctx() ctx: Context): Promise<Message> {
     return ctx.services.outbound.sendSms(ctx.em, ctx.user!.id, {
       customerId: inputId(input.customerId, 'customerId'),
@@ -47,23 +62,41 @@ export class OutboundResolver {
   }
 
   @Authorized()
-  @Mutation(() => Message, { description: 'Queues a reply on a ticket, through the mailbox the conversation came in on.' })
-  replyToTicket(@Arg('ticketId', () => ID) ticketId: string, @Arg('text', lengthLimit('text', 5000)) text: string, @Ctx() ctx: Context): Promise<Message> {
+  @Mutation(() => Message, {
+    description: 'Queues a reply on a ticket, through the mailbox the conversation came in on.',
+  })
+  replyToTicket(
+    @Arg('ticketId', () => ID) ticketId: string,
+    @Arg('text', lengthLimit('text', 5000)) text: string,
+    @Ctx() ctx: Context,
+  ): Promise<Message> {
     return ctx.services.outbound.replyToTicket(ctx.em, ctx.user!.id, idOf(ticketId, 'Ticket'), text);
   }
 
   @Authorized()
   @Subscription(() => Message, {
     topics: 'MESSAGE_STATUS_CHANGED',
-    filter: ({ payload, args }: { payload: StatusEvent; args: { ticketId: string } }) => payload.ticketId !== null && String(payload.ticketId) === args.ticketId,
+    filter: ({ payload, args }: { payload: StatusEvent; args: { ticketId: string } }) =>
+      payload.ticketId !== null && String(payload.ticketId) === args.ticketId,
     description: "Every status change of the ticket's messages (QUEUED, SENT, DELIVERED, FAILED…), in order.",
   })
-  async messageStatusChanged(@Root() event: StatusEvent, @Arg('ticketId', () => ID) _ticketId: string, @Ctx() ctx: Context): Promise<Message> {
+  async messageStatusChanged(
+    @Root() event: StatusEvent,
+    @Arg('ticketId', () => ID) _ticketId: string,
+    @Ctx() ctx: Context,
+  ): Promise<Message> {
     // A fresh fork per event: the operation's identity map would otherwise serve the first state forever.
     const em = ctx.em.fork();
-    const m = await em.findOneOrFail(Message, { id: event.messageId }, { populate: ['gateway', 'ticket', 'ticket.queue', 'ticket.customer', 'ticket.gateway', 'author'] });
+    const m = await em.findOneOrFail(
+      Message,
+      { id: event.messageId },
+      { populate: ['gateway', 'ticket', 'ticket.queue', 'ticket.customer', 'ticket.gateway', 'author'] },
+    );
     // The step as announced, as the status machine shows it against the row as it is now.
-    const [shown] = await em.execute<{ status: MessageStatus }[]>(`select message_status_shown(?::message_status, ?::message_status) as status`, [event.status, m.status]);
+    const [shown] = await em.execute<{ status: MessageStatus }[]>(
+      `select message_status_shown(?::message_status, ?::message_status) as status`,
+      [event.status, m.status],
+    );
     m.status = shown.status;
     return m;
   }

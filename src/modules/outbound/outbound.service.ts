@@ -28,7 +28,10 @@ export interface SendSmsRequest {
 }
 
 /** What sending needs of a mailbox (a Gateway entity has it too). */
-export type SendingGateway = Pick<Gateway, 'id' | 'name' | 'provider' | 'senderName' | 'destinationNumber' | 'replacePolishDiacritics'>;
+export type SendingGateway = Pick<
+  Gateway,
+  'id' | 'name' | 'provider' | 'senderName' | 'destinationNumber' | 'replacePolishDiacritics'
+>;
 
 import type { Publish } from '../../graphql/pubsub';
 import { announceStatus } from './status';
@@ -83,18 +86,26 @@ export class OutboundService {
       if (r.ok) to = r.e164;
       else v.add('to', 'phoneNumber', `"${input.to}" ${r.reason}`);
     }
-    const facts = await sendFacts(em, { gatewayId: input.gatewayId, customerId: input.customerId, phone: input.customerId == null ? to : undefined });
+    const facts = await sendFacts(em, {
+      gatewayId: input.gatewayId,
+      customerId: input.customerId,
+      phone: input.customerId == null ? to : undefined,
+    });
     const customer = input.customerId != null ? facts.customer : null;
     if (input.customerId != null) {
       if (!customer) v.add('customerId', 'exists', `customer ${input.customerId} does not exist`);
       else if (to && !customer.phoneNumbers.includes(to)) {
-        v.add('to', 'customerNumber', `${to} is not a number on the card of "${customer.name}"; add it to the card first, so that the answer joins the conversation`);
+        v.add(
+          'to',
+          'customerNumber',
+          `${to} is not a number on the card of "${customer.name}"; add it to the card first, so that the answer joins the conversation`,
+        );
       } else if (!to && customer.phoneNumbers.length === 0) {
         v.add('customerId', 'phoneNumber', `the card of "${customer.name}" has no phone number`);
       }
       to ??= customer?.phoneNumbers[0];
     } else if (!to && !v.any) {
-      v.add('to', 'required', 'give customerId (send to the card\'s number) or to (a phone number)');
+      v.add('to', 'required', "give customerId (send to the card's number) or to (a phone number)");
     }
     const gateway = this.chooseGateway(facts, input.gatewayId, v);
     const prepared = gateway && input.text ? this.prepare(gateway, input.text, v) : undefined;
@@ -115,17 +126,29 @@ export class OutboundService {
     if (!ticket) throw new NotFoundError('Ticket', ticketId);
     const v = new Violations();
     checkText(text, v);
-    if (ticket.status !== TicketStatus.OPEN) v.add('ticketId', 'closed', 'the ticket is closed; send from the customer card to start a new conversation');
+    if (ticket.status !== TicketStatus.OPEN)
+      v.add('ticketId', 'closed', 'the ticket is closed; send from the customer card to start a new conversation');
     const gateway = ticket.gateway;
-    if (!gateway) v.add('ticketId', 'mailbox', "the ticket's mailbox was deleted; send from the customer card through another mailbox");
+    if (!gateway)
+      v.add(
+        'ticketId',
+        'mailbox',
+        "the ticket's mailbox was deleted; send from the customer card through another mailbox",
+      );
     const to = await this.conversationNumber(em, ticket);
     if (!to) v.add('ticketId', 'phoneNumber', `the customer "${ticket.customer.name}" has no phone number`);
     if (gateway) {
       const adapter = adapterFor(gateway.provider);
-      if (!adapter.sending.supported) v.add('ticketId', 'cannotSend', `replies go through the ticket's mailbox "${gateway.name}": ${adapter.sending.reason}`);
+      if (!adapter.sending.supported)
+        v.add(
+          'ticketId',
+          'cannotSend',
+          `replies go through the ticket's mailbox "${gateway.name}": ${adapter.sending.reason}`,
+        );
       else this.checkSender(gateway, v, 'ticketId');
     }
-    const prepared = gateway && text && adapterFor(gateway.provider).sending.supported ? this.prepare(gateway, text, v) : undefined;
+    const prepared =
+      gateway && text && adapterFor(gateway.provider).sending.supported ? this.prepare(gateway, text, v) : undefined;
     v.throwIfAny();
     const messageId = await em.transactional((tem) =>
       addToTicket(tem, {
@@ -157,8 +180,18 @@ export class OutboundService {
     const problem = adapter.textProblem?.({ senderName: gateway.senderName }, seg.encoding);
     if (problem) v.add('text', 'encoding', problem);
     if (adapter.sending.supported && seg.parts > adapter.maxParts) {
-      const why = seg.encoding === 'UCS2' ? `UCS-2, 70/67 characters a part, because of ${seg.nonGsmChars.slice(0, 5).map((c) => `"${c}"`).join(' ')}` : 'GSM-7, 160/153 characters a part';
-      v.add('text', 'maxParts', `is ${seg.parts} SMS parts long (${seg.units} ${seg.encoding === 'UCS2' ? 'UTF-16 units' : 'GSM-7 characters'}, ${why}); ${provider} sends at most ${adapter.maxParts} (${adapter.maxPartsSource})`);
+      const why =
+        seg.encoding === 'UCS2'
+          ? `UCS-2, 70/67 characters a part, because of ${seg.nonGsmChars
+              .slice(0, 5)
+              .map((c) => `"${c}"`)
+              .join(' ')}`
+          : 'GSM-7, 160/153 characters a part';
+      v.add(
+        'text',
+        'maxParts',
+        `is ${seg.parts} SMS parts long (${seg.units} ${seg.encoding === 'UCS2' ? 'UTF-16 units' : 'GSM-7 characters'}, ${why}); ${provider} sends at most ${adapter.maxParts} (${adapter.maxPartsSource})`,
+      );
     }
     return { text, seg };
   }
@@ -216,7 +249,8 @@ export class OutboundService {
    * rows are there: a client sees them on its next read, and the SENT announcement follows anyway.
    */
   private announceQueued(q: Queued): void {
-    if (this.publish) announceStatus(this.publish, { messageId: q.messageId, ticketId: q.ticketId, status: MessageStatus.QUEUED });
+    if (this.publish)
+      announceStatus(this.publish, { messageId: q.messageId, ticketId: q.ticketId, status: MessageStatus.QUEUED });
     this.publish?.('TICKET_UPDATED', { ticketId: q.ticketId, queueId: q.queueId });
   }
 
@@ -227,7 +261,8 @@ export class OutboundService {
 
 function checkText(text: string, v: Violations): void {
   if (!text || text.trim() === '') v.add('text', 'required', 'must not be empty');
-  else if (text.length > MAX_TEXT_CHARS) v.add('text', 'maxLength', `is ${text.length} characters long; at most ${MAX_TEXT_CHARS}`);
+  else if (text.length > MAX_TEXT_CHARS)
+    v.add('text', 'maxLength', `is ${text.length} characters long; at most ${MAX_TEXT_CHARS}`);
 }
 
 /** The sender shown on an outbound message. */
@@ -246,13 +281,24 @@ interface SendFacts {
   rules: RuleLike[];
 }
 
-type GatewayJson = { id: number; name: string; provider: ProviderId; senderName: string | null; destinationNumber: string | null; replacePolishDiacritics: boolean };
+type GatewayJson = {
+  id: number;
+  name: string;
+  provider: ProviderId;
+  senderName: string | null;
+  destinationNumber: string | null;
+  replacePolishDiacritics: boolean;
+};
 
 const GATEWAY_JSON = `json_build_object('id', g.id, 'name', g.name, 'provider', g.provider, 'senderName', g.sender_name,
   'destinationNumber', g.destination_number, 'replacePolishDiacritics', g.replace_polish_diacritics)`;
 const CUSTOMER_JSON = `json_build_object('id', c.id, 'name', c.name, 'phoneNumbers', c.phone_numbers)`;
 
-const sendingGateway = (g: GatewayJson): SendingGateway => ({ ...g, senderName: g.senderName ?? undefined, destinationNumber: g.destinationNumber ?? undefined });
+const sendingGateway = (g: GatewayJson): SendingGateway => ({
+  ...g,
+  senderName: g.senderName ?? undefined,
+  destinationNumber: g.destinationNumber ?? undefined,
+});
 
 /** sendSms's reads in one statement (outside the write transaction: nothing is written when a check fails). */
 const SEND_FACTS = prepared(
@@ -269,9 +315,15 @@ const SEND_FACTS = prepared(
 );
 
 /** sendSms's reads in one statement (outside the write transaction: nothing is written when a check fails). */
-async function sendFacts(em: EntityManager, q: { gatewayId?: number; customerId?: number; phone?: string }): Promise<SendFacts> {
+async function sendFacts(
+  em: EntityManager,
+  q: { gatewayId?: number; customerId?: number; phone?: string },
+): Promise<SendFacts> {
   const [[row]] = await roundTrip(em, [
-    [SEND_FACTS, [q.gatewayId ?? null, q.gatewayId ?? null, q.customerId ?? null, q.customerId ?? null, q.phone ?? null]],
+    [
+      SEND_FACTS,
+      [q.gatewayId ?? null, q.gatewayId ?? null, q.customerId ?? null, q.customerId ?? null, q.phone ?? null],
+    ],
   ]);
   return {
     gateway: row.gateway ? sendingGateway(row.gateway) : null,
@@ -319,7 +371,14 @@ const OUTBOUND_FILE = dbFunction<
  */
 async function queueNew(
   em: EntityManager,
-  m: { gateway: SendingGateway; queueId: number | null; customerId?: number; to: string; prepared: PreparedText; authorId: number },
+  m: {
+    gateway: SendingGateway;
+    queueId: number | null;
+    customerId?: number;
+    to: string;
+    prepared: PreparedText;
+    authorId: number;
+  },
 ): Promise<QueuedNew> {
   const write = OUTBOUND_FILE.with({
     customerId: m.customerId ?? null,
@@ -333,11 +392,19 @@ async function queueNew(
     encoding: m.prepared.seg.encoding,
     authorId: m.authorId,
   });
-  const [[row], [{ message: messageRow, ticket: ticketRow, queue: queueRow, customer: customerRow, gateway: gatewayRow, author: authorRow }]] = await roundTrip(
-    em,
-    [write, messageRows(em, m.gateway.id, m.authorId)],
-    { transaction: true },
-  );
+  const [
+    [row],
+    [
+      {
+        message: messageRow,
+        ticket: ticketRow,
+        queue: queueRow,
+        customer: customerRow,
+        gateway: gatewayRow,
+        author: authorRow,
+      },
+    ],
+  ] = await roundTrip(em, [write, messageRows(em, m.gateway.id, m.authorId)], { transaction: true });
   return {
     messageId: Number(row.message_id),
     ticketId: Number(row.ticket_id),
@@ -348,7 +415,8 @@ async function queueNew(
       // Neither validated (our own rows, just read) nor cascaded (each relation is mapped here itself):
       // em.map's defaults would double the cost of this answer.
       const fork = into.fork();
-      const map = <T extends object>(entity: EntityName<T>, row: Record<string, unknown>) => fork.map(entity, row as never, { validate: false, cascade: false } as never) as T;
+      const map = <T extends object>(entity: EntityName<T>, row: Record<string, unknown>) =>
+        fork.map(entity, row as never, { validate: false, cascade: false } as never) as T;
       map(Gateway, gatewayRow);
       map(Queue, queueRow);
       map(Customer, customerRow);
@@ -366,7 +434,8 @@ async function queueNew(
  * `currval` is this session's last message id: the one just inserted.
  */
 function messageRows(em: EntityManager, gatewayId: number, authorId: number): Statement {
-  const row = (entity: EntityName<object>, from: string) => `(select row_to_json(x) from (select ${columnsOf(em, entity, 'r')} from ${from}) x)`;
+  const row = (entity: EntityName<object>, from: string) =>
+    `(select row_to_json(x) from (select ${columnsOf(em, entity, 'r')} from ${from}) x)`;
   messageRowsStatement ??= prepared(
     'outbound_message_rows',
     ['int', 'int'],
@@ -396,7 +465,13 @@ function columnsOf(em: EntityManager, entity: EntityName<object>, alias: string)
     cols = em
       .getMetadata()
       .get(entity)
-      .props.filter((p) => !p.lazy && p.persist !== false && !p.formula && (kinds.includes(p.kind) || (p.kind === ReferenceKind.ONE_TO_ONE && p.owner)))
+      .props.filter(
+        (p) =>
+          !p.lazy &&
+          p.persist !== false &&
+          !p.formula &&
+          (kinds.includes(p.kind) || (p.kind === ReferenceKind.ONE_TO_ONE && p.owner)),
+      )
       .flatMap((p) => p.fieldNames);
     columnLists.set(entity, cols);
   }

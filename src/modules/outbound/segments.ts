@@ -68,17 +68,45 @@ export function segments(text: string): SegmentInfo {
     const costs = chars.map((ch) => (GSM7_EXTENSION.has(ch) ? 2 : 1));
     const units = costs.reduce((a, b) => a + b, 0);
     const parts = countParts(costs, LIMITS.GSM7.single, LIMITS.GSM7.multi);
-    return { encoding: 'GSM7', parts, units, perPart: parts === 1 ? LIMITS.GSM7.single : LIMITS.GSM7.multi, nonGsmChars: [] };
+    return {
+      encoding: 'GSM7',
+      parts,
+      units,
+      perPart: parts === 1 ? LIMITS.GSM7.single : LIMITS.GSM7.multi,
+      nonGsmChars: [],
+    };
   }
   const costs = chars.map((ch) => ch.length); // UTF-16 code units: 2 for astral characters
   const units = costs.reduce((a, b) => a + b, 0);
   const parts = countParts(costs, LIMITS.UCS2.single, LIMITS.UCS2.multi);
-  return { encoding: 'UCS2', parts, units, perPart: parts === 1 ? LIMITS.UCS2.single : LIMITS.UCS2.multi, nonGsmChars: nonGsm };
+  return {
+    encoding: 'UCS2',
+    parts,
+    units,
+    perPart: parts === 1 ? LIMITS.UCS2.single : LIMITS.UCS2.multi,
+    nonGsmChars: nonGsm,
+  };
 }
 
 const POLISH: Record<string, string> = {
-  ą: 'a', ć: 'c', ę: 'e', ł: 'l', ń: 'n', ó: 'o', ś: 's', ź: 'z', ż: 'z',
-  Ą: 'A', Ć: 'C', Ę: 'E', Ł: 'L', Ń: 'N', Ó: 'O', Ś: 'S', Ź: 'Z', Ż: 'Z',
+  ą: 'a',
+  ć: 'c',
+  ę: 'e',
+  ł: 'l',
+  ń: 'n',
+  ó: 'o',
+  ś: 's',
+  ź: 'z',
+  ż: 'z',
+  Ą: 'A',
+  Ć: 'C',
+  Ę: 'E',
+  Ł: 'L',
+  Ń: 'N',
+  Ó: 'O',
+  Ś: 'S',
+  Ź: 'Z',
+  Ż: 'Z',
 };
 
 /** Replaces the nine Polish letters (both cases) with Latin ones; other characters are kept. */

@@ -100,19 +100,25 @@ export async function attemptSend(
     });
     return false;
   };
-  const maybeSent = row.prev_in_flight ? '; an earlier attempt was cut off while the provider had it, so it may have been sent (check the provider\'s panel)' : '';
+  const maybeSent = row.prev_in_flight
+    ? "; an earlier attempt was cut off while the provider had it, so it may have been sent (check the provider's panel)"
+    : '';
   if (!row.gateway_id) return fail('NO_MAILBOX', `the mailbox was deleted before the message went out${maybeSent}`);
   // Only claims whose attempt never recorded an outcome get past the last attempt (settle stops at it):
   // an attempt that keeps being cut off (its instance dies, or its outcome cannot be written) ends here.
   if (row.attempts > settings.maxAttempts) {
-    return fail('UNKNOWN_OUTCOME', `${row.attempts - 1} attempts were cut off without an outcome; smsdesk stops trying${maybeSent}`);
+    return fail(
+      'UNKNOWN_OUTCOME',
+      `${row.attempts - 1} attempts were cut off without an outcome; smsdesk stops trying${maybeSent}`,
+    );
   }
 
   let mb: Mailbox;
   try {
     mb = await mailboxes.get(em, ctx.services.gateways, row.gateway_id, row.gateway_updated_at);
   } catch (e) {
-    if (e instanceof NotFoundError) return fail('NO_MAILBOX', `the mailbox was deleted before the message went out${maybeSent}`);
+    if (e instanceof NotFoundError)
+      return fail('NO_MAILBOX', `the mailbox was deleted before the message went out${maybeSent}`);
     // Nothing went to the provider: the in-flight mark goes back to what it was; the attempt counts.
     ctx.log.warn({ err: e, messageId, attempt: row.attempts }, 'outbound: could not open the mailbox');
     return release(ctx, settings, em, row, outcomes, {
@@ -125,7 +131,10 @@ export async function attemptSend(
   const provider = catalogEntry(mb.provider).displayName;
   const resumed = row.prev_in_flight !== null;
   if (resumed && adapter.idempotency === 'none') {
-    ctx.log.warn({ messageId, provider: mb.provider }, 'outbound: previous attempt ended without an outcome; not repeating it');
+    ctx.log.warn(
+      { messageId, provider: mb.provider },
+      'outbound: previous attempt ended without an outcome; not repeating it',
+    );
     return fail(
       'UNKNOWN_OUTCOME',
       `an earlier attempt was cut off while ${provider} had the request, so it may or may not have been sent; ${provider} has no idempotency key, so smsdesk does not send it again (check the provider's panel)`,
@@ -140,7 +149,10 @@ export async function attemptSend(
     text: row.text,
     encoding: row.encoding ?? 'GSM7',
     parts: row.parts,
-    notifyUrl: adapter.deliveryReports === 'callback' ? notifyUrl(ctx.config.publicUrl, catalogEntry(mb.provider).webhookPath, mb.webhookToken) : undefined,
+    notifyUrl:
+      adapter.deliveryReports === 'callback'
+        ? notifyUrl(ctx.config.publicUrl, catalogEntry(mb.provider).webhookPath, mb.webhookToken)
+        : undefined,
     resumed,
   };
   const log = { messageId, provider: mb.provider, attempt, resumed };
@@ -150,8 +162,16 @@ export async function attemptSend(
   } catch (e) {
     // An error of ours (not the provider's answer) after the request may have left: as unknown as a cut-off call.
     const failure =
-      e instanceof ProviderFailure ? e : new ProviderFailure('unknown', 'other', 'INTERNAL_ERROR', `smsdesk could not finish the call to ${provider}: ${(e as Error).message}`);
-    if (!(e instanceof ProviderFailure)) ctx.log.error({ ...log, err: e }, 'outbound: attempt ended with an error of ours');
+      e instanceof ProviderFailure
+        ? e
+        : new ProviderFailure(
+            'unknown',
+            'other',
+            'INTERNAL_ERROR',
+            `smsdesk could not finish the call to ${provider}: ${(e as Error).message}`,
+          );
+    if (!(e instanceof ProviderFailure))
+      ctx.log.error({ ...log, err: e }, 'outbound: attempt ended with an error of ours');
     await settle(ctx, settings, em, row, adapter.idempotency !== 'none', provider, failure, outcomes);
     return false;
   }
@@ -160,12 +180,21 @@ export async function attemptSend(
   let providerMessageId = r.providerMessageId;
   if (providerMessageId && providerMessageId.length > MAX_PROVIDER_ID) {
     // Cut, two ids could collide; neither could be matched by a report. Kept out, said in the log.
-    ctx.log.warn({ ...log, providerMessageId }, `outbound: the provider's message id is longer than ${MAX_PROVIDER_ID} characters; the message is stored without it`);
+    ctx.log.warn(
+      { ...log, providerMessageId },
+      `outbound: the provider's message id is longer than ${MAX_PROVIDER_ID} characters; the message is stored without it`,
+    );
     providerMessageId = undefined;
   }
   // SENT is written with the others that finish meanwhile, one statement for all (with the first
   // delivery-report poll where the provider's reports are polled), and announced after that commit.
-  outcomes.sent({ id: messageId, providerMessageId, cost: r.cost, poll: !!providerMessageId && adapter.deliveryReports === 'poll', log: done });
+  outcomes.sent({
+    id: messageId,
+    providerMessageId,
+    cost: r.cost,
+    poll: !!providerMessageId && adapter.deliveryReports === 'poll',
+    log: done,
+  });
   return true;
 }
 
@@ -177,7 +206,12 @@ export async function attemptSend(
 export class MailboxCache {
   private readonly entries = new Map<number, { updatedAt: number; mailbox: Mailbox }>();
 
-  async get(em: ReturnType<AppContext['orm']['em']['fork']>, gateways: AppContext['services']['gateways'], id: number, updatedAt: Date | null): Promise<Mailbox> {
+  async get(
+    em: ReturnType<AppContext['orm']['em']['fork']>,
+    gateways: AppContext['services']['gateways'],
+    id: number,
+    updatedAt: Date | null,
+  ): Promise<Mailbox> {
     const version = updatedAt ? new Date(updatedAt).getTime() : NaN;
     const hit = this.entries.get(id);
     if (hit && hit.updatedAt === version) return hit.mailbox;
@@ -208,14 +242,24 @@ async function settle(
         : e.reason;
     ctx.log.warn(log, 'outbound: failed');
     await outcomes.write(row, 'FAILED', async () =>
-      announceStatus(ctx.publish, await em.transactional((tem) => transition(tem, row.id, MessageStatus.FAILED, { errorCode: e.code, errorMessage: reason }))),
+      announceStatus(
+        ctx.publish,
+        await em.transactional((tem) =>
+          transition(tem, row.id, MessageStatus.FAILED, { errorCode: e.code, errorMessage: reason }),
+        ),
+      ),
     );
     return;
   }
   // An `unknown` outcome keeps the in-flight mark, so the next attempt resumes through the provider's
   // idempotency; a `retryable` one puts back the mark as the claim found it: this attempt was not
   // accepted, but a cut-off one before it may have been. (After the last attempt, release fails it.)
-  await release(ctx, settings, em, row, outcomes, { code: e.code, reason: e.reason, inFlight: e.kind === 'unknown' ? 'keep' : row.prev_in_flight, log });
+  await release(ctx, settings, em, row, outcomes, {
+    code: e.code,
+    reason: e.reason,
+    inFlight: e.kind === 'unknown' ? 'keep' : row.prev_in_flight,
+    log,
+  });
 }
 
 /**
@@ -237,7 +281,10 @@ async function release(
       announceStatus(
         ctx.publish,
         await em.transactional((tem) =>
-          transition(tem, row.id, MessageStatus.FAILED, { errorCode: why.code, errorMessage: `${why.reason} (gave up after ${row.attempts} attempts)` }),
+          transition(tem, row.id, MessageStatus.FAILED, {
+            errorCode: why.code,
+            errorMessage: `${why.reason} (gave up after ${row.attempts} attempts)`,
+          }),
         ),
       ),
     );
@@ -250,7 +297,14 @@ async function release(
       `update message set error_code = ?, error_message = ?, next_attempt_at = now() + (? * interval '1 millisecond'), lease_until = null,
               in_flight_since = case when ? then in_flight_since else ?::timestamptz end, updated_at = now()
         where id = ? and status = 'QUEUED'`,
-      [why.code, `attempt ${row.attempts} failed, retrying: ${why.reason}`, delayMs, why.inFlight === 'keep', why.inFlight === 'keep' ? null : why.inFlight, row.id],
+      [
+        why.code,
+        `attempt ${row.attempts} failed, retrying: ${why.reason}`,
+        delayMs,
+        why.inFlight === 'keep',
+        why.inFlight === 'keep' ? null : why.inFlight,
+        row.id,
+      ],
     ),
   );
   outcomes.retryIn(delayMs);

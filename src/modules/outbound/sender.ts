@@ -132,7 +132,8 @@ export class OutboundSender {
     const events = this.ctx.events.subscribe('MESSAGE_STATUS_CHANGED')[Symbol.asyncIterator]();
     this.subscription = events;
     void (async () => {
-      for (let e = await events.next(); !e.done; e = await events.next()) if (e.value.status === MessageStatus.QUEUED) this.kick();
+      for (let e = await events.next(); !e.done; e = await events.next())
+        if (e.value.status === MessageStatus.QUEUED) this.kick();
     })().catch((err) => this.ctx.log.error({ err }, 'outbound: event subscription ended'));
     this.kick();
     return this;
@@ -176,7 +177,9 @@ export class OutboundSender {
         }
         // The lease ends, by our clock, no later than this (taken before the claim, which starts it).
         const leaseEnds = Date.now() + this.settings.staleLockMs;
-        const rows = await this.ctx.orm.em.fork().execute<Claimed[]>(CLAIM, [`{${[...this.holding].join(',')}}`, free, this.settings.staleLockMs]);
+        const rows = await this.ctx.orm.em
+          .fork()
+          .execute<Claimed[]>(CLAIM, [`{${[...this.holding].join(',')}}`, free, this.settings.staleLockMs]);
         this.more = rows.length === free;
         for (const row of rows) this.launch({ ...row, leaseEnds });
       } while (this.again && !this.stopped);
@@ -274,7 +277,10 @@ export class OutboundSender {
         wait = 250;
       } catch (err) {
         if (!transient(err) && batch.length > 1) {
-          this.ctx.log.warn({ err, messages: batch.length }, 'outbound: a SENT batch was refused; writing its messages one by one');
+          this.ctx.log.warn(
+            { err, messages: batch.length },
+            'outbound: a SENT batch was refused; writing its messages one by one',
+          );
           this.toWrite.unshift(...batch);
           this.single = batch.length;
           continue;
@@ -282,7 +288,10 @@ export class OutboundSender {
         const [alone] = batch;
         if ((err as { code?: string }).code === UNIQUE_VIOLATION && batch.length === 1 && alone.providerMessageId) {
           // The provider gave an id another message already has (message_provider_id_unique): SENT without it.
-          this.ctx.log.warn({ messageId: alone.id, providerMessageId: alone.providerMessageId }, 'outbound: the provider answered with the id of another message; stored without it');
+          this.ctx.log.warn(
+            { messageId: alone.id, providerMessageId: alone.providerMessageId },
+            'outbound: the provider answered with the id of another message; stored without it',
+          );
           this.toWrite.unshift({ ...alone, providerMessageId: undefined, poll: false });
           continue;
         }
@@ -290,7 +299,10 @@ export class OutboundSender {
           if (this.single > 0) this.single--;
           const given = transient(err) ? [...batch, ...this.toWrite.splice(0)] : batch;
           for (const x of given) this.holding.delete(x.id);
-          this.ctx.log.error({ err, messages: given.map((x) => x.id) }, 'outbound: could not record SENT; the messages will be resumed once their leases run out');
+          this.ctx.log.error(
+            { err, messages: given.map((x) => x.id) },
+            'outbound: could not record SENT; the messages will be resumed once their leases run out',
+          );
           continue;
         }
         this.toWrite.unshift(...batch);
@@ -302,12 +314,16 @@ export class OutboundSender {
   }
 
   private async writeSentBatch(batch: Sent[]): Promise<void> {
-    const rows = await this.ctx.orm.em.fork().execute<{ id: number; ticket_id: number | null; status: MessageStatus }[]>(SENT, [
-      JSON.stringify(batch.map((s) => ({ id: s.id, pid: s.providerMessageId ?? null, cost: s.cost ?? null, poll: s.poll }))),
-      POLL_DLR_TASK,
-      this.settings.dlrPollBaseMs,
-      POLL_JOB_KEY_PREFIX,
-    ]);
+    const rows = await this.ctx.orm.em
+      .fork()
+      .execute<{ id: number; ticket_id: number | null; status: MessageStatus }[]>(SENT, [
+        JSON.stringify(
+          batch.map((s) => ({ id: s.id, pid: s.providerMessageId ?? null, cost: s.cost ?? null, poll: s.poll })),
+        ),
+        POLL_DLR_TASK,
+        this.settings.dlrPollBaseMs,
+        POLL_JOB_KEY_PREFIX,
+      ]);
     const moved = new Map(rows.map((r) => [Number(r.id), r]));
     for (const s of batch) {
       this.holding.delete(s.id);

@@ -8,7 +8,12 @@ import { MessageStatus } from '../tickets/message.entity';
  * transition the machine does not allow matches no row, so a late, repeated or out-of-order report (or a
  * racing worker) changes nothing, and nothing is announced.
  */
-export type OutboundTarget = MessageStatus.SENT | MessageStatus.DELIVERED | MessageStatus.UNDELIVERED | MessageStatus.EXPIRED | MessageStatus.FAILED;
+export type OutboundTarget =
+  | MessageStatus.SENT
+  | MessageStatus.DELIVERED
+  | MessageStatus.UNDELIVERED
+  | MessageStatus.EXPIRED
+  | MessageStatus.FAILED;
 
 export interface TransitionFacts {
   providerMessageId?: string;
@@ -30,7 +35,12 @@ export interface Moved {
  * change to announce once the transaction has committed (`announceStatus`), or null when the message was
  * already there or the machine does not allow it.
  */
-export async function transition(em: EntityManager, messageId: number, to: OutboundTarget, facts: TransitionFacts = {}): Promise<Moved | null> {
+export async function transition(
+  em: EntityManager,
+  messageId: number,
+  to: OutboundTarget,
+  facts: TransitionFacts = {},
+): Promise<Moved | null> {
   const rows = await em.execute<{ id: number; ticket_id: number | null }[]>(
     `update message set
         status = ?,
@@ -72,5 +82,6 @@ export async function transition(em: EntityManager, messageId: number, to: Outbo
  * step from showing a message as less far than it is).
  */
 export function announceStatus(publish: Publish, ...moved: (Moved | null | undefined)[]): void {
-  for (const m of moved) if (m) publish('MESSAGE_STATUS_CHANGED', { messageId: m.messageId, ticketId: m.ticketId, status: m.status });
+  for (const m of moved)
+    if (m) publish('MESSAGE_STATUS_CHANGED', { messageId: m.messageId, ticketId: m.ticketId, status: m.status });
 }

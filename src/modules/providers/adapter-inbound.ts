@@ -171,7 +171,17 @@ function warsawOffsetMinutes(at: Date): number {
  * makes sense for them.
  */
 export function warsawTime(y: number, mo: number, d: number, h: number, mi: number, s: number): Date | undefined {
-  if (![y, mo, d, h, mi, s].every(Number.isFinite) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return undefined;
+  if (
+    ![y, mo, d, h, mi, s].every(Number.isFinite) ||
+    mo < 1 ||
+    mo > 12 ||
+    d < 1 ||
+    d > 31 ||
+    h > 23 ||
+    mi > 59 ||
+    s > 60
+  )
+    return undefined;
   const guess = Date.UTC(y, mo - 1, d, h, mi, s);
   // Two passes settle the offset also right after a DST change.
   let t = guess - warsawOffsetMinutes(new Date(guess)) * 60000;
@@ -194,7 +204,12 @@ export function warsawDateTime(text: string | undefined): Date | undefined {
 
 /** The calendar date (YYYY-MM-DD) in Warsaw of an instant. */
 export function warsawDate(at: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Warsaw', year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Europe/Warsaw',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(at);
 }
 
 /** `YYYY-MM-DD HH:MM:SS` in Warsaw of an instant. */

@@ -76,11 +76,14 @@ const SERVER_CERT_CODES = new Set([
 function clientCertAlert(code: string, message: string): string | null {
   const s = `${code} ${message}`.toUpperCase();
   if (!/ALERT/.test(s)) return null;
-  if (/CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE/.test(s)) return 'the server demanded a client certificate and did not get one it accepts';
-  if (/UNKNOWN_CA/.test(s)) return 'the server rejected the client certificate: it is not signed by a CA the provider trusts';
+  if (/CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE/.test(s))
+    return 'the server demanded a client certificate and did not get one it accepts';
+  if (/UNKNOWN_CA/.test(s))
+    return 'the server rejected the client certificate: it is not signed by a CA the provider trusts';
   if (/CERTIFICATE_EXPIRED/.test(s)) return 'the server rejected the client certificate: it has expired';
   if (/CERTIFICATE_REVOKED/.test(s)) return 'the server rejected the client certificate: it was revoked';
-  if (/BAD_CERTIFICATE|UNSUPPORTED_CERTIFICATE|CERTIFICATE_UNKNOWN|DECRYPT_ERROR/.test(s)) return 'the server rejected the client certificate';
+  if (/BAD_CERTIFICATE|UNSUPPORTED_CERTIFICATE|CERTIFICATE_UNKNOWN|DECRYPT_ERROR/.test(s))
+    return 'the server rejected the client certificate';
   return `the TLS handshake was refused (${code || message})`;
 }
 
@@ -91,7 +94,8 @@ function clientCertAlert(code: string, message: string): string | null {
  */
 export function httpCall(req: HttpRequest, opts: HttpOptions): Promise<HttpResponse> {
   const url = new URL(req.url);
-  for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined && v !== null) url.searchParams.append(k, String(v));
+  for (const [k, v] of Object.entries(req.query ?? {}))
+    if (v !== undefined && v !== null) url.searchParams.append(k, String(v));
   let payload: string | undefined;
   const headers: Record<string, string> = { accept: '*/*', 'user-agent': 'smsdesk', ...req.headers };
   if (req.form) {
@@ -139,10 +143,26 @@ export function httpCall(req: HttpRequest, opts: HttpOptions): Promise<HttpRespo
         size += c.length;
         if (size > MAX_BODY) {
           res.destroy();
-          fail(new ProviderFailure('unknown', 'server', 'BODY_TOO_LARGE', `${where} answered with a body over ${MAX_BODY} bytes`));
+          fail(
+            new ProviderFailure(
+              'unknown',
+              'server',
+              'BODY_TOO_LARGE',
+              `${where} answered with a body over ${MAX_BODY} bytes`,
+            ),
+          );
         } else chunks.push(c);
       });
-      res.on('error', (err) => fail(new ProviderFailure('unknown', 'server', (err as NodeJS.ErrnoException).code ?? 'EIO', `the answer of ${where} broke off: ${err.message}`)));
+      res.on('error', (err) =>
+        fail(
+          new ProviderFailure(
+            'unknown',
+            'server',
+            (err as NodeJS.ErrnoException).code ?? 'EIO',
+            `the answer of ${where} broke off: ${err.message}`,
+          ),
+        ),
+      );
       res.on('end', () => {
         if (settled) return;
         settled = true;
@@ -173,36 +193,99 @@ export function httpCall(req: HttpRequest, opts: HttpOptions): Promise<HttpRespo
       if (timedOut) {
         fail(
           phase === 'connecting'
-            ? new ProviderFailure('retryable', 'unreachable', 'CONNECT_TIMEOUT', `host unreachable: no connection to ${where} within ${opts.timeoutMs} ms`)
-            : new ProviderFailure('unknown', 'timeout', 'TIMEOUT', `${where} did not answer within ${opts.timeoutMs} ms; it may or may not have accepted the request`),
+            ? new ProviderFailure(
+                'retryable',
+                'unreachable',
+                'CONNECT_TIMEOUT',
+                `host unreachable: no connection to ${where} within ${opts.timeoutMs} ms`,
+              )
+            : new ProviderFailure(
+                'unknown',
+                'timeout',
+                'TIMEOUT',
+                `${where} did not answer within ${opts.timeoutMs} ms; it may or may not have accepted the request`,
+              ),
         );
         return;
       }
       if (opts.signal?.aborted) {
-        fail(new ProviderFailure(phase === 'connecting' ? 'retryable' : 'unknown', 'timeout', 'ABORTED', `the call to ${where} was cut off by a worker shutdown`));
+        fail(
+          new ProviderFailure(
+            phase === 'connecting' ? 'retryable' : 'unknown',
+            'timeout',
+            'ABORTED',
+            `the call to ${where} was cut off by a worker shutdown`,
+          ),
+        );
         return;
       }
       const alert = clientCertAlert(code, err.message);
-      if (alert) return fail(new ProviderFailure('permanent', 'certificate', code || 'TLS_ALERT', `${where}: ${alert}`));
+      if (alert)
+        return fail(new ProviderFailure('permanent', 'certificate', code || 'TLS_ALERT', `${where}: ${alert}`));
       if (SERVER_CERT_CODES.has(code)) {
-        return fail(new ProviderFailure('permanent', 'certificate', code, `the server certificate of ${where} is not trusted (${code}); check the API host`));
+        return fail(
+          new ProviderFailure(
+            'permanent',
+            'certificate',
+            code,
+            `the server certificate of ${where} is not trusted (${code}); check the API host`,
+          ),
+        );
       }
       // A server that refuses a client certificate may just close the connection in the handshake
       // instead of sending an alert (Node's own TLS servers do): with a certificate offered, that is
       // by far the likeliest reason, and retrying will not change it.
-      if (phase === 'connecting' && req.clientCert && (code === 'ECONNRESET' || /before secure TLS connection/.test(err.message))) {
-        return fail(new ProviderFailure('permanent', 'certificate', code || 'TLS_CLOSED', `${where} closed the connection during the TLS handshake: it most likely rejected the client certificate (expired, not signed by a CA it trusts, or not registered with the provider)`));
+      if (
+        phase === 'connecting' &&
+        req.clientCert &&
+        (code === 'ECONNRESET' || /before secure TLS connection/.test(err.message))
+      ) {
+        return fail(
+          new ProviderFailure(
+            'permanent',
+            'certificate',
+            code || 'TLS_CLOSED',
+            `${where} closed the connection during the TLS handshake: it most likely rejected the client certificate (expired, not signed by a CA it trusts, or not registered with the provider)`,
+          ),
+        );
       }
-      if (code === 'ECONNREFUSED') return fail(new ProviderFailure('retryable', 'unreachable', code, `host unreachable: ${where} refused the connection`));
-      if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return fail(new ProviderFailure('retryable', 'unreachable', code, `host unreachable: the name ${url.hostname} does not resolve`));
+      if (code === 'ECONNREFUSED')
+        return fail(
+          new ProviderFailure('retryable', 'unreachable', code, `host unreachable: ${where} refused the connection`),
+        );
+      if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+        return fail(
+          new ProviderFailure(
+            'retryable',
+            'unreachable',
+            code,
+            `host unreachable: the name ${url.hostname} does not resolve`,
+          ),
+        );
       if (['EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EADDRNOTAVAIL'].includes(code)) {
-        return fail(new ProviderFailure('retryable', 'unreachable', code, `host unreachable: no route to ${where} (${code})`));
+        return fail(
+          new ProviderFailure('retryable', 'unreachable', code, `host unreachable: no route to ${where} (${code})`),
+        );
       }
       // A reset of a reused idle keep-alive socket means the server closed it before reading our request.
       if (phase === 'connecting' || (r.reusedSocket && code === 'ECONNRESET')) {
-        return fail(new ProviderFailure('retryable', 'unreachable', code || 'ECONNRESET', `the connection to ${where} failed before the request was sent: ${err.message}`));
+        return fail(
+          new ProviderFailure(
+            'retryable',
+            'unreachable',
+            code || 'ECONNRESET',
+            `the connection to ${where} failed before the request was sent: ${err.message}`,
+          ),
+        );
       }
-      fail(new ProviderFailure('unknown', 'server', code || 'EIO', `the connection to ${where} broke after the request was sent (${err.message}); it may or may not have accepted it`));
+      fail(
+        new ProviderFailure(
+          'unknown',
+          'server',
+          code || 'EIO',
+          `the connection to ${where} broke after the request was sent (${err.message}); it may or may not have accepted it`,
+        ),
+      );
     });
     const timer = setTimeout(() => {
       timedOut = true;
@@ -217,11 +300,41 @@ export function httpCall(req: HttpRequest, opts: HttpOptions): Promise<HttpRespo
 /** The usual meaning of an HTTP status when the provider's body says nothing more specific. */
 export function statusFailure(provider: string, status: number, body: string): ProviderFailure | null {
   const snippet = body.trim().slice(0, 200);
-  if (status === 429) return new ProviderFailure('retryable', 'rate', 'HTTP 429', `${provider} is limiting the request rate (HTTP 429); will retry`);
-  if (status >= 500) return new ProviderFailure('retryable', 'server', `HTTP ${status}`, `${provider} had a server error (HTTP ${status})${snippet ? `: ${snippet}` : ''}`);
-  if (status === 401) return new ProviderFailure('permanent', 'auth', 'HTTP 401', `${provider} refused the credentials (HTTP 401): wrong API key, login or password`);
-  if (status === 403) return new ProviderFailure('permanent', 'ip', 'HTTP 403', `${provider} forbade the request (HTTP 403): the key lacks the right or this server's IP address is not on the provider's allow list`);
-  if (status >= 400) return new ProviderFailure('permanent', 'other', `HTTP ${status}`, `${provider} refused the request (HTTP ${status})${snippet ? `: ${snippet}` : ''}`);
+  if (status === 429)
+    return new ProviderFailure(
+      'retryable',
+      'rate',
+      'HTTP 429',
+      `${provider} is limiting the request rate (HTTP 429); will retry`,
+    );
+  if (status >= 500)
+    return new ProviderFailure(
+      'retryable',
+      'server',
+      `HTTP ${status}`,
+      `${provider} had a server error (HTTP ${status})${snippet ? `: ${snippet}` : ''}`,
+    );
+  if (status === 401)
+    return new ProviderFailure(
+      'permanent',
+      'auth',
+      'HTTP 401',
+      `${provider} refused the credentials (HTTP 401): wrong API key, login or password`,
+    );
+  if (status === 403)
+    return new ProviderFailure(
+      'permanent',
+      'ip',
+      'HTTP 403',
+      `${provider} forbade the request (HTTP 403): the key lacks the right or this server's IP address is not on the provider's allow list`,
+    );
+  if (status >= 400)
+    return new ProviderFailure(
+      'permanent',
+      'other',
+      `HTTP ${status}`,
+      `${provider} refused the request (HTTP ${status})${snippet ? `: ${snippet}` : ''}`,
+    );
   return null;
 }
 
@@ -235,12 +348,17 @@ export function md5Hex(password: string): string {
 }
 
 /** The common sender-name rule: 1–11 letters/digits/space/.-_& with a letter, or a number of 3–16 digits. */
-export function gsmSenderProblem(provider: string, sender: string | undefined, opts: { required?: boolean; maxAlpha?: number } = {}): string | null {
+export function gsmSenderProblem(
+  provider: string,
+  sender: string | undefined,
+  opts: { required?: boolean; maxAlpha?: number } = {},
+): string | null {
   if (!sender) return opts.required ? `${provider} needs a sender name; set one on the mailbox` : null;
   const max = opts.maxAlpha ?? 11;
   if (/^\+?[0-9]{3,16}$/.test(sender)) return null;
   if (!/[A-Za-z]/.test(sender)) return `sender "${sender}" must contain a letter or be a phone number`;
   if (sender.length > max) return `sender "${sender}" is longer than the ${max} characters ${provider} allows`;
-  if (!/^[A-Za-z0-9 .\-_&]+$/.test(sender)) return `sender "${sender}" may hold only letters, digits, space and . - _ &`;
+  if (!/^[A-Za-z0-9 .\-_&]+$/.test(sender))
+    return `sender "${sender}" may hold only letters, digits, space and . - _ &`;
   return null;
 }

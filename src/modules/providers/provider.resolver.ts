@@ -2,7 +2,10 @@ import { Authorized, Field, ObjectType, Query, Resolver, registerEnumType } from
 import { PROVIDER_CATALOG, PROVIDER_IDS } from './catalog';
 import { ProviderId, SpecStatus, Support, type ProviderCatalogEntry } from './catalog.types';
 
-registerEnumType(SpecStatus, { name: 'SpecStatus', description: "How much of the provider's API is publicly specified." });
+registerEnumType(SpecStatus, {
+  name: 'SpecStatus',
+  description: "How much of the provider's API is publicly specified.",
+});
 registerEnumType(Support, { name: 'Support', description: 'YES, NO, or UNKNOWN where no public source tells.' });
 
 @ObjectType()
@@ -31,7 +34,10 @@ export class Provider {
   @Field(() => ProviderCapabilities) capabilities!: ProviderCapabilities;
   @Field(() => [ProviderField]) fields!: ProviderField[];
   @Field(() => [String]) defaultPrefixesToRemove!: string[];
-  @Field({ nullable: true, description: 'Path of our webhook for this provider; null when it is polled or cannot push.' })
+  @Field({
+    nullable: true,
+    description: 'Path of our webhook for this provider; null when it is polled or cannot push.',
+  })
   webhookPath?: string;
   @Field({ nullable: true }) defaultApiBaseUrl?: string;
   @Field(() => [String], { description: 'Caveats: what is inferred, unverified or missing in the public spec.' })

@@ -46,7 +46,8 @@ export interface Provider {
 }
 
 /** What a provider folder writes; `defineProvider` fills in the rules most providers share. */
-export type ProviderParts = Omit<Provider, 'id' | 'baseUrl' | 'webhookUrl'> & Partial<Pick<Provider, 'baseUrl' | 'webhookUrl'>>;
+export type ProviderParts = Omit<Provider, 'id' | 'baseUrl' | 'webhookUrl'> &
+  Partial<Pick<Provider, 'baseUrl' | 'webhookUrl'>>;
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {

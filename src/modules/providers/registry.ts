@@ -42,7 +42,9 @@ export function providerFor(id: ProviderId): Provider {
 }
 
 /** Both adapter halves of each provider as one object, for callers that only send, verify, parse or poll. */
-const ADAPTERS = new Map<ProviderId, ProviderAdapter>(PROVIDERS.map((p) => [p.id, { id: p.id, ...p.outbound, ...p.inbound }]));
+const ADAPTERS = new Map<ProviderId, ProviderAdapter>(
+  PROVIDERS.map((p) => [p.id, { id: p.id, ...p.outbound, ...p.inbound }]),
+);
 
 export function adapterFor(id: ProviderId): ProviderAdapter {
   return ADAPTERS.get(id)!;

@@ -45,7 +45,9 @@ export function mailboxOf(g: StoredMailbox, open: (sealed: string) => string): M
     prefixesToRemove: g.prefixesToRemove,
     webhookToken: g.webhookTokenSecret ? open(g.webhookTokenSecret) : undefined,
     replacePolishDiacritics: g.replacePolishDiacritics,
-    genericHttp: http ? { ...http, headers: (http.headers ?? []).map((h) => ({ name: h.name, value: open(h.sealedValue) })) } : undefined,
+    genericHttp: http
+      ? { ...http, headers: (http.headers ?? []).map((h) => ({ name: h.name, value: open(h.sealedValue) })) }
+      : undefined,
   };
 }
 

@@ -28,7 +28,8 @@ async function applyRule(em: EntityManager, r: MessageRule, input: MessageRuleIn
     r.name = name;
   }
   if (input.position != null) {
-    if (!Number.isInteger(input.position) || input.position < 0) v.add('position', 'min', 'must be a whole number, 0 or more');
+    if (!Number.isInteger(input.position) || input.position < 0)
+      v.add('position', 'min', 'must be a whole number, 0 or more');
     r.position = input.position;
   } else if (isCreate) {
     // Appended after the last rule, which is what "add a rule" means in a list.
@@ -40,7 +41,9 @@ async function applyRule(em: EntityManager, r: MessageRule, input: MessageRuleIn
   if (input.gatewayId !== undefined) {
     if (input.gatewayId === null) r.gateway = undefined;
     else {
-      const g = /^[0-9]{1,9}$/.test(input.gatewayId) ? await em.findOne(Gateway, { id: Number(input.gatewayId) }) : null;
+      const g = /^[0-9]{1,9}$/.test(input.gatewayId)
+        ? await em.findOne(Gateway, { id: Number(input.gatewayId) })
+        : null;
       if (!g) v.add('gatewayId', 'exists', `mailbox ${input.gatewayId} does not exist`);
       else r.gateway = g;
     }
@@ -73,7 +76,11 @@ export class MessageRuleResolver {
 
   @Authorized(Role.ADMIN)
   @Mutation(() => MessageRule)
-  async updateMessageRule(@Arg('id', () => ID) id: string, @Arg('input') input: MessageRuleInput, @Ctx() ctx: Context): Promise<MessageRule> {
+  async updateMessageRule(
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: MessageRuleInput,
+    @Ctx() ctx: Context,
+  ): Promise<MessageRule> {
     const r = await ctx.em.findOne(MessageRule, { id: idOf(id, 'MessageRule') }, { populate: ['gateway', 'queue'] });
     if (!r) throw new NotFoundError('MessageRule', id);
     await applyRule(ctx.em, r, input, false);

@@ -18,11 +18,26 @@ export interface RuleLike {
 }
 
 /** A rule as the database function `active_rules()` gives it (src/db/functions/active_rules.sql). */
-export type RuleRow = [id: number, position: number, gatewayId: number | null, queueId: number, stop: boolean, name: string];
+export type RuleRow = [
+  id: number,
+  position: number,
+  gatewayId: number | null,
+  queueId: number,
+  stop: boolean,
+  name: string,
+];
 
 /** The rules of `active_rules()` for the engine. */
 export function rulesOfRows(rows: RuleRow[]): RuleLike[] {
-  return rows.map(([id, position, gatewayId, queueId, stop, name]) => ({ id, position, gatewayId, queueId, stop, name, active: true }));
+  return rows.map(([id, position, gatewayId, queueId, stop, name]) => ({
+    id,
+    position,
+    gatewayId,
+    queueId,
+    stop,
+    name,
+    active: true,
+  }));
 }
 
 export interface MessageFacts {

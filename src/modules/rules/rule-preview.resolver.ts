@@ -20,8 +20,16 @@ export class RulePreviewStep {
 @ObjectType({ description: 'Where an inbound message would go, and which rules decide it.' })
 export class RulePreview {
   @Field(() => [RulePreviewStep]) applied!: RulePreviewStep[];
-  @Field(() => RulePreviewStep, { nullable: true, description: 'The rule that decides the queue; null: no rule matched.' }) decidingRule?: RulePreviewStep;
-  @Field(() => Queue, { nullable: true, description: 'The target queue; null when it would be the default queue and that does not exist yet.' }) queue?: Queue;
+  @Field(() => RulePreviewStep, {
+    nullable: true,
+    description: 'The rule that decides the queue; null: no rule matched.',
+  })
+  decidingRule?: RulePreviewStep;
+  @Field(() => Queue, {
+    nullable: true,
+    description: 'The target queue; null when it would be the default queue and that does not exist yet.',
+  })
+  queue?: Queue;
   @Field({ description: 'The name of the target queue.' }) queueName!: string;
   @Field({ description: 'No rule matched: the default queue.' }) usesDefaultQueue!: boolean;
   @Field({ description: 'The sender as it would be stored (E.164 when it is a number).' }) from!: string;
@@ -41,14 +49,33 @@ export class RulePreviewResolver {
     const gw = await ctx.em.findOne(Gateway, { id: idOf(gatewayId, 'Gateway') });
     if (!gw) throw new NotFoundError('Gateway', gatewayId);
     const sender = normaliseSender(from);
-    const rules = await ctx.em.find(MessageRule, { active: true }, { populate: ['queue', 'gateway'], orderBy: { position: 'asc', id: 'asc' } });
+    const rules = await ctx.em.find(
+      MessageRule,
+      { active: true },
+      { populate: ['queue', 'gateway'], orderBy: { position: 'asc', id: 'asc' } },
+    );
     const decision = route(
-      rules.map((r) => ({ id: r.id, name: r.name, position: r.position, active: r.active, gatewayId: r.gateway?.id ?? null, queueId: r.queue.id, stop: r.stop })),
+      rules.map((r) => ({
+        id: r.id,
+        name: r.name,
+        position: r.position,
+        active: r.active,
+        gatewayId: r.gateway?.id ?? null,
+        queueId: r.queue.id,
+        stop: r.stop,
+      })),
       { gatewayId: gw.id, from: sender, text },
     );
     const byId = new Map(rules.map((r) => [r.id, r]));
-    const applied = decision.applied.map((s) => ({ rule: byId.get(s.ruleId)!, queue: byId.get(s.ruleId)!.queue, stopped: s.stopped }));
-    const queue = decision.queueId != null ? applied.at(-1)!.queue : (await ctx.em.findOne(Queue, { name: DEFAULT_QUEUE_NAME })) ?? undefined;
+    const applied = decision.applied.map((s) => ({
+      rule: byId.get(s.ruleId)!,
+      queue: byId.get(s.ruleId)!.queue,
+      stopped: s.stopped,
+    }));
+    const queue =
+      decision.queueId != null
+        ? applied.at(-1)!.queue
+        : ((await ctx.em.findOne(Queue, { name: DEFAULT_QUEUE_NAME })) ?? undefined);
     return {
       applied,
       decidingRule: applied.at(-1),

@@ -48,11 +48,13 @@ registerEnumType(SmsEncoding, { name: 'SmsEncoding', description: 'GSM-7: 160/15
 @Index({ properties: ['ticket', 'createdAt'] })
 @Index({
   name: 'message_provider_id_unique',
-  expression: 'create unique index "message_provider_id_unique" on "message" ("gateway_id", "direction", "provider_message_id") where "provider_message_id" is not null',
+  expression:
+    'create unique index "message_provider_id_unique" on "message" ("gateway_id", "direction", "provider_message_id") where "provider_message_id" is not null',
 })
 @Index({
   name: 'message_dedupe_unique',
-  expression: 'create unique index "message_dedupe_unique" on "message" ("gateway_id", "dedupe_key") where "dedupe_key" is not null',
+  expression:
+    'create unique index "message_dedupe_unique" on "message" ("gateway_id", "dedupe_key") where "dedupe_key" is not null',
 })
 // Delivery reports name only the provider's id (SMSAPI's carry no mailbox).
 @Index({

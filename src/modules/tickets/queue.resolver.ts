@@ -19,7 +19,8 @@ async function applyQueue(em: EntityManager, q: Queue, input: QueueInput): Promi
   const v = new Violations();
   const name = input.name.trim();
   if (!name) v.add('name', 'required', 'must not be empty');
-  else if (await em.count(Queue, { name, ...(q.id ? { id: { $ne: q.id } } : {}) })) v.add('name', 'unique', `another queue is already called "${name}"`);
+  else if (await em.count(Queue, { name, ...(q.id ? { id: { $ne: q.id } } : {}) }))
+    v.add('name', 'unique', `another queue is already called "${name}"`);
   q.name = name;
   if (input.memberIds) {
     const ids = input.memberIds.map((raw) => (/^[0-9]{1,9}$/.test(raw) ? Number(raw) : -1));
@@ -52,7 +53,11 @@ export class QueueResolver {
 
   @Authorized(Role.ADMIN)
   @Mutation(() => Queue)
-  async updateQueue(@Arg('id', () => ID) id: string, @Arg('input') input: QueueInput, @Ctx() ctx: Context): Promise<Queue> {
+  async updateQueue(
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: QueueInput,
+    @Ctx() ctx: Context,
+  ): Promise<Queue> {
     const q = await ctx.em.findOne(Queue, { id: idOf(id, 'Queue') }, { populate: ['members'] });
     if (!q) throw new NotFoundError('Queue', id);
     await applyQueue(ctx.em, q, input);

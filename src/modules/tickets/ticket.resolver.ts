@@ -28,11 +28,16 @@ export class TicketResolver {
     if (status) where.push({ status });
     if (after) {
       const [at, id] = decodeCursor(after);
-      if (typeof at !== 'string' || typeof id !== 'number') throw ValidationError.single('after', 'cursor', 'is not a cursor this API gave out');
+      if (typeof at !== 'string' || typeof id !== 'number')
+        throw ValidationError.single('after', 'cursor', 'is not a cursor this API gave out');
       const d = new Date(at);
       where.push({ $or: [{ lastMessageAt: { $lt: d } }, { lastMessageAt: d, id: { $lt: id } }] });
     }
-    const rows = await ctx.em.find(Ticket, { $and: where }, { populate: ['queue', 'customer', 'gateway'], orderBy: { lastMessageAt: 'desc', id: 'desc' }, limit: first + 1 });
+    const rows = await ctx.em.find(
+      Ticket,
+      { $and: where },
+      { populate: ['queue', 'customer', 'gateway'], orderBy: { lastMessageAt: 'desc', id: 'desc' }, limit: first + 1 },
+    );
     return toConnection(rows, first, (t) => [t.lastMessageAt.toISOString(), t.id], !!after);
   }
 
@@ -46,7 +51,11 @@ export class TicketResolver {
 
   @FieldResolver(() => [Message], { description: 'The conversation, oldest first.' })
   messages(@Root() t: Ticket, @Ctx() ctx: Context): Promise<Message[]> {
-    return ctx.em.find(Message, { ticket: t.id }, { populate: ['gateway', 'author'], orderBy: { createdAt: 'asc', id: 'asc' } });
+    return ctx.em.find(
+      Message,
+      { ticket: t.id },
+      { populate: ['gateway', 'author'], orderBy: { createdAt: 'asc', id: 'asc' } },
+    );
   }
 }
 
@@ -54,6 +63,10 @@ export class TicketResolver {
 export class CustomerTicketsResolver {
   @FieldResolver(() => [Ticket], { description: "The customer's tickets, most recent first." })
   tickets(@Root() c: Customer, @Ctx() ctx: Context): Promise<Ticket[]> {
-    return ctx.em.find(Ticket, { customer: c.id }, { populate: ['queue', 'gateway'], orderBy: { lastMessageAt: 'desc', id: 'desc' }, limit: 100 });
+    return ctx.em.find(
+      Ticket,
+      { customer: c.id },
+      { populate: ['queue', 'gateway'], orderBy: { lastMessageAt: 'desc', id: 'desc' }, limit: 100 },
+    );
   }
 }

@@ -34,7 +34,10 @@ function formEncode(fields: Record<string, string | undefined>): string {
   return p.toString();
 }
 
-export function multipartBody(fields: Record<string, string | undefined>, files: PushFile[]): { body: Buffer; contentType: string } {
+export function multipartBody(
+  fields: Record<string, string | undefined>,
+  files: PushFile[],
+): { body: Buffer; contentType: string } {
   const boundary = `----smsdeskfake${crypto.randomBytes(8).toString('hex')}`;
   const chunks: Buffer[] = [];
   for (const [k, v] of Object.entries(fields)) {
@@ -42,7 +45,12 @@ export function multipartBody(fields: Record<string, string | undefined>, files:
     chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`, 'utf8'));
   }
   for (const f of files) {
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${f.field}"; filename="${f.filename}"\r\nContent-Type: ${f.contentType}\r\n\r\n`, 'utf8'));
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${f.field}"; filename="${f.filename}"\r\nContent-Type: ${f.contentType}\r\n\r\n`,
+        'utf8',
+      ),
+    );
     chunks.push(f.data, Buffer.from('\r\n'));
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
@@ -76,11 +84,25 @@ export function push(url: string, o: PushOptions = {}): Promise<PushResult> {
   const method = o.method ?? (body ? 'POST' : 'GET');
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method, headers, localAddress: o.localAddress, agent: false },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: `${u.pathname}${u.search}`,
+        method,
+        headers,
+        localAddress: o.localAddress,
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), contentType: res.headers['content-type'] }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            contentType: res.headers['content-type'],
+          }),
+        );
         res.on('error', reject);
       },
     );

@@ -10,16 +10,31 @@ import { FakeSerwersms } from '../serwersms';
 
 let inboxSeq = 0;
 
-const lines = (...l: (string | number)[]): Answer => ({ status: 200, body: l.join('\r\n') + '\r\n', contentType: 'text/plain; charset=utf-8' });
+const lines = (...l: (string | number)[]): Answer => ({
+  status: 200,
+  body: l.join('\r\n') + '\r\n',
+  contentType: 'text/plain; charset=utf-8',
+});
 
 /** `yyyyMMddHHmmss` / `ddMMyyHHmmss` in Warsaw time. */
 function stamp(at: Date, legacy: boolean): string {
   const p = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Warsaw', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Warsaw',
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
       .formatToParts(at)
       .map((x) => [x.type, x.value]),
   );
-  return legacy ? `${p.day}${p.month}${p.year.slice(2)}${p.hour}${p.minute}${p.second}` : `${p.year}${p.month}${p.day}${p.hour}${p.minute}${p.second}`;
+  return legacy
+    ? `${p.day}${p.month}${p.year.slice(2)}${p.hour}${p.minute}${p.second}`
+    : `${p.year}${p.month}${p.day}${p.hour}${p.minute}${p.second}`;
 }
 
 interface MiInbound {
@@ -132,12 +147,21 @@ export class FakeSerwersmsInbox extends FakeSerwersms {
     if (bearer !== undefined ? bearer !== this.token : p.username !== this.username || p.password !== this.password) {
       return json({ error: { code: 1001, type: 'InvalidUser', message: 'Incorrect login or password' } });
     }
-    let items = this.inbox.filter((m) => (!p.type || m.type === p.type) && (!p.ndi || m.ndi === p.ndi) && (!p.date_from || m.recived >= String(p.date_from)) && (!p.date_to || m.recived <= String(p.date_to)));
+    let items = this.inbox.filter(
+      (m) =>
+        (!p.type || m.type === p.type) &&
+        (!p.ndi || m.ndi === p.ndi) &&
+        (!p.date_from || m.recived >= String(p.date_from)) &&
+        (!p.date_to || m.recived <= String(p.date_to)),
+    );
     items = [...items].sort((a, b) => (p.order === 'desc' ? b.id - a.id : a.id - b.id));
     const limit = Number(p.limit) || 50;
     const page = Number(p.page) || 1;
     const slice = items.slice((page - 1) * limit, page * limit);
-    return json({ paging: { page, count: Math.ceil(items.length / limit) }, items: slice.map(({ ndi: _n, ...rest }) => ({ ...rest, blacklist: false })) });
+    return json({
+      paging: { page, count: Math.ceil(items.length / limit) },
+      items: slice.map(({ ndi: _n, ...rest }) => ({ ...rest, blacklist: false })),
+    });
   }
 }
 
@@ -160,10 +184,16 @@ export class FakeJustsendInbox extends FakeJustsend {
     const p = r.path.startsWith('/api/rest') ? r.path.slice('/api/rest'.length) : r.path;
     const m = /^\/v2\/report\/response\/messages\/([^/]+)\/(\d{4}-\d{2}-\d{2})\/(\d{4}-\d{2}-\d{2})$/.exec(p);
     if (!m || r.method !== 'GET') return super.handle(r);
-    const env = (errorId: number, responseCode: string, message: string, data: unknown = null): Answer => ({ status: 200, body: JSON.stringify({ responseCode, errorId, message, data }), contentType: 'application/json' });
+    const env = (errorId: number, responseCode: string, message: string, data: unknown = null): Answer => ({
+      status: 200,
+      body: JSON.stringify({ responseCode, errorId, message, data }),
+      contentType: 'application/json',
+    });
     if (r.headers['app-key'] !== this.appKey) return env(101, 'NO_AUTHENTICATION', 'No user authentication');
     const prefix = decodeURIComponent(m[1]);
-    const data = this.replies.filter((x) => x.prefix === prefix && x.createDate.slice(0, 10) >= m[2] && x.createDate.slice(0, 10) <= m[3]);
+    const data = this.replies.filter(
+      (x) => x.prefix === prefix && x.createDate.slice(0, 10) >= m[2] && x.createDate.slice(0, 10) <= m[3],
+    );
     return env(0, 'OK', 'Successful', data);
   }
 }

@@ -49,7 +49,15 @@ export interface SmsapiMms {
 export function smsapiMms(base: string, m: SmsapiMms, x: Extra = {}): Promise<PushResult> {
   return push(`${base}/panel/tickets/incoming/smsapi/mms`, {
     query: withToken(x.token),
-    multipart: { fields: { mms_from: m.from, mms_to: m.to, mms_date: String(m.date ?? Math.floor(Date.now() / 1000)), mms_subject: m.subject }, files: m.files },
+    multipart: {
+      fields: {
+        mms_from: m.from,
+        mms_to: m.to,
+        mms_date: String(m.date ?? Math.floor(Date.now() / 1000)),
+        mms_subject: m.subject,
+      },
+      files: m.files,
+    },
     headers: x.headers,
     localAddress: x.localAddress,
   });
@@ -70,7 +78,11 @@ export interface SerwersmsValues {
  * SerwerSMS push: it takes the URL template the admin pasted into its panel, replaces the #…#
  * placeholders with URL-encoded values and calls it with GET; a placeholder it does not fill stays as is.
  */
-export function serwersmsFromTemplate(template: string, v: SerwersmsValues, x: Omit<Extra, 'token'> & { replaceToken?: string } = {}): Promise<PushResult> {
+export function serwersmsFromTemplate(
+  template: string,
+  v: SerwersmsValues,
+  x: Omit<Extra, 'token'> & { replaceToken?: string } = {},
+): Promise<PushResult> {
   const enc = encodeURIComponent;
   let url = template
     .replace('#NUMEROD#', enc(v.from))
@@ -94,7 +106,13 @@ export interface DotpayForward {
 }
 
 /** Dotpay Premium TC forward (INFERRED): POST form with an md5 over merchant id, PIN and the fields. */
-export function dotpayForward(base: string, f: DotpayForward, merchantId: string, pin: string, x: Extra & { badSignature?: boolean } = {}): Promise<PushResult> {
+export function dotpayForward(
+  base: string,
+  f: DotpayForward,
+  merchantId: string,
+  pin: string,
+  x: Extra & { badSignature?: boolean } = {},
+): Promise<PushResult> {
   const sig = crypto
     .createHash('md5')
     .update([merchantId, pin, f.ident, f.service, f.number, f.sender, f.code, f.date, f.fulltext].join(''))
@@ -108,11 +126,24 @@ export function dotpayForward(base: string, f: DotpayForward, merchantId: string
 }
 
 /** Peoplefone SMS MT callback: the spec's PLACEHOLDER JSON (from, to, text, receivedAt). */
-export function peoplefoneMt(base: string, m: { from: string; to: string; text: string; receivedAt?: string; messageId?: string }, x: Extra = {}): Promise<PushResult> {
-  return push(`${base}/panel/tickets/incoming/peoplefone`, { query: withToken(x.token), json: m, headers: x.headers, localAddress: x.localAddress });
+export function peoplefoneMt(
+  base: string,
+  m: { from: string; to: string; text: string; receivedAt?: string; messageId?: string },
+  x: Extra = {},
+): Promise<PushResult> {
+  return push(`${base}/panel/tickets/incoming/peoplefone`, {
+    query: withToken(x.token),
+    json: m,
+    headers: x.headers,
+    localAddress: x.localAddress,
+  });
 }
 
 /** A provider configured through the generic HTTP settings, posting whatever its documentation says. */
-export function genericHttp(base: string, provider: 'generic_http' | 'tide' | 'three_s', o: PushOptions): Promise<PushResult> {
+export function genericHttp(
+  base: string,
+  provider: 'generic_http' | 'tide' | 'three_s',
+  o: PushOptions,
+): Promise<PushResult> {
   return push(`${base}/panel/tickets/incoming/${provider}`, o);
 }

@@ -34,7 +34,19 @@ function parse(req: WebhookRequest): ParseResult {
   const text = f[F.fulltext] ?? f[F.text];
   const missing = [!from && F.from, !to && F.to, text === undefined && F.fulltext].filter(Boolean);
   if (missing.length) return { ok: false, reason: `missing ${missing.join(', ')}` };
-  return { ok: true, messages: [{ kind: 'SMS', from: from!, to: to!, text: text!, providerMessageId: field(f, F.id), providerTimestamp: warsawDateTime(f[F.date]) }] };
+  return {
+    ok: true,
+    messages: [
+      {
+        kind: 'SMS',
+        from: from!,
+        to: to!,
+        text: text!,
+        providerMessageId: field(f, F.id),
+        providerTimestamp: warsawDateTime(f[F.date]),
+      },
+    ],
+  };
 }
 
 /** The md5 Dotpay is INFERRED to send: merchant id (mailbox login), PIN (mailbox password, may be empty), then the fields. */

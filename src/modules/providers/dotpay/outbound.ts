@@ -12,7 +12,8 @@ export const SPEC = {
   checkCode: '/check_code.php',
 } as const;
 
-const REASON = 'Dotpay offers Premium SMS only (subscribers send paid SMS to a short number): it has no API to send an SMS to a customer, so this mailbox can only receive; choose another mailbox to send';
+const REASON =
+  'Dotpay offers Premium SMS only (subscribers send paid SMS to a short number): it has no API to send an SMS to a customer, so this mailbox can only receive; choose another mailbox to send';
 
 export const outbound: OutboundAdapter = {
   sending: { supported: false, reason: REASON },
@@ -30,9 +31,25 @@ export const outbound: OutboundAdapter = {
     if (!mb.baseUrl) return { checks };
     try {
       // A code that cannot exist: "0" proves only that the host answers, nothing about the account.
-      const res = await httpCall({ provider: 'Dotpay', method: 'GET', url: mb.baseUrl + SPEC.checkCode, query: { id: mb.login, code: 'SMSDESK', check: 'SMSDESK0', type: 'sms', del: 0 } }, http);
+      const res = await httpCall(
+        {
+          provider: 'Dotpay',
+          method: 'GET',
+          url: mb.baseUrl + SPEC.checkCode,
+          query: { id: mb.login, code: 'SMSDESK', check: 'SMSDESK0', type: 'sms', del: 0 },
+        },
+        http,
+      );
       const f = statusFailure('Dotpay', res.status, res.text);
-      checks.push(f ? { name: 'Connection', ok: false, detail: f.reason } : { name: 'Connection', ok: true, detail: `check_code.php answered; Dotpay has no call that checks the account ID or PIN` });
+      checks.push(
+        f
+          ? { name: 'Connection', ok: false, detail: f.reason }
+          : {
+              name: 'Connection',
+              ok: true,
+              detail: `check_code.php answered; Dotpay has no call that checks the account ID or PIN`,
+            },
+      );
     } catch (e) {
       if (!(e instanceof ProviderFailure)) throw e;
       checks.push({ name: 'Connection', ok: false, detail: e.reason });

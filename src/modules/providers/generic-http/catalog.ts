@@ -24,8 +24,18 @@ export const catalog: ProviderCatalogEntry = {
       help: 'The templated send request and the mapping of inbound request fields to sender, recipient, text and message id.',
     },
     { name: 'login', required: false, label: 'Login', help: 'Optional login, available to the send template.' },
-    { name: 'password', required: false, label: 'Password', help: 'Optional password or API key, available to the send template.' },
-    { name: 'senderName', required: false, label: 'Sender name', help: 'Optional sender name, available to the send template.' },
+    {
+      name: 'password',
+      required: false,
+      label: 'Password',
+      help: 'Optional password or API key, available to the send template.',
+    },
+    {
+      name: 'senderName',
+      required: false,
+      label: 'Sender name',
+      help: 'Optional sender name, available to the send template.',
+    },
     {
       name: 'destinationNumber',
       required: true,
@@ -33,7 +43,7 @@ export const catalog: ProviderCatalogEntry = {
       help: 'The number this mailbox receives SMS on, matched against the mapped recipient field of inbound requests.',
     },
     apiBaseUrlField('Optional base URL the send template can use; there is no default.'),
-    webhookTokenField("at the provider"),
+    webhookTokenField('at the provider'),
   ],
   defaultPrefixesToRemove: POLISH_DEFAULT_PREFIXES,
   webhookPath: `${WEBHOOK_PREFIX}/generic_http`,
@@ -59,7 +69,14 @@ export function withoutPublicSpec(
     id,
     displayName,
     specStatus: SpecStatus.NO_PUBLIC_SPEC,
-    capabilities: { send: UNKNOWN, test: UNKNOWN, inboundPush: UNKNOWN, inboundPolling: UNKNOWN, mms: UNKNOWN, deliveryReports: UNKNOWN },
+    capabilities: {
+      send: UNKNOWN,
+      test: UNKNOWN,
+      inboundPush: UNKNOWN,
+      inboundPolling: UNKNOWN,
+      mms: UNKNOWN,
+      deliveryReports: UNKNOWN,
+    },
     fields: [
       {
         name: 'genericHttp',
@@ -67,9 +84,24 @@ export function withoutPublicSpec(
         label: 'Generic HTTP settings',
         help: `The send request template and inbound field mapping, taken from the documentation ${o.vendor} gives you, as no public ${o.brand} API exists.`,
       },
-      { name: 'login', required: false, label: 'Login', help: 'Optional login, available to the generic send template.' },
-      { name: 'password', required: false, label: 'Password', help: 'Optional password or API key, available to the generic send template.' },
-      { name: 'senderName', required: false, label: 'Sender name', help: 'Optional sender name, available to the generic send template.' },
+      {
+        name: 'login',
+        required: false,
+        label: 'Login',
+        help: 'Optional login, available to the generic send template.',
+      },
+      {
+        name: 'password',
+        required: false,
+        label: 'Password',
+        help: 'Optional password or API key, available to the generic send template.',
+      },
+      {
+        name: 'senderName',
+        required: false,
+        label: 'Sender name',
+        help: 'Optional sender name, available to the generic send template.',
+      },
       {
         name: 'destinationNumber',
         required: false,

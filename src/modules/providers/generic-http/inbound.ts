@@ -1,4 +1,10 @@
-import { unixTime, warsawDateTime, type InboundAdapter, type ParseResult, type WebhookRequest } from '../adapter-inbound';
+import {
+  unixTime,
+  warsawDateTime,
+  type InboundAdapter,
+  type ParseResult,
+  type WebhookRequest,
+} from '../adapter-inbound';
 import type { Mailbox } from '../adapter';
 
 /**
@@ -33,7 +39,8 @@ function parse(req: WebhookRequest, mailbox?: Mailbox): ParseResult {
   const to = lookup(req, names.to);
   const text = lookup(req, names.text);
   const missing = [!from && names.from, !to && names.to, text === undefined && names.text].filter(Boolean);
-  if (missing.length) return { ok: false, reason: `missing ${missing.join(', ')} (as mapped in the mailbox's generic HTTP settings)` };
+  if (missing.length)
+    return { ok: false, reason: `missing ${missing.join(', ')} (as mapped in the mailbox's generic HTTP settings)` };
   const time = g.inboundTimestampField ? lookup(req, g.inboundTimestampField) : undefined;
   let providerTimestamp = unixTime(time) ?? warsawDateTime(time);
   if (!providerTimestamp && time) {
@@ -42,7 +49,16 @@ function parse(req: WebhookRequest, mailbox?: Mailbox): ParseResult {
   }
   return {
     ok: true,
-    messages: [{ kind: 'SMS', from: from!, to: to!, text: text!, providerMessageId: g.inboundIdField ? lookup(req, g.inboundIdField) : undefined, providerTimestamp }],
+    messages: [
+      {
+        kind: 'SMS',
+        from: from!,
+        to: to!,
+        text: text!,
+        providerMessageId: g.inboundIdField ? lookup(req, g.inboundIdField) : undefined,
+        providerTimestamp,
+      },
+    ],
   };
 }
 
@@ -51,7 +67,11 @@ export const inbound: InboundAdapter = {
   webhook: {
     perMailbox: true,
     parse,
-    accepted: (mailbox) => ({ status: 200, body: mailbox?.genericHttp?.inboundReplyBody ?? GENERIC_INBOUND_DEFAULTS.reply, contentType: 'text/plain' }),
+    accepted: (mailbox) => ({
+      status: 200,
+      body: mailbox?.genericHttp?.inboundReplyBody ?? GENERIC_INBOUND_DEFAULTS.reply,
+      contentType: 'text/plain',
+    }),
     refused: { status: 403, body: 'ERROR', contentType: 'text/plain' },
   },
 };

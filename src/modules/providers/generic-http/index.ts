@@ -13,7 +13,13 @@ export function genericHttpProvider(entry: ProviderCatalogEntry): Provider {
     validate: (g) =>
       g.genericHttp
         ? []
-        : [{ field: 'genericHttp', rule: 'required', message: `${entry.displayName} is configured through the generic HTTP settings; give genericHttp` }],
+        : [
+            {
+              field: 'genericHttp',
+              rule: 'required',
+              message: `${entry.displayName} is configured through the generic HTTP settings; give genericHttp`,
+            },
+          ],
   });
 }
 

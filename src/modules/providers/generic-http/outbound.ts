@@ -17,7 +17,12 @@ const PLACEHOLDER = /\{(to|text|from|id|login|password)\}/g;
 type Encoder = (v: string) => string;
 
 /** Fills a template; each value is encoded for where it lands (URL, form, JSON string, raw). */
-export function fill(template: string, mb: Mailbox, sms: Pick<OutboundSms, 'to' | 'text' | 'idempotencyKey'>, enc: Encoder): string {
+export function fill(
+  template: string,
+  mb: Mailbox,
+  sms: Pick<OutboundSms, 'to' | 'text' | 'idempotencyKey'>,
+  enc: Encoder,
+): string {
   const values: Record<string, string> = {
     to: sms.to, // E.164 with "+"
     text: sms.text,
@@ -46,14 +51,26 @@ export const outbound: OutboundAdapter = {
   // {id} may serve as a key if the provider dedupes on it, but nothing tells us it does.
   idempotency: 'none',
   maxParts: SPEC.maxParts,
-  maxPartsSource: 'the provider behind the generic HTTP settings publishes no part limit; smsdesk assumes 6 parts (unknown)',
-  senderProblem: (s) => (s && s.length > 11 ? `sender "${s}" is longer than the 11 characters an alphanumeric SMS sender can have` : null),
+  maxPartsSource:
+    'the provider behind the generic HTTP settings publishes no part limit; smsdesk assumes 6 parts (unknown)',
+  senderProblem: (s) =>
+    s && s.length > 11 ? `sender "${s}" is longer than the 11 characters an alphanumeric SMS sender can have` : null,
 
   async send(mb, sms, http) {
     const g = mb.genericHttp;
-    if (!g) throw new ProviderFailure('permanent', 'config', 'NO_SETTINGS', `mailbox "${mb.name}" has no generic HTTP settings`);
+    if (!g)
+      throw new ProviderFailure(
+        'permanent',
+        'config',
+        'NO_SETTINGS',
+        `mailbox "${mb.name}" has no generic HTTP settings`,
+      );
     const contentType = g.contentType || 'application/x-www-form-urlencoded';
-    const bodyEnc: Encoder = /json/i.test(contentType) ? jsonString : /x-www-form-urlencoded/i.test(contentType) ? encodeURIComponent : (v) => v;
+    const bodyEnc: Encoder = /json/i.test(contentType)
+      ? jsonString
+      : /x-www-form-urlencoded/i.test(contentType)
+        ? encodeURIComponent
+        : (v) => v;
     const url = fill(g.urlTemplate, mb, sms, encodeURIComponent);
     const headers = Object.fromEntries(g.headers.map((h) => [h.name.toLowerCase(), fill(h.value, mb, sms, (v) => v)]));
     const res = await httpCall(
@@ -62,7 +79,10 @@ export const outbound: OutboundAdapter = {
         method: g.method === 'GET' ? 'GET' : 'POST',
         url,
         headers,
-        body: g.bodyTemplate && g.method !== 'GET' ? { text: fill(g.bodyTemplate, mb, sms, bodyEnc), contentType } : undefined,
+        body:
+          g.bodyTemplate && g.method !== 'GET'
+            ? { text: fill(g.bodyTemplate, mb, sms, bodyEnc), contentType }
+            : undefined,
       },
       http,
     );
@@ -86,8 +106,19 @@ export const outbound: OutboundAdapter = {
   async verify(mb): Promise<VerifyResult> {
     return {
       checks: [
-        { name: 'Settings', ok: !!mb.genericHttp, detail: mb.genericHttp ? `sends ${mb.genericHttp.method} ${mb.genericHttp.urlTemplate.replace(/\{password\}/g, '***')}` : 'no generic HTTP settings' },
-        { name: 'Credentials', ok: false, detail: 'not checked: a generic HTTP provider has no known call that checks credentials without sending; give a number to send a test SMS' },
+        {
+          name: 'Settings',
+          ok: !!mb.genericHttp,
+          detail: mb.genericHttp
+            ? `sends ${mb.genericHttp.method} ${mb.genericHttp.urlTemplate.replace(/\{password\}/g, '***')}`
+            : 'no generic HTTP settings',
+        },
+        {
+          name: 'Credentials',
+          ok: false,
+          detail:
+            'not checked: a generic HTTP provider has no known call that checks credentials without sending; give a number to send a test SMS',
+        },
       ],
     };
   },

@@ -41,7 +41,9 @@ export const catalog: ProviderCatalogEntry = {
       label: 'Destination phone number',
       help: 'The number replies to your prefix are sent to (the "la" field of JustSend reply reports).',
     },
-    apiBaseUrlField('Leave empty for https://justsend.pl/api/rest; only tests or a move to another JustSend host change it.'),
+    apiBaseUrlField(
+      'Leave empty for https://justsend.pl/api/rest; only tests or a move to another JustSend host change it.',
+    ),
     webhookTokenField('as the postback address in the JustSend panel'),
   ],
   defaultPrefixesToRemove: ['48'],

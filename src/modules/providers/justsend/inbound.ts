@@ -1,5 +1,12 @@
 import type { Mailbox } from '../adapter';
-import { ProviderPollError, warsawDate, warsawDateTime, type InboundAdapter, type PollBatch, type PolledSms } from '../adapter-inbound';
+import {
+  ProviderPollError,
+  warsawDate,
+  warsawDateTime,
+  type InboundAdapter,
+  type PollBatch,
+  type PolledSms,
+} from '../adapter-inbound';
 
 /**
  * JustSend inbound, in one place (spec: shared/providers/justsend.md). No push format exists in any
@@ -26,7 +33,12 @@ interface Envelope {
   data?: unknown;
 }
 
-async function fetchReplies(m: Mailbox, from: string, to: string, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
+async function fetchReplies(
+  m: Mailbox,
+  from: string,
+  to: string,
+  signal?: AbortSignal,
+): Promise<Record<string, unknown>[]> {
   if (!m.baseUrl) throw new ProviderPollError('no API base URL', false);
   if (!m.login) throw new ProviderPollError('the mailbox has no reply prefix (keyword) in its login field', false);
   let res: Response;
@@ -46,7 +58,10 @@ async function fetchReplies(m: Mailbox, from: string, to: string, signal?: Abort
     throw new ProviderPollError('JustSend answered something that is not JSON');
   }
   if (env.errorId) {
-    throw new ProviderPollError(`JustSend error ${env.errorId} ${env.responseCode ?? ''}: ${env.message ?? ''}`.trim(), !(JUSTSEND_INBOUND.configErrorIds as readonly number[]).includes(env.errorId));
+    throw new ProviderPollError(
+      `JustSend error ${env.errorId} ${env.responseCode ?? ''}: ${env.message ?? ''}`.trim(),
+      !(JUSTSEND_INBOUND.configErrorIds as readonly number[]).includes(env.errorId),
+    );
   }
   return Array.isArray(env.data) ? (env.data as Record<string, unknown>[]) : [];
 }

@@ -33,12 +33,23 @@ function errorFor(e: Envelope<unknown>): ProviderFailure {
   const id = Number(e.errorId);
   const code = `${id} ${e.responseCode ?? ''}`.trim();
   const said = e.message ? ` ("${e.message}")` : '';
-  if (id === 101 || id === 105) return new ProviderFailure('permanent', 'auth', code, `JustSend refused the API key (App-Key) (${code})${said}`);
-  if (id === 102) return new ProviderFailure('permanent', 'auth', code, `the JustSend account may not do this (${code})${said}`);
-  if (id === 104) return new ProviderFailure('permanent', 'auth', code, `the JustSend account's status does not allow sending (${code})${said}`);
-  if (id === 106 || e.responseCode === 'NOT_FUNDS') return new ProviderFailure('permanent', 'funds', code, `not enough points on the JustSend account (${code})`);
-  if (id === 100) return new ProviderFailure('retryable', 'server', code, `JustSend had an internal error (${code}); will retry`);
-  if (e.responseCode === 'NUMBER_ON_BLACK_LIST') return new ProviderFailure('permanent', 'number', code, `JustSend: the number is on the black list (${code})`);
+  if (id === 101 || id === 105)
+    return new ProviderFailure('permanent', 'auth', code, `JustSend refused the API key (App-Key) (${code})${said}`);
+  if (id === 102)
+    return new ProviderFailure('permanent', 'auth', code, `the JustSend account may not do this (${code})${said}`);
+  if (id === 104)
+    return new ProviderFailure(
+      'permanent',
+      'auth',
+      code,
+      `the JustSend account's status does not allow sending (${code})${said}`,
+    );
+  if (id === 106 || e.responseCode === 'NOT_FUNDS')
+    return new ProviderFailure('permanent', 'funds', code, `not enough points on the JustSend account (${code})`);
+  if (id === 100)
+    return new ProviderFailure('retryable', 'server', code, `JustSend had an internal error (${code}); will retry`);
+  if (e.responseCode === 'NUMBER_ON_BLACK_LIST')
+    return new ProviderFailure('permanent', 'number', code, `JustSend: the number is on the black list (${code})`);
   return new ProviderFailure('permanent', 'other', code, `JustSend refused the message (${code})${said}`);
 }
 
@@ -47,14 +58,24 @@ function envelope<T>(res: HttpResponse): T {
   const f = res.status === 200 ? null : statusFailure(NAME, res.status, res.text);
   if (f) throw f;
   const body = res.json<Envelope<T>>();
-  if (!body || typeof body !== 'object') throw new ProviderFailure('unknown', 'server', 'BAD_ANSWER', `JustSend answered something that is not its JSON envelope: ${res.text.slice(0, 200)}`);
+  if (!body || typeof body !== 'object')
+    throw new ProviderFailure(
+      'unknown',
+      'server',
+      'BAD_ANSWER',
+      `JustSend answered something that is not its JSON envelope: ${res.text.slice(0, 200)}`,
+    );
   if (body.errorId !== 0 || body.responseCode !== 'OK') throw errorFor(body);
   return body.data as T;
 }
 
 function call(mb: Mailbox, method: 'GET' | 'POST', path: string, json: unknown, http: HttpOptions) {
-  if (!mb.baseUrl) throw new ProviderFailure('permanent', 'config', 'NO_URL', 'the JustSend mailbox has no API base URL');
-  return httpCall({ provider: NAME, method, url: mb.baseUrl + path, headers: { 'app-key': mb.password ?? '' }, json }, http);
+  if (!mb.baseUrl)
+    throw new ProviderFailure('permanent', 'config', 'NO_URL', 'the JustSend mailbox has no API base URL');
+  return httpCall(
+    { provider: NAME, method, url: mb.baseUrl + path, headers: { 'app-key': mb.password ?? '' }, json },
+    http,
+  );
 }
 
 export const outbound: OutboundAdapter = {
@@ -77,11 +98,17 @@ export const outbound: OutboundAdapter = {
       mb,
       'POST',
       SPEC.send,
-      { to: digitsOnly(sms.to), from: mb.senderName ?? '', message: sms.text, bulkVariant: mb.senderName ? SPEC.variantWithSender : SPEC.variantWithoutSender },
+      {
+        to: digitsOnly(sms.to),
+        from: mb.senderName ?? '',
+        message: sms.text,
+        bulkVariant: mb.senderName ? SPEC.variantWithSender : SPEC.variantWithoutSender,
+      },
       http,
     );
     const id = envelope<number | string>(res);
-    if (id === undefined || id === null || id === '') throw new ProviderFailure('unknown', 'server', 'BAD_ANSWER', 'JustSend answered OK without a message id');
+    if (id === undefined || id === null || id === '')
+      throw new ProviderFailure('unknown', 'server', 'BAD_ANSWER', 'JustSend answered OK without a message id');
     return { providerMessageId: String(id) };
   },
 
@@ -100,7 +127,14 @@ export const outbound: OutboundAdapter = {
     } catch (e) {
       if (!(e instanceof ProviderFailure)) throw e;
       const reached = !['unreachable', 'timeout', 'certificate'].includes(e.category);
-      return { checks: reached ? [{ name: 'Connection', ok: true, detail: `reached ${host}` }, { name: 'Credentials', ok: false, detail: e.reason }] : [{ name: 'Connection', ok: false, detail: e.reason }] };
+      return {
+        checks: reached
+          ? [
+              { name: 'Connection', ok: true, detail: `reached ${host}` },
+              { name: 'Credentials', ok: false, detail: e.reason },
+            ]
+          : [{ name: 'Connection', ok: false, detail: e.reason }],
+      };
     }
   },
 
@@ -108,12 +142,30 @@ export const outbound: OutboundAdapter = {
 
   async pollDeliveryReport(mb, providerMessageId, http): Promise<DeliveryReport> {
     // DOCUMENTED: counters, so one message shows 1 in the column of its state.
-    const d = envelope<{ delivered?: number; notDelivered?: number; sent?: number; notSent?: number; bulkCostInPoints?: number }>(
-      await call(mb, 'GET', SPEC.report(providerMessageId), undefined, http),
-    );
+    const d = envelope<{
+      delivered?: number;
+      notDelivered?: number;
+      sent?: number;
+      notSent?: number;
+      bulkCostInPoints?: number;
+    }>(await call(mb, 'GET', SPEC.report(providerMessageId), undefined, http));
     if (d?.delivered) return { providerMessageId, status: 'DELIVERED', providerStatus: 'DELIVERED', final: true };
-    if (d?.notDelivered) return { providerMessageId, status: 'UNDELIVERED', providerStatus: 'NOT_DELIVERED', reason: 'JustSend reported NOT_DELIVERED', final: true };
-    if (d?.notSent) return { providerMessageId, status: 'FAILED', providerStatus: 'NOT_SENT', reason: 'JustSend reported NOT_SENT', final: true };
+    if (d?.notDelivered)
+      return {
+        providerMessageId,
+        status: 'UNDELIVERED',
+        providerStatus: 'NOT_DELIVERED',
+        reason: 'JustSend reported NOT_DELIVERED',
+        final: true,
+      };
+    if (d?.notSent)
+      return {
+        providerMessageId,
+        status: 'FAILED',
+        providerStatus: 'NOT_SENT',
+        reason: 'JustSend reported NOT_SENT',
+        final: true,
+      };
     return { providerMessageId, status: null, providerStatus: d?.sent ? 'SENT' : 'pending' };
   },
 };

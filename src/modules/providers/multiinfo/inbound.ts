@@ -1,5 +1,12 @@
 import type { Mailbox } from '../adapter';
-import { ProviderPollError, warsawTime, type InboundAdapter, type InboundSms, type PollBatch, type PolledSms } from '../adapter-inbound';
+import {
+  ProviderPollError,
+  warsawTime,
+  type InboundAdapter,
+  type InboundSms,
+  type PollBatch,
+  type PolledSms,
+} from '../adapter-inbound';
 import { ProviderFailure } from '../adapter-outbound';
 import { httpCall } from '../outbound-http';
 import { clientCert, parseLines, SPEC } from './outbound';
@@ -36,8 +43,24 @@ const L = MULTIINFO_INBOUND.line;
 /** `yyyyMMddHHmmss` (API 6.1) or `ddMMyyHHmmss` (legacy), Warsaw time. */
 function receivedAt(text: string | undefined): Date | undefined {
   const s = text?.trim() ?? '';
-  if (/^\d{14}$/.test(s)) return warsawTime(+s.slice(0, 4), +s.slice(4, 6), +s.slice(6, 8), +s.slice(8, 10), +s.slice(10, 12), +s.slice(12, 14));
-  if (/^\d{12}$/.test(s)) return warsawTime(2000 + +s.slice(4, 6), +s.slice(2, 4), +s.slice(0, 2), +s.slice(6, 8), +s.slice(8, 10), +s.slice(10, 12));
+  if (/^\d{14}$/.test(s))
+    return warsawTime(
+      +s.slice(0, 4),
+      +s.slice(4, 6),
+      +s.slice(6, 8),
+      +s.slice(8, 10),
+      +s.slice(10, 12),
+      +s.slice(12, 14),
+    );
+  if (/^\d{12}$/.test(s))
+    return warsawTime(
+      2000 + +s.slice(4, 6),
+      +s.slice(2, 4),
+      +s.slice(0, 2),
+      +s.slice(6, 8),
+      +s.slice(8, 10),
+      +s.slice(10, 12),
+    );
   return undefined;
 }
 
@@ -49,13 +72,21 @@ function formDecode(s: string): string {
   }
 }
 
-export type GetsmsResult = { kind: 'empty' } | { kind: 'error'; code: number; text: string } | { kind: 'message'; smsId: string; sms: InboundSms };
+export type GetsmsResult =
+  | { kind: 'empty' }
+  | { kind: 'error'; code: number; text: string }
+  | { kind: 'message'; smsId: string; sms: InboundSms };
 
 /** One getsms answer (exported for unit tests). */
 export function parseGetsms(body: string): GetsmsResult {
   const lines = body.replace(/\r\n/g, '\n').replace(/\n+$/, '').split('\n');
   const code = Number(lines[0]?.trim());
-  if (!Number.isInteger(code) || code < 0) return { kind: 'error', code: Number.isInteger(code) ? code : NaN, text: lines.slice(1).join(' ').trim() || body.slice(0, 200) };
+  if (!Number.isInteger(code) || code < 0)
+    return {
+      kind: 'error',
+      code: Number.isInteger(code) ? code : NaN,
+      text: lines.slice(1).join(' ').trim() || body.slice(0, 200),
+    };
   const data = lines.slice(1);
   if (!data.length || data[0].trim() === MULTIINFO_INBOUND.emptyMarker) return { kind: 'empty' };
   const id = data[L.id].trim();
@@ -82,8 +113,14 @@ export interface MultiInfoHttp {
   signal?: AbortSignal;
 }
 
-async function call(m: Mailbox, script: string, fields: Record<string, string | number | undefined>, http: MultiInfoHttp): Promise<string> {
-  if (!m.baseUrl) throw new ProviderPollError('the MultiInfo mailbox has neither an API host nor an API base URL', false);
+async function call(
+  m: Mailbox,
+  script: string,
+  fields: Record<string, string | number | undefined>,
+  http: MultiInfoHttp,
+): Promise<string> {
+  if (!m.baseUrl)
+    throw new ProviderPollError('the MultiInfo mailbox has neither an API host nor an API base URL', false);
   let cert: { cert: string; key: string };
   try {
     cert = clientCert(m);
@@ -92,7 +129,14 @@ async function call(m: Mailbox, script: string, fields: Record<string, string | 
   }
   try {
     const res = await httpCall(
-      { provider: 'MultiInfo', method: 'POST', url: m.baseUrl + script, form: { login: m.login, password: m.password, ...fields }, clientCert: cert, tlsMaxVersion: SPEC.tlsMaxVersion },
+      {
+        provider: 'MultiInfo',
+        method: 'POST',
+        url: m.baseUrl + script,
+        form: { login: m.login, password: m.password, ...fields },
+        clientCert: cert,
+        tlsMaxVersion: SPEC.tlsMaxVersion,
+      },
       http,
     );
     if (res.status !== 200) throw new ProviderPollError(`MultiInfo answered HTTP ${res.status}`);
@@ -104,7 +148,10 @@ async function call(m: Mailbox, script: string, fields: Record<string, string | 
 }
 
 function codeError(code: number, text: string): ProviderPollError {
-  return new ProviderPollError(`MultiInfo error ${code}${text ? `: ${text}` : ''}`, !(MULTIINFO_INBOUND.configErrorCodes as readonly number[]).includes(code));
+  return new ProviderPollError(
+    `MultiInfo error ${code}${text ? `: ${text}` : ''}`,
+    !(MULTIINFO_INBOUND.configErrorCodes as readonly number[]).includes(code),
+  );
 }
 
 /** Inbound half of the MultiInfo adapter: getsms long polls, confirmsms after our commit. */
@@ -117,13 +164,25 @@ export const inbound: InboundAdapter = {
       for (let i = 0; i < MULTIINFO_INBOUND.maxPerRun; i++) {
         // Wait only while nothing came yet: with messages in hand, store them first.
         const wait = messages.length ? 0 : opts.waitMs;
-        const r = parseGetsms(await call(m, MULTIINFO_INBOUND.getsms, { serviceId: m.serviceId, timeout: wait, manualconfirm: 'true' }, http));
+        const r = parseGetsms(
+          await call(
+            m,
+            MULTIINFO_INBOUND.getsms,
+            { serviceId: m.serviceId, timeout: wait, manualconfirm: 'true' },
+            http,
+          ),
+        );
         if (r.kind === 'error') throw codeError(r.code, r.text);
         if (r.kind === 'empty') return { messages, more: false };
         messages.push({
           ...r.sms,
           ack: async () => {
-            const text = await call(m, MULTIINFO_INBOUND.confirmsms, { smsId: r.smsId }, { ...http, timeoutMs: 15_000 });
+            const text = await call(
+              m,
+              MULTIINFO_INBOUND.confirmsms,
+              { smsId: r.smsId },
+              { ...http, timeoutMs: 15_000 },
+            );
             let c: { code: number; lines: string[] };
             try {
               c = parseLines(text);

@@ -9,5 +9,5 @@ export const multiinfo = defineProvider({
   outbound,
   // The API 6.1 scripts under /Api61 on the contract's host (the catalog's promise); an apiBaseUrl without
   // /Api61 selects the legacy root-path scripts.
-  baseUrl: (g) => g.apiBaseUrl ?? (g.host ? `https://${g.host}/Api61` : catalog.defaultApiBaseUrl ?? undefined),
+  baseUrl: (g) => g.apiBaseUrl ?? (g.host ? `https://${g.host}/Api61` : (catalog.defaultApiBaseUrl ?? undefined)),
 });

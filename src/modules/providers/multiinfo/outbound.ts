@@ -1,6 +1,13 @@
 import { X509Certificate } from 'node:crypto';
 import type { Mailbox } from '../adapter';
-import { ProviderFailure, type DeliveryReport, type OutboundAdapter, type ReportStatus, type VerifyCheck, type VerifyResult } from '../adapter-outbound';
+import {
+  ProviderFailure,
+  type DeliveryReport,
+  type OutboundAdapter,
+  type ReportStatus,
+  type VerifyCheck,
+  type VerifyResult,
+} from '../adapter-outbound';
 import { digitsOnly, gsmSenderProblem, httpCall, statusFailure, type HttpOptions } from '../outbound-http';
 
 /**
@@ -43,14 +50,35 @@ const KEY_BLOCK = /-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END \1?PRI
 export function errorFor(code: number, text: string): ProviderFailure {
   const c = String(code);
   const said = text ? ` ("${text}")` : '';
-  if (code === -1) return new ProviderFailure('permanent', 'auth', c, `wrong MultiInfo API login or password (${code})${said}`);
-  if (code === -14) return new ProviderFailure('permanent', 'sender', c, `MultiInfo refused a parameter (${code}); usually the sender name is not activated by Polkomtel or not assigned to this API user${said}`);
-  if (code === -23 || code === -24) return new ProviderFailure('permanent', 'config', c, `MultiInfo does not know or has not activated this Service ID (${code})${said}`);
+  if (code === -1)
+    return new ProviderFailure('permanent', 'auth', c, `wrong MultiInfo API login or password (${code})${said}`);
+  if (code === -14)
+    return new ProviderFailure(
+      'permanent',
+      'sender',
+      c,
+      `MultiInfo refused a parameter (${code}); usually the sender name is not activated by Polkomtel or not assigned to this API user${said}`,
+    );
+  if (code === -23 || code === -24)
+    return new ProviderFailure(
+      'permanent',
+      'config',
+      c,
+      `MultiInfo does not know or has not activated this Service ID (${code})${said}`,
+    );
   if (code <= -80 && code >= -86) {
-    const why = code === -80 ? 'no client certificate reached the API' : code === -85 ? "the certificate's CN differs from the API login" : code === -84 ? 'the certificate fingerprint is not confirmed in the MultiInfo panel' : 'the client certificate is not accepted';
+    const why =
+      code === -80
+        ? 'no client certificate reached the API'
+        : code === -85
+          ? "the certificate's CN differs from the API login"
+          : code === -84
+            ? 'the certificate fingerprint is not confirmed in the MultiInfo panel'
+            : 'the client certificate is not accepted';
     return new ProviderFailure('permanent', 'certificate', c, `MultiInfo: ${why} (${code})${said}`);
   }
-  if ((SPEC.retryableCodes as readonly number[]).includes(code)) return new ProviderFailure('retryable', 'server', c, `MultiInfo is busy (${code}); will retry`);
+  if ((SPEC.retryableCodes as readonly number[]).includes(code))
+    return new ProviderFailure('retryable', 'server', c, `MultiInfo is busy (${code}); will retry`);
   return new ProviderFailure('permanent', 'other', c, `MultiInfo refused the request (${code})${said}`);
 }
 
@@ -59,7 +87,13 @@ export function clientCert(mb: Mailbox): { cert: string; key: string } {
   const pem = mb.certificatePem ?? '';
   const certs = pem.match(CERT_BLOCKS);
   const key = KEY_BLOCK.exec(pem)?.[0];
-  if (!certs || !key) throw new ProviderFailure('permanent', 'certificate', 'NO_CERT', 'the MultiInfo mailbox has no client certificate with its private key');
+  if (!certs || !key)
+    throw new ProviderFailure(
+      'permanent',
+      'certificate',
+      'NO_CERT',
+      'the MultiInfo mailbox has no client certificate with its private key',
+    );
   // Leaf plus intermediates: the server trusts only the root, so the chain must go along (INFERRED [S6]).
   return { cert: certs.join('\n'), key };
 }
@@ -68,14 +102,33 @@ export function clientCert(mb: Mailbox): { cert: string; key: string } {
 export function parseLines(text: string): { code: number; lines: string[] } {
   const lines = text.replace(/\r\n/g, '\n').replace(/\n+$/, '').split('\n');
   const code = Number(lines[0]?.trim());
-  if (!Number.isInteger(code)) throw new ProviderFailure('unknown', 'server', 'BAD_ANSWER', `MultiInfo answered something that is not its line format: ${text.slice(0, 200)}`);
+  if (!Number.isInteger(code))
+    throw new ProviderFailure(
+      'unknown',
+      'server',
+      'BAD_ANSWER',
+      `MultiInfo answered something that is not its line format: ${text.slice(0, 200)}`,
+    );
   return { code, lines: lines.slice(1) };
 }
 
 async function call(mb: Mailbox, path: string, fields: Record<string, string | number | undefined>, http: HttpOptions) {
-  if (!mb.baseUrl) throw new ProviderFailure('permanent', 'config', 'NO_URL', 'the MultiInfo mailbox has neither an API host nor an API base URL');
+  if (!mb.baseUrl)
+    throw new ProviderFailure(
+      'permanent',
+      'config',
+      'NO_URL',
+      'the MultiInfo mailbox has neither an API host nor an API base URL',
+    );
   const res = await httpCall(
-    { provider: NAME, method: 'POST', url: mb.baseUrl + path, form: { login: mb.login, password: mb.password, ...fields }, clientCert: clientCert(mb), tlsMaxVersion: SPEC.tlsMaxVersion },
+    {
+      provider: NAME,
+      method: 'POST',
+      url: mb.baseUrl + path,
+      form: { login: mb.login, password: mb.password, ...fields },
+      clientCert: clientCert(mb),
+      tlsMaxVersion: SPEC.tlsMaxVersion,
+    },
     http,
   );
   const f = statusFailure(NAME, res.status, res.text);
@@ -99,7 +152,8 @@ function partState(mb: Mailbox, lines: string[]): { status: ReportStatus | null;
   }
   if (status === SPEC.status.failed) return { status: SPEC.failedSubstatus[sub] ?? 'FAILED', final: true, text };
   if (status === SPEC.status.expired) return { status: 'EXPIRED', final: true, text };
-  if (status === SPEC.status.cancelled || (SPEC.status.blacklisted as readonly number[]).includes(status)) return { status: 'FAILED', final: true, text };
+  if (status === SPEC.status.cancelled || (SPEC.status.blacklisted as readonly number[]).includes(status))
+    return { status: 'FAILED', final: true, text };
   return { status: null, final: status > 10, text };
 }
 
@@ -131,7 +185,8 @@ export const outbound: OutboundAdapter = {
     if (code < 0) throw errorFor(code, lines[0] ?? '');
     // One id per part (sendsmslong); all are kept so that each part's report can be polled.
     const ids = lines.map((l) => l.trim()).filter(Boolean);
-    if (!ids.length) throw new ProviderFailure('unknown', 'server', 'BAD_ANSWER', 'MultiInfo answered 0 without a message id');
+    if (!ids.length)
+      throw new ProviderFailure('unknown', 'server', 'BAD_ANSWER', 'MultiInfo answered 0 without a message id');
     return { providerMessageId: ids.join(',') };
   },
 
@@ -143,20 +198,47 @@ export const outbound: OutboundAdapter = {
       const expires = new Date(leaf.validTo);
       const cn = /CN=([^\n,]+)/.exec(leaf.subject)?.[1];
       if (expires.getTime() < Date.now()) {
-        checks.push({ name: 'Certificate', ok: false, detail: `the client certificate expired on ${expires.toISOString().slice(0, 10)}; ask Polkomtel for a new one` });
+        checks.push({
+          name: 'Certificate',
+          ok: false,
+          detail: `the client certificate expired on ${expires.toISOString().slice(0, 10)}; ask Polkomtel for a new one`,
+        });
       } else {
         const days = Math.floor((expires.getTime() - Date.now()) / 86_400_000);
-        checks.push({ name: 'Certificate', ok: true, detail: `valid until ${expires.toISOString().slice(0, 10)} (${days} days)${cn && cn !== mb.login ? `; its CN "${cn}" differs from the login, MultiInfo will answer -85` : ''}` });
+        checks.push({
+          name: 'Certificate',
+          ok: true,
+          detail: `valid until ${expires.toISOString().slice(0, 10)} (${days} days)${cn && cn !== mb.login ? `; its CN "${cn}" differs from the login, MultiInfo will answer -85` : ''}`,
+        });
       }
     } catch (e) {
-      checks.push({ name: 'Certificate', ok: false, detail: e instanceof ProviderFailure ? e.reason : 'the client certificate cannot be read' });
+      checks.push({
+        name: 'Certificate',
+        ok: false,
+        detail: e instanceof ProviderFailure ? e.reason : 'the client certificate cannot be read',
+      });
       return { checks };
     }
     try {
       const { code, lines } = await call(mb, SPEC.info, { smsId: 0 }, http);
-      checks.push({ name: 'TLS handshake', ok: true, detail: `mutual TLS with ${new URL(mb.baseUrl!).host} succeeded` });
-      if (code === SPEC.verifyUnknownIdCode) checks.push({ name: 'Credentials', ok: true, detail: 'certificate mapping, login and password were accepted (infosms answered -31 for a message id that cannot exist)' });
-      else checks.push({ name: 'Credentials', ok: false, detail: code < 0 ? errorFor(code, lines[0] ?? '').reason : `unexpected answer ${code} to infosms?smsId=0` });
+      checks.push({
+        name: 'TLS handshake',
+        ok: true,
+        detail: `mutual TLS with ${new URL(mb.baseUrl!).host} succeeded`,
+      });
+      if (code === SPEC.verifyUnknownIdCode)
+        checks.push({
+          name: 'Credentials',
+          ok: true,
+          detail:
+            'certificate mapping, login and password were accepted (infosms answered -31 for a message id that cannot exist)',
+        });
+      else
+        checks.push({
+          name: 'Credentials',
+          ok: false,
+          detail: code < 0 ? errorFor(code, lines[0] ?? '').reason : `unexpected answer ${code} to infosms?smsId=0`,
+        });
     } catch (e) {
       if (!(e instanceof ProviderFailure)) throw e;
       checks.push({ name: 'TLS handshake', ok: false, detail: e.reason });
@@ -177,13 +259,18 @@ export const outbound: OutboundAdapter = {
     const final = states.every((s) => s.final);
     const decided = states.filter((s) => s.status);
     let status: ReportStatus | null = null;
-    if (final && decided.length === states.length) status = decided.sort((a, b) => RANK[b.status!] - RANK[a.status!])[0].status;
-    else if (decided.some((s) => s.status !== 'DELIVERED' && s.status !== 'SENT')) status = decided.sort((a, b) => RANK[b.status!] - RANK[a.status!])[0].status;
+    if (final && decided.length === states.length)
+      status = decided.sort((a, b) => RANK[b.status!] - RANK[a.status!])[0].status;
+    else if (decided.some((s) => s.status !== 'DELIVERED' && s.status !== 'SENT'))
+      status = decided.sort((a, b) => RANK[b.status!] - RANK[a.status!])[0].status;
     return {
       providerMessageId,
       status,
       providerStatus: states.map((s) => s.text).join('; '),
-      reason: status && status !== 'DELIVERED' && status !== 'SENT' ? `MultiInfo reported ${states.map((s) => s.text).join('; ')}` : undefined,
+      reason:
+        status && status !== 'DELIVERED' && status !== 'SENT'
+          ? `MultiInfo reported ${states.map((s) => s.text).join('; ')}`
+          : undefined,
       final,
     };
   },

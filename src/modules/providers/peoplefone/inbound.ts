@@ -29,7 +29,9 @@ function pick(obj: Record<string, unknown>, names: readonly string[]): string | 
 function parse(req: WebhookRequest): ParseResult {
   // JSON is the likely format; a form or query string with the same names is read too.
   const src: Record<string, unknown> =
-    req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? { ...req.fields, ...(req.body as Record<string, unknown>) } : req.fields;
+    req.body && typeof req.body === 'object' && !Array.isArray(req.body)
+      ? { ...req.fields, ...(req.body as Record<string, unknown>) }
+      : req.fields;
   const P = PEOPLEFONE_INBOUND;
   const from = pick(src, P.from);
   const to = pick(src, P.to);
@@ -37,10 +39,21 @@ function parse(req: WebhookRequest): ParseResult {
   const missing = [!from && P.from[0], !to && P.to[0], text === undefined && P.text[0]].filter(Boolean);
   if (missing.length) return { ok: false, reason: `missing ${missing.join(', ')}` };
   const dateText = pick(src, P.date);
-  const date = dateText ? new Date(/^\d+$/.test(dateText) ? Number(dateText) * (dateText.length <= 10 ? 1000 : 1) : dateText) : undefined;
+  const date = dateText
+    ? new Date(/^\d+$/.test(dateText) ? Number(dateText) * (dateText.length <= 10 ? 1000 : 1) : dateText)
+    : undefined;
   return {
     ok: true,
-    messages: [{ kind: 'SMS', from: from!, to: to!, text: text!, providerMessageId: pick(src, P.id), providerTimestamp: date && !Number.isNaN(date.getTime()) ? date : undefined }],
+    messages: [
+      {
+        kind: 'SMS',
+        from: from!,
+        to: to!,
+        text: text!,
+        providerMessageId: pick(src, P.id),
+        providerTimestamp: date && !Number.isNaN(date.getTime()) ? date : undefined,
+      },
+    ],
   };
 }
 

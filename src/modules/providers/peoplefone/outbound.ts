@@ -1,5 +1,12 @@
 import type { Mailbox } from '../adapter';
-import { ProviderFailure, type DeliveryReport, type DlrRequest, type OutboundAdapter, type ReportStatus, type VerifyResult } from '../adapter-outbound';
+import {
+  ProviderFailure,
+  type DeliveryReport,
+  type DlrRequest,
+  type OutboundAdapter,
+  type ReportStatus,
+  type VerifyResult,
+} from '../adapter-outbound';
 import { httpCall, statusFailure, type HttpOptions } from '../outbound-http';
 
 /**
@@ -18,7 +25,13 @@ export const SPEC = {
   // UNVERIFIED: the status callback payload is unknown; these names and values are placeholders.
   dlrIdField: 'messageId',
   dlrStatusField: 'status',
-  dlrStatus: { DELIVERED: 'DELIVERED', UNDELIVERED: 'UNDELIVERED', EXPIRED: 'EXPIRED', FAILED: 'FAILED', SENT: 'SENT' } as Record<string, ReportStatus>,
+  dlrStatus: {
+    DELIVERED: 'DELIVERED',
+    UNDELIVERED: 'UNDELIVERED',
+    EXPIRED: 'EXPIRED',
+    FAILED: 'FAILED',
+    SENT: 'SENT',
+  } as Record<string, ReportStatus>,
   // Unknown: no part limit is published; 6 parts assumed.
   maxParts: 6,
 } as const;
@@ -26,8 +39,12 @@ export const SPEC = {
 const NAME = 'Peoplefone';
 
 function call(mb: Mailbox, method: 'GET' | 'POST', path: string, json: unknown, http: HttpOptions) {
-  if (!mb.baseUrl) throw new ProviderFailure('permanent', 'config', 'NO_URL', 'the Peoplefone mailbox has no API base URL');
-  return httpCall({ provider: NAME, method, url: mb.baseUrl + path, headers: { authorization: `Bearer ${mb.password ?? ''}` }, json }, http);
+  if (!mb.baseUrl)
+    throw new ProviderFailure('permanent', 'config', 'NO_URL', 'the Peoplefone mailbox has no API base URL');
+  return httpCall(
+    { provider: NAME, method, url: mb.baseUrl + path, headers: { authorization: `Bearer ${mb.password ?? ''}` }, json },
+    http,
+  );
 }
 
 export const outbound: OutboundAdapter = {
@@ -36,12 +53,29 @@ export const outbound: OutboundAdapter = {
   maxParts: SPEC.maxParts,
   maxPartsSource: 'Peoplefone publishes no part limit; smsdesk assumes 6 parts (unknown)',
   // No sender field was seen in any source: the sender is presumably the service's billed user (unknown).
-  senderProblem: (s) => (s ? `Peoplefone's API has no sender field (the service's number sends); clear the sender name "${s}" of the mailbox` : null),
+  senderProblem: (s) =>
+    s
+      ? `Peoplefone's API has no sender field (the service's number sends); clear the sender name "${s}" of the mailbox`
+      : null,
 
   async send(mb, sms, http) {
-    const res = await call(mb, 'POST', SPEC.send, { to: [sms.to], text: sms.text, ...(sms.notifyUrl ? { callbackUrl: sms.notifyUrl } : {}) }, http);
+    const res = await call(
+      mb,
+      'POST',
+      SPEC.send,
+      { to: [sms.to], text: sms.text, ...(sms.notifyUrl ? { callbackUrl: sms.notifyUrl } : {}) },
+      http,
+    );
     if (res.status !== SPEC.acceptedStatus) {
-      throw statusFailure(NAME, res.status, res.text) ?? new ProviderFailure('permanent', 'other', `HTTP ${res.status}`, `Peoplefone answered HTTP ${res.status} instead of 202 Accepted`);
+      throw (
+        statusFailure(NAME, res.status, res.text) ??
+        new ProviderFailure(
+          'permanent',
+          'other',
+          `HTTP ${res.status}`,
+          `Peoplefone answered HTTP ${res.status} instead of 202 Accepted`,
+        )
+      );
     }
     const id = res.json<Record<string, unknown>>()?.[SPEC.responseIdField];
     return { providerMessageId: typeof id === 'string' || typeof id === 'number' ? String(id) : undefined };
@@ -55,7 +89,9 @@ export const outbound: OutboundAdapter = {
       return {
         checks: [
           { name: 'Connection', ok: true, detail: `reached ${host}` },
-          f ? { name: 'Credentials', ok: false, detail: f.reason } : { name: 'Credentials', ok: true, detail: 'the API key was accepted (GET /sms/messages)' },
+          f
+            ? { name: 'Credentials', ok: false, detail: f.reason }
+            : { name: 'Credentials', ok: true, detail: 'the API key was accepted (GET /sms/messages)' },
         ],
       };
     } catch (e) {
@@ -73,7 +109,14 @@ export const outbound: OutboundAdapter = {
     const raw = String(src[SPEC.dlrStatusField] ?? '');
     if (id === undefined || id === null || id === '') return [];
     const status = SPEC.dlrStatus[raw.toUpperCase()] ?? null;
-    return [{ providerMessageId: String(id), status, providerStatus: raw, reason: status && status !== 'DELIVERED' && status !== 'SENT' ? `Peoplefone reported ${raw}` : undefined }];
+    return [
+      {
+        providerMessageId: String(id),
+        status,
+        providerStatus: raw,
+        reason: status && status !== 'DELIVERED' && status !== 'SENT' ? `Peoplefone reported ${raw}` : undefined,
+      },
+    ];
   },
 
   // Answer 200 quickly: Peoplefone's call webhooks drop a subscription after a non-200 (INFERRED [S4]).

@@ -69,10 +69,21 @@ function parsePush(req: WebhookRequest): ParseResult {
   const from = filled(f, T.from);
   const text = f[T.text.param] === T.text.placeholder ? undefined : f[T.text.param];
   const missing = [!to && T.ourNumber, !from && T.from.param, text === undefined && T.text.param].filter(Boolean);
-  if (missing.length) return { ok: false, reason: `missing ${missing.join(', ')} (is the URL template pasted as shown by smsdesk?)` };
+  if (missing.length)
+    return { ok: false, reason: `missing ${missing.join(', ')} (is the URL template pasted as shown by smsdesk?)` };
   return {
     ok: true,
-    messages: [{ kind: 'SMS', from: from!, to: to!, text: text!, providerMessageId: filled(f, T.id), providerTimestamp: warsawDateTime(filled(f, T.date)), dedupeByContent: true }],
+    messages: [
+      {
+        kind: 'SMS',
+        from: from!,
+        to: to!,
+        text: text!,
+        providerMessageId: filled(f, T.id),
+        providerTimestamp: warsawDateTime(filled(f, T.date)),
+        dedupeByContent: true,
+      },
+    ],
   };
 }
 
@@ -81,7 +92,11 @@ function parsePush(req: WebhookRequest): ParseResult {
  * no "+", which a URL would turn into a space), the placeholders for the rest, and the token parameter
  * when the mailbox has a token (its value is write-only, so the admin types it in).
  */
-export function serwersmsTemplateUrl(webhookUrl: string, destinationE164: string | undefined, hasToken: boolean): string {
+export function serwersmsTemplateUrl(
+  webhookUrl: string,
+  destinationE164: string | undefined,
+  hasToken: boolean,
+): string {
   const ours = destinationE164 ? destinationE164.replace(/^\+/, '') : 'YOUR_NUMBER';
   // Fixed values first: should SerwerSMS leave a placeholder unfilled, its "#" starts a URL fragment and
   // everything after it is lost, so the token and our number must come before any placeholder; the ones
@@ -140,7 +155,10 @@ async function pull(m: Mailbox, body: Record<string, unknown>, signal?: AbortSig
   }
   if (json.error) {
     const code = Number(json.error.code);
-    throw new ProviderPollError(`SerwerSMS error ${code}: ${json.error.message ?? ''}`.trim(), !(SERWERSMS_INBOUND.pull.configErrorCodes as readonly number[]).includes(code));
+    throw new ProviderPollError(
+      `SerwerSMS error ${code}: ${json.error.message ?? ''}`.trim(),
+      !(SERWERSMS_INBOUND.pull.configErrorCodes as readonly number[]).includes(code),
+    );
   }
   return { items: Array.isArray(json.items) ? json.items : [] };
 }
@@ -148,7 +166,14 @@ async function pull(m: Mailbox, body: Record<string, unknown>, signal?: AbortSig
 function attachmentsOf(item: PullItem): InboundFile[] {
   return (item.attachments ?? []).map((a, i) => {
     const data = Buffer.from(a.data ?? '', 'base64');
-    return { field: `attachment${i + 1}`, filename: a.name, contentType: a.content_type || 'application/octet-stream', data, truncated: false, size: data.length };
+    return {
+      field: `attachment${i + 1}`,
+      filename: a.name,
+      contentType: a.content_type || 'application/octet-stream',
+      data,
+      truncated: false,
+      size: data.length,
+    };
   });
 }
 

@@ -1,5 +1,11 @@
 import type { Mailbox } from '../adapter';
-import { ProviderFailure, type DeliveryReport, type OutboundAdapter, type ReportStatus, type VerifyResult } from '../adapter-outbound';
+import {
+  ProviderFailure,
+  type DeliveryReport,
+  type OutboundAdapter,
+  type ReportStatus,
+  type VerifyResult,
+} from '../adapter-outbound';
 import { gsmSenderProblem, httpCall, statusFailure, type HttpOptions, type HttpResponse } from '../outbound-http';
 
 /**
@@ -20,7 +26,15 @@ export const SPEC = {
   // UNVERIFIED: the error code messages/view gives for an unknown unique_id; 1004 (InvalidID) assumed.
   viewNotFoundCodes: [1004] as number[],
   // DOCUMENTED report statuses; reasons per the report page.
-  reportStatus: { delivered: 'DELIVERED', undelivered: 'UNDELIVERED', unsent: 'FAILED', sent: null, in_progress: null, saved: null, pending: null } as Record<string, ReportStatus | null>,
+  reportStatus: {
+    delivered: 'DELIVERED',
+    undelivered: 'UNDELIVERED',
+    unsent: 'FAILED',
+    sent: null,
+    in_progress: null,
+    saved: null,
+    pending: null,
+  } as Record<string, ReportStatus | null>,
   finalStatuses: ['delivered', 'undelivered', 'unsent'],
   // ECO+ (no sender) cannot be Unicode (DOCUMENTED, Numbers and text).
   ecoAllowsUnicode: false,
@@ -34,13 +48,39 @@ type ErrorBody = { error?: { code?: number; type?: string; message?: string } };
 export function errorFor(code: number, type: string, message: string): ProviderFailure {
   const said = `${type ? `${type}: ` : ''}${message}`;
   const c = String(code);
-  if (code === 1001) return new ProviderFailure('permanent', 'auth', c, `wrong SerwerSMS API login or password (error 1001, ${said})`);
-  if (code === 1002 || code === 1005 || code === 1007 || code === 1008) return new ProviderFailure('permanent', 'auth', c, `the SerwerSMS user may not do this (error ${code}, ${said})`);
-  if (code === 1003) return new ProviderFailure('permanent', 'ip', c, `this server's IP address is not on the SerwerSMS API allow list (error 1003)`);
-  if (code === 2001) return new ProviderFailure('permanent', 'number', c, `SerwerSMS says the phone number is invalid (error 2001)`);
-  if (code === 3000 || code === 3002 || code === 3004 || code === 3006) return new ProviderFailure('permanent', 'funds', c, `the SerwerSMS limit for this message type is used up (error ${code}, ${said})`);
-  if (code === 3001 || code === 3003 || code === 3005) return new ProviderFailure('permanent', 'unsupported', c, `the SerwerSMS account may not send this message type (error ${code}, ${said})`);
-  return new ProviderFailure('permanent', code >= 2000 && code < 3000 ? 'config' : 'other', c, `SerwerSMS refused the request (error ${code}, ${said})`);
+  if (code === 1001)
+    return new ProviderFailure('permanent', 'auth', c, `wrong SerwerSMS API login or password (error 1001, ${said})`);
+  if (code === 1002 || code === 1005 || code === 1007 || code === 1008)
+    return new ProviderFailure('permanent', 'auth', c, `the SerwerSMS user may not do this (error ${code}, ${said})`);
+  if (code === 1003)
+    return new ProviderFailure(
+      'permanent',
+      'ip',
+      c,
+      `this server's IP address is not on the SerwerSMS API allow list (error 1003)`,
+    );
+  if (code === 2001)
+    return new ProviderFailure('permanent', 'number', c, `SerwerSMS says the phone number is invalid (error 2001)`);
+  if (code === 3000 || code === 3002 || code === 3004 || code === 3006)
+    return new ProviderFailure(
+      'permanent',
+      'funds',
+      c,
+      `the SerwerSMS limit for this message type is used up (error ${code}, ${said})`,
+    );
+  if (code === 3001 || code === 3003 || code === 3005)
+    return new ProviderFailure(
+      'permanent',
+      'unsupported',
+      c,
+      `the SerwerSMS account may not send this message type (error ${code}, ${said})`,
+    );
+  return new ProviderFailure(
+    'permanent',
+    code >= 2000 && code < 3000 ? 'config' : 'other',
+    c,
+    `SerwerSMS refused the request (error ${code}, ${said})`,
+  );
 }
 
 function failureOf(res: HttpResponse): ProviderFailure | null {
@@ -51,7 +91,8 @@ function failureOf(res: HttpResponse): ProviderFailure | null {
 
 /** login + password of an API user, or a Bearer API token when no login is set (both DOCUMENTED). */
 function call(mb: Mailbox, path: string, body: Record<string, unknown>, http: HttpOptions) {
-  if (!mb.baseUrl) throw new ProviderFailure('permanent', 'config', 'NO_URL', 'the SerwerSMS mailbox has no API base URL');
+  if (!mb.baseUrl)
+    throw new ProviderFailure('permanent', 'config', 'NO_URL', 'the SerwerSMS mailbox has no API base URL');
   const bearer = !mb.login;
   return httpCall(
     {
@@ -91,12 +132,21 @@ export const outbound: OutboundAdapter = {
       const item = res.json<{ id?: string; items?: { id?: string }[] }>();
       const id = item?.id ?? item?.items?.[0]?.id;
       if (!e && res.status === 200 && id) {
-        return { providerMessageId: String(id), duplicate: true, note: `SerwerSMS already had unique_id ${sms.idempotencyKey}` };
+        return {
+          providerMessageId: String(id),
+          duplicate: true,
+          note: `SerwerSMS already had unique_id ${sms.idempotencyKey}`,
+        };
       }
       if (!(e && SPEC.viewNotFoundCodes.includes(Number(e.code)))) {
         // Neither "found" nor "no such id": sending now could duplicate, so try again later.
         const f = failureOf(res);
-        throw new ProviderFailure('unknown', f?.category ?? 'server', f?.code ?? `HTTP ${res.status}`, `could not check with SerwerSMS whether an earlier attempt was sent: ${f?.reason ?? res.text.slice(0, 200)}`);
+        throw new ProviderFailure(
+          'unknown',
+          f?.category ?? 'server',
+          f?.code ?? `HTTP ${res.status}`,
+          `could not check with SerwerSMS whether an earlier attempt was sent: ${f?.reason ?? res.text.slice(0, 200)}`,
+        );
       }
     }
     const res = await call(
@@ -115,12 +165,26 @@ export const outbound: OutboundAdapter = {
     );
     const f = failureOf(res);
     if (f) throw f;
-    const body = res.json<{ success?: boolean; items?: { id?: string; status?: string; error_code?: number; error_message?: string; parts?: number }[] }>();
+    const body = res.json<{
+      success?: boolean;
+      items?: { id?: string; status?: string; error_code?: number; error_message?: string; parts?: number }[];
+    }>();
     const item = body?.items?.[0];
     if (item?.status === 'unsent') {
-      throw new ProviderFailure('permanent', /sender|nadawc/i.test(item.error_message ?? '') ? 'sender' : 'other', String(item.error_code ?? 'unsent'), `SerwerSMS did not send it (${item.error_code ?? ''} ${item.error_message ?? ''})`.trim());
+      throw new ProviderFailure(
+        'permanent',
+        /sender|nadawc/i.test(item.error_message ?? '') ? 'sender' : 'other',
+        String(item.error_code ?? 'unsent'),
+        `SerwerSMS did not send it (${item.error_code ?? ''} ${item.error_message ?? ''})`.trim(),
+      );
     }
-    if (!body?.success || !item?.id) throw new ProviderFailure('unknown', 'server', 'BAD_ANSWER', `SerwerSMS answered without a message id: ${res.text.slice(0, 200)}`);
+    if (!body?.success || !item?.id)
+      throw new ProviderFailure(
+        'unknown',
+        'server',
+        'BAD_ANSWER',
+        `SerwerSMS answered without a message id: ${res.text.slice(0, 200)}`,
+      );
     return { providerMessageId: String(item.id) };
   },
 
@@ -129,7 +193,13 @@ export const outbound: OutboundAdapter = {
       const res = await call(mb, SPEC.limits, { show_type: true }, http);
       const host = new URL(mb.baseUrl!).host;
       const f = failureOf(res);
-      if (f) return { checks: [{ name: 'Connection', ok: true, detail: `reached ${host}` }, { name: 'Credentials', ok: false, detail: f.reason }] };
+      if (f)
+        return {
+          checks: [
+            { name: 'Connection', ok: true, detail: `reached ${host}` },
+            { name: 'Credentials', ok: false, detail: f.reason },
+          ],
+        };
       const items = res.json<{ items?: { type: string; value: string; chars_limit?: string }[] }>()?.items ?? [];
       const full = items.find((i) => i.type === 'full');
       const eco = items.find((i) => i.type === 'eco');
@@ -137,9 +207,27 @@ export const outbound: OutboundAdapter = {
       return {
         checks: [
           { name: 'Connection', ok: true, detail: `reached ${host}` },
-          { name: 'Credentials', ok: true, detail: mb.login ? 'API user login and password were accepted (account/limits)' : 'the API token was accepted (account/limits)' },
-          { name: 'Limits', ok: true, detail: items.map((i) => `${i.type}: ${i.value}`).join(', ') || 'no limits reported' },
-          ...(mb.senderName ? [] : [{ name: 'ECO+', ok: eco?.value !== 'not_available', detail: `no sender name: messages go as ECO+ (limit ${eco?.value ?? 'unknown'})` }]),
+          {
+            name: 'Credentials',
+            ok: true,
+            detail: mb.login
+              ? 'API user login and password were accepted (account/limits)'
+              : 'the API token was accepted (account/limits)',
+          },
+          {
+            name: 'Limits',
+            ok: true,
+            detail: items.map((i) => `${i.type}: ${i.value}`).join(', ') || 'no limits reported',
+          },
+          ...(mb.senderName
+            ? []
+            : [
+                {
+                  name: 'ECO+',
+                  ok: eco?.value !== 'not_available',
+                  detail: `no sender name: messages go as ECO+ (limit ${eco?.value ?? 'unknown'})`,
+                },
+              ]),
         ],
         balance,
       };
@@ -155,7 +243,9 @@ export const outbound: OutboundAdapter = {
     const res = await call(mb, SPEC.reports, { id: [providerMessageId] }, http);
     const f = failureOf(res);
     if (f) throw f;
-    const item = res.json<{ items?: { id: string; status: string; reason?: string; delivered?: string; cost?: number }[] }>()?.items?.find((i) => String(i.id) === providerMessageId);
+    const item = res
+      .json<{ items?: { id: string; status: string; reason?: string; delivered?: string; cost?: number }[] }>()
+      ?.items?.find((i) => String(i.id) === providerMessageId);
     if (!item) return { providerMessageId, status: null, providerStatus: 'not reported yet' };
     let status = SPEC.reportStatus[item.status] ?? null;
     if (status === 'UNDELIVERED' && item.reason === 'message_expired') status = 'EXPIRED';
@@ -164,7 +254,10 @@ export const outbound: OutboundAdapter = {
       status,
       providerStatus: item.reason ? `${item.status} (${item.reason})` : item.status,
       // The report's dates carry no time zone (unknown which), so the time we learn of it is recorded.
-      reason: status && status !== 'DELIVERED' ? `SerwerSMS reported ${item.status}${item.reason ? `: ${item.reason}` : ''}` : undefined,
+      reason:
+        status && status !== 'DELIVERED'
+          ? `SerwerSMS reported ${item.status}${item.reason ? `: ${item.reason}` : ''}`
+          : undefined,
       final: (SPEC.finalStatuses as readonly string[]).includes(item.status),
     };
   },

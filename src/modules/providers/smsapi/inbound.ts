@@ -1,4 +1,11 @@
-import { field, splitMmsParts, unixTime, type InboundAdapter, type ParseResult, type WebhookRequest } from '../adapter-inbound';
+import {
+  field,
+  splitMmsParts,
+  unixTime,
+  type InboundAdapter,
+  type ParseResult,
+  type WebhookRequest,
+} from '../adapter-inbound';
 
 /**
  * SMSAPI callback field names and answers, in one place (spec: shared/providers/smsapi.md).
@@ -26,7 +33,16 @@ function parseSms(req: WebhookRequest): ParseResult {
   if (missing.length) return { ok: false, reason: `missing ${missing.join(', ')}` };
   return {
     ok: true,
-    messages: [{ kind: 'SMS', from: from!, to: to!, text: text!, providerMessageId: field(f, n.id), providerTimestamp: unixTime(f[n.date]) }],
+    messages: [
+      {
+        kind: 'SMS',
+        from: from!,
+        to: to!,
+        text: text!,
+        providerMessageId: field(f, n.id),
+        providerTimestamp: unixTime(f[n.date]),
+      },
+    ],
   };
 }
 

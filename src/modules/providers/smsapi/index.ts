@@ -24,7 +24,8 @@ export const smsapi = defineProvider({
         {
           field: 'login',
           rule: 'required',
-          message: 'SMSAPI needs the API login with an MD5 password; to use an OAuth token instead, give the token as password again with an empty login',
+          message:
+            'SMSAPI needs the API login with an MD5 password; to use an OAuth token instead, give the token as password again with an empty login',
         },
       ];
     }

@@ -1,7 +1,21 @@
 import type { Mailbox } from '../adapter';
 import { PasswordForm } from '../../gateways/gateway.entity';
-import { ProviderFailure, type DeliveryReport, type DlrRequest, type OutboundAdapter, type ReportStatus, type VerifyResult } from '../adapter-outbound';
-import { digitsOnly, gsmSenderProblem, httpCall, statusFailure, type FieldValue, type HttpResponse } from '../outbound-http';
+import {
+  ProviderFailure,
+  type DeliveryReport,
+  type DlrRequest,
+  type OutboundAdapter,
+  type ReportStatus,
+  type VerifyResult,
+} from '../adapter-outbound';
+import {
+  digitsOnly,
+  gsmSenderProblem,
+  httpCall,
+  statusFailure,
+  type FieldValue,
+  type HttpResponse,
+} from '../outbound-http';
 
 /**
  * Outbound half of the SMSAPI adapter (spec: shared/providers/smsapi.md).
@@ -33,7 +47,18 @@ export const SPEC = {
     409: null, // QUEUE
     410: 'SENT', // ACCEPTED by the operator
   } as Record<number, ReportStatus | null>,
-  dlrStatusName: { 401: 'NOT_FOUND', 402: 'EXPIRED', 403: 'SENT', 404: 'DELIVERED', 405: 'UNDELIVERED', 406: 'FAILED', 407: 'REJECTED', 408: 'UNKNOWN', 409: 'QUEUE', 410: 'ACCEPTED' } as Record<number, string>,
+  dlrStatusName: {
+    401: 'NOT_FOUND',
+    402: 'EXPIRED',
+    403: 'SENT',
+    404: 'DELIVERED',
+    405: 'UNDELIVERED',
+    406: 'FAILED',
+    407: 'REJECTED',
+    408: 'UNKNOWN',
+    409: 'QUEUE',
+    410: 'ACCEPTED',
+  } as Record<number, string>,
 } as const;
 
 const NAME = 'SMSAPI';
@@ -44,36 +69,78 @@ function errorFor(code: number, message: string): ProviderFailure {
   switch (code) {
     case 101:
     case 102:
-      return new ProviderFailure('permanent', 'auth', String(code), `wrong SMSAPI login, password or token (error ${code})${said}`);
+      return new ProviderFailure(
+        'permanent',
+        'auth',
+        String(code),
+        `wrong SMSAPI login, password or token (error ${code})${said}`,
+      );
     case 103:
-      return new ProviderFailure('permanent', 'funds', String(code), `not enough points on the SMSAPI account (error 103)`);
+      return new ProviderFailure(
+        'permanent',
+        'funds',
+        String(code),
+        `not enough points on the SMSAPI account (error 103)`,
+      );
     case 105:
-      return new ProviderFailure('permanent', 'ip', String(code), `this server's IP address is not on the SMSAPI account's API IP filter (error 105)`);
+      return new ProviderFailure(
+        'permanent',
+        'ip',
+        String(code),
+        `this server's IP address is not on the SMSAPI account's API IP filter (error 105)`,
+      );
     case 13:
-      return new ProviderFailure('permanent', 'number', String(code), `SMSAPI found no valid recipient number (error 13)${said}`);
+      return new ProviderFailure(
+        'permanent',
+        'number',
+        String(code),
+        `SMSAPI found no valid recipient number (error 13)${said}`,
+      );
     case 110:
-      return new ProviderFailure('permanent', 'unsupported', String(code), `the service is not available for this SMSAPI account (error 110)`);
+      return new ProviderFailure(
+        'permanent',
+        'unsupported',
+        String(code),
+        `the service is not available for this SMSAPI account (error 110)`,
+      );
     case 8:
-      return new ProviderFailure('permanent', 'config', String(code), `SMSAPI says the request is wrong (error 8)${said}`);
+      return new ProviderFailure(
+        'permanent',
+        'config',
+        String(code),
+        `SMSAPI says the request is wrong (error 8)${said}`,
+      );
     case 201:
     case 666:
     case 999:
-      return new ProviderFailure('retryable', 'server', String(code), `SMSAPI had an internal error (error ${code}); will retry`);
+      return new ProviderFailure(
+        'retryable',
+        'server',
+        String(code),
+        `SMSAPI had an internal error (error ${code}); will retry`,
+      );
     default:
-      return new ProviderFailure('permanent', 'other', String(code), `SMSAPI refused the message (error ${code})${said}`);
+      return new ProviderFailure(
+        'permanent',
+        'other',
+        String(code),
+        `SMSAPI refused the message (error ${code})${said}`,
+      );
   }
 }
 
 /** Bearer for an OAuth token, else the legacy username + MD5 password fields (both DOCUMENTED). */
 function auth(mb: Mailbox): { headers: Record<string, string>; fields: Record<string, FieldValue> } {
-  if (mb.passwordForm === PasswordForm.OAUTH_TOKEN || !mb.login) return { headers: { authorization: `Bearer ${mb.password ?? ''}` }, fields: {} };
+  if (mb.passwordForm === PasswordForm.OAUTH_TOKEN || !mb.login)
+    return { headers: { authorization: `Bearer ${mb.password ?? ''}` }, fields: {} };
   return { headers: {}, fields: { username: mb.login, password: mb.password } };
 }
 
 function legacyError(res: HttpResponse): ProviderFailure | null {
   const body = res.json<{ error?: unknown; message?: string }>();
   // The official PHP client treats a body with both keys as an error, whatever the HTTP status.
-  if (body && typeof body === 'object' && typeof body.error === 'number') return errorFor(body.error, body.message ?? '');
+  if (body && typeof body === 'object' && typeof body.error === 'number')
+    return errorFor(body.error, body.message ?? '');
   return statusFailure(NAME, res.status, res.text);
 }
 
@@ -117,20 +184,39 @@ export const outbound: OutboundAdapter = {
       },
       http,
     );
-    const body = res.json<{ error?: number; message?: string; list?: { id?: string; points?: number | string; error?: unknown; idx?: string }[] }>();
+    const body = res.json<{
+      error?: number;
+      message?: string;
+      list?: { id?: string; points?: number | string; error?: unknown; idx?: string }[];
+    }>();
     if (body && typeof body.error === 'number') {
       if (body.error === SPEC.duplicateIdxError) {
         // The earlier attempt reached SMSAPI. Its message id is not in this answer and SMSAPI offers no
         // lookup by idx (smsapi.md): delivery reports can only be matched if they carry idx.
-        return { duplicate: true, note: `SMSAPI already had idx ${sms.idempotencyKey} (error 53): sent by an earlier attempt, its SMSAPI id is unknown` };
+        return {
+          duplicate: true,
+          note: `SMSAPI already had idx ${sms.idempotencyKey} (error 53): sent by an earlier attempt, its SMSAPI id is unknown`,
+        };
       }
       throw errorFor(body.error, body.message ?? '');
     }
     const failure = statusFailure(NAME, res.status, res.text);
     if (failure) throw failure;
     const item = body?.list?.[0];
-    if (!item?.id) throw new ProviderFailure('unknown', 'server', 'BAD_ANSWER', `SMSAPI answered without a message id: ${res.text.slice(0, 200)}`);
-    if (item.error != null) throw new ProviderFailure('permanent', 'number', String(item.error), `SMSAPI refused the recipient (error ${String(item.error)})`);
+    if (!item?.id)
+      throw new ProviderFailure(
+        'unknown',
+        'server',
+        'BAD_ANSWER',
+        `SMSAPI answered without a message id: ${res.text.slice(0, 200)}`,
+      );
+    if (item.error != null)
+      throw new ProviderFailure(
+        'permanent',
+        'number',
+        String(item.error),
+        `SMSAPI refused the recipient (error ${String(item.error)})`,
+      );
     const cost = item.points === undefined ? undefined : Number(item.points);
     return { providerMessageId: String(item.id), cost: Number.isFinite(cost) ? cost : undefined };
   },
@@ -142,14 +228,34 @@ export const outbound: OutboundAdapter = {
       const oauth = !a.fields.username;
       const res = oauth
         ? await httpCall({ provider: NAME, method: 'GET', url: base(mb) + SPEC.profilePath, headers: a.headers }, http)
-        : await httpCall({ provider: NAME, method: 'POST', url: base(mb) + SPEC.userPath, form: { ...a.fields, credits: 1, details: 1, format: 'json' } }, http);
+        : await httpCall(
+            {
+              provider: NAME,
+              method: 'POST',
+              url: base(mb) + SPEC.userPath,
+              form: { ...a.fields, credits: 1, details: 1, format: 'json' },
+            },
+            http,
+          );
       const f = legacyError(res);
-      if (f) return { checks: [{ name: 'Connection', ok: true, detail: `reached ${new URL(base(mb)).host}` }, { name: 'Credentials', ok: false, detail: f.reason }] };
+      if (f)
+        return {
+          checks: [
+            { name: 'Connection', ok: true, detail: `reached ${new URL(base(mb)).host}` },
+            { name: 'Credentials', ok: false, detail: f.reason },
+          ],
+        };
       const points = Number(res.json<{ points?: number | string }>()?.points);
       return {
         checks: [
           { name: 'Connection', ok: true, detail: `reached ${new URL(base(mb)).host}` },
-          { name: 'Credentials', ok: true, detail: oauth ? 'the OAuth token was accepted (GET /profile)' : 'login and MD5 password were accepted (user.do)' },
+          {
+            name: 'Credentials',
+            ok: true,
+            detail: oauth
+              ? 'the OAuth token was accepted (GET /profile)'
+              : 'login and MD5 password were accepted (user.do)',
+          },
           ...(Number.isFinite(points) ? [{ name: 'Balance', ok: true, detail: `${points} points` }] : []),
         ],
         balance: Number.isFinite(points) ? points : undefined,
@@ -163,8 +269,16 @@ export const outbound: OutboundAdapter = {
   deliveryReports: 'callback',
 
   parseDeliveryReports(req: DlrRequest): DeliveryReport[] {
-    const src = { ...(req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {}), ...req.query };
-    const list = (name: string) => (typeof src[name] === 'string' ? (src[name] as string).split(',') : Array.isArray(src[name]) ? (src[name] as string[]).flatMap((v) => String(v).split(',')) : []);
+    const src = {
+      ...(req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {}),
+      ...req.query,
+    };
+    const list = (name: string) =>
+      typeof src[name] === 'string'
+        ? (src[name] as string).split(',')
+        : Array.isArray(src[name])
+          ? (src[name] as string[]).flatMap((v) => String(v).split(','))
+          : [];
     const ids = list(SPEC.dlr.id);
     const statuses = list(SPEC.dlr.status);
     const dates = list(SPEC.dlr.doneDate);
@@ -179,7 +293,10 @@ export const outbound: OutboundAdapter = {
         status: known ? SPEC.dlrStatus[code] : null,
         providerStatus: known ? `${code} ${SPEC.dlrStatusName[code]}` : String(statuses[i] ?? ''),
         at: Number.isFinite(at) && at > 0 ? new Date(at * 1000) : undefined,
-        reason: known && SPEC.dlrStatus[code] && SPEC.dlrStatus[code] !== 'DELIVERED' && SPEC.dlrStatus[code] !== 'SENT' ? `SMSAPI reported ${SPEC.dlrStatusName[code]} (${code})` : undefined,
+        reason:
+          known && SPEC.dlrStatus[code] && SPEC.dlrStatus[code] !== 'DELIVERED' && SPEC.dlrStatus[code] !== 'SENT'
+            ? `SMSAPI reported ${SPEC.dlrStatusName[code]} (${code})`
+            : undefined,
       };
     });
   },

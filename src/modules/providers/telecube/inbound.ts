@@ -1,4 +1,11 @@
-import { field, unixTime, warsawDateTime, type InboundAdapter, type ParseResult, type WebhookRequest } from '../adapter-inbound';
+import {
+  field,
+  unixTime,
+  warsawDateTime,
+  type InboundAdapter,
+  type ParseResult,
+  type WebhookRequest,
+} from '../adapter-inbound';
 
 /**
  * TeleCube inbound, in one place (spec: shared/providers/telecube.md). Inbound SMS exist (DOCUMENTED),
@@ -26,7 +33,16 @@ function parse(req: WebhookRequest): ParseResult {
   if (missing.length) return { ok: false, reason: `missing ${missing.join(', ')}` };
   return {
     ok: true,
-    messages: [{ kind: 'SMS', from: from!, to: to!, text: text!, providerMessageId: field(f, n.id), providerTimestamp: unixTime(f[n.date]) ?? warsawDateTime(f[n.date]) }],
+    messages: [
+      {
+        kind: 'SMS',
+        from: from!,
+        to: to!,
+        text: text!,
+        providerMessageId: field(f, n.id),
+        providerTimestamp: unixTime(f[n.date]) ?? warsawDateTime(f[n.date]),
+      },
+    ],
   };
 }
 

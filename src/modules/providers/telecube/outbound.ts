@@ -31,23 +31,45 @@ export const outbound: OutboundAdapter = {
   senderProblem: (s) => gsmSenderProblem(NAME, s),
 
   async send(mb, sms, http) {
-    if (!mb.baseUrl || !mb.login) throw new ProviderFailure('permanent', 'config', 'NO_URL', 'the TeleCube mailbox needs the panel login and an API base URL');
+    if (!mb.baseUrl || !mb.login)
+      throw new ProviderFailure(
+        'permanent',
+        'config',
+        'NO_URL',
+        'the TeleCube mailbox needs the panel login and an API base URL',
+      );
     const res = await httpCall(
       {
         provider: NAME,
         method: 'POST',
         url: mb.baseUrl + SPEC.path(mb.login),
-        form: { [SPEC.keyField]: mb.password, [SPEC.toField]: digitsOnly(sms.to), [SPEC.textField]: sms.text, [SPEC.senderField]: mb.senderName },
+        form: {
+          [SPEC.keyField]: mb.password,
+          [SPEC.toField]: digitsOnly(sms.to),
+          [SPEC.textField]: sms.text,
+          [SPEC.senderField]: mb.senderName,
+        },
       },
       http,
     );
     const f = statusFailure(NAME, res.status, res.text);
     if (f) throw f;
     const err = res.json<{ error?: unknown }>()?.error;
-    if (err === undefined) throw new ProviderFailure('unknown', 'server', 'BAD_ANSWER', `TeleCube answered something that is not {"error": …}: ${res.text.slice(0, 200)}`);
+    if (err === undefined)
+      throw new ProviderFailure(
+        'unknown',
+        'server',
+        'BAD_ANSWER',
+        `TeleCube answered something that is not {"error": …}: ${res.text.slice(0, 200)}`,
+      );
     if (err !== SPEC.okValue) {
       const text = String(err);
-      throw new ProviderFailure('permanent', /key|auth|login/i.test(text) ? 'auth' : 'other', text.slice(0, 50), `TeleCube refused the message: "${text}"`);
+      throw new ProviderFailure(
+        'permanent',
+        /key|auth|login/i.test(text) ? 'auth' : 'other',
+        text.slice(0, 50),
+        `TeleCube refused the message: "${text}"`,
+      );
     }
     // No message id is known to come back (telecube.md).
     return {};
@@ -55,7 +77,16 @@ export const outbound: OutboundAdapter = {
 
   async verify(): Promise<VerifyResult> {
     // No verify call was found (telecube.md, Test/verify call): say so instead of pretending.
-    return { checks: [{ name: 'Credentials', ok: false, detail: 'not checked: TeleCube publishes no call that checks the API key without sending (unknown); give a number to send a test SMS' }] };
+    return {
+      checks: [
+        {
+          name: 'Credentials',
+          ok: false,
+          detail:
+            'not checked: TeleCube publishes no call that checks the API key without sending (unknown); give a number to send a test SMS',
+        },
+      ],
+    };
   },
 
   // Not found, neither push nor pull (telecube.md).
