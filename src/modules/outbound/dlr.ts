@@ -49,8 +49,14 @@ export class DeliveryReports {
       });
       return { kind: 'malformed', reason, eventId };
     }
-    const { list } = await this.mailboxes.ofProvider(em, call.provider, MAILBOX_CACHE_MS);
-    const refusals = list.map((m) => admits(m, call));
+    // Mailboxes from a cache up to a second old, but a refusal is decided on fresh ones (a new token works at once).
+    const cached = await this.mailboxes.ofProvider(em, call.provider, MAILBOX_CACHE_MS);
+    let list = cached.list;
+    let refusals = list.map((m) => admits(m, call));
+    if (!cached.fresh && !refusals.includes(null)) {
+      list = (await this.mailboxes.ofProvider(em, call.provider, 0)).list;
+      refusals = list.map((m) => admits(m, call));
+    }
     const admitted = list.filter((_, i) => refusals[i] === null);
     if (!admitted.length) {
       // The likeliest reason: a wrong token names no mailbox; otherwise the one refusal there was.
