@@ -104,12 +104,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
           ? 400
           : 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
-    reply
-      .status(status)
-      .send({
-        error: status >= 500 ? 'Internal server error' : err.message,
-        ...(status < 500 && err.code ? { code: err.code } : {}),
-      });
+    reply.status(status).send({
+      error: status >= 500 ? 'Internal server error' : err.message,
+      ...(status < 500 && err.code ? { code: err.code } : {}),
+    });
   });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));

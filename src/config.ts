@@ -28,11 +28,18 @@ export interface Config {
   logLevel: string;
   /** Lifetime of a login token. */
   sessionTtlHours: number;
+  /** Longest lifetime of an API token, and the lifetime of one made without an expiry (no token lives forever). */
+  apiTokenMaxDays: number;
   /** Jobs (sends, polls) run at once by this instance's worker. */
   workerConcurrency: number;
-  /** Login attempts per e-mail / failed ones per client IP within loginWindowSeconds (shared by all instances). */
+  /**
+   * Login limits, shared by all instances (src/modules/auth/login-limiter.ts): attempts one client IP may make
+   * at one address before it is slowed down; attempts per client IP and per address (from all clients) within
+   * loginWindowSeconds.
+   */
   loginMaxAttempts: number;
   loginMaxAttemptsPerIp: number;
+  loginMaxAttemptsPerAddress: number;
   loginWindowSeconds: number;
   /** How often an open graphql-ws socket re-checks its token (revoked or expired: closed with WsClose.Forbidden). */
   wsAuthRecheckMs: number;
@@ -256,9 +263,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     landingPage: bool(env, 'GRAPHQL_LANDING_PAGE', dev),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
     sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 365),
+    apiTokenMaxDays: int(env, 'API_TOKEN_MAX_DAYS', 90, 1, 3650),
     workerConcurrency: int(env, 'WORKER_CONCURRENCY', 20, 1, 500),
-    loginMaxAttempts: int(env, 'LOGIN_MAX_ATTEMPTS', 10, 1, 10_000),
+    loginMaxAttempts: int(env, 'LOGIN_MAX_ATTEMPTS', 5, 1, 10_000),
     loginMaxAttemptsPerIp: int(env, 'LOGIN_MAX_ATTEMPTS_PER_IP', 50, 1, 100_000),
+    loginMaxAttemptsPerAddress: int(env, 'LOGIN_MAX_ATTEMPTS_PER_ADDRESS', 100, 1, 1_000_000),
     loginWindowSeconds: int(env, 'LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
     wsAuthRecheckMs: int(env, 'WS_AUTH_RECHECK_MS', 60_000, 50, 3_600_000),
     webhookRefusalsPerIp: int(env, 'WEBHOOK_REFUSALS_PER_IP', 120, 1, 1_000_000),

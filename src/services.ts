@@ -4,6 +4,7 @@ import { DeliveryReports } from './modules/outbound/dlr';
 import { WebhookEventLog } from './webhooks/event-log';
 import type { SecretBox } from './common/secret-box';
 import { AuthService } from './modules/auth/auth.service';
+import { UserAdminService } from './modules/auth/user-admin.service';
 import { CustomerService } from './modules/customers/customer.service';
 import { GatewayService } from './modules/gateways/gateway.service';
 import { InboundService } from './modules/inbound/inbound.service';
@@ -15,6 +16,7 @@ import type { Publish } from './graphql/pubsub';
 /** Stateless domain services, built once per app and shared by resolvers and routes. */
 export interface Services {
   auth: AuthService;
+  users: UserAdminService;
   gateways: GatewayService;
   customers: CustomerService;
   inbound: InboundService;
@@ -40,20 +42,24 @@ export function buildServices({ config, box, knex, publish, log }: ServiceDeps):
   const webhookEvents = new WebhookEventLog(box);
   const outbound = config.outbound;
   // A new mailbox gets its poll job now; existing jobs keep their time and backoff.
+  const inbound = new InboundService(box, webhookEvents, publish);
   const gateways = new GatewayService(box, config.publicUrl, async (em, g) => {
     if (g.incomingActive && POLLED_PROVIDERS.includes(g.provider)) await ensurePollJobs(em);
   });
+  const auth = new AuthService(config, knex, {
+    perAddressAndIp: config.loginMaxAttempts,
+    perIp: config.loginMaxAttemptsPerIp,
+    perAddress: config.loginMaxAttemptsPerAddress,
+    windowMs: config.loginWindowSeconds * 1000,
+  });
   return {
-    auth: new AuthService(config.sessionTtlHours, knex, {
-      perEmail: config.loginMaxAttempts,
-      perIp: config.loginMaxAttemptsPerIp,
-      windowMs: config.loginWindowSeconds * 1000,
-    }),
+    auth,
+    users: new UserAdminService(auth),
     gateways,
     customers: new CustomerService(),
-    inbound: new InboundService(box, webhookEvents, publish),
+    inbound,
     outbound: new OutboundService(outbound, publish),
-    deliveryReports: new DeliveryReports(box, webhookEvents, log, publish),
+    deliveryReports: new DeliveryReports(inbound.mailboxes, webhookEvents, log, publish),
     gatewayTests: new GatewayTestService(outbound, gateways),
   };
 }

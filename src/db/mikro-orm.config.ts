@@ -27,9 +27,9 @@ export function ormConfig(clientUrl: string, extra: Partial<Options> = {}): Opti
     // before the query. Only an explicit flush (after every rule passed) writes.
     flushMode: FlushMode.COMMIT,
     // graphile-worker owns its schema; generated migrations must not try to drop it.
-    // login_attempt has no entity (rate-limiter-flexible owns its layout): without skipTables a generated
-    // migration would drop it.
-    schemaGenerator: { ignoreSchema: ['graphile_worker'], skipTables: ['login_attempt'] },
+    // login_attempt and login_slowdown have no entity (the login limiter's counters): without skipTables a
+    // generated migration would drop them.
+    schemaGenerator: { ignoreSchema: ['graphile_worker'], skipTables: ['login_attempt', 'login_slowdown'] },
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: path.join(projectRoot, 'dist', 'migrations'),

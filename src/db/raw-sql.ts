@@ -135,6 +135,10 @@ export async function inTransaction<T>(em: EntityManager, fn: (tx: Tx) => Promis
   });
 }
 
+/** A row whose columns its caller knows from its own statement. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each caller reads its statements' columns as it knows them
+type LooseRow = Record<string, any>;
+
 export type Statement = [text: string | Prepared, params?: unknown[]];
 
 /**
@@ -172,12 +176,11 @@ const DUPLICATE_PREPARED = '42P05';
  * COMMIT travel with them: they commit together or not at all. Prepared statements this connection
  * lacks are prepared first, in the same round trip and outside the transaction.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each caller reads its statements' columns as it knows them
 export async function roundTrip(
   em: EntityManager,
   statements: Statement[],
   opts: { transaction?: boolean } = {},
-): Promise<Record<string, any>[][]> {
+): Promise<LooseRow[][]> {
   const sqls = statements.map(([text, params]) =>
     typeof text === 'string'
       ? inline(em, text, params)

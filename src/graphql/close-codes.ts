@@ -6,7 +6,10 @@
 export enum WsClose {
   /** No token in `connectionParams.authorization`. */
   Unauthorized = 4401,
-  /** A bad token, or one revoked or expired while the socket was open: log in again. */
+  /**
+   * A bad token, or one revoked or expired while the socket was open, or its user deactivated: log in again.
+   * Also when the user's role changed while the socket was open: connect again.
+   */
   Forbidden = 4403,
   /** The subscriber did not read what it was sent: reconnect and catch up with `notifications(after:)`. */
   TooSlow = 4008,

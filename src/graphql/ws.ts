@@ -7,7 +7,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { trustedProxyList, type Config } from '../config';
 import { clientIp } from '../webhooks/client-ip';
 import type { AuthUser } from '../modules/auth/auth.service';
-import { TOKEN_GONE_CLOSE, type TokenWatch } from '../modules/auth/token-watch';
+import type { TokenWatch } from '../modules/auth/token-watch';
 import type { Services } from '../services';
 import type { Context } from './context';
 import { WsClose } from './close-codes';
@@ -54,7 +54,8 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
   });
   // Before useServer: wraps each socket's send before graphql-ws uses it.
   guardSlowConsumers(wss, { ...DEFAULT_SLOW_CONSUMER_LIMITS, ...opts.slowConsumer });
-  // Sockets outlive tokens: revoked or expired ones are closed (tokenWatch's sweep, and on each subscribe).
+  // Sockets outlive tokens: revoked or expired ones, deactivated users' and changed roles' are closed
+  // (tokenWatch's sweep, and on each subscribe).
   const trustedProxies = trustedProxyList(config);
   const server = useServer<Record<string, unknown>, { user?: AuthUser; checkedAt?: number }>(
     {
@@ -62,9 +63,10 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
       onSubscribe: async (ctx, _id, payload) => {
         const user = ctx.extra.user;
         if (user && Date.now() - (ctx.extra.checkedAt ?? 0) > 1000) {
-          if (!(await tokenWatch.stillValid(user.tokenId))) {
-            ctx.extra.socket.close(TOKEN_GONE_CLOSE.code, TOKEN_GONE_CLOSE.reason);
-            return [new GraphQLError(TOKEN_GONE_CLOSE.reason, { extensions: { code: 'UNAUTHENTICATED' } })];
+          const close = await tokenWatch.check(user.tokenId, user.role);
+          if (close) {
+            ctx.extra.socket.close(close.code, close.reason);
+            return [new GraphQLError(close.reason, { extensions: { code: 'UNAUTHENTICATED' } })];
           }
           ctx.extra.checkedAt = Date.now();
         }
@@ -97,7 +99,7 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
         try {
           ctx.extra.user = await authenticate(header);
           ctx.extra.checkedAt = Date.now();
-          if (ctx.extra.user) tokenWatch.watch(ctx.extra.socket, ctx.extra.user.tokenId);
+          if (ctx.extra.user) tokenWatch.watch(ctx.extra.socket, ctx.extra.user.tokenId, ctx.extra.user.role);
           return true;
         } catch (e) {
           // The database is away (not a bad token): a close code the client retries on.

@@ -94,7 +94,9 @@ describe('login and users', () => {
       admin,
     );
     const { token, apiToken } = r.data.createApiToken;
-    expect(apiToken).toMatchObject({ name: 'CRM', kind: 'API', expiresAt: null });
+    // No token lives forever: without an expiry it gets the longest allowed, API_TOKEN_MAX_DAYS (90).
+    expect(apiToken).toMatchObject({ name: 'CRM', kind: 'API' });
+    expect(Math.round((Date.parse(apiToken.expiresAt) - Date.now()) / 86400_000)).toBe(90);
     expect((await t.gql(`{ me { email } }`, {}, token)).data.me.email).toBe(ADMIN.email);
     const [row] = await t.sql(`select token_hash from api_token where id = $1`, [apiToken.id]);
     expect(row.token_hash).not.toBe(token);

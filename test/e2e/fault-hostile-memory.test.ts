@@ -182,7 +182,8 @@ describe('hostile webhooks against a memory-limited process', () => {
     expect(svc.proc.exitCode, svc.out().slice(-2000)).toBeNull();
     expect(healthBad).toEqual([]);
     expect(figures.healthz.maxMs).toBeLessThan(2000);
-    expect(real.length).toBeGreaterThan(20);
+    // One every 150 ms after the answer: a provider kept waiting would deliver far fewer.
+    expect(real.length).toBeGreaterThan(RUN_MS / 1000);
     expect(new Set(real)).toEqual(new Set(['200 OK']));
     // Every real webhook is stored once; nothing hostile is.
     const [m] = (

@@ -26,7 +26,7 @@ const ALL_PROVIDERS = [
 ];
 
 const G = `id name provider allowedIps destinationNumber prefixesToRemove incomingActive login passwordForm senderName
-  serviceId host certificateExpiresAt apiBaseUrl replacePolishDiacritics hasPassword hasCertificate hasWebhookToken webhookUrl
+  serviceId host certificateExpiresAt apiBaseUrl replacePolishDiacritics hasPassword hasCertificate hasWebhookToken webhookAuth webhookUrl
   genericHttp { method urlTemplate headerNames bodyTemplate contentType inboundFromField inboundToField inboundTextField }`;
 const CREATE = `mutation($i: GatewayInput!) { createGateway(input: $i) { ${G} } }`;
 const UPDATE = `mutation($id: ID!, $i: GatewayUpdateInput!) { updateGateway(id: $id, input: $i) { ${G} } }`;
@@ -219,17 +219,19 @@ describe('configuring one mailbox of every provider', () => {
         passwordForm: input.password === undefined ? null : provider === 'SMSAPI' ? 'OAUTH_TOKEN' : 'PLAIN',
         hasCertificate: input.certificatePem !== undefined,
         certificateExpiresAt: input.certificatePem ? CLIENT_NOT_AFTER : null,
-        hasWebhookToken: input.webhookToken !== undefined,
-        // SerwerSMS gets the forwarding template with our own number fixed in it (issue 4).
+        // Every mailbox has a webhook token: the admin's, or one made for it.
+        hasWebhookToken: true,
+        webhookAuth: 'TOKEN',
+        // SerwerSMS gets the forwarding template with our own number fixed in it; every URL carries the token.
         webhookUrl: !e.webhookPath
           ? null
           : provider === 'SERWERSMS'
             ? expect.stringMatching(
                 new RegExp(
-                  `^${PUBLIC_URL}${e.webhookPath}\\?.*=${created.destinationNumber?.replace('+', '') ?? 'YOUR_NUMBER'}(&|$)`,
+                  `^${PUBLIC_URL}${e.webhookPath}\\?.*=${created.destinationNumber?.replace('+', '') ?? 'YOUR_NUMBER'}&token=[A-Za-z0-9_-]{8,}&`,
                 ),
               )
-            : `${PUBLIC_URL}${e.webhookPath}`,
+            : expect.stringMatching(new RegExp(`^${PUBLIC_URL}${e.webhookPath}\\?token=[A-Za-z0-9_-]{8,}$`)),
         apiBaseUrl: null,
       };
       expect(created).toMatchObject(expected);
@@ -250,8 +252,12 @@ describe('configuring one mailbox of every provider', () => {
       const list = ok(await t.gql(LIST, {}, admin)).gateways;
       expect(list.find((g: { id: string }) => g.id === created.id)).toEqual(created);
 
-      // No answer carries a secret.
-      const text = JSON.stringify([created, one, list]);
+      // No answer carries a secret; the webhook token only inside the webhook URL the admin pastes.
+      const withoutUrls = (g: any) => ({ ...g, webhookUrl: undefined });
+      const text = JSON.stringify(
+        [created, one, list.map(withoutUrls)].map((x) => (Array.isArray(x) ? x : withoutUrls(x))),
+      );
+      if (input.webhookToken && created.webhookUrl) expect(created.webhookUrl).toContain(`token=${input.webhookToken}`);
       for (const secret of [
         input.password,
         input.webhookToken,
@@ -497,7 +503,14 @@ describe('update semantics', () => {
       password: 'dotpay-PIN-1234',
     });
     expect(g).toMatchObject({ hasPassword: true, passwordForm: 'PLAIN', hasWebhookToken: true });
-    const u = ok(await t.gql(UPDATE, { id: g.id, i: { password: '', webhookToken: '' } }, admin)).updateGateway;
+    // The webhook token may go only where webhooks are authenticated by the allowed IP list instead.
+    const u = ok(
+      await t.gql(
+        UPDATE,
+        { id: g.id, i: { password: '', webhookToken: '', webhookAuth: 'IP_LIST_ONLY', allowedIps: ['203.0.113.7'] } },
+        admin,
+      ),
+    ).updateGateway;
     expect(u).toMatchObject({ hasPassword: false, passwordForm: null, hasWebhookToken: false, login: 'smsdesk-test' });
     const r = await row(g.id);
     expect(r.password_secret).toBeNull();

@@ -318,7 +318,7 @@ describe('login rate limit', () => {
       p: password,
     });
 
-  it('limits attempts per e-mail (even with the right password once over), then failed attempts per IP across e-mails', async () => {
+  it('limits attempts per address from one client (even with the right password once over), then attempts per IP across e-mails', async () => {
     const admin2 = await t2.login();
     const agent = await createAgent(t2, admin2, 'Rate Limited');
     // createAgent logged in once (success clears the count). Now 5 wrong guesses, then even the right one is refused.
@@ -447,7 +447,7 @@ describe('login rate limit', () => {
       acquireConnectionTimeout: 2000,
     });
     try {
-      const limiter = new LoginLimiter(dead, { perEmail: 5, perIp: 5, windowMs: 60_000 });
+      const limiter = new LoginLimiter(dead, { perAddressAndIp: 5, perIp: 5, perAddress: 5, windowMs: 60_000 });
       const err = await limiter.attempt('someone@x.pl', '203.0.113.7').then(
         () => undefined,
         (e: unknown) => e,

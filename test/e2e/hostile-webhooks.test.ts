@@ -226,12 +226,10 @@ const body = fc.oneof(
     .map(([s, cs]) => ({ contentType: `application/json${cs}`, body: s })),
   fc.tuple(fields, charset).map(([f, cs]) => ({ contentType: `application/json${cs}`, body: JSON.stringify(f) })),
   // forms, well-formed or raw
-  fc
-    .tuple(fields, charset)
-    .map(([f, cs]) => ({
-      contentType: `application/x-www-form-urlencoded${cs}`,
-      body: new URLSearchParams(f).toString(),
-    })),
+  fc.tuple(fields, charset).map(([f, cs]) => ({
+    contentType: `application/x-www-form-urlencoded${cs}`,
+    body: new URLSearchParams(f).toString(),
+  })),
   fc.tuple(queryString, charset).map(([q, cs]) => ({ contentType: `application/x-www-form-urlencoded${cs}`, body: q })),
   // raw bytes under any content type (or none)
   fc

@@ -124,7 +124,7 @@ describe('refusals', () => {
       webhookToken: 'secret-token-1',
     });
     const sms = { to: '48739000002', from: '48500600702', text: 'Token?' };
-    expect((await smsapiSms(t.url, { ...sms, msgId: 'T-1' })).status).toBe(403);
+    expect((await smsapiSms(t.url, { ...sms, msgId: 'T-1' }, { token: '' })).status).toBe(403);
     expect(await lastEvent()).toMatchObject({ reason_code: 'BAD_TOKEN', gateway_id: Number(g.id) });
     expect((await smsapiSms(t.url, { ...sms, msgId: 'T-2' }, { token: 'wrong-token-9' })).status).toBe(403);
     const wrong = await lastEvent();
@@ -136,7 +136,7 @@ describe('refusals', () => {
       body: 'OK',
     });
     expect(
-      await smsapiSms(t.url, { ...sms, msgId: 'T-4' }, { headers: { 'x-webhook-token': 'secret-token-1' } }),
+      await smsapiSms(t.url, { ...sms, msgId: 'T-4' }, { token: '', headers: { 'x-webhook-token': 'secret-token-1' } }),
     ).toMatchObject({ status: 200, body: 'OK' });
     expect(
       await t.sql(`select provider_message_id from message where provider_message_id like 'T-%' order by 1`),
@@ -252,7 +252,7 @@ describe('other pushing providers', () => {
       webhookToken: 'serwer-token-1',
     });
     expect(g.webhookUrl).toBe(
-      'https://smsdesk.example.com/panel/tickets/incoming/serwersms?ournumber=48739000004&token=YOUR_WEBHOOK_TOKEN&numer=#NUMEROD#&tresc=#WIADOMOSC#&data=#DATA#&id=#IDSMS#',
+      'https://smsdesk.example.com/panel/tickets/incoming/serwersms?ournumber=48739000004&token=serwer-token-1&numer=#NUMEROD#&tresc=#WIADOMOSC#&data=#DATA#&id=#IDSMS#',
     );
     const template = g.webhookUrl!.replace('https://smsdesk.example.com', t.url);
     const r = await serwersmsFromTemplate(

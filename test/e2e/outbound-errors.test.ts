@@ -237,7 +237,8 @@ describe('retries', () => {
     const m = await settled(t, agent, r.data.sendSms, 'SENT', 15_000);
     expect(m.errorCode).toBeNull();
     expect(smsapi.sent.length).toBe(before + 1);
-    expect(smsapi.calls('/sms.do').filter((c) => c.fields.idx?.startsWith(`sd${m.id}x`))).toHaveLength(2);
+    const key = (await t.sql(`select idempotency_key from message where id = $1`, [m.id]))[0].idempotency_key;
+    expect(smsapi.calls('/sms.do').filter((c) => c.fields.idx === key)).toHaveLength(2);
     expect((await t.sql(`select attempts from message where id = $1`, [m.id]))[0].attempts).toBe(2);
   });
 
@@ -260,7 +261,8 @@ describe('retries', () => {
     const m = await settled(t, agent, r.data.sendSms, 'SENT', 15_000);
     smsapi.releaseHeld();
     expect(smsapi.sent.length).toBe(before + 1);
-    const tries = smsapi.calls('/sms.do').filter((c) => c.fields.idx?.startsWith(`sd${m.id}x`));
+    const key = (await t.sql(`select idempotency_key from message where id = $1`, [m.id]))[0].idempotency_key;
+    const tries = smsapi.calls('/sms.do').filter((c) => c.fields.idx === key);
     expect(tries).toHaveLength(2);
     expect(tries[1].fields).toMatchObject({ idx: tries[0].fields.idx, check_idx: '1' });
   });

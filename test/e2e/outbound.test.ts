@@ -10,6 +10,7 @@ import { codes, createAgent, createCustomer, createGateway } from '../support/ap
 import { startTestApp, type TestApp } from '../support/app';
 import { FAST_OUTBOUND_ENV, messageOf, REPLY, SEND, settled } from '../support/outbound';
 import { waitFor } from '../support/wait';
+import { TEST_WEBHOOK_TOKEN } from '../fakes/push/providers';
 import { wsClient } from '../support/ws';
 import { EVENTS_CHANNEL } from '../../src/graphql/pubsub';
 
@@ -103,8 +104,13 @@ describe('sending from a customer card', () => {
     const m = (await t.gql(SEND, { i: { customerId, text: 'Hello', gatewayId: gw.SMSAPI } }, agent)).data.sendSms;
     const done = await settled(t, agent, m, 'SENT');
     expect(done.cost).toBe(0.16);
-    expect(smsapi.sent.at(-1)!.notifyUrl).toBe('https://smsdesk.example.com/panel/tickets/incoming/smsapi/dlr');
-    expect(smsapi.sent.at(-1)!.idx).toMatch(new RegExp(`^sd${m.id}x`));
+    expect(smsapi.sent.at(-1)!.notifyUrl).toBe(
+      `https://smsdesk.example.com/panel/tickets/incoming/smsapi/dlr?token=${TEST_WEBHOOK_TOKEN}`,
+    );
+    // Our idempotency key: random, kept with the message, nothing an outsider could derive from its id.
+    const [kept] = await t.sql(`select idempotency_key from message where id = $1`, [m.id]);
+    expect(smsapi.sent.at(-1)!.idx).toBe(kept.idempotency_key);
+    expect(kept.idempotency_key).toMatch(/^sd[0-9a-f]{32}$/);
   });
 
   it("joins the customer's open ticket on the same mailbox instead of opening another", async () => {
@@ -230,7 +236,8 @@ describe('mailbox choice', () => {
 });
 
 describe('delivery reports', () => {
-  const dlrUrl = () => `${t.url}/panel/tickets/incoming/smsapi/dlr`;
+  const dlrBase = () => `${t.url}/panel/tickets/incoming/smsapi/dlr`;
+  const dlrUrl = () => `${dlrBase()}?token=${TEST_WEBHOOK_TOKEN}`;
 
   async function sentViaSmsapi(phone: string) {
     const customerId = await newCustomer(`DLR ${phone}`, phone);
@@ -300,18 +307,20 @@ describe('delivery reports', () => {
       const m = await sentViaSmsapi('+48500200011');
       const url = smsapi.sent.at(-1)!.notifyUrl!;
       expect(url).toBe(`https://smsdesk.example.com/panel/tickets/incoming/smsapi/dlr?token=dlr-secret-1`);
-      const [forged] = await smsapi.pushDlr(dlrUrl(), [{ id: String(m.providerMessageId), status: 404 }]);
+      const [forged] = await smsapi.pushDlr(`${dlrBase()}?token=not-a-mailbox-token`, [
+        { id: String(m.providerMessageId), status: 404 },
+      ]);
       expect(forged.status).toBe(403);
       expect((await messageOf(t, agent, (m as any).ticket.id, m.id)).status).toBe('SENT');
-      const [real] = await smsapi.pushDlr(`${dlrUrl()}?token=dlr-secret-1`, [
+      const [real] = await smsapi.pushDlr(`${dlrBase()}?token=dlr-secret-1`, [
         { id: String(m.providerMessageId), status: 404 },
       ]);
       expect(real).toEqual({ status: 200, body: 'OK' });
       expect((await messageOf(t, agent, (m as any).ticket.id, m.id)).status).toBe('DELIVERED');
     } finally {
       await t.gql(
-        `mutation($id: ID!) { updateGateway(id: $id, input: { webhookToken: "" }) { id } }`,
-        { id: gw.SMSAPI },
+        `mutation($id: ID!, $t: String!) { updateGateway(id: $id, input: { webhookToken: $t }) { id } }`,
+        { id: gw.SMSAPI, t: TEST_WEBHOOK_TOKEN },
         admin,
       );
     }
@@ -336,8 +345,10 @@ describe('delivery reports', () => {
     const sent = await settled(t, agent, m, 'SENT');
     // We passed our route as callbackUrl; the fake posts to it — here to the test app's own address.
     const cb = peoplefone.sent.at(-1)!;
-    expect(cb.callbackUrl).toBe('https://smsdesk.example.com/panel/tickets/incoming/peoplefone/dlr');
-    cb.callbackUrl = `${t.url}/panel/tickets/incoming/peoplefone/dlr`;
+    expect(cb.callbackUrl).toBe(
+      `https://smsdesk.example.com/panel/tickets/incoming/peoplefone/dlr?token=${TEST_WEBHOOK_TOKEN}`,
+    );
+    cb.callbackUrl = cb.callbackUrl!.replace('https://smsdesk.example.com', t.url);
     expect(await peoplefone.pushStatus(String(sent.providerMessageId), 'DELIVERED')).toEqual({
       status: 200,
       body: 'OK',
@@ -380,7 +391,7 @@ describe('messageStatusChanged', () => {
       await t.gql(SEND, { i: { to: '+48500400002', text: 'Elsewhere', gatewayId: gw.SMSAPI } }, agent);
       const reply = (await t.gql(REPLY, { t: first.ticket.id, x: 'Watch me' }, agent)).data.replyToTicket;
       const sent = await settled(t, agent, reply, 'SENT');
-      await smsapi.pushDlr(`${t.url}/panel/tickets/incoming/smsapi/dlr`, [
+      await smsapi.pushDlr(`${t.url}/panel/tickets/incoming/smsapi/dlr?token=${TEST_WEBHOOK_TOKEN}`, [
         { id: String(sent.providerMessageId), status: 404 },
       ]);
       const watched = () => events.filter((e) => e.id === reply.id);

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { TEST_WEBHOOK_TOKEN } from '../fakes/push/providers';
 
 /**
  * The GraphQL API as a client uses it: requests over HTTP, the shorthands for reading results, and the
@@ -115,9 +116,10 @@ export async function createGateway(
   admin: string,
   input: Record<string, unknown>,
 ): Promise<{ id: string; webhookUrl: string | null }> {
-  return ok(
-    await t.gql(`mutation($i: GatewayInput!) { createGateway(input: $i) { id webhookUrl } }`, { i: input }, admin),
-  ).createGateway;
+  // The tests' usual webhook token, which the push helpers send, unless the test decides otherwise.
+  const i = 'webhookToken' in input || 'webhookAuth' in input ? input : { ...input, webhookToken: TEST_WEBHOOK_TOKEN };
+  return ok(await t.gql(`mutation($i: GatewayInput!) { createGateway(input: $i) { id webhookUrl } }`, { i }, admin))
+    .createGateway;
 }
 
 export async function createRule(

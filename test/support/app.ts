@@ -77,6 +77,8 @@ export function testEnv(dbUrl: string, key: Buffer): Record<string, string> {
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     LOG_LEVEL: 'silent',
+    // Tests send many SMS as one or two users; the send rate has its own test (send-limits.test.ts).
+    SEND_MAX_PER_USER: '100000',
   };
 }
 

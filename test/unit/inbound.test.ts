@@ -205,11 +205,11 @@ describe('SMSAPI parser', () => {
 
 describe('SerwerSMS', () => {
   it('builds the URL template with our number fixed and fixed values before placeholders', () => {
-    expect(serwersmsTemplateUrl('https://h/panel/tickets/incoming/serwersms', '+48732123456', false)).toBe(
+    expect(serwersmsTemplateUrl('https://h/panel/tickets/incoming/serwersms', '+48732123456', undefined)).toBe(
       'https://h/panel/tickets/incoming/serwersms?ournumber=48732123456&numer=#NUMEROD#&tresc=#WIADOMOSC#&data=#DATA#&id=#IDSMS#',
     );
-    expect(serwersmsTemplateUrl('https://h/x', '+48732123456', true)).toContain(
-      '?ournumber=48732123456&token=YOUR_WEBHOOK_TOKEN&numer=',
+    expect(serwersmsTemplateUrl('https://h/x', '+48732123456', 'tok-3n_X')).toContain(
+      '?ournumber=48732123456&token=tok-3n_X&numer=',
     );
   });
   it('parses a filled template and treats an unfilled placeholder as absent', () => {

@@ -1,11 +1,11 @@
 -- The status machine of outbound messages, the one place that says which status may follow which:
--- QUEUED → SENT → DELIVERED, or a final FAILED / UNDELIVERED / EXPIRED (from QUEUED too: a report can
--- overtake the write of SENT, and a message can fail before it is sent). A status never moves back, and a
--- final one never changes.
+-- QUEUED → SENT → DELIVERED, UNDELIVERED, EXPIRED or FAILED; a message that cannot be sent goes from QUEUED
+-- to FAILED. Only a sent message can be reported on, so no report finalises a message still queued. A
+-- status never moves back, and a final one never changes.
 create or replace function message_status_allowed(p_from message_status, p_to message_status) returns boolean
 language sql immutable parallel safe as $$
   select case
-    when p_from = 'QUEUED' then p_to in ('SENT', 'DELIVERED', 'UNDELIVERED', 'EXPIRED', 'FAILED')
+    when p_from = 'QUEUED' then p_to in ('SENT', 'FAILED')
     when p_from = 'SENT' then p_to in ('DELIVERED', 'UNDELIVERED', 'EXPIRED', 'FAILED')
     else false
   end
@@ -18,11 +18,12 @@ language sql immutable parallel safe as $$
 $$;
 
 -- The status a push of an announced step shows, given the message's status when it is read: the step's,
--- unless the message has since reached a final status the step leads to. Announcements cross instances
--- after their commits and can arrive late; a late step must not show a message as less far than it is.
+-- unless the step is not final and the message has since reached a final status. Announcements cross
+-- instances after their commits and can arrive late; a late step must not show a message as less far than
+-- it is.
 create or replace function message_status_shown(p_announced message_status, p_current message_status) returns message_status
 language sql immutable parallel safe as $$
-  select case when message_status_final(p_current) and message_status_allowed(p_announced, p_current) then p_current else p_announced end
+  select case when message_status_final(p_current) and not message_status_final(p_announced) then p_current else p_announced end
 $$;
 
 -- Enforces the machine on every write of `message.status` (trigger message_status_forward, fired only

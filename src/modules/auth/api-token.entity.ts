@@ -5,7 +5,7 @@ import { User } from './user.entity';
 export enum TokenKind {
   /** Issued by `login`, expires after SESSION_TTL_HOURS. */
   SESSION = 'SESSION',
-  /** Issued by `createApiToken` for integrations; expires only when asked to. */
+  /** Issued by `createApiToken` for integrations; expires after at most API_TOKEN_MAX_DAYS. */
   API = 'API',
 }
 registerEnumType(TokenKind, { name: 'TokenKind' });

@@ -14,7 +14,11 @@ export class CreateUserInput {
 @InputType()
 export class CreateApiTokenInput {
   @Field({ description: 'What the token is for, e.g. "CRM integration".' }) @MaxLength(200) name!: string;
-  @Field(() => Int, { nullable: true, description: 'Days until it expires; never when not given.' })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Days until it expires: at most API_TOKEN_MAX_DAYS (90 by default), which is also what a token made without it gets.',
+  })
   @IsOptional()
   expiresInDays?: number;
 }
@@ -29,4 +33,13 @@ export class LoginResult {
 export class CreatedApiToken {
   @Field({ description: 'Shown only now; store it safely.' }) token!: string;
   @Field(() => ApiToken) apiToken!: ApiToken;
+}
+
+@ObjectType()
+export class PasswordReset {
+  @Field({
+    description: 'The new password, shown only now: hand it to the user, who should change it with changePassword.',
+  })
+  password!: string;
+  @Field(() => User) user!: User;
 }

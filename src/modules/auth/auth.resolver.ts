@@ -1,8 +1,9 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { ApiToken } from './api-token.entity';
 import type { Context } from '../../graphql/context';
 import { idOf } from '../../graphql/ids';
 import { lengthLimit } from '../../graphql/limits';
-import { CreateApiTokenInput, CreateUserInput, CreatedApiToken, LoginResult } from './auth.input';
+import { CreateApiTokenInput, CreateUserInput, CreatedApiToken, LoginResult, PasswordReset } from './auth.input';
 import { Role, User } from './user.entity';
 
 @Resolver()
@@ -54,5 +55,63 @@ export class AuthResolver {
   @Mutation(() => Boolean, { description: 'Revokes one of your tokens (admins: any token).' })
   revokeApiToken(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
     return ctx.services.auth.revokeToken(ctx.em, ctx.user!, idOf(id, 'ApiToken'));
+  }
+
+  @Authorized()
+  @Query(() => [ApiToken], {
+    description:
+      "A user's login sessions and API tokens, newest first (never the token itself). Yours by default; admins: anyone's.",
+  })
+  apiTokens(
+    @Ctx() ctx: Context,
+    @Arg('userId', () => ID, { nullable: true }) userId?: string,
+    @Arg('includeInactive', () => Boolean, { defaultValue: false, description: 'Also revoked and expired ones.' })
+    includeInactive = false,
+  ): Promise<ApiToken[]> {
+    return ctx.services.auth.listTokens(
+      ctx.em,
+      ctx.user!,
+      userId == null ? ctx.user!.id : idOf(userId, 'User'),
+      includeInactive,
+    );
+  }
+
+  @Authorized()
+  @Mutation(() => Boolean, { description: 'Revokes the token of this request (log out).' })
+  logout(@Ctx() ctx: Context): Promise<boolean> {
+    return ctx.services.auth.logout(ctx.em, ctx.user!);
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => User, {
+    description:
+      'Offboards a user: no more logins, every token revoked, open sockets closed. Not the last active ADMIN.',
+  })
+  deactivateUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<User> {
+    return ctx.services.users.deactivate(ctx.em, idOf(id, 'User'));
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => User, { description: 'Lets a deactivated user log in again (their old tokens stay revoked).' })
+  reactivateUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<User> {
+    return ctx.services.users.reactivate(ctx.em, idOf(id, 'User'));
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => User, { description: "Changes a user's role; the last active ADMIN cannot be demoted." })
+  setUserRole(
+    @Arg('id', () => ID) id: string,
+    @Arg('role', () => Role) role: Role,
+    @Ctx() ctx: Context,
+  ): Promise<User> {
+    return ctx.services.users.setRole(ctx.em, idOf(id, 'User'), role);
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => PasswordReset, {
+    description: 'Gives a user a new generated password (shown once) and ends their login sessions.',
+  })
+  resetUserPassword(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<PasswordReset> {
+    return ctx.services.users.resetPassword(ctx.em, idOf(id, 'User'));
   }
 }

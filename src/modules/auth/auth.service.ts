@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { UnauthenticatedError, ValidationError, Violations } from '../../common/errors';
+import { ForbiddenError, UnauthenticatedError, ValidationError, Violations } from '../../common/errors';
 import { ApiToken, TokenKind } from './api-token.entity';
 import { Role, User } from './user.entity';
 import { DEFAULT_LOGIN_LIMITS, LoginLimiter, type LoginLimits } from './login-limiter';
@@ -13,6 +13,13 @@ export interface AuthUser {
   email: string;
   name: string;
   tokenId: number;
+}
+
+/** How long tokens live (config: SESSION_TTL_HOURS, API_TOKEN_MAX_DAYS). */
+export interface TokenLifetimes {
+  sessionTtlHours: number;
+  /** The longest an API token may live, and how long one made without an expiry lives. */
+  apiTokenMaxDays: number;
 }
 
 const TOKEN_PREFIX = 'smsd_';
@@ -27,7 +34,7 @@ export class AuthService {
 
   /** `knex`: the database the login counters live in (MikroORM's; see LoginLimiter). */
   constructor(
-    private readonly sessionTtlHours: number,
+    private readonly lifetimes: TokenLifetimes,
     knex: unknown,
     loginLimits: LoginLimits = DEFAULT_LOGIN_LIMITS,
   ) {
@@ -61,7 +68,7 @@ export class AuthService {
     return user;
   }
 
-  /** Throws LoginRateLimitedError (before any password check) when the e-mail or the client IP tried too often. */
+  /** Throws LoginRateLimitedError (before any password check) when the client IP, this client at this address, or the address tried too often. */
   async login(
     em: EntityManager,
     emailRaw: string,
@@ -74,13 +81,15 @@ export class AuthService {
     dummyHash ??= hash('not a real password');
     const ok = user ? await verify(user.passwordHash, password) : (await verify(await dummyHash, password), false);
     if (!user || !ok) throw new UnauthenticatedError('Wrong e-mail or password');
+    // Said only to whoever knows the password; counted like a failure, as no token is issued.
+    if (user.deactivatedAt) throw new UnauthenticatedError('This account is deactivated; ask an administrator');
     await this.loginLimiter.succeeded(email, ip);
     const token = await this.issue(
       em,
       user,
       TokenKind.SESSION,
       'login',
-      new Date(Date.now() + this.sessionTtlHours * 3600_000),
+      new Date(Date.now() + this.lifetimes.sessionTtlHours * 3600_000),
     );
     return { token, user };
   }
@@ -88,7 +97,7 @@ export class AuthService {
   /**
    * Changes the caller's password; other login sessions end, API tokens stay. The current password is a
    * guess like a login's (someone holding a stolen token could try passwords here): it counts against the
-   * same per-address and per-IP budget, before the check.
+   * same limits as a login from this client, before the check.
    */
   async changePassword(
     em: EntityManager,
@@ -120,18 +129,25 @@ export class AuthService {
     expiresInDays?: number | null,
   ): Promise<{ token: string; apiToken: ApiToken }> {
     const v = new Violations();
+    const maxDays = this.lifetimes.apiTokenMaxDays;
     if (!name.trim()) v.add('name', 'required', 'must not be empty');
-    if (expiresInDays != null && (!Number.isInteger(expiresInDays) || expiresInDays < 1 || expiresInDays > 3650)) {
-      v.add('expiresInDays', 'range', 'must be a whole number of days from 1 to 3650');
+    // A longer wish is refused rather than cut short, so the caller knows when the token stops working.
+    if (expiresInDays != null && (!Number.isInteger(expiresInDays) || expiresInDays < 1 || expiresInDays > maxDays)) {
+      v.add(
+        'expiresInDays',
+        'range',
+        `must be a whole number of days from 1 to ${maxDays} (the longest an API token may live)`,
+      );
     }
     v.throwIfAny();
     const user = em.getReference(User, userId);
-    const expires = expiresInDays ? new Date(Date.now() + expiresInDays * 86400_000) : undefined;
+    const expires = new Date(Date.now() + (expiresInDays ?? maxDays) * 86400_000);
     const token = await this.issue(em, user, TokenKind.API, name.trim(), expires);
     const apiToken = await em.findOneOrFail(ApiToken, { tokenHash: sha256(token) });
     return { token, apiToken };
   }
 
+  /** Revokes a token of the caller's, or (admins) anyone's. */
   async revokeToken(em: EntityManager, caller: AuthUser, id: number): Promise<boolean> {
     const t = await em.findOne(ApiToken, { id, ...(caller.role === Role.ADMIN ? {} : { user: caller.id }) });
     if (!t) throw ValidationError.single('id', 'exists', `you have no token ${id}`);
@@ -140,15 +156,40 @@ export class AuthService {
     return true;
   }
 
-  /** Resolves a bearer token to its user; null when unknown, expired or revoked. */
+  /** Revokes the token the caller is using (open sockets with it close at their next re-check). */
+  async logout(em: EntityManager, caller: AuthUser): Promise<boolean> {
+    await em.nativeUpdate(ApiToken, { id: caller.tokenId, revokedAt: null }, { revokedAt: new Date() });
+    return true;
+  }
+
+  /**
+   * A user's tokens, newest first: login sessions and API tokens; only those that still work unless
+   * `includeInactive`. Agents may list only their own (FORBIDDEN otherwise); the secrets are not stored.
+   */
+  async listTokens(em: EntityManager, caller: AuthUser, userId: number, includeInactive: boolean): Promise<ApiToken[]> {
+    if (userId !== caller.id && caller.role !== Role.ADMIN)
+      throw new ForbiddenError('Only ADMIN users may list the tokens of another user');
+    const now = new Date();
+    const live = includeInactive ? {} : { revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] };
+    return em.find(ApiToken, { user: userId, ...live }, { orderBy: { createdAt: 'desc', id: 'desc' } });
+  }
+
+  /** Makes the address start afresh at the login form (its failure counters from every client go). */
+  forgetLoginFailures(email: string): Promise<void> {
+    return this.loginLimiter.forget(email);
+  }
+
+  /** Resolves a bearer token to its user; null when unknown, expired, revoked, or the user is deactivated. */
   async authenticate(em: EntityManager, token: string): Promise<AuthUser | null> {
     if (!token.startsWith(TOKEN_PREFIX) || token.length > 100) return null;
+    // Read on every request (no cache), so a deactivation or revocation holds at once on every instance.
     const rows = await em
       .getConnection()
       .execute<{ id: number; user_id: number; role: Role; email: string; name: string }[]>(
         `select t.id, t.user_id, u.role, u.email, u.name
          from api_token t join app_user u on u.id = t.user_id
-        where t.token_hash = ? and t.revoked_at is null and (t.expires_at is null or t.expires_at > now())`,
+        where t.token_hash = ? and t.revoked_at is null and (t.expires_at is null or t.expires_at > now())
+          and u.deactivated_at is null`,
         [sha256(token)],
       );
     const r = rows[0];

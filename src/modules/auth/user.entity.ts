@@ -13,7 +13,7 @@ registerEnumType(Role, {
 @ObjectType({ description: 'A person who logs in: an administrator or an agent.' })
 @Entity({ tableName: 'app_user' })
 export class User {
-  [OptionalProps]?: 'createdAt';
+  [OptionalProps]?: 'createdAt' | 'active';
 
   @Field(() => ID)
   @PrimaryKey()
@@ -39,4 +39,14 @@ export class User {
   @Field()
   @Property()
   createdAt: Date = new Date();
+
+  /** Set while the user is offboarded: no login, and every token stops at its next request or socket re-check. */
+  @Field({ nullable: true, description: 'When the user was deactivated; null while active.' })
+  @Property({ nullable: true })
+  deactivatedAt?: Date;
+
+  @Field({ description: 'False once deactivated: the user cannot log in and no token of theirs works.' })
+  get active(): boolean {
+    return !this.deactivatedAt;
+  }
 }

@@ -21,6 +21,32 @@ registerEnumType(PasswordForm, {
   description: 'How the stored password is used with the provider.',
 });
 
+/** How a mailbox knows that a webhook request comes from its provider. */
+export enum WebhookAuth {
+  /** The request carries the mailbox's webhook token (in its URL, or the X-Webhook-Token header). */
+  TOKEN = 'TOKEN',
+  /** Chosen by the admin for a provider that cannot carry a token: only the allowed IP list decides. */
+  IP_LIST_ONLY = 'IP_LIST_ONLY',
+  /** A mailbox from before tokens: accepted without one, as it was, and flagged until the admin decides. */
+  LEGACY_OPEN = 'LEGACY_OPEN',
+}
+registerEnumType(WebhookAuth, {
+  name: 'WebhookAuth',
+  description: 'How webhook requests to a mailbox are authenticated.',
+  valuesConfig: {
+    TOKEN: {
+      description: "Requests must carry the mailbox's webhook token (it is in the webhook URLs shown to admins).",
+    },
+    IP_LIST_ONLY: {
+      description: 'Requests are accepted from the allowed IP addresses only (the list must not be empty).',
+    },
+    LEGACY_OPEN: {
+      description:
+        'A mailbox made before webhook tokens: requests are accepted without one. Set a token or choose IP_LIST_ONLY.',
+    },
+  },
+});
+
 /**
  * An SMS mailbox ("gateway"): one account at one provider, its incoming number and its sending settings.
  * Secrets live only in the `*Secret` columns, sealed with SECRET_KEY; GraphQL shows `has*` flags instead.
@@ -42,6 +68,7 @@ export class Gateway {
     | 'allowedIps'
     | 'prefixesToRemove'
     | 'replacePolishDiacritics'
+    | 'webhookAuth'
     | 'allowedCountries';
 
   @Field(() => ID)
@@ -117,6 +144,10 @@ export class Gateway {
   @Property({ type: 'text', nullable: true, hidden: true })
   webhookTokenSecret?: string;
 
+  @Field(() => WebhookAuth, { description: 'How webhook requests to this mailbox are authenticated.' })
+  @Enum({ items: () => WebhookAuth, nativeEnumName: 'webhook_auth', default: WebhookAuth.TOKEN })
+  webhookAuth: WebhookAuth = WebhookAuth.TOKEN;
+
   /** Generic HTTP request/response settings; header values are secrets and sealed inside. */
   @Property({ type: 'json', nullable: true })
   genericHttp?: StoredGenericHttp;
@@ -157,6 +188,15 @@ export class Gateway {
   @Field({ description: 'A webhook token is stored; requests must carry it.' })
   get hasWebhookToken(): boolean {
     return this.webhookTokenSecret != null;
+  }
+
+  @Field(() => [String], { description: 'What the admin should fix about this mailbox (empty when nothing).' })
+  get warnings(): string[] {
+    return this.webhookAuth === WebhookAuth.LEGACY_OPEN
+      ? [
+          "Webhook requests to this mailbox are accepted without a token, so anyone who can reach smsdesk could forge SMS or delivery reports into it. Give it a webhook token (rotateWebhookToken) and paste the new webhook URLs into the provider's panel, or choose IP_LIST_ONLY with the provider's addresses.",
+        ]
+      : [];
   }
 
   @Field(() => GenericHttpSettings, { nullable: true, name: 'genericHttp' })

@@ -1,6 +1,7 @@
 import { Field, InputType, Int } from 'type-graphql';
 import { ArrayMaxSize, IsOptional, MaxLength, ValidateNested } from 'class-validator';
 import { ProviderId } from '../providers/catalog.types';
+import { WebhookAuth } from './gateway.entity';
 import { GenericHttpInput } from './generic-http';
 
 /**
@@ -19,10 +20,6 @@ export class GatewayUpdateInput {
 
   @Field(() => [String], { nullable: true, description: 'IPv4/IPv6 addresses and CIDR ranges; empty allows all.' })
   @IsOptional()
-  @ArrayMaxSize(100)
-  @MaxLength(64, { each: true })
-  allowedIps?: string[];
-
   @Field(() => [String], {
     nullable: true,
     description:
@@ -32,6 +29,10 @@ export class GatewayUpdateInput {
   @ArrayMaxSize(250)
   @MaxLength(2, { each: true })
   allowedCountries?: string[];
+
+  @ArrayMaxSize(100)
+  @MaxLength(64, { each: true })
+  allowedIps?: string[];
 
   @Field({
     nullable: true,
@@ -98,11 +99,19 @@ export class GatewayUpdateInput {
 
   @Field({
     nullable: true,
-    description: 'When set, webhook requests must carry it (query parameter `token` or header X-Webhook-Token).',
+    description:
+      'The token webhook requests must carry (query parameter `token` or header X-Webhook-Token), at least 8 characters. A new mailbox gets a random one when none is given; rotateWebhookToken makes a new one.',
   })
   @IsOptional()
   @MaxLength(200)
   webhookToken?: string;
+
+  @Field(() => WebhookAuth, {
+    nullable: true,
+    description: 'How webhook requests are authenticated: TOKEN (the default) or IP_LIST_ONLY (needs allowedIps).',
+  })
+  @IsOptional()
+  webhookAuth?: WebhookAuth;
 
   @Field(() => GenericHttpInput, { nullable: true, description: 'Required for GENERIC_HTTP, TIDE and THREE_S.' })
   @IsOptional()

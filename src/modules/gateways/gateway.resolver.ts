@@ -45,10 +45,19 @@ export class GatewayResolver {
     return ctx.services.gateways.delete(ctx.em, idOf(id, 'Gateway'));
   }
 
+  @Authorized(Role.ADMIN)
+  @Mutation(() => Gateway, {
+    description:
+      "Gives the mailbox a new random webhook token; the old one stops working at once, so paste the new webhookUrl into the provider's panel.",
+  })
+  rotateWebhookToken(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Gateway> {
+    return ctx.services.gateways.rotateWebhookToken(ctx.em, idOf(id, 'Gateway'));
+  }
+
   @FieldResolver(() => String, {
     nullable: true,
     description:
-      "The URL to paste into the provider's panel (SerwerSMS: the URL template, with our number fixed in it).",
+      "The URL to paste into the provider's panel, with the mailbox's webhook token in it (SerwerSMS: the URL template, with our number fixed in it).",
   })
   webhookUrl(@Root() g: Gateway, @Ctx() ctx: Context): string | null {
     return ctx.services.gateways.webhookUrl(g);

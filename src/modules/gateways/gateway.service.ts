@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { NotFoundError, ValidationError, Violations } from '../../common/errors';
 import { parseIpOrCidr } from '../../common/ip';
@@ -6,9 +7,9 @@ import type { SecretBox } from '../../common/secret-box';
 import { Support, type GatewayFieldName } from '../providers/catalog.types';
 import { providerFor } from '../providers/registry';
 import { MessageRule } from '../rules/message-rule.entity';
-import { checkCertificateBundle } from './certificate';
 import { isCountryCode } from '../../common/phone';
-import { Gateway, PasswordForm } from './gateway.entity';
+import { checkCertificateBundle } from './certificate';
+import { Gateway, PasswordForm, WebhookAuth } from './gateway.entity';
 import type { GatewayInput, GatewayUpdateInput } from './gateway.input';
 import type { GenericHttpInput, StoredGenericHttp } from './generic-http';
 
@@ -21,6 +22,11 @@ const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 const PLACEHOLDER_RE = /\{(to|text|from|id|login|password)\}/g;
 
 /** null/undefined: keep; "": remove; text: set. The write-only rule for secrets and clearable fields. */
+/** A webhook token: 32 URL-safe characters from 24 random bytes. */
+function newWebhookToken(): string {
+  return crypto.randomBytes(24).toString('base64url');
+}
+
 function change(v: string | null | undefined): { keep: true } | { keep: false; value: string | undefined } {
   if (v === undefined || v === null) return { keep: true };
   const t = v.trim();
@@ -90,11 +96,9 @@ export class GatewayService {
   webhookUrl(g: Gateway): string | null {
     const provider = providerFor(g.provider);
     const path = provider.catalog.webhookPath;
+    const token = g.webhookTokenSecret ? this.box.open(g.webhookTokenSecret) : undefined;
     return path
-      ? provider.webhookUrl(`${this.publicUrl}${path}`, {
-          destinationNumber: g.destinationNumber,
-          hasWebhookToken: g.webhookTokenSecret != null,
-        })
+      ? provider.webhookUrl(`${this.publicUrl}${path}`, { destinationNumber: g.destinationNumber, token })
       : null;
   }
 
@@ -275,12 +279,7 @@ export class GatewayService {
       g.apiBaseUrl = base.value?.replace(/\/+$/, '');
     }
 
-    const token = change(input.webhookToken);
-    if (!token.keep) {
-      if (token.value !== undefined && token.value.length < 8)
-        v.add('webhookToken', 'minLength', 'must be at least 8 characters (or empty to remove it)');
-      g.webhookTokenSecret = token.value === undefined ? undefined : this.box.seal(token.value);
-    }
+    this.applyWebhookAuth(g, input, isCreate, v);
 
     if (input.genericHttp != null) g.genericHttp = this.genericHttp(input.genericHttp, g.genericHttp, v);
     if (input.replacePolishDiacritics != null) g.replacePolishDiacritics = input.replacePolishDiacritics;
@@ -331,6 +330,61 @@ export class GatewayService {
         );
     }
     v.throwIfAny();
+  }
+
+  /**
+   * The webhook token and how webhooks are authenticated. A new mailbox gets a random token unless the admin
+   * gives one; a mailbox in TOKEN mode always has one; IP_LIST_ONLY needs allowed IPs; LEGACY_OPEN (mailboxes
+   * from before tokens) cannot be chosen, and is left by giving a token or choosing IP_LIST_ONLY.
+   */
+  private applyWebhookAuth(
+    g: Gateway,
+    input: GatewayInput | GatewayUpdateInput,
+    isCreate: boolean,
+    v: Violations,
+  ): void {
+    const token = change(input.webhookToken);
+    if (!token.keep) {
+      if (token.value !== undefined && token.value.length < 8)
+        v.add('webhookToken', 'minLength', 'must be at least 8 characters');
+      g.webhookTokenSecret = token.value === undefined ? undefined : this.box.seal(token.value);
+    }
+    if (input.webhookAuth === WebhookAuth.LEGACY_OPEN) {
+      v.add(
+        'webhookAuth',
+        'oneOf',
+        'must be TOKEN or IP_LIST_ONLY (LEGACY_OPEN is only what mailboxes made before webhook tokens keep until changed)',
+      );
+    } else if (input.webhookAuth) g.webhookAuth = input.webhookAuth;
+    else if (g.webhookAuth === WebhookAuth.LEGACY_OPEN && !token.keep && token.value !== undefined)
+      g.webhookAuth = WebhookAuth.TOKEN;
+    if (g.webhookAuth === WebhookAuth.TOKEN && !g.webhookTokenSecret) {
+      if (isCreate || input.webhookAuth === WebhookAuth.TOKEN) g.webhookTokenSecret = this.box.seal(newWebhookToken());
+      else
+        v.add(
+          'webhookToken',
+          'required',
+          'a mailbox whose webhooks are authenticated by token needs one: rotate it (rotateWebhookToken) instead of removing it, or choose webhookAuth IP_LIST_ONLY with allowed IPs',
+        );
+    }
+    if (g.webhookAuth === WebhookAuth.IP_LIST_ONLY && !g.allowedIps.length) {
+      v.add(
+        'allowedIps',
+        'required',
+        "must name the provider's addresses when webhookAuth is IP_LIST_ONLY (an empty list would accept anyone)",
+      );
+    }
+  }
+
+  /** Gives a mailbox a new random webhook token (the old one stops working at once); it leaves LEGACY_OPEN. */
+  async rotateWebhookToken(em: EntityManager, id: number): Promise<Gateway> {
+    const g = await em.findOne(Gateway, { id });
+    if (!g) throw new NotFoundError('Gateway', id);
+    g.webhookTokenSecret = this.box.seal(newWebhookToken());
+    if (g.webhookAuth === WebhookAuth.LEGACY_OPEN) g.webhookAuth = WebhookAuth.TOKEN;
+    await this.flush(em);
+    await this.onSaved(em, g);
+    return g;
   }
 
   private genericHttp(

@@ -8,12 +8,11 @@ import { ProviderId } from '../providers/catalog.types';
 import { adapterFor } from '../providers/registry';
 import { InboundEvent, InboundOutcome, InboundReason } from './inbound-event.entity';
 import { NotReplayableError } from './inbound.errors';
-import { InboundMailboxes, type InboundMailbox } from './mailboxes';
+import { admits, InboundMailboxes, type InboundMailbox } from './mailboxes';
 import { normaliseDestination } from './numbers';
 import { inTransaction } from '../../db/raw-sql';
 import type { WebhookCall, WebhookOutcome } from '../../webhooks/edge';
 import { fileMeta, type WebhookEventLog } from '../../webhooks/event-log';
-import { tokenMatches } from '../../webhooks/token';
 import type { Publish } from '../../graphql/pubsub';
 import { announceStored, isTwinConflict, storeInbound, type StoredMessage } from './store';
 
@@ -198,28 +197,8 @@ export class InboundService {
       );
     matched = active;
     const mailbox = matched[0];
-    if (!mailbox.ipAllowed(d.remoteIp)) {
-      return new Refusal(
-        InboundReason.IP_NOT_ALLOWED,
-        `client IP ${d.remoteIp} is not in the allowed IP list of mailbox "${mailbox.name}"`,
-        mailbox.id,
-      );
-    }
-    if (mailbox.hasToken) {
-      const expected = mailbox.token() ?? '';
-      if (!d.token)
-        return new Refusal(
-          InboundReason.BAD_TOKEN,
-          `mailbox "${mailbox.name}" requires a webhook token and the request has none`,
-          mailbox.id,
-        );
-      if (!tokenMatches(d.token, expected))
-        return new Refusal(
-          InboundReason.BAD_TOKEN,
-          `the webhook token does not match the one of mailbox "${mailbox.name}"`,
-          mailbox.id,
-        );
-    }
+    const refused = admits(mailbox, d);
+    if (refused) return new Refusal(refused.code, refused.reason, mailbox.id);
     const bad = handler.verify?.(d.req, mailbox.mailbox());
     if (bad) return new Refusal(InboundReason.BAD_SIGNATURE, bad, mailbox.id);
     return { mailbox, messages };

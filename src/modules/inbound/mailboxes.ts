@@ -6,6 +6,10 @@ import type { Mailbox } from '../providers/adapter';
 import type { ProviderId } from '../providers/catalog.types';
 import { mailboxOf } from '../providers/runtime';
 import { canonicalDestination } from './numbers';
+import { clip } from '../../common/text';
+import { tokenMatches } from '../../webhooks/token';
+import { WebhookAuth } from '../gateways/gateway.entity';
+import { InboundReason } from './inbound-event.entity';
 
 /** A mailbox as inbound routing needs it: read with one query, secrets opened only when used. */
 export interface InboundMailbox {
@@ -17,7 +21,10 @@ export interface InboundMailbox {
   prefixesToRemove: string[];
   incomingActive: boolean;
   ipAllowed: (ip: string) => boolean;
+  /** The allowed IP list is not empty. */
+  hasIpList: boolean;
   hasToken: boolean;
+  webhookAuth: WebhookAuth;
   /** The adapter's view (opens the secrets; cached). */
   mailbox(): Mailbox;
   token(): string | undefined;
@@ -32,6 +39,7 @@ interface GatewayRow {
   incoming_active: boolean;
   allowed_ips: string[];
   webhook_token_secret: string | null;
+  webhook_auth: WebhookAuth;
   login: string | null;
   password_secret: string | null;
   password_form: Mailbox['passwordForm'] | null;
@@ -44,7 +52,7 @@ interface GatewayRow {
   replace_polish_diacritics: boolean;
 }
 
-const COLUMNS = `id, name, provider, destination_number, prefixes_to_remove, incoming_active, allowed_ips, webhook_token_secret,
+const COLUMNS = `id, name, provider, destination_number, prefixes_to_remove, incoming_active, allowed_ips, webhook_token_secret, webhook_auth,
   login, password_secret, password_form, sender_name, service_id, host, api_base_url, generic_http, replace_polish_diacritics`;
 
 function toInbound(r: GatewayRow, box: SecretBox): InboundMailbox {
@@ -58,7 +66,9 @@ function toInbound(r: GatewayRow, box: SecretBox): InboundMailbox {
     prefixesToRemove: r.prefixes_to_remove ?? [],
     incomingActive: r.incoming_active,
     ipAllowed: ipMatcher(r.allowed_ips ?? []),
+    hasIpList: (r.allowed_ips ?? []).length > 0,
     hasToken: r.webhook_token_secret != null,
+    webhookAuth: r.webhook_auth,
     token() {
       if (token === null) token = r.webhook_token_secret ? box.open(r.webhook_token_secret) : undefined;
       return token;
@@ -88,6 +98,44 @@ function toInbound(r: GatewayRow, box: SecretBox): InboundMailbox {
       return mailbox;
     },
   };
+}
+
+/** Why a webhook call may not speak for a mailbox. */
+export interface NotAdmitted {
+  code: InboundReason.IP_NOT_ALLOWED | InboundReason.BAD_TOKEN;
+  reason: string;
+}
+
+/**
+ * Whether a webhook call (an inbound message or a delivery report) may speak for this mailbox: the allowed
+ * IP list, then the mailbox's way of authentication (`WebhookAuth`), the token compared in constant time.
+ * Null when it may. The reasons name the mailbox: they go to the event log admins read, never to the caller.
+ */
+export function admits(m: InboundMailbox, call: { remoteIp: string; token?: string }): NotAdmitted | null {
+  if (!m.ipAllowed(call.remoteIp)) {
+    return {
+      code: InboundReason.IP_NOT_ALLOWED,
+      reason: `client IP ${clip(call.remoteIp, 45)} is not in the allowed IP list of mailbox "${m.name}"`,
+    };
+  }
+  if (m.webhookAuth === WebhookAuth.IP_LIST_ONLY) {
+    return m.hasIpList
+      ? null
+      : {
+          code: InboundReason.IP_NOT_ALLOWED,
+          reason: `mailbox "${m.name}" accepts its allowed IP addresses only, and its list is empty`,
+        };
+  }
+  if (m.webhookAuth === WebhookAuth.LEGACY_OPEN && !m.hasToken) return null;
+  const expected = m.token();
+  if (!call.token)
+    return {
+      code: InboundReason.BAD_TOKEN,
+      reason: `mailbox "${m.name}" requires a webhook token and the request has none`,
+    };
+  if (!expected || !tokenMatches(call.token, expected))
+    return { code: InboundReason.BAD_TOKEN, reason: `the webhook token does not match the one of mailbox "${m.name}"` };
+  return null;
 }
 
 /**

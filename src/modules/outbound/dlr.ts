@@ -1,32 +1,31 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ipMatcher } from '../../common/ip';
-import type { SecretBox } from '../../common/secret-box';
 import type { WebhookCall, WebhookOutcome } from '../../webhooks/edge';
 import type { WebhookEventLog } from '../../webhooks/event-log';
-import { tokenMatches } from '../../webhooks/token';
-import { Gateway } from '../gateways/gateway.entity';
 import { InboundOutcome, InboundReason } from '../inbound/inbound-event.entity';
+import { MAILBOX_CACHE_MS } from '../inbound/inbound.service';
+import { admits, type InboundMailboxes } from '../inbound/mailboxes';
 import type { AppContext } from '../../app-context';
-import type { ProviderId } from '../providers/catalog.types';
 import { adapterFor } from '../providers/registry';
 import { loadMailbox } from '../providers/runtime';
 import { ProviderFailure, type DeliveryReport } from '../providers/adapter-outbound';
 import { MessageStatus } from '../tickets/message.entity';
 import { addJob, POLL_DLR_TASK, pollJobKey } from './jobs';
 import { backoffMs, type OutboundSettings } from './outbound.settings';
-import { httpOptions, idempotencyKey, messageIdOfKey } from './send';
+import { httpOptions, idempotencyKeyOf } from './send';
 import { announceStatus, transition, type OutboundTarget } from './status';
 import type { Publish } from '../../graphql/pubsub';
 
 /**
- * Delivery-report callbacks after the webhook edge: every report of a request is matched to its message and
- * checked against that message's mailbox (allowed IPs, webhook token) before any is applied, so a refused
- * request changes nothing. Each request leaves an event in the log (without a raw form to replay: a report
- * is not an inbound message).
+ * Delivery-report callbacks after the webhook edge. The mailboxes the request may speak for are decided
+ * first (its token, else IP_LIST_ONLY or legacy mailboxes that admit its address), before anything is looked
+ * up; a refused request changes nothing and is answered alike whatever ids it names. Reports are matched
+ * only among the messages those mailboxes have sent, so an id or key of another mailbox, or of a message
+ * still queued, matches nothing; known and unknown ids get the same answer. Each request leaves an event in
+ * the log (without a raw form to replay: a report is not an inbound message).
  */
 export class DeliveryReports {
   constructor(
-    private readonly box: SecretBox,
+    private readonly mailboxes: InboundMailboxes,
     private readonly events: WebhookEventLog,
     private readonly log: { warn(o: object, msg: string): void },
     private readonly publish: Publish,
@@ -40,9 +39,44 @@ export class DeliveryReports {
       body: call.req.body,
       headers: call.headers,
     });
-    const targets: { target: ReportTarget; r: DeliveryReport }[] = [];
+    const max = adapter.maxReportsPerRequest ?? 1;
+    if (reports.length > max) {
+      const reason = `a request carries at most ${max} delivery report${max > 1 ? 's' : ''}, this one ${reports.length}`;
+      const eventId = await this.events.refusal(em, call, InboundOutcome.MALFORMED, {
+        reasonCode: InboundReason.MALFORMED,
+        reason,
+        keepRaw: false,
+      });
+      return { kind: 'malformed', reason, eventId };
+    }
+    // Mailboxes from a cache up to a second old, but a refusal is decided on fresh ones (a new token works at once).
+    const cached = await this.mailboxes.ofProvider(em, call.provider, MAILBOX_CACHE_MS);
+    let list = cached.list;
+    let refusals = list.map((m) => admits(m, call));
+    if (!cached.fresh && !refusals.includes(null)) {
+      list = (await this.mailboxes.ofProvider(em, call.provider, 0)).list;
+      refusals = list.map((m) => admits(m, call));
+    }
+    const admitted = list.filter((_, i) => refusals[i] === null);
+    if (!admitted.length) {
+      // The likeliest reason: a wrong token names no mailbox; otherwise the one refusal there was.
+      const one = refusals.find((r) => r?.code === InboundReason.BAD_TOKEN) ?? refusals.find((r) => r !== null);
+      const reasonCode = one?.code ?? InboundReason.NO_MAILBOX;
+      const reason = call.token
+        ? 'the webhook token is not the token of any mailbox of this provider'
+        : (one?.reason ?? 'no mailbox of this provider exists');
+      this.log.warn({ provider: call.provider, reasonCode }, 'delivery report refused');
+      const eventId = await this.events.refusal(em, call, InboundOutcome.REJECTED, {
+        reasonCode,
+        reason,
+        keepRaw: false,
+      });
+      return { kind: 'refused', reason, eventId };
+    }
+    const gatewayIds = admitted.map((m) => m.id);
+    const applied: number[] = [];
     for (const r of reports) {
-      const target = await findReported(em, call.provider, r);
+      const target = await findReported(em, gatewayIds, r);
       if (!target) {
         // Answered like any other report: the provider would only retry a report we can never match.
         this.log.warn(
@@ -56,34 +90,10 @@ export class DeliveryReports {
         );
         continue;
       }
-      // The mailbox's own guards: its allowed IPs and webhook token (the provider signs nothing).
-      const g = target.gatewayId
-        ? await em.findOne(Gateway, { id: target.gatewayId }, { populate: ['webhookTokenSecret'] })
-        : null;
-      if (g && !ipMatcher(g.allowedIps)(call.remoteIp)) {
-        return this.refuse(
-          em,
-          call,
-          InboundReason.IP_NOT_ALLOWED,
-          `client IP ${call.remoteIp} is not in the allowed IP list of mailbox "${g.name}"`,
-          g.id,
-        );
-      }
-      if (g?.webhookTokenSecret && !tokenMatches(call.token, this.box.open(g.webhookTokenSecret))) {
-        return this.refuse(
-          em,
-          call,
-          InboundReason.BAD_TOKEN,
-          `missing or wrong webhook token for mailbox "${g.name}"`,
-          g.id,
-        );
-      }
-      targets.push({ target, r });
+      if (await applyReport(em, this.publish, target, r)) applied.push(target.id);
     }
-    const applied: number[] = [];
-    for (const { target, r } of targets) if (await applyReport(em, this.publish, target, r)) applied.push(target.id);
     const eventId = await this.events.log(em, call, InboundOutcome.ACCEPTED, {
-      gatewayId: targets[0]?.target.gatewayId ?? undefined,
+      gatewayId: admitted.length === 1 ? admitted[0].id : undefined,
       messageIds: applied,
     });
     return { kind: 'accepted', eventId };
@@ -97,23 +107,6 @@ export class DeliveryReports {
       keepRaw: false,
     });
   }
-
-  private async refuse(
-    em: EntityManager,
-    call: WebhookCall,
-    reasonCode: InboundReason,
-    reason: string,
-    gatewayId: number,
-  ): Promise<WebhookOutcome> {
-    this.log.warn({ provider: call.provider, gatewayId, reasonCode }, 'delivery report refused');
-    const eventId = await this.events.refusal(em, call, InboundOutcome.REJECTED, {
-      reasonCode,
-      reason,
-      gatewayId,
-      keepRaw: false,
-    });
-    return { kind: 'refused', reason, eventId };
-  }
 }
 
 export interface ReportTarget {
@@ -124,34 +117,38 @@ export interface ReportTarget {
 }
 
 /**
- * The outbound message a report is about: by the provider's id, else (SMSAPI, when a report carries
- * idx) by our idempotency key. Only messages of mailboxes of this provider count.
+ * The sent message a report is about, among the messages of the given mailboxes: by the provider's id, else
+ * (SMSAPI, when a report carries idx) by our idempotency key. A message still QUEUED is not there yet for
+ * reports: only a sent message can be reported on.
  */
 export async function findReported(
   em: EntityManager,
-  provider: ProviderId,
+  gatewayIds: number[],
   r: DeliveryReport,
 ): Promise<ReportTarget | null> {
-  const select = `select m.id, m.gateway_id as "gatewayId", m.status, m.provider_message_id as "providerMessageId"
-                    from message m join gateway g on g.id = m.gateway_id
-                   where m.direction = 'OUTBOUND' and g.provider = ?`;
+  const select = `select m.id, m.gateway_id as "gatewayId", m.status, m.provider_message_id as "providerMessageId", m.idempotency_key, m.created_at
+                    from message m
+                   where m.direction = 'OUTBOUND' and m.status <> 'QUEUED' and m.gateway_id = any(?::int[])`;
+  const ids = `{${gatewayIds.join(',')}}`;
   if (r.providerMessageId) {
     const [row] = await em.execute<ReportTarget[]>(
       `${select} and m.provider_message_id = ? order by m.id desc limit 1`,
-      [provider, r.providerMessageId],
+      [ids, r.providerMessageId],
     );
     if (row) return row;
   }
-  const id = r.idempotencyKey ? messageIdOfKey(r.idempotencyKey) : undefined;
-  if (id !== undefined) {
-    const [row] = await em.execute<(ReportTarget & { createdAt: Date })[]>(
-      `${select} and m.id = ?`.replace('select m.id,', 'select m.id, m.created_at as "createdAt",'),
-      [provider, id],
-    );
-    // The key also carries the creation time: a key from another installation does not match.
-    if (row && r.idempotencyKey === idempotencyKey(row.id, new Date(row.createdAt))) return row;
-  }
-  return null;
+  if (!r.idempotencyKey) return null;
+  // A kept key, or the derived key of a message from before keys were kept (its id is in it).
+  const legacyId = /^sd([0-9]{1,9})x[0-9a-z]+$/.exec(r.idempotencyKey)?.[1];
+  const [row] = await em.execute<(ReportTarget & { idempotency_key: string | null; created_at: Date })[]>(
+    `${select} and (m.idempotency_key = ? or (m.idempotency_key is null and m.id = ?)) limit 1`,
+    [ids, r.idempotencyKey, legacyId ? Number(legacyId) : null],
+  );
+  return row &&
+    idempotencyKeyOf({ id: row.id, created_at: row.created_at, idempotency_key: row.idempotency_key }) ===
+      r.idempotencyKey
+    ? row
+    : null;
 }
 
 /** Applies one report; returns whether it changed the message. */
@@ -195,7 +192,7 @@ export async function runPollDlr(
     messageId,
   ]);
   if (!row || !row.gateway_id || !row.provider_message_id) return;
-  if (row.status !== MessageStatus.SENT && row.status !== MessageStatus.QUEUED) return;
+  if (row.status !== MessageStatus.SENT) return;
   const mb = await loadMailbox(em, ctx.services.gateways, row.gateway_id);
   const adapter = adapterFor(mb.provider);
   if (!adapter.pollDeliveryReport) return;

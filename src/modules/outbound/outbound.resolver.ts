@@ -59,8 +59,8 @@ type StatusEvent = EventPayloads['MESSAGE_STATUS_CHANGED'];
 
 @Resolver()
 export class OutboundResolver {
-  @Authorized()
   @Extensions({ cost: SEND_COST })
+  @Authorized()
   @Mutation(() => Message, {
     description:
       "Queues an SMS from the customer card; it joins the customer's open ticket on the mailbox, or opens one.",

@@ -11,18 +11,12 @@ import { announceStatus, transition } from './status';
 import { NotFoundError } from '../../common/errors';
 
 /**
- * Our id as the providers' idempotency key: letters and digits only (SerwerSMS allows [a-zA-Z0-9],
- * 3–50), the message id plus its creation time, so that two installations (or a restored database)
- * sharing one provider account never reuse a key.
+ * The idempotency key a message gives its provider: the random one kept with it (message_add.sql), or for a
+ * message from before keys were kept, its derived one: letters and digits only (SerwerSMS allows
+ * [a-zA-Z0-9], 3–50), the message id plus its creation time.
  */
-export function idempotencyKey(messageId: number, createdAt: Date): string {
-  return `sd${messageId}x${createdAt.getTime().toString(36)}`;
-}
-
-/** The message id inside a key of ours, or undefined. */
-export function messageIdOfKey(key: string): number | undefined {
-  const m = /^sd([0-9]+)x[0-9a-z]+$/.exec(key);
-  return m ? Number(m[1]) : undefined;
+export function idempotencyKeyOf(row: { id: number; created_at: Date; idempotency_key: string | null }): string {
+  return row.idempotency_key ?? `sd${row.id}x${new Date(row.created_at).getTime().toString(36)}`;
 }
 
 /** The delivery-report URL we give providers that take one per message. */
@@ -49,6 +43,8 @@ export interface Claimed {
   attempts: number;
   created_at: Date;
   gateway_id: number | null;
+  /** Null for messages from before keys were kept (see idempotencyKeyOf). */
+  idempotency_key: string | null;
   /** The mailbox's last change: the key of its cached, opened form (see MailboxCache). */
   gateway_updated_at: Date | null;
   /**
@@ -144,7 +140,7 @@ export async function attemptSend(
   const attempt = row.attempts;
   const sms: OutboundSms = {
     messageId,
-    idempotencyKey: idempotencyKey(messageId, new Date(row.created_at)),
+    idempotencyKey: idempotencyKeyOf(row),
     to: row.to_address,
     text: row.text,
     encoding: row.encoding ?? 'GSM7',

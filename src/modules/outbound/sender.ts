@@ -22,28 +22,25 @@ const CLAIM = `
   update message m set lease_until = now() + (? * interval '1 millisecond'), in_flight_since = now(), attempts = m.attempts + 1, updated_at = now()
     from due left join gateway g on g.id = due.gateway_id
    where m.id = due.id
-  returning m.id, m.to_address, m.text, m.encoding, m.parts, m.attempts, m.created_at, m.gateway_id,
+  returning m.id, m.to_address, m.text, m.encoding, m.parts, m.attempts, m.created_at, m.gateway_id, m.idempotency_key,
             g.updated_at as gateway_updated_at, due.in_flight_since as prev_in_flight`;
 
 /**
- * SENT for every message of a batch that is still QUEUED (what `transition` does for one), with the first
- * delivery-report poll of those whose provider is polled, in the same statement. A report that came in
- * before this write (a callback can beat it) already moved the message on: it keeps its status and only
- * gains the id and cost it lacks.
+ * SENT for every message of a batch (what `transition` does for one), with the first delivery-report poll of
+ * those whose provider is polled, in the same statement. The status machine (message_status.sql) lets only
+ * a QUEUED message become SENT: one that failed meanwhile (another instance resumed it after its lease ran
+ * out) is left as it is and not returned.
  */
 const SENT = `
   with u as (update message m set
-                    status = case when m.status = 'QUEUED' then 'SENT'::message_status else m.status end,
-                    provider_message_id = coalesce(case when m.status = 'QUEUED' then v.pid end, m.provider_message_id, v.pid),
-                    cost = coalesce(case when m.status = 'QUEUED' then v.cost end, m.cost, v.cost),
-                    error_code = case when m.status = 'QUEUED' then null else m.error_code end,
-                    error_message = case when m.status = 'QUEUED' then null else m.error_message end,
+                    status = 'SENT', provider_message_id = coalesce(v.pid, m.provider_message_id), cost = coalesce(v.cost, m.cost),
+                    error_code = null, error_message = null,
                     sent_at = coalesce(m.sent_at, now()), in_flight_since = null, lease_until = null, updated_at = now()
                from json_to_recordset(?::json) as v(id int, pid text, cost float8, poll boolean)
-              where m.id = v.id and m.direction = 'OUTBOUND' and m.status in ('QUEUED', 'DELIVERED', 'UNDELIVERED', 'EXPIRED')
+              where m.id = v.id and m.direction = 'OUTBOUND'
               returning m.id, m.ticket_id, m.status, v.poll),
        j as (select graphile_worker.add_job(?, json_build_object('messageId', u.id, 'n', 1), run_at => now() + (? * interval '1 millisecond'),
-                                            job_key => ? || u.id, max_attempts => 5) from u where u.poll and u.status = 'SENT')
+                                            job_key => ? || u.id, max_attempts => 5) from u where u.poll)
   select u.id, u.ticket_id, u.status, (select count(*) from j)::int as polls from u`;
 
 const UNIQUE_VIOLATION = '23505';
@@ -328,7 +325,7 @@ export class OutboundSender {
     for (const s of batch) {
       this.holding.delete(s.id);
       const r = moved.get(s.id);
-      // Not moved: FAILED meanwhile (another instance resumed it after its lease ran out), or a report got there first.
+      // Not moved: FAILED meanwhile (another instance resumed it after its lease ran out).
       if (r?.status !== MessageStatus.SENT) continue;
       announceStatus(this.ctx.publish, { messageId: s.id, ticketId: r.ticket_id ?? null, status: MessageStatus.SENT });
       this.ctx.log.info(s.log, 'outbound: sent');

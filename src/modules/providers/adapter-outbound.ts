@@ -153,6 +153,8 @@ export interface OutboundAdapter {
   deliveryReports: 'callback' | 'poll' | 'none';
   /** Callback providers: the reports in one request (SMSAPI sends up to five). */
   parseDeliveryReports?(req: DlrRequest): DeliveryReport[];
+  /** Callback providers: the most reports one request carries (1 when not given); a request with more is refused as malformed. */
+  maxReportsPerRequest?: number;
   /** Callback providers: the answer the provider expects (also for reports about unknown messages). */
   deliveryReportReply?(): DlrReply;
   /** Polling providers: the current state of one sent message. */

@@ -30,10 +30,11 @@ export interface Provider {
   /** The API base URL of a mailbox: its own override, else the provider's default. */
   baseUrl(g: Pick<MailboxSettings, 'apiBaseUrl' | 'host'>): string | undefined;
   /**
-   * What an admin pastes into the provider's panel, given our webhook URL for it: that URL, or a
-   * template built on it. Called only when the catalog has a `webhookPath`.
+   * What an admin pastes into the provider's panel, given our webhook URL for it and the mailbox's webhook
+   * token: that URL with the token, or a template built on it. Called only when the catalog has a
+   * `webhookPath`.
    */
-  webhookUrl(url: string, g: { destinationNumber?: string; hasWebhookToken: boolean }): string;
+  webhookUrl(url: string, g: { destinationNumber?: string; token?: string }): string;
   /** How a password the admin typed is stored; without it, as given (`PLAIN`). */
   normalisePassword?(login: string | undefined, password: string): { value: string; form: PasswordForm };
   /**
@@ -48,6 +49,11 @@ export interface Provider {
 /** What a provider folder writes; `defineProvider` fills in the rules most providers share. */
 export type ProviderParts = Omit<Provider, 'id' | 'baseUrl' | 'webhookUrl'> &
   Partial<Pick<Provider, 'baseUrl' | 'webhookUrl'>>;
+
+/** Our webhook URL with the mailbox's token as the query parameter `token`, where the edge reads it. */
+export function withToken(url: string, token: string | undefined): string {
+  return token ? `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}` : url;
+}
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -66,7 +72,7 @@ export function defineProvider(parts: ProviderParts): Provider {
   return {
     id: parts.catalog.id,
     baseUrl: (g) => g.apiBaseUrl ?? parts.catalog.defaultApiBaseUrl ?? undefined,
-    webhookUrl: (url) => url,
+    webhookUrl: (url, g) => withToken(url, g.token),
     ...parts,
   };
 }

@@ -61,6 +61,11 @@ registerEnumType(SmsEncoding, { name: 'SmsEncoding', description: 'GSM-7: 160/15
   name: 'message_outbound_provider_id',
   expression: `create index "message_outbound_provider_id" on "message" ("provider_message_id") where "direction" = 'OUTBOUND'`,
 })
+// Delivery reports that name our idempotency key, among the messages of the mailbox that sent them.
+@Index({
+  name: 'message_outbound_idempotency_key',
+  expression: `create index "message_outbound_idempotency_key" on "message" ("gateway_id", "idempotency_key") where "direction" = 'OUTBOUND' and "idempotency_key" is not null`,
+})
 // Outbound messages waiting to go out: what the sender claims (src/modules/outbound/sender.ts).
 @Index({
   name: 'message_outbound_due',
@@ -112,6 +117,10 @@ export class Message {
   @Field({ nullable: true })
   @Property({ length: 100, nullable: true })
   providerMessageId?: string;
+
+  /** The key an outbound message gives its provider for idempotency (random; null for messages from before it was kept). */
+  @Property({ length: 40, nullable: true, hidden: true })
+  idempotencyKey?: string;
 
   /** For providers that send no message id: a hash of (gateway, sender, text, provider timestamp). */
   @Property({ length: 64, nullable: true })

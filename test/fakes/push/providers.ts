@@ -7,7 +7,11 @@ import { push, type PushFile, type PushOptions, type PushResult } from './http';
 
 type Extra = Pick<PushOptions, 'headers' | 'localAddress'> & { token?: string };
 
-const withToken = (token?: string) => (token ? { token } : {});
+/** The webhook token the test helpers give every mailbox they create (test/support/api.ts createGateway). */
+export const TEST_WEBHOOK_TOKEN = 'test-webhook-token-0001';
+
+/** The query carrying a webhook token: the given one, the tests' usual one when none is given, none for ''. */
+const withToken = (token?: string) => (token === undefined ? { token: TEST_WEBHOOK_TOKEN } : token ? { token } : {});
 
 export interface SmsapiSms {
   /** Our number, as SMSAPI writes it: 48XXXXXXXXX without "+" (INFERRED). */
@@ -143,7 +147,8 @@ export function peoplefoneMt(
 export function genericHttp(
   base: string,
   provider: 'generic_http' | 'tide' | 'three_s',
-  o: PushOptions,
+  o: PushOptions & { token?: string },
 ): Promise<PushResult> {
-  return push(`${base}/panel/tickets/incoming/${provider}`, o);
+  const { token, ...rest } = o;
+  return push(`${base}/panel/tickets/incoming/${provider}`, { ...rest, query: { ...withToken(token), ...rest.query } });
 }

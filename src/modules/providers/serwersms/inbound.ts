@@ -95,14 +95,14 @@ function parsePush(req: WebhookRequest): ParseResult {
 export function serwersmsTemplateUrl(
   webhookUrl: string,
   destinationE164: string | undefined,
-  hasToken: boolean,
+  token: string | undefined,
 ): string {
   const ours = destinationE164 ? destinationE164.replace(/^\+/, '') : 'YOUR_NUMBER';
   // Fixed values first: should SerwerSMS leave a placeholder unfilled, its "#" starts a URL fragment and
   // everything after it is lost, so the token and our number must come before any placeholder; the ones
   // most likely to be filled (sender, text) come next.
   const parts = [`${T.ourNumber}=${ours}`];
-  if (hasToken) parts.push(`${T.token}=YOUR_WEBHOOK_TOKEN`);
+  if (token) parts.push(`${T.token}=${encodeURIComponent(token)}`);
   parts.push(
     `${T.from.param}=${T.from.placeholder}`,
     `${T.text.param}=${T.text.placeholder}`,

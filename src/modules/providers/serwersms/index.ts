@@ -8,5 +8,5 @@ export const serwersms = defineProvider({
   inbound,
   outbound,
   // SerwerSMS does not send our number, so the admin pastes a URL template with it written in.
-  webhookUrl: (url, g) => serwersmsTemplateUrl(url, g.destinationNumber, g.hasWebhookToken),
+  webhookUrl: (url, g) => serwersmsTemplateUrl(url, g.destinationNumber, g.token),
 });

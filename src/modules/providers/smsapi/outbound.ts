@@ -31,6 +31,7 @@ export const SPEC = {
   duplicateIdxError: 53,
   // INFERRED ([S13], one third-party DLR handler): GET, comma lists of up to five, these names, answer "OK".
   dlr: { id: 'MsgId', status: 'status', doneDate: 'donedate' },
+  dlrBatch: 5,
   // UNVERIFIED: "the official docs probably list idx" — used only when present, to match a report whose MsgId we never learnt.
   dlrIdx: 'idx',
   dlrReply: 'OK',
@@ -267,6 +268,7 @@ export const outbound: OutboundAdapter = {
   },
 
   deliveryReports: 'callback',
+  maxReportsPerRequest: SPEC.dlrBatch,
 
   parseDeliveryReports(req: DlrRequest): DeliveryReport[] {
     const src = {
