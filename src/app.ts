@@ -19,7 +19,7 @@ import { AuthService, type AuthUser } from './modules/auth/auth.service';
 import { buildServices, type Services } from './services';
 import type { Context } from './graphql/context';
 import { createSchema } from './graphql/schema';
-import { formatError } from './graphql/errors';
+import { errorOptions, formatError } from './graphql/errors';
 import { complexityPlugin, depthLimitRule, QUERY_LIMITS } from './graphql/limits';
 import { clientIp } from './webhooks/client-ip';
 import { BODY_LIMIT_BYTES, trustedProxyList } from './config';
@@ -201,7 +201,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     validationRules: [depthLimitRule()],
     formatError: (formatted, error) =>
-      formatError(formatted, error, (e) => fastify.log.error({ err: e }, 'resolver failed')),
+      formatError(formatted, error, (e) => fastify.log.error({ err: e }, 'resolver failed'), errorOptions(config)),
     plugins: [
       fastifyApolloDrainPlugin(fastify),
       complexityPlugin<Context>(),

@@ -79,3 +79,11 @@ export function pageSize(first: number): number {
   }
   return first;
 }
+
+/** The `after` argument of a plain list (a ticket's messages, a queue's members): the id of the last row the client has. */
+export function afterId(after: string | undefined | null): number | undefined {
+  if (after == null) return undefined;
+  if (!/^[0-9]{1,10}$/.test(after) || Number(after) <= 0 || Number(after) > 2_147_483_647)
+    throw ValidationError.single('after', 'cursor', `"${after}" is not an id this API gave out`);
+  return Number(after);
+}

@@ -1,6 +1,7 @@
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { ValidationError as ClassValidatorError } from 'class-validator';
 import { DomainError, ValidationError, type FieldViolation } from '../common/errors';
+import type { Config } from '../config';
 import { LIMIT_CODES } from './limits';
 
 function flatten(errors: ClassValidatorError[], prefix: string, out: FieldViolation[]): FieldViolation[] {
@@ -12,6 +13,23 @@ function flatten(errors: ClassValidatorError[], prefix: string, out: FieldViolat
   return out;
 }
 
+/** How errors are shown to clients. */
+export interface ErrorOptions {
+  /**
+   * Drop graphql-js's suggestions ("Did you mean …?") from messages: they name fields, arguments and enum values
+   * of the schema, which a deployment without introspection (production) does not show. On with NODE_ENV=production.
+   */
+  hideSchemaHints?: boolean;
+}
+
+/** The options a configuration asks for. */
+export function errorOptions(config: Pick<Config, 'env'>): ErrorOptions {
+  return { hideSchemaHints: config.env === 'production' };
+}
+
+/** graphql-js's suggestion sentences, e.g. ` Did you mean "name" or "email"?`, ` Did you mean the enum value "OPEN"?`. */
+const SCHEMA_HINT = / ?Did you mean [^?]*\?/g;
+
 /**
  * The one place that turns errors into GraphQL answers. Domain errors keep their code, message and
  * field violations; class-validator failures become BAD_USER_INPUT with the field and rule; anything
@@ -21,7 +39,16 @@ export function formatError(
   formatted: GraphQLFormattedError,
   error: unknown,
   log: (e: unknown) => void,
+  options: ErrorOptions = {},
 ): GraphQLFormattedError {
+  return shown(mapError(formatted, error, log), options);
+}
+
+function shown(e: GraphQLFormattedError, options: ErrorOptions): GraphQLFormattedError {
+  return options.hideSchemaHints ? { ...e, message: e.message.replace(SCHEMA_HINT, '') } : e;
+}
+
+function mapError(formatted: GraphQLFormattedError, error: unknown, log: (e: unknown) => void): GraphQLFormattedError {
   // Walk wrappers by shape, not instanceof: graphql's ESM and CJS builds can both be loaded (vitest),
   // and each has its own GraphQLError class.
   let original = error as { originalError?: unknown } | undefined;
@@ -91,11 +118,12 @@ export function formatSocketError(
   error: GraphQLError,
   where: 'result' | 'stream',
   log: (e: unknown) => void,
+  options: ErrorOptions = {},
 ): GraphQLFormattedError {
   const formatted = error.toJSON();
   if (!formatted.extensions?.code && !error.path && (where === 'result' || !error.originalError)) {
     const { stacktrace: _s, http: _h, ...ext } = (formatted.extensions ?? {}) as Record<string, unknown>;
-    return { ...formatted, extensions: { ...ext, code: 'BAD_USER_INPUT' } };
+    return shown({ ...formatted, extensions: { ...ext, code: 'BAD_USER_INPUT' } }, options);
   }
-  return formatError(formatted, error, log);
+  return formatError(formatted, error, log, options);
 }

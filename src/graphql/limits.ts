@@ -28,6 +28,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { ValidationError } from '../common/errors';
 import { MAX_PAGE } from './connection';
 import { isUnstorable } from '../common/text';
+import { MAX_ATTACHMENTS } from '../modules/inbound/attachment.entity';
 
 /**
  * What one GraphQL request may ask for. Checked before anything runs (HTTP and graphql-ws alike), so an
@@ -51,10 +52,16 @@ export const SEND_COST = QUERY_LIMITS.maxComplexity / 10;
 /** Error codes of refused queries (kept by formatError even though Apollo calls them validation failures). */
 export const LIMIT_CODES = new Set(['QUERY_TOO_DEEP', 'QUERY_TOO_COMPLEX']);
 
-/** Page size assumed for a connection field whose `first`/`last` is not given (or is a variable we cannot see). */
+/** Page size assumed for a field whose `first`/`last` has no value (none given, no default: `notifications` reads 20 too) or cannot be read. */
 const DEFAULT_PAGE = 20;
-/** Size assumed for a plain list field without paging arguments (`ticket.messages`, `gateways`). */
+/**
+ * Size assumed for a plain list field without paging arguments (`gateways`, `queues`): lists an admin keeps
+ * short. Lists that can grow with traffic or staff (a ticket's messages, a customer's tickets, a queue's
+ * members) take `first` instead, so they count at their page size.
+ */
 const PLAIN_LIST = 10;
+/** Plain lists whose size another rule bounds above PLAIN_LIST: counted at that bound. */
+const LIST_SIZES: Record<string, number> = { 'Message.attachments': MAX_ATTACHMENTS };
 
 /**
  * Depth limit as a validation rule. Hand-written rather than graphql-depth-limit (unmaintained since 2017)
@@ -104,8 +111,9 @@ export function depthLimitRule(maxDepth = QUERY_LIMITS.maxDepth): ValidationRule
 
 /**
  * The estimated cost of an operation: each field 1, plus its children times how many of them there may be.
- * Connections count `first`/`last` (capped at MAX_PAGE; DEFAULT_PAGE when absent), `edges` then counts 1 as its
- * parent already counted the page; other lists count PLAIN_LIST. Fragments are expanded; @skip/@include are
+ * Fields with `first`/`last` count that page (capped at MAX_PAGE; the argument's default when absent, DEFAULT_PAGE
+ * when it cannot be read), `edges` then counts 1 as its parent already counted the page; other lists count
+ * LIST_SIZES or PLAIN_LIST. Fragments are expanded; @skip/@include are
  * ignored (the cost is an upper bound). Written on graphql's own utilities rather than graphql-query-complexity:
  * that package's ESM build loads graphql's ESM copy under vitest ("another module or realm"), and a cost check
  * that fails open on such an error is no check at all.
@@ -146,7 +154,8 @@ export function queryComplexity(
           }
           const page = (args.first ?? args.last) as unknown;
           n = typeof page === 'number' && Number.isFinite(page) ? Math.min(Math.max(page, 1), MAX_PAGE) : DEFAULT_PAGE;
-        } else if (isListType(getNullableType(field.type)) && field.name !== 'edges') n = PLAIN_LIST;
+        } else if (isListType(getNullableType(field.type)) && field.name !== 'edges')
+          n = LIST_SIZES[`${type.name}.${field.name}`] ?? PLAIN_LIST;
         total += own + n * costOf(getNamedType(field.type), s.selectionSet, seen);
       } else if (s.kind === Kind.INLINE_FRAGMENT) {
         const cond = s.typeCondition ? schema.getType(s.typeCondition.name.value) : type;

@@ -203,3 +203,21 @@ export type Publish = <K extends Topic>(topic: K, payload: EventPayloads[K]) => 
 export function createEventBus(target: EventTarget): EventBus {
   return createPubSub({ eventTarget: target as never }) as EventBus;
 }
+
+/**
+ * Starts a subscription's event stream; when starting fails (a FORBIDDEN or NOT_FOUND of its arguments), the
+ * stream fails on its first read instead, so that graphql-ws refuses it with an `error` message carrying the
+ * error's code (formatSocketError), as it refuses an invalid request, rather than with a `next` without data.
+ */
+export async function streamOrRefusal<T>(start: () => Promise<AsyncIterable<T>>): Promise<AsyncIterable<T>> {
+  try {
+    return await start();
+  } catch (e) {
+    const failed: AsyncIterableIterator<T> = {
+      next: () => Promise.reject(e),
+      return: () => Promise.resolve({ value: undefined, done: true }),
+      [Symbol.asyncIterator]: () => failed,
+    };
+    return failed;
+  }
+}

@@ -4,6 +4,7 @@ import { buildSchema } from 'type-graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import type { EventBus } from './pubsub';
 import { authChecker } from './auth-checker';
+import { withFieldAccess } from './field-access';
 import { AuthResolver } from '../modules/auth/auth.resolver';
 import { CustomerResolver } from '../modules/customers/customer.resolver';
 import { GatewayResolver } from '../modules/gateways/gateway.resolver';
@@ -18,7 +19,7 @@ import { RulePreviewResolver } from '../modules/rules/rule-preview.resolver';
 import { MessageRuleResolver } from '../modules/rules/message-rule.resolver';
 import { SettingsResolver } from '../modules/settings/settings.resolver';
 import { QueueResolver } from '../modules/tickets/queue.resolver';
-import { CustomerTicketsResolver, TicketResolver } from '../modules/tickets/ticket.resolver';
+import { CustomerTicketsResolver, MessageTicketResolver, TicketResolver } from '../modules/tickets/ticket.resolver';
 
 export const resolvers = [
   AuthResolver,
@@ -30,6 +31,7 @@ export const resolvers = [
   SettingsResolver,
   TicketResolver,
   CustomerTicketsResolver,
+  MessageTicketResolver,
   NotificationResolver,
   InboundEventResolver,
   AttachmentResolver,
@@ -42,13 +44,14 @@ export const resolvers = [
 
 /** Builds the executable schema; it needs no database, so `schema.graphql` can be emitted anywhere. */
 export async function createSchema(pubSub?: EventBus): Promise<GraphQLSchema> {
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers,
     authChecker,
     validate: { forbidUnknownValues: false },
     // type-graphql refuses subscriptions without a pubsub; printing the schema needs none, so a local one stands in.
     pubSub: pubSub ?? createPubSub(),
   });
+  return withFieldAccess(schema);
 }
 
 export const SCHEMA_HEADER =

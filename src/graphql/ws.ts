@@ -11,7 +11,7 @@ import type { TokenWatch } from '../modules/auth/token-watch';
 import type { Services } from '../services';
 import type { Context } from './context';
 import { WsClose } from './close-codes';
-import { formatSocketError } from './errors';
+import { errorOptions, formatSocketError } from './errors';
 import { wsExecutionArgs } from './limits';
 import type { EventBus, PgEventTarget } from './pubsub';
 import { DEFAULT_SLOW_CONSUMER_LIMITS, guardSlowConsumers, type SlowConsumerLimits } from './slow-consumer';
@@ -80,12 +80,14 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
         return {
           ...result,
           errors: result.errors.map((e) =>
-            formatSocketError(e, 'result', (err) => log.error({ err }, 'resolver failed')),
+            formatSocketError(e, 'result', (err) => log.error({ err }, 'resolver failed'), errorOptions(config)),
           ),
         };
       },
       onError: (_ctx, _id, _payload, errors) =>
-        errors.map((e) => formatSocketError(e, 'stream', (err) => log.error({ err }, 'subscription failed'))),
+        errors.map((e) =>
+          formatSocketError(e, 'stream', (err) => log.error({ err }, 'subscription failed'), errorOptions(config)),
+        ),
       onClose: (ctx) => tokenWatch.forget(ctx.extra.socket),
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization;

@@ -82,6 +82,17 @@ const RETRY_LATER: WebhookReply = {
   contentType: 'text/plain',
 };
 
+/**
+ * What a request the domain could not read is told. Not the domain's reason: that can name mailboxes and their
+ * field mappings (generic HTTP), which no unauthenticated caller may learn; the inbound event log, which admins
+ * read, keeps it whole.
+ */
+const UNREADABLE: WebhookReply = {
+  status: 400,
+  body: 'Bad request: the request holds no message this route can read',
+  contentType: 'text/plain',
+};
+
 /** The provider's reply to an outcome. */
 function replyFor(o: WebhookOutcome, replies: WebhookReplies): WebhookReply {
   switch (o.kind) {
@@ -91,7 +102,7 @@ function replyFor(o: WebhookOutcome, replies: WebhookReplies): WebhookReply {
     case 'refused':
       return replies.refused;
     case 'malformed':
-      return { status: 400, body: `Bad request: ${o.reason}`, contentType: 'text/plain' };
+      return UNREADABLE;
     case 'unsupported':
       return { status: 404, body: o.reason ?? 'Not a route of this provider', contentType: 'text/plain' };
   }

@@ -5,7 +5,7 @@ import { FakeSerwersms } from '../fakes/serwersms';
 import { FakeJustsend } from '../fakes/justsend';
 import { FakeMultiInfo } from '../fakes/multiinfo';
 import { FakeMobitex } from '../fakes/mobitex';
-import { codes, createAgent, createGateway, violations } from '../support/api';
+import { codes, createAgent, createGateway, ok, violations } from '../support/api';
 import { startTestApp, type TestApp } from '../support/app';
 import { FAST_OUTBOUND_ENV, SEND, settled } from '../support/outbound';
 
@@ -203,7 +203,18 @@ describe('refused by the provider (FAILED at once, with its code and a sentence)
     ],
     [
       'invalid number at the provider',
-      async () => ((smsapi.points = 100), send({ gatewayId: gw.SMSAPI, to: '+4915123456789' })),
+      async () => {
+        smsapi.points = 100;
+        // The mailbox may send abroad, so that the number reaches the provider, which refuses it.
+        ok(
+          await t.gql(
+            `mutation($id: ID!) { updateGateway(id: $id, input: { allowedCountries: ["PL", "DE"] }) { id } }`,
+            { id: gw.SMSAPI },
+            admin,
+          ),
+        );
+        return send({ gatewayId: gw.SMSAPI, to: '+4915123456789' });
+      },
       '13',
       /SMSAPI found no valid recipient number \(error 13\)/,
     ],

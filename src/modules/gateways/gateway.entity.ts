@@ -156,7 +156,7 @@ export class Gateway {
     description:
       'Countries (ISO 3166-1 alpha-2, e.g. "PL") this mailbox may send SMS to; empty: the country of its own number, else Poland. Stops SMS pumping to premium ranges abroad.',
   })
-  @Property({ type: 'text[]' })
+  @Property({ type: 'text[]', defaultRaw: `'{}'` })
   allowedCountries: string[] = [];
 
   @Field({ description: 'Replace Polish letters with Latin ones so the text stays in GSM-7 (cheaper, longer parts).' })

@@ -20,6 +20,10 @@ export class GatewayUpdateInput {
 
   @Field(() => [String], { nullable: true, description: 'IPv4/IPv6 addresses and CIDR ranges; empty allows all.' })
   @IsOptional()
+  @ArrayMaxSize(100)
+  @MaxLength(64, { each: true })
+  allowedIps?: string[];
+
   @Field(() => [String], {
     nullable: true,
     description:
@@ -29,10 +33,6 @@ export class GatewayUpdateInput {
   @ArrayMaxSize(250)
   @MaxLength(2, { each: true })
   allowedCountries?: string[];
-
-  @ArrayMaxSize(100)
-  @MaxLength(64, { each: true })
-  allowedIps?: string[];
 
   @Field({
     nullable: true,

@@ -3,12 +3,16 @@ import { NotFoundError } from '../../common/errors';
 import type { Context } from '../../graphql/context';
 import { idOf } from '../../graphql/ids';
 import { Role } from '../auth/user.entity';
+import { adapterFor } from '../providers/registry';
 import { Gateway } from './gateway.entity';
 import { GatewayInput, GatewayUpdateInput } from './gateway.input';
 
 @Resolver(() => Gateway)
 export class GatewayResolver {
-  /** Agents see mailboxes too (they pick one to send from); secrets are never fields. */
+  /**
+   * Agents see mailboxes too (they pick one to send from), but only their name, provider and whether they send
+   * (graphql/field-access.ts); secrets are never fields.
+   */
   @Authorized()
   @Query(() => [Gateway])
   gateways(@Ctx() ctx: Context): Promise<Gateway[]> {
@@ -52,6 +56,13 @@ export class GatewayResolver {
   })
   rotateWebhookToken(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Gateway> {
     return ctx.services.gateways.rotateWebhookToken(ctx.em, idOf(id, 'Gateway'));
+  }
+
+  @FieldResolver(() => Boolean, {
+    description: 'Whether SMS can be sent through this mailbox (smsdesk sends through its provider).',
+  })
+  canSend(@Root() g: Gateway): boolean {
+    return adapterFor(g.provider).sending.supported;
   }
 
   @FieldResolver(() => String, {

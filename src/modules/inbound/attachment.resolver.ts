@@ -1,6 +1,7 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { Message } from '../tickets/message.entity';
+import { scopeOf } from '../tickets/queue-access';
 import { Attachment } from './attachment.entity';
 
 @Resolver(() => Attachment)
@@ -14,7 +15,11 @@ export class AttachmentResolver {
 @Resolver(() => Message)
 export class MessageAttachmentsResolver {
   @FieldResolver(() => [Attachment], { description: 'MMS files (empty for SMS).' })
-  attachments(@Root() m: Message, @Ctx() ctx: Context): Promise<Attachment[]> {
-    return ctx.em.find(Attachment, { message: m.id }, { orderBy: { id: 'asc' } });
+  async attachments(@Root() m: Message, @Ctx() ctx: Context): Promise<Attachment[]> {
+    return ctx.em.find(
+      Attachment,
+      { message: { $and: [{ id: m.id }, (await scopeOf(ctx)).messages()] } },
+      { orderBy: { id: 'asc' } },
+    );
   }
 }

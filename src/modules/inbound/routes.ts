@@ -4,6 +4,7 @@ import { BODY_LIMIT_BYTES } from '../../config';
 import type { WebhookEndpoint, WebhookReplies } from '../../webhooks/edge';
 import { AuthService } from '../auth/auth.service';
 import { adapterFor, PROVIDERS } from '../providers/registry';
+import { queuesVisibleTo } from '../tickets/queue-access';
 import { MAX_ATTACHMENT_BYTES, MAX_MMS_REQUEST_BYTES } from './attachment.entity';
 
 /**
@@ -36,7 +37,10 @@ export function inboundEndpoints(ctx: AppContext): WebhookEndpoint[] {
   });
 }
 
-/** `GET /attachments/:id`: the download of MMS files, for logged-in users. */
+/**
+ * `GET /attachments/:id`: the download of MMS files, for logged-in users who may see the message's ticket; any
+ * other file is 404, as one that does not exist.
+ */
 export async function attachmentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get<{ Params: { id: string } }>('/attachments/:id', async (req, reply) => {
     const em = ctx.orm.em.fork();
@@ -54,10 +58,22 @@ export async function attachmentRoutes(app: FastifyInstance, ctx: AppContext): P
         .send({ error: 'Log in first: send "Authorization: Bearer <token>"' });
     if (!/^[0-9]{1,10}$/.test(req.params.id)) return reply.status(404).send({ error: 'No such attachment' });
     const rows = await em.execute<
-      { filename: string | null; content_type: string; data: Buffer | null; omitted: boolean }[]
-    >(`select filename, content_type, data, omitted from attachment where id = ?`, [Number(req.params.id)]);
+      {
+        filename: string | null;
+        content_type: string;
+        data: Buffer | null;
+        omitted: boolean;
+        queue_id: number | null;
+      }[]
+    >(
+      `select a.filename, a.content_type, a.data, a.omitted, t.queue_id
+         from attachment a join message m on m.id = a.message_id left join ticket t on t.id = m.ticket_id
+        where a.id = ?`,
+      [Number(req.params.id)],
+    );
     const a = rows[0];
-    if (!a) return reply.status(404).send({ error: 'No such attachment' });
+    if (!a || !(await queuesVisibleTo(em, user)).allows(a.queue_id))
+      return reply.status(404).send({ error: 'No such attachment' });
     if (a.omitted || !a.data)
       return reply
         .status(410)

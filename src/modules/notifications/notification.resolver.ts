@@ -12,12 +12,15 @@ import {
   Subscription,
 } from 'type-graphql';
 import type { FilterQuery } from '@mikro-orm/postgresql';
-import { NotFoundError, UnauthenticatedError, ValidationError } from '../../common/errors';
+import { filter, pipe } from '@graphql-yoga/subscription';
+import { ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../../common/errors';
 import { ConnectionType, decodeCursor, encodeCursor, MAX_PAGE, type Connection } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { lengthLimit } from '../../graphql/limits';
+import { streamOrRefusal } from '../../graphql/pubsub';
 import { idOf } from '../../graphql/ids';
 import { Message } from '../tickets/message.entity';
+import { scopeOf } from '../tickets/queue-access';
 import { Ticket } from '../tickets/ticket.entity';
 import { fanoutFor } from './fanout';
 import { Notification } from './notification.entity';
@@ -154,13 +157,23 @@ export class NotificationResolver {
     return n;
   }
 
-  /** Tickets of a queue as messages arrive (queue views). */
+  /**
+   * Tickets of a queue as messages arrive (queue views); FORBIDDEN for a queue you may not see, and the events
+   * stop when you no longer may (queue-access.ts).
+   */
   @Authorized()
   @Subscription(() => Ticket, {
-    subscribe: ({ args, context }) => {
-      const ctx = context as Context;
-      return fanoutFor(ctx.events, () => ctx.em).ticketsOf(idOf(String(args.queueId), 'Queue'));
-    },
+    subscribe: ({ args, context }) =>
+      streamOrRefusal(async () => {
+        const ctx = context as Context;
+        const queueId = idOf(String(args.queueId), 'Queue');
+        if (!(await scopeOf(ctx)).allows(queueId)) throw new ForbiddenError(`You are not a member of queue ${queueId}`);
+        const tickets = fanoutFor(ctx.events, () => ctx.em).ticketsOf(queueId);
+        return pipe(
+          tickets,
+          filter(async () => (await scopeOf(ctx)).allows(queueId)),
+        );
+      }),
   })
   ticketUpdated(@Arg('queueId', () => ID) _queueId: string, @Root() t: Ticket): Ticket {
     return t;

@@ -12,12 +12,15 @@ import {
   Subscription,
 } from 'type-graphql';
 import { IsOptional, MaxLength } from 'class-validator';
-import { ValidationError } from '../../common/errors';
+import { filter, pipe } from '@graphql-yoga/subscription';
+import { NotFoundError, ValidationError } from '../../common/errors';
 import type { Context } from '../../graphql/context';
 import { lengthLimit, SEND_COST } from '../../graphql/limits';
 import { idOf } from '../../graphql/ids';
-import type { EventPayloads } from '../../graphql/pubsub';
+import { streamOrRefusal, type EventPayloads } from '../../graphql/pubsub';
 import { Message, MessageStatus } from '../tickets/message.entity';
+import { scopeOf } from '../tickets/queue-access';
+import { Ticket } from '../tickets/ticket.entity';
 
 @InputType({
   description:
@@ -87,11 +90,23 @@ export class OutboundResolver {
     return ctx.services.outbound.replyToTicket(ctx.em, ctx.user!.id, idOf(ticketId, 'Ticket'), text);
   }
 
+  /** A ticket of a queue you may not see is NOT_FOUND; the events stop when you no longer may see it (queue-access.ts). */
   @Authorized()
   @Subscription(() => Message, {
-    topics: 'MESSAGE_STATUS_CHANGED',
-    filter: ({ payload, args }: { payload: StatusEvent; args: { ticketId: string } }) =>
-      payload.ticketId !== null && String(payload.ticketId) === args.ticketId,
+    subscribe: ({ args, context }) =>
+      streamOrRefusal(async () => {
+        const ctx = context as Context;
+        const ticketId = idOf(String(args.ticketId), 'Ticket');
+        const ticket = await ctx.em
+          .fork()
+          .findOne(Ticket, { $and: [{ id: ticketId }, (await scopeOf(ctx)).tickets()] }, { fields: ['queue'] });
+        if (!ticket) throw new NotFoundError('Ticket', String(args.ticketId));
+        const queueId = ticket.queue.id;
+        return pipe(
+          ctx.events.subscribe('MESSAGE_STATUS_CHANGED'),
+          filter(async (e: StatusEvent) => e.ticketId === ticketId && (await scopeOf(ctx)).allows(queueId)),
+        );
+      }),
     description: "Every status change of the ticket's messages (QUEUED, SENT, DELIVERED, FAILED…), in order.",
   })
   async messageStatusChanged(

@@ -15,7 +15,7 @@ export class Queue {
   @Property({ length: 100, unique: true })
   name!: string;
 
-  @Field(() => [User], { description: 'Agents of this queue; when empty, every agent is notified.' })
+  /** Shown through QueueResolver.members (paged), never as the collection: a queue loaded with a ticket has it unloaded. */
   @ManyToMany({ entity: () => User, pivotTable: 'queue_member', joinColumn: 'queue_id', inverseJoinColumn: 'user_id' })
   members = new Collection<User>(this);
 

@@ -1,7 +1,21 @@
-import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, Query, Resolver } from 'type-graphql';
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { ArrayMaxSize, MaxLength } from 'class-validator';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { QueryOrder, type EntityManager } from '@mikro-orm/postgresql';
 import { NotFoundError, Violations } from '../../common/errors';
+import { afterId, MAX_PAGE, pageSize } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { idOf } from '../../graphql/ids';
 import { Role, User } from '../auth/user.entity';
@@ -38,7 +52,29 @@ export class QueueResolver {
   @Authorized()
   @Query(() => [Queue])
   queues(@Ctx() ctx: Context): Promise<Queue[]> {
-    return ctx.em.find(Queue, {}, { populate: ['members'], orderBy: { name: 'asc' } });
+    return ctx.em.find(Queue, {}, { orderBy: { name: 'asc' } });
+  }
+
+  @FieldResolver(() => [User], {
+    description:
+      'Agents of this queue by name, `first` (at most 100) after the user `after`; when empty, every agent is notified.',
+  })
+  async members(
+    @Root() q: Queue,
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { defaultValue: MAX_PAGE }) first: number,
+    @Arg('after', () => ID, { nullable: true, description: 'The id of the last member you have.' }) after?: string,
+  ): Promise<User[]> {
+    pageSize(first);
+    const from = afterId(after);
+    const qb = ctx.em
+      .createQueryBuilder(User, 'u')
+      .select('*')
+      .where(`u.id in (select m.user_id from queue_member m where m.queue_id = ?)`, [q.id])
+      .orderBy({ name: QueryOrder.ASC, id: QueryOrder.ASC })
+      .limit(first);
+    if (from) qb.andWhere(`(u.name, u.id) > (select a.name, a.id from app_user a where a.id = ?)`, [from]);
+    return qb.getResultList();
   }
 
   @Authorized(Role.ADMIN)

@@ -1,20 +1,33 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
-import type { FilterQuery } from '@mikro-orm/postgresql';
+import { QueryOrder, type FilterQuery } from '@mikro-orm/postgresql';
 import { NotFoundError, ValidationError } from '../../common/errors';
-import { ConnectionType, decodeCursor, pageSize, toConnection, type Connection } from '../../graphql/connection';
+import {
+  afterId,
+  ConnectionType,
+  decodeCursor,
+  pageSize,
+  toConnection,
+  type Connection,
+} from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { lengthLimit } from '../../graphql/limits';
 import { idOf } from '../../graphql/ids';
 import { Customer } from '../customers/customer.entity';
 import { Message } from './message.entity';
+import { scopeOf } from './queue-access';
 import { Ticket, TicketStatus } from './ticket.entity';
 
 export const TicketConnection = ConnectionType(Ticket, 'Ticket');
 
+/** Messages of a ticket when `first` is not given: most conversations fit whole. */
+export const TICKET_MESSAGES_PAGE = 50;
+/** Tickets of a customer card when `first` is not given. */
+export const CUSTOMER_TICKETS_PAGE = 20;
+
 @Resolver(() => Ticket)
 export class TicketResolver {
   @Authorized()
-  @Query(() => TicketConnection, { description: 'Tickets, most recent activity first.' })
+  @Query(() => TicketConnection, { description: 'Tickets of the queues you may see, most recent activity first.' })
   async tickets(
     @Ctx() ctx: Context,
     @Arg('queueId', () => ID, { nullable: true }) queueId?: string,
@@ -23,7 +36,7 @@ export class TicketResolver {
     @Arg('after', { nullable: true, ...lengthLimit('after', 200) }) after?: string,
   ): Promise<Connection<Ticket>> {
     pageSize(first);
-    const where: FilterQuery<Ticket>[] = [];
+    const where: FilterQuery<Ticket>[] = [(await scopeOf(ctx)).tickets()];
     if (queueId) where.push({ queue: idOf(queueId, 'Queue') });
     if (status) where.push({ status });
     if (after) {
@@ -41,32 +54,92 @@ export class TicketResolver {
     return toConnection(rows, first, (t) => [t.lastMessageAt.toISOString(), t.id], !!after);
   }
 
+  /** A ticket of a queue you may not see is NOT_FOUND, as one that does not exist: its id tells nothing. */
   @Authorized()
   @Query(() => Ticket)
   async ticket(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Ticket> {
-    const t = await ctx.em.findOne(Ticket, { id: idOf(id, 'Ticket') }, { populate: ['queue', 'customer', 'gateway'] });
+    const t = await ctx.em.findOne(
+      Ticket,
+      { $and: [{ id: idOf(id, 'Ticket') }, (await scopeOf(ctx)).tickets()] },
+      { populate: ['queue', 'customer', 'gateway'] },
+    );
     if (!t) throw new NotFoundError('Ticket', id);
     return t;
   }
 
-  @FieldResolver(() => [Message], { description: 'The conversation, oldest first.' })
-  messages(@Root() t: Ticket, @Ctx() ctx: Context): Promise<Message[]> {
-    return ctx.em.find(
-      Message,
-      { ticket: t.id },
-      { populate: ['gateway', 'author'], orderBy: { createdAt: 'asc', id: 'asc' } },
-    );
+  @FieldResolver(() => [Message], {
+    description: 'The conversation, oldest first: `first` messages (at most 100) after the message `after`.',
+  })
+  async messages(
+    @Root() t: Ticket,
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { defaultValue: TICKET_MESSAGES_PAGE }) first: number,
+    @Arg('after', () => ID, { nullable: true, description: 'The id of the last message you have.' }) after?: string,
+  ): Promise<Message[]> {
+    pageSize(first);
+    const from = afterId(after);
+    const qb = ctx.em
+      .createQueryBuilder(Message, 'm')
+      .select('*')
+      .where({ ticket: t.id })
+      .orderBy({ createdAt: QueryOrder.ASC, id: QueryOrder.ASC })
+      .limit(first);
+    // Keyset on the order itself: creation times are not in id order (now() is the transaction's start).
+    if (from)
+      qb.andWhere(
+        `(m.created_at, m.id) > (select a.created_at, a.id from message a where a.id = ? and a.ticket_id = ?)`,
+        [from, t.id],
+      );
+    const rows = await qb.getResultList();
+    await ctx.em.populate(rows, ['gateway', 'author']);
+    return rows;
   }
 }
 
 @Resolver(() => Customer)
 export class CustomerTicketsResolver {
-  @FieldResolver(() => [Ticket], { description: "The customer's tickets, most recent first." })
-  tickets(@Root() c: Customer, @Ctx() ctx: Context): Promise<Ticket[]> {
-    return ctx.em.find(
-      Ticket,
-      { customer: c.id },
-      { populate: ['queue', 'gateway'], orderBy: { lastMessageAt: 'desc', id: 'desc' }, limit: 100 },
-    );
+  @FieldResolver(() => [Ticket], {
+    description:
+      "The customer's tickets in the queues you may see, most recent first: `first` (at most 100) after the ticket `after`.",
+  })
+  async tickets(
+    @Root() c: Customer,
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { defaultValue: CUSTOMER_TICKETS_PAGE }) first: number,
+    @Arg('after', () => ID, { nullable: true, description: 'The id of the last ticket you have.' }) after?: string,
+  ): Promise<Ticket[]> {
+    pageSize(first);
+    const from = afterId(after);
+    const qb = ctx.em
+      .createQueryBuilder(Ticket, 't')
+      .select('*')
+      .where({ $and: [{ customer: c.id }, (await scopeOf(ctx)).tickets()] })
+      .orderBy({ lastMessageAt: QueryOrder.DESC, id: QueryOrder.DESC })
+      .limit(first);
+    if (from)
+      qb.andWhere(
+        `(t.last_message_at, t.id) < (select a.last_message_at, a.id from ticket a where a.id = ? and a.customer_id = ?)`,
+        [from, c.id],
+      );
+    const rows = await qb.getResultList();
+    await ctx.em.populate(rows, ['queue', 'gateway']);
+    return rows;
+  }
+}
+
+@Resolver(() => Message)
+export class MessageTicketResolver {
+  /** Null when the ticket is in a queue you may not see (a message sent from a customer card can join one). */
+  @FieldResolver(() => Ticket, { nullable: true })
+  async ticket(@Root() m: Message, @Ctx() ctx: Context): Promise<Ticket | null> {
+    if (!m.ticket) return null;
+    // A fork: over graphql-ws, ctx.em lives as long as the subscription.
+    return ctx.em
+      .fork()
+      .findOne(
+        Ticket,
+        { $and: [{ id: m.ticket.id }, (await scopeOf(ctx)).tickets()] },
+        { populate: ['queue', 'customer', 'gateway'] },
+      );
   }
 }
