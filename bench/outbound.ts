@@ -124,6 +124,8 @@ async function main() {
     SECRET_KEY: key.toString('hex'),
     LOG_LEVEL: 'silent',
     WORKER_CONCURRENCY: String(CONCURRENCY),
+    // The fake provider runs on 127.0.0.1.
+    ALLOW_PRIVATE_PROVIDER_URLS: 'true',
     ADMIN_EMAIL: 'bench@example.com',
     ADMIN_PASSWORD: 'bench-password-1',
   });

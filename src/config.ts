@@ -18,6 +18,11 @@ export interface Config {
   dataDir: string;
   /** 32-byte key for secrets at rest; when absent on the embedded default it is generated under `dataDir`. */
   secretKey?: Buffer;
+  /**
+   * The key before a rotation (SECRET_KEY_PREVIOUS): secrets it sealed still open, new ones are sealed with
+   * secretKey, and `npm run reseal` re-seals the rest, after which it can go.
+   */
+  secretKeyPrevious?: Buffer;
   /** Peers whose X-Forwarded-For we believe. */
   trustedProxies: string[];
   adminEmail?: string;
@@ -98,6 +103,12 @@ export interface OutboundSettings {
    * (PROVIDER_EXTRA_CA_FILE; tests' fakes).
    */
   extraCa: string[];
+  /**
+   * Provider calls (sends, tests, polls) may use plain http and go to loopback, private and link-local
+   * addresses (ALLOW_PRIVATE_PROVIDER_URLS; development and tests against local fakes). Off, a mailbox URL
+   * must be https and its host public, at save time and on every call.
+   */
+  allowPrivateAddresses: boolean;
 }
 
 /** Backoff after failed polls: first wait and cap, for provider errors and for configuration errors. */
@@ -200,6 +211,7 @@ function outboundSettings(env: Env, cwd: string): OutboundSettings {
     sendsPerUser: int(env, 'SEND_MAX_PER_USER', 30, 1, 1_000_000),
     sendWindowSeconds: int(env, 'SEND_WINDOW_SECONDS', 60, 1, 86_400),
     extraCa,
+    allowPrivateAddresses: bool(env, 'ALLOW_PRIVATE_PROVIDER_URLS', false),
   };
 }
 
@@ -226,6 +238,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     throw new ConfigError('DATABASE_URL', 'must be a postgresql:// URL');
   }
   const secretKey = env.SECRET_KEY ? parseSecretKey(env.SECRET_KEY) : undefined;
+  const secretKeyPrevious = env.SECRET_KEY_PREVIOUS
+    ? parseSecretKey(env.SECRET_KEY_PREVIOUS, 'SECRET_KEY_PREVIOUS')
+    : undefined;
+  // A previous key belongs to a rotation, which starts from an explicit new key.
+  if (secretKeyPrevious && !secretKey)
+    throw new ConfigError('SECRET_KEY_PREVIOUS', 'needs SECRET_KEY (the new key) to be set too');
   // Production never runs on a key it made up: the key must come from the operator.
   if (nodeEnv === 'production' && !secretKey) {
     throw new ConfigError('SECRET_KEY', 'is required when NODE_ENV=production (32 bytes, hex or base64)');
@@ -256,6 +274,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     databaseUrl,
     dataDir: path.resolve(cwd, env.DATA_DIR || '.data'),
     secretKey,
+    secretKeyPrevious,
     trustedProxies,
     adminEmail: env.ADMIN_EMAIL || undefined,
     adminPassword: env.ADMIN_PASSWORD || undefined,

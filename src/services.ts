@@ -43,7 +43,7 @@ export function buildServices({ config, box, knex, publish, log }: ServiceDeps):
   const outbound = config.outbound;
   // A new mailbox gets its poll job now; existing jobs keep their time and backoff.
   const inbound = new InboundService(box, webhookEvents, publish);
-  const gateways = new GatewayService(box, config.publicUrl, async (em, g) => {
+  const gateways = new GatewayService(box, config.publicUrl, outbound.allowPrivateAddresses, async (em, g) => {
     if (g.incomingActive && POLLED_PROVIDERS.includes(g.provider)) await ensurePollJobs(em);
   });
   const auth = new AuthService(config, knex, {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
-import { SecretBox, WrongKeyError } from '../common/secret-box';
+import { SecretBox, sealedAt, WrongKeyError } from '../common/secret-box';
 import { startEmbedded, type EmbeddedServer } from './embedded';
 import { ormConfig } from './mikro-orm.config';
 import { applyFunctions } from './functions';
@@ -22,6 +22,8 @@ type Log = { info(msg: string): void; warn(msg: string): void };
 
 const KEY_CHECK = 'secret_key_check';
 const KEY_CHECK_TEXT = 'smsdesk secret key check';
+/** Where the key check is sealed (its row in system_state). */
+export const KEY_CHECK_AT = sealedAt('system_state', 'value', KEY_CHECK);
 
 /** The key from SECRET_KEY, or (not in production) one generated once and kept in the data directory. */
 function resolveKey(config: Config, log: Log): Buffer {
@@ -35,26 +37,35 @@ function resolveKey(config: Config, log: Log): Buffer {
   return key;
 }
 
-/** Fails start-up when the data was sealed with another key: running on would make every stored secret unreadable. */
-async function checkKey(orm: MikroORM, box: SecretBox): Promise<void> {
+/**
+ * The SecretBox of a database: the key (and the previous one during a rotation), checked against the value
+ * the database keeps for that purpose. Fails start-up when neither key opens it: running on would make every
+ * stored secret unreadable. The check value is `v1` exactly while the database may still hold `v1` values
+ * (it is written once, and re-sealed with everything else by `npm run reseal`), so it also says whether
+ * those still open.
+ */
+export async function openSecretBox(orm: MikroORM, key: Buffer, previous?: Buffer): Promise<SecretBox> {
   const em = orm.em.fork();
   const row = await em.findOne(SystemState, { key: KEY_CHECK });
   if (!row) {
+    const box = new SecretBox(key, { previous, acceptV1: false });
     await em
       .getConnection()
       .execute('insert into system_state (key, value) values (?, ?) on conflict do nothing', [
         KEY_CHECK,
-        box.seal(KEY_CHECK_TEXT),
+        box.seal(KEY_CHECK_TEXT, KEY_CHECK_AT),
       ]);
-    return;
+    return box;
   }
+  const box = new SecretBox(key, { previous, acceptV1: row.value.startsWith('v1.') });
   try {
-    if (box.open(row.value) === KEY_CHECK_TEXT) return;
+    if (box.open(row.value, KEY_CHECK_AT) === KEY_CHECK_TEXT) return box;
   } catch (e) {
     if (!(e instanceof WrongKeyError)) throw e;
   }
   throw new Error(
-    'SECRET_KEY does not match the key this database was set up with: stored secrets could not be decrypted. Start with the original SECRET_KEY.',
+    'SECRET_KEY does not match the key this database was set up with: stored secrets could not be decrypted. Start with the original SECRET_KEY ' +
+      '(or, to rotate keys, the new one as SECRET_KEY and the original as SECRET_KEY_PREVIOUS, then run `npm run reseal`).',
   );
 }
 
@@ -73,8 +84,7 @@ export async function openDatabase(config: Config, log: Log): Promise<Database> 
   try {
     orm = await MikroORM.init(ormConfig(url));
     await migrate(orm);
-    const box = new SecretBox(resolveKey(config, log));
-    await checkKey(orm, box);
+    const box = await openSecretBox(orm, resolveKey(config, log), config.secretKeyPrevious);
     const o = orm;
     return {
       orm,

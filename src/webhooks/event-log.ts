@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { SecretBox } from '../common/secret-box';
+import { sealedAt, type SecretBox } from '../common/secret-box';
 import { sqlOf, type Sql } from '../db/raw-sql';
 import type { InboundFile } from '../modules/providers/adapter-inbound';
 import { eventInsert, type EventRecord } from '../modules/inbound/event-sql';
@@ -15,6 +15,9 @@ import { maskDeep, secretMatcher } from './masking';
  * hash and its start (an admin can still see what it was) and cannot be replayed.
  */
 export const RAW_KEEP_CHARS = 8 * 1024;
+/** Where the raw form of event `id` is sealed. */
+export const rawSealedAt = (id: number) => sealedAt('inbound_event', 'raw_sealed', id);
+
 /** The longest body shown in an event's payload; a longer one is cut, with its length. */
 const PAYLOAD_BODY_CHARS = 8000;
 
@@ -51,9 +54,14 @@ export interface EventFacts {
 export class WebhookEventLog {
   constructor(private readonly box: SecretBox) {}
 
-  /** The row for a request, to insert alone or inside the transaction that stores its message. */
-  record(call: WebhookCall, outcome: InboundOutcome, o: EventFacts = {}): EventRecord {
+  /**
+   * The row for a request, to insert alone or inside the transaction that stores its message. A raw form
+   * kept for a replay is sealed for its row, so it needs the row's `id` (insert takes one first).
+   */
+  record(call: WebhookCall, outcome: InboundOutcome, o: EventFacts = {}, id?: number): EventRecord {
+    if (o.keepRaw && id === undefined) throw new Error('a kept raw form is sealed for its row and needs the row id');
     return {
+      id,
       provider: call.provider,
       gatewayId: o.gatewayId,
       remoteIp: call.remoteIp,
@@ -63,7 +71,7 @@ export class WebhookEventLog {
       reasonCode: o.reasonCode,
       reason: o.reason,
       payload: o.payload ?? maskedPayload(call, o.secretFields),
-      rawSealed: o.keepRaw ? this.box.seal(rawText(call)) : null,
+      rawSealed: o.keepRaw && id !== undefined ? this.box.seal(rawText(call), rawSealedAt(id)) : null,
       messageIds: o.messageIds,
       replayOf: call.replayOf,
     };
@@ -71,7 +79,12 @@ export class WebhookEventLog {
 
   /** Inserts the row through `sql` (a transaction's statements) and returns its id. */
   async insert(sql: Sql, call: WebhookCall, outcome: InboundOutcome, o: EventFacts = {}): Promise<number> {
-    const ev = eventInsert(this.record(call, outcome, o));
+    const id = o.keepRaw
+      ? Number(
+          (await sql<{ id: string }>(`select nextval(pg_get_serial_sequence('inbound_event', 'id')) as id`, []))[0].id,
+        )
+      : undefined;
+    const ev = eventInsert(this.record(call, outcome, o, id));
     const [row] = await sql<{ id: string | number }>(ev.text, ev.params);
     return Number(row.id);
   }
@@ -94,9 +107,9 @@ export class WebhookEventLog {
     return call.unlogged ? undefined : this.log(em, call, outcome, { keepRaw: true, ...o });
   }
 
-  /** The request of a sealed raw form, as the edge handed it over; or why it cannot be replayed. */
-  openRaw(sealed: string): { call: WebhookCall } | { notReplayable: string } {
-    const raw = JSON.parse(this.box.open(sealed)) as RawRequest | OversizeRawRequest;
+  /** The request of event `id`'s sealed raw form, as the edge handed it over; or why it cannot be replayed. */
+  openRaw(sealed: string, id: number): { call: WebhookCall } | { notReplayable: string } {
+    const raw = JSON.parse(this.box.open(sealed, rawSealedAt(id))) as RawRequest | OversizeRawRequest;
     if ('oversize' in raw) {
       return {
         notReplayable: `a request of ${raw.oversize.chars} characters; only its first ${RAW_KEEP_CHARS} and its SHA-256 hash were kept`,

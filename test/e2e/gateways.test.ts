@@ -4,6 +4,8 @@ import { SecretBox } from '../../src/common/secret-box';
 import { pem } from '../fakes/base';
 import { codes, createAgent, fields, ok, violations, type GqlResult } from '../support/api';
 import { rowCount, startTestApp, type TestApp } from '../support/app';
+import { gatewaySecretAt } from '../../src/modules/gateways/gateway-secrets';
+import { sealV1 } from '../support/sealing';
 
 const CLIENT_CERT = pem('client.pem');
 const CLIENT_KEY = pem('client-key.pem');
@@ -62,6 +64,12 @@ const violation = (r: GqlResult, field: string) => violations(r).find((v) => v.f
 const gatewayCount = () => rowCount(t, 'gateway');
 const row = async (id: string | number) => (await t.sql(`select * from gateway where id = $1`, [Number(id)]))[0];
 const entry = (id: string) => catalog.find((p) => p.id === id)!;
+/** Where each sealed column of a mailbox is bound, by the mailbox's GraphQL id. */
+const AT = {
+  password_secret: (id: string) => gatewaySecretAt.password(Number(id)),
+  certificate_secret: (id: string) => gatewaySecretAt.certificate(Number(id)),
+  webhook_token_secret: (id: string) => gatewaySecretAt.webhookToken(Number(id)),
+};
 
 /** A create that must be refused with BAD_USER_INPUT and leave the gateway table as it was. */
 async function refusedCreate(input: Record<string, unknown>): Promise<GqlResult> {
@@ -83,8 +91,9 @@ async function refusedUpdate(id: string, input: Record<string, unknown>): Promis
 }
 
 /**
- * Inserts a mailbox row directly (secrets sealed with the app's key), for tests of reading, deleting and
- * permissions that must not depend on createGateway.
+ * Inserts a mailbox row directly (secrets sealed with the app's key in the `v1` format of data written before
+ * secrets were bound to their row), for tests of reading, deleting and permissions that must not depend on
+ * createGateway.
  */
 async function seedGateway(
   name: string,
@@ -98,7 +107,7 @@ async function seedGateway(
     webhookToken?: string;
   } = {},
 ): Promise<string> {
-  const seal = (v?: string) => (v === undefined ? null : box.seal(v));
+  const seal = (v?: string) => (v === undefined ? null : sealV1(t.key, v));
   const [r] = await t.sql(
     `insert into gateway (name, provider, allowed_ips, prefixes_to_remove, destination_number, incoming_active,
        password_secret, password_form, certificate_secret, webhook_token_secret, created_at, updated_at)
@@ -365,7 +374,7 @@ describe('secrets are write-only', () => {
     expect(codes(r)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   });
 
-  it('stores every secret sealed ("v1." AES-GCM), never as plain text', async () => {
+  it('stores every secret sealed ("v2." AES-GCM, bound to its row and column), never as plain text', async () => {
     const input = {
       ...validInput('MULTIINFO', 'Sealed MultiInfo'),
       destinationNumber: '600 300 400',
@@ -381,25 +390,27 @@ describe('secrets are write-only', () => {
     });
 
     const r1 = await row(mi.id);
-    expect(r1.password_secret).toMatch(/^v1\./);
+    expect(r1.password_secret).toMatch(/^v2\./);
     expect(r1.password_secret).not.toContain('multiinfo-Plain-Pass-42');
-    expect(box.open(r1.password_secret)).toBe('multiinfo-Plain-Pass-42');
-    expect(r1.certificate_secret).toMatch(/^v1\./);
+    expect(box.open(r1.password_secret, AT.password_secret(mi.id))).toBe('multiinfo-Plain-Pass-42');
+    expect(r1.certificate_secret).toMatch(/^v2\./);
     expect(r1.certificate_secret).not.toContain('BEGIN');
     expect(r1.certificate_secret).not.toContain(CLIENT_KEY.split('\n')[1]);
-    expect(box.open(r1.certificate_secret)).toContain(CLIENT_KEY.split('\n')[1]);
+    expect(box.open(r1.certificate_secret, AT.certificate_secret(mi.id))).toContain(CLIENT_KEY.split('\n')[1]);
 
     const r2 = await row(gen.id);
-    expect(r2.password_secret).toMatch(/^v1\./);
-    expect(r2.webhook_token_secret).toMatch(/^v1\./);
+    expect(r2.password_secret).toMatch(/^v2\./);
+    expect(r2.webhook_token_secret).toMatch(/^v2\./);
     expect(r2.webhook_token_secret).not.toContain('generic-hook-Token-44');
-    expect(box.open(r2.webhook_token_secret)).toBe('generic-hook-Token-44');
+    expect(box.open(r2.webhook_token_secret, AT.webhook_token_secret(gen.id))).toBe('generic-hook-Token-44');
     const generic = JSON.stringify(r2.generic_http);
     expect(generic).not.toContain('hdr-generic_http-Secret');
     expect(r2.generic_http.headers).toHaveLength(1);
     expect(r2.generic_http.headers[0].name).toBe('Authorization');
-    expect(r2.generic_http.headers[0].sealedValue).toMatch(/^v1\./);
-    expect(box.open(r2.generic_http.headers[0].sealedValue)).toBe('Bearer hdr-generic_http-Secret');
+    expect(r2.generic_http.headers[0].sealedValue).toMatch(/^v2\./);
+    expect(
+      box.open(r2.generic_http.headers[0].sealedValue, gatewaySecretAt.header(Number(gen.id), 'Authorization')),
+    ).toBe('Bearer hdr-generic_http-Secret');
 
     // No plain secret anywhere in either row.
     const all = JSON.stringify([r1, r2]);
@@ -424,7 +435,7 @@ describe('SMSAPI password forms', () => {
       password: md5('x').toUpperCase(),
     });
     expect(given).toMatchObject({ passwordForm: 'MD5_GIVEN', hasPassword: true, login: 'api-user' });
-    expect(box.open((await row(given.id)).password_secret)).toBe(md5('x'));
+    expect(box.open((await row(given.id)).password_secret, AT.password_secret(given.id))).toBe(md5('x'));
 
     const computed = await createOk({
       name: 'SMSAPI plain',
@@ -434,10 +445,10 @@ describe('SMSAPI password forms', () => {
     });
     expect(computed).toMatchObject({ passwordForm: 'MD5_COMPUTED', hasPassword: true });
     const stored = (await row(computed.id)).password_secret;
-    expect(stored).toMatch(/^v1\./);
+    expect(stored).toMatch(/^v2\./);
     expect(stored).not.toContain('Plain-Api-Pass-1');
     // What SMSAPI gets is the MD5 of the password, never the password.
-    expect(box.open(stored)).toBe(md5('Plain-Api-Pass-1'));
+    expect(box.open(stored, AT.password_secret(computed.id))).toBe(md5('Plain-Api-Pass-1'));
 
     const oauth = await createOk({
       name: 'SMSAPI oauth',
@@ -445,7 +456,9 @@ describe('SMSAPI password forms', () => {
       password: 'oauth-Token-ABCdef0123456789',
     });
     expect(oauth).toMatchObject({ passwordForm: 'OAUTH_TOKEN', hasPassword: true, login: null });
-    expect(box.open((await row(oauth.id)).password_secret)).toBe('oauth-Token-ABCdef0123456789');
+    expect(box.open((await row(oauth.id)).password_secret, AT.password_secret(oauth.id))).toBe(
+      'oauth-Token-ABCdef0123456789',
+    );
   });
 
   it('refuses to drop the login of an MD5 mailbox, which would send the hash as a token', async () => {
@@ -475,8 +488,10 @@ describe('update semantics', () => {
       certificateExpiresAt: CLIENT_NOT_AFTER,
     });
     const after = await row(g.id);
-    expect(box.open(after.password_secret)).toBe(box.open(before.password_secret));
-    expect(box.open(after.certificate_secret)).toBe(CLIENT_BUNDLE.trim());
+    expect(box.open(after.password_secret, AT.password_secret(g.id))).toBe(
+      box.open(before.password_secret, AT.password_secret(g.id)),
+    );
+    expect(box.open(after.certificate_secret, AT.certificate_secret(g.id))).toBe(CLIENT_BUNDLE.trim());
   });
 
   it('changes only the name when only the name is given', async () => {
@@ -492,8 +507,10 @@ describe('update semantics', () => {
     expect(u).toEqual({ ...g, name: 'Renamed' });
     expect(ok(await t.gql(GET, { id: g.id }, admin)).gateway).toEqual({ ...g, name: 'Renamed' });
     const r = await row(g.id);
-    expect(box.open(r.password_secret)).toBe('gen-Pass-9');
-    expect(box.open(r.generic_http.headers[0].sealedValue)).toBe('Bearer hdr-generic_http-Secret');
+    expect(box.open(r.password_secret, AT.password_secret(g.id))).toBe('gen-Pass-9');
+    expect(box.open(r.generic_http.headers[0].sealedValue, gatewaySecretAt.header(Number(g.id), 'Authorization'))).toBe(
+      'Bearer hdr-generic_http-Secret',
+    );
   });
 
   it('removes an optional secret given as an empty string', async () => {

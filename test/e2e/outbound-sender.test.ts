@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { SecretBox } from '../../src/common/secret-box';
+import { gatewaySecretAt } from '../../src/modules/gateways/gateway-secrets';
 import { ormConfig } from '../../src/db/mikro-orm.config';
 import { buildApp, type App } from '../../src/app';
 import { FakeSmsapi } from '../fakes/smsapi';
@@ -111,7 +112,7 @@ describe('a mailbox that cannot be opened', () => {
     });
     // A secret sealed with another SECRET_KEY (a restored backup, a rotated key): it cannot be opened.
     await t.sql(`update gateway set password_secret = $1 where id = $2`, [
-      new SecretBox(Buffer.alloc(32, 7)).seal('other-token'),
+      new SecretBox(Buffer.alloc(32, 7)).seal('other-token', gatewaySecretAt.password(Number(gatewayId))),
       Number(gatewayId),
     ]);
     const before = smsapi.calls('/sms.do').length;

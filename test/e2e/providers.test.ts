@@ -26,8 +26,9 @@ import { FakeGenericProvider, genericMailbox } from '../fakes/generic';
  */
 
 const CA = [pem('ca.pem')];
-const HTTP: HttpOptions = { timeoutMs: 2000, extraCa: CA };
-const SHORT: HttpOptions = { timeoutMs: 300, extraCa: CA };
+// The fakes run on 127.0.0.1.
+const HTTP: HttpOptions = { timeoutMs: 2000, extraCa: CA, allowPrivateAddresses: true };
+const SHORT: HttpOptions = { timeoutMs: 300, extraCa: CA, allowPrivateAddresses: true };
 
 let seq = 1;
 function sms(text = 'Zgłoszenie #812 zamknięte', to = '+48500600700'): OutboundSms {
@@ -347,7 +348,7 @@ describe('provider-specific behaviour', () => {
       const f2 = await failure(a.send(mb({ certificatePem: pem('expired-bundle.pem') }), sms('x'), HTTP));
       expect(f2).toMatchObject({ kind: 'permanent', category: 'certificate' });
       // Without our test CA the fake's server certificate is not trusted: a configuration error, said so.
-      const untrusted = await failure(a.send(mb(), sms('x'), { timeoutMs: 2000 }));
+      const untrusted = await failure(a.send(mb(), sms('x'), { timeoutMs: 2000, allowPrivateAddresses: true }));
       expect(untrusted).toMatchObject({ kind: 'permanent', category: 'certificate' });
       expect(untrusted.reason).toMatch(/server certificate .* is not trusted/);
     });

@@ -55,6 +55,8 @@ export async function startService(o: ServiceOptions): Promise<ServiceProcess> {
       // The fault tests send hundreds of SMS as one user; the send rate has its own test.
       SEND_MAX_PER_USER: '100000',
       ...FAST_OUTBOUND_ENV,
+      // The fake providers run on 127.0.0.1.
+      ALLOW_PRIVATE_PROVIDER_URLS: 'true',
       ...o.env,
     },
     o,

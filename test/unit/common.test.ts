@@ -3,24 +3,48 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseSecretKey } from '../../src/config';
 import { ipMatcher, parseIpOrCidr } from '../../src/common/ip';
 import { toE164 } from '../../src/common/phone';
-import { SecretBox, WrongKeyError } from '../../src/common/secret-box';
+import { SecretBox, sealedAt, WrongKeyError } from '../../src/common/secret-box';
+import { sealV1 } from '../support/sealing';
 import { ipBucket } from '../../src/common/ip';
 
 describe('SecretBox (AES-256-GCM)', () => {
   const box = new SecretBox(crypto.randomBytes(32));
+  const AT = sealedAt('gateway', 'password_secret', 1);
   it('round-trips and never stores the plain text', () => {
-    const sealed = box.seal('hunter2-ąę');
-    expect(sealed).toMatch(/^v1\./);
+    const sealed = box.seal('hunter2-ąę', AT);
+    expect(sealed).toMatch(/^v2\./);
     expect(sealed).not.toContain('hunter2');
-    expect(box.open(sealed)).toBe('hunter2-ąę');
-    expect(box.seal('same')).not.toBe(box.seal('same')); // fresh IV each time
+    expect(box.open(sealed, AT)).toBe('hunter2-ąę');
+    expect(box.seal('same', AT)).not.toBe(box.seal('same', AT)); // fresh IV each time
   });
   it('refuses another key and tampered ciphertext', () => {
-    const sealed = box.seal('secret');
-    expect(() => new SecretBox(crypto.randomBytes(32)).open(sealed)).toThrow(WrongKeyError);
+    const sealed = box.seal('secret', AT);
+    expect(() => new SecretBox(crypto.randomBytes(32)).open(sealed, AT)).toThrow(WrongKeyError);
     const parts = sealed.split('.');
     parts[3] = Buffer.from('x' + Buffer.from(parts[3], 'base64url').toString('latin1'), 'latin1').toString('base64url');
-    expect(() => box.open(parts.join('.'))).toThrow(WrongKeyError);
+    expect(() => box.open(parts.join('.'), AT)).toThrow(WrongKeyError);
+  });
+  it('opens a value only where it was sealed: another row or column does not open it', () => {
+    const sealed = box.seal('secret', AT);
+    expect(() => box.open(sealed, sealedAt('gateway', 'password_secret', 2))).toThrow(WrongKeyError);
+    expect(() => box.open(sealed, sealedAt('gateway', 'webhook_token_secret', 1))).toThrow(WrongKeyError);
+  });
+  it('opens v1 values (no associated data) until told the database holds none', () => {
+    const key = crypto.randomBytes(32);
+    const v1 = sealV1(key, 'old secret');
+    expect(new SecretBox(key).open(v1, AT)).toBe('old secret');
+    expect(new SecretBox(key).reseal(v1, AT)).toMatch(/^v2\./);
+    expect(() => new SecretBox(key, { acceptV1: false }).open(v1, AT)).toThrow(WrongKeyError);
+  });
+  it('opens with the previous key during a rotation and seals with the new one', () => {
+    const a = crypto.randomBytes(32);
+    const b = crypto.randomBytes(32);
+    const old = new SecretBox(a).seal('secret', AT);
+    const rotating = new SecretBox(b, { previous: a });
+    expect(rotating.open(old, AT)).toBe('secret');
+    const resealed = rotating.reseal(old, AT);
+    expect(new SecretBox(b).open(resealed, AT)).toBe('secret');
+    expect(() => new SecretBox(a).open(resealed, AT)).toThrow(WrongKeyError);
   });
 });
 
@@ -41,6 +65,24 @@ describe('config', () => {
       landingPage: true,
     });
     expect(c.databaseUrl).toBeUndefined();
+  });
+  it('reads the previous secret key (only beside a new one) and the private-address switch, naming each variable', () => {
+    const [a, b] = [crypto.randomBytes(32), crypto.randomBytes(32)];
+    expect(loadConfig({ SECRET_KEY: b.toString('hex'), SECRET_KEY_PREVIOUS: a.toString('hex') })).toMatchObject({
+      secretKey: b,
+      secretKeyPrevious: a,
+    });
+    expect(() => loadConfig({ SECRET_KEY_PREVIOUS: a.toString('hex') })).toThrow(
+      /SECRET_KEY_PREVIOUS needs SECRET_KEY/,
+    );
+    expect(() => loadConfig({ SECRET_KEY: b.toString('hex'), SECRET_KEY_PREVIOUS: 'short' })).toThrow(
+      /SECRET_KEY_PREVIOUS must be 32 random bytes/,
+    );
+    expect(loadConfig({}).outbound.allowPrivateAddresses).toBe(false);
+    expect(loadConfig({ ALLOW_PRIVATE_PROVIDER_URLS: 'true' }).outbound.allowPrivateAddresses).toBe(true);
+    expect(() => loadConfig({ ALLOW_PRIVATE_PROVIDER_URLS: 'maybe' })).toThrow(
+      /ALLOW_PRIVATE_PROVIDER_URLS must be true or false/,
+    );
   });
   it('holds the outbound and inbound poll settings, with their defaults', () => {
     const c = loadConfig({ OUTBOUND_HTTP_TIMEOUT_MS: '1000', INBOUND_POLL_SUPERVISOR_MS: '1000' });

@@ -5,12 +5,17 @@ import { catalogEntry } from '../providers/catalog';
 import { adapterFor } from '../providers/registry';
 import { toMailbox } from '../providers/runtime';
 import { ProviderFailure, type VerifyCheck } from '../providers/adapter-outbound';
+import { providerSaid } from '../providers/outbound-http';
+import { WrongKeyError } from '../../common/secret-box';
 import { segments } from '../outbound/segments';
 import { httpOptions } from '../outbound/send';
 import type { OutboundSettings } from '../outbound/outbound.settings';
 import { Gateway } from './gateway.entity';
 import type { GatewayService } from './gateway.service';
 import type { GatewayTestResult } from './gateway-test.types';
+
+/** The longest detail a check keeps: a sentence, never a provider's whole answer (agents read `lastTest`). */
+const DETAIL_CHARS = 300;
 
 /**
  * "Test this mailbox": the provider's own check of credentials (and balance) that spends nothing where
@@ -36,24 +41,38 @@ export class GatewayTestService {
     const started = Date.now();
     const adapter = adapterFor(g.provider);
     const provider = catalogEntry(g.provider).displayName;
-    const mb = toMailbox(this.gateways, g);
     const http = httpOptions(this.settings);
     const checks: VerifyCheck[] = [];
     let balance: number | undefined;
+    let mb: ReturnType<typeof toMailbox> | undefined;
     try {
-      const v = await adapter.verify(mb, http);
-      checks.push(...v.checks);
-      balance = v.balance;
+      mb = toMailbox(this.gateways, g);
     } catch (e) {
-      // Adapters report provider failures as checks themselves; anything else is our bug and is thrown
-      // (the one error mapping logs it).
-      if (!(e instanceof ProviderFailure)) throw e;
-      checks.push({ name: 'Connection', ok: false, detail: e.reason });
+      if (!(e instanceof WrongKeyError)) throw e;
+      // Sealed with another key, or copied from another mailbox or field: nothing is sent anywhere.
+      checks.push({
+        name: 'Secrets',
+        ok: false,
+        detail:
+          'a stored secret of this mailbox cannot be opened here (another SECRET_KEY, or copied from elsewhere); enter it again',
+      });
     }
-    if (to) checks.push(await this.testSms(mb, g, to, provider, http));
+    if (mb) {
+      try {
+        const v = await adapter.verify(mb, http);
+        checks.push(...v.checks);
+        balance = v.balance;
+      } catch (e) {
+        // Adapters report provider failures as checks themselves; anything else is our bug and is thrown
+        // (the one error mapping logs it).
+        if (!(e instanceof ProviderFailure)) throw e;
+        checks.push({ name: 'Connection', ok: false, detail: e.reason });
+      }
+      if (to) checks.push(await this.testSms(mb, g, to, provider, http));
+    }
     const result: GatewayTestResult = {
       ok: checks.length > 0 && checks.every((c) => c.ok),
-      checks,
+      checks: checks.map((c) => ({ ...c, detail: providerSaid(c.detail, DETAIL_CHARS) })),
       balance,
       latencyMs: Date.now() - started,
       testedAt: new Date(),

@@ -5,11 +5,13 @@ import { parseIpOrCidr } from '../../common/ip';
 import { toOwnNumber } from '../../common/phone';
 import type { SecretBox } from '../../common/secret-box';
 import { Support, type GatewayFieldName } from '../providers/catalog.types';
+import { hostProblem, providerUrlProblem } from '../providers/provider-address';
 import { providerFor } from '../providers/registry';
 import { MessageRule } from '../rules/message-rule.entity';
 import { isCountryCode } from '../../common/phone';
 import { checkCertificateBundle } from './certificate';
 import { Gateway, PasswordForm, WebhookAuth } from './gateway.entity';
+import { gatewaySecretAt } from './gateway-secrets';
 import type { GatewayInput, GatewayUpdateInput } from './gateway.input';
 import type { GenericHttpInput, StoredGenericHttp } from './generic-http';
 
@@ -42,11 +44,27 @@ function httpUrl(text: string): URL | null {
   }
 }
 
+/**
+ * Where a mailbox's provider calls go: the origin of its API base URL (its own, the one its MultiInfo host
+ * makes, or its provider's default) and of its generic URL template. A placeholder in a template's host is
+ * filled with the mailbox's own value where it has one ({login}, {from}), so changing that moves the target.
+ */
+function callTargets(
+  g: Pick<Gateway, 'provider' | 'apiBaseUrl' | 'host' | 'genericHttp' | 'login' | 'senderName'>,
+): string {
+  const own: Record<string, string | undefined> = { login: g.login, from: g.senderName };
+  const origin = (text: string | undefined) =>
+    text ? (httpUrl(text.replace(PLACEHOLDER_RE, (_m, k: string) => own[k] ?? `x-${k}-x`))?.origin ?? text) : '';
+  return JSON.stringify([origin(providerFor(g.provider).baseUrl(g)), origin(g.genericHttp?.urlTemplate)]);
+}
+
 /** Mailbox configuration: validation of every field, secrets sealed on the way in. */
 export class GatewayService {
   constructor(
     private readonly box: SecretBox,
     private readonly publicUrl: string,
+    /** ALLOW_PRIVATE_PROVIDER_URLS: http and non-public addresses pass the save-time URL checks. */
+    private readonly allowPrivateAddresses: boolean,
     /**
      * Called after a mailbox was saved, so that other modules can react without this one knowing them
      * (inbound starts polling a newly active polled mailbox at once instead of at the next supervisor run).
@@ -57,6 +75,11 @@ export class GatewayService {
   async create(em: EntityManager, input: GatewayInput): Promise<Gateway> {
     const g = new Gateway();
     g.provider = input.provider;
+    // The id is taken before the secrets are sealed: each is bound to its row (gatewaySecretAt).
+    const [{ id }] = await em.execute<{ id: number }[]>(
+      `select nextval(pg_get_serial_sequence('gateway', 'id'))::int as id`,
+    );
+    g.id = id;
     await this.apply(em, g, input, true);
     em.persist(g);
     await this.flush(em);
@@ -96,15 +119,17 @@ export class GatewayService {
   webhookUrl(g: Gateway): string | null {
     const provider = providerFor(g.provider);
     const path = provider.catalog.webhookPath;
-    const token = g.webhookTokenSecret ? this.box.open(g.webhookTokenSecret) : undefined;
+    const token = g.webhookTokenSecret
+      ? this.box.open(g.webhookTokenSecret, gatewaySecretAt.webhookToken(g.id))
+      : undefined;
     return path
       ? provider.webhookUrl(`${this.publicUrl}${path}`, { destinationNumber: g.destinationNumber, token })
       : null;
   }
 
-  /** A secret of a mailbox in plain text, for a provider adapter; never for GraphQL. */
-  openSecret(sealed: string): string {
-    return this.box.open(sealed);
+  /** A secret of a mailbox in plain text, for a provider adapter; never for GraphQL. `at`: see gatewaySecretAt. */
+  openSecret(sealed: string, at: string): string {
+    return this.box.open(sealed, at);
   }
 
   private async flush(em: EntityManager): Promise<void> {
@@ -134,6 +159,7 @@ export class GatewayService {
     isCreate: boolean,
   ): Promise<void> {
     const v = new Violations();
+    const targetsBefore = isCreate ? undefined : callTargets(g);
     if (input.provider) g.provider = input.provider;
     const provider = providerFor(g.provider);
     const entry = provider.catalog;
@@ -218,7 +244,7 @@ export class GatewayService {
           value: password.value,
           form: PasswordForm.PLAIN,
         };
-        g.passwordSecret = this.box.seal(value);
+        g.passwordSecret = this.box.seal(value, gatewaySecretAt.password(g.id));
         g.passwordForm = form;
       }
     }
@@ -247,6 +273,9 @@ export class GatewayService {
         const u = httpUrl(host.value) ?? httpUrl(`https://${host.value}`);
         const hint = u?.host ? ` such as "${u.host}"` : ' such as "api1.multiinfo.plus.pl"';
         v.add('host', 'bareHost', `must be a bare host name${hint}, without "https://" or a path`);
+      } else if (host.value !== undefined) {
+        const p = hostProblem(host.value, this.allowPrivateAddresses);
+        if (p) v.add('host', p.rule, p.message);
       }
       g.host = host.value?.toLowerCase();
     }
@@ -259,7 +288,7 @@ export class GatewayService {
       } else {
         const c = checkCertificateBundle(cert.value);
         if (c.ok) {
-          g.certificateSecret = this.box.seal(cert.value);
+          g.certificateSecret = this.box.seal(cert.value, gatewaySecretAt.certificate(g.id));
           g.certificateExpiresAt = c.expiresAt;
         } else v.add('certificatePem', c.rule, c.message);
       }
@@ -269,19 +298,30 @@ export class GatewayService {
     if (!base.keep) {
       if (base.value !== undefined) {
         const u = httpUrl(base.value);
+        const p = u ? providerUrlProblem(u, this.allowPrivateAddresses) : null;
         if (!u || u.search || u.hash)
           v.add(
             'apiBaseUrl',
             'httpUrl',
             'must be an http(s) URL without query or fragment, e.g. https://api2.smsapi.pl',
           );
+        else if (p) v.add('apiBaseUrl', p.rule, p.message);
       }
       g.apiBaseUrl = base.value?.replace(/\/+$/, '');
     }
 
     this.applyWebhookAuth(g, input, isCreate, v);
 
-    if (input.genericHttp != null) g.genericHttp = this.genericHttp(input.genericHttp, g.genericHttp, v);
+    if (input.genericHttp != null) g.genericHttp = this.genericHttp(g.id, input.genericHttp, g.genericHttp, v);
+
+    // A stored secret goes only where it was entered for: pointing the mailbox elsewhere needs it typed again.
+    if (targetsBefore !== undefined && targetsBefore !== callTargets(g)) {
+      const moved =
+        'the provider URL or host changed; enter it again, so that a stored secret is never sent to a new address';
+      if (g.passwordSecret && password.keep) v.add('password', 'reenterOnNewAddress', moved);
+      if (g.genericHttp?.headers.length && input.genericHttp?.headers == null)
+        v.add('genericHttp.headers', 'reenterOnNewAddress', moved);
+    }
     if (input.replacePolishDiacritics != null) g.replacePolishDiacritics = input.replacePolishDiacritics;
 
     // Required fields of the provider, judged on the merged state so an update may omit stored ones.
@@ -347,7 +387,8 @@ export class GatewayService {
     if (!token.keep) {
       if (token.value !== undefined && token.value.length < 8)
         v.add('webhookToken', 'minLength', 'must be at least 8 characters');
-      g.webhookTokenSecret = token.value === undefined ? undefined : this.box.seal(token.value);
+      g.webhookTokenSecret =
+        token.value === undefined ? undefined : this.box.seal(token.value, gatewaySecretAt.webhookToken(g.id));
     }
     if (input.webhookAuth === WebhookAuth.LEGACY_OPEN) {
       v.add(
@@ -359,7 +400,8 @@ export class GatewayService {
     else if (g.webhookAuth === WebhookAuth.LEGACY_OPEN && !token.keep && token.value !== undefined)
       g.webhookAuth = WebhookAuth.TOKEN;
     if (g.webhookAuth === WebhookAuth.TOKEN && !g.webhookTokenSecret) {
-      if (isCreate || input.webhookAuth === WebhookAuth.TOKEN) g.webhookTokenSecret = this.box.seal(newWebhookToken());
+      if (isCreate || input.webhookAuth === WebhookAuth.TOKEN)
+        g.webhookTokenSecret = this.box.seal(newWebhookToken(), gatewaySecretAt.webhookToken(g.id));
       else
         v.add(
           'webhookToken',
@@ -380,7 +422,7 @@ export class GatewayService {
   async rotateWebhookToken(em: EntityManager, id: number): Promise<Gateway> {
     const g = await em.findOne(Gateway, { id });
     if (!g) throw new NotFoundError('Gateway', id);
-    g.webhookTokenSecret = this.box.seal(newWebhookToken());
+    g.webhookTokenSecret = this.box.seal(newWebhookToken(), gatewaySecretAt.webhookToken(g.id));
     if (g.webhookAuth === WebhookAuth.LEGACY_OPEN) g.webhookAuth = WebhookAuth.TOKEN;
     await this.flush(em);
     await this.onSaved(em, g);
@@ -388,19 +430,22 @@ export class GatewayService {
   }
 
   private genericHttp(
+    id: number,
     input: GenericHttpInput,
     stored: StoredGenericHttp | undefined,
     v: Violations,
   ): StoredGenericHttp {
     const method = (input.method ?? 'POST').toUpperCase();
     if (method !== 'GET' && method !== 'POST') v.add('genericHttp.method', 'oneOf', 'must be GET or POST');
-    if (!httpUrl(input.urlTemplate.replace(PLACEHOLDER_RE, 'x'))) {
+    const url = httpUrl(input.urlTemplate.replace(PLACEHOLDER_RE, 'x'));
+    const urlProblem = url ? providerUrlProblem(url, this.allowPrivateAddresses) : null;
+    if (!url) {
       v.add(
         'genericHttp.urlTemplate',
         'httpUrl',
         'must be an http(s) URL; placeholders {to} {text} {from} {id} {login} {password} may stand in it',
       );
-    }
+    } else if (urlProblem) v.add('genericHttp.urlTemplate', urlProblem.rule, urlProblem.message);
     if (input.successBodyPattern) {
       try {
         new RegExp(input.successBodyPattern);
@@ -417,7 +462,7 @@ export class GatewayService {
         : input.headers.map((h, i) => {
             if (!HEADER_NAME_RE.test(h.name))
               v.add(`genericHttp.headers[${i}].name`, 'headerName', `"${h.name}" is not a valid HTTP header name`);
-            return { name: h.name, sealedValue: this.box.seal(h.value) };
+            return { name: h.name, sealedValue: this.box.seal(h.value, gatewaySecretAt.header(id, h.name)) };
           });
     const { headers: _h, method: _m, ...rest } = input;
     const clean = Object.fromEntries(Object.entries(rest).filter(([, x]) => x != null && x !== ''));

@@ -3,6 +3,8 @@ import type { InboundOutcome, InboundReason } from './inbound-event.entity';
 
 /** One inbound event row, ready to insert (payload already masked, raw request already sealed). */
 export interface EventRecord {
+  /** Given when the row's id was taken beforehand (its raw form is sealed for it); else the sequence's next. */
+  id?: number;
   provider: ProviderId;
   gatewayId?: number;
   remoteIp?: string;
@@ -19,10 +21,12 @@ export interface EventRecord {
 
 /** `insert into inbound_event … returning id` with its parameters, to run alone or as a CTE. */
 export function eventInsert(e: EventRecord): { text: string; params: unknown[] } {
+  const withId = e.id !== undefined;
   return {
-    text: `insert into inbound_event (received_at, provider, gateway_id, remote_ip, method, path, outcome, reason_code, reason, payload, raw_sealed, message_ids, replay_of_id)
-           values (now(), ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::int[], ?) returning id`,
+    text: `insert into inbound_event (${withId ? 'id, ' : ''}received_at, provider, gateway_id, remote_ip, method, path, outcome, reason_code, reason, payload, raw_sealed, message_ids, replay_of_id)
+           values (${withId ? '?, ' : ''}now(), ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::int[], ?) returning id`,
     params: [
+      ...(withId ? [e.id] : []),
       e.provider,
       e.gatewayId ?? null,
       e.remoteIp ? e.remoteIp.slice(0, 64) : null,

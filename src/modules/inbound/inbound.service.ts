@@ -262,7 +262,7 @@ export class InboundService {
       );
     }
     if (!ev.rawSealed) throw new NotReplayableError(`inbound event ${id} kept no request to replay`);
-    const raw = this.events.openRaw(ev.rawSealed);
+    const raw = this.events.openRaw(ev.rawSealed, ev.id);
     if ('notReplayable' in raw)
       throw new NotReplayableError(`inbound event ${id} was ${raw.notReplayable}, so it cannot be replayed`);
     const answer = await this.receive(em, { ...raw.call, replayOf: ev.id });

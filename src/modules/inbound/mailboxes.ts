@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { SecretBox } from '../../common/secret-box';
 import { ipMatcher } from '../../common/ip';
+import { gatewaySecretAt } from '../gateways/gateway-secrets';
 import type { StoredGenericHttp } from '../gateways/generic-http';
 import type { Mailbox } from '../providers/adapter';
 import type { ProviderId } from '../providers/catalog.types';
@@ -70,7 +71,10 @@ function toInbound(r: GatewayRow, box: SecretBox): InboundMailbox {
     hasToken: r.webhook_token_secret != null,
     webhookAuth: r.webhook_auth,
     token() {
-      if (token === null) token = r.webhook_token_secret ? box.open(r.webhook_token_secret) : undefined;
+      if (token === null)
+        token = r.webhook_token_secret
+          ? box.open(r.webhook_token_secret, gatewaySecretAt.webhookToken(r.id))
+          : undefined;
       return token;
     },
     mailbox() {
@@ -93,7 +97,7 @@ function toInbound(r: GatewayRow, box: SecretBox): InboundMailbox {
           replacePolishDiacritics: r.replace_polish_diacritics,
           genericHttp: r.generic_http ?? undefined,
         },
-        (sealed) => box.open(sealed),
+        (sealed, aad) => box.open(sealed, aad),
       );
       return mailbox;
     },

@@ -97,6 +97,7 @@ export async function pollMailbox(
       waitMs: ctx.config.inboundPoll.waitMs,
       signal,
       extraCa: ctx.config.outbound.extraCa,
+      allowPrivateAddresses: ctx.config.outbound.allowPrivateAddresses,
     });
     for (const sms of batch.messages) {
       const r = await service.storePolled(em, { id: m.id, provider: m.provider, destination: m.destination }, sms);

@@ -26,7 +26,7 @@ export function notifyUrl(publicUrl: string, webhookPath: string | null, token?:
 }
 
 export function httpOptions(s: OutboundSettings): HttpOptions {
-  return { timeoutMs: s.httpTimeoutMs, extraCa: s.extraCa };
+  return { timeoutMs: s.httpTimeoutMs, extraCa: s.extraCa, allowPrivateAddresses: s.allowPrivateAddresses };
 }
 
 /** message.provider_message_id's length. */

@@ -103,6 +103,8 @@ export interface PollOptions {
   signal?: AbortSignal;
   /** Extra CA certificates (PEM) to trust for provider calls (tests: the fakes' CA). */
   extraCa?: string[];
+  /** ALLOW_PRIVATE_PROVIDER_URLS (see HttpOptions). */
+  allowPrivateAddresses: boolean;
 }
 
 export interface Poller {

@@ -3,12 +3,15 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import { ProviderFailure } from './adapter-outbound';
+import { literalHostError, NonPublicAddressError, publicOnlyLookup } from './provider-address';
 
 /**
  * The HTTP client of the outbound adapters: node:http/https rather than fetch, because Plus MultiInfo
  * needs a client certificate (fetch ignores custom agents) and because the send path must know *when*
  * a call failed: before the connection stood (nothing sent, safe to retry) or after the request went
  * out (the provider may have sent the SMS). That distinction is what keeps retries from duplicating.
+ * It is also where the address rule of provider calls is enforced (provider-address.ts): https only, public
+ * addresses only, and no redirect is ever followed (an answer is the provider's, whatever its status).
  */
 
 export interface HttpOptions {
@@ -18,6 +21,11 @@ export interface HttpOptions {
   extraCa?: string[];
   /** Aborts the call (worker shutdown); ends as an `unknown` outcome when the request was out. */
   signal?: AbortSignal;
+  /**
+   * Lets calls go over plain http and to loopback, private and link-local addresses
+   * (ALLOW_PRIVATE_PROVIDER_URLS: development, tests against local fakes).
+   */
+  allowPrivateAddresses: boolean;
 }
 
 export type FieldValue = string | number | boolean | undefined | null;
@@ -111,6 +119,20 @@ export function httpCall(req: HttpRequest, opts: HttpOptions): Promise<HttpRespo
   if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
   const isHttps = url.protocol === 'https:';
   const where = `${req.provider} at ${url.host}`;
+  if (!opts.allowPrivateAddresses) {
+    if (!isHttps) {
+      return Promise.reject(
+        new ProviderFailure(
+          'permanent',
+          'config',
+          'INSECURE_URL',
+          `${where}: provider calls go only over https, and this URL starts with ${url.protocol}//`,
+        ),
+      );
+    }
+    const literal = literalHostError(url.hostname);
+    if (literal) return Promise.reject(nonPublicFailure(where, literal));
+  }
 
   return new Promise<HttpResponse>((resolve, reject) => {
     // 'connecting' until the TCP/TLS connection stands; 'sent' once any byte of the request may be out.
@@ -135,6 +157,7 @@ export function httpCall(req: HttpRequest, opts: HttpOptions): Promise<HttpRespo
             maxVersion: req.tlsMaxVersion,
           }
         : {}),
+      ...(opts.allowPrivateAddresses ? {} : { lookup: publicOnlyLookup }),
     };
     const r = (isHttps ? https : http).request(url, options, (res) => {
       const chunks: Buffer[] = [];
@@ -219,6 +242,7 @@ export function httpCall(req: HttpRequest, opts: HttpOptions): Promise<HttpRespo
         );
         return;
       }
+      if (err instanceof NonPublicAddressError) return fail(nonPublicFailure(where, err));
       const alert = clientCertAlert(code, err.message);
       if (alert)
         return fail(new ProviderFailure('permanent', 'certificate', code || 'TLS_ALERT', `${where}: ${alert}`));
@@ -297,9 +321,20 @@ export function httpCall(req: HttpRequest, opts: HttpOptions): Promise<HttpRespo
   });
 }
 
-/** The usual meaning of an HTTP status when the provider's body says nothing more specific. */
-export function statusFailure(provider: string, status: number, body: string): ProviderFailure | null {
-  const snippet = body.trim().slice(0, 200);
+function nonPublicFailure(where: string, err: Error): ProviderFailure {
+  return new ProviderFailure(
+    'permanent',
+    'config',
+    'NON_PUBLIC_ADDRESS',
+    `${where} was not called: ${err.message}, and provider calls go only to public addresses`,
+  );
+}
+
+/**
+ * The usual meaning of an HTTP status when the provider's body says nothing more specific. The body itself
+ * is never quoted: reasons reach agents (message errors, `lastTest`), and an answer can hold anything.
+ */
+export function statusFailure(provider: string, status: number): ProviderFailure | null {
   if (status === 429)
     return new ProviderFailure(
       'retryable',
@@ -312,7 +347,7 @@ export function statusFailure(provider: string, status: number, body: string): P
       'retryable',
       'server',
       `HTTP ${status}`,
-      `${provider} had a server error (HTTP ${status})${snippet ? `: ${snippet}` : ''}`,
+      `${provider} had a server error (HTTP ${status})`,
     );
   if (status === 401)
     return new ProviderFailure(
@@ -333,9 +368,33 @@ export function statusFailure(provider: string, status: number, body: string): P
       'permanent',
       'other',
       `HTTP ${status}`,
-      `${provider} refused the request (HTTP ${status})${snippet ? `: ${snippet}` : ''}`,
+      `${provider} refused the request (HTTP ${status})`,
     );
   return null;
+}
+
+/**
+ * What a reason may say of an answer that is not what the provider documents: its size and type, never its
+ * content (see statusFailure).
+ */
+export function unexpectedAnswer(res: Pick<HttpResponse, 'status' | 'headers' | 'text'>): string {
+  const type = String(res.headers['content-type'] ?? 'no content type')
+    .split(';')[0]
+    .trim()
+    .slice(0, 60);
+  return `HTTP ${res.status}, ${Buffer.byteLength(res.text)} bytes of ${type}`;
+}
+
+/**
+ * A message the provider put in a documented error field, as a reason may quote it: one line, printable
+ * characters only, at most `max` characters.
+ */
+export function providerSaid(text: string, max = 120): string {
+  const line = text
+    .replace(/[\p{Cc}\p{Cf}]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
 /** Recipient digits without "+" (what most Polish providers want: 48XXXXXXXXX). */

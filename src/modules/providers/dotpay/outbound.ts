@@ -40,7 +40,7 @@ export const outbound: OutboundAdapter = {
         },
         http,
       );
-      const f = statusFailure('Dotpay', res.status, res.text);
+      const f = statusFailure('Dotpay', res.status);
       checks.push(
         f
           ? { name: 'Connection', ok: false, detail: f.reason }

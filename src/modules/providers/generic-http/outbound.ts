@@ -1,6 +1,6 @@
 import type { Mailbox } from '../adapter';
 import { ProviderFailure, type OutboundAdapter, type OutboundSms, type VerifyResult } from '../adapter-outbound';
-import { httpCall, statusFailure } from '../outbound-http';
+import { httpCall, providerSaid, statusFailure, unexpectedAnswer, type HttpResponse } from '../outbound-http';
 
 /**
  * Outbound half of the generic HTTP adapter, also used by Tide and 3S (no public API spec). It sends
@@ -35,6 +35,21 @@ export function fill(
 }
 
 const jsonString: Encoder = (v) => JSON.stringify(v).slice(1, -1);
+
+/**
+ * What a provider behind the generic settings said about a refusal: the first string in an error-like field
+ * of its JSON answer (`message`, `error`…), sanitised and short; nothing from any other answer, whose content
+ * can be anything (see statusFailure).
+ */
+export function refusalSaid(res: HttpResponse): string | undefined {
+  const body = res.json<unknown>();
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  for (const [k, v] of Object.entries(body)) {
+    if (typeof v === 'string' && /^(error|message|error_?message|description|reason|detail)s?$/i.test(k) && v.trim())
+      return providerSaid(v, 100);
+  }
+  return undefined;
+}
 
 /** The value at a dot path ("data.0.id") of a JSON value. */
 export function atPath(value: unknown, path: string): unknown {
@@ -89,14 +104,15 @@ export const outbound: OutboundAdapter = {
     const statusOk = g.successStatus ? res.status === g.successStatus : res.status >= 200 && res.status < 300;
     const bodyOk = g.successBodyPattern ? new RegExp(g.successBodyPattern).test(res.text) : true;
     if (!statusOk || !bodyOk) {
-      const f = res.status === 429 || res.status >= 500 ? statusFailure(mb.name, res.status, res.text) : null;
+      const f = res.status === 429 || res.status >= 500 ? statusFailure(mb.name, res.status) : null;
       if (f) throw f;
-      const snippet = res.text.trim().slice(0, 200);
+      const auth = res.status === 401 || res.status === 403;
+      const said = refusalSaid(res);
       throw new ProviderFailure(
         'permanent',
-        res.status === 401 || res.status === 403 ? 'auth' : 'other',
+        auth ? 'auth' : 'other',
         `HTTP ${res.status}`,
-        `${mb.name} did not confirm the message (HTTP ${res.status}${!bodyOk ? `, body does not match /${g.successBodyPattern}/` : ''})${snippet ? `: ${snippet}` : ''}`,
+        `${mb.name}${auth ? ' refused the credentials and' : ''} did not confirm the message (${unexpectedAnswer(res)}${!bodyOk ? `, body does not match /${g.successBodyPattern}/` : ''})${said ? `: "${said}"` : ''}`,
       );
     }
     const id = g.messageIdPath ? atPath(res.json(), g.messageIdPath) : undefined;

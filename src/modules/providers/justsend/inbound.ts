@@ -6,7 +6,10 @@ import {
   type InboundAdapter,
   type PollBatch,
   type PolledSms,
+  type PollOptions,
 } from '../adapter-inbound';
+import { ProviderFailure } from '../adapter-outbound';
+import { httpCall, providerSaid, type HttpResponse } from '../outbound-http';
 
 /**
  * JustSend inbound, in one place (spec: shared/providers/justsend.md). No push format exists in any
@@ -37,29 +40,37 @@ async function fetchReplies(
   m: Mailbox,
   from: string,
   to: string,
-  signal?: AbortSignal,
+  opts: PollOptions,
 ): Promise<Record<string, unknown>[]> {
   if (!m.baseUrl) throw new ProviderPollError('no API base URL', false);
   if (!m.login) throw new ProviderPollError('the mailbox has no reply prefix (keyword) in its login field', false);
-  let res: Response;
+  let res: HttpResponse;
   try {
-    res = await fetch(m.baseUrl + JUSTSEND_INBOUND.path(m.login, from, to), {
-      headers: { 'App-Key': m.password ?? '', 'content-type': 'application/json' },
-      signal: signal ?? AbortSignal.timeout(30_000),
-    });
+    res = await httpCall(
+      {
+        provider: 'JustSend',
+        method: 'GET',
+        url: m.baseUrl + JUSTSEND_INBOUND.path(m.login, from, to),
+        headers: { 'App-Key': m.password ?? '', 'content-type': 'application/json' },
+      },
+      {
+        timeoutMs: 30_000,
+        extraCa: opts.extraCa,
+        signal: opts.signal,
+        allowPrivateAddresses: opts.allowPrivateAddresses,
+      },
+    );
   } catch (e) {
-    throw new ProviderPollError(`JustSend unreachable: ${(e as Error).message}`);
+    if (e instanceof ProviderFailure)
+      throw new ProviderPollError(`JustSend unreachable: ${e.reason}`, e.kind !== 'permanent');
+    throw e;
   }
-  if (!res.ok) throw new ProviderPollError(`JustSend answered HTTP ${res.status}`);
-  let env: Envelope;
-  try {
-    env = (await res.json()) as Envelope;
-  } catch {
-    throw new ProviderPollError('JustSend answered something that is not JSON');
-  }
-  if (env.errorId) {
+  if (res.status < 200 || res.status > 299) throw new ProviderPollError(`JustSend answered HTTP ${res.status}`);
+  const env = res.json<Envelope>();
+  if (env === undefined) throw new ProviderPollError('JustSend answered something that is not JSON');
+  if (env?.errorId) {
     throw new ProviderPollError(
-      `JustSend error ${env.errorId} ${env.responseCode ?? ''}: ${env.message ?? ''}`.trim(),
+      `JustSend error ${env.errorId} ${env.responseCode ?? ''}: ${providerSaid(env.message ?? '')}`.trim(),
       !(JUSTSEND_INBOUND.configErrorIds as readonly number[]).includes(env.errorId),
     );
   }
@@ -92,7 +103,7 @@ export const inbound: InboundAdapter = {
       // poll after midnight still reads the end of yesterday.
       const today = warsawDate(opts.now);
       const from = opts.cursor && /^\d{4}-\d{2}-\d{2}$/.test(opts.cursor) && opts.cursor <= today ? opts.cursor : today;
-      const items = await fetchReplies(m, from, today, opts.signal);
+      const items = await fetchReplies(m, from, today, opts);
       const messages = items.map(replyItem).filter((x): x is PolledSms => x !== null);
       return { messages, nextCursor: today, more: false };
     },

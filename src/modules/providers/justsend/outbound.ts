@@ -1,6 +1,14 @@
 import type { Mailbox } from '../adapter';
 import { ProviderFailure, type DeliveryReport, type OutboundAdapter, type VerifyResult } from '../adapter-outbound';
-import { digitsOnly, httpCall, statusFailure, type HttpOptions, type HttpResponse } from '../outbound-http';
+import {
+  digitsOnly,
+  httpCall,
+  providerSaid,
+  statusFailure,
+  unexpectedAnswer,
+  type HttpOptions,
+  type HttpResponse,
+} from '../outbound-http';
 
 /**
  * Outbound half of the JustSend adapter (spec: shared/providers/justsend.md, REST v2 of the official
@@ -32,7 +40,7 @@ interface Envelope<T> {
 function errorFor(e: Envelope<unknown>): ProviderFailure {
   const id = Number(e.errorId);
   const code = `${id} ${e.responseCode ?? ''}`.trim();
-  const said = e.message ? ` ("${e.message}")` : '';
+  const said = e.message ? ` ("${providerSaid(e.message)}")` : '';
   if (id === 101 || id === 105)
     return new ProviderFailure('permanent', 'auth', code, `JustSend refused the API key (App-Key) (${code})${said}`);
   if (id === 102)
@@ -55,7 +63,7 @@ function errorFor(e: Envelope<unknown>): ProviderFailure {
 
 function envelope<T>(res: HttpResponse): T {
   // The official client treats any non-200 as a transport failure and reads errors from errorId.
-  const f = res.status === 200 ? null : statusFailure(NAME, res.status, res.text);
+  const f = res.status === 200 ? null : statusFailure(NAME, res.status);
   if (f) throw f;
   const body = res.json<Envelope<T>>();
   if (!body || typeof body !== 'object')
@@ -63,7 +71,7 @@ function envelope<T>(res: HttpResponse): T {
       'unknown',
       'server',
       'BAD_ANSWER',
-      `JustSend answered something that is not its JSON envelope: ${res.text.slice(0, 200)}`,
+      `JustSend answered something that is not its JSON envelope (${unexpectedAnswer(res)})`,
     );
   if (body.errorId !== 0 || body.responseCode !== 'OK') throw errorFor(body);
   return body.data as T;

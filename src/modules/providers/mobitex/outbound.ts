@@ -1,6 +1,14 @@
 import type { Mailbox } from '../adapter';
 import { ProviderFailure, type OutboundAdapter, type VerifyResult } from '../adapter-outbound';
-import { digitsOnly, gsmSenderProblem, httpCall, md5Hex, statusFailure, type HttpOptions } from '../outbound-http';
+import {
+  digitsOnly,
+  gsmSenderProblem,
+  httpCall,
+  md5Hex,
+  statusFailure,
+  unexpectedAnswer,
+  type HttpOptions,
+} from '../outbound-http';
 
 /**
  * Outbound half of the Mobitex adapter (spec: shared/providers/mobitex.md). The send call and its
@@ -93,7 +101,7 @@ export const outbound: OutboundAdapter = {
       },
       http,
     );
-    const f = statusFailure(NAME, res.status, res.text);
+    const f = statusFailure(NAME, res.status);
     if (f) throw f;
     const m = SPEC.answer.exec(res.text);
     if (!m)
@@ -101,7 +109,7 @@ export const outbound: OutboundAdapter = {
         'unknown',
         'server',
         'BAD_ANSWER',
-        `Mobitex answered something that is not its status line: ${res.text.slice(0, 200)}`,
+        `Mobitex answered something that is not its status line (${unexpectedAnswer(res)})`,
       );
     if (m[1] !== SPEC.accepted) throw errorFor(m[1]);
     return { providerMessageId: m[2] || undefined };
@@ -119,7 +127,7 @@ export const outbound: OutboundAdapter = {
         },
         http,
       );
-      const f = statusFailure(NAME, res.status, res.text);
+      const f = statusFailure(NAME, res.status);
       if (f)
         return {
           checks: [
@@ -154,7 +162,7 @@ export const outbound: OutboundAdapter = {
           {
             name: 'Credentials',
             ok: false,
-            detail: err ? errorFor(err[1]).reason : `unexpected answer: ${res.text.slice(0, 100)}`,
+            detail: err ? errorFor(err[1]).reason : `unexpected answer (${unexpectedAnswer(res)})`,
           },
         ],
       };

@@ -8,7 +8,7 @@ import {
   type PolledSms,
 } from '../adapter-inbound';
 import { ProviderFailure } from '../adapter-outbound';
-import { httpCall } from '../outbound-http';
+import { httpCall, providerSaid, type HttpOptions } from '../outbound-http';
 import { clientCert, parseLines, SPEC } from './outbound';
 
 /**
@@ -85,7 +85,7 @@ export function parseGetsms(body: string): GetsmsResult {
     return {
       kind: 'error',
       code: Number.isInteger(code) ? code : NaN,
-      text: lines.slice(1).join(' ').trim() || body.slice(0, 200),
+      text: providerSaid(lines.slice(1).join(' ')) || `an answer of ${Buffer.byteLength(body)} bytes`,
     };
   const data = lines.slice(1);
   if (!data.length || data[0].trim() === MULTIINFO_INBOUND.emptyMarker) return { kind: 'empty' };
@@ -107,17 +107,11 @@ export function parseGetsms(body: string): GetsmsResult {
   };
 }
 
-export interface MultiInfoHttp {
-  timeoutMs: number;
-  extraCa?: string[];
-  signal?: AbortSignal;
-}
-
 async function call(
   m: Mailbox,
   script: string,
   fields: Record<string, string | number | undefined>,
-  http: MultiInfoHttp,
+  http: HttpOptions,
 ): Promise<string> {
   if (!m.baseUrl)
     throw new ProviderPollError('the MultiInfo mailbox has neither an API host nor an API base URL', false);
@@ -159,7 +153,12 @@ export const inbound: InboundAdapter = {
   poller: {
     intervalMs: MULTIINFO_INBOUND.intervalMs,
     async poll(m, opts): Promise<PollBatch> {
-      const http: MultiInfoHttp = { timeoutMs: opts.waitMs + 15_000, extraCa: opts.extraCa, signal: opts.signal };
+      const http: HttpOptions = {
+        timeoutMs: opts.waitMs + 15_000,
+        extraCa: opts.extraCa,
+        signal: opts.signal,
+        allowPrivateAddresses: opts.allowPrivateAddresses,
+      };
       const messages: PolledSms[] = [];
       for (let i = 0; i < MULTIINFO_INBOUND.maxPerRun; i++) {
         // Wait only while nothing came yet: with messages in hand, store them first.

@@ -8,7 +8,14 @@ import {
   type VerifyCheck,
   type VerifyResult,
 } from '../adapter-outbound';
-import { digitsOnly, gsmSenderProblem, httpCall, statusFailure, type HttpOptions } from '../outbound-http';
+import {
+  digitsOnly,
+  gsmSenderProblem,
+  httpCall,
+  providerSaid,
+  statusFailure,
+  type HttpOptions,
+} from '../outbound-http';
 
 /**
  * Outbound half of the Plus MultiInfo adapter (spec: shared/providers/multiinfo.md). No official
@@ -49,7 +56,7 @@ const KEY_BLOCK = /-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END \1?PRI
 /** INFERRED codes (multiinfo.md, Error codes; not an official list). */
 export function errorFor(code: number, text: string): ProviderFailure {
   const c = String(code);
-  const said = text ? ` ("${text}")` : '';
+  const said = text ? ` ("${providerSaid(text)}")` : '';
   if (code === -1)
     return new ProviderFailure('permanent', 'auth', c, `wrong MultiInfo API login or password (${code})${said}`);
   if (code === -14)
@@ -107,7 +114,7 @@ export function parseLines(text: string): { code: number; lines: string[] } {
       'unknown',
       'server',
       'BAD_ANSWER',
-      `MultiInfo answered something that is not its line format: ${text.slice(0, 200)}`,
+      `MultiInfo answered something that is not its line format (${Buffer.byteLength(text)} bytes)`,
     );
   return { code, lines: lines.slice(1) };
 }
@@ -131,7 +138,7 @@ async function call(mb: Mailbox, path: string, fields: Record<string, string | n
     },
     http,
   );
-  const f = statusFailure(NAME, res.status, res.text);
+  const f = statusFailure(NAME, res.status);
   if (f) throw f;
   return parseLines(res.text);
 }

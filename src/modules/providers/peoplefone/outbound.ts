@@ -68,7 +68,7 @@ export const outbound: OutboundAdapter = {
     );
     if (res.status !== SPEC.acceptedStatus) {
       throw (
-        statusFailure(NAME, res.status, res.text) ??
+        statusFailure(NAME, res.status) ??
         new ProviderFailure(
           'permanent',
           'other',
@@ -85,7 +85,7 @@ export const outbound: OutboundAdapter = {
     const host = mb.baseUrl ? new URL(mb.baseUrl).host : '?';
     try {
       const res = await call(mb, 'GET', SPEC.verify, undefined, http);
-      const f = res.status === 200 ? null : statusFailure(NAME, res.status, res.text);
+      const f = res.status === 200 ? null : statusFailure(NAME, res.status);
       return {
         checks: [
           { name: 'Connection', ok: true, detail: `reached ${host}` },

@@ -9,8 +9,11 @@ import {
   type ParseResult,
   type PollBatch,
   type PolledSms,
+  type PollOptions,
   type WebhookRequest,
 } from '../adapter-inbound';
+import { ProviderFailure } from '../adapter-outbound';
+import { httpCall, providerSaid, type HttpResponse } from '../outbound-http';
 
 /**
  * SerwerSMS inbound facts and our choices, in one place (spec: shared/providers/serwersms.md).
@@ -131,22 +134,33 @@ function authFields(m: Mailbox): { headers: Record<string, string>; body: Record
   return { headers: {}, body: { username: m.login, password: m.password } };
 }
 
-async function pull(m: Mailbox, body: Record<string, unknown>, signal?: AbortSignal): Promise<{ items: PullItem[] }> {
+async function pull(m: Mailbox, body: Record<string, unknown>, opts: PollOptions): Promise<{ items: PullItem[] }> {
   if (!m.baseUrl) throw new ProviderPollError('no API base URL', false);
   const auth = authFields(m);
-  let res: Response;
+  let res: HttpResponse;
   try {
-    res = await fetch(`${m.baseUrl}/${SERWERSMS_INBOUND.pull.action}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...auth.headers },
-      body: JSON.stringify({ ...auth.body, ...body }),
-      signal: signal ?? AbortSignal.timeout(30_000),
-    });
+    res = await httpCall(
+      {
+        provider: 'SerwerSMS',
+        method: 'POST',
+        url: `${m.baseUrl}/${SERWERSMS_INBOUND.pull.action}`,
+        headers: auth.headers,
+        json: { ...auth.body, ...body },
+      },
+      {
+        timeoutMs: 30_000,
+        extraCa: opts.extraCa,
+        signal: opts.signal,
+        allowPrivateAddresses: opts.allowPrivateAddresses,
+      },
+    );
   } catch (e) {
-    throw new ProviderPollError(`SerwerSMS unreachable: ${(e as Error).message}`);
+    if (e instanceof ProviderFailure)
+      throw new ProviderPollError(`SerwerSMS unreachable: ${e.reason}`, e.kind !== 'permanent');
+    throw e;
   }
-  const text = await res.text();
-  if (!res.ok) throw new ProviderPollError(`SerwerSMS answered HTTP ${res.status}`);
+  const text = res.text;
+  if (res.status < 200 || res.status > 299) throw new ProviderPollError(`SerwerSMS answered HTTP ${res.status}`);
   let json: { error?: { code?: number; message?: string }; items?: PullItem[] };
   try {
     json = JSON.parse(text);
@@ -156,7 +170,7 @@ async function pull(m: Mailbox, body: Record<string, unknown>, signal?: AbortSig
   if (json.error) {
     const code = Number(json.error.code);
     throw new ProviderPollError(
-      `SerwerSMS error ${code}: ${json.error.message ?? ''}`.trim(),
+      `SerwerSMS error ${code}: ${providerSaid(json.error.message ?? '')}`.trim(),
       !(SERWERSMS_INBOUND.pull.configErrorCodes as readonly number[]).includes(code),
     );
   }
@@ -212,7 +226,7 @@ export const inbound: InboundAdapter = {
         const { items } = await pull(
           m,
           { ndi: m.destinationNumber, date_from: warsawDateTimeText(from), page, limit: p.pageSize, order: 'asc' },
-          opts.signal,
+          opts,
         );
         for (const item of items) {
           const sms = pulledItem(item);

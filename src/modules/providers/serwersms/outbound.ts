@@ -6,7 +6,15 @@ import {
   type ReportStatus,
   type VerifyResult,
 } from '../adapter-outbound';
-import { gsmSenderProblem, httpCall, statusFailure, type HttpOptions, type HttpResponse } from '../outbound-http';
+import {
+  gsmSenderProblem,
+  httpCall,
+  providerSaid,
+  statusFailure,
+  unexpectedAnswer,
+  type HttpOptions,
+  type HttpResponse,
+} from '../outbound-http';
 
 /**
  * Outbound half of the SerwerSMS adapter (spec: shared/providers/serwersms.md, HTTPS API v2).
@@ -46,7 +54,7 @@ type ErrorBody = { error?: { code?: number; type?: string; message?: string } };
 
 /** DOCUMENTED codes (serwersms.md, Error response). */
 export function errorFor(code: number, type: string, message: string): ProviderFailure {
-  const said = `${type ? `${type}: ` : ''}${message}`;
+  const said = providerSaid(`${type ? `${type}: ` : ''}${message}`);
   const c = String(code);
   if (code === 1001)
     return new ProviderFailure('permanent', 'auth', c, `wrong SerwerSMS API login or password (error 1001, ${said})`);
@@ -86,7 +94,7 @@ export function errorFor(code: number, type: string, message: string): ProviderF
 function failureOf(res: HttpResponse): ProviderFailure | null {
   const e = res.json<ErrorBody>()?.error;
   if (e && typeof e === 'object') return errorFor(Number(e.code), e.type ?? '', e.message ?? '');
-  return statusFailure(NAME, res.status, res.text);
+  return statusFailure(NAME, res.status);
 }
 
 /** login + password of an API user, or a Bearer API token when no login is set (both DOCUMENTED). */
@@ -145,7 +153,7 @@ export const outbound: OutboundAdapter = {
           'unknown',
           f?.category ?? 'server',
           f?.code ?? `HTTP ${res.status}`,
-          `could not check with SerwerSMS whether an earlier attempt was sent: ${f?.reason ?? res.text.slice(0, 200)}`,
+          `could not check with SerwerSMS whether an earlier attempt was sent: ${f?.reason ?? unexpectedAnswer(res)}`,
         );
       }
     }
@@ -183,7 +191,7 @@ export const outbound: OutboundAdapter = {
         'unknown',
         'server',
         'BAD_ANSWER',
-        `SerwerSMS answered without a message id: ${res.text.slice(0, 200)}`,
+        `SerwerSMS answered without a message id (${unexpectedAnswer(res)})`,
       );
     return { providerMessageId: String(item.id) };
   },

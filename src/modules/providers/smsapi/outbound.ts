@@ -12,7 +12,9 @@ import {
   digitsOnly,
   gsmSenderProblem,
   httpCall,
+  providerSaid,
   statusFailure,
+  unexpectedAnswer,
   type FieldValue,
   type HttpResponse,
 } from '../outbound-http';
@@ -66,7 +68,7 @@ const NAME = 'SMSAPI';
 
 /** DOCUMENTED legacy error codes (smsapi.md, Error response). The code for an unapproved sender is unknown. */
 function errorFor(code: number, message: string): ProviderFailure {
-  const said = message ? ` (SMSAPI: "${message}")` : '';
+  const said = message ? ` (SMSAPI: "${providerSaid(message)}")` : '';
   switch (code) {
     case 101:
     case 102:
@@ -142,7 +144,7 @@ function legacyError(res: HttpResponse): ProviderFailure | null {
   // The official PHP client treats a body with both keys as an error, whatever the HTTP status.
   if (body && typeof body === 'object' && typeof body.error === 'number')
     return errorFor(body.error, body.message ?? '');
-  return statusFailure(NAME, res.status, res.text);
+  return statusFailure(NAME, res.status);
 }
 
 function base(mb: Mailbox): string {
@@ -201,7 +203,7 @@ export const outbound: OutboundAdapter = {
       }
       throw errorFor(body.error, body.message ?? '');
     }
-    const failure = statusFailure(NAME, res.status, res.text);
+    const failure = statusFailure(NAME, res.status);
     if (failure) throw failure;
     const item = body?.list?.[0];
     if (!item?.id)
@@ -209,7 +211,7 @@ export const outbound: OutboundAdapter = {
         'unknown',
         'server',
         'BAD_ANSWER',
-        `SMSAPI answered without a message id: ${res.text.slice(0, 200)}`,
+        `SMSAPI answered without a message id (${unexpectedAnswer(res)})`,
       );
     if (item.error != null)
       throw new ProviderFailure(

@@ -1,5 +1,12 @@
 import { ProviderFailure, type OutboundAdapter, type VerifyResult } from '../adapter-outbound';
-import { digitsOnly, gsmSenderProblem, httpCall, statusFailure } from '../outbound-http';
+import {
+  digitsOnly,
+  gsmSenderProblem,
+  httpCall,
+  providerSaid,
+  statusFailure,
+  unexpectedAnswer,
+} from '../outbound-http';
 
 /**
  * Outbound half of the TeleCube adapter (spec: shared/providers/telecube.md). Only "SMS can be sent
@@ -52,7 +59,7 @@ export const outbound: OutboundAdapter = {
       },
       http,
     );
-    const f = statusFailure(NAME, res.status, res.text);
+    const f = statusFailure(NAME, res.status);
     if (f) throw f;
     const err = res.json<{ error?: unknown }>()?.error;
     if (err === undefined)
@@ -60,7 +67,7 @@ export const outbound: OutboundAdapter = {
         'unknown',
         'server',
         'BAD_ANSWER',
-        `TeleCube answered something that is not {"error": …}: ${res.text.slice(0, 200)}`,
+        `TeleCube answered something that is not {"error": …} (${unexpectedAnswer(res)})`,
       );
     if (err !== SPEC.okValue) {
       const text = String(err);
@@ -68,7 +75,7 @@ export const outbound: OutboundAdapter = {
         'permanent',
         /key|auth|login/i.test(text) ? 'auth' : 'other',
         text.slice(0, 50),
-        `TeleCube refused the message: "${text}"`,
+        `TeleCube refused the message: "${providerSaid(text)}"`,
       );
     }
     // No message id is known to come back (telecube.md).
