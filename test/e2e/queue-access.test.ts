@@ -123,6 +123,16 @@ describe('tickets, messages and attachments', () => {
     );
   });
 
+  it('refuses a reply into a ticket of another queue as NOT_FOUND, and sends nothing', async () => {
+    const reply = `mutation($t: ID!, $x: String!) { replyToTicket(ticketId: $t, text: $x) { id } }`;
+    const before = await t.sql(`select count(*)::int as n from message where ticket_id = $1`, [Number(ticket.B)]);
+    const r = await t.gql(reply, { t: ticket.B, x: 'Not my queue' }, a.token);
+    expect(codes(r)).toEqual(['NOT_FOUND']);
+    expect(await t.sql(`select count(*)::int as n from message where ticket_id = $1`, [Number(ticket.B)])).toEqual(
+      before,
+    );
+  });
+
   it('shows the customer card to everyone, but its tickets only of your queues', async () => {
     const q = `query($id: ID!) { customer(id: $id) { name tickets { id messages { text } } } }`;
     expect(ok(await t.gql(q, { id: customer.B }, a.token)).customer).toEqual({ name: '+48500900001', tickets: [] });

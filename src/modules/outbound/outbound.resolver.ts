@@ -82,12 +82,18 @@ export class OutboundResolver {
   @Mutation(() => Message, {
     description: 'Queues a reply on a ticket, through the mailbox the conversation came in on.',
   })
-  replyToTicket(
+  async replyToTicket(
     @Arg('ticketId', () => ID) ticketId: string,
     @Arg('text', lengthLimit('text', 5000)) text: string,
     @Ctx() ctx: Context,
   ): Promise<Message> {
-    return ctx.services.outbound.replyToTicket(ctx.em, ctx.user!.id, idOf(ticketId, 'Ticket'), text);
+    return ctx.services.outbound.replyToTicket(
+      ctx.em,
+      ctx.user!.id,
+      idOf(ticketId, 'Ticket'),
+      text,
+      await scopeOf(ctx),
+    );
   }
 
   /** A ticket of a queue you may not see is NOT_FOUND; the events stop when you no longer may see it (queue-access.ts). */

@@ -37,6 +37,7 @@ import type { Publish } from '../../graphql/pubsub';
 import { announceStatus } from './status';
 import { countryProblem } from '../gateways/countries';
 import { SendRate } from './send-rate';
+import { QueueScope } from '../tickets/queue-access';
 
 /** A queued message: where it went. */
 interface Queued {
@@ -130,10 +131,17 @@ export class OutboundService {
     return q.message(em);
   }
 
-  async replyToTicket(em: EntityManager, authorId: number, ticketId: number, text: string): Promise<Message> {
+  /** `scope`: the queues the author may see; a ticket of another queue is NOT_FOUND, as one that does not exist. */
+  async replyToTicket(
+    em: EntityManager,
+    authorId: number,
+    ticketId: number,
+    text: string,
+    scope: QueueScope = QueueScope.ALL,
+  ): Promise<Message> {
     await this.sendRate.take(authorId);
     const ticket = await em.findOne(Ticket, { id: ticketId }, { populate: ['gateway', 'customer', 'queue'] });
-    if (!ticket) throw new NotFoundError('Ticket', ticketId);
+    if (!ticket || !scope.allows(ticket.queue?.id)) throw new NotFoundError('Ticket', ticketId);
     const v = new Violations();
     checkText(text, v);
     if (ticket.status !== TicketStatus.OPEN)
