@@ -143,7 +143,7 @@ async function run(c: Extract<LoadCommand, { cmd: 'run' }>): Promise<RunResult> 
           {
             host: u.hostname,
             port: u.port,
-            path: u.pathname,
+            path: u.pathname + u.search,
             method: 'POST',
             agent,
             headers: {

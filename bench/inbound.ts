@@ -43,6 +43,8 @@ const QUEUE_AGENTS = Number(process.env.BENCH_QUEUE_AGENTS ?? 10);
 const AGENTS = Math.max(MAILBOXES * QUEUE_AGENTS, Number(process.env.BENCH_AGENTS ?? 100));
 const SENDERS = Number(process.env.BENCH_SENDERS ?? 10_000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 300);
+/** The token every bench mailbox is given; each webhook carries it, as a provider's would. */
+const WEBHOOK_TOKEN = 'bench-webhook-token-1';
 /** Open loop at this many webhooks/s (latency runs); 0: closed loop, as fast as CONCURRENCY allows. */
 const RATE = Number(process.env.BENCH_RATE ?? 0);
 /** Webhooks to one instance, agents connected to a second one on the same database. */
@@ -180,6 +182,7 @@ async function main() {
       password: `oauth-token-${i}`,
       destinationNumber: NUMBERS[i],
       incomingActive: true,
+      webhookToken: WEBHOOK_TOKEN,
     } as never);
     await db.query(
       `insert into message_rule (name, position, active, gateway_id, queue_id, stop, created_at) values ($1, $2, true, $3, $4, true, now())`,
@@ -233,13 +236,13 @@ async function main() {
   // The disk the database commits to (its WAL flushes), probed before the runs: its stalls show in every p99.
   const disk = diskSyncProbe(tmp ?? os.tmpdir(), Number(process.env.BENCH_DISK_PROBE_MS ?? 3000));
   const cpu0 = process.cpuUsage();
-  await run(`${base}/panel/tickets/incoming/smsapi`, 'warm', WARMUP, true);
+  await run(`${base}/panel/tickets/incoming/smsapi?token=${WEBHOOK_TOKEN}`, 'warm', WARMUP, true);
   // PostgreSQL's and the load process's CPU too: all three share the machine's cores.
   const postmaster = postmasterOf((await db.query(`select pg_backend_pid() as p`)).rows[0].p as number);
   const others = () => ({ pg: cpuByPid(postgresPids(postmaster)), load: cpuMs([load.child.pid!]) });
   const fullCpu0 = process.cpuUsage();
   const fullOther0 = others();
-  const full = await run(`${base}/panel/tickets/incoming/smsapi`, 'main', N, true);
+  const full = await run(`${base}/panel/tickets/incoming/smsapi?token=${WEBHOOK_TOKEN}`, 'main', N, true);
   const fullCpu = process.cpuUsage(fullCpu0);
   const fullOther = others();
   void cpu0;
@@ -249,7 +252,7 @@ async function main() {
     // One more webhook with its statements captured, then each statement again under EXPLAIN ANALYZE in a
     // transaction that is rolled back: planning vs execution time as PostgreSQL reports them.
     sqlTrace.on = true;
-    await run(`${base}/panel/tickets/incoming/smsapi`, 'explain', 1, false);
+    await run(`${base}/panel/tickets/incoming/smsapi?token=${WEBHOOK_TOKEN}`, 'explain', 1, false);
     sqlTrace.on = false;
     const c = await db.connect();
     try {

@@ -185,7 +185,6 @@ export async function webhookRoutes(app: FastifyInstance, deps: EdgeDeps, endpoi
     err: MalformedRequest,
   ) => {
     if (retryAfter !== null) return overBudget(reply, ip, e, retryAfter);
-    await refusals.refused(ip);
     await e
       .unreadable(unreadCall(req, e, ip), err.message)
       .catch((logErr) => req.log.error({ err: safeError(logErr) }, 'webhooks: could not log an unreadable request'));
@@ -199,7 +198,9 @@ export async function webhookRoutes(app: FastifyInstance, deps: EdgeDeps, endpoi
   const handle = async (req: FastifyRequest, reply: FastifyReply, e: WebhookEndpoint) => {
     const started = Date.now();
     const ip = ipOf(req);
-    const retryAfter = await refusals.exhausted(ip);
+    // Counted as a refusal from the start, so that concurrent requests cannot all pass the check; given back
+    // once the request turns out not to be one.
+    const retryAfter = await refusals.take(ip);
     let call: WebhookCall;
     try {
       call = {
@@ -218,7 +219,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: EdgeDeps, endpoi
       const o = await e.receive(call);
       const refused = o.kind === 'refused' || o.kind === 'malformed' || o.kind === 'unsupported';
       if (refused && retryAfter !== null) return overBudget(reply, ip, e, retryAfter);
-      if (refused) await refusals.refused(ip);
+      if (!refused) await refusals.giveBack(ip);
       log[refused ? 'info' : 'debug'](
         {
           reqId: req.id,
@@ -233,6 +234,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: EdgeDeps, endpoi
       return send(reply, replyFor(o, e.replies));
     } catch (err) {
       // Nothing was acknowledged: the provider retries later (database down, or our own failure).
+      await refusals.giveBack(ip);
       req.log.error(
         { err: safeError(err), provider: e.provider },
         'webhook failed; answered 503 so that the provider retries',
@@ -254,7 +256,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: EdgeDeps, endpoi
       const bad = Object.assign(new MalformedRequest(err.message), { statusCode: status });
       if (!e) return send(reply, { status, body: `Bad request: ${err.message}`, contentType: 'text/plain' });
       const ip = ipOf(req);
-      return unreadable(req, reply, e, ip, await refusals.exhausted(ip), bad);
+      return unreadable(req, reply, e, ip, await refusals.take(ip), bad);
     });
     for (const e of endpoints) {
       scope.route({

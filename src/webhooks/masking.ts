@@ -28,7 +28,9 @@ export function secretMatcher(extra: readonly string[] = []): (name: string) => 
 
 /** A copy of a decoded body/query with secret fields masked, at any depth. */
 export function maskDeep(value: unknown, isSecret: (name: string) => boolean, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  // Deeper than any provider nests its fields: shown as masked, since its keys are not read.
+  if (depth > 8) return MASK;
   if (Array.isArray(value)) return value.slice(0, 200).map((v) => maskDeep(v, isSecret, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>))

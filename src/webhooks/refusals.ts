@@ -1,4 +1,4 @@
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { ipBucket } from '../common/ip';
 
 /**
@@ -14,23 +14,28 @@ export class RefusalLimiter {
   /** IPs already reported as over their budget in their current window (one warning a window, not one a request). */
   private readonly warned = new Map<string, number>();
 
-  constructor(
-    private readonly points: number,
-    windowSeconds: number,
-  ) {
+  constructor(points: number, windowSeconds: number) {
     this.limiter = new RateLimiterMemory({ points, duration: windowSeconds });
   }
 
-  /** Seconds until `ip` may be refused with a log entry again, or null while it has refusals left. */
-  async exhausted(ip: string): Promise<number | null> {
-    const res = await this.limiter.get(ipBucket(ip));
-    if (!res || res.consumedPoints < this.points) return null;
-    return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  /**
+   * Counts a request of `ip` as a refusal before it is handled (so that concurrent requests cannot all pass
+   * while none has been counted yet): the seconds until its refusals are logged again when it is over its
+   * budget, else null. A request that turns out not to be refused gives its point back (`giveBack`).
+   */
+  async take(ip: string): Promise<number | null> {
+    try {
+      await this.limiter.consume(ipBucket(ip), 1);
+      return null;
+    } catch (e) {
+      if (!(e instanceof RateLimiterRes)) throw e;
+      return Math.max(1, Math.ceil(e.msBeforeNext / 1000));
+    }
   }
 
-  /** Counts one refusal of `ip`. */
-  async refused(ip: string): Promise<void> {
-    await this.limiter.penalty(ipBucket(ip), 1);
+  /** Gives back the point `take` counted for a request that was not refused. */
+  async giveBack(ip: string): Promise<void> {
+    await this.limiter.reward(ipBucket(ip), 1);
   }
 
   /** True once per window and IP: whether to write the one log line that says the IP is being limited. */

@@ -493,9 +493,18 @@ describe('refused requests per client address', () => {
     const right = await smsapiSms(u.url, { ...sms(7), text: 'a real reply' }, { ...attacker, token: TOKEN });
     expect(right).toMatchObject({ status: 200, body: 'OK' });
     expect(await messages()).toBe(1);
+    // A burst at once from a fresh address: no more refusals are logged than its budget allows.
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        smsapiSms(u.url, sms(100 + i), { localAddress: '127.0.0.8', token: 'wrong' }),
+      ),
+    );
+    expect(burst.filter((r) => r.status === 403)).toHaveLength(5);
+    expect(burst.filter((r) => r.status === 429)).toHaveLength(15);
+    expect(await events()).toBe(11);
     // Another address still gets its refusals logged.
     const other = await smsapiSms(u.url, sms(8), { localAddress: '127.0.0.4', token: 'wrong' });
     expect(other.status).toBe(403);
-    expect(await events()).toBe(7);
+    expect(await events()).toBe(12);
   });
 });

@@ -135,6 +135,14 @@ describe('saving a mailbox URL', () => {
       'genericHttp.urlTemplate',
       'publicAddress',
     );
+    // A message must not choose the host the mailbox's secrets go to.
+    for (const url of [
+      'https://{text}/send',
+      'https://{to}.sms.example.net/send',
+      'https://user:{password}@sms.example.net/',
+    ]) {
+      await refused({ name: name(), ...GENERIC(url) }, 'genericHttp.urlTemplate', 'placeholderInHost');
+    }
   });
 
   it('accepts https URLs of public hosts', async () => {

@@ -66,7 +66,7 @@ describe.each(FAKES)('$provider adapter against its fake', (c) => {
   it('sends in the provider format and returns its message id', async () => {
     const s = sms();
     const r = await adapter.send(c.mailbox(fake), s, HTTP);
-    c.checkRequest(fake, s);
+    c.checkRequest(fake, s, expect);
     expect(c.sentCount(fake)).toBe(1);
     if (c.returnsMessageId) expect(r.providerMessageId).toBeTruthy();
   });

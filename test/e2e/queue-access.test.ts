@@ -250,6 +250,14 @@ describe('live events', () => {
       expect(before.events).toHaveLength(1);
       expect(before.errors).toEqual([]);
       expect(await ticketIds(a.token)).toEqual([ticket.A]);
+      // Nor through the notifications the agent got while the queue was open.
+      const notes = await t.gql(
+        `{ notifications(first: 50) { edges { node { title ticket { id messages { text } } message { text } } } } }`,
+        {},
+        a.token,
+      );
+      expect(JSON.stringify(notes.data)).not.toContain('open to all');
+      expect(JSON.stringify(notes.data)).not.toContain('secret of O');
     } finally {
       await Promise.all([before.close(), stays.close()]);
     }

@@ -1,3 +1,4 @@
+import type { ExpectStatic } from 'vitest';
 import type { Mailbox } from '../../src/modules/providers/adapter';
 import type { OutboundSms } from '../../src/modules/providers/adapter-outbound';
 import type { ProviderId } from '../../src/modules/providers/catalog.types';
@@ -20,8 +21,11 @@ export interface FakeEntry<F extends FakeServer = FakeServer> {
   badAuth(f: F): Mailbox;
   /** A working `createGateway` input pointed at the fake (tests through the API start its apiBaseUrl trusted). */
   gatewayInput(f: F): Record<string, unknown>;
-  /** Asserts what one accepted request for `s` looked like on the wire. */
-  checkRequest(f: F, s: OutboundSms): void;
+  /**
+   * Asserts what one accepted request for `s` looked like on the wire, with the test's `expect` (the fakes
+   * are also loaded outside vitest, by the benchmarks).
+   */
+  checkRequest(f: F, s: OutboundSms, expect: ExpectStatic): void;
   /** Messages the fake accepted (as sent SMS). */
   sentCount(f: F): number;
   /** The balance the verify call must report: the fake's current one. */

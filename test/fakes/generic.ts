@@ -1,4 +1,3 @@
-import { expect } from 'vitest';
 import type { Mailbox } from '../../src/modules/providers/adapter';
 import { ProviderId } from '../../src/modules/providers/catalog.types';
 import { FakeServer, nextId, type Answer, type Recorded } from './base';
@@ -62,7 +61,7 @@ export const genericFake: FakeEntry<FakeGenericProvider> = {
     senderName: 'Desk',
     genericHttp: genericSettings(f, f.apiKey),
   }),
-  checkRequest: (f, s) => {
+  checkRequest: (f, s, expect) => {
     const r = f.requests.at(-1)!;
     expect(r.headers['x-api-key']).toBe(f.apiKey);
     expect(r.json).toEqual({ to: '+48500600700', text: s.text, from: 'Desk', ref: s.idempotencyKey });

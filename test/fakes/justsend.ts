@@ -1,4 +1,3 @@
-import { expect } from 'vitest';
 import { ProviderId } from '../../src/modules/providers/catalog.types';
 import { FakeServer, nextId, type Answer, type Recorded } from './base';
 import { mailbox, type FakeEntry } from './entry';
@@ -92,7 +91,7 @@ export const justsendFake: FakeEntry<FakeJustsend> = {
     senderName: 'HELPDESK',
     apiBaseUrl: `${f.url}/api/rest`,
   }),
-  checkRequest: (f, s) => {
+  checkRequest: (f, s, expect) => {
     const r = f.calls('/v2/message/send').at(-1)!;
     expect(r.headers['app-key']).toBe(f.appKey);
     expect(r.json).toEqual({ to: '48500600700', from: 'HELPDESK', message: s.text, bulkVariant: 'PRO' });

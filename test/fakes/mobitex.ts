@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import { expect } from 'vitest';
 import { ProviderId } from '../../src/modules/providers/catalog.types';
 import { FakeServer, type Answer, type Recorded } from './base';
 import { mailbox, type FakeEntry } from './entry';
@@ -69,7 +68,7 @@ export const mobitexFake: FakeEntry<FakeMobitex> = {
     senderName: 'ACME',
     apiBaseUrl: f.url,
   }),
-  checkRequest: (f, s) => {
+  checkRequest: (f, s, expect) => {
     const r = f.calls('/sms.php').at(-1)!;
     expect(r.fields).toMatchObject({
       user: f.user,

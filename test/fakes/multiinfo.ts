@@ -1,4 +1,3 @@
-import { expect } from 'vitest';
 import { ProviderId } from '../../src/modules/providers/catalog.types';
 import { FakeServer, nextId, pem, type Answer, type Recorded } from './base';
 import { mailbox, type FakeEntry } from './entry';
@@ -134,7 +133,7 @@ export const multiinfoFake: FakeEntry<FakeMultiInfo> = {
     senderName: 'ACME',
     apiBaseUrl: `${f.url}/Api61`,
   }),
-  checkRequest: (f, s) => {
+  checkRequest: (f, s, expect) => {
     const r = f.calls('/sendsms.aspx').at(-1)!;
     expect(r.path).toBe('/Api61/sendsms.aspx');
     expect(r.clientCn).toBe('smsdesk-test');

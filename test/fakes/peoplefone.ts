@@ -1,4 +1,3 @@
-import { expect } from 'vitest';
 import { ProviderId } from '../../src/modules/providers/catalog.types';
 import { callback, FakeServer, nextId, type Answer, type Recorded } from './base';
 import { mailbox, type FakeEntry } from './entry';
@@ -68,7 +67,7 @@ export const peoplefoneFake: FakeEntry<FakePeoplefone> = {
     password: f.apiKey,
     apiBaseUrl: `${f.url}/customer/sms/v1`,
   }),
-  checkRequest: (f, s) => {
+  checkRequest: (f, s, expect) => {
     const r = f.calls('/sms/messages').at(-1)!;
     expect(r.headers.authorization).toBe(`Bearer ${f.apiKey}`);
     expect(r.json).toEqual({ to: ['+48500600700'], text: s.text });

@@ -1,4 +1,3 @@
-import { expect } from 'vitest';
 import { ProviderId } from '../../src/modules/providers/catalog.types';
 import { FakeServer, nextId, type Answer, type Recorded } from './base';
 import { mailbox, type FakeEntry } from './entry';
@@ -174,7 +173,7 @@ export const serwersmsFake: FakeEntry<FakeSerwersms> = {
     senderName: 'HELPDESK',
     apiBaseUrl: f.url,
   }),
-  checkRequest: (f, s) => {
+  checkRequest: (f, s, expect) => {
     const r = f.calls('/messages/send_sms').at(-1)!;
     expect(r.json).toMatchObject({
       username: f.username,

@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import { expect } from 'vitest';
 import { PasswordForm } from '../../src/modules/gateways/gateway.entity';
 import { ProviderId } from '../../src/modules/providers/catalog.types';
 import { callback, FakeServer, nextId, type Answer, type Recorded } from './base';
@@ -190,7 +189,7 @@ export const smsapiFake: FakeEntry<FakeSmsapi> = {
     senderName: 'Helpdesk',
     apiBaseUrl: f.url,
   }),
-  checkRequest: (f, s) => {
+  checkRequest: (f, s, expect) => {
     const r = f.calls('/sms.do').at(-1)!;
     expect(r.headers.authorization).toBe(`Bearer ${f.token}`);
     expect(r.fields).toMatchObject({

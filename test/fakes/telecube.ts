@@ -1,4 +1,3 @@
-import { expect } from 'vitest';
 import { ProviderId } from '../../src/modules/providers/catalog.types';
 import { FakeServer, type Answer, type Recorded } from './base';
 import { mailbox, type FakeEntry } from './entry';
@@ -36,7 +35,7 @@ export const telecubeFake: FakeEntry<FakeTelecube> = {
     destinationNumber: '+48732123456',
     apiBaseUrl: f.url,
   }),
-  checkRequest: (f, s) => {
+  checkRequest: (f, s, expect) => {
     const r = f.requests.at(-1)!;
     expect(r.path).toBe(`/${f.login}/send_sms/`);
     expect(r.fields).toMatchObject({ api_key: f.apiKey, number: '48500600700', text: s.text });

@@ -446,6 +446,16 @@ export class GatewayService {
         'must be an http(s) URL; placeholders {to} {text} {from} {id} {login} {password} may stand in it',
       );
     } else if (urlProblem) v.add('genericHttp.urlTemplate', urlProblem.rule, urlProblem.message);
+    // The host is the mailbox's to choose, never a message's: a placeholder filled from what an agent sends
+    // ({to}, {text}, {id}) or a secret ({password}) there would let a message pick where the secrets go.
+    const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(input.urlTemplate)?.[1] ?? '';
+    if (/\{(to|text|id|password)\}/.test(authority)) {
+      v.add(
+        'genericHttp.urlTemplate',
+        'placeholderInHost',
+        'may not have {to}, {text}, {id} or {password} in its host; they belong in the path or query',
+      );
+    }
     if (input.successBodyPattern) {
       try {
         new RegExp(input.successBodyPattern);

@@ -134,14 +134,15 @@ export class NotificationResolver {
     // A fork: over graphql-ws, ctx.em lives as long as the subscription, and its identity map would keep
     // every ticket and message ever pushed.
     const t = await ctx.em.fork().findOne(Ticket, { id: n.ticket.id }, { populate: ['queue', 'customer', 'gateway'] });
-    if (!t) throw new NotFoundError('Ticket', n.ticket.id);
+    // A notification outlives its user's membership of the queue: the ticket is shown only while it may be seen.
+    if (!t || !(await scopeOf(ctx)).allows(t.queue?.id)) throw new NotFoundError('Ticket', n.ticket.id);
     return t;
   }
 
   @FieldResolver(() => Message)
   async message(@Root() n: Notification, @Ctx() ctx: Context): Promise<Message> {
-    const m = await ctx.em.fork().findOne(Message, { id: n.message.id }, { populate: ['gateway', 'author'] });
-    if (!m) throw new NotFoundError('Message', n.message.id);
+    const m = await ctx.em.fork().findOne(Message, { id: n.message.id }, { populate: ['gateway', 'author', 'ticket'] });
+    if (!m || !(await scopeOf(ctx)).allows(m.ticket?.queue?.id)) throw new NotFoundError('Message', n.message.id);
     return m;
   }
 

@@ -27,9 +27,10 @@ const CLAIM = `
 
 /**
  * SENT for every message of a batch (what `transition` does for one), with the first delivery-report poll of
- * those whose provider is polled, in the same statement. The status machine (message_status.sql) lets only
- * a QUEUED message become SENT: one that failed meanwhile (another instance resumed it after its lease ran
- * out) is left as it is and not returned.
+ * those whose provider is polled, in the same statement. Only a message still QUEUED is written (the status
+ * machine, message_status.sql, would not let another become SENT either): one that failed or was sent
+ * meanwhile (another instance resumed it after its lease ran out) keeps its facts, is not announced again,
+ * and gets no second poll job.
  */
 const SENT = `
   with u as (update message m set
@@ -37,7 +38,7 @@ const SENT = `
                     error_code = null, error_message = null,
                     sent_at = coalesce(m.sent_at, now()), in_flight_since = null, lease_until = null, updated_at = now()
                from json_to_recordset(?::json) as v(id int, pid text, cost float8, poll boolean)
-              where m.id = v.id and m.direction = 'OUTBOUND'
+              where m.id = v.id and m.direction = 'OUTBOUND' and m.status = 'QUEUED'
               returning m.id, m.ticket_id, m.status, v.poll),
        j as (select graphile_worker.add_job(?, json_build_object('messageId', u.id, 'n', 1), run_at => now() + (? * interval '1 millisecond'),
                                             job_key => ? || u.id, max_attempts => 5) from u where u.poll)
@@ -72,8 +73,9 @@ interface Sent {
 /**
  * The outbound sender of one instance: claims due messages in batches, calls their providers
  * (`attemptSend`), and writes SENT for the sends that finished meanwhile in one statement. Every
- * instance that runs jobs runs one; they share the queue, which is the `message` table itself
- * (migration 20261124190000 says why not a graphile-worker job per message).
+ * instance that runs jobs runs one; they share the queue, which is the `message` table itself: a job per
+ * SMS would cost a job insert in sendSms's transaction and a fetch, a completion and a commit per message
+ * in the worker, where claiming due rows in batches leaves one commit per message, sendSms's own.
  *
  * When it claims:
  * - on every QUEUED event (this instance's at once, other instances' through LISTEN/NOTIFY);

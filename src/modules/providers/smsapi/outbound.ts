@@ -296,7 +296,8 @@ export const outbound: OutboundAdapter = {
         idempotencyKey: idxs[i]?.trim() || undefined,
         status: known ? SPEC.dlrStatus[code] : null,
         providerStatus: known ? `${code} ${SPEC.dlrStatusName[code]}` : String(statuses[i] ?? ''),
-        at: Number.isFinite(at) && at > 0 ? new Date(at * 1000) : undefined,
+        // Unix seconds; anything outside them (a forged or broken value) is no time.
+        at: Number.isFinite(at) && at > 0 && at < 1e11 ? new Date(at * 1000) : undefined,
         reason:
           known && SPEC.dlrStatus[code] && SPEC.dlrStatus[code] !== 'DELIVERED' && SPEC.dlrStatus[code] !== 'SENT'
             ? `SMSAPI reported ${SPEC.dlrStatusName[code]} (${code})`
