@@ -78,8 +78,11 @@ export class TokenWatch {
     if (this.running || !this.sockets.size) return;
     this.running = true;
     try {
-      const valid = await this.validIds([...new Set([...this.sockets.values()].map((w) => w.tokenId))]);
-      for (const [socket, w] of this.sockets) {
+      // Judged against the tokens they were read with: a socket watched while the query runs waits for the next round.
+      const watched = [...this.sockets];
+      const valid = await this.validIds([...new Set(watched.map(([, w]) => w.tokenId))]);
+      for (const [socket, w] of watched) {
+        if (this.sockets.get(socket) !== w) continue;
         const close = closeFor(valid.get(w.tokenId), w.role);
         if (!close) continue;
         this.sockets.delete(socket);
