@@ -6,6 +6,7 @@ import { FakeJustsend } from '../fakes/justsend';
 import { FakeMultiInfo } from '../fakes/multiinfo';
 import { FakeMobitex } from '../fakes/mobitex';
 import { FakeDotpay } from '../fakes/dotpay';
+import { FakeTelecube } from '../fakes/telecube';
 import { codes, createAgent, createGateway } from '../support/api';
 import { startTestApp, type TestApp } from '../support/app';
 import { FAST_OUTBOUND_ENV } from '../support/outbound';
@@ -24,18 +25,19 @@ const justsend = new FakeJustsend();
 const multiinfo = new FakeMultiInfo();
 const mobitex = new FakeMobitex();
 const dotpay = new FakeDotpay();
+const telecube = new FakeTelecube();
 
 const TEST = `mutation($id: ID!, $to: String) { testGateway(id: $id, sendTestSmsTo: $to) { ok checks { name ok detail } balance latencyMs testedAt } }`;
 
 beforeAll(async () => {
-  await Promise.all([smsapi, serwersms, justsend, multiinfo, mobitex, dotpay].map((f) => f.start()));
+  await Promise.all([smsapi, serwersms, justsend, multiinfo, mobitex, dotpay, telecube].map((f) => f.start()));
   t = await startTestApp(FAST_OUTBOUND_ENV);
   admin = await t.login();
 });
 
 afterAll(async () => {
   await t?.close();
-  await Promise.all([smsapi, serwersms, justsend, multiinfo, mobitex, dotpay].map((f) => f.stop()));
+  await Promise.all([smsapi, serwersms, justsend, multiinfo, mobitex, dotpay, telecube].map((f) => f.stop()));
 });
 
 async function test(input: Record<string, unknown>, to?: string) {
@@ -210,6 +212,52 @@ describe('testGateway', () => {
       ['Sending', false],
       ['Connection', true],
     ]);
+  });
+
+  it('JustSend: names the URL that answered and whether it spoke the REST v2 format', async () => {
+    const j = await test({ provider: 'JUSTSEND', password: justsend.appKey, apiBaseUrl: `${justsend.url}/api/rest` });
+    expect(j.checks[0]).toEqual({
+      name: 'Connection',
+      ok: true,
+      detail: `${justsend.url}/api/rest answered v2/payment/points in JustSend's REST v2 format (HTTP 200, responseCode OK)`,
+    });
+    // Another generation's host (or a wrong path) answers, but not with the envelope: said, not taken as a key error.
+    const other = await test({ provider: 'JUSTSEND', password: justsend.appKey, apiBaseUrl: `${justsend.url}/api` });
+    expect(other.ok).toBe(false);
+    expect(other.checks).toEqual([
+      {
+        name: 'Connection',
+        ok: false,
+        detail: expect.stringMatching(
+          new RegExp(
+            `^${justsend.url}/api answered, but not in JustSend's REST v2 format \\(HTTP 404, .*justsend\\.io/api: check the API base URL$`,
+          ),
+        ),
+      },
+    ]);
+  });
+
+  it('TeleCube: does not claim success for calls whose format is a placeholder', async () => {
+    const base = { provider: 'TELECUBE', login: telecube.login, password: telecube.apiKey, apiBaseUrl: telecube.url };
+    const r = await test(base);
+    expect(r.ok).toBe(false);
+    expect(r.checks[0]).toEqual({
+      name: 'Wire format',
+      ok: false,
+      detail:
+        "TeleCube.pl's send and verify call format is unconfirmed (no public source gives it; see the provider notes), so this mailbox is not tested",
+    });
+    // Even when the (fake) host accepts the guessed call, the test SMS is not reported as a success.
+    const sms = await test(base, '+48500600700');
+    expect(sms.ok).toBe(false);
+    expect(telecube.sent).toHaveLength(1);
+    expect(sms.checks.at(-1)).toEqual({
+      name: 'Test SMS',
+      ok: false,
+      detail:
+        'the host answered as if TeleCube.pl accepted a test SMS to +48500600700, but the send call format is unconfirmed: only the SMS arriving proves it works',
+    });
+    expect(sms.checks.every((c) => !c.ok)).toBe(true);
   });
 
   it('is for admins; a bad test number is BAD_USER_INPUT; an unknown mailbox NOT_FOUND', async () => {

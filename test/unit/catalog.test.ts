@@ -17,6 +17,131 @@ const FIELD_NAMES: readonly GatewayFieldName[] = [
 
 const entries = Object.values(PROVIDER_CATALOG);
 
+type Op = 'send' | 'test' | 'inboundPush' | 'inboundPolling' | 'deliveryReports' | 'mms';
+const { YES, NO, UNKNOWN } = Support;
+
+/**
+ * What each spec in shared/providers/ confirms, operation by operation, written down here independently
+ * of the catalog: YES only where the wire format is DOCUMENTED or INFERRED from a source no one here
+ * wrote; UNVERIFIED, PLACEHOLDER or not found is UNKNOWN; NO where the spec says the operation does not
+ * exist. A guess in the catalog cannot become YES without someone changing this table and its source.
+ */
+const CONFIRMED: Record<ProviderId, Record<Op, Support> & { source: string }> = {
+  // send, verify: official smsapi/* clients. Inbound: third-party test script and integrations. Reports:
+  // one third-party production integration. MMS payload UNVERIFIED; no inbound polling described.
+  SMSAPI: {
+    send: YES,
+    test: YES,
+    inboundPush: YES,
+    inboundPolling: UNKNOWN,
+    deliveryReports: YES,
+    mms: UNKNOWN,
+    source: 'smsapi.md',
+  },
+  // send, verify, reports and inbox polling (MMS included): dev.serwersms.pl and SerwerSMSpl/* clients.
+  // ND/NDI push placeholders: NAT page and a live third-party integration (INFERRED).
+  SERWERSMS: {
+    send: YES,
+    test: YES,
+    inboundPush: YES,
+    inboundPolling: YES,
+    deliveryReports: YES,
+    mms: YES,
+    source: 'serwersms.md',
+  },
+  // REST v2 send, points, reply polling, report polling: official digitalvirgo/justsend client.
+  // No push format found; MMS absence UNVERIFIED.
+  JUSTSEND: {
+    send: YES,
+    test: YES,
+    inboundPush: UNKNOWN,
+    inboundPolling: YES,
+    deliveryReports: YES,
+    mms: UNKNOWN,
+    source: 'justsend.md',
+  },
+  // SMS method and field names are PLACEHOLDER; no verify, inbound or report format found; no MMS offered.
+  TELECUBE: {
+    send: UNKNOWN,
+    test: UNKNOWN,
+    inboundPush: UNKNOWN,
+    inboundPolling: UNKNOWN,
+    deliveryReports: UNKNOWN,
+    mms: NO,
+    source: 'telecube.md',
+  },
+  // Premium SMS only: no outbound API, no authenticated check, no reports. Forward-to-URL: one third-party bundle.
+  DOTPAY: {
+    send: NO,
+    test: NO,
+    inboundPush: YES,
+    inboundPolling: UNKNOWN,
+    deliveryReports: NO,
+    mms: UNKNOWN,
+    source: 'dotpay.md',
+  },
+  // Everything INFERRED (consistent) from several independent clients; polling only; MMS never mentioned.
+  MULTIINFO: {
+    send: YES,
+    test: YES,
+    inboundPush: NO,
+    inboundPolling: YES,
+    deliveryReports: YES,
+    mms: UNKNOWN,
+    source: 'multiinfo.md',
+  },
+  // send: one third-party client and the public Swagger UI; verify: Swagger UI notes. Inbound and report
+  // callbacks exist (DOCUMENTED) but their payloads are placeholders.
+  PEOPLEFONE: {
+    send: YES,
+    test: YES,
+    inboundPush: UNKNOWN,
+    inboundPolling: UNKNOWN,
+    deliveryReports: UNKNOWN,
+    mms: UNKNOWN,
+    source: 'peoplefone.md',
+  },
+  // send request DOCUMENTED, answer and balance.php INFERRED from third-party clients; no report or MO API found.
+  MOBITEX: {
+    send: YES,
+    test: YES,
+    inboundPush: UNKNOWN,
+    inboundPolling: UNKNOWN,
+    deliveryReports: UNKNOWN,
+    mms: UNKNOWN,
+    source: 'mobitex.md',
+  },
+  // No public API spec at all.
+  TIDE: {
+    send: UNKNOWN,
+    test: UNKNOWN,
+    inboundPush: UNKNOWN,
+    inboundPolling: UNKNOWN,
+    deliveryReports: UNKNOWN,
+    mms: UNKNOWN,
+    source: 'tide.md',
+  },
+  THREE_S: {
+    send: UNKNOWN,
+    test: UNKNOWN,
+    inboundPush: UNKNOWN,
+    inboundPolling: UNKNOWN,
+    deliveryReports: UNKNOWN,
+    mms: UNKNOWN,
+    source: '3s.md',
+  },
+  // Not a provider: our own templated adapter, whose format the admin supplies.
+  GENERIC_HTTP: {
+    send: YES,
+    test: NO,
+    inboundPush: YES,
+    inboundPolling: NO,
+    deliveryReports: NO,
+    mms: NO,
+    source: 'DESIGN.md',
+  },
+};
+
 function field(id: ProviderId, name: GatewayFieldName) {
   return catalogEntry(id).fields.find((f) => f.name === name);
 }
@@ -74,7 +199,8 @@ describe('provider catalog', () => {
     expect(field(ProviderId.SMSAPI, 'password')?.help).toMatch(/MD5/);
     expect(field(ProviderId.SMSAPI, 'password')?.help).toMatch(/OAuth token/);
     expect(field(ProviderId.SMSAPI, 'login')?.required).toBe(false);
-    expect(catalogEntry(ProviderId.SMSAPI).capabilities.mms).toBe(Support.YES);
+    // MMS receiving exists (DOCUMENTED), but its payload is UNVERIFIED.
+    expect(catalogEntry(ProviderId.SMSAPI).capabilities.mms).toBe(Support.UNKNOWN);
   });
 
   it('puts Tide and 3S on the generic HTTP settings', () => {
@@ -92,7 +218,7 @@ describe('provider catalog', () => {
   it('gives every entry with inbound push a webhook path under /panel/tickets/incoming/', () => {
     const pushing = entries.filter((e) => e.capabilities.inboundPush === Support.YES);
     expect(pushing.map((e) => e.id)).toEqual(
-      expect.arrayContaining([ProviderId.SMSAPI, ProviderId.SERWERSMS, ProviderId.DOTPAY, ProviderId.PEOPLEFONE]),
+      expect.arrayContaining([ProviderId.SMSAPI, ProviderId.SERWERSMS, ProviderId.DOTPAY]),
     );
     for (const entry of pushing) {
       expect(entry.webhookPath, entry.id).toMatch(/^\/panel\/tickets\/incoming\//);
@@ -159,6 +285,24 @@ describe('provider catalog', () => {
         }
       });
     }
+  });
+
+  it('claims no more than the specs confirm, operation by operation', () => {
+    const ops: Op[] = ['send', 'test', 'inboundPush', 'inboundPolling', 'deliveryReports', 'mms'];
+    for (const entry of entries) {
+      const confirmed = CONFIRMED[entry.id];
+      expect(Object.keys(entry.capabilities).sort(), entry.id).toEqual([...ops].sort());
+      for (const op of ops)
+        expect(entry.capabilities[op], `${entry.id}.${op} (${confirmed.source})`).toBe(confirmed[op]);
+    }
+  });
+
+  it('says in the notes why a known operation is UNKNOWN, and TeleCube does not claim to send', () => {
+    expect(catalogEntry(ProviderId.TELECUBE).capabilities.send).toBe(Support.UNKNOWN);
+    expect(catalogEntry(ProviderId.TELECUBE).notes.join(' ')).toMatch(/PLACEHOLDER/);
+    expect(catalogEntry(ProviderId.JUSTSEND).notes.join(' ')).toMatch(/justsend\.io\/api/);
+    expect(catalogEntry(ProviderId.JUSTSEND).defaultApiBaseUrl).toBe('https://justsend.pl/api/rest');
+    expect(field(ProviderId.JUSTSEND, 'apiBaseUrl')).toBeDefined();
   });
 
   it('is frozen so callers cannot change it by accident', () => {

@@ -29,7 +29,12 @@ export enum SpecStatus {
   NO_PUBLIC_SPEC = 'NO_PUBLIC_SPEC',
 }
 
-/** A capability is either known to exist, known to be absent, or not known from any public source. */
+/**
+ * A capability is either known to exist, known to be absent, or not known from any public source. YES
+ * needs the operation's wire format confirmed by the spec: DOCUMENTED, or INFERRED from a source no one
+ * here wrote (an independent client or integration). A format marked UNVERIFIED or PLACEHOLDER, or not
+ * found at all, is UNKNOWN even where the operation is known to exist: smsdesk would only be guessing.
+ */
 export enum Support {
   YES = 'YES',
   NO = 'NO',

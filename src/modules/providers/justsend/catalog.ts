@@ -1,7 +1,7 @@
 import { apiBaseUrlField, webhookTokenField, WEBHOOK_PREFIX } from '../catalog-fields';
 import { type ProviderCatalogEntry, ProviderId, SpecStatus, Support } from '../catalog.types';
 
-const { YES, NO, UNKNOWN } = Support;
+const { YES, UNKNOWN } = Support;
 
 // Spec: shared/providers/justsend.md
 export const catalog: ProviderCatalogEntry = {
@@ -13,7 +13,7 @@ export const catalog: ProviderCatalogEntry = {
     test: YES,
     inboundPush: UNKNOWN,
     inboundPolling: YES,
-    mms: NO,
+    mms: UNKNOWN,
     deliveryReports: YES,
   },
   fields: [
@@ -50,11 +50,11 @@ export const catalog: ProviderCatalogEntry = {
   webhookPath: `${WEBHOOK_PREFIX}/justsend`,
   defaultApiBaseUrl: 'https://justsend.pl/api/rest',
   notes: [
-    'Send (v2/message/send) and verify (v2/payment/points) are DOCUMENTED in the official digitalvirgo/justsend client; the production host is INFERRED (justsend.md, Summary).',
+    'Send (v2/message/send) and verify (v2/payment/points) are DOCUMENTED in the official digitalvirgo/justsend client, but the host justsend.pl/api/rest is INFERRED (justsend.md, Summary).',
+    'That client dates from 2018 and third-party SDKs call https://justsend.io/api (another format): the host may have moved; the test names the host that answered (justsend.md, Summary).',
     'Replies are DOCUMENTED only as polling by prefix (the login field holds it); no push format was found, so inboundPush is UNKNOWN (justsend.md, Inbound SMS callback).',
     'Delivery state is polled via v2/report/message/{id} (DOCUMENTED); a postback push exists but its payload is unknown (justsend.md, Delivery reports).',
-    'No MMS (UNVERIFIED) and no published part limit (smsdesk assumes 6); no idempotency key, so a send whose answer was lost is not repeated (justsend.md).',
-    'The dynamic-SMS requirement for own sender names is a product rule; justsend.md only INFERS that own names use the PRO variant (Numbers and text).',
-    'Numbers are 48XXXXXXXXX without + (DOCUMENTED tests), hence the default prefix 48 (justsend.md, Numbers and text).',
+    'No MMS is known (UNVERIFIED, so UNKNOWN), nor a part limit (6 assumed); no idempotency key, so a send whose answer was lost is not repeated (justsend.md).',
+    'Own sender names needing dynamic SMS is a product rule (PRO for them is INFERRED); numbers are 48XXXXXXXXX without + (DOCUMENTED), hence prefix 48 (justsend.md, Numbers and text).',
   ],
 };

@@ -16,6 +16,10 @@ import {
  * of the variants and the part limit are not, so they sit in SPEC below.
  */
 export const SPEC = {
+  // INFERRED: https://justsend.pl/api/rest is the official client's production URL, but that client dates
+  // from 2018 and third-party SDKs call https://justsend.io/api (another call format); the base URL stays
+  // overridable per mailbox and the test names the URL that answered.
+  hosts: 'the official client (2018) uses justsend.pl/api/rest, newer third-party SDKs justsend.io/api',
   // DOCUMENTED (digitalvirgo/justsend): App-Key header, JSON, envelope {responseCode, errorId, message, data}.
   send: '/v2/message/send',
   points: '/v2/payment/points',
@@ -121,12 +125,37 @@ export const outbound: OutboundAdapter = {
   },
 
   async verify(mb, http): Promise<VerifyResult> {
-    const host = mb.baseUrl ? new URL(mb.baseUrl).host : '?';
+    // Which generation answers at the configured URL is itself uncertain (SPEC.hosts), so every check
+    // names the URL and whether what came back was the REST v2 envelope.
+    const at = mb.baseUrl ?? 'no API base URL';
+    let res: HttpResponse;
     try {
-      const points = Number(envelope<number>(await call(mb, 'GET', SPEC.points, undefined, http)));
+      res = await call(mb, 'GET', SPEC.points, undefined, http);
+    } catch (e) {
+      if (!(e instanceof ProviderFailure)) throw e;
+      return { checks: [{ name: 'Connection', ok: false, detail: `${at}: ${e.reason}` }] };
+    }
+    const body = res.json<Envelope<unknown>>();
+    if (res.status !== 200 || typeof body?.responseCode !== 'string')
       return {
         checks: [
-          { name: 'Connection', ok: true, detail: `reached ${host}` },
+          {
+            name: 'Connection',
+            ok: false,
+            detail: `${at} answered, but not in JustSend's REST v2 format (${unexpectedAnswer(res)}); ${SPEC.hosts}: check the API base URL`,
+          },
+        ],
+      };
+    const reached = {
+      name: 'Connection',
+      ok: true,
+      detail: `${at} answered v2/payment/points in JustSend's REST v2 format (HTTP 200, responseCode ${providerSaid(body.responseCode, 40)})`,
+    };
+    try {
+      const points = Number(envelope<number>(res));
+      return {
+        checks: [
+          reached,
           { name: 'Credentials', ok: true, detail: 'the App-Key was accepted (v2/payment/points)' },
           { name: 'Balance', ok: true, detail: `${points} points` },
         ],
@@ -134,15 +163,7 @@ export const outbound: OutboundAdapter = {
       };
     } catch (e) {
       if (!(e instanceof ProviderFailure)) throw e;
-      const reached = !['unreachable', 'timeout', 'certificate'].includes(e.category);
-      return {
-        checks: reached
-          ? [
-              { name: 'Connection', ok: true, detail: `reached ${host}` },
-              { name: 'Credentials', ok: false, detail: e.reason },
-            ]
-          : [{ name: 'Connection', ok: false, detail: e.reason }],
-      };
+      return { checks: [reached, { name: 'Credentials', ok: false, detail: e.reason }] };
     }
   },
 

@@ -11,10 +11,10 @@ export const catalog: ProviderCatalogEntry = {
   capabilities: {
     send: YES,
     test: YES,
-    inboundPush: YES,
+    inboundPush: UNKNOWN,
     inboundPolling: UNKNOWN,
     mms: UNKNOWN,
-    deliveryReports: YES,
+    deliveryReports: UNKNOWN,
   },
   fields: [
     {
@@ -37,8 +37,8 @@ export const catalog: ProviderCatalogEntry = {
   defaultApiBaseUrl: 'https://api.peoplefone.com/customer/sms/v1',
   notes: [
     'Portal set-up (SMS service, callback URLs, API keys, IP whitelist) is DOCUMENTED; the wire format is INFERRED from one third-party client (peoplefone.md, Summary).',
-    'Inbound push to the SMS MT callback URL is DOCUMENTED to exist; method, content type and fields are unknown (peoplefone.md, Inbound SMS).',
-    'Reports go to the SMS Status callback URL (DOCUMENTED) or a per-message callbackUrl (INFERRED); the payload is unknown (peoplefone.md, Delivery reports).',
+    'Inbound push to the SMS MT callback URL is DOCUMENTED to exist, but method and fields are placeholders, so inboundPush is UNKNOWN (peoplefone.md, Inbound SMS).',
+    'Reports go to the SMS Status callback URL (DOCUMENTED) or a per-message callbackUrl (INFERRED); the payload is unknown, hence UNKNOWN (peoplefone.md, Delivery reports).',
     'Verify by GET /sms/messages (200, or 401 for a bad key) is INFERRED from Swagger UI notes; no sender field was seen (peoplefone.md, Test/verify call; Outbound send).',
     'Default prefixes are a Polish default, not from the spec (number format unknown, E.164 with + assumed); a Swiss number needs +41 instead (peoplefone.md, Numbers and text).',
     'Part limit unknown (smsdesk assumes 6 parts); no client message id exists, so a send whose answer was lost is not repeated (peoplefone.md, Outbound send).',

@@ -13,7 +13,7 @@ export const catalog: ProviderCatalogEntry = {
     test: YES,
     inboundPush: YES,
     inboundPolling: UNKNOWN,
-    mms: YES,
+    mms: UNKNOWN,
     deliveryReports: YES,
   },
   fields: [
@@ -52,7 +52,7 @@ export const catalog: ProviderCatalogEntry = {
   notes: [
     'Send (sms.do) and verify (/profile, user.do, /ping) are DOCUMENTED in official SMSAPI clients (smsapi.md, Outbound send; Test/verify call).',
     'Inbound field names (sms_to, sms_from, sms_text, sms_date, MsgId) are INFERRED and the OK reply is UNVERIFIED (smsapi.md, Inbound SMS callback).',
-    'MMS receiving is DOCUMENTED to exist (mms_mo) but its payload is UNVERIFIED; MMS arrive at /panel/tickets/incoming/smsapi/mms (smsapi.md, Inbound MMS callback).',
+    'MMS receiving is DOCUMENTED to exist (mms_mo) but its payload is UNVERIFIED, so mms is UNKNOWN; MMS arrive at /panel/tickets/incoming/smsapi/mms (smsapi.md, Inbound MMS).',
     'Delivery reports are pushed (notify_url or sms_dlr); the GET with comma lists and numeric codes is INFERRED from one third party (smsapi.md, Delivery reports).',
     'No inbound polling API is described, so inboundPolling is UNKNOWN; sms_to as 48XXXXXXXXX without + is INFERRED (smsapi.md, Inbound SMS callback).',
     'No callback signature or source-IP list was found; rely on the webhook token and allowed IPs (smsapi.md, Callback sources and security).',

@@ -1,7 +1,7 @@
 import { POLISH_DEFAULT_PREFIXES, apiBaseUrlField, webhookTokenField, WEBHOOK_PREFIX } from '../catalog-fields';
 import { type ProviderCatalogEntry, ProviderId, SpecStatus, Support } from '../catalog.types';
 
-const { YES, NO, UNKNOWN } = Support;
+const { NO, UNKNOWN } = Support;
 
 // Spec: shared/providers/telecube.md
 export const catalog: ProviderCatalogEntry = {
@@ -9,7 +9,7 @@ export const catalog: ProviderCatalogEntry = {
   displayName: 'TeleCube.pl',
   specStatus: SpecStatus.PARTIAL,
   capabilities: {
-    send: YES,
+    send: UNKNOWN,
     test: UNKNOWN,
     inboundPush: UNKNOWN,
     inboundPolling: UNKNOWN,
@@ -48,7 +48,7 @@ export const catalog: ProviderCatalogEntry = {
   webhookPath: `${WEBHOOK_PREFIX}/telecube`,
   defaultApiBaseUrl: 'https://panel.telecube.pl/api',
   notes: [
-    'Only product facts are DOCUMENTED (SMS via API, Standard/Premium, two-way on a dedicated number); SMS call and field names are PLACEHOLDER (telecube.md, Outbound send).',
+    'Only product facts are DOCUMENTED (SMS via API, two-way on a dedicated number); the SMS call and field names are PLACEHOLDER, so send is UNKNOWN (telecube.md, Outbound send).',
     'URL pattern, api_key auth and {"error":"OK"} answers are INFERRED from a third-party click-to-call client, not an SMS call (telecube.md, Summary).',
     'Inbound SMS exist (DOCUMENTED) but how TeleCube delivers them is not found, so push and polling are UNKNOWN (telecube.md, Inbound SMS callback).',
     'No verify call and no delivery reports were found; MMS is not offered (telecube.md, Test/verify call; Delivery reports; Inbound MMS callback).',
