@@ -19,11 +19,15 @@ import { httpCall, providerSaid, type HttpResponse } from '../outbound-http';
  * SerwerSMS inbound facts and our choices, in one place (spec: shared/providers/serwersms.md).
  *
  * Push: SerwerSMS calls a URL *template* the admin types into its panel, with `#…#` placeholders that
- * SerwerSMS fills in. The placeholder names below are DOCUMENTED for Premium SMS only (#NUMEROD#,
- * #WIADOMOSC#, #DATA#, #IDSMS#); for ND/NDI replies they are UNVERIFIED. SerwerSMS is not known to send our
- * own number, so the template carries it as a fixed parameter (INFERRED, Open question 2). The parameter
- * names are ours (the template is ours). The `OK` answer in text/plain is DOCUMENTED (Premium); the
- * refusal answer is our choice (no source).
+ * SerwerSMS fills in with URL-encoded values (GET). Two placeholder conventions exist: for messages to
+ * numbers (ND/NDI) `#NUMER#` (sender), `#WIADOMOSC#`, `#DATA#`, `#ID#` (INFERRED: dev.serwersms.pl "nat"
+ * page and a live third-party integration's `?wiadomosc=#WIADOMOSC#&numer=#NUMER#&data=#DATA#&id=#ID#`;
+ * serwersms.md, Update 2026-12-05), and for Premium SMS `#NUMEROD#`, `#IDSMS#` (DOCUMENTED, Premium only).
+ * The template we show uses the ND/NDI names; the parser also reads a template pasted with the Premium
+ * names and the parameter names of either (`tresc`, `z_numeru`, `idsms`). SerwerSMS is not known to send
+ * our own number, so the template carries it as a fixed parameter (INFERRED, Open question 2). The
+ * parameter names are ours (the template is ours). The `OK` answer in text/plain is DOCUMENTED (Premium);
+ * the refusal answer is our choice (no source).
  *
  * Pull: `POST messages/recived` (sic) with `ndi`, `date_from`, paging, answer `items[]` with `id`,
  * `phone`, `recived`, `text` (+ MMS `to_number`, `title`, `attachments[]`): DOCUMENTED. The date format of
@@ -37,11 +41,19 @@ import { httpCall, providerSaid, type HttpResponse } from '../outbound-http';
 export const SERWERSMS_INBOUND = {
   template: {
     ourNumber: 'ournumber',
-    from: { param: 'numer', placeholder: '#NUMEROD#' },
-    text: { param: 'tresc', placeholder: '#WIADOMOSC#' },
-    date: { param: 'data', placeholder: '#DATA#' },
-    id: { param: 'id', placeholder: '#IDSMS#' },
     token: 'token',
+    /** Shown to the admin, in this order, after the fixed parameters. */
+    from: { param: 'numer', placeholder: '#NUMER#' },
+    text: { param: 'wiadomosc', placeholder: '#WIADOMOSC#' },
+    date: { param: 'data', placeholder: '#DATA#' },
+    id: { param: 'id', placeholder: '#ID#' },
+  },
+  /** Every parameter name each value is read from (ours and the Premium example's), first found wins. */
+  accepted: {
+    from: ['numer', 'z_numeru'],
+    text: ['wiadomosc', 'tresc'],
+    date: ['data'],
+    id: ['id', 'idsms'],
   },
   acceptedBody: 'OK',
   refused: { status: 403, body: 'ERROR' },
@@ -60,17 +72,24 @@ export const SERWERSMS_INBOUND = {
 
 const T = SERWERSMS_INBOUND.template;
 
-/** A value SerwerSMS left as the bare placeholder means it does not fill that placeholder here. */
-function filled(fields: Record<string, string>, p: { param: string; placeholder: string }): string | undefined {
-  const v = field(fields, p.param);
-  return v === undefined || v === p.placeholder ? undefined : v;
+const A = SERWERSMS_INBOUND.accepted;
+
+/** A bare `#NAME#`: a placeholder SerwerSMS does not fill for this kind of message (either convention). */
+const UNFILLED = /^#[A-Z]+#$/;
+
+function filled(fields: Record<string, string>, names: readonly string[]): string | undefined {
+  const v = field(fields, ...names);
+  return v === undefined || UNFILLED.test(v) ? undefined : v;
 }
 
 function parsePush(req: WebhookRequest): ParseResult {
   const f = req.fields;
   const to = field(f, T.ourNumber);
-  const from = filled(f, T.from);
-  const text = f[T.text.param] === T.text.placeholder ? undefined : f[T.text.param];
+  // A "+" SerwerSMS might leave unencoded arrives as a space (INFERRED: the ND/NDI number format is unknown).
+  const from = filled(f, A.from)?.replace(/^ (?=[0-9])/, '+');
+  // Text may be empty, so it is read directly; only the bare placeholder means "not filled".
+  const textParam = A.text.find((n) => f[n] !== undefined);
+  const text = textParam === undefined || UNFILLED.test(f[textParam]) ? undefined : f[textParam];
   const missing = [!to && T.ourNumber, !from && T.from.param, text === undefined && T.text.param].filter(Boolean);
   if (missing.length)
     return { ok: false, reason: `missing ${missing.join(', ')} (is the URL template pasted as shown by smsdesk?)` };
@@ -82,8 +101,8 @@ function parsePush(req: WebhookRequest): ParseResult {
         from: from!,
         to: to!,
         text: text!,
-        providerMessageId: filled(f, T.id),
-        providerTimestamp: warsawDateTime(filled(f, T.date)),
+        providerMessageId: filled(f, A.id),
+        providerTimestamp: warsawDateTime(filled(f, A.date)),
         dedupeByContent: true,
       },
     ],
