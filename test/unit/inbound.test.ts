@@ -251,6 +251,11 @@ describe('SerwerSMS', () => {
     expect(plus.ok && plus.messages[0].from).toBe('+48500600700');
     expect(serwersms.webhook!.parse(req({ ournumber: '1', numer: '#NUMER#', wiadomosc: 'x' })).ok).toBe(false);
   });
+  it('reads the outgoing message an ECO+ reply answers (message_id)', () => {
+    const eco = { id: 9, type: 'eco', phone: '+48500600700', recived: '2024-05-29 12:20:34', text: 'Tak' };
+    expect(pulledItem({ ...eco, message_id: 'aca3944055' })?.repliesTo).toBe('aca3944055');
+    expect(pulledItem(eco)?.repliesTo).toBeUndefined();
+  });
   it('reads items of the messages/recived answer, MMS attachments included', () => {
     expect(
       pulledItem({ id: 2204974, type: 'ndi', phone: '+48500600700', recived: '2024-05-29 12:20:34', text: 'Dziękuję' }),

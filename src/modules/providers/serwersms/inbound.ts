@@ -29,12 +29,17 @@ import { httpCall, providerSaid, type HttpResponse } from '../outbound-http';
  * parameter names are ours (the template is ours). The `OK` answer in text/plain is DOCUMENTED (Premium);
  * the refusal answer is our choice (no source).
  *
- * Pull: `POST messages/recived` (sic) with `ndi`, `date_from`, paging, answer `items[]` with `id`,
- * `phone`, `recived`, `text` (+ MMS `to_number`, `title`, `attachments[]`): DOCUMENTED. The date format of
- * `date_from` is not stated; we send `YYYY-MM-DD HH:MM:SS` like the reports page (INFERRED). We never send
- * `read=true`: it would mark messages read before our commit, and a crash in between would lose them.
+ * Pull: `POST messages/recived` (sic) with `type`, `ndi`, `date_from`, paging, answer `items[]` with `id`,
+ * `type`, `phone`, `recived`, `text`, `message_id` (ECO+ replies: our outgoing message answered), MMS
+ * `to_number`, `title`, `attachments[]`: DOCUMENTED. `ndi` keeps only messages that hit that NDI number
+ * (DOCUMENTED), so it filters out ECO+ replies and ND messages: a poll asks for everything that hit the
+ * mailbox's number, then for every ECO+ reply and ND message of the account, which name no number of ours
+ * (an account with several mailboxes sees those in each). Premium (`pre`) is another service. The date
+ * format of `date_from` is not stated; we send `YYYY-MM-DD HH:MM:SS` like the reports page (INFERRED). We
+ * never send `read=true`: it would mark messages read before our commit, and a crash in between would
+ * lose them.
  *
- * A mailbox may get one message both ways (push, and the poller's safety net). Whether the push's #IDSMS#
+ * A mailbox may get one message both ways (push, and the poller's safety net). Whether the push's #ID#
  * equals the pull's `id` is not documented, so both also deduplicate by (sender, text, receive time),
  * which both channels carry (`dedupeByContent`).
  */
@@ -60,6 +65,14 @@ export const SERWERSMS_INBOUND = {
   pull: {
     action: 'messages/recived',
     pageSize: 100,
+    /**
+     * The queries of one poll: everything that hit the mailbox's number (NDI SMS and MMS; `type` left empty
+     * means all kinds), then the kinds that name no number of ours.
+     */
+    queries: [{ ndi: true }, { type: 'eco', ndi: false }, { type: 'nd', ndi: false }] as {
+      type?: string;
+      ndi: boolean;
+    }[],
     /** Each poll re-reads this much before the previous one: late-filed messages are not skipped; ids dedupe. */
     overlapMs: 10 * 60_000,
     /** On the first poll of a mailbox, look back this far. */
@@ -142,6 +155,7 @@ interface PullItem {
   phone?: string;
   recived?: string;
   text?: string;
+  message_id?: number | string;
   to_number?: string;
   title?: string;
   attachments?: { id?: number | string; name?: string; content_type?: string; data?: string }[];
@@ -223,6 +237,7 @@ export function pulledItem(item: PullItem): PolledSms | null {
     providerMessageId: String(item.id),
     providerTimestamp: warsawDateTime(item.recived),
     dedupeByContent: true,
+    repliesTo: item.message_id != null && item.message_id !== '' ? String(item.message_id) : undefined,
     attachments: mms ? attachmentsOf(item) : undefined,
   };
 }
@@ -241,17 +256,26 @@ export const inbound: InboundAdapter = {
       const since = opts.cursor ? new Date(opts.cursor) : new Date(opts.now.getTime() - p.firstLookBackMs);
       const from = new Date(Math.max(0, since.getTime() - p.overlapMs));
       const messages: PolledSms[] = [];
-      for (let page = 1; page <= 50; page++) {
-        const { items } = await pull(
-          m,
-          { ndi: m.destinationNumber, date_from: warsawDateTimeText(from), page, limit: p.pageSize, order: 'asc' },
-          opts,
-        );
-        for (const item of items) {
-          const sms = pulledItem(item);
-          if (sms) messages.push(sms);
+      for (const q of p.queries) {
+        for (let page = 1; page <= 50; page++) {
+          const { items } = await pull(
+            m,
+            {
+              ...(q.type ? { type: q.type } : {}),
+              ...(q.ndi ? { ndi: m.destinationNumber } : {}),
+              date_from: warsawDateTimeText(from),
+              page,
+              limit: p.pageSize,
+              order: 'asc',
+            },
+            opts,
+          );
+          for (const item of items) {
+            const sms = pulledItem(item);
+            if (sms) messages.push(sms);
+          }
+          if (items.length < p.pageSize) break;
         }
-        if (items.length < p.pageSize) break;
       }
       // The next poll starts `overlapMs` before this one, so a message SerwerSMS files late (or stamps with a
       // clock a little behind ours) is still read; ids make the re-read harmless.
