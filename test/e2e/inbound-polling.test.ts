@@ -6,7 +6,8 @@ import { ormConfig } from '../../src/db/mikro-orm.config';
 import { buildApp, type App } from '../../src/app';
 import { ensurePollJobs } from '../../src/modules/inbound/tasks';
 import { warsawDate, warsawDateTimeText } from '../../src/modules/providers/adapter-inbound';
-import { createAgent, createGateway, ok } from '../support/api';
+import { createAgent, createGateway, createQueue, createRule, ok } from '../support/api';
+import { SEND, settled } from '../support/outbound';
 import { startTestApp, type TestApp } from '../support/app';
 import { waitFor } from '../support/wait';
 import { NOTIFICATION_ADDED, subscribe } from '../support/ws';
@@ -138,6 +139,66 @@ describe('SerwerSMS (messages/recived) and JustSend (replies)', () => {
     expect(just.requests.some((r) => r.path === `/api/rest/v2/report/response/messages/POMOC/${today}/${today}`)).toBe(
       true,
     );
+  });
+
+  it('SerwerSMS: also reads ECO+ replies and ND messages, which the ndi filter leaves out; an ECO+ reply joins the ticket of the message it answers', async () => {
+    // No sender name on the mailbox: it sends ECO+, which the recipient can answer.
+    const out = ok(
+      await t.gql(SEND, { i: { to: '+48500600730', text: 'Czy dziala?', gatewayId: serwerId } }, admin),
+    ).sendSms;
+    const sent = await settled(t, admin, out, 'SENT');
+    expect(sent.ticket).toMatchObject({ id: out.ticket.id, queue: { name: 'SMS' } });
+    // From now on a rule sends this mailbox's inbound elsewhere: the reply follows its outgoing message instead.
+    const ruled = await createQueue(t, admin, 'Serwer ruled');
+    await createRule(t, admin, { name: 'Serwer elsewhere', position: 1, gatewayId: serwerId, queueId: ruled });
+    const recived = warsawDateTimeText(new Date());
+    serwer.deliver({
+      type: 'eco',
+      phone: '+48500600730',
+      text: 'Tak, dziala',
+      recived,
+      message_id: String(sent.providerMessageId),
+    });
+    serwer.deliver({
+      type: 'eco',
+      phone: '+48500600731',
+      text: 'Odpowiedz na cos innego',
+      recived,
+      message_id: 'zzz9',
+    });
+    serwer.deliver({ type: 'nd', phone: '+48500600732', text: 'POMOC przez ND', recived });
+    await poll();
+    await waitFor(
+      async () =>
+        (
+          await t.sql(
+            `select 1 from message where gateway_id = $1 and direction = 'INBOUND' and from_address like '+4850060073%'`,
+            [serwerId],
+          )
+        ).length === 3,
+      'the ECO+ replies and the ND message',
+    );
+    const rows = await t.sql(
+      `select m.text, m.ticket_id::text as ticket, q.name as queue
+         from message m join ticket tk on tk.id = m.ticket_id join queue q on q.id = tk.queue_id
+        where m.gateway_id = $1 and m.direction = 'INBOUND' and m.from_address like '+4850060073%' order by m.text`,
+      [serwerId],
+    );
+    expect(rows).toEqual([
+      { text: 'Odpowiedz na cos innego', ticket: expect.any(String), queue: 'Serwer ruled' },
+      { text: 'POMOC przez ND', ticket: expect.any(String), queue: 'Serwer ruled' },
+      { text: 'Tak, dziala', ticket: out.ticket.id, queue: 'SMS' },
+    ]);
+    // The kinds without a number of ours are asked for without the ndi filter.
+    const asked = serwer.calls('messages/recived').map((c) => c.json as Record<string, unknown>);
+    expect(asked).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ ndi: '+48739200001' }),
+        expect.objectContaining({ type: 'eco' }),
+        expect.objectContaining({ type: 'nd' }),
+      ]),
+    );
+    expect(asked.filter((c) => c.type === 'eco' || c.type === 'nd').every((c) => c.ndi === undefined)).toBe(true);
   });
 });
 

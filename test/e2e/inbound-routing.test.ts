@@ -252,7 +252,7 @@ describe('other pushing providers', () => {
       webhookToken: 'serwer-token-1',
     });
     expect(g.webhookUrl).toBe(
-      'https://smsdesk.example.com/panel/tickets/incoming/serwersms?ournumber=48739000004&token=serwer-token-1&numer=#NUMEROD#&tresc=#WIADOMOSC#&data=#DATA#&id=#IDSMS#',
+      'https://smsdesk.example.com/panel/tickets/incoming/serwersms?ournumber=48739000004&token=serwer-token-1&numer=#NUMER#&wiadomosc=#WIADOMOSC#&data=#DATA#&id=#ID#',
     );
     const template = g.webhookUrl!.replace('https://smsdesk.example.com', t.url);
     const r = await serwersmsFromTemplate(
@@ -270,7 +270,7 @@ describe('other pushing providers', () => {
     });
     // 12:20:34 in Warsaw on 29 May (CEST, UTC+2).
     expect(m.provider_timestamp.toISOString()).toBe('2024-05-29T10:20:34.000Z');
-    // A placeholder SerwerSMS does not fill (no #IDSMS# for this number type): dedupe falls back to the hash.
+    // A placeholder SerwerSMS does not fill (no #ID# here): dedupe falls back to the hash.
     expect(
       (
         await serwersmsFromTemplate(
@@ -295,6 +295,22 @@ describe('other pushing providers', () => {
     );
     expect(noId).toHaveLength(1);
     expect(noId[0].provider_message_id).toBeNull();
+    // A template pasted with the Premium names and parameter spellings, filled as SerwerSMS fills those.
+    const premium = template
+      .replace('numer=#NUMER#&wiadomosc=#WIADOMOSC#', 'z_numeru=#NUMEROD#&tresc=#WIADOMOSC#')
+      .replace('id=#ID#', 'idsms=#IDSMS#');
+    expect(
+      await serwersmsFromTemplate(
+        premium,
+        { from: '48500600705', text: 'Premium', date: '2024-05-29 12:22:00', id: '303024' },
+        { replaceToken: 'serwer-token-1', kind: 'premium' },
+      ),
+    ).toMatchObject({ status: 200, body: 'OK' });
+    expect(
+      await t.sql(`select from_address, provider_message_id from message where gateway_id = $1 and text = 'Premium'`, [
+        g.id,
+      ]),
+    ).toEqual([{ from_address: '+48500600705', provider_message_id: '303024' }]);
   });
 
   it('Dotpay: a forward with a valid md5 to the premium short number is stored; a bad signature is refused with FAIL', async () => {

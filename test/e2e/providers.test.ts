@@ -239,6 +239,36 @@ describe('provider-specific behaviour', () => {
     }
   });
 
+  it('SerwerSMS: a resumed send whose lookup gets any answer but the assumed "no such id" is unknown, never resent', async () => {
+    const f = await new FakeSerwersms().start();
+    try {
+      const mb = mailbox(ProviderId.SERWERSMS, { baseUrl: f.url, password: f.token, senderName: 'HELPDESK' });
+      const json = (body: unknown, status = 200) => ({
+        status,
+        body: JSON.stringify(body),
+        contentType: 'application/json',
+      });
+      const shapes = [
+        json({ error: { code: 1006, type: 'InvalidData', message: 'Message not found' } }),
+        json({ error: 'No such message' }),
+        json({ success: false }),
+        json({ items: [] }),
+        { status: 404, body: 'Not Found', contentType: 'text/plain' },
+      ];
+      for (const answer of shapes) {
+        f.viewNotFound = answer;
+        const e = await failure(adapterFor(ProviderId.SERWERSMS).send(mb, { ...sms('Hello'), resumed: true }, HTTP));
+        expect(e.kind, answer.body).toBe('unknown');
+        expect(e.reason).toMatch(/could not check with SerwerSMS/);
+      }
+      expect(f.calls('/messages/view')).toHaveLength(shapes.length);
+      expect(f.calls('/messages/send_sms')).toHaveLength(0);
+      expect(f.sent).toHaveLength(0);
+    } finally {
+      await f.stop();
+    }
+  });
+
   it('JustSend: polls the per-message report counters', async () => {
     const f = await new FakeJustsend().start();
     try {

@@ -27,6 +27,11 @@ export class FakeSerwersms extends FakeServer {
   fullLimit = 40;
   ecoLimit: number | 'no_limit' = 'no_limit';
   ipAllowed = true;
+  /**
+   * What `messages/view` answers for a unique_id it does not know. No source gives this answer (UNVERIFIED;
+   * 1004 InvalidID is only our reading of the error table), so a test can make it anything else.
+   */
+  viewNotFound: Answer = this.error(1004, 'InvalidID', 'Invalid ID parameter');
   readonly sent: SerwerSent[] = [];
 
   private json(body: unknown): Answer {
@@ -119,7 +124,7 @@ export class FakeSerwersms extends FakeServer {
     }
     if (action === 'messages/view') {
       const m = this.sent.find((s) => (p.id && s.id === p.id) || (p.unique_id && s.uniqueId === p.unique_id));
-      if (!m) return this.error(1004, 'InvalidID', 'Invalid ID parameter');
+      if (!m) return this.viewNotFound;
       return this.json({
         id: m.id,
         phone: m.phone,

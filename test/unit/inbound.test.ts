@@ -206,13 +206,13 @@ describe('SMSAPI parser', () => {
 describe('SerwerSMS', () => {
   it('builds the URL template with our number fixed and fixed values before placeholders', () => {
     expect(serwersmsTemplateUrl('https://h/panel/tickets/incoming/serwersms', '+48732123456', undefined)).toBe(
-      'https://h/panel/tickets/incoming/serwersms?ournumber=48732123456&numer=#NUMEROD#&tresc=#WIADOMOSC#&data=#DATA#&id=#IDSMS#',
+      'https://h/panel/tickets/incoming/serwersms?ournumber=48732123456&numer=#NUMER#&wiadomosc=#WIADOMOSC#&data=#DATA#&id=#ID#',
     );
     expect(serwersmsTemplateUrl('https://h/x', '+48732123456', 'tok-3n_X')).toContain(
       '?ournumber=48732123456&token=tok-3n_X&numer=',
     );
   });
-  it('parses a filled template and treats an unfilled placeholder as absent', () => {
+  it('parses a template pasted with the Premium names and treats an unfilled placeholder as absent', () => {
     const r = serwersms.webhook!.parse(
       req({ ournumber: '48732123456', numer: '48500600700', tresc: 'Ok', data: '2024-05-29 12:20:34', id: '#IDSMS#' }),
     );
@@ -231,6 +231,30 @@ describe('SerwerSMS', () => {
       ],
     });
     expect(serwersms.webhook!.parse(req({ numer: '1', tresc: 'x' })).ok).toBe(false);
+  });
+  it('parses the ND/NDI template as shown, and the parameter names of a third-party template', () => {
+    const nd = serwersms.webhook!.parse(
+      req({ ournumber: '48732123456', numer: '48500600700', wiadomosc: 'Ok', data: '2024-05-29 12:20:34', id: '77' }),
+    );
+    expect(nd.ok && nd.messages[0]).toMatchObject({ from: '48500600700', text: 'Ok', providerMessageId: '77' });
+    const premium = serwersms.webhook!.parse(
+      req({ ournumber: '48732123456', z_numeru: '48500600700', wiadomosc: '', idsms: '303023', data: '#DATA#' }),
+    );
+    expect(premium.ok && premium.messages[0]).toMatchObject({
+      from: '48500600700',
+      text: '',
+      providerMessageId: '303023',
+    });
+    expect(premium.ok && premium.messages[0].providerTimestamp).toBeUndefined();
+    // An unencoded "+" arrives as a space.
+    const plus = serwersms.webhook!.parse(req({ ournumber: '48732123456', numer: ' 48500600700', wiadomosc: 'x' }));
+    expect(plus.ok && plus.messages[0].from).toBe('+48500600700');
+    expect(serwersms.webhook!.parse(req({ ournumber: '1', numer: '#NUMER#', wiadomosc: 'x' })).ok).toBe(false);
+  });
+  it('reads the outgoing message an ECO+ reply answers (message_id)', () => {
+    const eco = { id: 9, type: 'eco', phone: '+48500600700', recived: '2024-05-29 12:20:34', text: 'Tak' };
+    expect(pulledItem({ ...eco, message_id: 'aca3944055' })?.repliesTo).toBe('aca3944055');
+    expect(pulledItem(eco)?.repliesTo).toBeUndefined();
   });
   it('reads items of the messages/recived answer, MMS attachments included', () => {
     expect(

@@ -1,11 +1,14 @@
 -- The inbound webhook's second statement (src/modules/inbound/store.ts), a PL/pgSQL function for the
 -- same reason as inbound_take: the customer's open ticket in the chosen queue (the default queue when no
 -- rule decided), the message in it, and one notification per member of the queue (every agent when it
--- has none). Returns the ticket, the queue, the (user, notification) pairs and their creation time, which
+-- has none). A message that answers one of our outgoing messages (p_replies_to, the provider's id of it on
+-- this mailbox) joins that message's ticket and queue instead, while the ticket is open and the
+-- customer's; otherwise it is filed as any other. Returns the ticket, the queue, the (user, notification) pairs and their creation time, which
 -- the service announces after the commit.
 create or replace function inbound_file(p_message_id int, p_queue_id int, p_default_queue text, p_customer_id int, p_gateway_id int,
                                         p_kind message_kind, p_from text, p_to text, p_text text, p_subject text,
-                                        p_provider_id text, p_dedupe_key text, p_provider_ts timestamptz, p_title text)
+                                        p_provider_id text, p_dedupe_key text, p_provider_ts timestamptz, p_replies_to text,
+                                        p_title text)
 returns table (ticket_id int, queue_id int, pairs json, created_at timestamptz)
 language plpgsql as $$
 #variable_conflict use_column
@@ -15,8 +18,19 @@ declare
   m_id int;
 begin
   -- Assignments, not PERFORM or SELECT: PL/pgSQL evaluates them without starting an executor.
-  q_id := coalesce(p_queue_id, default_queue(p_name => p_default_queue));
-  t_id := ticket_open(p_customer_id => p_customer_id, p_gateway_id => p_gateway_id, p_queue_id => q_id);
+  if p_replies_to is not null then
+    select t.id, t.queue_id into t_id, q_id
+      from message m join ticket t on t.id = m.ticket_id
+     where m.gateway_id = p_gateway_id and m.direction = 'OUTBOUND' and m.provider_message_id = p_replies_to
+       and t.status = 'OPEN' and t.customer_id = p_customer_id;
+    if t_id is not null then
+      update ticket set last_message_at = now(), updated_at = now() where id = t_id;
+    end if;
+  end if;
+  if t_id is null then
+    q_id := coalesce(p_queue_id, default_queue(p_name => p_default_queue));
+    t_id := ticket_open(p_customer_id => p_customer_id, p_gateway_id => p_gateway_id, p_queue_id => q_id);
+  end if;
   -- A unique violation here (a twin from another sender, see inbound_take) aborts the transaction.
   m_id := message_add(p_id => p_message_id, p_ticket_id => t_id, p_customer_id => p_customer_id, p_gateway_id => p_gateway_id,
                        p_direction => 'INBOUND', p_status => 'RECEIVED', p_kind => p_kind, p_from => p_from, p_to => p_to,

@@ -87,6 +87,8 @@ const inboundFile = dbFunction<{
   providerId: string | null;
   dedupeKey: string | null;
   providerTimestamp: Date | null;
+  /** The provider id of our outgoing message this one answers (InboundSms.repliesTo). */
+  repliesTo: string | null;
   title: string;
 }>('inbound_file', {
   messageId: 'p_message_id int',
@@ -102,6 +104,7 @@ const inboundFile = dbFunction<{
   providerId: 'p_provider_id text',
   dedupeKey: 'p_dedupe_key text',
   providerTimestamp: 'p_provider_ts timestamptz',
+  repliesTo: 'p_replies_to text',
   title: 'p_title text',
 });
 
@@ -194,6 +197,7 @@ export async function storeInbound(
     providerId: providerId ?? null,
     dedupeKey: keys?.key ?? null,
     providerTimestamp: sms.providerTimestamp ?? null,
+    repliesTo: sms.repliesTo?.trim().slice(0, 100) || null,
     title,
   });
   const [last] = await (opts.last && !files.length ? tx.commitWith : sql)<{

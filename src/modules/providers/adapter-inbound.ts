@@ -37,6 +37,11 @@ export interface InboundSms {
    * deliver one message twice through two channels whose ids may differ (SerwerSMS push and pull).
    */
   dedupeByContent?: boolean;
+  /**
+   * The provider's id of our outgoing message (on the same mailbox) that this message answers, where the
+   * provider says so (SerwerSMS ECO+ replies): the message joins that message's ticket while it is open.
+   */
+  repliesTo?: string;
   attachments?: InboundFile[];
 }
 

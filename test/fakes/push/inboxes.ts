@@ -121,20 +121,36 @@ interface SerwerInbound {
   phone: string;
   recived: string;
   text: string;
-  ndi: string;
+  /** The NDI number it hit; none for ECO+ replies and ND messages. */
+  ndi?: string;
+  /** ECO+ replies: the id of the outgoing message answered. */
+  message_id?: string;
 }
 
 /**
- * SerwerSMS `messages/recived` (serwersms.md, DOCUMENTED): filters `type`, `ndi`, `date_from`/`date_to`,
- * `read` (marks what it returns), paging `page`/`limit`; answers `{paging, items}`.
+ * SerwerSMS `messages/recived` (serwersms.md, DOCUMENTED on the incoming-messages page): holds every kind
+ * (`eco`, `nd`, `ndi`, `pre`, `mms`) and filters only when asked: `type` (empty = all), `ndi` (only
+ * messages that hit that NDI number, so never an ECO+ reply or an ND message), `date_from`/`date_to`,
+ * `read` (marks what it returns), paging `page`/`limit`; answers `{paging, items}`, with `message_id` on
+ * ECO+ replies.
  */
 export class FakeSerwersmsInbox extends FakeSerwersms {
   readonly inbox: SerwerInbound[] = [];
 
-  /** A customer replies to an NDI number (`ndi` as +48…); `recived` in Warsaw time `YYYY-MM-DD HH:MM:SS`. */
-  deliver(m: { phone: string; text: string; ndi: string; recived: string; type?: string }): number {
+  /**
+   * A customer's message; `recived` in Warsaw time `YYYY-MM-DD HH:MM:SS`. An NDI message (the default type)
+   * names the NDI number it hit (+48…); an ECO+ reply names the outgoing message it answers (`message_id`).
+   */
+  deliver(m: {
+    phone: string;
+    text: string;
+    recived: string;
+    ndi?: string;
+    type?: string;
+    message_id?: string;
+  }): number {
     const id = 2_200_000 + ++inboxSeq;
-    this.inbox.push({ id, type: m.type ?? 'ndi', phone: m.phone, recived: m.recived, text: m.text, ndi: m.ndi });
+    this.inbox.push({ ...m, id, type: m.type ?? 'ndi' });
     return id;
   }
 

@@ -68,31 +68,42 @@ export function smsapiMms(base: string, m: SmsapiMms, x: Extra = {}): Promise<Pu
 }
 
 export interface SerwersmsValues {
-  /** #NUMEROD#: the sender, e.g. 48500600700. */
+  /** #NUMER# (ND/NDI) or #NUMEROD# (Premium): the sender, e.g. 48500600700. */
   from: string;
   /** #WIADOMOSC# */
   text: string;
   /** #DATA#: YYYY-MM-DD HH:MM:SS */
   date?: string;
-  /** #IDSMS# */
+  /** #ID# (ND/NDI) or #IDSMS# (Premium) */
   id?: string;
 }
 
 /**
+ * Placeholders SerwerSMS fills, by kind of message: ND/NDI per the "nat" page and a live third-party
+ * integration (serwersms.md, Update 2026-12-05, INFERRED); Premium per the Premium SMS page (DOCUMENTED).
+ */
+const SERWERSMS_PLACEHOLDERS = {
+  nd: { from: '#NUMER#', id: '#ID#' },
+  premium: { from: '#NUMEROD#', id: '#IDSMS#' },
+} as const;
+
+/**
  * SerwerSMS push: it takes the URL template the admin pasted into its panel, replaces the #…#
- * placeholders with URL-encoded values and calls it with GET; a placeholder it does not fill stays as is.
+ * placeholders of its kind of message (`kind`, default ND/NDI) with URL-encoded values and calls it with
+ * GET; a placeholder it does not fill stays as is, and its "#" starts a fragment the client does not send.
  */
 export function serwersmsFromTemplate(
   template: string,
   v: SerwersmsValues,
-  x: Omit<Extra, 'token'> & { replaceToken?: string } = {},
+  x: Omit<Extra, 'token'> & { replaceToken?: string; kind?: keyof typeof SERWERSMS_PLACEHOLDERS } = {},
 ): Promise<PushResult> {
   const enc = encodeURIComponent;
+  const ph = SERWERSMS_PLACEHOLDERS[x.kind ?? 'nd'];
   let url = template
-    .replace('#NUMEROD#', enc(v.from))
-    .replace('#WIADOMOSC#', enc(v.text))
-    .replace('#DATA#', v.date === undefined ? '#DATA#' : enc(v.date))
-    .replace('#IDSMS#', v.id === undefined ? '#IDSMS#' : enc(v.id));
+    .replaceAll(ph.from, enc(v.from))
+    .replaceAll('#WIADOMOSC#', enc(v.text))
+    .replaceAll('#DATA#', v.date === undefined ? '#DATA#' : enc(v.date));
+  if (v.id !== undefined) url = url.replaceAll(ph.id, enc(v.id));
   if (x.replaceToken !== undefined) url = url.replace('YOUR_WEBHOOK_TOKEN', enc(x.replaceToken));
   return push(url, { method: 'GET', headers: x.headers, localAddress: x.localAddress });
 }

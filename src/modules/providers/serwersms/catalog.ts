@@ -49,7 +49,7 @@ export const catalog: ProviderCatalogEntry = {
   defaultApiBaseUrl: 'https://api2.serwersms.pl',
   notes: [
     'Send (messages/send_sms), verify (account/limits), report and inbox polling are DOCUMENTED (serwersms.md, Outbound send; Test/verify call; Delivery reports).',
-    'Push of inbound SMS and reports is DOCUMENTED to exist, but ND/NDI placeholder names and method were not found; the URL template is ours (serwersms.md, Inbound SMS callback).',
+    'Push is DOCUMENTED to exist; our URL template uses the ND/NDI placeholders #NUMER#, #WIADOMOSC#, #DATA#, #ID#, INFERRED (serwersms.md, Update 2026-12-05); Premium names are read too.',
     'Inbound can also be polled with messages/recived (sic), DOCUMENTED, which includes MMS (type mms); no MMS push format exists (serwersms.md, Inbound MMS callback).',
     'SerwerSMS is not known to send our own number, so it must be part of the panel URL template (serwersms.md, Open question 2).',
     'Numbers arrive as +48… (pull API) or 48… (Premium example), hence the default prefixes (serwersms.md, Numbers and text).',

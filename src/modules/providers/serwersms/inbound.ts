@@ -19,35 +19,60 @@ import { httpCall, providerSaid, type HttpResponse } from '../outbound-http';
  * SerwerSMS inbound facts and our choices, in one place (spec: shared/providers/serwersms.md).
  *
  * Push: SerwerSMS calls a URL *template* the admin types into its panel, with `#…#` placeholders that
- * SerwerSMS fills in. The placeholder names below are DOCUMENTED for Premium SMS only (#NUMEROD#,
- * #WIADOMOSC#, #DATA#, #IDSMS#); for ND/NDI replies they are UNVERIFIED. SerwerSMS is not known to send our
- * own number, so the template carries it as a fixed parameter (INFERRED, Open question 2). The parameter
- * names are ours (the template is ours). The `OK` answer in text/plain is DOCUMENTED (Premium); the
- * refusal answer is our choice (no source).
+ * SerwerSMS fills in with URL-encoded values (GET). Two placeholder conventions exist: for messages to
+ * numbers (ND/NDI) `#NUMER#` (sender), `#WIADOMOSC#`, `#DATA#`, `#ID#` (INFERRED: dev.serwersms.pl "nat"
+ * page and a live third-party integration's `?wiadomosc=#WIADOMOSC#&numer=#NUMER#&data=#DATA#&id=#ID#`;
+ * serwersms.md, Update 2026-12-05), and for Premium SMS `#NUMEROD#`, `#IDSMS#` (DOCUMENTED, Premium only).
+ * The template we show uses the ND/NDI names; the parser also reads a template pasted with the Premium
+ * names and the parameter names of either (`tresc`, `z_numeru`, `idsms`). SerwerSMS is not known to send
+ * our own number, so the template carries it as a fixed parameter (INFERRED, Open question 2). The
+ * parameter names are ours (the template is ours). The `OK` answer in text/plain is DOCUMENTED (Premium);
+ * the refusal answer is our choice (no source).
  *
- * Pull: `POST messages/recived` (sic) with `ndi`, `date_from`, paging, answer `items[]` with `id`,
- * `phone`, `recived`, `text` (+ MMS `to_number`, `title`, `attachments[]`): DOCUMENTED. The date format of
- * `date_from` is not stated; we send `YYYY-MM-DD HH:MM:SS` like the reports page (INFERRED). We never send
- * `read=true`: it would mark messages read before our commit, and a crash in between would lose them.
+ * Pull: `POST messages/recived` (sic) with `type`, `ndi`, `date_from`, paging, answer `items[]` with `id`,
+ * `type`, `phone`, `recived`, `text`, `message_id` (ECO+ replies: our outgoing message answered), MMS
+ * `to_number`, `title`, `attachments[]`: DOCUMENTED. `ndi` keeps only messages that hit that NDI number
+ * (DOCUMENTED), so it filters out ECO+ replies and ND messages: a poll asks for everything that hit the
+ * mailbox's number, then for every ECO+ reply and ND message of the account, which name no number of ours
+ * (an account with several mailboxes sees those in each). Premium (`pre`) is another service. The date
+ * format of `date_from` is not stated; we send `YYYY-MM-DD HH:MM:SS` like the reports page (INFERRED). We
+ * never send `read=true`: it would mark messages read before our commit, and a crash in between would
+ * lose them.
  *
- * A mailbox may get one message both ways (push, and the poller's safety net). Whether the push's #IDSMS#
+ * A mailbox may get one message both ways (push, and the poller's safety net). Whether the push's #ID#
  * equals the pull's `id` is not documented, so both also deduplicate by (sender, text, receive time),
  * which both channels carry (`dedupeByContent`).
  */
 export const SERWERSMS_INBOUND = {
   template: {
     ourNumber: 'ournumber',
-    from: { param: 'numer', placeholder: '#NUMEROD#' },
-    text: { param: 'tresc', placeholder: '#WIADOMOSC#' },
-    date: { param: 'data', placeholder: '#DATA#' },
-    id: { param: 'id', placeholder: '#IDSMS#' },
     token: 'token',
+    /** Shown to the admin, in this order, after the fixed parameters. */
+    from: { param: 'numer', placeholder: '#NUMER#' },
+    text: { param: 'wiadomosc', placeholder: '#WIADOMOSC#' },
+    date: { param: 'data', placeholder: '#DATA#' },
+    id: { param: 'id', placeholder: '#ID#' },
+  },
+  /** Every parameter name each value is read from (ours and the Premium example's), first found wins. */
+  accepted: {
+    from: ['numer', 'z_numeru'],
+    text: ['wiadomosc', 'tresc'],
+    date: ['data'],
+    id: ['id', 'idsms'],
   },
   acceptedBody: 'OK',
   refused: { status: 403, body: 'ERROR' },
   pull: {
     action: 'messages/recived',
     pageSize: 100,
+    /**
+     * The queries of one poll: everything that hit the mailbox's number (NDI SMS and MMS; `type` left empty
+     * means all kinds), then the kinds that name no number of ours.
+     */
+    queries: [{ ndi: true }, { type: 'eco', ndi: false }, { type: 'nd', ndi: false }] as {
+      type?: string;
+      ndi: boolean;
+    }[],
     /** Each poll re-reads this much before the previous one: late-filed messages are not skipped; ids dedupe. */
     overlapMs: 10 * 60_000,
     /** On the first poll of a mailbox, look back this far. */
@@ -60,17 +85,24 @@ export const SERWERSMS_INBOUND = {
 
 const T = SERWERSMS_INBOUND.template;
 
-/** A value SerwerSMS left as the bare placeholder means it does not fill that placeholder here. */
-function filled(fields: Record<string, string>, p: { param: string; placeholder: string }): string | undefined {
-  const v = field(fields, p.param);
-  return v === undefined || v === p.placeholder ? undefined : v;
+const A = SERWERSMS_INBOUND.accepted;
+
+/** A bare `#NAME#`: a placeholder SerwerSMS does not fill for this kind of message (either convention). */
+const UNFILLED = /^#[A-Z]+#$/;
+
+function filled(fields: Record<string, string>, names: readonly string[]): string | undefined {
+  const v = field(fields, ...names);
+  return v === undefined || UNFILLED.test(v) ? undefined : v;
 }
 
 function parsePush(req: WebhookRequest): ParseResult {
   const f = req.fields;
   const to = field(f, T.ourNumber);
-  const from = filled(f, T.from);
-  const text = f[T.text.param] === T.text.placeholder ? undefined : f[T.text.param];
+  // A "+" SerwerSMS might leave unencoded arrives as a space (INFERRED: the ND/NDI number format is unknown).
+  const from = filled(f, A.from)?.replace(/^ (?=[0-9])/, '+');
+  // Text may be empty, so it is read directly; only the bare placeholder means "not filled".
+  const textParam = A.text.find((n) => f[n] !== undefined);
+  const text = textParam === undefined || UNFILLED.test(f[textParam]) ? undefined : f[textParam];
   const missing = [!to && T.ourNumber, !from && T.from.param, text === undefined && T.text.param].filter(Boolean);
   if (missing.length)
     return { ok: false, reason: `missing ${missing.join(', ')} (is the URL template pasted as shown by smsdesk?)` };
@@ -82,8 +114,8 @@ function parsePush(req: WebhookRequest): ParseResult {
         from: from!,
         to: to!,
         text: text!,
-        providerMessageId: filled(f, T.id),
-        providerTimestamp: warsawDateTime(filled(f, T.date)),
+        providerMessageId: filled(f, A.id),
+        providerTimestamp: warsawDateTime(filled(f, A.date)),
         dedupeByContent: true,
       },
     ],
@@ -123,6 +155,7 @@ interface PullItem {
   phone?: string;
   recived?: string;
   text?: string;
+  message_id?: number | string;
   to_number?: string;
   title?: string;
   attachments?: { id?: number | string; name?: string; content_type?: string; data?: string }[];
@@ -204,6 +237,7 @@ export function pulledItem(item: PullItem): PolledSms | null {
     providerMessageId: String(item.id),
     providerTimestamp: warsawDateTime(item.recived),
     dedupeByContent: true,
+    repliesTo: item.message_id != null && item.message_id !== '' ? String(item.message_id) : undefined,
     attachments: mms ? attachmentsOf(item) : undefined,
   };
 }
@@ -222,17 +256,26 @@ export const inbound: InboundAdapter = {
       const since = opts.cursor ? new Date(opts.cursor) : new Date(opts.now.getTime() - p.firstLookBackMs);
       const from = new Date(Math.max(0, since.getTime() - p.overlapMs));
       const messages: PolledSms[] = [];
-      for (let page = 1; page <= 50; page++) {
-        const { items } = await pull(
-          m,
-          { ndi: m.destinationNumber, date_from: warsawDateTimeText(from), page, limit: p.pageSize, order: 'asc' },
-          opts,
-        );
-        for (const item of items) {
-          const sms = pulledItem(item);
-          if (sms) messages.push(sms);
+      for (const q of p.queries) {
+        for (let page = 1; page <= 50; page++) {
+          const { items } = await pull(
+            m,
+            {
+              ...(q.type ? { type: q.type } : {}),
+              ...(q.ndi ? { ndi: m.destinationNumber } : {}),
+              date_from: warsawDateTimeText(from),
+              page,
+              limit: p.pageSize,
+              order: 'asc',
+            },
+            opts,
+          );
+          for (const item of items) {
+            const sms = pulledItem(item);
+            if (sms) messages.push(sms);
+          }
+          if (items.length < p.pageSize) break;
         }
-        if (items.length < p.pageSize) break;
       }
       // The next poll starts `overlapMs` before this one, so a message SerwerSMS files late (or stamps with a
       // clock a little behind ours) is still read; ids make the re-read harmless.

@@ -31,7 +31,8 @@ export const SPEC = {
   maxParts: 6,
   // DOCUMENTED: unique_id is 3–50 characters [a-zA-Z0-9]. SerwerSMS is NOT documented to refuse a reused
   // unique_id, so a resumed send first asks messages/view whether the id exists.
-  // UNVERIFIED: the error code messages/view gives for an unknown unique_id; 1004 (InvalidID) assumed.
+  // UNVERIFIED: the error code messages/view gives for an unknown unique_id; 1004 (InvalidID) assumed. Any other
+  // answer without the message (another code, another error shape, an HTTP error) leaves the outcome unknown.
   viewNotFoundCodes: [1004] as number[],
   // DOCUMENTED report statuses; reasons per the report page.
   reportStatus: {
