@@ -61,6 +61,11 @@ describe('3S SOAP adapter', () => {
     for (const r of f.requests) expect(r.headers['content-type']).toMatch(/^application\/soap\+xml; charset=utf-8/);
   });
 
+  it('shares one login between sends that start together', async () => {
+    await Promise.all([1, 2, 3].map(() => adapter.send(threeSMailbox(f), sms(), HTTP)));
+    expect(ops(f).filter((o) => o === 'login')).toHaveLength(1);
+  });
+
   it('logs in again when the platform has ended the session, and sends once', async () => {
     await adapter.send(threeSMailbox(f), sms('a'), HTTP);
     const sent = f.sent.length;
@@ -96,21 +101,27 @@ describe('3S SOAP adapter', () => {
   });
 
   it('sorts a platform fault about the number as permanent, and one it does not know as unknown', async () => {
-    const faults = [
-      (x: FakeThreeS) => x.fault('Sender', undefined, 'Invalid destination number (dst)'),
-      (x: FakeThreeS) => x.fault('Receiver', 'env:DbError', 'Internal error 17'),
+    f.sendFaults.push(
+      { code: 'Sender', reason: 'Invalid destination number (dst)' },
+      { code: 'Receiver', subcode: 'env:DbError', reason: 'Internal error 17' },
+    );
+    const results = [
+      await failure(adapter.send(threeSMailbox(f), sms(), HTTP)),
+      await failure(adapter.send(threeSMailbox(f), sms(), HTTP)),
     ];
-    const orig = Object.getPrototypeOf(f).doSend as (...a: unknown[]) => unknown;
-    const results: ProviderFailure[] = [];
-    for (const make of faults) {
-      (f as unknown as { doSend: () => unknown }).doSend = () => make(f);
-      results.push(await failure(adapter.send(threeSMailbox(f), sms(), HTTP)));
-    }
-    (f as unknown as { doSend: unknown }).doSend = orig;
     expect(results[0]).toMatchObject({ kind: 'permanent', category: 'number', code: 'SOAP Sender' });
     expect(results[0].reason).toMatch(/refused the recipient number \("Invalid destination number \(dst\)"\)/);
     expect(results[1]).toMatchObject({ kind: 'unknown', code: 'SOAP Receiver/DbError' });
     expect(results[1].reason).toMatch(/may or may not have gone out/);
+  });
+
+  it('retries a login whose answer was lost: it sent nothing', async () => {
+    f.failNext({ kind: 'hang', processed: true });
+    const e = await failure(adapter.send(threeSMailbox(f), sms(), { ...HTTP, timeoutMs: 300 }));
+    f.releaseHeld();
+    expect(e).toMatchObject({ kind: 'retryable', code: 'TIMEOUT' });
+    expect(e.reason).toMatch(/no answer to the login/);
+    expect((await adapter.send(threeSMailbox(f), sms(), HTTP)).providerMessageId).toBeTruthy();
   });
 
   it('checks the credentials with a login, without sending', async () => {
@@ -118,6 +129,9 @@ describe('3S SOAP adapter', () => {
     expect((await adapter.verify(threeSMailbox(f), HTTP)).checks).toEqual([
       { name: 'Credentials', ok: true, detail: expect.stringMatching(/accepted the login/) },
     ]);
+    // A held session does not stand in for the check: each verify logs in.
+    await adapter.verify(threeSMailbox(f), HTTP);
+    expect(ops(f)).toEqual(['login', 'login']);
     const bad = await adapter.verify(threeSMailbox(f, 'wrong'), HTTP);
     expect(bad.checks[0]).toMatchObject({ ok: false, detail: expect.stringMatching(/wrong login or password/) });
     expect(f.sent.length).toBe(sent);

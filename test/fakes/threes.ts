@@ -23,6 +23,8 @@ export class FakeThreeS extends FakeServer {
   password = 'desk-pass';
   /** The next smsSend calls answer this Receiver fault instead of sending (UNVERIFIED text). */
   busyTimes = 0;
+  /** Faults the next smsSend calls answer instead of sending, in order (texts of the test's choosing). */
+  readonly sendFaults: { code: 'Sender' | 'Receiver'; subcode?: string; reason: string }[] = [];
   readonly sessions = new Set<string>();
   readonly logins: string[] = [];
   readonly sent: { id: string; src?: string; dst: string; message: string; session: string }[] = [];
@@ -91,6 +93,8 @@ export class FakeThreeS extends FakeServer {
     // Fields directly in smsSend, or in one wrapper part (both are possible readings of the WSDL).
     const keys = Object.keys(args).filter((k) => !k.startsWith('@_'));
     const a = keys.length === 1 && typeof args[keys[0]] === 'object' ? unprefixed(args[keys[0]]) : args;
+    const planned = this.sendFaults.shift();
+    if (planned) return this.fault(planned.code, planned.subcode, planned.reason);
     if (this.busyTimes > 0) {
       this.busyTimes--;
       return this.fault('Receiver', undefined, 'Server busy, try again later');

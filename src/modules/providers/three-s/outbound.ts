@@ -117,7 +117,7 @@ async function call(
   children: Record<string, SoapValue>,
   http: HttpOptions,
   session?: string,
-): Promise<{ element: string; content: unknown } | { fault: SoapFault; status: number }> {
+): Promise<{ element: string; content: unknown } | { fault: SoapFault }> {
   const res = await httpCall(
     {
       provider: NAME,
@@ -129,7 +129,7 @@ async function call(
     http,
   );
   const answer = parseSoap(res.text);
-  if (answer.kind === 'fault') return { fault: answer.fault, status: res.status };
+  if (answer.kind === 'fault') return { fault: answer.fault };
   if (answer.kind === 'body' && res.status >= 200 && res.status < 300) return answer;
   throw (
     statusFailure(NAME, res.status) ??
@@ -150,15 +150,20 @@ const matches = (f: SoapFault, re: RegExp) => re.test(`${f.subcode ?? ''} ${f.re
 
 /** Why a login failed. Nothing was sent, so a platform-side failure is always safe to retry. */
 function loginFailure(f: SoapFault): ProviderFailure {
-  if (isReceiver(f) && !matches(f, SPEC.faults.credentials))
+  if (matches(f, SPEC.faults.credentials) && !matches(f, SPEC.faults.busy))
+    return new ProviderFailure(
+      'permanent',
+      'auth',
+      faultCode(f),
+      `${NAME} refused the login: wrong login or password ("${said(f)}")`,
+    );
+  if (isReceiver(f))
     return new ProviderFailure('retryable', 'server', faultCode(f), `${NAME} could not log in now: "${said(f)}"`);
-  return new ProviderFailure(
-    'permanent',
-    'auth',
-    faultCode(f),
-    `${NAME} refused the login: wrong login or password ("${said(f)}")`,
-  );
+  return new ProviderFailure('permanent', 'other', faultCode(f), `${NAME} refused the login call: "${said(f)}"`);
 }
+
+/** What the cookie header can carry back (RFC 6265 cookie-octets). */
+const COOKIE_VALUE = /^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]{1,512}$/;
 
 /** Why smsSend failed; a fault that is not understood leaves the outcome unknown. */
 function sendFailure(f: SoapFault): ProviderFailure {
@@ -194,14 +199,31 @@ function session(url: string, mb: Mailbox, http: HttpOptions): Promise<string> {
     l.operation,
     { [l.login]: mb.login, [l.password]: mb.password, [l.duration]: SPEC.loginDurationS },
     http,
-  ).then((r) => {
-    if ('fault' in r) throw loginFailure(r.fault);
-    const sid = onlyText(r.content);
-    if (!sid)
-      throw new ProviderFailure('retryable', 'server', 'NO_SESSION', `${NAME} accepted the login but named no session`);
-    entry.sid = sid;
-    return sid;
-  });
+  )
+    .then((r) => {
+      if ('fault' in r) throw loginFailure(r.fault);
+      const sid = onlyText(r.content);
+      if (!sid || !COOKIE_VALUE.test(sid))
+        throw new ProviderFailure(
+          'retryable',
+          'server',
+          'NO_SESSION',
+          `${NAME} accepted the login but named no session that can be sent back as a cookie`,
+        );
+      entry.sid = sid;
+      return sid;
+    })
+    .catch((e: unknown) => {
+      // A login whose answer was lost sent nothing: trying again is safe.
+      if (e instanceof ProviderFailure && e.kind === 'unknown')
+        throw new ProviderFailure(
+          'retryable',
+          e.category,
+          e.code,
+          `${NAME} gave no answer to the login (${e.code}); a login sends nothing, so it is tried again`,
+        );
+      throw e;
+    });
   const entry: Session = { id, until: Date.now() + (SPEC.loginDurationS - SPEC.sessionMarginS) * 1000 };
   sessions.set(key, entry);
   // A failed login is not kept: the next send tries again.
@@ -269,6 +291,8 @@ export const outbound: OutboundAdapter = {
   async verify(mb, http): Promise<VerifyResult> {
     try {
       const url = endpoint(mb);
+      // A check logs in afresh: a held session says only that the password was right when it was opened.
+      sessions.delete(sessionKey(url, mb));
       await session(url, mb, http);
       return { checks: [{ name: 'Credentials', ok: true, detail: `${NAME} accepted the login and opened a session` }] };
     } catch (e) {
