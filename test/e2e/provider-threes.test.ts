@@ -3,7 +3,8 @@ import { ProviderFailure, type OutboundSms } from '../../src/modules/providers/a
 import { ProviderId } from '../../src/modules/providers/catalog.types';
 import type { HttpOptions } from '../../src/modules/providers/outbound-http';
 import { adapterFor } from '../../src/modules/providers/registry';
-import { forgetSessions, SPEC } from '../../src/modules/providers/three-s/outbound';
+import { forgetSessions } from '../../src/modules/providers/three-s/outbound';
+import { SPEC } from '../../src/modules/providers/three-s/spec';
 import { parseSoap, soapRequest } from '../../src/modules/providers/three-s/soap';
 import { FakeThreeS, threeSMailbox } from '../fakes/threes';
 

@@ -5,75 +5,13 @@ import {
   digitsOnly,
   gsmSenderProblem,
   httpCall,
-  providerSaid,
   statusFailure,
   unexpectedAnswer,
   type HttpOptions,
 } from '../outbound-http';
-import {
-  findText,
-  onlyText,
-  parseSoap,
-  soapRequest,
-  SOAP12_CONTENT_TYPE,
-  type SoapFault,
-  type SoapValue,
-} from './soap';
-
-/**
- * Outbound half of the 3S adapter (spec: shared/providers/3s.md, "Update"). 3S publishes nothing; the one
- * source is the third-party client `edzima/yii2-adescom` (src/AdescomSoap.php, SmsForm.php, SmsSendRequest.php),
- * which drives a SOAP 1.2 service with PHP's SoapClient: `login(login, password, duration)` returns a session
- * id, sent back as the cookie `sessionID`; `smsSend{…}` returns `sms_id`. What that client does is INFERRED;
- * what it leaves to the WSDL (never seen here) is UNVERIFIED. Every such fact sits in this one block.
- */
-export const SPEC = {
-  // INFERRED (AdescomSoap.php): the SoapClient `location`; the WSDL is at …/mvnoservices/wsdl.
-  endpointPath: '/handler',
-  // UNVERIFIED: the WSDL's target namespace; the client's "namespace" settings name the handler URL.
-  namespace: 'https://platformy2.3s.pl/userpanel_webservices.php/mvnoservices/handler',
-  // INFERRED (AdescomSoap.php `soap_version => SOAP_1_2`); the media type is then DOCUMENTED by W3C.
-  contentType: SOAP12_CONTENT_TYPE,
-  // INFERRED (AdescomSoap.php): operation names and login's three arguments in this order.
-  login: { operation: 'login', login: 'login', password: 'password', duration: 'duration' },
-  // UNVERIFIED: the element names of login's arguments (the client passes them by position).
-  // INFERRED (AdescomSoap.php `loginDuration = 3600`): seconds a session is asked to live.
-  loginDurationS: 3600,
-  // Ours: a session is dropped this long before it would expire, so a send never races the expiry.
-  sessionMarginS: 60,
-  // INFERRED (AdescomSoap.php `__setCookie('sessionID', …)`).
-  sessionCookie: 'sessionID',
-  // INFERRED (AdescomSoap.php, SmsSendRequest.php): smsSend's fields and the answer's `sms_id`.
-  // UNVERIFIED: whether they sit directly in the operation element (as here) or in one wrapper part.
-  send: {
-    operation: 'smsSend',
-    src: 'src',
-    overwriteSrc: 'overwrite_src',
-    dst: 'dst',
-    maxRetryCount: 'max_retry_count',
-    retryInterval: 'retry_interval',
-    message: 'message',
-    id: 'sms_id',
-  },
-  // UNVERIFIED: what the platform's delivery retries mean; the client takes both from its config.
-  maxRetryCount: 3,
-  retryIntervalS: 60,
-  // INFERRED (SmsForm.php): destination numbers are digits, 11–15 long, without a leading 0.
-  dstDigits: /^[1-9][0-9]{10,14}$/,
-  // UNVERIFIED: 3S documents no fault codes. These patterns read the fault's reason and subcode.
-  faults: {
-    session: /session|not logged|log ?in first|logged out|unauthori[sz]ed|expired/i,
-    credentials: /password|credential|login|auth|user/i,
-    number: /\bdst\b|destination|recipient|msisdn|phone|number|numer/i,
-    sender: /\bsrc\b|sender|source|nadawc/i,
-    funds: /balance|funds|credit|saldo|środk/i,
-    busy: /busy|overload|try (again )?later|temporar|unavailable|too many|throttl/i,
-  },
-  // Unknown: no part limit is known; 6 parts assumed.
-  maxParts: 6,
-} as const;
-
-const NAME = '3S';
+import { faultCode, isReceiver, loginFailure, matches, said, sendFailure } from './faults';
+import { NAME, SPEC } from './spec';
+import { findText, onlyText, parseSoap, soapRequest, type SoapFault, type SoapValue } from './soap';
 
 /** One open session of a mailbox's account, or the login under way that will open it. */
 interface Session {
@@ -142,51 +80,8 @@ async function call(
   );
 }
 
-const said = (f: SoapFault) => providerSaid([f.subcode, f.reason].filter(Boolean).join(': ') || f.code, 120);
-const faultCode = (f: SoapFault) => `SOAP ${f.code || 'Fault'}${f.subcode ? `/${f.subcode}` : ''}`;
-/** SOAP 1.2 `Receiver` (1.1 `Server`): the platform failed, not the request (W3C SOAP 1.2 Part 1 §5.4.6). */
-const isReceiver = (f: SoapFault) => /^(Receiver|Server)$/i.test(f.code);
-const matches = (f: SoapFault, re: RegExp) => re.test(`${f.subcode ?? ''} ${f.reason}`);
-
-/** Why a login failed. Nothing was sent, so a platform-side failure is always safe to retry. */
-function loginFailure(f: SoapFault): ProviderFailure {
-  if (matches(f, SPEC.faults.credentials) && !matches(f, SPEC.faults.busy))
-    return new ProviderFailure(
-      'permanent',
-      'auth',
-      faultCode(f),
-      `${NAME} refused the login: wrong login or password ("${said(f)}")`,
-    );
-  if (isReceiver(f))
-    return new ProviderFailure('retryable', 'server', faultCode(f), `${NAME} could not log in now: "${said(f)}"`);
-  return new ProviderFailure('permanent', 'other', faultCode(f), `${NAME} refused the login call: "${said(f)}"`);
-}
-
 /** What the cookie header can carry back (RFC 6265 cookie-octets). */
 const COOKIE_VALUE = /^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]{1,512}$/;
-
-/** Why smsSend failed; a fault that is not understood leaves the outcome unknown. */
-function sendFailure(f: SoapFault): ProviderFailure {
-  const code = faultCode(f);
-  const q = `"${said(f)}"`;
-  const { faults } = SPEC;
-  if (matches(f, faults.busy))
-    return new ProviderFailure('retryable', 'server', code, `${NAME} is busy and did not take the message (${q})`);
-  if (!isReceiver(f)) {
-    if (matches(f, faults.funds))
-      return new ProviderFailure('permanent', 'funds', code, `${NAME} refused the message: no funds left (${q})`);
-    if (matches(f, faults.sender))
-      return new ProviderFailure('permanent', 'sender', code, `${NAME} refused the sender (src) (${q})`);
-    if (matches(f, faults.number))
-      return new ProviderFailure('permanent', 'number', code, `${NAME} refused the recipient number (${q})`);
-  }
-  return new ProviderFailure(
-    'unknown',
-    'server',
-    code,
-    `${NAME} answered the send with a fault smsdesk does not know (${q}); the message may or may not have gone out`,
-  );
-}
 
 /** A session id for the mailbox: the held one, or a new login shared by every send that needs it. */
 function session(url: string, mb: Mailbox, http: HttpOptions): Promise<string> {
@@ -239,6 +134,10 @@ function dropSession(url: string, mb: Mailbox, sid: string): void {
   if (sessions.get(key)?.sid === sid) sessions.delete(key);
 }
 
+/**
+ * Outbound half of the 3S adapter: one login per account, reused by its sends until it nears its expiry or
+ * the platform ends it, then smsSend. The wire facts and their sources are in SPEC (spec.ts).
+ */
 export const outbound: OutboundAdapter = {
   sending: { supported: true },
   // No idempotency field is known: a send whose answer was lost is not repeated.
