@@ -718,8 +718,8 @@ describe('bad input is refused with the field and rule, and writes nothing', () 
     expect(fields(await refusedCreate(smsapi))).toEqual(['password']);
   });
 
-  it('refuses TIDE and THREE_S without generic HTTP settings', async () => {
-    for (const provider of ['TIDE', 'THREE_S', 'GENERIC_HTTP']) {
+  it('refuses TIDE and GENERIC_HTTP without generic HTTP settings', async () => {
+    for (const provider of ['TIDE', 'GENERIC_HTTP']) {
       const input = validInput(provider, `${provider} no generic`);
       delete input.genericHttp;
       const r = await refusedCreate(input);

@@ -4,7 +4,7 @@ import { FakeServer, nextId, type Answer, type Recorded } from './base';
 import { mailbox, type FakeEntry } from './entry';
 
 /**
- * A provider behind the generic HTTP settings (Tide, 3S or any other): the test configures the
+ * A provider behind the generic HTTP settings (Tide or any other): the test configures the
  * mailbox's template to match it. POST /api/send with JSON and an X-Api-Key header; 200
  * {"result":"queued","data":{"id":…}}; 401 for a wrong key; 400 {"result":"error"} for a bad number.
  */
@@ -51,7 +51,7 @@ function genericSettings(f: FakeGenericProvider, key: string) {
 
 export const genericFake: FakeEntry<FakeGenericProvider> = {
   provider: ProviderId.GENERIC_HTTP,
-  alsoServes: [ProviderId.TIDE, ProviderId.THREE_S],
+  alsoServes: [ProviderId.TIDE],
   create: () => new FakeGenericProvider(),
   mailbox: (f) => genericMailbox(f, f.apiKey),
   badAuth: (f) => genericMailbox(f, 'wrong'),

@@ -8,6 +8,7 @@ import { peoplefoneFake } from './peoplefone';
 import { serwersmsFake } from './serwersms';
 import { smsapiFake } from './smsapi';
 import { telecubeFake } from './telecube';
+import { threeSFake } from './threes';
 
 /**
  * Every fake of a provider that sends, in the order the suites run them: the adapter suite
@@ -22,6 +23,7 @@ export const FAKES: FakeEntry[] = [
   mobitexFake,
   peoplefoneFake,
   telecubeFake,
+  threeSFake,
   genericFake,
 ];
 

@@ -203,8 +203,8 @@ describe('provider catalog', () => {
     expect(catalogEntry(ProviderId.SMSAPI).capabilities.mms).toBe(Support.UNKNOWN);
   });
 
-  it('puts Tide and 3S on the generic HTTP settings', () => {
-    for (const id of [ProviderId.TIDE, ProviderId.THREE_S]) {
+  it('puts Tide on the generic HTTP settings', () => {
+    for (const id of [ProviderId.TIDE]) {
       const entry = catalogEntry(id);
       expect(entry.specStatus).toBe(SpecStatus.NO_PUBLIC_SPEC);
       expect(field(id, 'genericHttp')?.required).toBe(true);
@@ -213,6 +213,19 @@ describe('provider catalog', () => {
       expect(Object.values(entry.capabilities).every((s) => s === Support.UNKNOWN)).toBe(true);
     }
     expect(field(ProviderId.GENERIC_HTTP, 'genericHttp')?.required).toBe(true);
+  });
+
+  it('describes 3S as its SOAP flow, with what is unconfirmed marked so', () => {
+    const entry = catalogEntry(ProviderId.THREE_S);
+    expect(entry.specStatus).toBe(SpecStatus.PARTIAL);
+    expect(entry.defaultApiBaseUrl).toBe('https://platformy2.3s.pl/userpanel_webservices.php/mvnoservices');
+    for (const name of ['login', 'password', 'senderName'] as const) expect(field(entry.id, name)?.required).toBe(true);
+    expect(field(entry.id, 'genericHttp')?.required).toBe(false);
+    // Only a third-party client shows the flow: nothing is claimed as confirmed.
+    expect(Object.values(entry.capabilities).every((s) => s === Support.UNKNOWN)).toBe(true);
+    const notes = entry.notes.join(' ');
+    expect(notes).toMatch(/INFERRED .*yii2-adescom/);
+    expect(notes).toMatch(/UNVERIFIED: the SOAP namespace/);
   });
 
   it('gives every entry with inbound push a webhook path under /panel/tickets/incoming/', () => {
@@ -258,7 +271,7 @@ describe('provider catalog', () => {
   });
 
   it('has a default API base URL for every provider except the generic ones', () => {
-    const generic = new Set<ProviderId>([ProviderId.GENERIC_HTTP, ProviderId.TIDE, ProviderId.THREE_S]);
+    const generic = new Set<ProviderId>([ProviderId.GENERIC_HTTP, ProviderId.TIDE]);
     for (const entry of entries) {
       if (generic.has(entry.id)) {
         expect(entry.defaultApiBaseUrl, entry.id).toBeNull();

@@ -1,5 +1,10 @@
-import { genericHttpProvider } from '../generic-http';
+import { inbound } from '../generic-http/inbound';
+import { defineProvider } from '../provider';
 import { catalog } from './catalog';
+import { outbound } from './outbound';
 
-/** No public API spec: the mailbox is driven by the generic HTTP adapter. */
-export const threeS = genericHttpProvider(catalog);
+/**
+ * 3S: sends through its SOAP service (outbound.ts); inbound is not known, so a push can only be read through
+ * the generic HTTP settings' field mapping.
+ */
+export const threeS = defineProvider({ catalog, inbound, outbound });
