@@ -31,6 +31,8 @@ export interface Answer {
   status: number;
   body: string;
   contentType?: string;
+  /** Extra response headers (e.g. Retry-After on a throttled answer). */
+  headers?: Record<string, string>;
 }
 
 export type FailMode =
@@ -207,7 +209,7 @@ export abstract class FakeServer {
 
   private send(res: http.ServerResponse, a: Answer): void {
     if (res.destroyed) return;
-    res.writeHead(a.status, { 'content-type': a.contentType ?? 'text/plain; charset=utf-8' });
+    res.writeHead(a.status, { ...a.headers, 'content-type': a.contentType ?? 'text/plain; charset=utf-8' });
     res.end(a.body);
   }
 }
