@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callback } from '../fakes/base';
+import { TEST_WEBHOOK_TOKEN } from '../fakes/push/providers';
 import { FakeSmsapi } from '../fakes/smsapi';
-import { createAgent, createGateway } from '../support/api';
+import { createAgent, createGateway, ok } from '../support/api';
 import { startTestApp, type TestApp } from '../support/app';
-import { FAST_OUTBOUND_ENV, SEND, settled } from '../support/outbound';
+import { FAST_OUTBOUND_ENV, messageOf, SEND, settled } from '../support/outbound';
 
 /*
  * SMSAPI's own answers as the person sending sees them: the error codes of its table (retried or
- * FAILED with a readable reason), HTTP 429 with Retry-After, and check_idx's limited window.
+ * FAILED with a readable reason), HTTP 429 with Retry-After, check_idx's limited window, and delivery
+ * reports with every field real ones carry (411 RENEWAL, 412 STOP: the recipient opted out).
  */
 
 let t: TestApp;
@@ -152,5 +155,55 @@ describe('idempotency window', () => {
     expect(smsapi.sent.length).toBe(before + 1);
     const key = await keyOf(sent.id);
     expect(smsapi.calls('/sms.do').filter((c) => c.fields.idx === key)).toHaveLength(2);
+  });
+});
+
+describe('delivery reports', () => {
+  /** One report as SMSAPI sends it, with the fields beyond MsgId/status/donedate that real reports carry. */
+  const report = (id: string, status: number, statusName: string, donedate: number) => {
+    const u = new URL(`${t.url}/panel/tickets/incoming/smsapi/dlr`);
+    u.searchParams.set('token', TEST_WEBHOOK_TOKEN);
+    for (const [k, v] of Object.entries({
+      MsgId: id,
+      status: String(status),
+      status_name: statusName,
+      donedate: String(donedate),
+      username: smsapi.username,
+      points: '0.16',
+      to: '48500600700',
+      from: 'Helpdesk',
+    }))
+      u.searchParams.set(k, v);
+    return callback(u.toString());
+  };
+  const optedOutAt = async (id: string) =>
+    ok(await t.gql(`query($id: ID!) { ticket(id: $id) { messages { id recipientOptedOutAt } } }`, { id }, agent));
+
+  it('411 RENEWAL changes nothing; 412 STOP records the opt-out and the message is UNDELIVERED', async () => {
+    const q = await send();
+    const m = await settled(t, agent, q, 'SENT');
+    const done = Math.floor(Date.now() / 1000) - 60;
+    expect(await report(String(m.providerMessageId), 411, 'RENEWAL', done)).toEqual({ status: 200, body: 'OK' });
+    expect(await messageOf(t, agent, q.ticket.id, m.id)).toMatchObject({ status: 'SENT', errorCode: null });
+    expect(await report(String(m.providerMessageId), 412, 'STOP', done)).toEqual({ status: 200, body: 'OK' });
+    expect(await messageOf(t, agent, q.ticket.id, m.id)).toMatchObject({
+      status: 'UNDELIVERED',
+      errorCode: '412 STOP',
+      errorMessage: expect.stringMatching(/STOP \(412\): the recipient opted out/),
+    });
+    const row = (await optedOutAt(q.ticket.id)).ticket.messages.find((x: { id: string }) => x.id === m.id);
+    expect(new Date(row.recipientOptedOutAt).getTime()).toBe(done * 1000);
+    // A repeated STOP keeps the first time.
+    await report(String(m.providerMessageId), 412, 'STOP', done + 30);
+    const [db] = await t.sql(`select opted_out_at from message where id = $1`, [m.id]);
+    expect(new Date(db.opted_out_at).getTime()).toBe(done * 1000);
+  });
+
+  it('a report with the extra fields moves a message as the code table says; no opt-out for other codes', async () => {
+    const q = await send();
+    const m = await settled(t, agent, q, 'SENT');
+    await report(String(m.providerMessageId), 404, 'DELIVERED', Math.floor(Date.now() / 1000));
+    expect(await messageOf(t, agent, q.ticket.id, m.id)).toMatchObject({ status: 'DELIVERED' });
+    expect((await t.sql(`select opted_out_at from message where id = $1`, [m.id]))[0].opted_out_at).toBeNull();
   });
 });

@@ -298,6 +298,7 @@ export const outbound: OutboundAdapter = {
     const statuses = list(SPEC.dlr.status);
     const dates = list(SPEC.dlr.doneDate);
     const idxs = list(SPEC.dlrIdx);
+    const names = list(SPEC.dlr.statusName);
     return ids.map((id, i) => {
       const code = Number(statuses[i]);
       const known = Object.hasOwn(SPEC.dlrStatus, code);
@@ -306,12 +307,18 @@ export const outbound: OutboundAdapter = {
         providerMessageId: id.trim() || undefined,
         idempotencyKey: idxs[i]?.trim() || undefined,
         status: known ? SPEC.dlrStatus[code] : null,
-        providerStatus: known ? `${code} ${SPEC.dlrStatusName[code]}` : String(statuses[i] ?? ''),
+        // An unknown code keeps the name the report gives it, for the log and errorCode.
+        providerStatus: known
+          ? `${code} ${SPEC.dlrStatusName[code]}`
+          : [statuses[i], names[i]?.trim()].filter(Boolean).join(' ').slice(0, 50),
+        optedOut: code === SPEC.dlrOptOut || undefined,
         // Unix seconds; anything outside them (a forged or broken value) is no time.
         at: Number.isFinite(at) && at > 0 && at < 1e11 ? new Date(at * 1000) : undefined,
         reason:
           known && SPEC.dlrStatus[code] && SPEC.dlrStatus[code] !== 'DELIVERED' && SPEC.dlrStatus[code] !== 'SENT'
-            ? `SMSAPI reported ${SPEC.dlrStatusName[code]} (${code})`
+            ? code === SPEC.dlrOptOut
+              ? `SMSAPI reported STOP (${code}): the recipient opted out of messages from this sender`
+              : `SMSAPI reported ${SPEC.dlrStatusName[code]} (${code})`
             : undefined,
       };
     });
