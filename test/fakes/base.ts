@@ -38,8 +38,10 @@ export interface Answer {
 export type FailMode =
   /** Answer with this 5xx status (default 503), without processing the request. */
   | { kind: '5xx'; status?: number }
-  /** Answer 429, without processing. */
-  | { kind: '429' }
+  /** Answer 429, without processing; `retryAfter`: its Retry-After header (RFC 9110: seconds or an HTTP date). */
+  | { kind: '429'; retryAfter?: string }
+  /** Answer this, without processing: an error the provider documents but the fake has no reason to raise. */
+  | { kind: 'answer'; answer: Answer }
   /** Close the socket without an answer, without processing. */
   | { kind: 'reset' }
   /**
@@ -183,7 +185,13 @@ export abstract class FakeServer {
     if (fail?.kind === '5xx')
       return this.send(res, { status: fail.status ?? 503, body: 'Service Unavailable', contentType: 'text/plain' });
     if (fail?.kind === '429')
-      return this.send(res, { status: 429, body: 'Too Many Requests', contentType: 'text/plain' });
+      return this.send(res, {
+        status: 429,
+        body: 'Too Many Requests',
+        contentType: 'text/plain',
+        headers: fail.retryAfter === undefined ? undefined : { 'retry-after': fail.retryAfter },
+      });
+    if (fail?.kind === 'answer') return this.send(res, fail.answer);
     if (fail?.kind === 'reset') return void req.socket.destroy();
     if (fail?.kind === 'hang' && !fail.processed) return this.hold(res, () => this.process(rec, res));
     if (fail?.kind === 'hang') {

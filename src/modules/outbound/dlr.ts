@@ -158,7 +158,15 @@ export async function applyReport(
   target: ReportTarget,
   r: DeliveryReport,
 ): Promise<boolean> {
-  if (!r.status) return false;
+  // Recorded whatever the status does: an opt-out after a final status is still the recipient's wish.
+  const optedOut = r.optedOut
+    ? await em.execute(
+        `update message set opted_out_at = coalesce(?::timestamptz, now()), updated_at = now()
+          where id = ? and opted_out_at is null returning id`,
+        [r.at ?? null, target.id],
+      )
+    : [];
+  if (!r.status) return optedOut.length > 0;
   const negative = r.status !== MessageStatus.DELIVERED && r.status !== MessageStatus.SENT;
   const moved = await transition(em, target.id, r.status as OutboundTarget, {
     providerMessageId: target.providerMessageId ? undefined : r.providerMessageId,
@@ -171,7 +179,7 @@ export async function applyReport(
       : {}),
   });
   announceStatus(publish, moved);
-  return moved !== null;
+  return moved !== null || optedOut.length > 0;
 }
 
 /**

@@ -50,8 +50,11 @@ export interface Claimed {
   /**
    * The in-flight mark as the claim found it: set when an earlier attempt was cut off after it called the
    * provider (the instance died, or its outcome could not be learnt), so that attempt may have been sent.
+   * It holds the start of the first such attempt: the claim keeps an existing mark.
    */
   prev_in_flight: Date | null;
+  /** How long ago `prev_in_flight` was (ms), by the database's clock, the one that wrote it. */
+  prev_in_flight_age_ms: number | null;
   /** When the lease runs out by this instance's clock (ms), set by the sender. */
   leaseEnds?: number;
 }
@@ -134,6 +137,19 @@ export async function attemptSend(
     return fail(
       'UNKNOWN_OUTCOME',
       `an earlier attempt was cut off while ${provider} had the request, so it may or may not have been sent; ${provider} has no idempotency key, so smsdesk does not send it again (check the provider's panel)`,
+    );
+  }
+
+  const window = adapter.idempotencyWindowMs;
+  if (resumed && window !== undefined && (row.prev_in_flight_age_ms ?? 0) > window) {
+    ctx.log.warn(
+      { messageId, provider: mb.provider, inFlightAgeMs: row.prev_in_flight_age_ms },
+      "outbound: previous attempt without an outcome is older than the provider's idempotency window; not repeating it",
+    );
+    const hours = Math.round(window / 3_600_000);
+    return fail(
+      'UNKNOWN_OUTCOME',
+      `outcome unknown: an earlier attempt was cut off while ${provider} had the request, more than ${hours} h ago; ${provider} remembers the idempotency key only that long, so smsdesk does not send it again (it may have been sent: check the provider's panel)`,
     );
   }
 
@@ -254,6 +270,7 @@ async function settle(
     code: e.code,
     reason: e.reason,
     inFlight: e.kind === 'unknown' ? 'keep' : row.prev_in_flight,
+    notBeforeMs: e.retryAfterMs,
     log,
   });
 }
@@ -268,7 +285,14 @@ async function release(
   em: ReturnType<AppContext['orm']['em']['fork']>,
   row: Claimed,
   outcomes: Outcomes,
-  why: { code: string; reason: string; inFlight: Date | null | 'keep'; log?: Record<string, unknown> },
+  why: {
+    code: string;
+    reason: string;
+    inFlight: Date | null | 'keep';
+    /** The provider asked for no attempt before this many ms (Retry-After): the backoff is at least that. */
+    notBeforeMs?: number;
+    log?: Record<string, unknown>;
+  },
 ): Promise<false> {
   const log = why.log ?? { messageId: row.id, attempt: row.attempts, code: why.code };
   if (row.attempts >= settings.maxAttempts) {
@@ -286,7 +310,7 @@ async function release(
     );
     return false;
   }
-  const delayMs = backoffMs(settings.retryBaseMs, settings.retryMaxMs, row.attempts);
+  const delayMs = Math.max(backoffMs(settings.retryBaseMs, settings.retryMaxMs, row.attempts), why.notBeforeMs ?? 0);
   ctx.log.info({ ...log, retryInMs: delayMs }, 'outbound: will retry');
   await outcomes.write(row, 'a retry', () =>
     em.execute(

@@ -10,7 +10,8 @@ import type { OutboundSettings } from './outbound.settings';
  * no live instance holds, in one statement. SKIP LOCKED lets instances claim side by side without
  * waiting for each other; the lease keeps a claimed row from every other claim until it runs out;
  * the in-flight mark (step 1 of attemptSend) is written in the same commit, before any provider call.
- * The mark as it was travels along: set, it means an earlier attempt was cut off mid-call.
+ * The mark as it was travels along: set, it means an earlier attempt was cut off mid-call. An existing mark
+ * is kept, so it dates the first attempt that may have reached the provider (idempotency keys expire).
  */
 const CLAIM = `
   with due as (select m.id, m.in_flight_since, m.gateway_id from message m
@@ -19,11 +20,13 @@ const CLAIM = `
                   and m.id <> all(?::int[])
                 order by m.next_attempt_at limit ?
                 for update of m skip locked)
-  update message m set lease_until = now() + (? * interval '1 millisecond'), in_flight_since = now(), attempts = m.attempts + 1, updated_at = now()
+  update message m set lease_until = now() + (? * interval '1 millisecond'), in_flight_since = coalesce(m.in_flight_since, now()),
+                       attempts = m.attempts + 1, updated_at = now()
     from due left join gateway g on g.id = due.gateway_id
    where m.id = due.id
   returning m.id, m.to_address, m.text, m.encoding, m.parts, m.attempts, m.created_at, m.gateway_id, m.idempotency_key,
-            g.updated_at as gateway_updated_at, due.in_flight_since as prev_in_flight`;
+            g.updated_at as gateway_updated_at, due.in_flight_since as prev_in_flight,
+            (extract(epoch from now() - due.in_flight_since) * 1000)::float8 as prev_in_flight_age_ms`;
 
 /**
  * SENT for every message of a batch (what `transition` does for one), with the first delivery-report poll of

@@ -78,6 +78,8 @@ export class ProviderFailure extends Error {
     readonly code: string,
     /** A readable reason, already naming the provider. */
     readonly reason: string,
+    /** A retryable failure: the provider asked us to wait this long (ms) before the next attempt (Retry-After). */
+    readonly retryAfterMs?: number,
   ) {
     super(`${code}: ${reason}`);
     this.name = 'ProviderFailure';
@@ -112,6 +114,8 @@ export interface DeliveryReport {
   reason?: string;
   /** Polling only: the provider will not change this state any more (stop polling). */
   final?: boolean;
+  /** The report says the recipient opted out of messages from this sender (SMSAPI 412 STOP). */
+  optedOut?: boolean;
 }
 
 /** A delivery-report request in plain values, so that parsers stay independent of Fastify. */
@@ -137,6 +141,12 @@ export interface OutboundAdapter {
    * unique_id); `none` — neither, so an attempt with an unknown outcome is never repeated.
    */
   idempotency: 'key' | 'lookup' | 'none';
+  /**
+   * How long the provider remembers an idempotency key (ms), when only for a while: an attempt resumed
+   * later than this after the first one that may have reached the provider cannot rely on the key, so
+   * it ends as "outcome unknown" instead. Undefined: the key protects for as long as we retry.
+   */
+  idempotencyWindowMs?: number;
   /** Longest text in parts this provider (or our use of it) accepts. */
   maxParts: number;
   /** Where `maxParts` comes from, for the error message (e.g. "max_parts 1–10, DOCUMENTED"). */

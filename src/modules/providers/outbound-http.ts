@@ -385,6 +385,22 @@ export function unexpectedAnswer(res: Pick<HttpResponse, 'status' | 'headers' | 
   return `HTTP ${res.status}, ${Buffer.byteLength(res.text)} bytes of ${type}`;
 }
 
+/** The longest Retry-After we honour: a broken or hostile header must not park a message for days. */
+const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
+
+/** A `Retry-After` header (seconds or an HTTP date, RFC 9110) in ms from now, capped; undefined when absent or unreadable. */
+export function retryAfterMs(
+  headers: Record<string, string | string[] | undefined>,
+  now = Date.now(),
+): number | undefined {
+  const raw = headers['retry-after'];
+  const v = (Array.isArray(raw) ? raw[0] : raw)?.trim();
+  if (!v) return undefined;
+  const ms = /^[0-9]+$/.test(v) ? Number(v) * 1000 : Date.parse(v) - now;
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
+}
+
 /**
  * A message the provider put in a documented error field, as a reason may quote it: one line, printable
  * characters only, at most `max` characters.

@@ -144,7 +144,8 @@ export class Message {
 
   /**
    * Set just before a send attempt calls the provider, cleared once its outcome is known. Still set
-   * when the next attempt starts: the previous one died or timed out mid-call and may have been sent.
+   * when the next attempt starts: the previous one died or timed out mid-call and may have been sent;
+   * that attempt keeps the earlier time, so it dates the first attempt that may have reached the provider.
    */
   @Property({ nullable: true })
   inFlightSince?: Date;
@@ -186,6 +187,15 @@ export class Message {
   @Field({ nullable: true })
   @Property({ nullable: true })
   deliveredAt?: Date;
+
+  /** Set by the first delivery report saying the recipient opted out (SMSAPI 412 STOP); never cleared by a report. */
+  @Field({
+    name: 'recipientOptedOutAt',
+    nullable: true,
+    description: "When the provider reported that the recipient opted out of this mailbox's messages (STOP).",
+  })
+  @Property({ nullable: true })
+  optedOutAt?: Date;
 
   @Field()
   @Property()

@@ -3,6 +3,7 @@ import { PasswordForm } from '../../gateways/gateway.entity';
 import {
   ProviderFailure,
   type DeliveryReport,
+  type FailureCategory,
   type DlrRequest,
   type OutboundAdapter,
   type ReportStatus,
@@ -13,6 +14,7 @@ import {
   gsmSenderProblem,
   httpCall,
   providerSaid,
+  retryAfterMs,
   statusFailure,
   unexpectedAnswer,
   type FieldValue,
@@ -31,8 +33,12 @@ export const SPEC = {
   profilePath: '/profile',
   maxParts: 10,
   duplicateIdxError: 53,
+  // INFERRED (copies of SMSAPI's idx docs in client libraries): check_idx refuses a reused idx only within a
+  // window, "24h" in one copy and "four days" in another; the shorter one is taken.
+  idxWindowMs: 24 * 60 * 60 * 1000,
   // INFERRED ([S13], one third-party DLR handler): GET, comma lists of up to five, these names, answer "OK".
-  dlr: { id: 'MsgId', status: 'status', doneDate: 'donedate' },
+  // Reports also carry `points`, `to`, `from` (INFERRED, review of the docs); only `status_name` is read.
+  dlr: { id: 'MsgId', status: 'status', doneDate: 'donedate', statusName: 'status_name' },
   dlrBatch: 5,
   // UNVERIFIED: "the official docs probably list idx" — used only when present, to match a report whose MsgId we never learnt.
   dlrIdx: 'idx',
@@ -49,7 +55,11 @@ export const SPEC = {
     408: null, // UNKNOWN: no report from the operator
     409: null, // QUEUE
     410: 'SENT', // ACCEPTED by the operator
+    411: null, // RENEWAL: SMSAPI is trying again (INFERRED, review of the docs' status list)
+    412: 'UNDELIVERED', // STOP: the recipient opted out, nothing is delivered (INFERRED, same review)
   } as Record<number, ReportStatus | null>,
+  // INFERRED (same review): the code whose report means the recipient opted out.
+  dlrOptOut: 412,
   dlrStatusName: {
     401: 'NOT_FOUND',
     402: 'EXPIRED',
@@ -61,75 +71,75 @@ export const SPEC = {
     408: 'UNKNOWN',
     409: 'QUEUE',
     410: 'ACCEPTED',
+    411: 'RENEWAL',
+    412: 'STOP',
   } as Record<number, string>,
 } as const;
 
 const NAME = 'SMSAPI';
 
-/** DOCUMENTED legacy error codes (smsapi.md, Error response). The code for an unapproved sender is unknown. */
-function errorFor(code: number, message: string): ProviderFailure {
+/**
+ * DOCUMENTED legacy error codes (smsapi.md, Error response) and INFERRED ones (SMSAPI's error table as copied
+ * in client libraries, e.g. OCSoftwarePL/sms-api-bundle Sms/AbstractSender.php: 11–14, 200–203).
+ * `retryAfterMs`: the wait the answer asked for (Retry-After), kept with a retryable failure.
+ */
+function errorFor(code: number, message: string, retryAfterMs?: number): ProviderFailure {
   const said = message ? ` (SMSAPI: "${providerSaid(message)}")` : '';
+  const permanent = (category: FailureCategory, reason: string) =>
+    new ProviderFailure('permanent', category, String(code), reason);
+  const retryable = (category: FailureCategory, reason: string) =>
+    new ProviderFailure('retryable', category, String(code), reason, retryAfterMs);
   switch (code) {
     case 101:
     case 102:
-      return new ProviderFailure(
-        'permanent',
-        'auth',
-        String(code),
-        `wrong SMSAPI login, password or token (error ${code})${said}`,
-      );
+      return permanent('auth', `wrong SMSAPI login, password or token (error ${code})${said}`);
     case 103:
-      return new ProviderFailure(
-        'permanent',
-        'funds',
-        String(code),
-        `not enough points on the SMSAPI account (error 103)`,
-      );
+      return permanent('funds', `not enough points on the SMSAPI account (error 103)`);
     case 105:
-      return new ProviderFailure(
-        'permanent',
-        'ip',
-        String(code),
-        `this server's IP address is not on the SMSAPI account's API IP filter (error 105)`,
+      return permanent('ip', `this server's IP address is not on the SMSAPI account's API IP filter (error 105)`);
+    case 11:
+      return permanent('text', `the text is too long for SMSAPI (error 11)${said}`);
+    case 12:
+      return permanent(
+        'text',
+        `the text needs more SMS parts than SMSAPI allows (max_parts ${SPEC.maxParts}, error 12)${said}`,
       );
     case 13:
-      return new ProviderFailure(
-        'permanent',
-        'number',
-        String(code),
-        `SMSAPI found no valid recipient number (error 13)${said}`,
+      return permanent('number', `SMSAPI found no valid recipient number (error 13)${said}`);
+    case 14:
+      return permanent(
+        'sender',
+        `SMSAPI refused the sender name: it is not approved for the account (register it in the SMSAPI panel, error 14)${said}`,
       );
     case 110:
-      return new ProviderFailure(
-        'permanent',
-        'unsupported',
-        String(code),
-        `the service is not available for this SMSAPI account (error 110)`,
-      );
+      return permanent('unsupported', `the service is not available for this SMSAPI account (error 110)`);
     case 8:
-      return new ProviderFailure(
-        'permanent',
-        'config',
-        String(code),
-        `SMSAPI says the request is wrong (error 8)${said}`,
-      );
+      return permanent('config', `SMSAPI says the request is wrong (error 8)${said}`);
+    case 200:
+      return retryable('server', `SMSAPI could not send it and asked to try again (error 200); will retry`);
+    case 202:
+      return retryable('rate', `SMSAPI had too many simultaneous requests and sent nothing (error 202); will retry`);
+    case 203:
+      return retryable('rate', `SMSAPI had too many requests and asked to try later (error 203); will retry`);
     case 201:
     case 666:
     case 999:
-      return new ProviderFailure(
-        'retryable',
-        'server',
-        String(code),
-        `SMSAPI had an internal error (error ${code}); will retry`,
-      );
+      return retryable('server', `SMSAPI had an internal error (error ${code}); will retry`);
     default:
-      return new ProviderFailure(
-        'permanent',
-        'other',
-        String(code),
-        `SMSAPI refused the message (error ${code})${said}`,
-      );
+      return permanent('other', `SMSAPI refused the message (error ${code})${said}`);
   }
+}
+
+/** HTTP 429 (DOCUMENTED), with the wait its Retry-After asks for. */
+function rateLimited(res: HttpResponse): ProviderFailure {
+  const wait = retryAfterMs(res.headers);
+  return new ProviderFailure(
+    'retryable',
+    'rate',
+    'HTTP 429',
+    `${NAME} is limiting the request rate (HTTP 429)${wait === undefined ? '' : `, asking to wait ${Math.ceil(wait / 1000)} s`}; will retry`,
+    wait,
+  );
 }
 
 /** Bearer for an OAuth token, else the legacy username + MD5 password fields (both DOCUMENTED). */
@@ -155,6 +165,7 @@ function base(mb: Mailbox): string {
 export const outbound: OutboundAdapter = {
   sending: { supported: true },
   idempotency: 'key',
+  idempotencyWindowMs: SPEC.idxWindowMs,
   maxParts: SPEC.maxParts,
   maxPartsSource: 'SMSAPI max_parts is 1–10 (DOCUMENTED)',
   // 11 characters, registered in the panel first (DOCUMENTED); ECO and 2Way are legacy special values.
@@ -201,9 +212,9 @@ export const outbound: OutboundAdapter = {
           note: `SMSAPI already had idx ${sms.idempotencyKey} (error 53): sent by an earlier attempt, its SMSAPI id is unknown`,
         };
       }
-      throw errorFor(body.error, body.message ?? '');
+      throw errorFor(body.error, body.message ?? '', retryAfterMs(res.headers));
     }
-    const failure = statusFailure(NAME, res.status);
+    const failure = res.status === 429 ? rateLimited(res) : statusFailure(NAME, res.status);
     if (failure) throw failure;
     const item = body?.list?.[0];
     if (!item?.id)
@@ -287,6 +298,7 @@ export const outbound: OutboundAdapter = {
     const statuses = list(SPEC.dlr.status);
     const dates = list(SPEC.dlr.doneDate);
     const idxs = list(SPEC.dlrIdx);
+    const names = list(SPEC.dlr.statusName);
     return ids.map((id, i) => {
       const code = Number(statuses[i]);
       const known = Object.hasOwn(SPEC.dlrStatus, code);
@@ -295,12 +307,18 @@ export const outbound: OutboundAdapter = {
         providerMessageId: id.trim() || undefined,
         idempotencyKey: idxs[i]?.trim() || undefined,
         status: known ? SPEC.dlrStatus[code] : null,
-        providerStatus: known ? `${code} ${SPEC.dlrStatusName[code]}` : String(statuses[i] ?? ''),
+        // An unknown code keeps the name the report gives it, for the log and errorCode.
+        providerStatus: known
+          ? `${code} ${SPEC.dlrStatusName[code]}`
+          : [statuses[i], names[i]?.trim()].filter(Boolean).join(' ').slice(0, 50),
+        optedOut: code === SPEC.dlrOptOut || undefined,
         // Unix seconds; anything outside them (a forged or broken value) is no time.
         at: Number.isFinite(at) && at > 0 && at < 1e11 ? new Date(at * 1000) : undefined,
         reason:
           known && SPEC.dlrStatus[code] && SPEC.dlrStatus[code] !== 'DELIVERED' && SPEC.dlrStatus[code] !== 'SENT'
-            ? `SMSAPI reported ${SPEC.dlrStatusName[code]} (${code})`
+            ? code === SPEC.dlrOptOut
+              ? `SMSAPI reported STOP (${code}): the recipient opted out of messages from this sender`
+              : `SMSAPI reported ${SPEC.dlrStatusName[code]} (${code})`
             : undefined,
       };
     });
