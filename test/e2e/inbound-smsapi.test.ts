@@ -95,8 +95,8 @@ describe('SMSAPI SMS', () => {
       to_address: OUR_E164,
       gateway_id: Number(gatewayId),
     });
-    // MsgId may be shared by several replies, so it is no unique key of the message; the event log keeps it.
-    expect(msg.provider_message_id).toBeNull();
+    // The first message carrying a MsgId shows it as its provider id.
+    expect(msg.provider_message_id).toBe('MSG-1');
     expect(msg.provider_timestamp.toISOString()).toBe(new Date(1717001234 * 1000).toISOString());
     const [customer] = await t.sql(`select * from customer where id = $1`, [msg.customer_id]);
     expect(customer).toMatchObject({ name: '+48500600700', phone_numbers: ['+48500600700'] });
@@ -216,6 +216,7 @@ describe('SMSAPI SMS', () => {
       { n: 20 },
     ]);
     expect(new Set(msgs.map((m) => m.ticket_id)).size).toBe(20);
+    expect(msgs.filter((m) => m.provider_message_id === 'TWIN-1')).toHaveLength(1);
     const events = await t.sql(
       `select outcome, count(*)::int n from inbound_event where message_ids && $1::int[] group by outcome`,
       [msgs.map((m) => m.id)],
@@ -294,6 +295,8 @@ describe('SMSAPI replies: MsgId as the outgoing message answered', () => {
     const msgs = await byMsgId('ANSWERED-1');
     expect(msgs.map((m) => m.text)).toEqual(['Tak', 'Jeszcze pytanie', 'Tak']);
     expect(new Set(msgs.map((m) => m.ticket_id)).size).toBe(1);
+    // The first keeps MsgId as its provider id (the unique index holds one); the event log keeps it for all.
+    expect(msgs.map((m) => m.provider_message_id)).toEqual(['ANSWERED-1', null, null]);
     const [last] = await t.sql(`select outcome from inbound_event order by id desc limit 1`);
     expect(last.outcome).toBe('DUPLICATE');
   });
