@@ -183,6 +183,8 @@ describe('PostgreSQL stops for a few seconds under load', () => {
               from: `4860070${String(i).padStart(4, '0')}`,
               text: `Outage test ${i}`,
               msgId: `PGR-${i}`,
+              // A retry carries the first attempt's sms_date, as SMSAPI's does.
+              date: 1717000000 + i,
             }),
           stats,
           deadline,
@@ -249,7 +251,14 @@ describe('PostgreSQL stops for a few seconds under load', () => {
       await new Promise((r) => setTimeout(r, 200));
       const before = feed.stats().live;
       await deliverUntilOk(
-        () => smsapiSms(svc.url, { to: desk.our, from: '48600700999', text: 'After the outage', msgId: 'PGR-after' }),
+        () =>
+          smsapiSms(svc.url, {
+            to: desk.our,
+            from: '48600700999',
+            text: 'After the outage',
+            msgId: 'PGR-after',
+            date: 1717009999,
+          }),
         stats,
         Date.now() + 10_000,
       );

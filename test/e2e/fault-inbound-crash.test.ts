@@ -30,6 +30,9 @@ afterAll(async () => {
   await db?.end();
 });
 
+/** The callbacks' sms_date (unix seconds). */
+const SENT_AT = 1717000000;
+
 describe('SIGKILL during inbound load', () => {
   it(`keeps every acknowledged webhook exactly once (N=${N}, seed ${SEED})`, async () => {
     const rnd = seeded(SEED);
@@ -61,6 +64,9 @@ describe('SIGKILL during inbound load', () => {
               from: `4850060${String(i % 1000).padStart(4, '0')}`,
               text: `Crash test ${i}`,
               msgId: `CRASH-${i}`,
+              // A retry carries the first attempt's sms_date, as SMSAPI's does: with the MsgId, sender and
+              // text it is what makes it the same callback.
+              date: SENT_AT + i,
             }),
           stats,
           deadline,

@@ -1,14 +1,18 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAgent, createGateway, createQueue, ok } from '../support/api';
+import { createAgent, createGateway, createQueue, createRule, ok } from '../support/api';
 import { startTestApp, type TestApp } from '../support/app';
+import { FAST_OUTBOUND_ENV, SEND, settled } from '../support/outbound';
 import { NOTIFICATION_ADDED, subscribe, type Subscriber } from '../support/ws';
-import { smsapiMms, smsapiSms } from '../fakes/push/providers';
+import { peoplefoneMt, smsapiMms, smsapiSms } from '../fakes/push/providers';
+import { FakeSmsapi } from '../fakes/smsapi';
 import { MAX_ATTACHMENT_BYTES, MAX_MMS_REQUEST_BYTES } from '../../src/modules/inbound/attachment.entity';
 
 /*
  * The SMSAPI inbound path end to end: provider-shaped webhook → mailbox → customer → rules → ticket →
- * notification rows → graphql-ws push, for SMS and MMS; retries and duplicate storms.
+ * notification rows → graphql-ws push, for SMS and MMS; retries and duplicate storms. SMSAPI's `MsgId` may name
+ * the incoming SMS or the outgoing one it answers (smsapi.md, Update 2026-12-05): every expectation here holds
+ * under both readings, so a message is found through the callbacks that carried its `MsgId`.
  */
 
 let t: TestApp;
@@ -20,9 +24,19 @@ let queueId: string;
 let gatewayId: string;
 const OUR = '48732123456';
 const OUR_E164 = '+48732123456';
+const smsapi = new FakeSmsapi();
+
+/** The messages stored from callbacks that carried this MsgId (kept in the inbound event log). */
+const byMsgId = (msgId: string) =>
+  t.sql(
+    `select distinct m.* from inbound_event e join message m on m.id = any(e.message_ids)
+      where e.provider = 'SMSAPI' and e.payload->'body'->>'MsgId' = $1 order by m.id`,
+    [msgId],
+  );
 
 beforeAll(async () => {
-  t = await startTestApp();
+  await smsapi.start();
+  t = await startTestApp(FAST_OUTBOUND_ENV);
   admin = await t.login();
   agentA = await createAgent(t, admin, 'Anna Agent');
   agentB = await createAgent(t, admin, 'Bartek Agent');
@@ -44,7 +58,10 @@ beforeAll(async () => {
     ),
   );
 });
-afterAll(() => t?.close());
+afterAll(async () => {
+  await t?.close();
+  await smsapi.stop();
+});
 
 describe('SMSAPI SMS', () => {
   let subA: Subscriber;
@@ -69,7 +86,7 @@ describe('SMSAPI SMS', () => {
     });
     expect(r).toMatchObject({ status: 200, body: 'OK' });
 
-    const [msg] = await t.sql(`select * from message where provider_message_id = 'MSG-1'`);
+    const [msg] = await byMsgId('MSG-1');
     expect(msg).toMatchObject({
       direction: 'INBOUND',
       status: 'RECEIVED',
@@ -78,6 +95,8 @@ describe('SMSAPI SMS', () => {
       to_address: OUR_E164,
       gateway_id: Number(gatewayId),
     });
+    // The first message carrying a MsgId shows it as its provider id.
+    expect(msg.provider_message_id).toBe('MSG-1');
     expect(msg.provider_timestamp.toISOString()).toBe(new Date(1717001234 * 1000).toISOString());
     const [customer] = await t.sql(`select * from customer where id = $1`, [msg.customer_id]);
     expect(customer).toMatchObject({ name: '+48500600700', phone_numbers: ['+48500600700'] });
@@ -119,21 +138,33 @@ describe('SMSAPI SMS', () => {
   });
 
   it('joins the open ticket for the next message from the same number and names the customer card', async () => {
-    const [c] = await t.sql(`select customer_id, ticket_id from message where provider_message_id = 'MSG-1'`);
+    const [c] = (await byMsgId('MSG-1')).map((m) => ({ customer_id: m.customer_id, ticket_id: m.ticket_id }));
     await t.sql(`update customer set name = 'Jan Kowalski' where id = $1`, [c.customer_id]);
-    const r = await smsapiSms(t.url, { to: OUR, from: '+48 500 600 700', text: 'Jeszcze jedno', msgId: 'MSG-2' });
+    const r = await smsapiSms(t.url, {
+      to: OUR,
+      from: '+48 500 600 700',
+      text: 'Jeszcze jedno',
+      msgId: 'MSG-2',
+      date: 1717001300,
+    });
     expect(r.body).toBe('OK');
-    const [m2] = await t.sql(`select customer_id, ticket_id from message where provider_message_id = 'MSG-2'`);
+    const [m2] = (await byMsgId('MSG-2')).map((m) => ({ customer_id: m.customer_id, ticket_id: m.ticket_id }));
     expect(m2).toEqual(c);
     const [n] = await subA.take(2).then((e) => e.slice(1));
     expect(n.notificationAdded.title).toBe('[SMS] Jan Kowalski: Jeszcze jedno');
   });
 
-  it('treats a retry with the same MsgId as a no-op that still answers OK', async () => {
+  it('treats a retry of the same callback (MsgId, sender, text, sms_date) as a no-op that still answers OK', async () => {
     const before = await t.sql(`select count(*)::int n from notification`);
-    const r = await smsapiSms(t.url, { to: OUR, from: '48500600700', text: 'Jeszcze jedno', msgId: 'MSG-2' });
+    const r = await smsapiSms(t.url, {
+      to: OUR,
+      from: '48500600700',
+      text: 'Jeszcze jedno',
+      msgId: 'MSG-2',
+      date: 1717001300,
+    });
     expect(r).toMatchObject({ status: 200, body: 'OK' });
-    expect(await t.sql(`select count(*)::int n from message where provider_message_id = 'MSG-2'`)).toEqual([{ n: 1 }]);
+    expect(await byMsgId('MSG-2')).toHaveLength(1);
     expect(await t.sql(`select count(*)::int n from notification`)).toEqual(before);
     const [ev] = await t.sql(`select outcome from inbound_event order by id desc limit 1`);
     expect(ev.outcome).toBe('DUPLICATE');
@@ -143,11 +174,11 @@ describe('SMSAPI SMS', () => {
     const before = subA.events.length;
     const results = await Promise.all(
       Array.from({ length: 50 }, () =>
-        smsapiSms(t.url, { to: OUR, from: '48600700800', text: 'Burza', msgId: 'STORM-1' }),
+        smsapiSms(t.url, { to: OUR, from: '48600700800', text: 'Burza', msgId: 'STORM-1', date: 1717002000 }),
       ),
     );
     expect(results.every((r) => r.status === 200 && r.body === 'OK')).toBe(true);
-    const msgs = await t.sql(`select id from message where provider_message_id = 'STORM-1'`);
+    const msgs = await byMsgId('STORM-1');
     expect(msgs).toHaveLength(1);
     const notes = await t.sql(
       `select user_id, count(*)::int n from notification where message_id = $1 group by user_id`,
@@ -171,33 +202,26 @@ describe('SMSAPI SMS', () => {
     expect(subA.events.length).toBe(before + 1);
   });
 
-  it('one MsgId sent at once from 20 different numbers (a broken or hostile client) is stored once, and the rest leave nothing', async () => {
+  it('one MsgId from 20 different numbers at once is 20 messages: MsgId alone names no message', async () => {
     const senders = Array.from({ length: 20 }, (_, i) => `486007009${String(i).padStart(2, '0')}`);
     const results = await Promise.all(
-      senders.map((from) => smsapiSms(t.url, { to: OUR, from, text: 'Same id', msgId: 'TWIN-1' })),
+      senders.map((from) => smsapiSms(t.url, { to: OUR, from, text: 'Same id', msgId: 'TWIN-1', date: 1717003000 })),
     );
     expect(results.map((r) => `${r.status} ${r.body}`)).toEqual(senders.map(() => '200 OK'));
-    const msgs = await t.sql(`select id, ticket_id from message where provider_message_id = 'TWIN-1'`);
-    expect(msgs).toHaveLength(1);
+    const msgs = await byMsgId('TWIN-1');
+    expect(msgs.map((m) => m.from_address).sort()).toEqual(senders.map((s) => `+${s}`).sort());
     const e164 = senders.map((s) => `+${s}`);
-    // Only the winner got a customer card and a ticket; the others' transactions were rolled back whole.
+    // One card and one ticket per sender, each message on its sender's ticket.
     expect(await t.sql(`select count(*)::int n from customer where phone_numbers && $1::text[]`, [e164])).toEqual([
-      { n: 1 },
+      { n: 20 },
     ]);
-    expect(
-      await t.sql(
-        `select count(*)::int n from ticket k join customer c on c.id = k.customer_id where c.phone_numbers && $1::text[]`,
-        [e164],
-      ),
-    ).toEqual([{ n: 1 }]);
+    expect(new Set(msgs.map((m) => m.ticket_id)).size).toBe(20);
+    expect(msgs.filter((m) => m.provider_message_id === 'TWIN-1')).toHaveLength(1);
     const events = await t.sql(
-      `select outcome, count(*)::int n from inbound_event where $1 = any(message_ids) group by outcome order by outcome`,
-      [msgs[0].id],
+      `select outcome, count(*)::int n from inbound_event where message_ids && $1::int[] group by outcome`,
+      [msgs.map((m) => m.id)],
     );
-    expect(events).toEqual([
-      { outcome: 'ACCEPTED', n: 1 },
-      { outcome: 'DUPLICATE', n: 19 },
-    ]);
+    expect(events).toEqual([{ outcome: 'ACCEPTED', n: 20 }]);
   });
 
   it('deduplicates a storm of a message without MsgId by its hash (sender, text, sms_date)', async () => {
@@ -241,6 +265,104 @@ describe('SMSAPI SMS', () => {
       `select (select count(*) from message)::int m, (select count(*) from customer)::int c, (select count(*) from ticket)::int t`,
     );
     expect(after).toEqual(before);
+  });
+});
+
+describe('SMSAPI replies: MsgId as the outgoing message answered', () => {
+  const OURS = '48732123457';
+  let replyGateway: string;
+  beforeAll(async () => {
+    replyGateway = (
+      await createGateway(t, admin, {
+        name: 'SMSAPI replies',
+        provider: 'SMSAPI',
+        password: smsapi.token,
+        apiBaseUrl: smsapi.url,
+        destinationNumber: OURS,
+        incomingActive: true,
+      })
+    ).id;
+  });
+
+  it('two different replies carrying one MsgId are two messages on one ticket, and a retry of either adds nothing', async () => {
+    const reply = { to: OURS, from: '48500600740', msgId: 'ANSWERED-1' };
+    await smsapiSms(t.url, { ...reply, text: 'Tak', date: 1717004000 });
+    await smsapiSms(t.url, { ...reply, text: 'Jeszcze pytanie', date: 1717004060 });
+    // The same text later is another reply too.
+    await smsapiSms(t.url, { ...reply, text: 'Tak', date: 1717004120 });
+    const r = await smsapiSms(t.url, { ...reply, text: 'Jeszcze pytanie', date: 1717004060 });
+    expect(r).toMatchObject({ status: 200, body: 'OK' });
+    const msgs = await byMsgId('ANSWERED-1');
+    expect(msgs.map((m) => m.text)).toEqual(['Tak', 'Jeszcze pytanie', 'Tak']);
+    expect(new Set(msgs.map((m) => m.ticket_id)).size).toBe(1);
+    // The first keeps MsgId as its provider id (the unique index holds one); the event log keeps it for all.
+    expect(msgs.map((m) => m.provider_message_id)).toEqual(['ANSWERED-1', null, null]);
+    const [last] = await t.sql(`select outcome from inbound_event order by id desc limit 1`);
+    expect(last.outcome).toBe('DUPLICATE');
+  });
+
+  it('a reply whose MsgId is one of our outgoing messages joins its ticket, even where a rule routes elsewhere', async () => {
+    const out = ok(
+      await t.gql(SEND, { i: { to: '+48500600750', text: 'Czy dziala?', gatewayId: replyGateway } }, admin),
+    ).sendSms;
+    const sent = await settled(t, admin, out, 'SENT');
+    expect(sent.providerMessageId).toBeTruthy();
+    const elsewhere = await createQueue(t, admin, 'SMSAPI ruled');
+    await createRule(t, admin, { name: 'Replies elsewhere', position: 1, gatewayId: replyGateway, queueId: elsewhere });
+    const answer = { to: OURS, from: '48500600750', msgId: String(sent.providerMessageId) };
+    await smsapiSms(t.url, { ...answer, text: 'Tak, dziala', date: 1717005000 });
+    await smsapiSms(t.url, { ...answer, text: 'I jeszcze jedno', date: 1717005060 });
+    await smsapiSms(t.url, { to: OURS, from: '48500600750', text: 'Nowa sprawa', msgId: 'NOT-OURS', date: 1717005120 });
+    const rows = await t.sql(
+      `select m.text, m.ticket_id::text as ticket, q.name as queue
+         from message m join ticket k on k.id = m.ticket_id join queue q on q.id = k.queue_id
+        where m.gateway_id = $1 and m.direction = 'INBOUND' and m.from_address = '+48500600750' order by m.id`,
+      [replyGateway],
+    );
+    expect(rows).toEqual([
+      { text: 'Tak, dziala', ticket: out.ticket.id, queue: out.ticket.queue.name },
+      { text: 'I jeszcze jedno', ticket: out.ticket.id, queue: out.ticket.queue.name },
+      { text: 'Nowa sprawa', ticket: expect.any(String), queue: 'SMSAPI ruled' },
+    ]);
+    expect(rows[2].ticket).not.toBe(out.ticket.id);
+  });
+});
+
+describe('a unique provider id (Peoplefone messageId)', () => {
+  it('one id sent at once from 20 different numbers (a broken or hostile client) is stored once, and the rest leave nothing', async () => {
+    await createGateway(t, admin, {
+      name: 'Peoplefone twins',
+      provider: 'PEOPLEFONE',
+      password: 'pf-key-1',
+      destinationNumber: '+41 44 123 45 68',
+      prefixesToRemove: [],
+      incomingActive: true,
+    });
+    const senders = Array.from({ length: 20 }, (_, i) => `+417912345${String(i).padStart(2, '0')}`);
+    const results = await Promise.all(
+      senders.map((from) => peoplefoneMt(t.url, { from, to: '+41441234568', text: 'Same id', messageId: 'TWIN-2' })),
+    );
+    expect(results.map((r) => `${r.status} ${r.body}`)).toEqual(senders.map(() => '200 {"status":"ok"}'));
+    const msgs = await t.sql(`select id, ticket_id from message where provider_message_id = 'TWIN-2'`);
+    expect(msgs).toHaveLength(1);
+    // Only the winner got a customer card and a ticket; the others' transactions were rolled back whole.
+    expect(await t.sql(`select count(*)::int n from customer where phone_numbers && $1::text[]`, [senders])).toEqual([
+      { n: 1 },
+    ]);
+    expect(
+      await t.sql(
+        `select count(*)::int n from ticket k join customer c on c.id = k.customer_id where c.phone_numbers && $1::text[]`,
+        [senders],
+      ),
+    ).toEqual([{ n: 1 }]);
+    const events = await t.sql(
+      `select outcome, count(*)::int n from inbound_event where $1 = any(message_ids) group by outcome order by outcome`,
+      [msgs[0].id],
+    );
+    expect(events).toEqual([
+      { outcome: 'ACCEPTED', n: 1 },
+      { outcome: 'DUPLICATE', n: 19 },
+    ]);
   });
 });
 

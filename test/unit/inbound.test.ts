@@ -172,10 +172,17 @@ describe('SMSAPI parser', () => {
           to: '48732123456',
           text: 'Hej',
           providerMessageId: 'X1',
+          providerIdShared: true,
+          dedupeMaterial: '1717001234',
+          repliesTo: 'X1',
           providerTimestamp: new Date(1717001234000),
         },
       ],
     });
+  });
+  it('without MsgId, leaves the message to the hash of sender, text and date', () => {
+    const r = smsapi.webhook!.parse(req({ sms_to: '48732123456', sms_from: '48500600700', sms_text: 'Hej' }));
+    expect(r.ok && r.messages[0]).toEqual({ kind: 'SMS', from: '48500600700', to: '48732123456', text: 'Hej' });
   });
   it('names the missing fields', () => {
     expect(smsapi.webhook!.parse(req({ sms_to: '1' }))).toEqual({ ok: false, reason: 'missing sms_from, sms_text' });
@@ -408,6 +415,24 @@ describe('dedupe, titles, backoff', () => {
     const next = dedupeKeys(1, '+48500600700', sms, new Date(now.getTime() + DEDUPE_WINDOW_MS));
     expect(next.previous).toBe(w.key);
     expect(dedupeKeys(1, '+48500600700', { ...sms, dedupeMaterial: 'd' }, now).previous).toBeUndefined();
+  });
+  it('a shared provider id joins the hash: the same callback again is a retry, another text or date is not', () => {
+    const now = new Date();
+    const reply = { ...sms, providerMessageId: 'M1', providerIdShared: true, dedupeMaterial: '1717001234' };
+    const a = dedupeKeys(1, '+48500600700', { ...reply, providerTimestamp: new Date(1717001234000) }, now);
+    expect(a.previous).toBeUndefined();
+    const later = new Date(now.getTime() + 3600e3);
+    expect(dedupeKeys(1, '+48500600700', { ...reply, providerTimestamp: new Date(1717001234000) }, later).key).toBe(
+      a.key,
+    );
+    const others = [
+      { ...reply, text: 'y' },
+      { ...reply, dedupeMaterial: '1717001235' },
+      { ...reply, providerMessageId: 'M2' },
+      { ...reply, providerIdShared: undefined },
+    ];
+    for (const o of others) expect(dedupeKeys(1, '+48500600700', o, now).key).not.toBe(a.key);
+    expect(dedupeKeys(1, '+48500600701', reply, now).key).not.toBe(dedupeKeys(1, '+48500600700', reply, now).key);
   });
   it('titles notifications [SMS]/[MMS] with the start of the text', () => {
     expect(notificationTitle(NotificationKind.SMS, 'Jan Kowalski', 'Dzień   dobry\nproszę o kontakt')).toBe(

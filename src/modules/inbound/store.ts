@@ -33,8 +33,10 @@ export interface StoredMessage {
 export const PAIRS_PER_NOTIFY = 200;
 
 /**
- * The dedupe key of a message without a provider id: a hash of (mailbox, sender, text, provider time or
- * stable provider material, else the window the message arrived in). Returns the key and, for the window
+ * The dedupe key of a message without a unique provider id: a hash of (mailbox, sender, text, provider time
+ * or stable provider material, else the window the message arrived in). A shared provider id
+ * (`providerIdShared`) joins the hash with the provider time and the material, and needs no window: the same
+ * id, sender, text and time is a retry, anything else another message. Returns the key and, for the window
  * case, the previous window's key (a retry may straddle the boundary).
  */
 export function dedupeKeys(
@@ -48,6 +50,11 @@ export function dedupeKeys(
       .createHash('sha256')
       .update([gatewayId, from, sms.kind, sms.subject ?? '', sms.text, stamp].join('\u0000'))
       .digest('hex');
+  const shared = sms.providerIdShared && sms.providerMessageId?.trim();
+  if (shared) {
+    const stamp = [shared, sms.providerTimestamp?.toISOString() ?? '', sms.dedupeMaterial ?? ''];
+    return { key: h(`s:${JSON.stringify(stamp)}`) };
+  }
   if (sms.providerTimestamp) return { key: h(`t:${sms.providerTimestamp.toISOString()}`) };
   if (sms.dedupeMaterial) return { key: h(`m:${sms.dedupeMaterial}`) };
   const bucket = Math.floor(now.getTime() / DEDUPE_WINDOW_MS);
@@ -144,7 +151,9 @@ export async function storeInbound(
   const now = opts.now ?? new Date();
   const event = opts.event;
   const from = normaliseSender(sms.from);
-  const providerId = sms.providerMessageId?.trim().slice(0, 100) || undefined;
+  const ownId = sms.providerMessageId?.trim().slice(0, 100) || undefined;
+  // The message's unique key; a shared id is not one (dedupeKeys hashes it with the content instead).
+  const providerId = sms.providerIdShared ? undefined : ownId;
   const keys =
     !providerId || (sms.dedupeByContent && sms.providerTimestamp) ? dedupeKeys(gateway.id, from, sms, now) : undefined;
   if (keys?.previous) {
@@ -154,6 +163,16 @@ export async function storeInbound(
     ]);
     if (prev) return { messageId: prev.id, duplicate: true };
   }
+  // A shared id is shown as the provider id of the first message that carries it; the unique index holds one.
+  // Of two first messages at once, the loser fails with a unique violation and runs again (`isTwinConflict`),
+  // and then sees the winner.
+  const shownId =
+    sms.providerIdShared && ownId
+      ? await sql(`select 1 from message where gateway_id = ? and direction = 'INBOUND' and provider_message_id = ?`, [
+          gateway.id,
+          ownId,
+        ]).then((rows) => (rows.length ? undefined : ownId))
+      : providerId;
   // One round trip: `inbound_take` (a PL/pgSQL function, so its plans are kept per connection) takes the
   // sender's lock, looks for the stored twin, and reads the card (found, or made here) and the rules.
   const [first] = await inboundTake.select(sql, {
@@ -194,7 +213,7 @@ export async function storeInbound(
     to: gateway.destination.slice(0, 32),
     text: sms.text,
     subject: sms.subject?.slice(0, 500) ?? null,
-    providerId: providerId ?? null,
+    providerId: shownId ?? null,
     dedupeKey: keys?.key ?? null,
     providerTimestamp: sms.providerTimestamp ?? null,
     repliesTo: sms.repliesTo?.trim().slice(0, 100) || null,

@@ -42,6 +42,14 @@ export interface InboundSms {
    * provider says so (SerwerSMS ECO+ replies): the message joins that message's ticket while it is open.
    */
   repliesTo?: string;
+  /**
+   * `providerMessageId` may be shared by several messages (SMSAPI's inbound `MsgId` may name the outgoing
+   * message answered, which every reply to it carries): it is not the message's unique key. The message is
+   * recognised by a hash of (sender, text, provider time, this id, `dedupeMaterial`) instead, with no time
+   * window. The first message with the id on the mailbox keeps it as its provider id (the unique index allows
+   * one); every one keeps it in the inbound event log.
+   */
+  providerIdShared?: boolean;
   attachments?: InboundFile[];
 }
 

@@ -3,6 +3,7 @@ import {
   splitMmsParts,
   unixTime,
   type InboundAdapter,
+  type InboundSms,
   type ParseResult,
   type WebhookRequest,
 } from '../adapter-inbound';
@@ -13,6 +14,12 @@ import {
  *   third-party emulation script; the official section "10. Odbiory Wiadomości" was not readable.
  * - MMS callback (multipart: mms_from, mms_to, mms_date, mms_subject + file parts): UNVERIFIED, recalled
  *   from older docs. No message id is known for MMS, so MMS fall back to the hash window.
+ * - What `MsgId` names: UNVERIFIED either way. Our older reading is the incoming message's id; two
+ *   independent integrations (`bogdal/django-sms` sms/gateway/smsapi, a Laminas SmsCallbackController) read it
+ *   as the id of our outgoing message being answered, which every reply to it carries. So `MsgId` is no
+ *   unique key (`identity`): a retry (same `MsgId`, sender, text and date as sent) is one message, another
+ *   text or date is another one; and a reply whose `MsgId` is one of our outgoing messages on the mailbox
+ *   joins that message's ticket.
  * - The `OK` answer: UNVERIFIED. SMSAPI documents no "permanent refusal" answer; a 4xx with a short body is
  *   our choice (no source).
  */
@@ -22,6 +29,15 @@ export const SMSAPI_INBOUND = {
   acceptedBody: 'OK',
   refused: { status: 403, body: 'ERROR' },
 } as const;
+
+/**
+ * How a callback is recognised and threaded from its `MsgId` and its date exactly as sent (see the SPEC
+ * note on `MsgId`); nothing when it carries no `MsgId`, so it is recognised by sender, text and date alone.
+ */
+function identity(id: string | undefined, date: string | undefined): Partial<InboundSms> {
+  if (!id) return {};
+  return { providerMessageId: id, providerIdShared: true, dedupeMaterial: date ?? '', repliesTo: id };
+}
 
 function parseSms(req: WebhookRequest): ParseResult {
   const f = req.fields;
@@ -39,8 +55,8 @@ function parseSms(req: WebhookRequest): ParseResult {
         from: from!,
         to: to!,
         text: text!,
-        providerMessageId: field(f, n.id),
         providerTimestamp: unixTime(f[n.date]),
+        ...identity(field(f, n.id), f[n.date]),
       },
     ],
   };
@@ -63,8 +79,8 @@ function parseMms(req: WebhookRequest): ParseResult {
         to: to!,
         text: [field(f, n.text), text].filter(Boolean).join('\n'),
         subject: field(f, n.subject),
-        providerMessageId: field(f, n.id),
         providerTimestamp: unixTime(f[n.date]),
+        ...identity(field(f, n.id), f[n.date]),
         attachments,
       },
     ],
