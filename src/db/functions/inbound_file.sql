@@ -3,12 +3,14 @@
 -- rule decided), the message in it, and one notification per member of the queue (every agent when it
 -- has none). A message that answers one of our outgoing messages (p_replies_to, the provider's id of it on
 -- this mailbox) joins that message's ticket and queue instead, while the ticket is open and the
--- customer's; otherwise it is filed as any other. Returns the ticket, the queue, the (user, notification) pairs and their creation time, which
+-- customer's; otherwise it is filed as any other. A provider id that several messages may carry
+-- (p_provider_id_shared: SMSAPI's MsgId may name the outgoing message answered) is kept only by the first
+-- message of the mailbox that carries it; the unique index holds one. Returns the ticket, the queue, the (user, notification) pairs and their creation time, which
 -- the service announces after the commit.
 create or replace function inbound_file(p_message_id int, p_queue_id int, p_default_queue text, p_customer_id int, p_gateway_id int,
                                         p_kind message_kind, p_from text, p_to text, p_text text, p_subject text,
                                         p_provider_id text, p_dedupe_key text, p_provider_ts timestamptz, p_replies_to text,
-                                        p_title text)
+                                        p_title text, p_provider_id_shared boolean default false)
 returns table (ticket_id int, queue_id int, pairs json, created_at timestamptz)
 language plpgsql as $$
 #variable_conflict use_column
@@ -16,6 +18,7 @@ declare
   q_id int;
   t_id int;
   m_id int;
+  pid text := p_provider_id;
 begin
   -- Assignments, not PERFORM or SELECT: PL/pgSQL evaluates them without starting an executor.
   if p_replies_to is not null then
@@ -31,10 +34,14 @@ begin
     q_id := coalesce(p_queue_id, default_queue(p_name => p_default_queue));
     t_id := ticket_open(p_customer_id => p_customer_id, p_gateway_id => p_gateway_id, p_queue_id => q_id);
   end if;
+  if p_provider_id_shared and exists (select 1 from message m where m.gateway_id = p_gateway_id and m.direction = 'INBOUND'
+                                                              and m.provider_message_id = p_provider_id) then
+    pid := null;
+  end if;
   -- A unique violation here (a twin from another sender, see inbound_take) aborts the transaction.
   m_id := message_add(p_id => p_message_id, p_ticket_id => t_id, p_customer_id => p_customer_id, p_gateway_id => p_gateway_id,
                        p_direction => 'INBOUND', p_status => 'RECEIVED', p_kind => p_kind, p_from => p_from, p_to => p_to,
-                       p_text => p_text, p_subject => p_subject, p_provider_id => p_provider_id, p_dedupe_key => p_dedupe_key,
+                       p_text => p_text, p_subject => p_subject, p_provider_id => pid, p_dedupe_key => p_dedupe_key,
                        p_provider_ts => p_provider_ts);
   return query
     with members as (select qm.user_id from queue_member qm where qm.queue_id = q_id),

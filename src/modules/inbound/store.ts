@@ -97,6 +97,8 @@ const inboundFile = dbFunction<{
   /** The provider id of our outgoing message this one answers (InboundSms.repliesTo). */
   repliesTo: string | null;
   title: string;
+  /** `providerId` may be carried by several messages: kept only while no message of the mailbox has it. */
+  providerIdShared: boolean;
 }>('inbound_file', {
   messageId: 'p_message_id int',
   queueId: 'p_queue_id int',
@@ -113,6 +115,7 @@ const inboundFile = dbFunction<{
   providerTimestamp: 'p_provider_ts timestamptz',
   repliesTo: 'p_replies_to text',
   title: 'p_title text',
+  providerIdShared: 'p_provider_id_shared boolean',
 });
 
 /** A unique violation: the message's twin was committed meanwhile (see storeInbound). */
@@ -163,16 +166,6 @@ export async function storeInbound(
     ]);
     if (prev) return { messageId: prev.id, duplicate: true };
   }
-  // A shared id is shown as the provider id of the first message that carries it; the unique index holds one.
-  // Of two first messages at once, the loser fails with a unique violation and runs again (`isTwinConflict`),
-  // and then sees the winner.
-  const shownId =
-    sms.providerIdShared && ownId
-      ? await sql(`select 1 from message where gateway_id = ? and direction = 'INBOUND' and provider_message_id = ?`, [
-          gateway.id,
-          ownId,
-        ]).then((rows) => (rows.length ? undefined : ownId))
-      : providerId;
   // One round trip: `inbound_take` (a PL/pgSQL function, so its plans are kept per connection) takes the
   // sender's lock, looks for the stored twin, and reads the card (found, or made here) and the rules.
   const [first] = await inboundTake.select(sql, {
@@ -213,7 +206,10 @@ export async function storeInbound(
     to: gateway.destination.slice(0, 32),
     text: sms.text,
     subject: sms.subject?.slice(0, 500) ?? null,
-    providerId: shownId ?? null,
+    // A shared id is kept as the provider id of the first message that carries it (inbound_file decides, in
+    // the same statement; of two first messages at once the loser reruns, see `isTwinConflict`).
+    providerId: ownId ?? null,
+    providerIdShared: !!sms.providerIdShared,
     dedupeKey: keys?.key ?? null,
     providerTimestamp: sms.providerTimestamp ?? null,
     repliesTo: sms.repliesTo?.trim().slice(0, 100) || null,
