@@ -37,6 +37,7 @@ import { webhookRoutes } from './webhooks/edge';
 import { WEBHOOK_PREFIX } from './modules/providers/catalog-fields';
 import { RefusalLimiter } from './webhooks/refusals';
 import { deliveryReportEndpoints } from './modules/outbound/routes';
+import { guideRoutes } from './modules/providers/routes';
 
 export interface AppDeps {
   config: Config;
@@ -157,6 +158,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     [...inboundEndpoints(ctx), ...deliveryReportEndpoints(ctx)],
   );
   await attachmentRoutes(fastify, ctx);
+  await guideRoutes(fastify);
 
   const schema = await createSchema(events);
 

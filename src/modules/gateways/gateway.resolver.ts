@@ -6,6 +6,7 @@ import { Role } from '../auth/user.entity';
 import { adapterFor } from '../providers/registry';
 import { Gateway } from './gateway.entity';
 import { GatewayInput, GatewayUpdateInput } from './gateway.input';
+import { WebhookUrl } from './webhook-urls.types';
 
 @Resolver(() => Gateway)
 export class GatewayResolver {
@@ -52,7 +53,7 @@ export class GatewayResolver {
   @Authorized(Role.ADMIN)
   @Mutation(() => Gateway, {
     description:
-      "Gives the mailbox a new random webhook token; the old one stops working at once, so paste the new webhookUrl into the provider's panel.",
+      "Gives the mailbox a new random webhook token; the old one stops working at once, so paste the new webhookUrls into the provider's panel.",
   })
   rotateWebhookToken(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Gateway> {
     return ctx.services.gateways.rotateWebhookToken(ctx.em, idOf(id, 'Gateway'));
@@ -68,9 +69,17 @@ export class GatewayResolver {
   @FieldResolver(() => String, {
     nullable: true,
     description:
-      "The URL to paste into the provider's panel, with the mailbox's webhook token in it (SerwerSMS: the URL template, with our number fixed in it).",
+      "The inbound SMS URL to paste into the provider's panel, with the mailbox's webhook token in it (SerwerSMS: the URL template, with our number fixed in it); null when the provider does not push SMS. webhookUrls lists every URL.",
   })
   webhookUrl(@Root() g: Gateway, @Ctx() ctx: Context): string | null {
     return ctx.services.gateways.webhookUrl(g);
+  }
+
+  @FieldResolver(() => [WebhookUrl], {
+    description:
+      "Every URL to paste into the provider's panel (inbound SMS, inbound MMS, delivery reports: those the provider calls), each with the mailbox's webhook token in it; empty when the provider is polled or cannot push. The provider's set-up guide (Provider.guideUrl) says where each goes.",
+  })
+  webhookUrls(@Root() g: Gateway, @Ctx() ctx: Context): WebhookUrl[] {
+    return ctx.services.gateways.webhookUrls(g);
   }
 }

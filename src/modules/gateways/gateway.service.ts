@@ -6,6 +6,7 @@ import { toOwnNumber } from '../../common/phone';
 import type { SecretBox } from '../../common/secret-box';
 import { Support, type GatewayFieldName } from '../providers/catalog.types';
 import { hostProblem, providerUrlProblem } from '../providers/provider-address';
+import { WebhookPurpose, type WebhookUrl } from '../providers/provider';
 import { providerFor } from '../providers/registry';
 import { MessageRule } from '../rules/message-rule.entity';
 import { isCountryCode } from '../../common/phone';
@@ -113,18 +114,19 @@ export class GatewayService {
   }
 
   /**
-   * What to paste into the provider's panel (the provider may make a template of our URL), or null for
-   * providers we poll or that cannot push.
+   * Every URL to paste into the provider's panel, each with its purpose and the mailbox's token (the provider
+   * may make a template of our URL); empty for providers we poll or that cannot push.
    */
-  webhookUrl(g: Gateway): string | null {
-    const provider = providerFor(g.provider);
-    const path = provider.catalog.webhookPath;
+  webhookUrls(g: Gateway): WebhookUrl[] {
     const token = g.webhookTokenSecret
       ? this.box.open(g.webhookTokenSecret, gatewaySecretAt.webhookToken(g.id))
       : undefined;
-    return path
-      ? provider.webhookUrl(`${this.publicUrl}${path}`, { destinationNumber: g.destinationNumber, token })
-      : null;
+    return providerFor(g.provider).webhookUrls(this.publicUrl, { destinationNumber: g.destinationNumber, token });
+  }
+
+  /** The inbound SMS URL of `webhookUrls`, or null when the provider has none. */
+  webhookUrl(g: Gateway): string | null {
+    return this.webhookUrls(g).find((u) => u.purpose === WebhookPurpose.INBOUND_SMS)?.url ?? null;
   }
 
   /** A secret of a mailbox in plain text, for a provider adapter; never for GraphQL. `at`: see gatewaySecretAt. */

@@ -1,6 +1,7 @@
 import type { AppContext } from '../../app-context';
 import type { WebhookEndpoint } from '../../webhooks/edge';
 import { BODY_LIMIT_BYTES } from '../../config';
+import { deliveryReportPath } from '../providers/provider';
 import { PROVIDERS } from '../providers/registry';
 
 /** What a provider gets for a delivery report we refuse (IP or token): it signs nothing, so it is told no more. */
@@ -13,13 +14,13 @@ const REFUSED = { status: 403, contentType: 'text/plain', body: 'FORBIDDEN' };
 export function deliveryReportEndpoints(ctx: AppContext): WebhookEndpoint[] {
   const reports = ctx.services.deliveryReports;
   return PROVIDERS.flatMap((p) => {
-    const path = p.catalog.webhookPath;
-    if (p.outbound.deliveryReports !== 'callback' || !p.outbound.parseDeliveryReports || !path) return [];
+    const path = deliveryReportPath(p);
+    if (!path) return [];
     const accepted = p.outbound.deliveryReportReply?.() ?? { status: 200, contentType: 'text/plain', body: 'OK' };
     return [
       {
         provider: p.id,
-        path: `${path}/dlr`,
+        path,
         variant: 'sms' as const,
         bodyLimit: BODY_LIMIT_BYTES,
         receive: (call) => reports.receive(ctx.orm.em.fork(), call),

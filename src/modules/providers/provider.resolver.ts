@@ -1,6 +1,8 @@
-import { Authorized, Field, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
-import { PROVIDER_CATALOG, PROVIDER_IDS } from './catalog';
+import { Authorized, Ctx, Field, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
+import type { Context } from '../../graphql/context';
 import { ProviderId, SpecStatus, Support, type ProviderCatalogEntry } from './catalog.types';
+import { guideUrl } from './guides';
+import { PROVIDERS } from './registry';
 
 registerEnumType(SpecStatus, {
   name: 'SpecStatus',
@@ -42,10 +44,16 @@ export class Provider {
   @Field({ nullable: true }) defaultApiBaseUrl?: string;
   @Field(() => [String], { description: 'Caveats: what is inferred, unverified or missing in the public spec.' })
   notes!: string[];
+  @Field({
+    description:
+      "The provider's set-up guide (Markdown, served by smsdesk on PUBLIC_URL): what to order, where each of a mailbox's webhookUrls goes in the provider's panel, the token and allowed IPs, what the test checks, known limits.",
+  })
+  guideUrl!: string;
 }
 
-const toProvider = (e: ProviderCatalogEntry): Provider => ({
+const toProvider = (e: ProviderCatalogEntry, guide: string): Provider => ({
   ...e,
+  guideUrl: guide,
   webhookPath: e.webhookPath ?? undefined,
   defaultApiBaseUrl: e.defaultApiBaseUrl ?? undefined,
   fields: e.fields.map((f) => ({ ...f })),
@@ -58,7 +66,7 @@ const toProvider = (e: ProviderCatalogEntry): Provider => ({
 export class ProviderResolver {
   @Authorized()
   @Query(() => [Provider], { description: 'The catalog of all providers.' })
-  providers(): Provider[] {
-    return PROVIDER_IDS.map((id) => toProvider(PROVIDER_CATALOG[id]));
+  providers(@Ctx() ctx: Context): Provider[] {
+    return PROVIDERS.map((p) => toProvider(p.catalog, guideUrl(ctx.config.publicUrl, p)));
   }
 }

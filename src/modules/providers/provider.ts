@@ -10,6 +10,19 @@ export type MailboxSettings = Pick<
   'provider' | 'login' | 'passwordForm' | 'host' | 'apiBaseUrl' | 'destinationNumber' | 'genericHttp'
 >;
 
+/** What a URL of ours that an admin pastes into a provider's panel receives. */
+export enum WebhookPurpose {
+  INBOUND_SMS = 'INBOUND_SMS',
+  INBOUND_MMS = 'INBOUND_MMS',
+  DELIVERY_REPORTS = 'DELIVERY_REPORTS',
+}
+
+/** One URL to paste into a provider's panel, with the mailbox's webhook token in it when it has one. */
+export interface WebhookUrl {
+  purpose: WebhookPurpose;
+  url: string;
+}
+
 /** A route of ours a provider calls besides `catalog.webhookPath` (SMSAPI's MMS callback). */
 export interface WebhookRoute {
   path: string;
@@ -44,10 +57,18 @@ export interface Provider {
   validate?(g: MailboxSettings): FieldViolation[];
   /** Routes of ours this provider calls besides its webhook path. */
   extraRoutes?: WebhookRoute[];
+  /** The name of its set-up guide, `docs/providers/<guide>.md`: the provider's folder name. */
+  guide: string;
+  /**
+   * Every URL of ours an admin pastes into the provider's panel, given our public base URL: the routes this
+   * provider's adapter answers (its inbound webhook, its extra routes, its delivery-report callback), each
+   * with the mailbox's token in it. Empty for a provider that is polled or cannot push.
+   */
+  webhookUrls(publicUrl: string, g: { destinationNumber?: string; token?: string }): WebhookUrl[];
 }
 
 /** What a provider folder writes; `defineProvider` fills in the rules most providers share. */
-export type ProviderParts = Omit<Provider, 'id' | 'baseUrl' | 'webhookUrl'> &
+export type ProviderParts = Omit<Provider, 'id' | 'baseUrl' | 'webhookUrl' | 'guide' | 'webhookUrls'> &
   Partial<Pick<Provider, 'baseUrl' | 'webhookUrl'>>;
 
 /** Our webhook URL with the mailbox's token as the query parameter `token`, where the edge reads it. */
@@ -63,16 +84,49 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Our route for a provider's delivery-report callbacks, or null when its reports are polled or absent. */
+export function deliveryReportPath(p: Pick<Provider, 'catalog' | 'outbound'>): string | null {
+  const path = p.catalog.webhookPath;
+  return path && p.outbound.deliveryReports === 'callback' && p.outbound.parseDeliveryReports ? `${path}/dlr` : null;
+}
+
+const VARIANT_PURPOSE: Record<WebhookRoute['variant'], WebhookPurpose> = {
+  sms: WebhookPurpose.INBOUND_SMS,
+  mms: WebhookPurpose.INBOUND_MMS,
+};
+
 /**
  * A provider from its parts. The catalog entry is frozen all the way down, so that a caller filling a
  * new mailbox from `defaultPrefixesToRemove` has to copy the array instead of silently changing it.
  */
 export function defineProvider(parts: ProviderParts): Provider {
   deepFreeze(parts.catalog);
-  return {
+  const provider: Provider = {
     id: parts.catalog.id,
+    // The folder names are the ids in lower case with "-" for "_" (three-s, generic-http).
+    guide: parts.catalog.id.toLowerCase().replace(/_/g, '-'),
     baseUrl: (g) => g.apiBaseUrl ?? parts.catalog.defaultApiBaseUrl ?? undefined,
     webhookUrl: (url, g) => withToken(url, g.token),
+    webhookUrls(publicUrl, g) {
+      const path = provider.catalog.webhookPath;
+      if (!path) return [];
+      const dlr = deliveryReportPath(provider);
+      // Without a parser the inbound routes answer "unsupported" (JustSend and Mobitex are polled or silent).
+      const inbound = provider.inbound.webhook
+        ? [
+            { purpose: WebhookPurpose.INBOUND_SMS, url: provider.webhookUrl(`${publicUrl}${path}`, g) },
+            ...(provider.extraRoutes ?? []).map((r) => ({
+              purpose: VARIANT_PURPOSE[r.variant],
+              url: withToken(`${publicUrl}${r.path}`, g.token),
+            })),
+          ]
+        : [];
+      return [
+        ...inbound,
+        ...(dlr ? [{ purpose: WebhookPurpose.DELIVERY_REPORTS, url: withToken(`${publicUrl}${dlr}`, g.token) }] : []),
+      ];
+    },
     ...parts,
   };
+  return provider;
 }

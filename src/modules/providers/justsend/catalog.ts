@@ -44,7 +44,10 @@ export const catalog: ProviderCatalogEntry = {
     apiBaseUrlField(
       'Leave empty for https://justsend.pl/api/rest; only tests or a move to another JustSend host change it.',
     ),
-    webhookTokenField('as the postback address in the JustSend panel'),
+    // JustSend is polled, so no URL of ours is shown; the token waits for a push format to be known.
+    webhookTokenField(
+      'as a postback address, once smsdesk reads JustSend pushes (today it polls them and shows no URL)',
+    ),
   ],
   defaultPrefixesToRemove: ['48'],
   webhookPath: `${WEBHOOK_PREFIX}/justsend`,
