@@ -24,7 +24,7 @@ export function guideUrl(publicUrl: string, p: Pick<Provider, 'guide'>): string 
  * read, so no path a caller makes up (../, encoded or not) reaches the file system.
  */
 export async function readGuide(file: string): Promise<string | null> {
-  const m = /^([a-z0-9-]+)\.md$/.exec(file);
+  const m = /^([A-Za-z0-9-]+)\.md$/.exec(file);
   if (!m || !NAMES.has(m[1])) return null;
   try {
     return await fs.readFile(path.join(GUIDES_DIR, `${m[1]}.md`), 'utf8');
