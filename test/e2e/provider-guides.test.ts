@@ -149,12 +149,13 @@ describe('webhookUrls', () => {
     // The delivery-report URL is the notify_url smsdesk gives SMSAPI with each message, and SMSAPI's report to it lands.
     const agent = await createAgent(t, admin);
     const r = await t.gql(SEND, { i: { to: '+48500600701', text: 'Hello', gatewayId: g.id } }, agent.token);
-    const sent = await settled(t, agent.token, ok(r).sendSms, 'SENT');
+    const queued = ok(r).sendSms;
+    const sent = await settled(t, agent.token, queued, 'SENT');
     const out = smsapi.sent.find((s) => s.id === sent.providerMessageId)!;
     expect(out.notifyUrl).toBe(g.webhookUrls[2].url);
     const report = await push(`${dlr}&MsgId=${out.id}&status=404&donedate=${now}`);
     expect(report).toMatchObject({ status: 200, body: 'OK' });
-    await settled(t, agent.token, sent, 'DELIVERED');
+    await settled(t, agent.token, queued, 'DELIVERED');
   });
 
   it('carries no token for a mailbox without one, and the new token after a rotation', async () => {
