@@ -22,7 +22,8 @@ import { createSchema } from './graphql/schema';
 import { errorOptions, formatError } from './graphql/errors';
 import { complexityPlugin, depthLimitRule, QUERY_LIMITS } from './graphql/limits';
 import { clientIp } from './webhooks/client-ip';
-import { BODY_LIMIT_BYTES, trustedProxyList } from './config';
+import { BODY_LIMIT_BYTES, doesBackgroundWork, servesApi, trustedProxyList } from './config';
+import { registerCors } from './graphql/origins';
 import { pendingMigrations } from './db/database';
 import type { AppContext } from './app-context';
 import { createEventBus, PgEventTarget } from './graphql/pubsub';
@@ -45,7 +46,10 @@ export interface AppDeps {
   /** Connection URL of the same database: for LISTEN/NOTIFY and the job worker. */
   databaseUrl: string;
   box: SecretBox;
-  /** Run the job worker and the outbound sender in this process (default true). */
+  /**
+   * Do background work (job worker, sender, polls, sweeps) in this process; default: as config.role says.
+   * Tests' shortcut for a second instance without it.
+   */
   worker?: boolean;
   /** A pino logger to share (main.ts), false for none; defaults to a new one at config.logLevel. */
   logger?: FastifyBaseLogger | false;
@@ -77,6 +81,9 @@ export const REDACT = [
   '*.webhookToken',
 ];
 
+/** What a worker instance (INSTANCE_ROLE=worker) answers: health and metrics for its supervisor and scraper. */
+const WORKER_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
 /** Builds the HTTP + GraphQL + graphql-ws app around an opened database. Tests call this directly. */
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, orm } = deps;
@@ -95,6 +102,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     logController: new PathOnlyLogController(),
   });
   await fastify.register(formbody);
+  await registerCors(fastify, config.corsOrigins);
+  if (!servesApi(config.role)) {
+    // A worker instance is not behind the load balancer: it answers its health and metrics, nothing else.
+    fastify.addHook('onRequest', async (req, reply) => {
+      if (!WORKER_PATHS.has(req.url.split('?')[0])) return reply.status(404).send({ error: 'Not found' });
+    });
+  }
 
   // A readable 4xx for malformed requests; internal errors never leak a stack trace.
   fastify.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
@@ -144,8 +158,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await jobs.migrate();
   const ctx: AppContext = { config, orm, box: deps.box, services, events, publish, log: fastify.log, jobs };
   const tokenWatch = new TokenWatch(orm, config.wsAuthRecheckMs, fastify.log);
-  // The job worker, the sender, sweeps and re-checks: started last, once everything they use is built.
-  const loops = background(ctx, { jobs: deps.worker !== false, databaseUrl: deps.databaseUrl, tokenWatch });
   await webhookRoutes(
     fastify,
     {
@@ -193,6 +205,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     authenticate,
     slowConsumer: deps.slowConsumer,
     log: fastify.log,
+  });
+  // The job worker, the sender, sweeps, re-checks and pings: started last, once everything they use is built.
+  const loops = background(ctx, {
+    work: deps.worker ?? doesBackgroundWork(config.role),
+    databaseUrl: deps.databaseUrl,
+    sockets: servesApi(config.role)
+      ? [
+          // Sockets outlive tokens: revoked or expired ones are closed (graphql/ws.ts also checks on each subscribe).
+          { name: 'token re-checks', start: () => tokenWatch.start(), stop: () => tokenWatch.stop() },
+          ...(ws.keepAlive ? [ws.keepAlive] : []),
+        ]
+      : [],
   });
 
   const apollo = new ApolloServer<Context>({

@@ -2,7 +2,6 @@ import type { AppContext } from './app-context';
 import type { BackgroundLoop } from './common/background-loop';
 import { startWorker, type Worker } from './jobs/worker';
 import { taskList } from './jobs/tasks';
-import type { TokenWatch } from './modules/auth/token-watch';
 import { startPollSupervisor } from './modules/inbound/tasks';
 import { staleDlrLockSweep } from './modules/outbound/dlr-sweep';
 import { OutboundSender } from './modules/outbound/sender';
@@ -36,6 +35,19 @@ class JobWorkerLoop implements BackgroundLoop {
   }
 }
 
+/** The shared work an instance takes part in (INSTANCE_ROLE all or worker), the job worker first. */
+function workLoops(ctx: AppContext, worker: JobWorkerLoop): BackgroundLoop[] {
+  // Sending runs where jobs run: the sender claims due messages from the table (no job per SMS).
+  const sender = new OutboundSender(ctx, ctx.config.outbound, { concurrency: ctx.config.workerConcurrency });
+  return [
+    worker,
+    { name: 'outbound sender', start: () => void sender.start(), stop: () => sender.stop() },
+    // Every working instance queues the supervisor (one job key): whichever worker runs it keeps the polls going.
+    { name: 'inbound poll supervisor', start: () => startPollSupervisor(ctx), stop: () => {} },
+    staleDlrLockSweep(ctx),
+  ];
+}
+
 export interface Background {
   /** The job worker, when this instance runs one (readiness asks whether it is up). */
   readonly worker?: { readonly running: boolean };
@@ -48,27 +60,17 @@ export interface Background {
 /**
  * Every background loop of an app instance, in start order. Stopping goes in reverse, so the job worker,
  * which the others' jobs and sends rely on, is the last to stop.
- * `jobs`: false for an instance that only serves requests (no job worker, no sender); `databaseUrl`: the
- * worker's connection.
+ * `work`: the instance's share of the shared work (job worker, sender, polls, sweeps, checks), off on a web
+ * instance (INSTANCE_ROLE=web) so that web and worker instances scale separately. `sockets`: the upkeep of
+ * this instance's own graphql-ws sockets (token re-checks, keep-alive pings), which only it can do; none on
+ * a worker instance, which serves no sockets. `databaseUrl`: the job worker's connection.
  */
 export function background(
   ctx: AppContext,
-  opts: { jobs: boolean; databaseUrl: string; tokenWatch: TokenWatch },
+  opts: { work: boolean; databaseUrl: string; sockets: BackgroundLoop[] },
 ): Background {
-  const worker = opts.jobs ? new JobWorkerLoop(ctx, opts.databaseUrl) : undefined;
-  // Sending runs where jobs run: the sender claims due messages from the table (no job per SMS).
-  const sender = opts.jobs
-    ? new OutboundSender(ctx, ctx.config.outbound, { concurrency: ctx.config.workerConcurrency })
-    : undefined;
-  const loops: BackgroundLoop[] = [
-    ...(worker ? [worker] : []),
-    ...(sender ? [{ name: 'outbound sender', start: () => void sender.start(), stop: () => sender.stop() }] : []),
-    // Every instance queues the supervisor (one job key): whichever worker runs it keeps the polls going.
-    { name: 'inbound poll supervisor', start: () => startPollSupervisor(ctx), stop: () => {} },
-    staleDlrLockSweep(ctx),
-    // Sockets outlive tokens: revoked or expired ones are closed (graphql/ws.ts also checks on each subscribe).
-    { name: 'token re-checks', start: () => opts.tokenWatch.start(), stop: () => opts.tokenWatch.stop() },
-  ];
+  const worker = opts.work ? new JobWorkerLoop(ctx, opts.databaseUrl) : undefined;
+  const loops: BackgroundLoop[] = [...(worker ? workLoops(ctx, worker) : []), ...opts.sockets];
   const started: BackgroundLoop[] = [];
   const stop = async () => {
     let failed: unknown;

@@ -25,6 +25,19 @@ export interface Config {
   secretKeyPrevious?: Buffer;
   /** Peers whose X-Forwarded-For we believe. */
   trustedProxies: string[];
+  /**
+   * Origins of browser frontends on another origin allowed to use /graphql (CORS_ORIGINS): CORS headers over
+   * HTTP, and the Origin a graphql-ws upgrade may come from. Empty: same origin only.
+   */
+  corsOrigins: string[];
+  /**
+   * What this instance runs (INSTANCE_ROLE): `all` serves and does background work; `web` serves (GraphQL,
+   * graphql-ws, webhooks) without background work; `worker` does background work and serves only the
+   * health endpoints and /metrics. Web and worker instances on one database scale separately.
+   */
+  role: InstanceRole;
+  /** Seconds between WebSocket pings to each graphql-ws socket; one that misses a pong is dropped (0: none). */
+  wsKeepAliveSeconds: number;
   adminEmail?: string;
   adminPassword?: string;
   introspection: boolean;
@@ -146,6 +159,41 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+export const INSTANCE_ROLES = ['all', 'web', 'worker'] as const;
+export type InstanceRole = (typeof INSTANCE_ROLES)[number];
+
+/** Whether an instance of `role` serves the API (GraphQL, graphql-ws, webhooks, attachments). */
+export const servesApi = (role: InstanceRole): boolean => role !== 'worker';
+/** Whether an instance of `role` does background work (everything src/background.ts lists as work). */
+export const doesBackgroundWork = (role: InstanceRole): boolean => role !== 'web';
+
+/**
+ * CORS_ORIGINS: comma-separated origins (`https://desk.example.com`, with a port when not the default), each
+ * exactly as a browser sends it in `Origin`; no paths and no wildcard, since the list is what a browser page
+ * must be to use the API from another origin.
+ */
+export function parseOrigins(raw: string | undefined, name = 'CORS_ORIGINS'): string[] {
+  const origins: string[] = [];
+  for (const item of (raw ?? '').split(',')) {
+    const o = item.trim().replace(/\/$/, '');
+    if (!o) continue;
+    let u: URL | undefined;
+    try {
+      u = new URL(o);
+    } catch {
+      /* reported below */
+    }
+    if (!u || !['http:', 'https:'].includes(u.protocol) || u.origin !== o.toLowerCase()) {
+      throw new ConfigError(
+        name,
+        `has "${o}", which is not an origin: give scheme and host (and port), e.g. https://desk.example.com or http://localhost:5173`,
+      );
+    }
+    origins.push(u.origin);
+  }
+  return [...new Set(origins)];
+}
+
 function bool(env: Env, name: string, dflt: boolean): boolean {
   const v = env[name];
   if (v === undefined || v === '') return dflt;
@@ -223,6 +271,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   }
   const port = int(env, 'PORT', 4000, 0, 65535);
   const host = env.HOST || '0.0.0.0';
+  const production = nodeEnv === 'production';
   const publicUrl = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
   try {
     const u = new URL(publicUrl);
@@ -245,8 +294,26 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (secretKeyPrevious && !secretKey)
     throw new ConfigError('SECRET_KEY_PREVIOUS', 'needs SECRET_KEY (the new key) to be set too');
   // Production never runs on a key it made up: the key must come from the operator.
-  if (nodeEnv === 'production' && !secretKey) {
+  if (production && !secretKey) {
     throw new ConfigError('SECRET_KEY', 'is required when NODE_ENV=production (32 bytes, hex or base64)');
+  }
+  // Instances share one database; a forgotten DATABASE_URL would give each its own embedded one.
+  if (production && !databaseUrl) {
+    throw new ConfigError(
+      'DATABASE_URL',
+      'is required when NODE_ENV=production: without it each instance starts its own embedded PostgreSQL under DATA_DIR, and instances would not share their data',
+    );
+  }
+  // Providers are told the webhook URLs built on it; a localhost default reaches nobody.
+  if (production && !env.PUBLIC_URL) {
+    throw new ConfigError(
+      'PUBLIC_URL',
+      "is required when NODE_ENV=production: webhook URLs shown to admins (pasted into providers' panels) are built on it, e.g. https://smsdesk.example.com",
+    );
+  }
+  const role = (env.INSTANCE_ROLE || 'all') as InstanceRole;
+  if (!INSTANCE_ROLES.includes(role)) {
+    throw new ConfigError('INSTANCE_ROLE', `must be all, web or worker, got "${env.INSTANCE_ROLE}"`);
   }
   const trustedProxies = (env.TRUSTED_PROXIES ?? '')
     .split(',')
@@ -265,7 +332,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (env.ADMIN_PASSWORD && env.ADMIN_PASSWORD.length < 8) {
     throw new ConfigError('ADMIN_PASSWORD', 'must be at least 8 characters');
   }
-  const dev = nodeEnv !== 'production';
+  const dev = !production;
   return {
     env: nodeEnv as Config['env'],
     host,
@@ -276,6 +343,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     secretKey,
     secretKeyPrevious,
     trustedProxies,
+    corsOrigins: parseOrigins(env.CORS_ORIGINS),
+    role,
+    wsKeepAliveSeconds: int(env, 'WS_KEEPALIVE_SECONDS', 30, 0, 3600),
     adminEmail: env.ADMIN_EMAIL || undefined,
     adminPassword: env.ADMIN_PASSWORD || undefined,
     introspection: bool(env, 'GRAPHQL_INTROSPECTION', dev),

@@ -46,6 +46,7 @@ async function main() {
 
   try {
     db = await openDatabase(config, log);
+    if (db.migrated.migrations.length) log.info({ migrations: db.migrated.migrations }, 'applied pending migrations');
     app = await buildApp({ config, orm: db.orm, databaseUrl: db.url, box: db.box, logger: log });
     const admin = await ensureAdmin(db.orm, config, app.services.auth);
     await app.listen();
@@ -67,7 +68,12 @@ async function main() {
       log.info({ email: admin.email }, 'created the administrator from ADMIN_EMAIL');
     }
     log.info(
-      { port: config.port, graphql: `${config.publicUrl}/graphql`, startupMs: Date.now() - started },
+      {
+        port: config.port,
+        role: config.role,
+        graphql: `${config.publicUrl}/graphql`,
+        startupMs: Date.now() - started,
+      },
       'smsdesk ready',
     );
   } catch (e) {

@@ -15,7 +15,15 @@ export interface Database {
   url: string;
   box: SecretBox;
   embedded?: EmbeddedServer;
+  /** What opening applied. */
+  migrated: Migrated;
   close(): Promise<void>;
+}
+
+/** What `migrate` applied: the migrations that were pending, and every function file (all are re-applied). */
+export interface Migrated {
+  migrations: string[];
+  functions: string[];
 }
 
 type Log = { info(msg: string): void; warn(msg: string): void };
@@ -69,8 +77,8 @@ export async function openSecretBox(orm: MikroORM, key: Buffer, previous?: Buffe
   );
 }
 
-/** Connects (starting the embedded server when there is no DATABASE_URL) and applies pending migrations. */
-export async function openDatabase(config: Config, log: Log): Promise<Database> {
+/** The ORM on DATABASE_URL, or on the embedded server it starts under DATA_DIR; `close` stops both. */
+async function connect(config: Config, log: Log): Promise<Pick<Database, 'orm' | 'url' | 'embedded' | 'close'>> {
   let embedded: EmbeddedServer | undefined;
   let url = config.databaseUrl;
   if (!url) {
@@ -80,26 +88,43 @@ export async function openDatabase(config: Config, log: Log): Promise<Database> 
     url = embedded.url('smsdesk');
     log.info(`embedded PostgreSQL ready in ${Date.now() - started} ms (data in ${path.join(config.dataDir, 'pg')})`);
   }
-  let orm: MikroORM | undefined;
   try {
-    orm = await MikroORM.init(ormConfig(url));
-    await migrate(orm);
-    const box = await openSecretBox(orm, resolveKey(config, log), config.secretKeyPrevious);
-    const o = orm;
+    const orm = await MikroORM.init(ormConfig(url));
     return {
       orm,
       url,
-      box,
       embedded,
       async close() {
-        await o.close(true);
+        await orm.close(true);
         await embedded?.stop();
       },
     };
   } catch (e) {
-    await orm?.close(true).catch(() => {});
     await embedded?.stop().catch(() => {});
     throw e;
+  }
+}
+
+/** Connects (starting the embedded server when there is no DATABASE_URL) and applies pending migrations. */
+export async function openDatabase(config: Config, log: Log): Promise<Database> {
+  const db = await connect(config, log);
+  try {
+    const migrated = await migrate(db.orm);
+    const box = await openSecretBox(db.orm, resolveKey(config, log), config.secretKeyPrevious);
+    return { ...db, box, migrated };
+  } catch (e) {
+    await db.close().catch(() => {});
+    throw e;
+  }
+}
+
+/** `npm run migrate`: applies what is pending and disconnects, without touching secrets or serving. */
+export async function migrateDatabase(config: Config, log: Log): Promise<Migrated> {
+  const db = await connect(config, log);
+  try {
+    return await migrate(db.orm);
+  } finally {
+    await db.close();
   }
 }
 
@@ -107,13 +132,14 @@ export async function openDatabase(config: Config, log: Log): Promise<Database> 
  * Applies pending migrations, then the database functions (src/db/functions.ts), in one transaction under
  * an advisory lock, so instances starting together on one database do not race each other.
  */
-export async function migrate(orm: MikroORM): Promise<void> {
+export async function migrate(orm: MikroORM): Promise<Migrated> {
   const knex = orm.em.getKnex();
-  await knex.transaction(async (trx) => {
+  return knex.transaction(async (trx) => {
     await trx.raw('select pg_advisory_xact_lock(7735001)');
-    await orm.getMigrator().up({ transaction: trx } as never);
+    const applied = await orm.getMigrator().up({ transaction: trx } as never);
     // Escaped for knex, which takes every bare `?` for a placeholder (jsonb's `?` operators in a body).
-    await applyFunctions((sql) => trx.raw(sql.replace(/\?/g, '\\?')));
+    const functions = await applyFunctions((sql) => trx.raw(sql.replace(/\?/g, '\\?')));
+    return { migrations: applied.map((m) => m.name), functions };
   });
 }
 

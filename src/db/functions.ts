@@ -31,15 +31,20 @@ export function functionFiles(): FunctionFile[] {
     .map((file) => ({ file, sql: fs.readFileSync(path.join(FUNCTIONS_DIR, file), 'utf8') }));
 }
 
-/** Runs every function file with `run` (each file as one multi-statement query, without parameters). */
-export async function applyFunctions(run: (sql: string) => Promise<unknown>): Promise<void> {
-  for (const f of functionFiles()) {
+/**
+ * Runs every function file with `run` (each file as one multi-statement query, without parameters); returns
+ * the files' names.
+ */
+export async function applyFunctions(run: (sql: string) => Promise<unknown>): Promise<string[]> {
+  const files = functionFiles();
+  for (const f of files) {
     try {
       await run(f.sql);
     } catch (e) {
       throw new Error(`src/db/functions/${f.file}: ${(e as Error).message}`, { cause: e });
     }
   }
+  return files.map((f) => f.file);
 }
 
 /** A call's text (`?` placeholders) and its values, in the same order. */

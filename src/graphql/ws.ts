@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { trustedProxyList, type Config } from '../config';
+import { servesApi, trustedProxyList, type Config } from '../config';
 import { clientIp } from '../webhooks/client-ip';
 import type { AuthUser } from '../modules/auth/auth.service';
 import type { TokenWatch } from '../modules/auth/token-watch';
@@ -15,6 +15,9 @@ import { errorOptions, formatSocketError } from './errors';
 import { wsExecutionArgs } from './limits';
 import type { EventBus, PgEventTarget } from './pubsub';
 import { DEFAULT_SLOW_CONSUMER_LIMITS, guardSlowConsumers, type SlowConsumerLimits } from './slow-consumer';
+import type { BackgroundLoop } from '../common/background-loop';
+import { keepAlive } from './keep-alive';
+import { CROSS_ORIGIN_PATH, wsOriginAllowed } from './origins';
 
 export interface GraphqlWsOptions {
   /** The HTTP server to share: graphql-ws takes the Upgrade requests on /graphql, Fastify the rest. */
@@ -38,12 +41,30 @@ export interface GraphqlWs {
   dispose(): Promise<void>;
   /** Stops accepting sockets. */
   close(): Promise<void>;
+  /** The keep-alive pings (WS_KEEPALIVE_SECONDS; none when 0), started with the app's background loops. */
+  keepAlive?: BackgroundLoop;
 }
 
 /** graphql-ws on the HTTP server's port and path; the close codes clients see are WsClose (close-codes.ts). */
 export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
   const { schema, orm, services, config, events, eventTarget, tokenWatch, authenticate, log } = opts;
-  const wss = new WebSocketServer({ server: opts.server, path: '/graphql', maxPayload: 256 * 1024 });
+  const wss = new WebSocketServer({
+    server: opts.server,
+    path: CROSS_ORIGIN_PATH,
+    maxPayload: 256 * 1024,
+    // Before the handshake: a page of a foreign origin gets 403 (origins.ts says why).
+    verifyClient: (info, done) => {
+      // A worker instance serves no API (app.ts), sockets included.
+      if (!servesApi(config.role)) return done(false, 404, 'Not found');
+      if (wsOriginAllowed(info.req.headers.origin, info.req.headers.host, config)) return done(true);
+      log.info(
+        { origin: info.req.headers.origin },
+        'graphql-ws: refused an upgrade from an origin not in CORS_ORIGINS',
+      );
+      done(false, 403, 'Origin not allowed');
+    },
+  });
+  const pings = config.wsKeepAliveSeconds > 0 ? keepAlive(wss, config.wsKeepAliveSeconds * 1000, log) : undefined;
   // Other instances' events published while LISTEN was down never reached these sockets (this instance's own
   // reach them without LISTEN): close them with EventsInterrupted (1012, Service Restart),
   // which graphql-ws clients reconnect on; they then catch up with notifications(after: cursor).
@@ -137,5 +158,6 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
       await server.dispose();
     },
     close: () => new Promise<void>((r) => wss.close(() => r())),
+    keepAlive: pings,
   };
 }

@@ -96,7 +96,12 @@ describe('config', () => {
     expect(c.inboundPoll).toMatchObject({ supervisorEveryMs: 1000, waitMs: 5000 });
   });
   it('turns introspection and the landing page off in production unless asked', () => {
-    const c = loadConfig({ NODE_ENV: 'production', SECRET_KEY: 'aa'.repeat(32) });
+    const c = loadConfig({
+      NODE_ENV: 'production',
+      SECRET_KEY: 'aa'.repeat(32),
+      DATABASE_URL: 'postgresql://db/smsdesk',
+      PUBLIC_URL: 'https://smsdesk.example.com',
+    });
     expect(c.introspection).toBe(false);
     expect(loadConfig({ GRAPHQL_INTROSPECTION: 'false' }).introspection).toBe(false);
   });
