@@ -48,7 +48,7 @@ describe('CORS over HTTP', () => {
     const ok = await post('/graphql', DESK, query, json);
     expect(ok.headers.get('access-control-allow-origin')).toBe(DESK);
     expect(ok.headers.get('access-control-expose-headers')).toBe('X-Request-Id');
-    expect((await ok.json()).data.me.email).toBe('admin@test.local');
+    expect(((await ok.json()) as { data: { me: { email: string } } }).data.me.email).toBe('admin@test.local');
     const foreign = await post('/graphql', EVIL, query, json);
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
     expect((await preflight('/graphql', EVIL)).headers.get('access-control-allow-origin')).toBeNull();

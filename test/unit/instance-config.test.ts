@@ -72,7 +72,7 @@ describe('the Origin a graphql-ws upgrade may come from', () => {
     ['https://evil.example', 'smsdesk.example.com', false, 'a foreign page'],
     ['http://smsdesk.example.com:4001', 'smsdesk.example.com:4000', false, 'another port'],
     ['null', 'smsdesk.example.com', false, 'an opaque origin'],
-  ])('%s on Host %s: %s (%s)', (origin, host, allowed) => {
+  ] as [string | undefined, string, boolean, string][])('%s on Host %s: %s (%s)', (origin, host, allowed) => {
     expect(wsOriginAllowed(origin, host, config)).toBe(allowed);
   });
 });
