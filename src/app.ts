@@ -102,13 +102,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     logController: new PathOnlyLogController(),
   });
   await fastify.register(formbody);
-  await registerCors(fastify, config.corsOrigins);
   if (!servesApi(config.role)) {
-    // A worker instance is not behind the load balancer: it answers its health and metrics, nothing else.
+    // A worker instance is not behind the load balancer: it answers its health and metrics, nothing else
+    // (no CORS preflight either).
     fastify.addHook('onRequest', async (req, reply) => {
       if (!WORKER_PATHS.has(req.url.split('?')[0])) return reply.status(404).send({ error: 'Not found' });
     });
-  }
+  } else await registerCors(fastify, config.corsOrigins);
 
   // A readable 4xx for malformed requests; internal errors never leak a stack trace.
   fastify.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
@@ -214,7 +214,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       ? [
           // Sockets outlive tokens: revoked or expired ones are closed (graphql/ws.ts also checks on each subscribe).
           { name: 'token re-checks', start: () => tokenWatch.start(), stop: () => tokenWatch.stop() },
-          ...(ws.keepAlive ? [ws.keepAlive] : []),
         ]
       : [],
   });

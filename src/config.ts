@@ -183,7 +183,9 @@ export function parseOrigins(raw: string | undefined, name = 'CORS_ORIGINS'): st
     } catch {
       /* reported below */
     }
-    if (!u || !['http:', 'https:'].includes(u.protocol) || u.origin !== o.toLowerCase()) {
+    // An origin is scheme, host and port only; URL normalises the rest (case, default port, IDN).
+    const bare = u && u.pathname === '/' && !u.search && !u.hash && !u.username && !u.password;
+    if (!u || !['http:', 'https:'].includes(u.protocol) || !bare || o.includes('*')) {
       throw new ConfigError(
         name,
         `has "${o}", which is not an origin: give scheme and host (and port), e.g. https://desk.example.com or http://localhost:5173`,

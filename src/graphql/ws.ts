@@ -15,8 +15,6 @@ import { errorOptions, formatSocketError } from './errors';
 import { wsExecutionArgs } from './limits';
 import type { EventBus, PgEventTarget } from './pubsub';
 import { DEFAULT_SLOW_CONSUMER_LIMITS, guardSlowConsumers, type SlowConsumerLimits } from './slow-consumer';
-import type { BackgroundLoop } from '../common/background-loop';
-import { keepAlive } from './keep-alive';
 import { CROSS_ORIGIN_PATH, wsOriginAllowed } from './origins';
 
 export interface GraphqlWsOptions {
@@ -41,8 +39,6 @@ export interface GraphqlWs {
   dispose(): Promise<void>;
   /** Stops accepting sockets. */
   close(): Promise<void>;
-  /** The keep-alive pings (WS_KEEPALIVE_SECONDS; none when 0), started with the app's background loops. */
-  keepAlive?: BackgroundLoop;
 }
 
 /** graphql-ws on the HTTP server's port and path; the close codes clients see are WsClose (close-codes.ts). */
@@ -64,7 +60,6 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
       done(false, 403, 'Origin not allowed');
     },
   });
-  const pings = config.wsKeepAliveSeconds > 0 ? keepAlive(wss, config.wsKeepAliveSeconds * 1000, log) : undefined;
   // Other instances' events published while LISTEN was down never reached these sockets (this instance's own
   // reach them without LISTEN): close them with EventsInterrupted (1012, Service Restart),
   // which graphql-ws clients reconnect on; they then catch up with notifications(after: cursor).
@@ -152,12 +147,16 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
       },
     },
     wss,
+    // WebSocket pings every WS_KEEPALIVE_SECONDS (0: none): proxies drop connections that carry nothing for a
+    // while (often 60 s), and an agent's socket may idle for hours between notifications. graphql-ws
+    // terminates a socket that has not answered with a pong before the next ping (a closed laptop, a changed
+    // network), which ends its subscriptions and token re-checks too.
+    config.wsKeepAliveSeconds * 1000,
   );
   return {
     async dispose() {
       await server.dispose();
     },
     close: () => new Promise<void>((r) => wss.close(() => r())),
-    keepAlive: pings,
   };
 }

@@ -21,7 +21,8 @@ async function main() {
   console.log(`applied ${functions.length} database function file(s): ${functions.join(', ')}`);
 }
 
+// Exit codes as main.ts: 2 for a bad setting, 1 for anything else.
 main().catch((e) => {
   console.error(e instanceof ConfigError ? e.message : e);
-  process.exit(1);
+  process.exit(e instanceof ConfigError ? 2 : 1);
 });

@@ -33,6 +33,7 @@ const production = () => ({
   DATABASE_URL: dbUrl,
   SECRET_KEY: secretKey,
   PUBLIC_URL: 'https://smsdesk.example.com',
+  CORS_ORIGINS: 'https://desk.example.com',
 });
 
 /** `npm run migrate` (its compiled script) with only `env` and PATH: exit code and everything it printed. */
@@ -149,6 +150,12 @@ describe('a web instance and a worker instance on one database', () => {
       body: JSON.stringify({ query: '{ __typename }' }),
     });
     expect(graphql.status).toBe(404);
+    const preflight = await fetch(`${w.url}/graphql`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://desk.example.com', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(404);
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
     const hook = await smsapiSms(w.url, { to: desk.our, from: '48500600701', text: 'To the worker' });
     expect(hook.status).toBe(404);
     expect((await db.query(`select 1 from message where text = 'To the worker'`)).rowCount).toBe(0);

@@ -37,6 +37,11 @@ describe('CORS_ORIGINS', () => {
       loadConfig({ CORS_ORIGINS: ' https://Desk.Example.com/ , http://localhost:5173,https://desk.example.com' })
         .corsOrigins,
     ).toEqual(['https://desk.example.com', 'http://localhost:5173']);
+    // A default port and an international host name are origins too, in the form browsers send.
+    expect(loadConfig({ CORS_ORIGINS: 'https://desk.example.com:443,https://bücher.example' }).corsOrigins).toEqual([
+      'https://desk.example.com',
+      'https://xn--bcher-kva.example',
+    ]);
   });
   it.each(['*', 'desk.example.com', 'https://desk.example.com/app', 'ftp://desk.example.com', 'https://x.example?a=1'])(
     'refuses %j, naming the variable',

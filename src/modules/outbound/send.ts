@@ -1,6 +1,6 @@
 import type { AppContext } from '../../app-context';
 import { catalogEntry } from '../providers/catalog';
-import { adapterFor } from '../providers/registry';
+import { adapterFor, providerFor } from '../providers/registry';
 import { loadMailbox } from '../providers/runtime';
 import { ProviderFailure, type OutboundSms, type SendEncoding } from '../providers/adapter-outbound';
 import type { Mailbox } from '../providers/adapter';
@@ -17,12 +17,6 @@ import { NotFoundError } from '../../common/errors';
  */
 export function idempotencyKeyOf(row: { id: number; created_at: Date; idempotency_key: string | null }): string {
   return row.idempotency_key ?? `sd${row.id}x${new Date(row.created_at).getTime().toString(36)}`;
-}
-
-/** The delivery-report URL we give providers that take one per message. */
-export function notifyUrl(publicUrl: string, webhookPath: string | null, token?: string): string | undefined {
-  if (!webhookPath) return undefined;
-  return `${publicUrl}${webhookPath}/dlr${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 }
 
 export function httpOptions(s: OutboundSettings): HttpOptions {
@@ -161,10 +155,7 @@ export async function attemptSend(
     text: row.text,
     encoding: row.encoding ?? 'GSM7',
     parts: row.parts,
-    notifyUrl:
-      adapter.deliveryReports === 'callback'
-        ? notifyUrl(ctx.config.publicUrl, catalogEntry(mb.provider).webhookPath, mb.webhookToken)
-        : undefined,
+    notifyUrl: providerFor(mb.provider).deliveryReportUrl(ctx.config.publicUrl, mb.webhookToken),
     resumed,
   };
   const log = { messageId, provider: mb.provider, attempt, resumed };

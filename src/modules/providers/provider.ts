@@ -65,10 +65,18 @@ export interface Provider {
    * with the mailbox's token in it. Empty for a provider that is polled or cannot push.
    */
   webhookUrls(publicUrl: string, g: { destinationNumber?: string; token?: string }): WebhookUrl[];
+  /**
+   * Our delivery-report URL with the mailbox's token, which providers that take one per message get with
+   * each send; undefined when this provider's reports are polled or absent.
+   */
+  deliveryReportUrl(publicUrl: string, token: string | undefined): string | undefined;
 }
 
 /** What a provider folder writes; `defineProvider` fills in the rules most providers share. */
-export type ProviderParts = Omit<Provider, 'id' | 'baseUrl' | 'webhookUrl' | 'guide' | 'webhookUrls'> &
+export type ProviderParts = Omit<
+  Provider,
+  'id' | 'baseUrl' | 'webhookUrl' | 'guide' | 'webhookUrls' | 'deliveryReportUrl'
+> &
   Partial<Pick<Provider, 'baseUrl' | 'webhookUrl'>>;
 
 /** Our webhook URL with the mailbox's token as the query parameter `token`, where the edge reads it. */
@@ -110,7 +118,7 @@ export function defineProvider(parts: ProviderParts): Provider {
     webhookUrls(publicUrl, g) {
       const path = provider.catalog.webhookPath;
       if (!path) return [];
-      const dlr = deliveryReportPath(provider);
+      const dlr = provider.deliveryReportUrl(publicUrl, g.token);
       // Without a parser the inbound routes answer "unsupported" (JustSend and Mobitex are polled or silent).
       const inbound = provider.inbound.webhook
         ? [
@@ -121,10 +129,11 @@ export function defineProvider(parts: ProviderParts): Provider {
             })),
           ]
         : [];
-      return [
-        ...inbound,
-        ...(dlr ? [{ purpose: WebhookPurpose.DELIVERY_REPORTS, url: withToken(`${publicUrl}${dlr}`, g.token) }] : []),
-      ];
+      return [...inbound, ...(dlr ? [{ purpose: WebhookPurpose.DELIVERY_REPORTS, url: dlr }] : [])];
+    },
+    deliveryReportUrl(publicUrl, token) {
+      const dlr = deliveryReportPath(provider);
+      return dlr ? withToken(`${publicUrl}${dlr}`, token) : undefined;
     },
     ...parts,
   };

@@ -46,7 +46,7 @@ export const catalog: ProviderCatalogEntry = {
     ),
     // JustSend is polled, so no URL of ours is shown; the token waits for a push format to be known.
     webhookTokenField(
-      'as a postback address, once smsdesk reads JustSend pushes (today it polls them and shows no URL)',
+      'as a postback address, once smsdesk reads JustSend pushes (it polls them, so no URL is shown until then)',
     ),
   ],
   defaultPrefixesToRemove: ['48'],

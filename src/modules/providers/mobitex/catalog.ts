@@ -42,7 +42,8 @@ export const catalog: ProviderCatalogEntry = {
       help: 'Only for inbound SMS, which Mobitex is not known to deliver; leave empty unless Mobitex confirms an inbound service.',
     },
     apiBaseUrlField('Leave empty for https://api.mobitex.pl; only tests change it.'),
-    webhookTokenField('in the Mobitex panel, if Mobitex offers a callback URL'),
+    // Mobitex is not known to push anything, so no URL of ours is shown; the token waits for a push format.
+    webhookTokenField('as a callback address, once smsdesk reads a Mobitex push (no URL is shown until then)'),
   ],
   defaultPrefixesToRemove: POLISH_DEFAULT_PREFIXES,
   webhookPath: `${WEBHOOK_PREFIX}/mobitex`,
