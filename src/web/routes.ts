@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import fastifyStatic from '@fastify/static';
 import Negotiator from 'negotiator';
 
 /** Where `npm run build` writes the playground (src/web/playground/vite.config.mts), compiled or run from source. */
@@ -83,6 +82,8 @@ export async function playgroundRoutes(fastify: FastifyInstance, graphqlPath: st
     route.onRequest = [servePage, ...own];
   });
   if (page.status !== 200) return;
+  // Loaded only where the playground is served (off in production by default): it costs start-up time.
+  const { default: fastifyStatic } = await import('@fastify/static');
   await fastify.register(fastifyStatic, {
     root: path.join(PLAYGROUND_DIR, 'assets'),
     prefix: `${ASSETS_PREFIX}assets/`,

@@ -75,12 +75,14 @@ describeWithChromium('GraphQL playground at GET /graphql (offline, in Chromium)'
     expect(res?.status()).toBe(200);
     expect(res?.headers()['content-security-policy']).toMatch(/default-src 'self'/);
     await queryEditor().locator('.monaco-editor').waitFor({ timeout: 30_000 });
-    await expect.poll(() => text(queryEditor())).toMatch(/mutation Login[\s\S]*login\(email:/);
+    await expect.poll(() => text(queryEditor())).toMatch(/mutation Login[\s\S]*login\([\s\S]*email:/);
     await expect.poll(() => text(headerEditor())).toMatch(/"Authorization": "Bearer <token from login>"/);
     // The schema arrived through introspection: the documentation explorer lists the root types.
     await page.getByRole('button', { name: /documentation explorer/i }).click();
     await expect.poll(() => text(page.locator('.graphiql-doc-explorer'))).toMatch(/Mutation/);
     await page.getByRole('button', { name: /documentation explorer/i }).click();
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'playground-start.png') });
   });
 
   it('logs in and runs a query with the token in the header editor', async () => {
@@ -109,12 +111,29 @@ describeWithChromium('GraphQL playground at GET /graphql (offline, in Chromium)'
     expect(sms.body).toBe('OK');
     const shown = await resultShows(/Hello from a phone/);
     expect(shown).toContain('"kind": "SMS"');
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'playground.png'), fullPage: true });
   });
 
   it('asked no other host for anything and logged no errors', () => {
     expect(foreign).toEqual([]);
     expect(consoleErrors).toEqual([]);
+  });
+
+  it('would have noticed: the offline context blocks and records a request to another host', async () => {
+    const probe = await offlineContext(browser, t.url);
+    try {
+      const p = await probe.context.newPage();
+      await p.goto(`${t.url}/healthz`);
+      const outcome = await p.evaluate(() =>
+        fetch('https://cdn.example.com/graphiql.js').then(
+          () => 'loaded',
+          () => 'failed',
+        ),
+      );
+      expect(outcome).toBe('failed');
+      expect(probe.foreign).toEqual(['https://cdn.example.com/graphiql.js']);
+    } finally {
+      await probe.context.close();
+    }
   });
 });

@@ -13,13 +13,20 @@ const wsUrl = httpUrl.replace(/^http/, 'ws');
 const TOKEN_PLACEHOLDER = '<token from login>';
 const DEFAULT_HEADERS = `{"Authorization": "Bearer ${TOKEN_PLACEHOLDER}"}`;
 
-const DEFAULT_QUERY = `# 1. Run "Login" (the ▶ button, or Ctrl-Enter in it) with your e-mail and password; the first start
-#    of the service prints the first administrator's. The example header below is not sent.
-# 2. Put the token it returns into the Headers tab below: {"Authorization": "Bearer smsd_..."}
-# 3. Run "Me", "Mailboxes", or "LiveNotifications": it shows each new SMS as it arrives (graphql-ws).
+const DEFAULT_QUERY = `# 1. Run "Login" (▶, or Ctrl-Enter inside it) with your
+#    e-mail and password: the service's first start prints
+#    the first administrator's. (The example header below
+#    is not sent.)
+# 2. Put the token it returns into the Headers tab below:
+#    {"Authorization": "Bearer smsd_..."}
+# 3. Run "Me", "Mailboxes", or "LiveNotifications", which
+#    shows each new SMS as it arrives.
 
 mutation Login {
-  login(email: "admin@smsdesk.local", password: "<printed password>") {
+  login(
+    email: "admin@smsdesk.local"
+    password: "<printed password>"
+  ) {
     token
     user { name role }
   }
@@ -30,7 +37,9 @@ query Me {
 }
 
 query Mailboxes {
-  gateways { id name provider destinationNumber incomingActive }
+  gateways {
+    id name provider destinationNumber incomingActive
+  }
 }
 
 subscription LiveNotifications {
