@@ -89,6 +89,8 @@ export async function playgroundRoutes(fastify: FastifyInstance, graphqlPath: st
     prefix: `${ASSETS_PREFIX}assets/`,
     index: false,
     wildcard: false,
+    // The build writes a .gz beside each script and style (vite.config.mts).
+    preCompressed: true,
     // File names carry a hash of their content.
     immutable: true,
     maxAge: '365d',

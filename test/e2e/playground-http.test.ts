@@ -39,12 +39,17 @@ describe('GET /graphql', () => {
     expect(refs.filter((r) => !r.startsWith('/playground/assets/') && r !== 'data:,')).toEqual([]);
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     for (const a of assets) {
-      const asset = await fetch(`${t.url}${a}`);
+      const asset = await fetch(`${t.url}${a}`, { headers: { 'accept-encoding': 'gzip' } });
       expect(asset.status, a).toBe(200);
       expect(asset.headers.get('content-type'), a).toMatch(a.endsWith('.css') ? /^text\/css/ : /javascript/);
+      expect(asset.headers.get('content-encoding'), a).toBe('gzip');
       expect(asset.headers.get('cache-control'), a).toContain('immutable');
-      await asset.arrayBuffer();
+      expect((await asset.text()).length, a).toBeGreaterThan(0);
     }
+    // A client that takes no compression gets the same asset as it is.
+    const plain = await fetch(`${t.url}${assets[0]}`, { headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect((await plain.text()).length).toBeGreaterThan(0);
     expect((await fetch(`${t.url}/playground/assets/nothing-here.js`)).status).toBe(404);
   });
 
