@@ -4,10 +4,10 @@ import formbody from '@fastify/formbody';
 import { ApolloServer } from '@apollo/server';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import pg from 'pg';
 import { makeWorkerUtils } from 'graphile-worker';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -39,6 +39,7 @@ import { WEBHOOK_PREFIX } from './modules/providers/catalog-fields';
 import { RefusalLimiter } from './webhooks/refusals';
 import { deliveryReportEndpoints } from './modules/outbound/routes';
 import { guideRoutes } from './modules/providers/routes';
+import { playgroundRoutes } from './web/routes';
 
 export interface AppDeps {
   config: Config;
@@ -239,14 +240,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
           };
         },
       },
-      config.landingPage
-        ? config.env === 'production'
-          ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
-          : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })
-        : ApolloServerPluginLandingPageDisabled(),
+      // The playground is ours (src/web/); nothing is loaded from or reported to Apollo's hosts.
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
     ],
   });
   await apollo.start();
+  if (config.landingPage) await playgroundRoutes(fastify, '/graphql');
   await fastify.register(fastifyApollo(apollo), {
     path: '/graphql',
     context: async (req): Promise<Context> => ({

@@ -41,7 +41,7 @@ export interface Config {
   adminEmail?: string;
   adminPassword?: string;
   introspection: boolean;
-  /** Apollo's landing page (the GraphQL playground) at GET /graphql. */
+  /** The GraphQL playground (GraphiQL, served from our own assets) for a browser's GET /graphql. */
   landingPage: boolean;
   logLevel: string;
   /** Lifetime of a login token. */

