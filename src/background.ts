@@ -6,6 +6,7 @@ import type { TokenWatch } from './modules/auth/token-watch';
 import { startPollSupervisor } from './modules/inbound/tasks';
 import { staleDlrLockSweep } from './modules/outbound/dlr-sweep';
 import { OutboundSender } from './modules/outbound/sender';
+import { KeywordWatch } from './modules/optouts/keyword-watch';
 
 /** graphile-worker's runner (restarted when it dies, jobs/worker.ts), as a loop; `running` is for readiness. */
 class JobWorkerLoop implements BackgroundLoop {
@@ -61,6 +62,8 @@ export function background(
     ? new OutboundSender(ctx, ctx.config.outbound, { concurrency: ctx.config.workerConcurrency })
     : undefined;
   const loops: BackgroundLoop[] = [
+    // Every instance takes inbound messages, so every one keeps its keyword lists current.
+    new KeywordWatch(ctx.events, ctx.services.optOuts, ctx.log),
     ...(worker ? [worker] : []),
     ...(sender ? [{ name: 'outbound sender', start: () => void sender.start(), stop: () => sender.stop() }] : []),
     // Every instance queues the supervisor (one job key): whichever worker runs it keeps the polls going.

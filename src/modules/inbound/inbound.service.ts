@@ -10,7 +10,8 @@ import { InboundEvent, InboundOutcome, InboundReason } from './inbound-event.ent
 import { NotReplayableError } from './inbound.errors';
 import { admits, InboundMailboxes, type InboundMailbox } from './mailboxes';
 import { normaliseDestination } from './numbers';
-import { inTransaction } from '../../db/raw-sql';
+import { inTransaction, sqlOf } from '../../db/raw-sql';
+import type { OptOutService } from '../optouts/optout.service';
 import type { WebhookCall, WebhookOutcome } from '../../webhooks/edge';
 import { fileMeta, type WebhookEventLog } from '../../webhooks/event-log';
 import type { Publish } from '../../graphql/pubsub';
@@ -43,7 +44,8 @@ export class InboundService {
   constructor(
     private readonly box: SecretBox,
     private readonly events: WebhookEventLog,
-    private readonly publish?: Publish,
+    private readonly publish: Publish | undefined,
+    private readonly optOuts: OptOutService,
   ) {
     this.mailboxes = new InboundMailboxes(box);
   }
@@ -90,6 +92,8 @@ export class InboundService {
     const destination = mailbox.destination!;
     let result: { outcome: InboundOutcome; eventId: number };
     let stored: StoredMessage[] = [];
+    // This instance's copy of the lists: no database read unless they changed.
+    const keywords = await this.optOuts.keywords(sqlOf(em));
     try {
       result = await onceMoreOnTwin(() =>
         inTransaction(em, async (tx) => {
@@ -101,7 +105,9 @@ export class InboundService {
             : undefined;
           stored = [];
           for (const sms of messages)
-            stored.push(await storeInbound(tx, { id: mailbox.id, destination }, sms, { event, last: single }));
+            stored.push(
+              await storeInbound(tx, { id: mailbox.id, destination }, sms, { event, last: single, keywords }),
+            );
           const outcome = stored.every((s) => s.duplicate) ? InboundOutcome.DUPLICATE : InboundOutcome.ACCEPTED;
           const eventId =
             single && stored[0].eventId !== undefined
@@ -210,6 +216,7 @@ export class InboundService {
     mailbox: { id: number; provider: ProviderId; destination: string },
     sms: InboundSms,
   ): Promise<StoredMessage> {
+    const keywords = await this.optOuts.keywords(sqlOf(em));
     const stored = await onceMoreOnTwin(() =>
       inTransaction(em, async (tx) => {
         const d: Delivery = {
@@ -241,6 +248,7 @@ export class InboundService {
         return storeInbound(tx, { id: mailbox.id, destination: mailbox.destination }, sms, {
           event: this.events.record(d, InboundOutcome.ACCEPTED, { gatewayId: mailbox.id, payload }),
           last: true,
+          keywords,
         });
       }),
     );
