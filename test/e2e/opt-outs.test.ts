@@ -284,7 +284,8 @@ describe('keyword lists in settings', () => {
 describe('provider reports and test SMS', () => {
   it("SMSAPI's 412 STOP report opts the number out", async () => {
     const customer = nextNumber();
-    const m = await settled(a, agent, ok(await sendTo(customer)).sendSms, 'SENT');
+    const queued = ok(await sendTo(customer)).sendSms;
+    const m = await settled(a, agent, queued, 'SENT');
     const u = new URL(`${a.url}/panel/tickets/incoming/smsapi/dlr`);
     u.searchParams.set('token', TEST_WEBHOOK_TOKEN);
     u.searchParams.set('MsgId', String(m.providerMessageId));
@@ -298,7 +299,7 @@ describe('provider reports and test SMS', () => {
     const refused = await sendTo(customer);
     expect(codes(refused)).toEqual(['OPTED_OUT']);
     expect(refused.errors![0].message).toContain('as the provider reported through mailbox "SMSAPI main"');
-    expect((await messageOf(a, agent, m.ticket.id, m.id)).status).toBe('UNDELIVERED');
+    expect((await messageOf(a, agent, queued.ticket.id, m.id)).status).toBe('UNDELIVERED');
   });
 
   it("testGateway's test SMS to an opted-out number is refused and nothing is sent", async () => {

@@ -12,6 +12,7 @@ import { admits, InboundMailboxes, type InboundMailbox } from './mailboxes';
 import { normaliseDestination } from './numbers';
 import { inTransaction, sqlOf } from '../../db/raw-sql';
 import type { OptOutService } from '../optouts/optout.service';
+import { OptOutSource } from '../optouts/optout.entity';
 import type { WebhookCall, WebhookOutcome } from '../../webhooks/edge';
 import { fileMeta, type WebhookEventLog } from '../../webhooks/event-log';
 import type { Publish } from '../../graphql/pubsub';
@@ -134,7 +135,7 @@ export class InboundService {
         .catch(() => {});
       throw e;
     }
-    announceStored(this.publish, stored);
+    this.announce(stored);
     return {
       kind: result.outcome === InboundOutcome.DUPLICATE ? 'duplicate' : 'accepted',
       eventId: result.eventId,
@@ -252,7 +253,7 @@ export class InboundService {
         });
       }),
     );
-    announceStored(this.publish, [stored]);
+    this.announce([stored]);
     return stored;
   }
 
@@ -277,6 +278,13 @@ export class InboundService {
     await em.execute(`update inbound_event set replayed_at = now() where id = ?`, [ev.id]);
     const created = await em.fork().findOne(InboundEvent, { id: answer.eventId! }, { populate: ['gateway'] });
     return created!;
+  }
+
+  /** After the commit: the stored messages, and the opt-out changes keywords among them made. */
+  private announce(stored: StoredMessage[]): void {
+    announceStored(this.publish, stored);
+    for (const s of stored)
+      if (s.optedOut !== undefined) this.optOuts.changed({ source: OptOutSource.KEYWORD, optedOut: s.optedOut });
   }
 
   /** Logs a request the edge could not read. */

@@ -128,9 +128,9 @@ export class OptOutService {
         reason,
       });
       const [r] = await tem.execute<{ changed: boolean }[]>(`select ${call.text} as changed`, call.params);
-      return r.changed ? openTicketsOf(tem, number) : [];
+      return r.changed ? openTicketsOf(tem, number) : null;
     });
-    this.announce(tickets);
+    if (tickets) this.changed({ source: OptOutSource.MANUAL, optedOut: input.optedOut }, tickets);
     const state = await em.fork().findOne(OptOut, { phoneNumber: number }, { populate: ['gateway', 'changedBy'] });
     // A number that never opted out has no row: it is shown as opted in.
     return state ?? Object.assign(new OptOut(), { phoneNumber: number, optedOut: false, source: OptOutSource.MANUAL });
@@ -157,10 +157,13 @@ export class OptOutService {
   }
 
   /**
-   * After the commit of a change: the open tickets of the number's cards show the new state
-   * (`ticketUpdated`). Every opt-out change passes here or through the inbound path's own announcement.
+   * After the commit of every change of a number's state, whatever its source: the open tickets of the
+   * number's cards show the new state (`ticketUpdated`; the inbound path announces its own ticket itself).
    */
-  announce(tickets: { ticketId: number; queueId: number }[]): void {
+  changed(
+    change: { source: OptOutSource; optedOut: boolean },
+    tickets: { ticketId: number; queueId: number }[] = [],
+  ): void {
     for (const t of tickets) this.publish?.('TICKET_UPDATED', t);
   }
 }

@@ -15,6 +15,7 @@ import { httpOptions, idempotencyKeyOf } from './send';
 import { announceStatus, transition, type OutboundTarget } from './status';
 import type { Publish } from '../../graphql/pubsub';
 import { openTicketsOf, type OptOutService } from '../optouts/optout.service';
+import { OptOutSource } from '../optouts/optout.entity';
 
 /**
  * Delivery-report callbacks after the webhook edge. The mailboxes the request may speak for are decided
@@ -172,7 +173,11 @@ export async function applyReport(
         [r.at ?? null, target.id, r.providerStatus.slice(0, 100) || null],
       )
     : [];
-  if (optedOut[0]?.changed) optOuts.announce(await openTicketsOf(em, optedOut[0].to_address));
+  if (optedOut[0]?.changed)
+    optOuts.changed(
+      { source: OptOutSource.PROVIDER_REPORT, optedOut: true },
+      await openTicketsOf(em, optedOut[0].to_address),
+    );
   if (!r.status) return optedOut.length > 0;
   const negative = r.status !== MessageStatus.DELIVERED && r.status !== MessageStatus.SENT;
   const moved = await transition(em, target.id, r.status as OutboundTarget, {
