@@ -95,10 +95,20 @@ describe('STOP by keyword', () => {
 
     await texts(customer, '  Stop! ');
     await texts(customer, 'STOP'); // again: no second opt-out, no second confirmation
+    const statuses = await subscribe(
+      a,
+      agent,
+      `subscription($t: ID!) { messageStatusChanged(ticketId: $t) { id status errorCode } }`,
+      { t: queued.ticket.id },
+    );
 
     // B's sender claims both waiting messages: the confirmation goes out, the earlier message does not.
     b = await startTestApp(FAST_OUTBOUND_ENV, { on: { dbUrl: a.dbUrl, key: a.key } });
     const failed = await settled(a, agent, queued, 'FAILED');
+    // Announced through the status machine, from B to A's subscriber.
+    const events = (await statuses.take(2)).map((e) => e.messageStatusChanged);
+    expect(events).toContainEqual({ id: queued.id, status: 'FAILED', errorCode: 'OPTED_OUT' });
+    await statuses.close();
     expect(failed.errorCode).toBe('OPTED_OUT');
     expect(failed.errorMessage).toMatch(new RegExp(`not sent: \\${customer} opted out of SMS on .* by texting "STOP"`));
     await waitFor(() => sentTo(customer).length === 1, 'the confirmation');
