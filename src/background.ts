@@ -5,6 +5,7 @@ import { taskList } from './jobs/tasks';
 import { startPollSupervisor } from './modules/inbound/tasks';
 import { staleDlrLockSweep } from './modules/outbound/dlr-sweep';
 import { OutboundSender } from './modules/outbound/sender';
+import { KeywordWatch } from './modules/optouts/keyword-watch';
 
 /** graphile-worker's runner (restarted when it dies, jobs/worker.ts), as a loop; `running` is for readiness. */
 class JobWorkerLoop implements BackgroundLoop {
@@ -70,7 +71,13 @@ export function background(
   opts: { work: boolean; databaseUrl: string; sockets: BackgroundLoop[] },
 ): Background {
   const worker = opts.work ? new JobWorkerLoop(ctx, opts.databaseUrl) : undefined;
-  const loops: BackgroundLoop[] = [...(worker ? workLoops(ctx, worker) : []), ...opts.sockets];
+  const loops: BackgroundLoop[] = [
+    // Every instance takes inbound messages (webhooks, or polls on workers), so every one keeps its keyword
+    // lists current.
+    new KeywordWatch(ctx.events, ctx.services.optOuts, ctx.log),
+    ...(worker ? workLoops(ctx, worker) : []),
+    ...opts.sockets,
+  ];
   const started: BackgroundLoop[] = [];
   const stop = async () => {
     let failed: unknown;

@@ -11,6 +11,7 @@ import { InboundService } from './modules/inbound/inbound.service';
 import { ensurePollJobs, POLLED_PROVIDERS } from './modules/inbound/tasks';
 import { GatewayTestService } from './modules/gateways/gateway-test.service';
 import { OutboundService } from './modules/outbound/outbound.service';
+import { OptOutService } from './modules/optouts/optout.service';
 import type { Publish } from './graphql/pubsub';
 
 /** Stateless domain services, built once per app and shared by resolvers and routes. */
@@ -23,6 +24,7 @@ export interface Services {
   outbound: OutboundService;
   deliveryReports: DeliveryReports;
   gatewayTests: GatewayTestService;
+  optOuts: OptOutService;
 }
 
 export interface ServiceDeps {
@@ -42,7 +44,9 @@ export function buildServices({ config, box, knex, publish, log }: ServiceDeps):
   const webhookEvents = new WebhookEventLog(box);
   const outbound = config.outbound;
   // A new mailbox gets its poll job now; existing jobs keep their time and backoff.
-  const inbound = new InboundService(box, webhookEvents, publish);
+  // One registry for every path that changes or consults a number's consent.
+  const optOuts = new OptOutService(publish);
+  const inbound = new InboundService(box, webhookEvents, publish, optOuts);
   const gateways = new GatewayService(box, config.publicUrl, outbound.allowPrivateAddresses, async (em, g) => {
     if (g.incomingActive && POLLED_PROVIDERS.includes(g.provider)) await ensurePollJobs(em);
   });
@@ -58,8 +62,9 @@ export function buildServices({ config, box, knex, publish, log }: ServiceDeps):
     gateways,
     customers: new CustomerService(),
     inbound,
-    outbound: new OutboundService(outbound, publish),
-    deliveryReports: new DeliveryReports(inbound.mailboxes, webhookEvents, log, publish),
-    gatewayTests: new GatewayTestService(outbound, gateways),
+    outbound: new OutboundService(outbound, optOuts, publish),
+    deliveryReports: new DeliveryReports(inbound.mailboxes, webhookEvents, log, publish, optOuts),
+    gatewayTests: new GatewayTestService(outbound, gateways, optOuts),
+    optOuts,
   };
 }

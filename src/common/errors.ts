@@ -2,7 +2,7 @@
  * Typed domain errors. Domain code throws these and never builds HTTP or GraphQL responses;
  * `src/graphql/errors.ts` maps them to GraphQL error codes in one place.
  */
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'RATE_LIMITED';
+export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'RATE_LIMITED' | 'OPTED_OUT';
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
@@ -49,6 +49,19 @@ export class UnauthenticatedError extends DomainError {
   readonly code = 'UNAUTHENTICATED' as const;
   constructor(message = 'Log in first: send "Authorization: Bearer <token>"') {
     super(message);
+  }
+}
+
+/**
+ * A send to a number that opted out of our SMS (src/modules/optouts). The message says when and how; the
+ * extensions carry `phoneNumber`, `optedOutAt` (ISO 8601) and `optOutSource` for clients that show it.
+ */
+export class OptedOutError extends DomainError {
+  readonly code = 'OPTED_OUT' as const;
+  override readonly details: Record<string, string>;
+  constructor(message: string, details: { phoneNumber: string; optedOutAt: string; optOutSource: string }) {
+    super(message);
+    this.details = details;
   }
 }
 

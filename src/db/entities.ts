@@ -7,6 +7,7 @@ import { InboundEvent } from '../modules/inbound/inbound-event.entity';
 import { InboundPollState } from '../modules/inbound/poll-state.entity';
 import { Notification } from '../modules/notifications/notification.entity';
 import { MessageRule } from '../modules/rules/message-rule.entity';
+import { OptOut, OptOutChange } from '../modules/optouts/optout.entity';
 import { Settings } from '../modules/settings/settings.entity';
 import { Message } from '../modules/tickets/message.entity';
 import { Queue } from '../modules/tickets/queue.entity';
@@ -29,4 +30,6 @@ export const entities = [
   InboundEvent,
   Attachment,
   InboundPollState,
+  OptOut,
+  OptOutChange,
 ];

@@ -21,6 +21,8 @@ export interface EventPayloads {
   };
   MESSAGE_STATUS_CHANGED: { messageId: number; ticketId: number | null; status: string };
   TICKET_UPDATED: { ticketId: number; queueId: number };
+  /** The settings' opt-out or start keywords changed: every instance reads them again (KeywordWatch). */
+  OPT_OUT_KEYWORDS_CHANGED: Record<string, never>;
 }
 export type Topic = keyof EventPayloads;
 

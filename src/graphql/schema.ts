@@ -18,6 +18,7 @@ import { ProviderResolver } from '../modules/providers/provider.resolver';
 import { RulePreviewResolver } from '../modules/rules/rule-preview.resolver';
 import { MessageRuleResolver } from '../modules/rules/message-rule.resolver';
 import { SettingsResolver } from '../modules/settings/settings.resolver';
+import { CustomerOptOutsResolver, OptOutResolver, TicketOptOutResolver } from '../modules/optouts/optout.resolver';
 import { QueueResolver } from '../modules/tickets/queue.resolver';
 import { CustomerTicketsResolver, MessageTicketResolver, TicketResolver } from '../modules/tickets/ticket.resolver';
 
@@ -40,6 +41,9 @@ export const resolvers = [
   RulePreviewResolver,
   GatewayTestResolver,
   OutboundResolver,
+  OptOutResolver,
+  CustomerOptOutsResolver,
+  TicketOptOutResolver,
 ] as const;
 
 /** Builds the executable schema; it needs no database, so `schema.graphql` can be emitted anywhere. */

@@ -197,6 +197,9 @@ describe('delivery reports', () => {
     await report(String(m.providerMessageId), 412, 'STOP', done + 30);
     const [db] = await t.sql(`select opted_out_at from message where id = $1`, [m.id]);
     expect(new Date(db.opted_out_at).getTime()).toBe(done * 1000);
+    // The number is now opted out of every SMS (test/e2e/opt-outs.test.ts); the other tests here send to it.
+    const back = `mutation { setOptOut(phoneNumber: "+48500600700", optedOut: false, reason: "asked again") { optedOut } }`;
+    expect(ok(await t.gql(back, {}, agent)).setOptOut).toEqual({ optedOut: false });
   });
 
   it('a report with the extra fields moves a message as the code table says; no opt-out for other codes', async () => {

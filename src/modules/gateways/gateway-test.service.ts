@@ -14,6 +14,7 @@ import type { OutboundSettings } from '../outbound/outbound.settings';
 import { Gateway } from './gateway.entity';
 import type { GatewayService } from './gateway.service';
 import type { GatewayTestResult } from './gateway-test.types';
+import type { OptOutService } from '../optouts/optout.service';
 
 /** The longest detail a check keeps: a sentence, never a provider's whole answer (agents read `lastTest`). */
 const DETAIL_CHARS = 300;
@@ -43,6 +44,7 @@ export class GatewayTestService {
   constructor(
     private readonly settings: OutboundSettings,
     private readonly gateways: GatewayService,
+    private readonly optOuts: OptOutService,
   ) {}
 
   async test(em: EntityManager, id: number, sendTestSmsTo: string | undefined): Promise<GatewayTestResult> {
@@ -53,6 +55,8 @@ export class GatewayTestService {
       const r = toE164(sendTestSmsTo);
       if (!r.ok) throw ValidationError.single('sendTestSmsTo', 'phoneNumber', `"${sendTestSmsTo}" ${r.reason}`);
       to = r.e164;
+      // A test SMS is an SMS: a number that opted out gets none (OPTED_OUT, before anything is called).
+      await this.optOuts.check(em, to);
     }
     const started = Date.now();
     const adapter = adapterFor(g.provider);

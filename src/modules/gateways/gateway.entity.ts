@@ -163,6 +163,14 @@ export class Gateway {
   @Property()
   replacePolishDiacritics: boolean = false;
 
+  @Field({
+    nullable: true,
+    description:
+      'Sent once through this mailbox to a number that opts out by keyword, as the only SMS it then gets; null: none (the default).',
+  })
+  @Property({ type: 'text', nullable: true })
+  optOutConfirmation?: string;
+
   @Field(() => GatewayTestResult, { nullable: true })
   @Property({ type: 'json', nullable: true })
   lastTest?: GatewayTestResult;

@@ -4,6 +4,10 @@ import { ProviderId } from '../providers/catalog.types';
 import { WebhookAuth } from './gateway.entity';
 import { GenericHttpInput } from './generic-http';
 
+/** Bounds of a mailbox's opt-out confirmation: one short SMS, not a campaign. */
+export const MAX_CONFIRMATION_CHARS = 300;
+export const MAX_CONFIRMATION_PARTS = 2;
+
 /**
  * Fields shared by create and update. Secrets (`password`, `certificatePem`, `webhookToken`) are
  * write-only: omitted (null) keeps the stored value, an empty string removes it.
@@ -120,6 +124,14 @@ export class GatewayUpdateInput {
 
   @Field({ nullable: true })
   replacePolishDiacritics?: boolean;
+
+  @Field({
+    nullable: true,
+    description: `Sent once through this mailbox to a number that opts out by keyword (e.g. "You will get no more SMS from us. Text START to subscribe again."), at most ${MAX_CONFIRMATION_CHARS} characters and ${MAX_CONFIRMATION_PARTS} SMS parts; an empty string removes it; not given: kept. Default: none.`,
+  })
+  @IsOptional()
+  @MaxLength(MAX_CONFIRMATION_CHARS)
+  optOutConfirmation?: string;
 }
 
 /** A new mailbox: the same fields, with name and provider required. */

@@ -13,7 +13,13 @@ import { isCountryCode } from '../../common/phone';
 import { checkCertificateBundle } from './certificate';
 import { Gateway, PasswordForm, WebhookAuth } from './gateway.entity';
 import { gatewaySecretAt } from './gateway-secrets';
-import type { GatewayInput, GatewayUpdateInput } from './gateway.input';
+import {
+  MAX_CONFIRMATION_CHARS,
+  MAX_CONFIRMATION_PARTS,
+  type GatewayInput,
+  type GatewayUpdateInput,
+} from './gateway.input';
+import { replacePolishDiacritics, segments } from '../outbound/segments';
 import type { GenericHttpInput, StoredGenericHttp } from './generic-http';
 
 const HOST_RE =
@@ -34,6 +40,22 @@ function change(v: string | null | undefined): { keep: true } | { keep: false; v
   if (v === undefined || v === null) return { keep: true };
   const t = v.trim();
   return { keep: false, value: t === '' ? undefined : t };
+}
+
+/** What keeps a mailbox's opt-out confirmation from going out as one short SMS, or null. */
+function confirmationProblem(
+  g: Pick<Gateway, 'optOutConfirmation' | 'replacePolishDiacritics'>,
+): { rule: string; message: string } | null {
+  const text = g.optOutConfirmation ?? '';
+  if (text.length > MAX_CONFIRMATION_CHARS)
+    return { rule: 'maxLength', message: `must be at most ${MAX_CONFIRMATION_CHARS} characters` };
+  const seg = segments(g.replacePolishDiacritics ? replacePolishDiacritics(text) : text);
+  if (seg.parts > MAX_CONFIRMATION_PARTS)
+    return {
+      rule: 'maxParts',
+      message: `is ${seg.parts} SMS parts long (${seg.encoding === 'UCS2' ? 'UCS-2, 70/67 characters a part' : 'GSM-7, 160/153 characters a part'}); a confirmation is at most ${MAX_CONFIRMATION_PARTS}`,
+    };
+  return null;
 }
 
 function httpUrl(text: string): URL | null {
@@ -325,6 +347,12 @@ export class GatewayService {
         v.add('genericHttp.headers', 'reenterOnNewAddress', moved);
     }
     if (input.replacePolishDiacritics != null) g.replacePolishDiacritics = input.replacePolishDiacritics;
+    const confirmation = change(input.optOutConfirmation);
+    if (!confirmation.keep) g.optOutConfirmation = confirmation.value;
+    if (g.optOutConfirmation) {
+      const problem = confirmationProblem(g);
+      if (problem) v.add('optOutConfirmation', problem.rule, problem.message);
+    }
 
     // Required fields of the provider, judged on the merged state so an update may omit stored ones.
     const has: Record<GatewayFieldName, boolean> = {

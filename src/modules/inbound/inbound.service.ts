@@ -10,7 +10,9 @@ import { InboundEvent, InboundOutcome, InboundReason } from './inbound-event.ent
 import { NotReplayableError } from './inbound.errors';
 import { admits, InboundMailboxes, type InboundMailbox } from './mailboxes';
 import { normaliseDestination } from './numbers';
-import { inTransaction } from '../../db/raw-sql';
+import { inTransaction, sqlOf } from '../../db/raw-sql';
+import type { OptOutService } from '../optouts/optout.service';
+import { OptOutSource } from '../optouts/optout.entity';
 import type { WebhookCall, WebhookOutcome } from '../../webhooks/edge';
 import { fileMeta, type WebhookEventLog } from '../../webhooks/event-log';
 import type { Publish } from '../../graphql/pubsub';
@@ -43,7 +45,8 @@ export class InboundService {
   constructor(
     private readonly box: SecretBox,
     private readonly events: WebhookEventLog,
-    private readonly publish?: Publish,
+    private readonly publish: Publish | undefined,
+    private readonly optOuts: OptOutService,
   ) {
     this.mailboxes = new InboundMailboxes(box);
   }
@@ -90,6 +93,8 @@ export class InboundService {
     const destination = mailbox.destination!;
     let result: { outcome: InboundOutcome; eventId: number };
     let stored: StoredMessage[] = [];
+    // This instance's copy of the lists: no database read unless they changed.
+    const keywords = await this.optOuts.keywords(sqlOf(em));
     try {
       result = await onceMoreOnTwin(() =>
         inTransaction(em, async (tx) => {
@@ -101,7 +106,9 @@ export class InboundService {
             : undefined;
           stored = [];
           for (const sms of messages)
-            stored.push(await storeInbound(tx, { id: mailbox.id, destination }, sms, { event, last: single }));
+            stored.push(
+              await storeInbound(tx, { id: mailbox.id, destination }, sms, { event, last: single, keywords }),
+            );
           const outcome = stored.every((s) => s.duplicate) ? InboundOutcome.DUPLICATE : InboundOutcome.ACCEPTED;
           const eventId =
             single && stored[0].eventId !== undefined
@@ -128,7 +135,7 @@ export class InboundService {
         .catch(() => {});
       throw e;
     }
-    announceStored(this.publish, stored);
+    this.announce(stored);
     return {
       kind: result.outcome === InboundOutcome.DUPLICATE ? 'duplicate' : 'accepted',
       eventId: result.eventId,
@@ -210,6 +217,7 @@ export class InboundService {
     mailbox: { id: number; provider: ProviderId; destination: string },
     sms: InboundSms,
   ): Promise<StoredMessage> {
+    const keywords = await this.optOuts.keywords(sqlOf(em));
     const stored = await onceMoreOnTwin(() =>
       inTransaction(em, async (tx) => {
         const d: Delivery = {
@@ -241,10 +249,11 @@ export class InboundService {
         return storeInbound(tx, { id: mailbox.id, destination: mailbox.destination }, sms, {
           event: this.events.record(d, InboundOutcome.ACCEPTED, { gatewayId: mailbox.id, payload }),
           last: true,
+          keywords,
         });
       }),
     );
-    announceStored(this.publish, [stored]);
+    this.announce([stored]);
     return stored;
   }
 
@@ -269,6 +278,13 @@ export class InboundService {
     await em.execute(`update inbound_event set replayed_at = now() where id = ?`, [ev.id]);
     const created = await em.fork().findOne(InboundEvent, { id: answer.eventId! }, { populate: ['gateway'] });
     return created!;
+  }
+
+  /** After the commit: the stored messages, and the opt-out changes keywords among them made. */
+  private announce(stored: StoredMessage[]): void {
+    announceStored(this.publish, stored);
+    for (const s of stored)
+      if (s.optedOut !== undefined) this.optOuts.changed({ source: OptOutSource.KEYWORD, optedOut: s.optedOut });
   }
 
   /** Logs a request the edge could not read. */

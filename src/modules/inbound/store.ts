@@ -9,6 +9,8 @@ import { eventInsert, type EventRecord } from './event-sql';
 import { isPhoneNumber, normaliseSender } from './numbers';
 import type { Tx } from '../../db/raw-sql';
 import { dbFunction } from '../../db/functions';
+import type { KeywordMatcher } from '../optouts/keywords';
+import { confirmationFor } from '../optouts/confirmation';
 
 /** Messages without a provider id and without a provider timestamp are deduplicated within this window. */
 export const DEDUPE_WINDOW_MS = 10 * 60_000;
@@ -24,6 +26,10 @@ export interface StoredMessage {
   eventId?: number;
   /** What its notifications share (all but id and user): announced with them, so pushes read nothing. */
   note?: EventPayloads['NOTIFICATIONS_ADDED']['note'];
+  /** The message was an opt-out (true) or start (false) keyword that changed its sender's opt-out state. */
+  optedOut?: boolean;
+  /** The opt-out confirmation queued with it (announced as QUEUED after the commit). */
+  confirmationId?: number;
 }
 
 /**
@@ -99,6 +105,14 @@ const inboundFile = dbFunction<{
   title: string;
   /** `providerId` may be carried by several messages: kept only while no message of the mailbox has it. */
   providerIdShared: boolean;
+  /** The text is an opt-out (true) or start (false) keyword; undefined for ordinary messages. */
+  optOut?: boolean;
+  keyword?: string;
+  /** The mailbox's opt-out confirmation, queued when the opt-out changes the number's state. */
+  confirmText?: string;
+  confirmFrom?: string;
+  confirmParts?: number;
+  confirmEncoding?: 'GSM7' | 'UCS2';
 }>('inbound_file', {
   messageId: 'p_message_id int',
   queueId: 'p_queue_id int',
@@ -116,6 +130,12 @@ const inboundFile = dbFunction<{
   repliesTo: 'p_replies_to text',
   title: 'p_title text',
   providerIdShared: 'p_provider_id_shared boolean',
+  optOut: 'p_opt_out boolean',
+  keyword: 'p_keyword text',
+  confirmText: 'p_confirm_text text',
+  confirmFrom: 'p_confirm_from text',
+  confirmParts: 'p_confirm_parts int',
+  confirmEncoding: 'p_confirm_encoding sms_encoding',
 });
 
 /** A unique violation: the message's twin was committed meanwhile (see storeInbound). */
@@ -148,6 +168,8 @@ export async function storeInbound(
     /** Nothing follows in this transaction when the message is new: commit with the last statement. */
     last?: boolean;
     now?: Date;
+    /** The opt-out and start keywords (the settings' lists, OptOutService.keywords). */
+    keywords?: KeywordMatcher;
   } = {},
 ): Promise<StoredMessage> {
   const { sql } = tx;
@@ -195,6 +217,10 @@ export async function storeInbound(
   // commit (`announceStored`), batched by PgEventTarget. Attachments follow the message, so an MMS
   // commits after them.
   const title = notificationTitle(kind, who, text, sms.subject);
+  // A whole-text keyword from a phone number changes its consent in inbound_file's statement; ordinary
+  // messages cost a length comparison here (KeywordMatcher.match) and nothing in the database.
+  const keyword = sms.kind === 'SMS' && isPhoneNumber(from) ? opts.keywords?.match(sms.text) : null;
+  const confirm = keyword?.optedOut ? await confirmationFor(sql, gateway.id, from) : null;
   const file = inboundFile.call({
     messageId,
     queueId: ruled,
@@ -214,6 +240,12 @@ export async function storeInbound(
     providerTimestamp: sms.providerTimestamp ?? null,
     repliesTo: sms.repliesTo?.trim().slice(0, 100) || null,
     title,
+    optOut: keyword?.optedOut,
+    keyword: keyword?.keyword,
+    confirmText: confirm?.text,
+    confirmFrom: confirm?.from,
+    confirmParts: confirm?.parts,
+    confirmEncoding: confirm?.encoding,
   });
   const [last] = await (opts.last && !files.length ? tx.commitWith : sql)<{
     ticket_id: number;
@@ -221,9 +253,12 @@ export async function storeInbound(
     event_id: string | number | null;
     pairs: [number, number | string][];
     created_at: Date | string;
+    opt_out_changed: boolean;
+    confirmation_id: number | null;
   }>(
     `with ev as (${ev ? ev.text : 'select null::bigint as id'})
-     select f.ticket_id, f.queue_id, f.pairs, f.created_at, (select id from ev) as event_id from ${file.text} f`,
+     select f.ticket_id, f.queue_id, f.pairs, f.created_at, f.opt_out_changed, f.confirmation_id, (select id from ev) as event_id
+       from ${file.text} f`,
     [...(ev?.params ?? []), ...file.params],
   );
   for (const f of files) {
@@ -247,6 +282,8 @@ export async function storeInbound(
     notified: last.pairs.map(([u, id]) => [u, Number(id)]),
     eventId: last.event_id != null ? Number(last.event_id) : undefined,
     note: { messageId, kind, title, createdAt: new Date(last.created_at).toISOString() },
+    optedOut: last.opt_out_changed ? keyword!.optedOut : undefined,
+    confirmationId: last.confirmation_id ?? undefined,
   };
 }
 
@@ -271,5 +308,8 @@ export function announceStored(publish: Publish | undefined, stored: StoredMessa
       });
     }
     publish('TICKET_UPDATED', { ticketId: s.ticketId, queueId: s.queueId });
+    // QUEUED wakes the senders of every instance.
+    if (s.confirmationId !== undefined)
+      publish('MESSAGE_STATUS_CHANGED', { messageId: s.confirmationId, ticketId: s.ticketId, status: 'QUEUED' });
   }
 }

@@ -14,6 +14,8 @@ import { backoffMs, type OutboundSettings } from './outbound.settings';
 import { httpOptions, idempotencyKeyOf } from './send';
 import { announceStatus, transition, type OutboundTarget } from './status';
 import type { Publish } from '../../graphql/pubsub';
+import { openTicketsOf, type OptOutService } from '../optouts/optout.service';
+import { OptOutSource } from '../optouts/optout.entity';
 
 /**
  * Delivery-report callbacks after the webhook edge. The mailboxes the request may speak for are decided
@@ -29,6 +31,7 @@ export class DeliveryReports {
     private readonly events: WebhookEventLog,
     private readonly log: { warn(o: object, msg: string): void },
     private readonly publish: Publish,
+    private readonly optOuts: OptOutService,
   ) {}
 
   async receive(em: EntityManager, call: WebhookCall): Promise<WebhookOutcome> {
@@ -90,7 +93,7 @@ export class DeliveryReports {
         );
         continue;
       }
-      if (await applyReport(em, this.publish, target, r)) applied.push(target.id);
+      if (await applyReport(em, this.publish, target, r, this.optOuts)) applied.push(target.id);
     }
     const eventId = await this.events.log(em, call, InboundOutcome.ACCEPTED, {
       gatewayId: admitted.length === 1 ? admitted[0].id : undefined,
@@ -157,15 +160,24 @@ export async function applyReport(
   publish: Publish,
   target: ReportTarget,
   r: DeliveryReport,
+  optOuts: OptOutService,
 ): Promise<boolean> {
-  // Recorded whatever the status does: an opt-out after a final status is still the recipient's wish.
+  // Recorded whatever the status does: an opt-out after a final status is still the recipient's wish. The
+  // first such report of a message opts its number out in the registry, in the same statement.
   const optedOut = r.optedOut
-    ? await em.execute(
-        `update message set opted_out_at = coalesce(?::timestamptz, now()), updated_at = now()
-          where id = ? and opted_out_at is null returning id`,
-        [r.at ?? null, target.id],
+    ? await em.execute<{ id: number; to_address: string; changed: boolean }[]>(
+        `with m as (update message set opted_out_at = coalesce(?::timestamptz, now()), updated_at = now()
+                     where id = ? and opted_out_at is null returning id, to_address, gateway_id)
+         select m.id, m.to_address, opt_out_set(p_number => m.to_address, p_opted_out => true, p_source => 'PROVIDER_REPORT',
+                                                p_gateway_id => m.gateway_id, p_reason => ?) as changed from m`,
+        [r.at ?? null, target.id, r.providerStatus.slice(0, 100) || null],
       )
     : [];
+  if (optedOut[0]?.changed)
+    optOuts.changed(
+      { source: OptOutSource.PROVIDER_REPORT, optedOut: true },
+      await openTicketsOf(em, optedOut[0].to_address),
+    );
   if (!r.status) return optedOut.length > 0;
   const negative = r.status !== MessageStatus.DELIVERED && r.status !== MessageStatus.SENT;
   const moved = await transition(em, target.id, r.status as OutboundTarget, {
@@ -212,6 +224,7 @@ export async function runPollDlr(
       ctx.publish,
       { id: messageId, gatewayId: row.gateway_id, status: row.status, providerMessageId: row.provider_message_id },
       r,
+      ctx.services.optOuts,
     );
     final = !!r.final || (r.status !== null && r.status !== MessageStatus.SENT);
   } catch (e) {

@@ -38,6 +38,7 @@ import { announceStatus } from './status';
 import { countryProblem } from '../gateways/countries';
 import { SendRate } from './send-rate';
 import { QueueScope } from '../tickets/queue-access';
+import { optedOutError, OPT_OUT_FACTS_JSON, type OptOutFacts, type OptOutService } from '../optouts/optout.service';
 
 /** A queued message: where it went. */
 interface Queued {
@@ -72,6 +73,7 @@ export class OutboundService {
 
   constructor(
     readonly settings: OutboundSettings,
+    private readonly optOuts: OptOutService,
     private readonly publish?: Publish,
   ) {
     this.sendRate = new SendRate(settings.sendsPerUser, settings.sendWindowSeconds);
@@ -98,6 +100,7 @@ export class OutboundService {
       gatewayId: input.gatewayId,
       customerId: input.customerId,
       phone: input.customerId == null ? to : undefined,
+      to,
     });
     const customer = input.customerId != null ? facts.customer : null;
     if (input.customerId != null) {
@@ -120,6 +123,9 @@ export class OutboundService {
     if (country) v.add('to', 'allowedCountry', country);
     const prepared = gateway && input.text ? this.prepare(gateway, input.text, v) : undefined;
     v.throwIfAny();
+    // The number's consent, read with the facts (the registry's key): an opted-out number gets nothing.
+    const optedOut = facts.optOuts.find((o) => o.phoneNumber === to);
+    if (optedOut) throw optedOutError(optedOut);
 
     // The queue the customer's answer will be routed to, so that it lands in this same ticket (null: the
     // default queue, as for the answer).
@@ -170,6 +176,7 @@ export class OutboundService {
     const prepared =
       gateway && text && adapterFor(gateway.provider).sending.supported ? this.prepare(gateway, text, v) : undefined;
     v.throwIfAny();
+    await this.optOuts.check(em, to!);
     const messageId = await em.transactional((tem) =>
       addToTicket(tem, {
         ticketId: ticket.id,
@@ -299,6 +306,8 @@ interface SendFacts {
   /** The given card, else the oldest card holding the number. */
   customer: { id: number; name: string; phoneNumbers: string[] } | null;
   rules: RuleLike[];
+  /** Of the numbers the message may go to (the one given, the card's), those that opted out. */
+  optOuts: OptOutFacts[];
 }
 
 type GatewayJson = {
@@ -324,26 +333,36 @@ const sendingGateway = (g: GatewayJson): SendingGateway => ({
 /** sendSms's reads in one statement (outside the write transaction: nothing is written when a check fails). */
 const SEND_FACTS = prepared(
   'outbound_send_facts',
-  ['int', 'int', 'int', 'int', 'text'],
+  ['int', 'int', 'int', 'int', 'text', 'text', 'int'],
   `with s as (select (select default_sms_gateway_id from settings where id = 1) as default_id)
    select (select ${GATEWAY_JSON} from gateway g where g.id = coalesce(?, s.default_id)) as gateway,
           case when ? is null and s.default_id is null then (select json_agg(${GATEWAY_JSON} order by g.name) from gateway g) end as candidates,
           case when ? is not null then (select ${CUSTOMER_JSON} from customer c where c.id = ?)
                else ${CARD_FOR_NUMBER_JSON}
           end as customer,
-          active_rules() as rules
+          active_rules() as rules,
+          (select json_agg(${OPT_OUT_FACTS_JSON}) from opt_out o
+            where o.opted_out and o.phone_number = any(array[?] || coalesce((select c.phone_numbers from customer c where c.id = ?), '{}'))) as opt_outs
      from s`,
 );
 
 /** sendSms's reads in one statement (outside the write transaction: nothing is written when a check fails). */
 async function sendFacts(
   em: EntityManager,
-  q: { gatewayId?: number; customerId?: number; phone?: string },
+  q: { gatewayId?: number; customerId?: number; phone?: string; to?: string },
 ): Promise<SendFacts> {
   const [[row]] = await roundTrip(em, [
     [
       SEND_FACTS,
-      [q.gatewayId ?? null, q.gatewayId ?? null, q.customerId ?? null, q.customerId ?? null, q.phone ?? null],
+      [
+        q.gatewayId ?? null,
+        q.gatewayId ?? null,
+        q.customerId ?? null,
+        q.customerId ?? null,
+        q.phone ?? null,
+        q.to ?? null,
+        q.customerId ?? null,
+      ],
     ],
   ]);
   return {
@@ -351,6 +370,7 @@ async function sendFacts(
     candidates: row.candidates ? (row.candidates as GatewayJson[]).map(sendingGateway) : null,
     customer: row.customer,
     rules: rulesOfRows(row.rules as RuleRow[]),
+    optOuts: (row.opt_outs as OptOutFacts[] | null) ?? [],
   };
 }
 

@@ -9,6 +9,7 @@ import { MessageStatus } from '../tickets/message.entity';
 import { backoffMs, type OutboundSettings } from './outbound.settings';
 import { announceStatus, transition } from './status';
 import { NotFoundError } from '../../common/errors';
+import { optedOutSentence, type OptOutFacts } from '../optouts/optout.service';
 
 /**
  * The idempotency key a message gives its provider: the random one kept with it (message_add.sql), or for a
@@ -51,6 +52,8 @@ export interface Claimed {
   prev_in_flight_age_ms: number | null;
   /** When the lease runs out by this instance's clock (ms), set by the sender. */
   leaseEnds?: number;
+  /** The recipient opted out (and this is not the confirmation of that opt-out): not sent. */
+  opted_out?: OptOutFacts | null;
 }
 
 /** Where an attempt's outcome goes: SENT in batches (the sender), the rest one by one. */
@@ -96,6 +99,7 @@ export async function attemptSend(
   const maybeSent = row.prev_in_flight
     ? "; an earlier attempt was cut off while the provider had it, so it may have been sent (check the provider's panel)"
     : '';
+  if (row.opted_out) return fail('OPTED_OUT', `not sent: ${optedOutSentence(row.opted_out)}${maybeSent}`);
   if (!row.gateway_id) return fail('NO_MAILBOX', `the mailbox was deleted before the message went out${maybeSent}`);
   // Only claims whose attempt never recorded an outcome get past the last attempt (settle stops at it):
   // an attempt that keeps being cut off (its instance dies, or its outcome cannot be written) ends here.

@@ -4,6 +4,7 @@ import { MessageStatus } from '../tickets/message.entity';
 import { attemptSend, MailboxCache, type Claimed, type Outcomes } from './send';
 import { POLL_DLR_TASK, POLL_JOB_KEY_PREFIX } from './jobs';
 import type { OutboundSettings } from './outbound.settings';
+import { OPT_OUT_FACTS_JSON } from '../optouts/optout.service';
 
 /**
  * Takes due messages for this instance: up to `limit` QUEUED outbound rows whose time has come and that
@@ -12,9 +13,12 @@ import type { OutboundSettings } from './outbound.settings';
  * the in-flight mark (step 1 of attemptSend) is written in the same commit, before any provider call.
  * The mark as it was travels along: set, it means an earlier attempt was cut off mid-call. An existing mark
  * is kept, so it dates the first attempt that may have reached the provider (idempotency keys expire).
+ * The recipient's opt-out travels along too (the registry's key), so a message queued before its number
+ * opted out, on whichever instance, fails before its provider is called; the confirmation queued with the
+ * opt-out is the one message let through.
  */
 const CLAIM = `
-  with due as (select m.id, m.in_flight_since, m.gateway_id from message m
+  with due as (select m.id, m.in_flight_since, m.gateway_id, m.to_address from message m
                 where m.direction = 'OUTBOUND' and m.status = 'QUEUED' and m.next_attempt_at <= now()
                   and (m.lease_until is null or m.lease_until < now())
                   and m.id <> all(?::int[])
@@ -23,10 +27,12 @@ const CLAIM = `
   update message m set lease_until = now() + (? * interval '1 millisecond'), in_flight_since = coalesce(m.in_flight_since, now()),
                        attempts = m.attempts + 1, updated_at = now()
     from due left join gateway g on g.id = due.gateway_id
+         left join opt_out o on o.phone_number = due.to_address and o.opted_out and o.confirmation_message_id is distinct from due.id
    where m.id = due.id
   returning m.id, m.to_address, m.text, m.encoding, m.parts, m.attempts, m.created_at, m.gateway_id, m.idempotency_key,
             g.updated_at as gateway_updated_at, due.in_flight_since as prev_in_flight,
-            (extract(epoch from now() - due.in_flight_since) * 1000)::float8 as prev_in_flight_age_ms`;
+            (extract(epoch from now() - due.in_flight_since) * 1000)::float8 as prev_in_flight_age_ms,
+            case when o.phone_number is not null then ${OPT_OUT_FACTS_JSON} end as opted_out`;
 
 /**
  * SENT for every message of a batch (what `transition` does for one), with the first delivery-report poll of
