@@ -12,6 +12,7 @@ import { ensurePollJobs, POLLED_PROVIDERS } from './modules/inbound/tasks';
 import { GatewayTestService } from './modules/gateways/gateway-test.service';
 import { OutboundService } from './modules/outbound/outbound.service';
 import type { Publish } from './graphql/pubsub';
+import type { Metrics } from './modules/metrics/metrics';
 
 /** Stateless domain services, built once per app and shared by resolvers and routes. */
 export interface Services {
@@ -34,15 +35,17 @@ export interface ServiceDeps {
   publish: Publish;
   /** The app's logger. */
   log: FastifyBaseLogger;
+  /** The app instance's metrics (its own registry). */
+  metrics: Metrics;
 }
 
 /** Every service gets its collaborators here, in its constructor. */
-export function buildServices({ config, box, knex, publish, log }: ServiceDeps): Services {
+export function buildServices({ config, box, knex, publish, log, metrics }: ServiceDeps): Services {
   // Inbound messages and delivery reports share one event log, as they share one webhook edge.
   const webhookEvents = new WebhookEventLog(box);
   const outbound = config.outbound;
   // A new mailbox gets its poll job now; existing jobs keep their time and backoff.
-  const inbound = new InboundService(box, webhookEvents, publish);
+  const inbound = new InboundService(box, webhookEvents, metrics, publish);
   const gateways = new GatewayService(box, config.publicUrl, outbound.allowPrivateAddresses, async (em, g) => {
     if (g.incomingActive && POLLED_PROVIDERS.includes(g.provider)) await ensurePollJobs(em);
   });
@@ -58,8 +61,8 @@ export function buildServices({ config, box, knex, publish, log }: ServiceDeps):
     gateways,
     customers: new CustomerService(),
     inbound,
-    outbound: new OutboundService(outbound, publish),
-    deliveryReports: new DeliveryReports(inbound.mailboxes, webhookEvents, log, publish),
-    gatewayTests: new GatewayTestService(outbound, gateways),
+    outbound: new OutboundService(outbound, metrics, publish),
+    deliveryReports: new DeliveryReports(inbound.mailboxes, webhookEvents, log, { publish, metrics }),
+    gatewayTests: new GatewayTestService(outbound, gateways, metrics),
   };
 }
