@@ -79,7 +79,7 @@ describe('GET /metrics', () => {
 
   it('counts webhook requests by outcome, and stored inbound messages once', async () => {
     const before = await scrape(t.url);
-    const sms = { to: OUR, from: '48500600700', text: 'Metryki: czy działa?', msgId: 'MET-1' };
+    const sms = { to: OUR, from: '48500600700', text: 'Metryki: czy działa?', msgId: 'MET-1', date: 1717001234 };
     expect(await smsapiSms(t.url, sms)).toMatchObject({ status: 200, body: 'OK' });
     expect(await smsapiSms(t.url, sms)).toMatchObject({ status: 200, body: 'OK' }); // the provider's retry
     expect((await smsapiSms(t.url, { ...sms, msgId: 'MET-2' }, { token: 'wrong-token' })).status).not.toBe(200);
@@ -148,6 +148,25 @@ describe('GET /metrics', () => {
     expect(
       moved(before, after, 'smsdesk_webhook_requests_total', { ...SMSAPI, route: 'dlr', outcome: 'accepted' }),
     ).toBe(1);
+  });
+
+  it('never puts a number into the code label: an unexpected code is counted as other', async () => {
+    const before = await scrape(t.url);
+    smsapi.failNext({
+      kind: 'answer',
+      answer: {
+        status: 200,
+        body: JSON.stringify({ error: 48500600700, message: 'Something new' }),
+        contentType: 'application/json',
+      },
+    });
+    const m = ok(await t.gql(SEND, { i: { to: '+48500600700', text: 'Hello' } }, agent.token)).sendSms;
+    expect(await settled(t, agent.token, m, 'FAILED')).toMatchObject({ errorCode: '48500600700' });
+    const after = await scrape(t.url);
+    expect(
+      moved(before, after, 'smsdesk_provider_errors_total', { ...SMSAPI, class: 'permanent', code: 'other' }),
+    ).toBe(1);
+    expect(after.text).not.toContain('48500600700');
   });
 
   it('counts graphql-ws connections while they are open, and the notifications pushed to subscribers', async () => {
