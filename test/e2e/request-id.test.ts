@@ -31,6 +31,9 @@ afterAll(async () => {
   await t?.close();
 });
 
+/** The errors of a GraphQL answer. */
+const errorsOf = async (r: Response) =>
+  ((await r.json()) as { errors: { extensions: Record<string, unknown> }[] }).errors;
 const get = (path: string, headers: Record<string, string> = {}) => fetch(`${t.url}${path}`, { headers });
 const graphql = (query: string, headers: Record<string, string> = {}) =>
   fetch(`${t.url}/graphql`, {
@@ -89,10 +92,10 @@ describe('GraphQL errors', () => {
   it('carry the request id: a refused token, a query that does not validate, a request without a query', async () => {
     const refused = await graphql('{ me { id } }', { authorization: 'Bearer nope', 'x-request-id': 'err-1' });
     expect(refused.status).toBe(401);
-    expect((await refused.json()).errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', requestId: 'err-1' });
+    expect((await errorsOf(refused))[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', requestId: 'err-1' });
 
     const invalid = await graphql('{ noSuchField }', { 'x-request-id': 'err-2' });
-    expect((await invalid.json()).errors[0].extensions).toMatchObject({
+    expect((await errorsOf(invalid))[0].extensions).toMatchObject({
       code: 'GRAPHQL_VALIDATION_FAILED',
       requestId: 'err-2',
     });
@@ -103,14 +106,14 @@ describe('GraphQL errors', () => {
       body: JSON.stringify({ variables: {} }),
     });
     expect(empty.status).toBe(400);
-    expect((await empty.json()).errors[0].extensions).toMatchObject({ requestId: 'err-3' });
+    expect((await errorsOf(empty))[0].extensions).toMatchObject({ requestId: 'err-3' });
   });
 
   it('a generated id is the one in the header', async () => {
     const res = await graphql('{ me { id } }');
     const id = res.headers.get('x-request-id');
     expect(id).toMatch(UUID);
-    expect((await res.json()).errors[0].extensions.requestId).toBe(id);
+    expect((await errorsOf(res))[0].extensions.requestId).toBe(id);
   });
 
   it('over graphql-ws carry the id of the socket, from its upgrade request', async () => {

@@ -3,6 +3,9 @@ import { ProviderPollError } from '../providers/adapter-inbound';
 import { ProviderFailure } from '../providers/adapter-outbound';
 import { ProviderId } from '../providers/catalog.types';
 import type { MessageStatus } from '../tickets/message.entity';
+import { TalliedCounter, type Tally } from './tally';
+
+export type { Tally } from './tally';
 
 /** The webhook routes of a provider: inbound SMS, inbound MMS, delivery reports. */
 export type WebhookRoute = 'sms' | 'mms' | 'dlr';
@@ -12,11 +15,6 @@ export type WebhookResult = 'accepted' | 'duplicate' | 'refused' | 'malformed' |
 export type ProviderOperation = 'send' | 'verify' | 'poll' | 'poll_report';
 /** How a provider call ended: `ok`, or the class of its error (ProviderFailure's kind). */
 export type CallResult = 'ok' | 'retryable' | 'permanent' | 'unknown';
-
-/** A counter child as a hot path holds it: made once, so an increment builds no labels. */
-export interface Tally {
-  inc(n?: number): void;
-}
 
 /** The due outbound messages not yet sent, across all instances (one database). */
 export interface QueueState {
@@ -46,39 +44,39 @@ const providerLabel = (p: ProviderId | null): string => (p ? p.toLowerCase() : '
 /**
  * The metrics of one app instance: its own prom-client registry (several apps can live in one process, as in
  * the tests), the default process and Node metrics, and the smsdesk_* families. Counters that hot paths
- * touch (webhooks, stored messages, pushes) are handed out as children made in advance, so that counting costs
- * one increment. Served by GET /metrics (routes.ts).
+ * touch (webhooks, stored messages, statuses, pushes) count in tallies made in advance (tally.ts), so that
+ * counting costs one addition: no labels are built, nothing is awaited. Served by GET /metrics (routes.ts).
  */
 export class Metrics {
   readonly registry = new Registry();
-  private readonly webhookRequests: Counter<'provider' | 'route' | 'outcome'>;
+  private readonly webhookRequests: TalliedCounter<'provider' | 'route' | 'outcome'>;
   private readonly inboundMessages = new Map<ProviderId, Record<'SMS' | 'MMS', Tally>>();
-  private readonly outboundMessages: Counter<'provider' | 'status'>;
+  private readonly outboundMessages: TalliedCounter<'provider' | 'status'>;
   private readonly outboundByProvider = new Map<ProviderId | null, Map<string, Tally>>();
   private readonly providerDuration: Histogram<'provider' | 'operation' | 'result'>;
   private readonly providerErrors: Counter<'provider' | 'class' | 'code'>;
   private readonly pollRuns: Counter<'provider' | 'result'>;
   private readonly wsConnections: Gauge;
-  private readonly pushed: Counter;
+  private readonly pushed: Tally;
   private readonly errorCodes = new Set<string>();
   private queueRead?: Promise<QueueState | undefined>;
 
   constructor(private readonly deps: MetricsDeps) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.webhookRequests = new Counter({
+    this.webhookRequests = new TalliedCounter({
       name: 'smsdesk_webhook_requests_total',
       help: 'Provider webhook requests by provider, route (sms, mms, dlr) and outcome (accepted, duplicate, refused, malformed, failed).',
       labelNames: ['provider', 'route', 'outcome'],
       registers,
     });
-    const inbound = new Counter({
+    const inbound = new TalliedCounter({
       name: 'smsdesk_inbound_messages_total',
       help: 'Inbound messages stored (new ones, not provider retries), by provider and kind (sms, mms); pushed and polled.',
       labelNames: ['provider', 'kind'],
       registers,
     });
-    this.outboundMessages = new Counter({
+    this.outboundMessages = new TalliedCounter({
       name: 'smsdesk_outbound_messages_total',
       help: 'Outbound messages reaching each status (QUEUED, SENT, DELIVERED, UNDELIVERED, EXPIRED, FAILED), by provider.',
       labelNames: ['provider', 'status'],
@@ -86,8 +84,8 @@ export class Metrics {
     });
     for (const p of Object.values(ProviderId)) {
       this.inboundMessages.set(p, {
-        SMS: this.ready(inbound.labels(providerLabel(p), 'sms')),
-        MMS: this.ready(inbound.labels(providerLabel(p), 'mms')),
+        SMS: inbound.tally({ provider: providerLabel(p), kind: 'sms' }),
+        MMS: inbound.tally({ provider: providerLabel(p), kind: 'mms' }),
       });
       this.outboundChildren(p);
     }
@@ -115,11 +113,11 @@ export class Metrics {
       help: 'graphql-ws connections this instance holds (acknowledged).',
       registers,
     });
-    this.pushed = new Counter({
+    this.pushed = new TalliedCounter({
       name: 'smsdesk_notifications_pushed_total',
       help: "Notifications handed to this instance's notificationAdded subscribers.",
       registers,
-    });
+    }).tally({});
     // Both queue figures come from one statement per scrape (the registry collects them side by side).
     const depth: Gauge = new Gauge({
       name: 'smsdesk_outbound_queue_depth',
@@ -148,7 +146,7 @@ export class Metrics {
   webhookTallies(provider: ProviderId, route: WebhookRoute): Record<WebhookResult, Tally> {
     const out = {} as Record<WebhookResult, Tally>;
     for (const r of WEBHOOK_RESULTS)
-      out[r] = this.ready(this.webhookRequests.labels(providerLabel(provider), route, r));
+      out[r] = this.webhookRequests.tally({ provider: providerLabel(provider), route, outcome: r });
     return out;
   }
 
@@ -199,15 +197,10 @@ export class Metrics {
     this.pushed.inc(n);
   }
 
-  /** A child at 0, so that its series is there before the first event (rate() needs the start). */
-  private ready(child: Tally): Tally {
-    child.inc(0);
-    return child;
-  }
-
   private outboundChildren(provider: ProviderId | null): Map<string, Tally> {
     const m = new Map<string, Tally>();
-    for (const s of OUTBOUND_STATUSES) m.set(s, this.ready(this.outboundMessages.labels(providerLabel(provider), s)));
+    for (const s of OUTBOUND_STATUSES)
+      m.set(s, this.outboundMessages.tally({ provider: providerLabel(provider), status: s }));
     this.outboundByProvider.set(provider, m);
     return m;
   }
