@@ -258,24 +258,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     );
     await scope.register(fastifyApollo(apollo), {
       path: '/graphql',
-      context: async (req): Promise<Context> => {
-        let user: AuthUser | undefined;
-        try {
-          user = await authenticate(req.headers.authorization);
-        } catch (e) {
-          errorRequests.tag(e, req.log);
-          throw e;
-        }
-        return {
-          em: orm.em.fork(),
-          user,
-          ip: clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies),
-          services,
-          config,
-          events,
-          log: req.log,
-        };
-      },
+      context: async (req): Promise<Context> => ({
+        em: orm.em.fork(),
+        user: await errorRequests.tagging(req.log, () => authenticate(req.headers.authorization)),
+        ip: clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies),
+        services,
+        config,
+        events,
+        log: req.log,
+      }),
     });
   });
 

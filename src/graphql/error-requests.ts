@@ -16,6 +16,16 @@ export class ErrorRequests {
     if (error && typeof error === 'object') this.logs.set(error, log);
   }
 
+  /** Runs `fn` (a context function's step); an error it throws is tied to `log` on its way out. */
+  async tagging<T>(log: FastifyBaseLogger, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      this.tag(e, log);
+      throw e;
+    }
+  }
+
   /** The logger of the request `error` (or an error it wraps) came from, when it is known. */
   logOf(error: unknown): FastifyBaseLogger | undefined {
     for (let e = error; e && typeof e === 'object'; e = (e as { originalError?: unknown }).originalError) {
