@@ -4,6 +4,8 @@ import { callback } from '../fakes/base';
 import { push } from '../fakes/push/http';
 import { smsapiSms, TEST_WEBHOOK_TOKEN } from '../fakes/push/providers';
 import { FakeSmsapi } from '../fakes/smsapi';
+import { FakeJustsendInbox } from '../fakes/push/inboxes';
+import { ensurePollJobs } from '../../src/modules/inbound/tasks';
 import { createAgent, createGateway, createQueue, createRule, ok } from '../support/api';
 import { startTestApp, type TestApp } from '../support/app';
 import { scrape, type Scrape } from '../support/metrics';
@@ -22,11 +24,13 @@ let t: TestApp;
 let admin: string;
 let agent: { id: string; token: string };
 const smsapi = new FakeSmsapi();
+const just = new FakeJustsendInbox();
+let smsapiGatewayId: string;
 const OUR = '48732123456';
 const SMSAPI = { provider: 'smsapi' };
 
 beforeAll(async () => {
-  await smsapi.start();
+  await Promise.all([smsapi.start(), just.start()]);
   t = await startTestApp(FAST_OUTBOUND_ENV);
   admin = await t.login();
   agent = await createAgent(t, admin, 'Metrics Agent');
@@ -40,12 +44,13 @@ beforeAll(async () => {
     destinationNumber: OUR,
     incomingActive: true,
   });
+  smsapiGatewayId = gatewayId;
   await createRule(t, admin, { name: 'all', position: 0, gatewayId, queueId, stop: true });
 });
 
 afterAll(async () => {
   await t?.close();
-  await smsapi.stop();
+  await Promise.all([smsapi.stop(), just.stop()]);
 });
 
 /** What changed between two scrapes, for one series. */
@@ -98,7 +103,11 @@ describe('GET /metrics', () => {
   it('counts each status an outbound message reaches, the provider calls and their errors', async () => {
     const before = await scrape(t.url);
     const send = async () => {
-      const r = await t.gql(SEND, { i: { to: '+48500600700', text: 'Hello' } }, agent.token);
+      const r = await t.gql(
+        SEND,
+        { i: { to: '+48500600700', text: 'Hello', gatewayId: smsapiGatewayId } },
+        agent.token,
+      );
       expect(r.errors).toBeUndefined();
       return r.data.sendSms;
     };
@@ -160,13 +169,54 @@ describe('GET /metrics', () => {
         contentType: 'application/json',
       },
     });
-    const m = ok(await t.gql(SEND, { i: { to: '+48500600700', text: 'Hello' } }, agent.token)).sendSms;
+    const m = ok(
+      await t.gql(SEND, { i: { to: '+48500600700', text: 'Hello', gatewayId: smsapiGatewayId } }, agent.token),
+    ).sendSms;
     expect(await settled(t, agent.token, m, 'FAILED')).toMatchObject({ errorCode: '48500600700' });
     const after = await scrape(t.url);
     expect(
       moved(before, after, 'smsdesk_provider_errors_total', { ...SMSAPI, class: 'permanent', code: 'other' }),
     ).toBe(1);
     expect(after.text).not.toContain('48500600700');
+  });
+
+  it('times mailbox tests and inbound polls, and counts polls by result', async () => {
+    const before = await scrape(t.url);
+    ok(await t.gql(`mutation($id: ID!) { testGateway(id: $id) { ok } }`, { id: smsapiGatewayId }, admin));
+    const polled = async (key: string, number: string) =>
+      (
+        await createGateway(t, admin, {
+          name: `JustSend ${number}`,
+          provider: 'JUSTSEND',
+          login: 'POMOC',
+          password: key,
+          apiBaseUrl: `${just.url}/api/rest`,
+          destinationNumber: number,
+          incomingActive: true,
+        })
+      ).id;
+    await polled(just.appKey, '+48739200002');
+    await polled('not-the-app-key', '+48739200003');
+    await ensurePollJobs(t.orm.em.fork(), { now: true });
+    const JUST = { provider: 'justsend' };
+    const polls = (s: Scrape, result: string) => moved(before, s, 'smsdesk_poll_runs_total', { ...JUST, result });
+    // A poll is counted once it has ended; the metrics say when each mailbox's first one has.
+    const after = await waitFor(async () => {
+      const s = await scrape(t.url);
+      return polls(s, 'ok') >= 1 && polls(s, 'retryable') + polls(s, 'permanent') >= 1 && s;
+    }, 'a poll of each JustSend mailbox');
+    expect(
+      moved(before, after, 'smsdesk_provider_request_duration_seconds_count', { ...SMSAPI, operation: 'verify' }),
+    ).toBe(1);
+    expect(moved(before, after, 'smsdesk_poll_runs_total', { ...JUST, result: 'ok' })).toBeGreaterThanOrEqual(1);
+    const failedPolls =
+      moved(before, after, 'smsdesk_poll_runs_total', { ...JUST, result: 'retryable' }) +
+      moved(before, after, 'smsdesk_poll_runs_total', { ...JUST, result: 'permanent' });
+    expect(failedPolls).toBeGreaterThanOrEqual(1);
+    expect(moved(before, after, 'smsdesk_provider_errors_total', { ...JUST, code: 'POLL_FAILED' })).toBe(failedPolls);
+    expect(
+      moved(before, after, 'smsdesk_provider_request_duration_seconds_count', { ...JUST, operation: 'poll' }),
+    ).toBeGreaterThanOrEqual(2);
   });
 
   it('counts graphql-ws connections while they are open, and the notifications pushed to subscribers', async () => {
@@ -202,7 +252,9 @@ describe('GET /metrics', () => {
 
   it('reads the queue at scrape time through the partial index of due messages', async () => {
     // A message table as it grows: thousands of sent messages, a handful queued (copies of one, rolled back).
-    const m = ok(await t.gql(SEND, { i: { to: '+48500600700', text: 'Plan' } }, agent.token)).sendSms;
+    const m = ok(
+      await t.gql(SEND, { i: { to: '+48500600700', text: 'Plan', gatewayId: smsapiGatewayId } }, agent.token),
+    ).sendSms;
     await settled(t, agent.token, m, 'SENT');
     const c = new pg.Client({ connectionString: t.dbUrl });
     await c.connect();
