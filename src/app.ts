@@ -19,7 +19,13 @@ import { AuthService, type AuthUser } from './modules/auth/auth.service';
 import { buildServices, type Services } from './services';
 import type { Context } from './graphql/context';
 import { createSchema } from './graphql/schema';
-import { errorOptions, formatError } from './graphql/errors';
+import { answerWithRequestId, errorOptions, formatError } from './graphql/errors';
+import { ErrorRequests } from './graphql/error-requests';
+import { REQUEST_ID_HEADER, requestIdOf } from './common/request-id';
+import { Metrics } from './modules/metrics/metrics';
+import { metricsRoutes } from './modules/metrics/routes';
+import { outboundQueueState } from './modules/outbound/queue-state';
+import { createFanout } from './modules/notifications/fanout';
 import { complexityPlugin, depthLimitRule, QUERY_LIMITS } from './graphql/limits';
 import { clientIp } from './webhooks/client-ip';
 import { BODY_LIMIT_BYTES, doesBackgroundWork, servesApi, trustedProxyList } from './config';
@@ -99,8 +105,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // X-Forwarded-For is believed only from TRUSTED_PROXIES, by our own rule (see inbound); not Fastify-wide.
     trustProxy: false,
     return503OnClosing: true,
+    // Every request has an id: the caller's X-Request-Id when it is a sane token, else ours. It is on every line of
+    // the request's logger (`reqId`), in the X-Request-Id answer header and on GraphQL errors.
+    requestIdHeader: false,
+    genReqId: (req) => requestIdOf(req.headers[REQUEST_ID_HEADER]),
     // Request log lines show paths, never query strings (tokens, message text): see request-log.ts.
     logController: new PathOnlyLogController(),
+  });
+  fastify.addHook('onRequest', (req, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, req.id);
+    done();
   });
   await fastify.register(formbody);
   if (!servesApi(config.role)) {
@@ -146,6 +160,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const eventTarget = new PgEventTarget(deps.databaseUrl, notifyPool, fastify.log);
   await eventTarget.start();
   const events = createEventBus(eventTarget);
+  // This instance's metrics, in a registry of its own; the queue figures are read at scrape time.
+  const metrics = new Metrics({ outboundQueue: () => outboundQueueState(orm.em.fork()), log: fastify.log });
+  createFanout(events, orm.em, metrics, fastify.log);
   // Stored and queued messages are announced after their commit, batched (see PgEventTarget.flush).
   const publish: Publish = (topic, payload) => void events.publish(topic, payload as never);
   const services = buildServices({
@@ -154,10 +171,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     knex: orm.em.getConnection().getKnex(),
     publish,
     log: fastify.log,
+    metrics,
   });
   const jobs = await makeWorkerUtils({ connectionString: deps.databaseUrl });
   await jobs.migrate();
-  const ctx: AppContext = { config, orm, box: deps.box, services, events, publish, log: fastify.log, jobs };
+  const ctx: AppContext = { config, orm, box: deps.box, services, events, publish, log: fastify.log, metrics, jobs };
   const tokenWatch = new TokenWatch(orm, config.wsAuthRecheckMs, fastify.log);
   await webhookRoutes(
     fastify,
@@ -167,11 +185,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       log: fastify.log,
       multipart: { fileBytes: MAX_ATTACHMENT_BYTES, files: MAX_ATTACHMENTS },
       prefix: WEBHOOK_PREFIX,
+      metrics,
     },
     [...inboundEndpoints(ctx), ...deliveryReportEndpoints(ctx)],
   );
   await attachmentRoutes(fastify, ctx);
   await guideRoutes(fastify);
+  await metricsRoutes(fastify, metrics, config.metricsToken);
 
   const schema = await createSchema(events);
 
@@ -206,6 +226,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     authenticate,
     slowConsumer: deps.slowConsumer,
     log: fastify.log,
+    metrics,
   });
   // The job worker, the sender, sweeps, re-checks and pings: started last, once everything they use is built.
   const loops = background(ctx, {
@@ -219,6 +240,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       : [],
   });
 
+  const errorRequests = new ErrorRequests();
   const apollo = new ApolloServer<Context>({
     schema,
     introspection: config.introspection,
@@ -226,10 +248,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Over-limit queries are refused before execution (src/graphql/limits.ts).
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     validationRules: [depthLimitRule()],
+    // An internal error is logged on its request's lines (ErrorRequests); the request id is added to the answer.
     formatError: (formatted, error) =>
-      formatError(formatted, error, (e) => fastify.log.error({ err: e }, 'resolver failed'), errorOptions(config)),
+      formatError(
+        formatted,
+        error,
+        (e) => (errorRequests.logOf(error) ?? fastify.log).error({ err: e }, 'resolver failed'),
+        errorOptions(config),
+      ),
     plugins: [
       fastifyApolloDrainPlugin(fastify),
+      errorRequests.plugin(),
       complexityPlugin<Context>(),
       {
         async serverWillStart() {
@@ -248,16 +277,23 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await apollo.start();
   if (config.landingPage) await playgroundRoutes(fastify, '/graphql');
-  await fastify.register(fastifyApollo(apollo), {
-    path: '/graphql',
-    context: async (req): Promise<Context> => ({
-      em: orm.em.fork(),
-      user: await authenticate(req.headers.authorization),
-      ip: clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies),
-      services,
-      config,
-      events,
-    }),
+  await fastify.register(async (scope) => {
+    // Every GraphQL error answered over HTTP carries the request's id (see answerWithRequestId).
+    scope.addHook('onSend', (req, _reply, payload, done) =>
+      done(null, typeof payload === 'string' ? answerWithRequestId(payload, req.id) : payload),
+    );
+    await scope.register(fastifyApollo(apollo), {
+      path: '/graphql',
+      context: async (req): Promise<Context> => ({
+        em: orm.em.fork(),
+        user: await errorRequests.tagging(req.log, () => authenticate(req.headers.authorization)),
+        ip: clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies),
+        services,
+        config,
+        events,
+        log: req.log,
+      }),
+    });
   });
 
   let closing: Promise<void> | undefined;

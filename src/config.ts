@@ -68,6 +68,8 @@ export interface Config {
    */
   webhookRefusalsPerIp: number;
   webhookRefusalWindowSeconds: number;
+  /** A bearer token GET /metrics asks for (METRICS_TOKEN); without one, /metrics is open. */
+  metricsToken?: string;
   /** Sending: provider calls, retries, delivery-report polling, the sender's lease and look-ups. */
   outbound: OutboundSettings;
   /** Receiving from providers without push: the poll jobs and their supervisor. */
@@ -334,6 +336,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (env.ADMIN_PASSWORD && env.ADMIN_PASSWORD.length < 8) {
     throw new ConfigError('ADMIN_PASSWORD', 'must be at least 8 characters');
   }
+  const metricsToken = env.METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,512}$/.test(metricsToken)) {
+    throw new ConfigError(
+      'METRICS_TOKEN',
+      'must be 16 to 512 printable characters without spaces (e.g. `openssl rand -hex 32`)',
+    );
+  }
   const dev = !production;
   return {
     env: nodeEnv as Config['env'],
@@ -363,6 +372,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     wsAuthRecheckMs: int(env, 'WS_AUTH_RECHECK_MS', 60_000, 50, 3_600_000),
     webhookRefusalsPerIp: int(env, 'WEBHOOK_REFUSALS_PER_IP', 120, 1, 1_000_000),
     webhookRefusalWindowSeconds: int(env, 'WEBHOOK_REFUSAL_WINDOW_SECONDS', 60, 1, 86_400),
+    metricsToken,
     outbound: outboundSettings(env, cwd),
     inboundPoll: {
       supervisorEveryMs: int(env, 'INBOUND_POLL_SUPERVISOR_MS', 60_000, 50, 3_600_000),

@@ -13,6 +13,7 @@ import { GatewayTestService } from './modules/gateways/gateway-test.service';
 import { OutboundService } from './modules/outbound/outbound.service';
 import { OptOutService } from './modules/optouts/optout.service';
 import type { Publish } from './graphql/pubsub';
+import type { Metrics } from './modules/metrics/metrics';
 
 /** Stateless domain services, built once per app and shared by resolvers and routes. */
 export interface Services {
@@ -36,17 +37,19 @@ export interface ServiceDeps {
   publish: Publish;
   /** The app's logger. */
   log: FastifyBaseLogger;
+  /** The app instance's metrics (its own registry). */
+  metrics: Metrics;
 }
 
 /** Every service gets its collaborators here, in its constructor. */
-export function buildServices({ config, box, knex, publish, log }: ServiceDeps): Services {
+export function buildServices({ config, box, knex, publish, log, metrics }: ServiceDeps): Services {
   // Inbound messages and delivery reports share one event log, as they share one webhook edge.
   const webhookEvents = new WebhookEventLog(box);
   const outbound = config.outbound;
   // A new mailbox gets its poll job now; existing jobs keep their time and backoff.
   // One registry for every path that changes or consults a number's consent.
-  const optOuts = new OptOutService(publish);
-  const inbound = new InboundService(box, webhookEvents, publish, optOuts);
+  const optOuts = new OptOutService(metrics, publish);
+  const inbound = new InboundService(box, webhookEvents, metrics, publish, optOuts);
   const gateways = new GatewayService(box, config.publicUrl, outbound.allowPrivateAddresses, async (em, g) => {
     if (g.incomingActive && POLLED_PROVIDERS.includes(g.provider)) await ensurePollJobs(em);
   });
@@ -62,9 +65,9 @@ export function buildServices({ config, box, knex, publish, log }: ServiceDeps):
     gateways,
     customers: new CustomerService(),
     inbound,
-    outbound: new OutboundService(outbound, optOuts, publish),
-    deliveryReports: new DeliveryReports(inbound.mailboxes, webhookEvents, log, publish, optOuts),
-    gatewayTests: new GatewayTestService(outbound, gateways, optOuts),
+    outbound: new OutboundService(outbound, optOuts, metrics, publish),
+    deliveryReports: new DeliveryReports(inbound.mailboxes, webhookEvents, log, { publish, metrics }, optOuts),
+    gatewayTests: new GatewayTestService(outbound, gateways, optOuts, metrics),
     optOuts,
   };
 }

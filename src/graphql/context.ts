@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config';
 import type { AuthUser } from '../modules/auth/auth.service';
 import type { Services } from '../services';
@@ -14,4 +15,6 @@ export interface Context {
   services: Services;
   config: Config;
   events: EventBus;
+  /** The request's logger: its lines carry the request id (`reqId`), over HTTP and graphql-ws. */
+  log: FastifyBaseLogger;
 }

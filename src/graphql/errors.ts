@@ -20,6 +20,8 @@ export interface ErrorOptions {
    * of the schema, which a deployment without introspection (production) does not show. On with NODE_ENV=production.
    */
   hideSchemaHints?: boolean;
+  /** The request's id (X-Request-Id, or a graphql-ws socket's), shown as `extensions.requestId`. */
+  requestId?: string;
 }
 
 /** The options a configuration asks for. */
@@ -45,7 +47,26 @@ export function formatError(
 }
 
 function shown(e: GraphQLFormattedError, options: ErrorOptions): GraphQLFormattedError {
-  return options.hideSchemaHints ? { ...e, message: e.message.replace(SCHEMA_HINT, '') } : e;
+  const out = options.hideSchemaHints ? { ...e, message: e.message.replace(SCHEMA_HINT, '') } : e;
+  return options.requestId ? withRequestId(out, options.requestId) : out;
+}
+
+/** An error with the id of the request it answers, which the client can quote and the logs carry (`reqId`). */
+function withRequestId(e: GraphQLFormattedError, requestId: string): GraphQLFormattedError {
+  return { ...e, extensions: { ...e.extensions, requestId } };
+}
+
+/**
+ * A GraphQL answer over HTTP with the request's id on each of its errors; any other body is returned as it is.
+ * Over HTTP the id is added to the encoded answer, because Apollo formats some errors before any request
+ * context exists (a refused token, CSRF prevention, a request without a query): Apollo always writes `errors`
+ * first, so only an answer with errors is decoded.
+ */
+export function answerWithRequestId(body: string, requestId: string): string {
+  if (!body.startsWith('{"errors":')) return body;
+  const answer = JSON.parse(body) as { errors?: GraphQLFormattedError[] };
+  if (!Array.isArray(answer.errors)) return body;
+  return JSON.stringify({ ...answer, errors: answer.errors.map((e) => withRequestId(e, requestId)) }) + '\n';
 }
 
 function mapError(formatted: GraphQLFormattedError, error: unknown, log: (e: unknown) => void): GraphQLFormattedError {

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { FastifyBaseLogger } from 'fastify';
 import { WebSocketServer } from 'ws';
@@ -16,6 +16,8 @@ import { wsExecutionArgs } from './limits';
 import type { EventBus, PgEventTarget } from './pubsub';
 import { DEFAULT_SLOW_CONSUMER_LIMITS, guardSlowConsumers, type SlowConsumerLimits } from './slow-consumer';
 import { CROSS_ORIGIN_PATH, wsOriginAllowed } from './origins';
+import { REQUEST_ID_HEADER, requestIdOf } from '../common/request-id';
+import type { Metrics } from '../modules/metrics/metrics';
 
 export interface GraphqlWsOptions {
   /** The HTTP server to share: graphql-ws takes the Upgrade requests on /graphql, Fastify the rest. */
@@ -32,6 +34,8 @@ export interface GraphqlWsOptions {
   authenticate(header: string): Promise<AuthUser | undefined>;
   slowConsumer?: Partial<SlowConsumerLimits>;
   log: FastifyBaseLogger;
+  /** Counts the acknowledged connections (smsdesk_graphql_ws_connections). */
+  metrics: Metrics;
 }
 
 export interface GraphqlWs {
@@ -43,7 +47,7 @@ export interface GraphqlWs {
 
 /** graphql-ws on the HTTP server's port and path; the close codes clients see are WsClose (close-codes.ts). */
 export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
-  const { schema, orm, services, config, events, eventTarget, tokenWatch, authenticate, log } = opts;
+  const { schema, orm, services, config, events, eventTarget, tokenWatch, authenticate, log, metrics } = opts;
   const wss = new WebSocketServer({
     server: opts.server,
     path: CROSS_ORIGIN_PATH,
@@ -60,6 +64,15 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
       done(false, 403, 'Origin not allowed');
     },
   });
+  // A socket is one request: the id of its upgrade request (X-Request-Id honoured, as over HTTP) is in the 101
+  // answer, on the log lines about the socket and on the GraphQL errors of every operation it runs.
+  const requestIds = new WeakMap<IncomingMessage, string>();
+  const requestIdOfSocket = (req: IncomingMessage) => requestIds.get(req) ?? 'unknown';
+  wss.on('headers', (headers, req) => {
+    const id = requestIdOf(req.headers[REQUEST_ID_HEADER]);
+    requestIds.set(req, id);
+    headers.push(`X-Request-Id: ${id}`);
+  });
   // Other instances' events published while LISTEN was down never reached these sockets (this instance's own
   // reach them without LISTEN): close them with EventsInterrupted (1012, Service Restart),
   // which graphql-ws clients reconnect on; they then catch up with notifications(after: cursor).
@@ -73,7 +86,7 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
   // Sockets outlive tokens: revoked or expired ones, deactivated users' and changed roles' are closed
   // (tokenWatch's sweep, and on each subscribe).
   const trustedProxies = trustedProxyList(config);
-  const server = useServer<Record<string, unknown>, { user?: AuthUser; checkedAt?: number }>(
+  const server = useServer<Record<string, unknown>, { user?: AuthUser; checkedAt?: number; counted?: boolean }>(
     {
       schema,
       onSubscribe: async (ctx, _id, payload) => {
@@ -91,20 +104,32 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
       },
       // Errors get the codes and the masking they get over HTTP (errors.ts). A result without errors (every
       // push) passes untouched.
-      onNext: (_ctx, _id, _payload, _args, result) => {
+      onNext: (ctx, _id, _payload, _args, result) => {
         if (!result.errors?.length) return;
+        const reqId = requestIdOfSocket(ctx.extra.request);
         return {
           ...result,
           errors: result.errors.map((e) =>
-            formatSocketError(e, 'result', (err) => log.error({ err }, 'resolver failed'), errorOptions(config)),
+            formatSocketError(e, 'result', (err) => log.error({ reqId, err }, 'resolver failed'), {
+              ...errorOptions(config),
+              requestId: reqId,
+            }),
           ),
         };
       },
-      onError: (_ctx, _id, _payload, errors) =>
-        errors.map((e) =>
-          formatSocketError(e, 'stream', (err) => log.error({ err }, 'subscription failed'), errorOptions(config)),
-        ),
-      onClose: (ctx) => tokenWatch.forget(ctx.extra.socket),
+      onError: (ctx, _id, _payload, errors) => {
+        const reqId = requestIdOfSocket(ctx.extra.request);
+        return errors.map((e) =>
+          formatSocketError(e, 'stream', (err) => log.error({ reqId, err }, 'subscription failed'), {
+            ...errorOptions(config),
+            requestId: reqId,
+          }),
+        );
+      },
+      onClose: (ctx) => {
+        tokenWatch.forget(ctx.extra.socket);
+        if (ctx.extra.counted) metrics.wsClosed();
+      },
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization;
         if (typeof header !== 'string' || !header) {
@@ -118,6 +143,11 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
           ctx.extra.user = await authenticate(header);
           ctx.extra.checkedAt = Date.now();
           if (ctx.extra.user) tokenWatch.watch(ctx.extra.socket, ctx.extra.user.tokenId, ctx.extra.user.role);
+          // Counted once acknowledged; onClose takes it back whenever the socket goes (unless it went meanwhile).
+          if (ctx.extra.socket.readyState === ctx.extra.socket.OPEN) {
+            ctx.extra.counted = true;
+            metrics.wsOpened();
+          }
           return true;
         } catch (e) {
           // The database is away (not a bad token): a close code the client retries on.
@@ -134,9 +164,13 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
         // The client's IP as over HTTP: a login sent over the socket counts against the same per-IP budget.
         const req = c.extra.request;
         const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);
+        let opLog: FastifyBaseLogger | undefined;
         return {
           get em() {
             return (em ??= orm.em.fork());
+          },
+          get log() {
+            return (opLog ??= log.child({ reqId: requestIdOfSocket(req) }));
           },
           user: c.extra.user,
           ip,

@@ -3,6 +3,7 @@ import type { BlockList } from 'node:net';
 import type { Mailbox } from '../modules/providers/adapter';
 import type { WebhookReply, WebhookRequest } from '../modules/providers/adapter-inbound';
 import type { ProviderId } from '../modules/providers/catalog.types';
+import type { Metrics, Tally, WebhookResult, WebhookRoute } from '../modules/metrics/metrics';
 import { storable } from './body';
 import { clientIp } from './client-ip';
 import type { RefusalLimiter } from './refusals';
@@ -24,6 +25,8 @@ export interface WebhookCall {
   replayOf?: number;
   /** The client has used up its refusals (RefusalLimiter): a refusal of this call leaves no event. */
   unlogged?: boolean;
+  /** The HTTP request's id (X-Request-Id), for the log lines the domain writes about it; not kept for replays. */
+  requestId?: string;
 }
 
 /**
@@ -53,6 +56,8 @@ export interface WebhookEndpoint {
   provider: ProviderId;
   path: string;
   variant: WebhookRequest['variant'];
+  /** What the route receives, for the metrics: inbound SMS, inbound MMS or delivery reports. */
+  route: WebhookRoute;
   /** The largest body this route reads (multipart included). */
   bodyLimit: number;
   /** Handles a decoded call. Throws only when nothing could be recorded: the edge answers 503 and the provider retries. */
@@ -68,6 +73,8 @@ export interface EdgeDeps {
   /** The app's logger: lines without URLs or message text. */
   log: FastifyBaseLogger;
   multipart: MultipartLimits;
+  /** Counts every request by provider, route and outcome (smsdesk_webhook_requests_total). */
+  metrics: Metrics;
   /**
    * The folder the routes live in: any other path in it answers 404 at the routes' log level, and a route's
    * path in other letter case is served as that route (provider panels keep what the admin typed).
@@ -108,6 +115,15 @@ function replyFor(o: WebhookOutcome, replies: WebhookReplies): WebhookReply {
   }
 }
 
+/** The metrics' outcome of each domain outcome: the event log files an unsupported route as refused too. */
+const RESULT_OF: Record<WebhookOutcome['kind'], WebhookResult> = {
+  accepted: 'accepted',
+  duplicate: 'duplicate',
+  refused: 'refused',
+  malformed: 'malformed',
+  unsupported: 'refused',
+};
+
 /**
  * An error for the log without the SQL MikroORM puts in driver errors: with inlined values that SQL holds
  * the message text and customer numbers.
@@ -128,6 +144,11 @@ function safeError(e: unknown): Record<string, unknown> {
  */
 export async function webhookRoutes(app: FastifyInstance, deps: EdgeDeps, endpoints: WebhookEndpoint[]): Promise<void> {
   const { refusals, log } = deps;
+  // Each route's counters are made here, once: counting a request is one increment.
+  const tallies = new Map<WebhookEndpoint, Record<WebhookResult, Tally>>(
+    endpoints.map((e) => [e, deps.metrics.webhookTallies(e.provider, e.route)]),
+  );
+  const count = (e: WebhookEndpoint, r: WebhookResult) => tallies.get(e)?.[r].inc();
   const routeLogLevel = (['error', 'fatal', 'silent'].includes(log.level) ? log.level : 'warn') as 'warn';
   const ipOf = (req: FastifyRequest) =>
     clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], deps.trustedProxies);
@@ -137,6 +158,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: EdgeDeps, endpoi
     const query = req.query as Record<string, unknown> | undefined;
     return {
       provider: e.provider,
+      requestId: req.id,
       path: req.url.split('?')[0],
       remoteIp,
       token: (typeof query?.token === 'string' ? query.token : undefined) ?? header(req, 'x-webhook-token'),
@@ -164,7 +186,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: EdgeDeps, endpoi
   const overBudget = (reply: FastifyReply, ip: string, e: WebhookEndpoint, retryAfter: number) => {
     if (refusals.firstOverLimit(ip, retryAfter)) {
       log.warn(
-        { ip, provider: e.provider, retryAfterSeconds: retryAfter },
+        { reqId: reply.request.id, ip, provider: e.provider, retryAfterSeconds: retryAfter },
         'webhooks: this client sent too many refused requests; its refusals are answered 429 and not logged for a while',
       );
     }
@@ -184,6 +206,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: EdgeDeps, endpoi
     retryAfter: number | null,
     err: MalformedRequest,
   ) => {
+    count(e, 'malformed');
     if (retryAfter !== null) return overBudget(reply, ip, e, retryAfter);
     await e
       .unreadable(unreadCall(req, e, ip), err.message)
@@ -217,6 +240,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: EdgeDeps, endpoi
     }
     try {
       const o = await e.receive(call);
+      count(e, RESULT_OF[o.kind]);
       const refused = o.kind === 'refused' || o.kind === 'malformed' || o.kind === 'unsupported';
       if (refused && retryAfter !== null) return overBudget(reply, ip, e, retryAfter);
       if (!refused) await refusals.giveBack(ip);
@@ -234,6 +258,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: EdgeDeps, endpoi
       return send(reply, replyFor(o, e.replies));
     } catch (err) {
       // Nothing was acknowledged: the provider retries later (database down, or our own failure).
+      count(e, 'failed');
       await refusals.giveBack(ip);
       req.log.error(
         { err: safeError(err), provider: e.provider },
@@ -248,11 +273,12 @@ export async function webhookRoutes(app: FastifyInstance, deps: EdgeDeps, endpoi
     // Errors before the handler (a body over the size limit, a broken stream): still an event in the log.
     scope.setErrorHandler(async (err: Error & { statusCode?: number }, req, reply) => {
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+      const e = (req.routeOptions.config as { endpoint?: WebhookEndpoint }).endpoint;
       if (status >= 500) {
+        if (e) count(e, 'failed');
         req.log.error({ err: safeError(err) }, 'webhook failed');
         return send(reply.header('retry-after', '30'), RETRY_LATER);
       }
-      const e = (req.routeOptions.config as { endpoint?: WebhookEndpoint }).endpoint;
       const bad = Object.assign(new MalformedRequest(err.message), { statusCode: status });
       if (!e) return send(reply, { status, body: `Bad request: ${err.message}`, contentType: 'text/plain' });
       const ip = ipOf(req);

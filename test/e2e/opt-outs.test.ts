@@ -6,6 +6,7 @@ import { FakeSmsapi } from '../fakes/smsapi';
 import { codes, createAgent, createCustomer, createGateway, ok, violations } from '../support/api';
 import { startTestApp, type TestApp } from '../support/app';
 import { FAST_OUTBOUND_ENV, messageOf, REPLY, SEND, settled } from '../support/outbound';
+import { scrape } from '../support/metrics';
 import { waitFor } from '../support/wait';
 import { subscribe } from '../support/ws';
 
@@ -159,9 +160,14 @@ describe('STOP by keyword', () => {
 
   it('START opts the number back in; sending works again and the history keeps both changes', async () => {
     const customer = nextNumber();
+    const count = async (to: string) =>
+      (await scrape(a.url)).value('smsdesk_opt_out_changes_total', { source: 'KEYWORD', to });
+    const [outs, ins] = [await count('out'), await count('in')];
     await texts(customer, 'WYPISZ');
     await texts(customer, 'start.');
     expect((await card(customer)).optOuts).toEqual([]);
+    // Metrics count each change by its source and direction.
+    expect([(await count('out')) - outs, (await count('in')) - ins]).toEqual([1, 1]);
     const m = ok(await sendTo(customer)).sendSms;
     await settled(a, agent, m, 'SENT');
     expect(await history(customer)).toEqual([

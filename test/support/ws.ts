@@ -116,7 +116,7 @@ export async function subscribe(
 
 /** Local subscriber counts of an app instance's fan-out. */
 export function fanoutSize(t: TestApp) {
-  return fanoutFor(t.app.ctx.events, t.orm.em.fork()).size;
+  return fanoutFor(t.app.ctx.events).size;
 }
 
 export const NOTIFICATION_ADDED = `subscription { notificationAdded { id kind title read cursor ticket { id queue { id name } customer { id name } } message { id text from to kind } } }`;

@@ -84,6 +84,12 @@ describe('config', () => {
       /ALLOW_PRIVATE_PROVIDER_URLS must be true or false/,
     );
   });
+  it('reads METRICS_TOKEN: none by default, a short or spaced one stops start-up naming the variable', () => {
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: 'a'.repeat(32) }).metricsToken).toBe('a'.repeat(32));
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be 16 to 512 printable/);
+    expect(() => loadConfig({ METRICS_TOKEN: 'sixteen chars with spaces' })).toThrow(/METRICS_TOKEN/);
+  });
   it('holds the outbound and inbound poll settings, with their defaults', () => {
     const c = loadConfig({ OUTBOUND_HTTP_TIMEOUT_MS: '1000', INBOUND_POLL_SUPERVISOR_MS: '1000' });
     expect(c.outbound).toMatchObject({

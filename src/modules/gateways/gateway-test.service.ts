@@ -15,6 +15,7 @@ import { Gateway } from './gateway.entity';
 import type { GatewayService } from './gateway.service';
 import type { GatewayTestResult } from './gateway-test.types';
 import type { OptOutService } from '../optouts/optout.service';
+import type { Metrics } from '../metrics/metrics';
 
 /** The longest detail a check keeps: a sentence, never a provider's whole answer (agents read `lastTest`). */
 const DETAIL_CHARS = 300;
@@ -45,6 +46,7 @@ export class GatewayTestService {
     private readonly settings: OutboundSettings,
     private readonly gateways: GatewayService,
     private readonly optOuts: OptOutService,
+    private readonly metrics: Metrics,
   ) {}
 
   async test(em: EntityManager, id: number, sendTestSmsTo: string | undefined): Promise<GatewayTestResult> {
@@ -91,7 +93,8 @@ export class GatewayTestService {
     }
     if (mb) {
       try {
-        const v = await adapter.verify(mb, http);
+        const opened = mb;
+        const v = await this.metrics.providerCall(g.provider, 'verify', () => adapter.verify(opened, http));
         checks.push(...v.checks);
         balance = v.balance;
       } catch (e) {
@@ -128,19 +131,21 @@ export class GatewayTestService {
     const text = `smsdesk: test message from mailbox "${g.name}"`.replace(/[^\x20-\x7e]/g, '?');
     const seg = segments(text);
     try {
-      const r = await adapter.send(
-        mb,
-        // A key of its own (not a message id): a repeated test is a new SMS on purpose.
-        {
-          messageId: 0,
-          idempotencyKey: `sdtest${g.id}x${Date.now().toString(36)}`,
-          to,
-          text,
-          encoding: seg.encoding,
-          parts: seg.parts,
-          resumed: false,
-        },
-        http,
+      const r = await this.metrics.providerCall(g.provider, 'send', () =>
+        adapter.send(
+          mb,
+          // A key of its own (not a message id): a repeated test is a new SMS on purpose.
+          {
+            messageId: 0,
+            idempotencyKey: `sdtest${g.id}x${Date.now().toString(36)}`,
+            to,
+            text,
+            encoding: seg.encoding,
+            parts: seg.parts,
+            resumed: false,
+          },
+          http,
+        ),
       );
       const accepted = `${provider} accepted a test SMS to ${to}${r.providerMessageId ? ` (id ${r.providerMessageId})` : ''}`;
       if (sendUnconfirmed)

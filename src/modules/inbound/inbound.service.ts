@@ -16,6 +16,7 @@ import { OptOutSource } from '../optouts/optout.entity';
 import type { WebhookCall, WebhookOutcome } from '../../webhooks/edge';
 import { fileMeta, type WebhookEventLog } from '../../webhooks/event-log';
 import type { Publish } from '../../graphql/pubsub';
+import type { Metrics } from '../metrics/metrics';
 import { announceStored, isTwinConflict, storeInbound, type StoredMessage } from './store';
 
 /** One webhook request as the edge hands it over (or as a replay rebuilds it). */
@@ -41,10 +42,14 @@ class Refusal {
 export class InboundService {
   readonly mailboxes: InboundMailboxes;
 
-  /** `publish`: where stored messages are announced after their commit (the app's event bus). */
+  /**
+   * `publish`: where stored messages are announced after their commit (the app's event bus); `metrics` counts
+   * the new ones.
+   */
   constructor(
     private readonly box: SecretBox,
     private readonly events: WebhookEventLog,
+    private readonly metrics: Metrics,
     private readonly publish: Publish | undefined,
     private readonly optOuts: OptOutService,
   ) {
@@ -136,6 +141,8 @@ export class InboundService {
       throw e;
     }
     this.announce(stored);
+    for (let i = 0; i < stored.length; i++)
+      if (!stored[i].duplicate) this.metrics.inboundStored(d.provider, messages[i].kind);
     return {
       kind: result.outcome === InboundOutcome.DUPLICATE ? 'duplicate' : 'accepted',
       eventId: result.eventId,
@@ -254,6 +261,7 @@ export class InboundService {
       }),
     );
     this.announce([stored]);
+    if (!stored.duplicate) this.metrics.inboundStored(mailbox.provider, sms.kind);
     return stored;
   }
 

@@ -25,6 +25,7 @@ export function inboundEndpoints(ctx: AppContext): WebhookEndpoint[] {
       provider: p.id,
       path,
       variant,
+      route: variant,
       bodyLimit: variant === 'mms' ? MAX_MMS_REQUEST_BYTES : bodyLimit,
       receive: (call) => service.receive(ctx.orm.em.fork(), call),
       unreadable: (call, reason) => service.unreadable(ctx.orm.em.fork(), call, reason),

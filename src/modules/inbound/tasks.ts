@@ -91,14 +91,16 @@ export async function pollMailbox(
   let duplicates = 0;
   let nextRunAt: Date;
   try {
-    const batch = await poller.poll(m.mailbox(), {
-      cursor: state?.cursor ?? undefined,
-      now,
-      waitMs: ctx.config.inboundPoll.waitMs,
-      signal,
-      extraCa: ctx.config.outbound.extraCa,
-      allowPrivateAddresses: ctx.config.outbound.allowPrivateAddresses,
-    });
+    const batch = await ctx.metrics.providerCall(m.provider, 'poll', () =>
+      poller.poll(m.mailbox(), {
+        cursor: state?.cursor ?? undefined,
+        now,
+        waitMs: ctx.config.inboundPoll.waitMs,
+        signal,
+        extraCa: ctx.config.outbound.extraCa,
+        allowPrivateAddresses: ctx.config.outbound.allowPrivateAddresses,
+      }),
+    );
     for (const sms of batch.messages) {
       const r = await service.storePolled(em, { id: m.id, provider: m.provider, destination: m.destination }, sms);
       if (r.duplicate) duplicates++;
@@ -123,7 +125,9 @@ export async function pollMailbox(
         )),
       ],
     );
+    ctx.metrics.pollRun(m.provider);
   } catch (e) {
+    ctx.metrics.pollRun(m.provider, e);
     const failures = (state?.failures ?? 0) + 1;
     const retryable = !(e instanceof ProviderPollError) || e.retryable;
     nextRunAt = new Date(Date.now() + backoffMs(failures, retryable, ctx.config.inboundPoll.backoff));

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EventBus, EventPayloads } from '../../graphql/pubsub';
 import { Ticket } from '../tickets/ticket.entity';
 import { Notification, type NotificationKind } from './notification.entity';
+import type { Metrics } from '../metrics/metrics';
 
 /** A subscriber's queue: if a client stops reading, old items are dropped (it catches up with `notifications(after:)`). */
 const MAX_QUEUED = 500;
@@ -89,9 +90,11 @@ export class Fanout {
   private draining = false;
   private started = false;
 
+  /** `metrics` counts the notifications handed to subscribers (once per batch). */
   constructor(
     private readonly events: EventBus,
     private readonly baseEm: EntityManager,
+    private readonly metrics: Pick<Metrics, 'notificationsPushed'>,
     private readonly log: { warn(o: unknown, m?: string): void } = console,
   ) {}
 
@@ -139,6 +142,7 @@ export class Fanout {
         ticketRows.set(t.id, t);
     // In event order; one ticket update per ticket and batch is enough (it carries the latest state).
     const pushedTickets = new Set<number>();
+    let pushed = 0;
     for (const e of batch) {
       if ('added' in e) {
         for (const [userId, id] of e.added.notifications) {
@@ -146,6 +150,7 @@ export class Fanout {
           if (!channels?.size) continue;
           const n = notificationOf(userId, id, e.added);
           for (const ch of channels) ch.push(n);
+          pushed += channels.size;
         }
       } else if (!pushedTickets.has(e.updated.ticketId)) {
         const t = ticketRows.get(e.updated.ticketId);
@@ -155,6 +160,7 @@ export class Fanout {
         }
       }
     }
+    if (pushed) this.metrics.notificationsPushed(pushed);
   }
 
   private add<K, T>(map: Map<K, Set<Channel<T>>>, key: K): Channel<T> {
@@ -187,11 +193,21 @@ export class Fanout {
 /** One fan-out per event bus, i.e. per app instance (two instances can live in one test process). */
 const fanouts = new WeakMap<EventBus, Fanout>();
 
-export function fanoutFor(events: EventBus, em: EntityManager | (() => EntityManager)): Fanout {
-  let f = fanouts.get(events);
-  if (!f) {
-    f = new Fanout(events, typeof em === 'function' ? em() : em);
-    fanouts.set(events, f);
-  }
+/** Makes the fan-out of an app instance's event bus, with its collaborators (app.ts, once per instance). */
+export function createFanout(
+  events: EventBus,
+  em: EntityManager,
+  metrics: Pick<Metrics, 'notificationsPushed'>,
+  log: { warn(o: unknown, m?: string): void },
+): Fanout {
+  const f = new Fanout(events, em, metrics, log);
+  fanouts.set(events, f);
+  return f;
+}
+
+/** The fan-out of an app instance's event bus (the subscription resolvers reach it through their context's bus). */
+export function fanoutFor(events: EventBus): Fanout {
+  const f = fanouts.get(events);
+  if (!f) throw new Error('no fan-out for this event bus: buildApp makes one with createFanout');
   return f;
 }

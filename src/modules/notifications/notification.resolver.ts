@@ -151,7 +151,7 @@ export class NotificationResolver {
   @Subscription(() => Notification, {
     subscribe: ({ context }) => {
       const ctx = context as Context;
-      return fanoutFor(ctx.events, () => ctx.em).notificationsFor(me(ctx));
+      return fanoutFor(ctx.events).notificationsFor(me(ctx));
     },
   })
   notificationAdded(@Root() n: Notification): Notification {
@@ -169,7 +169,7 @@ export class NotificationResolver {
         const ctx = context as Context;
         const queueId = idOf(String(args.queueId), 'Queue');
         if (!(await scopeOf(ctx)).allows(queueId)) throw new ForbiddenError(`You are not a member of queue ${queueId}`);
-        const tickets = fanoutFor(ctx.events, () => ctx.em).ticketsOf(queueId);
+        const tickets = fanoutFor(ctx.events).ticketsOf(queueId);
         return pipe(
           tickets,
           filter(async () => (await scopeOf(ctx)).allows(queueId)),

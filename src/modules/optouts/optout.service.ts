@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { OptedOutError, ValidationError } from '../../common/errors';
 import { toE164 } from '../../common/phone';
 import type { Publish } from '../../graphql/pubsub';
+import type { Metrics } from '../metrics/metrics';
 import type { Sql } from '../../db/raw-sql';
 import { dbFunction } from '../../db/functions';
 import { KeywordMatcher } from './keywords';
@@ -77,7 +78,10 @@ export const optOutSet = dbFunction<{
 export class OptOutService {
   private matcher?: { at: number; value: Promise<KeywordMatcher> };
 
-  constructor(private readonly publish?: Publish) {}
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly publish?: Publish,
+  ) {}
 
   /** The keyword lists, from this instance's copy (read once, again after a change or KEYWORDS_MAX_AGE_MS). */
   keywords(sql: Sql): Promise<KeywordMatcher> {
@@ -158,12 +162,14 @@ export class OptOutService {
 
   /**
    * After the commit of every change of a number's state, whatever its source: the open tickets of the
-   * number's cards show the new state (`ticketUpdated`; the inbound path announces its own ticket itself).
+   * number's cards show the new state (`ticketUpdated`; the inbound path announces its own ticket itself), and
+   * the change is counted.
    */
   changed(
     change: { source: OptOutSource; optedOut: boolean },
     tickets: { ticketId: number; queueId: number }[] = [],
   ): void {
+    this.metrics.optOutChanged(change.source, change.optedOut);
     for (const t of tickets) this.publish?.('TICKET_UPDATED', t);
   }
 }

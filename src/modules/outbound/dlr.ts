@@ -12,8 +12,8 @@ import { MessageStatus } from '../tickets/message.entity';
 import { addJob, POLL_DLR_TASK, pollJobKey } from './jobs';
 import { backoffMs, type OutboundSettings } from './outbound.settings';
 import { httpOptions, idempotencyKeyOf } from './send';
-import { announceStatus, transition, type OutboundTarget } from './status';
-import type { Publish } from '../../graphql/pubsub';
+import { announceStatus, transition, type OutboundTarget, type StatusSink } from './status';
+import type { ProviderId } from '../providers/catalog.types';
 import { openTicketsOf, type OptOutService } from '../optouts/optout.service';
 import { OptOutSource } from '../optouts/optout.entity';
 
@@ -30,7 +30,8 @@ export class DeliveryReports {
     private readonly mailboxes: InboundMailboxes,
     private readonly events: WebhookEventLog,
     private readonly log: { warn(o: object, msg: string): void },
-    private readonly publish: Publish,
+    /** Where the status changes go after their commit (the event bus and the metrics). */
+    private readonly sink: StatusSink,
     private readonly optOuts: OptOutService,
   ) {}
 
@@ -68,7 +69,7 @@ export class DeliveryReports {
       const reason = call.token
         ? 'the webhook token is not the token of any mailbox of this provider'
         : (one?.reason ?? 'no mailbox of this provider exists');
-      this.log.warn({ provider: call.provider, reasonCode }, 'delivery report refused');
+      this.log.warn({ reqId: call.requestId, provider: call.provider, reasonCode }, 'delivery report refused');
       const eventId = await this.events.refusal(em, call, InboundOutcome.REJECTED, {
         reasonCode,
         reason,
@@ -84,6 +85,7 @@ export class DeliveryReports {
         // Answered like any other report: the provider would only retry a report we can never match.
         this.log.warn(
           {
+            reqId: call.requestId,
             provider: call.provider,
             providerMessageId: r.providerMessageId,
             idx: r.idempotencyKey,
@@ -93,7 +95,7 @@ export class DeliveryReports {
         );
         continue;
       }
-      if (await applyReport(em, this.publish, target, r, this.optOuts)) applied.push(target.id);
+      if (await applyReport(em, this.sink, call.provider, target, r, this.optOuts)) applied.push(target.id);
     }
     const eventId = await this.events.log(em, call, InboundOutcome.ACCEPTED, {
       gatewayId: admitted.length === 1 ? admitted[0].id : undefined,
@@ -154,10 +156,11 @@ export async function findReported(
     : null;
 }
 
-/** Applies one report; returns whether it changed the message. */
+/** Applies one report (from `provider`, the mailbox's); returns whether it changed the message. */
 export async function applyReport(
   em: EntityManager,
-  publish: Publish,
+  sink: StatusSink,
+  provider: ProviderId,
   target: ReportTarget,
   r: DeliveryReport,
   optOuts: OptOutService,
@@ -180,7 +183,7 @@ export async function applyReport(
     );
   if (!r.status) return optedOut.length > 0;
   const negative = r.status !== MessageStatus.DELIVERED && r.status !== MessageStatus.SENT;
-  const moved = await transition(em, target.id, r.status as OutboundTarget, {
+  const moved = await transition(em, { id: target.id, provider }, r.status as OutboundTarget, {
     providerMessageId: target.providerMessageId ? undefined : r.providerMessageId,
     at: r.at,
     ...(negative
@@ -190,7 +193,7 @@ export async function applyReport(
         }
       : {}),
   });
-  announceStatus(publish, moved);
+  announceStatus(sink, moved);
   return moved !== null || optedOut.length > 0;
 }
 
@@ -215,13 +218,18 @@ export async function runPollDlr(
   if (row.status !== MessageStatus.SENT) return;
   const mb = await loadMailbox(em, ctx.services.gateways, row.gateway_id);
   const adapter = adapterFor(mb.provider);
-  if (!adapter.pollDeliveryReport) return;
+  const poll = adapter.pollDeliveryReport;
+  if (!poll) return;
+  const providerMessageId = row.provider_message_id;
   let final = false;
   try {
-    const r = await adapter.pollDeliveryReport(mb, row.provider_message_id, httpOptions(settings));
+    const r = await ctx.metrics.providerCall(mb.provider, 'poll_report', () =>
+      poll.call(adapter, mb, providerMessageId, httpOptions(settings)),
+    );
     await applyReport(
       em,
-      ctx.publish,
+      ctx,
+      mb.provider,
       { id: messageId, gatewayId: row.gateway_id, status: row.status, providerMessageId: row.provider_message_id },
       r,
       ctx.services.optOuts,

@@ -34,7 +34,8 @@ export type SendingGateway = Pick<
 >;
 
 import type { Publish } from '../../graphql/pubsub';
-import { announceStatus } from './status';
+import type { Metrics } from '../metrics/metrics';
+import { announceStatus, type StatusSink } from './status';
 import { countryProblem } from '../gateways/countries';
 import { SendRate } from './send-rate';
 import { QueueScope } from '../tickets/queue-access';
@@ -68,15 +69,18 @@ export interface PreparedText {
  * be written with it. QUEUED is announced after the commit, and that event wakes the senders.
  */
 export class OutboundService {
-  /** `publish` announces after a commit, batched (the app's event bus; see PgEventTarget.flush). */
   private readonly sendRate: SendRate;
+  private readonly sink?: StatusSink;
 
+  /** `publish` announces after a commit, batched (the app's event bus; see PgEventTarget.flush); `metrics` counts QUEUED. */
   constructor(
     readonly settings: OutboundSettings,
     private readonly optOuts: OptOutService,
+    metrics: Metrics,
     private readonly publish?: Publish,
   ) {
     this.sendRate = new SendRate(settings.sendsPerUser, settings.sendWindowSeconds);
+    this.sink = publish ? { publish, metrics } : undefined;
   }
 
   /**
@@ -133,7 +137,7 @@ export class OutboundService {
     // A number with no card gets one (in the write), so the conversation shows on a customer card.
     const customerId = customer?.id ?? facts.customer?.id;
     const q = await queueNew(em, { gateway: gateway!, queueId, customerId, to: to!, prepared: prepared!, authorId });
-    this.announceQueued(q);
+    this.announceQueued(q, gateway!.provider);
     return q.message(em);
   }
 
@@ -193,7 +197,7 @@ export class OutboundService {
         authorId,
       }),
     );
-    this.announceQueued({ messageId, ticketId: ticket.id, queueId: ticket.queue.id });
+    this.announceQueued({ messageId, ticketId: ticket.id, queueId: ticket.queue.id }, gateway!.provider);
     return this.load(em, messageId);
   }
 
@@ -275,9 +279,14 @@ export class OutboundService {
    * QUEUED and the ticket's move, announced after the commit. Should the process die in between, the
    * rows are there: a client sees them on its next read, and the SENT announcement follows anyway.
    */
-  private announceQueued(q: Queued): void {
-    if (this.publish)
-      announceStatus(this.publish, { messageId: q.messageId, ticketId: q.ticketId, status: MessageStatus.QUEUED });
+  private announceQueued(q: Queued, provider: ProviderId): void {
+    if (this.sink)
+      announceStatus(this.sink, {
+        messageId: q.messageId,
+        ticketId: q.ticketId,
+        status: MessageStatus.QUEUED,
+        provider,
+      });
     this.publish?.('TICKET_UPDATED', { ticketId: q.ticketId, queueId: q.queueId });
   }
 

@@ -22,6 +22,7 @@ export function deliveryReportEndpoints(ctx: AppContext): WebhookEndpoint[] {
         provider: p.id,
         path,
         variant: 'sms' as const,
+        route: 'dlr' as const,
         bodyLimit: BODY_LIMIT_BYTES,
         receive: (call) => reports.receive(ctx.orm.em.fork(), call),
         unreadable: (call, reason) => reports.unreadable(ctx.orm.em.fork(), call, reason),

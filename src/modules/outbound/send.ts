@@ -4,6 +4,7 @@ import { adapterFor, providerFor } from '../providers/registry';
 import { loadMailbox } from '../providers/runtime';
 import { ProviderFailure, type OutboundSms, type SendEncoding } from '../providers/adapter-outbound';
 import type { Mailbox } from '../providers/adapter';
+import type { ProviderId } from '../providers/catalog.types';
 import type { HttpOptions } from '../providers/outbound-http';
 import { MessageStatus } from '../tickets/message.entity';
 import { backoffMs, type OutboundSettings } from './outbound.settings';
@@ -38,6 +39,8 @@ export interface Claimed {
   attempts: number;
   created_at: Date;
   gateway_id: number | null;
+  /** Its mailbox's provider (null: the mailbox was deleted). */
+  provider: ProviderId | null;
   /** Null for messages from before keys were kept (see idempotencyKeyOf). */
   idempotency_key: string | null;
   /** The mailbox's last change: the key of its cached, opened form (see MailboxCache). */
@@ -59,7 +62,14 @@ export interface Claimed {
 /** Where an attempt's outcome goes: SENT in batches (the sender), the rest one by one. */
 export interface Outcomes {
   /** SENT, written with the others that finish meanwhile; `poll`: schedule the first delivery-report poll with it. */
-  sent(s: { id: number; providerMessageId?: string; cost?: number; poll: boolean; log: Record<string, unknown> }): void;
+  sent(s: {
+    id: number;
+    provider: ProviderId;
+    providerMessageId?: string;
+    cost?: number;
+    poll: boolean;
+    log: Record<string, unknown>;
+  }): void;
   /** Claim again once `delayMs` has passed (a retry's backoff). */
   retryIn(delayMs: number): void;
   /** Runs an outcome write, again while the database is away, for as long as the lease lasts. */
@@ -88,11 +98,11 @@ export async function attemptSend(
   const fail = async (code: string, reason: string): Promise<false> => {
     await outcomes.write(row, 'FAILED', async () => {
       const moved = await em.transactional(async (tem) => {
-        const m = await transition(tem, messageId, MessageStatus.FAILED, { errorCode: code, errorMessage: reason });
+        const m = await transition(tem, row, MessageStatus.FAILED, { errorCode: code, errorMessage: reason });
         if (m) await tem.execute(`update message set attempts = attempts - 1 where id = ?`, [messageId]);
         return m;
       });
-      announceStatus(ctx.publish, moved);
+      announceStatus(ctx, moved);
     });
     return false;
   };
@@ -165,7 +175,7 @@ export async function attemptSend(
   const log = { messageId, provider: mb.provider, attempt, resumed };
   let r: Awaited<ReturnType<typeof adapter.send>>;
   try {
-    r = await adapter.send(mb, sms, httpOptions(settings));
+    r = await ctx.metrics.providerCall(mb.provider, 'send', () => adapter.send(mb, sms, httpOptions(settings)));
   } catch (e) {
     // An error of ours (not the provider's answer) after the request may have left: as unknown as a cut-off call.
     const failure =
@@ -197,6 +207,7 @@ export async function attemptSend(
   // delivery-report poll where the provider's reports are polled), and announced after that commit.
   outcomes.sent({
     id: messageId,
+    provider: mb.provider,
     providerMessageId,
     cost: r.cost,
     poll: !!providerMessageId && adapter.deliveryReports === 'poll',
@@ -250,9 +261,9 @@ async function settle(
     ctx.log.warn(log, 'outbound: failed');
     await outcomes.write(row, 'FAILED', async () =>
       announceStatus(
-        ctx.publish,
+        ctx,
         await em.transactional((tem) =>
-          transition(tem, row.id, MessageStatus.FAILED, { errorCode: e.code, errorMessage: reason }),
+          transition(tem, row, MessageStatus.FAILED, { errorCode: e.code, errorMessage: reason }),
         ),
       ),
     );
@@ -294,9 +305,9 @@ async function release(
     ctx.log.warn(log, 'outbound: failed');
     await outcomes.write(row, 'FAILED', async () =>
       announceStatus(
-        ctx.publish,
+        ctx,
         await em.transactional((tem) =>
-          transition(tem, row.id, MessageStatus.FAILED, {
+          transition(tem, row, MessageStatus.FAILED, {
             errorCode: why.code,
             errorMessage: `${why.reason} (gave up after ${row.attempts} attempts)`,
           }),

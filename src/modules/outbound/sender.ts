@@ -5,6 +5,7 @@ import { attemptSend, MailboxCache, type Claimed, type Outcomes } from './send';
 import { POLL_DLR_TASK, POLL_JOB_KEY_PREFIX } from './jobs';
 import type { OutboundSettings } from './outbound.settings';
 import { OPT_OUT_FACTS_JSON } from '../optouts/optout.service';
+import type { ProviderId } from '../providers/catalog.types';
 
 /**
  * Takes due messages for this instance: up to `limit` QUEUED outbound rows whose time has come and that
@@ -30,7 +31,7 @@ const CLAIM = `
          left join opt_out o on o.phone_number = due.to_address and o.opted_out and o.confirmation_message_id is distinct from due.id
    where m.id = due.id
   returning m.id, m.to_address, m.text, m.encoding, m.parts, m.attempts, m.created_at, m.gateway_id, m.idempotency_key,
-            g.updated_at as gateway_updated_at, due.in_flight_since as prev_in_flight,
+            g.provider, g.updated_at as gateway_updated_at, due.in_flight_since as prev_in_flight,
             (extract(epoch from now() - due.in_flight_since) * 1000)::float8 as prev_in_flight_age_ms,
             case when o.phone_number is not null then ${OPT_OUT_FACTS_JSON} end as opted_out`;
 
@@ -72,6 +73,7 @@ export interface SenderOptions {
 /** A send finished; its SENT is waiting for the next batch write. */
 interface Sent {
   id: number;
+  provider: ProviderId;
   providerMessageId?: string;
   cost?: number;
   /** Its provider's delivery reports are polled: the first poll is scheduled with SENT. */
@@ -338,7 +340,12 @@ export class OutboundSender {
       const r = moved.get(s.id);
       // Not moved: FAILED meanwhile (another instance resumed it after its lease ran out).
       if (r?.status !== MessageStatus.SENT) continue;
-      announceStatus(this.ctx.publish, { messageId: s.id, ticketId: r.ticket_id ?? null, status: MessageStatus.SENT });
+      announceStatus(this.ctx, {
+        messageId: s.id,
+        ticketId: r.ticket_id ?? null,
+        status: MessageStatus.SENT,
+        provider: s.provider,
+      });
       this.ctx.log.info(s.log, 'outbound: sent');
     }
   }

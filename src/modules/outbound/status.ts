@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Publish } from '../../graphql/pubsub';
+import type { Metrics } from '../metrics/metrics';
+import type { ProviderId } from '../providers/catalog.types';
 import { MessageStatus } from '../tickets/message.entity';
 
 /**
@@ -23,11 +25,25 @@ export interface TransitionFacts {
   at?: Date;
 }
 
+/** An outbound message as a transition names it: its id, and its mailbox's provider for the metrics. */
+export interface OutboundRef {
+  id: number;
+  /** Null when its mailbox was deleted. */
+  provider: ProviderId | null;
+}
+
 /** A transition that happened: what its announcement needs. */
 export interface Moved {
   messageId: number;
   ticketId: number | null;
   status: MessageStatus;
+  provider: ProviderId | null;
+}
+
+/** Where status changes go after their commit: the event bus, and the count of each status reached. */
+export interface StatusSink {
+  publish: Publish;
+  metrics: Metrics;
 }
 
 /**
@@ -37,7 +53,7 @@ export interface Moved {
  */
 export async function transition(
   em: EntityManager,
-  messageId: number,
+  message: OutboundRef,
   to: OutboundTarget,
   facts: TransitionFacts = {},
 ): Promise<Moved | null> {
@@ -69,19 +85,25 @@ export async function transition(
       to === MessageStatus.DELIVERED,
       facts.at ?? null,
       to === MessageStatus.SENT ? null : (facts.at ?? null),
-      messageId,
+      message.id,
       to,
     ],
   );
-  return rows[0] ? { messageId, ticketId: rows[0].ticket_id, status: to } : null;
+  return rows[0]
+    ? { messageId: message.id, ticketId: rows[0].ticket_id, status: to, provider: message.provider }
+    : null;
 }
 
 /**
  * Announces status changes after their commit: every transition (QUEUED and SENT included) is announced
  * this one way, and a subscriber sees each step as it was committed (`message_status_shown` keeps a late
- * step from showing a message as less far than it is).
+ * step from showing a message as less far than it is). Each is counted here too
+ * (smsdesk_outbound_messages_total): the machine moves a message to a status once, so each count is a message.
  */
-export function announceStatus(publish: Publish, ...moved: (Moved | null | undefined)[]): void {
-  for (const m of moved)
-    if (m) publish('MESSAGE_STATUS_CHANGED', { messageId: m.messageId, ticketId: m.ticketId, status: m.status });
+export function announceStatus(sink: StatusSink, ...moved: (Moved | null | undefined)[]): void {
+  for (const m of moved) {
+    if (!m) continue;
+    sink.metrics.outboundStatus(m.provider, m.status);
+    sink.publish('MESSAGE_STATUS_CHANGED', { messageId: m.messageId, ticketId: m.ticketId, status: m.status });
+  }
 }
