@@ -96,7 +96,8 @@ export class GatewayService {
     return g;
   }
 
-  async delete(em: EntityManager, id: number): Promise<boolean> {
+  /** Deletes a mailbox no message rule names; returns its id. */
+  async delete(em: EntityManager, id: number): Promise<number> {
     const g = await em.findOne(Gateway, { id });
     if (!g) throw new NotFoundError('Gateway', id);
     const rules = await em.find(MessageRule, { gateway: g }, { orderBy: { position: 'asc' } });
@@ -109,7 +110,7 @@ export class GatewayService {
     }
     em.remove(g);
     await em.flush();
-    return true;
+    return id;
   }
 
   /**
