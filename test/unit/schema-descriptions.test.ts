@@ -26,8 +26,9 @@ describe('schema descriptions', () => {
       "T" type T { x: String }
       enum E { "A" A B }
       "S" scalar S
+      scalar U
       input I { "y" y: Int }
     `);
-    expect(undescribed(schema).sort()).toEqual(['E', 'E.B', 'I', 'Query.f(a)', 'T.x']);
+    expect(undescribed(schema).sort()).toEqual(['E', 'E.B', 'I', 'Query.f(a)', 'T.x', 'U']);
   });
 });
