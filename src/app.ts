@@ -166,7 +166,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     try {
       token = AuthService.bearer(header);
     } catch (e) {
-      throw new GraphQLError((e as Error).message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+      throw new GraphQLError((e as Error).message, {
+        extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
+      });
     }
     if (!token) return undefined;
     const user = await services.auth.authenticate(orm.em.fork(), token);
