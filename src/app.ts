@@ -13,7 +13,7 @@ import { makeWorkerUtils } from 'graphile-worker';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from './config';
 import type { SecretBox } from './common/secret-box';
-import { DomainError } from './common/errors';
+import { DomainError, ErrorCode } from './common/errors';
 import { PathOnlyLogController } from './common/request-log';
 import { AuthService, type AuthUser } from './modules/auth/auth.service';
 import { buildServices, type Services } from './services';
@@ -201,14 +201,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     try {
       token = AuthService.bearer(header);
     } catch (e) {
-      throw new GraphQLError((e as Error).message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+      throw new GraphQLError((e as Error).message, {
+        extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
+      });
     }
     if (!token) return undefined;
     const user = await services.auth.authenticate(orm.em.fork(), token);
     if (!user) {
       // Thrown from the context function, so it carries its own HTTP status (Apollo would say 500).
       throw new GraphQLError('The token is invalid, expired or revoked; log in again', {
-        extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+        extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
       });
     }
     return user;

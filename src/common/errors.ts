@@ -2,7 +2,36 @@
  * Typed domain errors. Domain code throws these and never builds HTTP or GraphQL responses;
  * `src/graphql/errors.ts` maps them to GraphQL error codes in one place.
  */
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'RATE_LIMITED' | 'OPTED_OUT';
+
+/**
+ * Every `extensions.code` a GraphQL error of ours can carry: our domain errors', the query limits', and the
+ * request errors of Apollo and graphql-js the mapping keeps. The schema shows it as the enum `ErrorCode`, with
+ * what each means (`src/graphql/error-codes.ts`); the mapping answers nothing outside it.
+ */
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  RATE_LIMITED: 'RATE_LIMITED',
+  OPTED_OUT: 'OPTED_OUT',
+  QUERY_TOO_DEEP: 'QUERY_TOO_DEEP',
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+  OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',
+  BAD_REQUEST: 'BAD_REQUEST',
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+/** Whether `code` is one of ours (codes from graphql-js or Apollo arrive as plain strings). */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && CODES.has(code);
+}
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;

@@ -3,10 +3,13 @@ import { ValidationError } from '../common/errors';
 
 @ObjectType({ description: 'Relay-style page information.' })
 export class PageInfo {
-  @Field() hasNextPage!: boolean;
-  @Field() hasPreviousPage!: boolean;
-  @Field({ nullable: true }) startCursor?: string;
-  @Field({ nullable: true }) endCursor?: string;
+  @Field({ description: 'More items follow this page: ask again with `after: endCursor`.' }) hasNextPage!: boolean;
+  @Field({ description: 'Items come before this page (it was asked for after a cursor, or more remain backward).' })
+  hasPreviousPage!: boolean;
+  @Field({ nullable: true, description: 'The cursor of the first item of the page; null when the page is empty.' })
+  startCursor?: string;
+  @Field({ nullable: true, description: 'The cursor of the last item of the page; null when the page is empty.' })
+  endCursor?: string;
 }
 
 export interface Edge<T> {
@@ -22,15 +25,16 @@ export interface Connection<T> {
 
 /** Builds `<Name>Connection` and `<Name>Edge` object types for a node type. */
 export function ConnectionType<T extends object>(node: ClassType<T>, name: string) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `One ${name} of a page, with its cursor.` })
   class EdgeType {
-    @Field(() => node) node!: T;
-    @Field() cursor!: string;
+    @Field(() => node, { description: `The ${name}.` }) node!: T;
+    @Field({ description: 'An opaque position: pass it as `after` to read on from here.' }) cursor!: string;
   }
-  @ObjectType(`${name}Connection`)
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items (Relay-style).` })
   class ConnectionClass {
-    @Field(() => [EdgeType]) edges!: EdgeType[];
-    @Field(() => PageInfo) pageInfo!: PageInfo;
+    @Field(() => [EdgeType], { description: "The items of this page, in the list's order." }) edges!: EdgeType[];
+    @Field(() => PageInfo, { description: 'Whether more pages exist, and the cursors to reach them.' })
+    pageInfo!: PageInfo;
   }
   return ConnectionClass as ClassType<Connection<T>>;
 }

@@ -1,6 +1,6 @@
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { ValidationError as ClassValidatorError } from 'class-validator';
-import { DomainError, ValidationError, type FieldViolation } from '../common/errors';
+import { DomainError, ErrorCode, isErrorCode, ValidationError, type FieldViolation } from '../common/errors';
 import type { Config } from '../config';
 import { LIMIT_CODES } from './limits';
 
@@ -29,6 +29,11 @@ export function errorOptions(config: Pick<Config, 'env'>): ErrorOptions {
   return { hideSchemaHints: config.env === 'production' };
 }
 
+/** An error as clients get it: its code is always an ErrorCode (the schema's enum documents each). */
+export type AnsweredError = GraphQLFormattedError & {
+  readonly extensions: { readonly code: ErrorCode; readonly [key: string]: unknown };
+};
+
 /** graphql-js's suggestion sentences, e.g. ` Did you mean "name" or "email"?`, ` Did you mean the enum value "OPEN"?`. */
 const SCHEMA_HINT = / ?Did you mean [^?]*\?/g;
 
@@ -42,17 +47,17 @@ export function formatError(
   error: unknown,
   log: (e: unknown) => void,
   options: ErrorOptions = {},
-): GraphQLFormattedError {
+): AnsweredError {
   return shown(mapError(formatted, error, log), options);
 }
 
-function shown(e: GraphQLFormattedError, options: ErrorOptions): GraphQLFormattedError {
+function shown(e: AnsweredError, options: ErrorOptions): AnsweredError {
   const out = options.hideSchemaHints ? { ...e, message: e.message.replace(SCHEMA_HINT, '') } : e;
   return options.requestId ? withRequestId(out, options.requestId) : out;
 }
 
 /** An error with the id of the request it answers, which the client can quote and the logs carry (`reqId`). */
-function withRequestId(e: GraphQLFormattedError, requestId: string): GraphQLFormattedError {
+function withRequestId<E extends GraphQLFormattedError>(e: E, requestId: string): E {
   return { ...e, extensions: { ...e.extensions, requestId } };
 }
 
@@ -69,7 +74,7 @@ export function answerWithRequestId(body: string, requestId: string): string {
   return JSON.stringify({ ...answer, errors: answer.errors.map((e) => withRequestId(e, requestId)) }) + '\n';
 }
 
-function mapError(formatted: GraphQLFormattedError, error: unknown, log: (e: unknown) => void): GraphQLFormattedError {
+function mapError(formatted: GraphQLFormattedError, error: unknown, log: (e: unknown) => void): AnsweredError {
   // Walk wrappers by shape, not instanceof: graphql's ESM and CJS builds can both be loaded (vitest),
   // and each has its own GraphQLError class.
   let original = error as { originalError?: unknown } | undefined;
@@ -84,7 +89,7 @@ function mapError(formatted: GraphQLFormattedError, error: unknown, log: (e: unk
       message: violations.map((v) => `${v.field}: ${v.message}`).join('; ') || 'Invalid input',
       locations: formatted.locations,
       path: formatted.path,
-      extensions: { code: 'BAD_USER_INPUT', violations },
+      extensions: { code: ErrorCode.BAD_USER_INPUT, violations },
     };
   }
   if (original instanceof DomainError) {
@@ -101,7 +106,7 @@ function mapError(formatted: GraphQLFormattedError, error: unknown, log: (e: unk
   }
   // A query over a limit (limits.ts): Apollo files it under GRAPHQL_VALIDATION_FAILED; the client gets our code.
   const limitCode = (original as { extensions?: { code?: unknown } } | undefined)?.extensions?.code;
-  if (typeof limitCode === 'string' && LIMIT_CODES.has(limitCode)) {
+  if (isErrorCode(limitCode) && LIMIT_CODES.has(limitCode)) {
     const {
       stacktrace: _s,
       http: _h,
@@ -110,17 +115,18 @@ function mapError(formatted: GraphQLFormattedError, error: unknown, log: (e: unk
     return { message: formatted.message, locations: formatted.locations, extensions: { ...ext, code: limitCode } };
   }
   const code = formatted.extensions?.code;
-  // Parse/validation/variable errors from graphql-js and Apollo are about the request itself: keep them.
-  if (code && code !== 'INTERNAL_SERVER_ERROR') {
+  // Parse/validation/variable errors from graphql-js and Apollo are about the request itself: keep them. A code
+  // outside ErrorCode (a library's we never documented) is masked like any internal error.
+  if (isErrorCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
     const { stacktrace: _s, ...ext } = (formatted.extensions ?? {}) as Record<string, unknown>;
-    return { ...formatted, extensions: ext };
+    return { ...formatted, extensions: { ...ext, code } };
   }
-  log(original);
+  log(original ?? formatted);
   return {
     message: 'Internal server error',
     locations: formatted.locations,
     path: formatted.path,
-    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
   };
 }
 
@@ -140,11 +146,11 @@ export function formatSocketError(
   where: 'result' | 'stream',
   log: (e: unknown) => void,
   options: ErrorOptions = {},
-): GraphQLFormattedError {
+): AnsweredError {
   const formatted = error.toJSON();
   if (!formatted.extensions?.code && !error.path && (where === 'result' || !error.originalError)) {
     const { stacktrace: _s, http: _h, ...ext } = (formatted.extensions ?? {}) as Record<string, unknown>;
-    return shown({ ...formatted, extensions: { ...ext, code: 'BAD_USER_INPUT' } }, options);
+    return shown({ ...formatted, extensions: { ...ext, code: ErrorCode.BAD_USER_INPUT } }, options);
   }
   return formatError(formatted, error, log, options);
 }

@@ -25,7 +25,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { ValidationError } from '../common/errors';
+import { ErrorCode, ValidationError } from '../common/errors';
 import { MAX_PAGE } from './connection';
 import { isUnstorable } from '../common/text';
 import { MAX_ATTACHMENTS } from '../modules/inbound/attachment.entity';
@@ -50,7 +50,7 @@ export const QUERY_LIMITS = {
 export const SEND_COST = QUERY_LIMITS.maxComplexity / 10;
 
 /** Error codes of refused queries (kept by formatError even though Apollo calls them validation failures). */
-export const LIMIT_CODES = new Set(['QUERY_TOO_DEEP', 'QUERY_TOO_COMPLEX']);
+export const LIMIT_CODES: ReadonlySet<ErrorCode> = new Set([ErrorCode.QUERY_TOO_DEEP, ErrorCode.QUERY_TOO_COMPLEX]);
 
 /** Page size assumed for a field whose `first`/`last` has no value (none given, no default: `notifications` reads 20 too) or cannot be read. */
 const DEFAULT_PAGE = 20;
@@ -99,7 +99,7 @@ export function depthLimitRule(maxDepth = QUERY_LIMITS.maxDepth): ValidationRule
               `The query is nested ${depth > maxDepth + 1 ? 'more than ' + maxDepth : depth} levels deep; at most ${maxDepth} are allowed`,
               {
                 nodes: [op],
-                extensions: { code: 'QUERY_TOO_DEEP', maxDepth },
+                extensions: { code: ErrorCode.QUERY_TOO_DEEP, maxDepth },
               },
             ),
           );
@@ -188,7 +188,12 @@ export function complexityError(
   return new GraphQLError(
     `The query is too complex: its estimated cost is ${cost}, at most ${QUERY_LIMITS.maxComplexity} is allowed; ask for smaller pages or fewer nested lists`,
     {
-      extensions: { code: 'QUERY_TOO_COMPLEX', cost, maxComplexity: QUERY_LIMITS.maxComplexity, http: { status: 400 } },
+      extensions: {
+        code: ErrorCode.QUERY_TOO_COMPLEX,
+        cost,
+        maxComplexity: QUERY_LIMITS.maxComplexity,
+        http: { status: 400 },
+      },
     },
   );
 }
@@ -221,7 +226,7 @@ export function unstorableTextError(
   }
   if (!bad) return undefined;
   return new GraphQLError('Text must not contain NUL characters or unpaired UTF-16 surrogates', {
-    extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+    extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } },
   });
 }
 
@@ -275,7 +280,7 @@ export function wsExecutionArgs(
     return [
       new GraphQLError(e instanceof GraphQLError ? e.message : 'The query could not be parsed', {
         ...at,
-        extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+        extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED },
       }),
     ];
   }
@@ -284,14 +289,14 @@ export function wsExecutionArgs(
     return errors.map((e) =>
       e.extensions.code
         ? e
-        : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+        : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }),
     );
   if (!getOperationAST(document, payload.operationName ?? undefined)) {
     // What Apollo answers over HTTP (graphql-ws would say "Unable to identify operation", without a code).
     const message = payload.operationName
       ? `Unknown operation named "${payload.operationName}".`
       : 'Must provide operation name if query contains multiple operations.';
-    return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
+    return [new GraphQLError(message, { extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE } })];
   }
   const tooComplex =
     unstorableTextError(document, payload.variables) ??

@@ -5,6 +5,7 @@ import { createPubSub } from '@graphql-yoga/subscription';
 import type { EventBus } from './pubsub';
 import { authChecker } from './auth-checker';
 import { withFieldAccess } from './field-access';
+import { ErrorExtensions } from './error-codes';
 import { AuthResolver } from '../modules/auth/auth.resolver';
 import { CustomerResolver } from '../modules/customers/customer.resolver';
 import { GatewayResolver } from '../modules/gateways/gateway.resolver';
@@ -52,10 +53,32 @@ export async function createSchema(pubSub?: EventBus): Promise<GraphQLSchema> {
     resolvers,
     authChecker,
     validate: { forbidUnknownValues: false },
+    // Returned by no field: it documents `errors[].extensions` and brings the ErrorCode enum into the schema.
+    orphanedTypes: [ErrorExtensions],
     // type-graphql refuses subscriptions without a pubsub; printing the schema needs none, so a local one stands in.
     pubSub: pubSub ?? createPubSub(),
   });
+  describeRoots(schema);
   return withFieldAccess(schema);
+}
+
+/** type-graphql takes no description for the root types; they are set on the built schema (in place). */
+function describeRoots(schema: GraphQLSchema): void {
+  const query = schema.getQueryType();
+  const mutation = schema.getMutationType();
+  const subscription = schema.getSubscriptionType();
+  if (query)
+    query.description =
+      'What you can read. Every field needs a logged-in user (`Authorization: Bearer <token>`; get one with ' +
+      'login) unless it says otherwise; lists that grow are paged with `first`/`after`.';
+  if (mutation)
+    mutation.description =
+      'What you can change. A mutation is written whole or not at all; a refusal answers an error whose ' +
+      '`extensions.code` is an ErrorCode.';
+  if (subscription)
+    subscription.description =
+      'Live events over graphql-ws on the same `/graphql` URL, authenticated with ' +
+      '`connectionParams: { authorization: "Bearer <token>" }`.';
 }
 
 export const SCHEMA_HEADER =

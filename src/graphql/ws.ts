@@ -10,6 +10,7 @@ import type { AuthUser } from '../modules/auth/auth.service';
 import type { TokenWatch } from '../modules/auth/token-watch';
 import type { Services } from '../services';
 import type { Context } from './context';
+import { ErrorCode } from '../common/errors';
 import { WsClose } from './close-codes';
 import { errorOptions, formatSocketError } from './errors';
 import { wsExecutionArgs } from './limits';
@@ -95,7 +96,7 @@ export function startGraphqlWs(opts: GraphqlWsOptions): GraphqlWs {
           const close = await tokenWatch.check(user.tokenId, user.role);
           if (close) {
             ctx.extra.socket.close(close.code, close.reason);
-            return [new GraphQLError(close.reason, { extensions: { code: 'UNAUTHENTICATED' } })];
+            return [new GraphQLError(close.reason, { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
           }
           ctx.extra.checkedAt = Date.now();
         }

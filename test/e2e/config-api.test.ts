@@ -188,7 +188,7 @@ describe('message rules', () => {
 
   it('deletes a rule, and answers NOT_FOUND for unknown rule ids', async () => {
     const r = ok(await t.gql(CREATE_RULE, { i: { name: 'Doomed', position: 60, queueId } }, admin)).createMessageRule;
-    expect(ok(await t.gql(DELETE_RULE, { id: r.id }, admin)).deleteMessageRule).toBe(true);
+    expect(ok(await t.gql(DELETE_RULE, { id: r.id }, admin)).deleteMessageRule).toBe(r.id);
     expect(ok(await t.gql(RULES, {}, admin)).messageRules.map((x: { id: string }) => x.id)).not.toContain(r.id);
     for (const id of [r.id, 'abc']) {
       expect(codes(await t.gql(DELETE_RULE, { id }, admin))).toEqual(['NOT_FOUND']);

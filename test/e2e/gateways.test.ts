@@ -880,8 +880,8 @@ describe('deleting mailboxes', () => {
 
     expect(
       ok(await t.gql(`mutation($id: ID!) { deleteMessageRule(id: $id) }`, { id: rule.id }, admin)).deleteMessageRule,
-    ).toBe(true);
-    expect(ok(await t.gql(DELETE, { id }, admin)).deleteGateway).toBe(true);
+    ).toBe(rule.id);
+    expect(ok(await t.gql(DELETE, { id }, admin)).deleteGateway).toBe(id);
     expect(await gatewayCount()).toBe(before - 1);
     expect(codes(await t.gql(GET, { id }, admin))).toEqual(['NOT_FOUND']);
   });
@@ -896,7 +896,7 @@ describe('deleting mailboxes', () => {
       ),
     );
     expect(s.updateSettings.defaultSmsGateway).toEqual({ id, name: 'Default sender' });
-    expect(ok(await t.gql(DELETE, { id }, admin)).deleteGateway).toBe(true);
+    expect(ok(await t.gql(DELETE, { id }, admin)).deleteGateway).toBe(id);
     expect(
       ok(await t.gql(`{ settings { defaultSmsGateway { id } } }`, {}, admin)).settings.defaultSmsGateway,
     ).toBeNull();

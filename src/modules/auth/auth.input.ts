@@ -3,15 +3,19 @@ import { IsOptional, MaxLength } from 'class-validator';
 import { ApiToken } from './api-token.entity';
 import { Role, User } from './user.entity';
 
-@InputType()
+@InputType({ description: 'A new administrator or agent.' })
 export class CreateUserInput {
-  @Field() @MaxLength(254) email!: string;
-  @Field() @MaxLength(200) name!: string;
-  @Field({ description: 'At least 8 characters.' }) @MaxLength(200) password!: string;
-  @Field(() => Role) role!: Role;
+  @Field({ description: 'The address they log in with; unique, at most 254 characters.' })
+  @MaxLength(254)
+  email!: string;
+  @Field({ description: 'The name colleagues see, at most 200 characters.' }) @MaxLength(200) name!: string;
+  @Field({ description: 'At least 8 characters; hand it over safely, they can change it with changePassword.' })
+  @MaxLength(200)
+  password!: string;
+  @Field(() => Role, { description: 'What they may do.' }) role!: Role;
 }
 
-@InputType()
+@InputType({ description: 'A long-lived token for an integration.' })
 export class CreateApiTokenInput {
   @Field({ description: 'What the token is for, e.g. "CRM integration".' }) @MaxLength(200) name!: string;
   @Field(() => Int, {
@@ -23,23 +27,23 @@ export class CreateApiTokenInput {
   expiresInDays?: number;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A new login session.' })
 export class LoginResult {
   @Field({ description: 'Send as "Authorization: Bearer <token>".' }) token!: string;
-  @Field(() => User) user!: User;
+  @Field(() => User, { description: 'Who logged in.' }) user!: User;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A new API token, with the token itself (shown only this once).' })
 export class CreatedApiToken {
   @Field({ description: 'Shown only now; store it safely.' }) token!: string;
-  @Field(() => ApiToken) apiToken!: ApiToken;
+  @Field(() => ApiToken, { description: 'The token as apiTokens lists it.' }) apiToken!: ApiToken;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A generated password, shown once.' })
 export class PasswordReset {
   @Field({
     description: 'The new password, shown only now: hand it to the user, who should change it with changePassword.',
   })
   password!: string;
-  @Field(() => User) user!: User;
+  @Field(() => User, { description: 'Whose password it is.' }) user!: User;
 }

@@ -20,26 +20,45 @@ export class AuthResolver {
     return ctx.em.find(User, {}, { orderBy: { name: 'asc', id: 'asc' } });
   }
 
-  @Mutation(() => LoginResult)
+  @Mutation(() => LoginResult, {
+    description:
+      'Exchanges an e-mail address and password for a session token (valid SESSION_TTL_HOURS, 12 by default); needs no token. UNAUTHENTICATED for a wrong e-mail or password or a deactivated account; RATE_LIMITED after too many failed attempts (extensions.retryAfterSeconds).',
+  })
   login(
-    @Arg('email', lengthLimit('email', 254)) email: string,
-    @Arg('password', lengthLimit('password', 200)) password: string,
+    @Arg('email', {
+      ...lengthLimit('email', 254),
+      description: "The user's e-mail address (case and surrounding spaces do not matter), at most 254 characters.",
+    })
+    email: string,
+    @Arg('password', { ...lengthLimit('password', 200), description: "The user's password, at most 200 characters." })
+    password: string,
     @Ctx() ctx: Context,
   ): Promise<LoginResult> {
     return ctx.services.auth.login(ctx.em, email, password, ctx.ip);
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => User)
-  createUser(@Arg('input') input: CreateUserInput, @Ctx() ctx: Context): Promise<User> {
+  @Mutation(() => User, {
+    description:
+      'Admins: creates an administrator or agent who can log in at once. BAD_USER_INPUT with violations (e-mail format or already taken, empty name, password shorter than 8).',
+  })
+  createUser(
+    @Arg('input', { description: 'The new user.' }) input: CreateUserInput,
+    @Ctx() ctx: Context,
+  ): Promise<User> {
     return ctx.services.auth.createUser(ctx.em, input);
   }
 
   @Authorized()
   @Mutation(() => Boolean, { description: 'Changes your password; your other login sessions end.' })
   changePassword(
-    @Arg('currentPassword', lengthLimit('currentPassword', 200)) current: string,
-    @Arg('newPassword', lengthLimit('newPassword', 200)) next: string,
+    @Arg('currentPassword', {
+      ...lengthLimit('currentPassword', 200),
+      description: 'Your password now; BAD_USER_INPUT (rule matches) when it is wrong.',
+    })
+    current: string,
+    @Arg('newPassword', { ...lengthLimit('newPassword', 200), description: 'The new password, at least 8 characters.' })
+    next: string,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     return ctx.services.auth.changePassword(ctx.em, ctx.user!, current, next, ctx.ip);
@@ -47,13 +66,22 @@ export class AuthResolver {
 
   @Authorized()
   @Mutation(() => CreatedApiToken, { description: 'A long-lived token for an integration, acting as the caller.' })
-  createApiToken(@Arg('input') input: CreateApiTokenInput, @Ctx() ctx: Context): Promise<CreatedApiToken> {
+  createApiToken(
+    @Arg('input', { description: 'What the token is for and how long it lives.' }) input: CreateApiTokenInput,
+    @Ctx() ctx: Context,
+  ): Promise<CreatedApiToken> {
     return ctx.services.auth.createApiToken(ctx.em, ctx.user!.id, input.name, input.expiresInDays);
   }
 
   @Authorized()
   @Mutation(() => Boolean, { description: 'Revokes one of your tokens (admins: any token).' })
-  revokeApiToken(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
+  revokeApiToken(
+    @Arg('id', () => ID, {
+      description: "The token's id (ApiToken.id); BAD_USER_INPUT (rule exists) when it is not one you may revoke.",
+    })
+    id: string,
+    @Ctx() ctx: Context,
+  ): Promise<boolean> {
     return ctx.services.auth.revokeToken(ctx.em, ctx.user!, idOf(id, 'ApiToken'));
   }
 
@@ -64,7 +92,11 @@ export class AuthResolver {
   })
   apiTokens(
     @Ctx() ctx: Context,
-    @Arg('userId', () => ID, { nullable: true }) userId?: string,
+    @Arg('userId', () => ID, {
+      nullable: true,
+      description: "Whose tokens: yours when omitted; another user's for admins only (FORBIDDEN otherwise).",
+    })
+    userId?: string,
     @Arg('includeInactive', () => Boolean, { defaultValue: false, description: 'Also revoked and expired ones.' })
     includeInactive = false,
   ): Promise<ApiToken[]> {
@@ -87,21 +119,27 @@ export class AuthResolver {
     description:
       'Offboards a user: no more logins, every token revoked, open sockets closed. Not the last active ADMIN.',
   })
-  deactivateUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<User> {
+  deactivateUser(
+    @Arg('id', () => ID, { description: 'The user to offboard; NOT_FOUND when there is none.' }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<User> {
     return ctx.services.users.deactivate(ctx.em, idOf(id, 'User'));
   }
 
   @Authorized(Role.ADMIN)
   @Mutation(() => User, { description: 'Lets a deactivated user log in again (their old tokens stay revoked).' })
-  reactivateUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<User> {
+  reactivateUser(
+    @Arg('id', () => ID, { description: 'The user to let in again; NOT_FOUND when there is none.' }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<User> {
     return ctx.services.users.reactivate(ctx.em, idOf(id, 'User'));
   }
 
   @Authorized(Role.ADMIN)
   @Mutation(() => User, { description: "Changes a user's role; the last active ADMIN cannot be demoted." })
   setUserRole(
-    @Arg('id', () => ID) id: string,
-    @Arg('role', () => Role) role: Role,
+    @Arg('id', () => ID, { description: 'The user whose role changes; NOT_FOUND when there is none.' }) id: string,
+    @Arg('role', () => Role, { description: 'The new role.' }) role: Role,
     @Ctx() ctx: Context,
   ): Promise<User> {
     return ctx.services.users.setRole(ctx.em, idOf(id, 'User'), role);
@@ -111,7 +149,11 @@ export class AuthResolver {
   @Mutation(() => PasswordReset, {
     description: 'Gives a user a new generated password (shown once) and ends their login sessions.',
   })
-  resetUserPassword(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<PasswordReset> {
+  resetUserPassword(
+    @Arg('id', () => ID, { description: 'The user who forgot their password; NOT_FOUND when there is none.' })
+    id: string,
+    @Ctx() ctx: Context,
+  ): Promise<PasswordReset> {
     return ctx.services.users.resetPassword(ctx.em, idOf(id, 'User'));
   }
 }

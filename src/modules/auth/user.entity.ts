@@ -8,6 +8,16 @@ export enum Role {
 registerEnumType(Role, {
   name: 'Role',
   description: 'ADMIN configures the service; AGENT works tickets and customers.',
+  valuesConfig: {
+    ADMIN: {
+      description:
+        'Configures mailboxes, queues, rules, users and settings, sees every queue and everything an agent may do.',
+    },
+    AGENT: {
+      description:
+        'Works the tickets of their queues (and of queues without members), customers and notifications; sends SMS.',
+    },
+  },
 });
 
 @ObjectType({ description: 'A person who logs in: an administrator or an agent.' })
@@ -15,20 +25,23 @@ registerEnumType(Role, {
 export class User {
   [OptionalProps]?: 'createdAt' | 'active';
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The user's id." })
   @PrimaryKey()
   id!: number;
 
   /** Stored lower-cased so that logins and uniqueness ignore case. */
-  @Field()
+  @Field({
+    description:
+      "The e-mail address the user logs in with (stored lower-case). Admins read anyone's; others only their own (FORBIDDEN otherwise).",
+  })
   @Property({ length: 254, unique: true })
   email!: string;
 
-  @Field()
+  @Field({ description: 'The name colleagues see.' })
   @Property({ length: 200 })
   name!: string;
 
-  @Field(() => Role)
+  @Field(() => Role, { description: 'What the user may do: ADMIN or AGENT.' })
   @Enum({ items: () => Role, nativeEnumName: 'user_role' })
   role!: Role;
 
@@ -36,7 +49,7 @@ export class User {
   @Property({ length: 200, hidden: true, lazy: true })
   passwordHash!: string;
 
-  @Field()
+  @Field({ description: 'When the account was created.' })
   @Property()
   createdAt: Date = new Date();
 

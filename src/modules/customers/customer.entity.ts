@@ -8,11 +8,14 @@ import { Field, ID, ObjectType } from 'type-graphql';
 export class Customer {
   [OptionalProps]?: 'createdAt' | 'updatedAt' | 'phoneNumbers';
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The customer's id." })
   @PrimaryKey()
   id!: number;
 
-  @Field()
+  @Field({
+    description:
+      "The customer's name; for a card made from an inbound SMS or a send to a new number, the number itself until someone names it.",
+  })
   @Property({ length: 200 })
   name!: string;
 
@@ -20,15 +23,15 @@ export class Customer {
   @Property({ type: 'text[]' })
   phoneNumbers: string[] = [];
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: "The customer's e-mail address, if known." })
   @Property({ length: 254, nullable: true })
   email?: string;
 
-  @Field()
+  @Field({ description: 'When the card was created.' })
   @Property()
   createdAt: Date = new Date();
 
-  @Field()
+  @Field({ description: 'When the card last changed.' })
   @Property({ onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

@@ -4,8 +4,6 @@ import { ProviderId } from '../providers/catalog.types';
 import { GenericHttpSettings, StoredGenericHttp } from './generic-http';
 import { GatewayTestResult } from './gateway-test.types';
 
-registerEnumType(ProviderId, { name: 'ProviderId', description: 'An SMS provider smsdesk can talk to.' });
-
 export enum PasswordForm {
   /** Stored as given. */
   PLAIN = 'PLAIN',
@@ -19,6 +17,15 @@ export enum PasswordForm {
 registerEnumType(PasswordForm, {
   name: 'PasswordForm',
   description: 'How the stored password is used with the provider.',
+  valuesConfig: {
+    PLAIN: { description: 'Sent to the provider as the admin gave it.' },
+    MD5_GIVEN: { description: 'The admin gave the MD5 of the API password (32 hex digits); sent as given.' },
+    MD5_COMPUTED: {
+      description:
+        'The admin gave the API password itself; smsdesk stored its MD5, which is what the provider expects.',
+    },
+    OAUTH_TOKEN: { description: 'No login: the secret is an OAuth (Bearer) token.' },
+  },
 });
 
 /** How a mailbox knows that a webhook request comes from its provider. */
@@ -71,15 +78,15 @@ export class Gateway {
     | 'webhookAuth'
     | 'allowedCountries';
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The mailbox's id." })
   @PrimaryKey()
   id!: number;
 
-  @Field()
+  @Field({ description: "The mailbox's name as agents see it when they pick one to send from; unique." })
   @Property({ length: 100, unique: true })
   name!: string;
 
-  @Field(() => ProviderId)
+  @Field(() => ProviderId, { description: 'The SMS provider this mailbox is an account at.' })
   @Enum({ items: () => ProviderId, nativeEnumName: 'provider_id' })
   provider!: ProviderId;
 
@@ -102,22 +109,35 @@ export class Gateway {
   @Property({ type: 'text[]' })
   prefixesToRemove: string[] = [];
 
-  @Field()
+  @Field({
+    description:
+      "Inbound SMS to destinationNumber are accepted into tickets; when false, the provider's webhook calls are refused (INCOMING_INACTIVE in the inbound event log) and polling stops.",
+  })
   @Property()
   incomingActive: boolean = false;
 
-  @Field({ nullable: true })
+  @Field({
+    nullable: true,
+    description: "The account's login or user name at the provider, where it has one. Admins only.",
+  })
   @Property({ length: 200, nullable: true })
   login?: string;
 
   @Property({ type: 'text', nullable: true, hidden: true })
   passwordSecret?: string;
 
-  @Field(() => PasswordForm, { nullable: true })
+  @Field(() => PasswordForm, {
+    nullable: true,
+    description: 'How the stored password is used with the provider; null without a password. Admins only.',
+  })
   @Enum({ items: () => PasswordForm, nativeEnumName: 'password_form', nullable: true })
   passwordForm?: PasswordForm;
 
-  @Field({ nullable: true })
+  @Field({
+    nullable: true,
+    description:
+      "The sender shown to recipients: 1–11 letters, digits, space or . - _ & (at least one letter; registered at the provider), or a number of 3–16 digits. Null: the provider's default.",
+  })
   @Property({ length: 20, nullable: true })
   senderName?: string;
 
@@ -133,7 +153,7 @@ export class Gateway {
   @Property({ type: 'text', nullable: true, hidden: true })
   certificateSecret?: string;
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'When the stored client certificate expires; null without one.' })
   @Property({ nullable: true })
   certificateExpiresAt?: Date;
 
@@ -171,15 +191,18 @@ export class Gateway {
   @Property({ type: 'text', nullable: true })
   optOutConfirmation?: string;
 
-  @Field(() => GatewayTestResult, { nullable: true })
+  @Field(() => GatewayTestResult, {
+    nullable: true,
+    description: 'The result of the last testGateway; null until the mailbox is tested.',
+  })
   @Property({ type: 'json', nullable: true })
   lastTest?: GatewayTestResult;
 
-  @Field()
+  @Field({ description: 'When the mailbox was created.' })
   @Property()
   createdAt: Date = new Date();
 
-  @Field()
+  @Field({ description: "When the mailbox's configuration last changed." })
   @Property({ onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 
@@ -207,7 +230,12 @@ export class Gateway {
       : [];
   }
 
-  @Field(() => GenericHttpSettings, { nullable: true, name: 'genericHttp' })
+  @Field(() => GenericHttpSettings, {
+    nullable: true,
+    name: 'genericHttp',
+    description:
+      'How smsdesk talks to a provider without a built-in adapter (GENERIC_HTTP, TIDE, THREE_S); null for the others.',
+  })
   get genericHttpSettings(): GenericHttpSettings | undefined {
     return this.genericHttp ? GenericHttpSettings.fromStored(this.genericHttp) : undefined;
   }

@@ -14,12 +14,15 @@ export const MAX_CONFIRMATION_PARTS = 2;
  */
 @InputType({ description: 'Changes to an SMS mailbox; fields not given stay as they are.' })
 export class GatewayUpdateInput {
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: "The mailbox's name as agents see it; unique, at most 100 characters." })
   @IsOptional()
   @MaxLength(100)
   name?: string;
 
-  @Field(() => ProviderId, { nullable: true })
+  @Field(() => ProviderId, {
+    nullable: true,
+    description: "The SMS provider; changing it on update re-checks every field against the new provider's needs.",
+  })
   provider?: ProviderId;
 
   @Field(() => [String], { nullable: true, description: 'IPv4/IPv6 addresses and CIDR ranges; empty allows all.' })
@@ -55,10 +58,17 @@ export class GatewayUpdateInput {
   @MaxLength(16, { each: true })
   prefixesToRemove?: string[];
 
-  @Field({ nullable: true })
+  @Field({
+    nullable: true,
+    description:
+      'Accept inbound SMS to destinationNumber (needs one, and a provider that can deliver inbound SMS). Default on create: false.',
+  })
   incomingActive?: boolean;
 
-  @Field({ nullable: true })
+  @Field({
+    nullable: true,
+    description: "The account's login or user name at the provider (see Provider.fields for what the provider needs).",
+  })
   @IsOptional()
   @MaxLength(200)
   login?: string;
@@ -72,7 +82,11 @@ export class GatewayUpdateInput {
   @MaxLength(500)
   password?: string;
 
-  @Field({ nullable: true })
+  @Field({
+    nullable: true,
+    description:
+      'The sender shown to recipients: 1–11 letters, digits, space or . - _ & (at least one letter; registered at the provider), or a number of 3–16 digits. An empty string clears it.',
+  })
   @IsOptional()
   @MaxLength(20)
   senderName?: string;
@@ -122,7 +136,11 @@ export class GatewayUpdateInput {
   @ValidateNested()
   genericHttp?: GenericHttpInput;
 
-  @Field({ nullable: true })
+  @Field({
+    nullable: true,
+    description:
+      'Replace Polish letters with Latin ones so the text stays in GSM-7 (160 characters a part instead of 70). Default on create: false.',
+  })
   replacePolishDiacritics?: boolean;
 
   @Field({
@@ -137,10 +155,10 @@ export class GatewayUpdateInput {
 /** A new mailbox: the same fields, with name and provider required. */
 @InputType({ description: 'A new SMS mailbox.' })
 export class GatewayInput extends GatewayUpdateInput {
-  @Field()
+  @Field({ description: "The mailbox's name as agents see it; unique, at most 100 characters." })
   @MaxLength(100)
   declare name: string;
 
-  @Field(() => ProviderId)
+  @Field(() => ProviderId, { description: 'The SMS provider; Provider.fields says which other fields it needs.' })
   declare provider: ProviderId;
 }

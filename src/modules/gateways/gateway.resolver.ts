@@ -15,39 +15,66 @@ export class GatewayResolver {
    * (graphql/field-access.ts); secrets are never fields.
    */
   @Authorized()
-  @Query(() => [Gateway])
+  @Query(() => [Gateway], {
+    description:
+      'Every SMS mailbox, by name. Agents see only id, name, provider, canSend and the has* flags (reading the rest answers FORBIDDEN); admins see the configuration.',
+  })
   gateways(@Ctx() ctx: Context): Promise<Gateway[]> {
     return ctx.em.find(Gateway, {}, { orderBy: { name: 'asc' } });
   }
 
   @Authorized()
-  @Query(() => Gateway)
-  async gateway(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Gateway> {
+  @Query(() => Gateway, {
+    description: 'One mailbox; NOT_FOUND when there is none with this id. Agents see only what `gateways` shows them.',
+  })
+  async gateway(
+    @Arg('id', () => ID, { description: "The mailbox's id." }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<Gateway> {
     const g = await ctx.em.findOne(Gateway, { id: idOf(id, 'Gateway') });
     if (!g) throw new NotFoundError('Gateway', id);
     return g;
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => Gateway)
-  createGateway(@Arg('input') input: GatewayInput, @Ctx() ctx: Context): Promise<Gateway> {
+  @Mutation(() => Gateway, {
+    description:
+      'Admins: creates a mailbox. Every broken rule of the input is answered at once as BAD_USER_INPUT with its violations (e.g. a field the provider needs, a taken name, a number another active mailbox of the provider receives on).',
+  })
+  createGateway(
+    @Arg('input', { description: 'The new mailbox; Provider.fields says which fields its provider needs.' })
+    input: GatewayInput,
+    @Ctx() ctx: Context,
+  ): Promise<Gateway> {
     return ctx.services.gateways.create(ctx.em, input);
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => Gateway)
+  @Mutation(() => Gateway, {
+    description:
+      'Admins: changes a mailbox; fields not given stay as they are. BAD_USER_INPUT with violations, NOT_FOUND for an unknown id.',
+  })
   updateGateway(
-    @Arg('id', () => ID) id: string,
-    @Arg('input') input: GatewayUpdateInput,
+    @Arg('id', () => ID, { description: 'The mailbox to change.' }) id: string,
+    @Arg('input', {
+      description: 'The fields to change; secrets: null keeps the stored one, an empty string removes it.',
+    })
+    input: GatewayUpdateInput,
     @Ctx() ctx: Context,
   ): Promise<Gateway> {
     return ctx.services.gateways.update(ctx.em, idOf(id, 'Gateway'), input);
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => Boolean)
-  deleteGateway(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
-    return ctx.services.gateways.delete(ctx.em, idOf(id, 'Gateway'));
+  @Mutation(() => ID, {
+    description:
+      'Admins: deletes a mailbox and returns its id. Its messages and tickets stay (without a mailbox); messages still queued on it fail. BAD_USER_INPUT (rule inUse) while a message rule names it, NOT_FOUND for an unknown id.',
+  })
+  async deleteGateway(
+    @Arg('id', () => ID, { description: 'The mailbox to delete.' }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<string> {
+    return String(await ctx.services.gateways.delete(ctx.em, idOf(id, 'Gateway')));
   }
 
   @Authorized(Role.ADMIN)
@@ -55,7 +82,10 @@ export class GatewayResolver {
     description:
       "Gives the mailbox a new random webhook token; the old one stops working at once, so paste the new webhookUrls into the provider's panel.",
   })
-  rotateWebhookToken(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Gateway> {
+  rotateWebhookToken(
+    @Arg('id', () => ID, { description: 'The mailbox whose token to replace.' }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<Gateway> {
     return ctx.services.gateways.rotateWebhookToken(ctx.em, idOf(id, 'Gateway'));
   }
 

@@ -119,7 +119,8 @@ export class GatewayService {
     return g;
   }
 
-  async delete(em: EntityManager, id: number): Promise<boolean> {
+  /** Deletes a mailbox no message rule names; returns its id. */
+  async delete(em: EntityManager, id: number): Promise<number> {
     const g = await em.findOne(Gateway, { id });
     if (!g) throw new NotFoundError('Gateway', id);
     const rules = await em.find(MessageRule, { gateway: g }, { orderBy: { position: 'asc' } });
@@ -132,7 +133,7 @@ export class GatewayService {
     }
     em.remove(g);
     await em.flush();
-    return true;
+    return id;
   }
 
   /**

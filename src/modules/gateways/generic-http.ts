@@ -6,9 +6,9 @@ import { ArrayMaxSize, IsOptional, MaxLength, ValidateNested } from 'class-valid
  * an admin-defined send request and a field mapping for inbound requests.
  * Templates may use {to} {text} {from} {id} {login} {password}; header values are secrets.
  */
-@InputType()
+@InputType({ description: 'One HTTP header of the send request.' })
 export class HttpHeaderInput {
-  @Field()
+  @Field({ description: 'The header name, e.g. "Authorization".' })
   @MaxLength(200)
   name!: string;
 
@@ -27,7 +27,10 @@ export class GenericHttpInput {
   @MaxLength(2000)
   urlTemplate!: string;
 
-  @Field(() => [HttpHeaderInput], { nullable: true })
+  @Field(() => [HttpHeaderInput], {
+    nullable: true,
+    description: 'Headers of the send request (at most 20); on update, null keeps the stored ones.',
+  })
   @IsOptional()
   @ArrayMaxSize(20)
   @ValidateNested({ each: true })
@@ -41,7 +44,12 @@ export class GenericHttpInput {
   @MaxLength(10000)
   bodyTemplate?: string;
 
-  @Field({ nullable: true, defaultValue: 'application/x-www-form-urlencoded' })
+  @Field({
+    nullable: true,
+    defaultValue: 'application/x-www-form-urlencoded',
+    description:
+      'The content type of the body; a JSON type JSON-escapes the placeholders, a form type URL-encodes them.',
+  })
   @IsOptional()
   @MaxLength(200)
   contentType?: string;
@@ -110,21 +118,34 @@ export interface StoredGenericHttp {
 
 @ObjectType({ description: 'Generic HTTP provider settings; header values are write-only.' })
 export class GenericHttpSettings {
-  @Field() method!: string;
-  @Field() urlTemplate!: string;
+  @Field({ description: 'The HTTP method of the send request: GET or POST.' })
+  method!: string;
+  @Field({ description: 'The send request URL with its {to} {text} {from} {id} {login} {password} placeholders.' })
+  urlTemplate!: string;
   @Field(() => [String], { description: 'Names of the configured headers (values are secret).' })
   headerNames!: string[];
-  @Field({ nullable: true }) bodyTemplate?: string;
-  @Field({ nullable: true }) contentType?: string;
-  @Field(() => Int, { nullable: true }) successStatus?: number;
-  @Field({ nullable: true }) successBodyPattern?: string;
-  @Field({ nullable: true }) messageIdPath?: string;
-  @Field({ nullable: true }) inboundFromField?: string;
-  @Field({ nullable: true }) inboundToField?: string;
-  @Field({ nullable: true }) inboundTextField?: string;
-  @Field({ nullable: true }) inboundIdField?: string;
-  @Field({ nullable: true }) inboundTimestampField?: string;
-  @Field({ nullable: true }) inboundReplyBody?: string;
+  @Field({ nullable: true, description: 'The send request body with the same placeholders; null: no body.' })
+  bodyTemplate?: string;
+  @Field({ nullable: true, description: 'The content type of the send request body.' })
+  contentType?: string;
+  @Field(() => Int, { nullable: true, description: 'The HTTP status that means success; null: any 2xx.' })
+  successStatus?: number;
+  @Field({ nullable: true, description: 'A regular expression the response body must match for success.' })
+  successBodyPattern?: string;
+  @Field({ nullable: true, description: 'Dot path of the provider message id in a JSON response, e.g. "data.0.id".' })
+  messageIdPath?: string;
+  @Field({ nullable: true, description: 'Inbound: the request field with the sender number.' })
+  inboundFromField?: string;
+  @Field({ nullable: true, description: 'Inbound: the request field with our (destination) number.' })
+  inboundToField?: string;
+  @Field({ nullable: true, description: 'Inbound: the request field with the message text.' })
+  inboundTextField?: string;
+  @Field({ nullable: true, description: "Inbound: the request field with the provider's message id." })
+  inboundIdField?: string;
+  @Field({ nullable: true, description: 'Inbound: the request field with the time the provider received the message.' })
+  inboundTimestampField?: string;
+  @Field({ nullable: true, description: 'Body we answer an accepted inbound request with.' })
+  inboundReplyBody?: string;
 
   static fromStored(s: StoredGenericHttp): GenericHttpSettings {
     const { headers, ...rest } = s;

@@ -25,18 +25,18 @@ export const MAX_ATTACHMENTS = 20;
 export class Attachment {
   [OptionalProps]?: 'createdAt';
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The attachment's id." })
   @PrimaryKey()
   id!: number;
 
   @ManyToOne(() => Message, { deleteRule: 'cascade', index: true })
   message!: Message;
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'The file name the provider gave, if any.' })
   @Property({ length: 255, nullable: true })
   filename?: string;
 
-  @Field()
+  @Field({ description: 'The MIME type as received, e.g. image/jpeg.' })
   @Property({ length: 255 })
   contentType!: string;
 
@@ -52,7 +52,7 @@ export class Attachment {
   @Property()
   omitted!: boolean;
 
-  @Field()
+  @Field({ description: 'When it was received.' })
   @Property({ defaultRaw: 'now()' })
   createdAt: Date = new Date();
 }

@@ -6,12 +6,13 @@ import { adapterFor } from '../providers/registry';
 
 @ObjectType({ description: 'How the poller of a mailbox is doing (providers without push).' })
 export class InboundPollStatus {
-  @Field({ nullable: true }) lastPolledAt?: Date;
-  @Field({ nullable: true }) lastSuccessAt?: Date;
-  @Field({ nullable: true }) nextPollAt?: Date;
+  @Field({ nullable: true, description: 'When the provider was last asked for new messages.' }) lastPolledAt?: Date;
+  @Field({ nullable: true, description: 'When a poll last succeeded.' }) lastSuccessAt?: Date;
+  @Field({ nullable: true, description: 'When the next poll is due.' }) nextPollAt?: Date;
   @Field(() => Int, { description: 'Consecutive failed polls; the wait before the next one grows with it.' })
   failures!: number;
-  @Field({ nullable: true }) lastError?: string;
+  @Field({ nullable: true, description: 'Why the last poll failed, in words; null after a success.' })
+  lastError?: string;
 }
 
 @Resolver(() => Gateway)

@@ -25,7 +25,20 @@ export enum InboundOutcome {
   /** Our own failure while storing (answered 5xx so that the provider retries). */
   FAILED = 'FAILED',
 }
-registerEnumType(InboundOutcome, { name: 'InboundOutcome', description: 'What became of an inbound request.' });
+registerEnumType(InboundOutcome, {
+  name: 'InboundOutcome',
+  description: 'What became of an inbound request.',
+  valuesConfig: {
+    ACCEPTED: { description: 'Stored as a new message (messageIds).' },
+    DUPLICATE: { description: 'A retry of a message already stored: answered OK, nothing new written.' },
+    REJECTED: {
+      description:
+        'Refused (no mailbox, incoming off, IP not allowed, bad token or signature, unsupported): see reasonCode and reason; replayable once fixed.',
+    },
+    MALFORMED: { description: 'The request could not be read (answered 400).' },
+    FAILED: { description: 'smsdesk failed while storing it (answered 5xx so that the provider retries).' },
+  },
+});
 
 /** Why a request was not accepted; machine-readable, next to a sentence for people. */
 export enum InboundReason {
@@ -38,7 +51,22 @@ export enum InboundReason {
   UNSUPPORTED = 'UNSUPPORTED',
   STORE_FAILED = 'STORE_FAILED',
 }
-registerEnumType(InboundReason, { name: 'InboundReason' });
+registerEnumType(InboundReason, {
+  name: 'InboundReason',
+  description: 'Why an inbound request was not accepted.',
+  valuesConfig: {
+    NO_MAILBOX: {
+      description: "No mailbox of the provider has the message's destination number (after removing its prefixes).",
+    },
+    INCOMING_INACTIVE: { description: 'The mailbox it is for has incomingActive off.' },
+    IP_NOT_ALLOWED: { description: "The client IP is not on the mailbox's allowed IP list." },
+    BAD_TOKEN: { description: "The request carried no webhook token, or not the mailbox's." },
+    BAD_SIGNATURE: { description: "The provider's signature of the request does not match." },
+    MALFORMED: { description: 'The request is not what the provider sends: a field is missing or unreadable.' },
+    UNSUPPORTED: { description: 'A kind of request smsdesk does not handle for this provider.' },
+    STORE_FAILED: { description: 'Storing it failed on our side; the provider is asked to retry.' },
+  },
+});
 
 /**
  * The inbound event log: one row per webhook request (and per polled message that was stored), accepted
@@ -57,15 +85,15 @@ registerEnumType(InboundReason, { name: 'InboundReason' });
 export class InboundEvent {
   [OptionalProps]?: 'receivedAt' | 'messageIds';
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The event's id." })
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 
-  @Field()
+  @Field({ description: 'When the request arrived (or the message was polled).' })
   @Property({ defaultRaw: 'now()' })
   receivedAt: Date = new Date();
 
-  @Field(() => ProviderId)
+  @Field(() => ProviderId, { description: 'The provider whose webhook route (or poller) it came through.' })
   @Enum({ items: () => ProviderId, nativeEnumName: 'provider_id' })
   provider!: ProviderId;
 
@@ -84,15 +112,18 @@ export class InboundEvent {
   @Property({ length: 8 })
   method!: string;
 
-  @Field()
+  @Field({ description: 'The URL path it was sent to, without the query string.' })
   @Property({ length: 200 })
   path!: string;
 
-  @Field(() => InboundOutcome)
+  @Field(() => InboundOutcome, { description: 'What became of it.' })
   @Enum({ items: () => InboundOutcome, nativeEnumName: 'inbound_outcome' })
   outcome!: InboundOutcome;
 
-  @Field(() => InboundReason, { nullable: true })
+  @Field(() => InboundReason, {
+    nullable: true,
+    description: 'Why it was not accepted, as a code; null when accepted.',
+  })
   @Enum({ items: () => InboundReason, nativeEnumName: 'inbound_reason', nullable: true })
   reasonCode?: InboundReason;
 

@@ -14,13 +14,26 @@ export const InboundEventConnection = ConnectionType(InboundEvent, 'InboundEvent
 export class InboundEventResolver {
   /** Every inbound request, newest first; for admins, who see why a message did not arrive. */
   @Authorized(Role.ADMIN)
-  @Query(() => InboundEventConnection)
+  @Query(() => InboundEventConnection, {
+    description:
+      'Admins: every inbound request (and polled message), newest first, accepted or not: where to see why a message did not arrive. BAD_USER_INPUT for a `first` outside 1–100 or a cursor this API did not give out.',
+  })
   async inboundEvents(
     @Ctx() ctx: Context,
-    @Arg('gatewayId', () => ID, { nullable: true }) gatewayId?: string,
-    @Arg('outcome', () => InboundOutcome, { nullable: true }) outcome?: InboundOutcome,
-    @Arg('first', () => Int, { defaultValue: 20 }) first = 20,
-    @Arg('after', { nullable: true, ...lengthLimit('after', 200) }) after?: string,
+    @Arg('gatewayId', () => ID, { nullable: true, description: 'Only requests routed to this mailbox.' })
+    gatewayId?: string,
+    @Arg('outcome', () => InboundOutcome, {
+      nullable: true,
+      description: 'Only requests with this outcome, e.g. REJECTED.',
+    })
+    outcome?: InboundOutcome,
+    @Arg('first', () => Int, { defaultValue: 20, description: 'How many events: 1–100.' }) first = 20,
+    @Arg('after', {
+      nullable: true,
+      ...lengthLimit('after', 200),
+      description: 'The `cursor` of the last event you have; the page starts after it.',
+    })
+    after?: string,
   ): Promise<Connection<InboundEvent>> {
     pageSize(first);
     const where: FilterQuery<InboundEvent>[] = [];
@@ -40,8 +53,11 @@ export class InboundEventResolver {
   }
 
   @Authorized(Role.ADMIN)
-  @Query(() => InboundEvent)
-  async inboundEvent(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<InboundEvent> {
+  @Query(() => InboundEvent, { description: 'Admins: one inbound event; NOT_FOUND when there is none.' })
+  async inboundEvent(
+    @Arg('id', () => ID, { description: "The event's id." }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<InboundEvent> {
     const e = await ctx.em.findOne(InboundEvent, { id: idOf(id, 'InboundEvent') }, { populate: ['gateway'] });
     if (!e) throw new NotFoundError('InboundEvent', id);
     return e;
@@ -52,7 +68,14 @@ export class InboundEventResolver {
   @Mutation(() => InboundEvent, {
     description: 'Reprocesses a refused request after the configuration was fixed; returns the new event.',
   })
-  replayInboundEvent(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<InboundEvent> {
+  replayInboundEvent(
+    @Arg('id', () => ID, {
+      description:
+        'The REJECTED, MALFORMED or FAILED event to replay; BAD_USER_INPUT for one that was accepted or kept no request, NOT_FOUND for an unknown id.',
+    })
+    id: string,
+    @Ctx() ctx: Context,
+  ): Promise<InboundEvent> {
     return ctx.services.inbound.replay(ctx.em, idOf(id, 'InboundEvent'));
   }
 

@@ -8,7 +8,16 @@ export enum NotificationKind {
   SMS = 'SMS',
   MMS = 'MMS',
 }
-registerEnumType(NotificationKind, { name: 'NotificationKind' });
+registerEnumType(NotificationKind, {
+  name: 'NotificationKind',
+  description: 'What a notification is about.',
+  valuesConfig: {
+    SMS: { description: 'An inbound SMS arrived on a ticket of your queue; the title starts with [SMS].' },
+    MMS: {
+      description: 'An inbound MMS (with attachments) arrived on a ticket of your queue; the title starts with [MMS].',
+    },
+  },
+});
 
 /**
  * One agent's notice of one inbound message, with its own read state. A row per recipient, written by one
@@ -25,7 +34,7 @@ registerEnumType(NotificationKind, { name: 'NotificationKind' });
 export class Notification {
   [OptionalProps]?: 'createdAt';
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The notification's id." })
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 
@@ -42,7 +51,7 @@ export class Notification {
   @ManyToOne(() => Ticket, { index: true, createForeignKeyConstraint: false })
   ticket!: Ticket;
 
-  @Field(() => NotificationKind)
+  @Field(() => NotificationKind, { description: 'What arrived: an SMS or an MMS.' })
   @Enum({ items: () => NotificationKind, nativeEnumName: 'notification_kind' })
   kind!: NotificationKind;
 
@@ -50,15 +59,15 @@ export class Notification {
   @Property({ length: 200 })
   title!: string;
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'When you marked it read; null while unread.' })
   @Property({ nullable: true })
   readAt?: Date;
 
-  @Field()
+  @Field({ description: 'When the message arrived and the notification was made.' })
   @Property({ defaultRaw: 'now()' })
   createdAt: Date = new Date();
 
-  @Field()
+  @Field({ description: 'You marked it read (markNotificationRead or markAllNotificationsRead).' })
   get read(): boolean {
     return this.readAt != null;
   }

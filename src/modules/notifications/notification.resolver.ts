@@ -48,14 +48,32 @@ export class NotificationResolver {
    * `last`/`before` reads backward from the newest: `notifications(last: 20)` is the latest twenty.
    */
   @Authorized()
-  @Query(() => NotificationConnection)
+  @Query(() => NotificationConnection, {
+    description:
+      'Your notifications, oldest first: `first`/`after` reads forward (to catch up after a reconnect, pass the last cursor a notifications query gave you), `last`/`before` reads back from the newest (`notifications(last: 20)` is the latest twenty). At most 100 a page; 20 when neither first nor last is given. BAD_USER_INPUT for both first and last, a page size outside 1–100 or a cursor this API did not give out.',
+  })
   async notifications(
     @Ctx() ctx: Context,
-    @Arg('unreadOnly', { defaultValue: false }) unreadOnly: boolean,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', { nullable: true, ...lengthLimit('after', 200) }) after?: string,
-    @Arg('last', () => Int, { nullable: true }) last?: number,
-    @Arg('before', { nullable: true, ...lengthLimit('before', 200) }) before?: string,
+    @Arg('unreadOnly', { defaultValue: false, description: 'Only the ones you have not read.' }) unreadOnly: boolean,
+    @Arg('first', () => Int, { nullable: true, description: 'Read forward: how many, 1–100. Not with `last`.' })
+    first?: number,
+    @Arg('after', {
+      nullable: true,
+      ...lengthLimit('after', 200),
+      description: "Read forward from after this cursor (Notification.cursor or an edge's cursor).",
+    })
+    after?: string,
+    @Arg('last', () => Int, {
+      nullable: true,
+      description: 'Read backward from the newest (or from `before`): how many, 1–100. Not with `first`.',
+    })
+    last?: number,
+    @Arg('before', {
+      nullable: true,
+      ...lengthLimit('before', 200),
+      description: 'Read backward from before this cursor.',
+    })
+    before?: string,
   ): Promise<Connection<Notification>> {
     const userId = me(ctx);
     if (first != null && last != null)
@@ -100,7 +118,10 @@ export class NotificationResolver {
 
   @Authorized()
   @Mutation(() => Notification, { description: 'Marks one of your notifications read (others are NOT_FOUND).' })
-  async markNotificationRead(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Notification> {
+  async markNotificationRead(
+    @Arg('id', () => ID, { description: "The notification's id." }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<Notification> {
     const n = await ctx.em.findOne(Notification, { id: idOf(id, 'Notification'), user: me(ctx) });
     if (!n) throw new NotFoundError('Notification', id);
     if (!n.readAt) {
@@ -129,7 +150,9 @@ export class NotificationResolver {
     return encodeCursor([n.id]);
   }
 
-  @FieldResolver(() => Ticket)
+  @FieldResolver(() => Ticket, {
+    description: 'The ticket the message joined; NOT_FOUND once you may no longer see its queue.',
+  })
   async ticket(@Root() n: Notification, @Ctx() ctx: Context): Promise<Ticket> {
     // A fork: over graphql-ws, ctx.em lives as long as the subscription, and its identity map would keep
     // every ticket and message ever pushed.
@@ -139,7 +162,9 @@ export class NotificationResolver {
     return t;
   }
 
-  @FieldResolver(() => Message)
+  @FieldResolver(() => Message, {
+    description: 'The message that arrived; NOT_FOUND once you may no longer see its queue.',
+  })
   async message(@Root() n: Notification, @Ctx() ctx: Context): Promise<Message> {
     const m = await ctx.em.fork().findOne(Message, { id: n.message.id }, { populate: ['gateway', 'author', 'ticket'] });
     if (!m || !(await scopeOf(ctx)).allows(m.ticket?.queue?.id)) throw new NotFoundError('Message', n.message.id);
@@ -149,6 +174,8 @@ export class NotificationResolver {
   /** Each new notification of the subscribed user, and no one else's (routed by user id, see fanout.ts). */
   @Authorized()
   @Subscription(() => Notification, {
+    description:
+      "Each new notification of yours as it is made ([SMS]/[MMS] for messages in your queues); only yours, never a colleague's. After a reconnect, catch up with notifications(after: the last cursor you read).",
     subscribe: ({ context }) => {
       const ctx = context as Context;
       return fanoutFor(ctx.events).notificationsFor(me(ctx));
@@ -164,6 +191,8 @@ export class NotificationResolver {
    */
   @Authorized()
   @Subscription(() => Ticket, {
+    description:
+      'Tickets of one queue as messages arrive on them or are sent from them (queue views). FORBIDDEN for a queue you may not see; the events stop when you no longer may.',
     subscribe: ({ args, context }) =>
       streamOrRefusal(async () => {
         const ctx = context as Context;
@@ -176,7 +205,10 @@ export class NotificationResolver {
         );
       }),
   })
-  ticketUpdated(@Arg('queueId', () => ID) _queueId: string, @Root() t: Ticket): Ticket {
+  ticketUpdated(
+    @Arg('queueId', () => ID, { description: 'The queue to watch.' }) _queueId: string,
+    @Root() t: Ticket,
+  ): Ticket {
     return t;
   }
 }

@@ -39,7 +39,10 @@ export class SendSmsInput {
   @MaxLength(32)
   to?: string;
 
-  @Field()
+  @Field({
+    description:
+      'The text, at most 5000 characters; it is split into SMS parts (GSM-7: 160, or 153 a part; with any other character UCS-2: 70, or 67 a part), up to what the provider sends.',
+  })
   @MaxLength(5000, { message: 'must be at most 5000 characters' })
   text!: string;
 
@@ -66,9 +69,12 @@ export class OutboundResolver {
   @Authorized()
   @Mutation(() => Message, {
     description:
-      "Queues an SMS from the customer card; it joins the customer's open ticket on the mailbox, or opens one.",
+      "Queues an SMS from the customer card; it joins the customer's open ticket on the mailbox, or opens one, and is returned QUEUED (follow it with messageStatusChanged). Any logged-in user. Refusals: BAD_USER_INPUT with violations (a number that is not one or is in a country the mailbox may not send to, empty text, more parts than the provider takes, no mailbox chosen and no default, a mailbox that cannot send or whose sender name the provider refuses), OPTED_OUT when the number opted out, RATE_LIMITED over the send rate. Costs a tenth of the query cost limit.",
   })
-  sendSms(@Arg('input') input: SendSmsInput, @Ctx() ctx: Context): Promise<Message> {
+  sendSms(
+    @Arg('input', { description: 'Who to send to, what, and through which mailbox.' }) input: SendSmsInput,
+    @Ctx() ctx: Context,
+  ): Promise<Message> {
     return ctx.services.outbound.sendSms(ctx.em, ctx.user!.id, {
       customerId: inputId(input.customerId, 'customerId'),
       to: input.to,
@@ -80,11 +86,12 @@ export class OutboundResolver {
   @Authorized()
   @Extensions({ cost: SEND_COST })
   @Mutation(() => Message, {
-    description: 'Queues a reply on a ticket, through the mailbox the conversation came in on.',
+    description:
+      "Queues a reply on a ticket, through the mailbox the conversation came in on, to the customer's number of the conversation; returned QUEUED. NOT_FOUND for a ticket you may not see; BAD_USER_INPUT with violations (empty or too long text, a closed ticket, a deleted mailbox, a number in a country the mailbox may not send to); OPTED_OUT when the number opted out; RATE_LIMITED over the send rate.",
   })
   async replyToTicket(
-    @Arg('ticketId', () => ID) ticketId: string,
-    @Arg('text', lengthLimit('text', 5000)) text: string,
+    @Arg('ticketId', () => ID, { description: 'The ticket to reply on.' }) ticketId: string,
+    @Arg('text', { ...lengthLimit('text', 5000), description: 'The reply, at most 5000 characters.' }) text: string,
     @Ctx() ctx: Context,
   ): Promise<Message> {
     return ctx.services.outbound.replyToTicket(
@@ -113,11 +120,12 @@ export class OutboundResolver {
           filter(async (e: StatusEvent) => e.ticketId === ticketId && (await scopeOf(ctx)).allows(queueId)),
         );
       }),
-    description: "Every status change of the ticket's messages (QUEUED, SENT, DELIVERED, FAILED…), in order.",
+    description:
+      "Every status change of the ticket's messages (QUEUED, SENT, DELIVERED, FAILED…), in order, as the message now is. NOT_FOUND for a ticket you may not see; the events stop when you no longer may.",
   })
   async messageStatusChanged(
     @Root() event: StatusEvent,
-    @Arg('ticketId', () => ID) _ticketId: string,
+    @Arg('ticketId', () => ID, { description: 'The ticket whose messages to follow.' }) _ticketId: string,
     @Ctx() ctx: Context,
   ): Promise<Message> {
     // A fresh fork per event: the operation's identity map would otherwise serve the first state forever.

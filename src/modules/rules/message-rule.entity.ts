@@ -13,11 +13,11 @@ import { Queue } from '../tickets/queue.entity';
 export class MessageRule {
   [OptionalProps]?: 'createdAt' | 'active' | 'stop';
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The rule's id." })
   @PrimaryKey()
   id!: number;
 
-  @Field()
+  @Field({ description: "The rule's name as admins see it in the list." })
   @Property({ length: 100 })
   name!: string;
 
@@ -25,7 +25,7 @@ export class MessageRule {
   @Property({ index: true })
   position!: number;
 
-  @Field()
+  @Field({ description: 'Inactive rules are skipped by the walk (and by previewMessageRules).' })
   @Property()
   active: boolean = true;
 
@@ -41,7 +41,7 @@ export class MessageRule {
   @Property()
   stop: boolean = true;
 
-  @Field()
+  @Field({ description: 'When the rule was created.' })
   @Property()
   createdAt: Date = new Date();
 }

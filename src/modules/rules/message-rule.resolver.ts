@@ -11,13 +11,20 @@ import { MessageRule } from './message-rule.entity';
 
 @InputType({ description: 'A message rule. On update, fields not given stay as they are.' })
 export class MessageRuleInput {
-  @Field({ nullable: true }) @MaxLength(100) name?: string;
+  @Field({ nullable: true, description: "The rule's name, at most 100 characters; required on create." })
+  @MaxLength(100)
+  name?: string;
   @Field(() => Int, { nullable: true, description: 'Walk order, ascending; 0 or more.' }) position?: number;
-  @Field({ nullable: true }) active?: boolean;
+  @Field({ nullable: true, description: 'Inactive rules are skipped; default on create: true.' }) active?: boolean;
   @Field(() => ID, { nullable: true, description: 'Condition "retrieved from mailbox"; null matches any mailbox.' })
   gatewayId?: string | null;
-  @Field(() => ID, { nullable: true, description: 'Action "move to queue".' }) queueId?: string;
-  @Field({ nullable: true, description: 'Action "stop": no further rules are walked.' }) stop?: boolean;
+  @Field(() => ID, { nullable: true, description: 'Action "move to queue"; required on create.' }) queueId?: string;
+  @Field({
+    nullable: true,
+    description:
+      'Action "stop": no further rules are walked (default on create: true); without it a later matching rule may move the message again.',
+  })
+  stop?: boolean;
 }
 
 async function applyRule(em: EntityManager, r: MessageRule, input: MessageRuleInput, isCreate: boolean): Promise<void> {
@@ -59,14 +66,23 @@ async function applyRule(em: EntityManager, r: MessageRule, input: MessageRuleIn
 @Resolver(() => MessageRule)
 export class MessageRuleResolver {
   @Authorized()
-  @Query(() => [MessageRule], { description: 'All rules in walk order.' })
+  @Query(() => [MessageRule], {
+    description:
+      'All rules in walk order (ascending position, then id). Inbound SMS walk the active ones: the first match moves the message to its queue, "stop" ends the walk, and a later match without a stop before it moves it again; no match: the default queue "SMS".',
+  })
   messageRules(@Ctx() ctx: Context): Promise<MessageRule[]> {
     return ctx.em.find(MessageRule, {}, { populate: ['gateway', 'queue'], orderBy: { position: 'asc', id: 'asc' } });
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => MessageRule)
-  async createMessageRule(@Arg('input') input: MessageRuleInput, @Ctx() ctx: Context): Promise<MessageRule> {
+  @Mutation(() => MessageRule, {
+    description:
+      'Admins: adds a rule; without a position it goes after the last one. BAD_USER_INPUT with violations (name and queueId required, gatewayId and queueId must exist).',
+  })
+  async createMessageRule(
+    @Arg('input', { description: 'The new rule; name and queueId are required.' }) input: MessageRuleInput,
+    @Ctx() ctx: Context,
+  ): Promise<MessageRule> {
     const r = new MessageRule();
     await applyRule(ctx.em, r, input, true);
     ctx.em.persist(r);
@@ -75,10 +91,13 @@ export class MessageRuleResolver {
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => MessageRule)
+  @Mutation(() => MessageRule, {
+    description:
+      'Admins: changes a rule; fields not given stay as they are. BAD_USER_INPUT with violations, NOT_FOUND for an unknown id.',
+  })
   async updateMessageRule(
-    @Arg('id', () => ID) id: string,
-    @Arg('input') input: MessageRuleInput,
+    @Arg('id', () => ID, { description: 'The rule to change.' }) id: string,
+    @Arg('input', { description: 'The fields to change.' }) input: MessageRuleInput,
     @Ctx() ctx: Context,
   ): Promise<MessageRule> {
     const r = await ctx.em.findOne(MessageRule, { id: idOf(id, 'MessageRule') }, { populate: ['gateway', 'queue'] });
@@ -89,11 +108,17 @@ export class MessageRuleResolver {
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => Boolean)
-  async deleteMessageRule(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
+  @Mutation(() => ID, {
+    description:
+      'Admins: deletes a rule and returns its id; messages it routed stay where they are. NOT_FOUND for an unknown id.',
+  })
+  async deleteMessageRule(
+    @Arg('id', () => ID, { description: 'The rule to delete.' }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<string> {
     const r = await ctx.em.findOne(MessageRule, { id: idOf(id, 'MessageRule') });
     if (!r) throw new NotFoundError('MessageRule', id);
     await ctx.em.remove(r).flush();
-    return true;
+    return String(r.id);
   }
 }

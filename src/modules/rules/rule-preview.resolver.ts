@@ -12,14 +12,15 @@ import { route } from './rule-engine';
 
 @ObjectType({ description: 'One rule that applied, in walk order.' })
 export class RulePreviewStep {
-  @Field(() => MessageRule) rule!: MessageRule;
-  @Field(() => Queue) queue!: Queue;
+  @Field(() => MessageRule, { description: 'The rule that matched.' }) rule!: MessageRule;
+  @Field(() => Queue, { description: 'The queue it moves the message to.' }) queue!: Queue;
   @Field({ description: 'The rule has "stop": the walk ended here.' }) stopped!: boolean;
 }
 
 @ObjectType({ description: 'Where an inbound message would go, and which rules decide it.' })
 export class RulePreview {
-  @Field(() => [RulePreviewStep]) applied!: RulePreviewStep[];
+  @Field(() => [RulePreviewStep], { description: 'The rules that matched, in walk order; the last one decides.' })
+  applied!: RulePreviewStep[];
   @Field(() => RulePreviewStep, {
     nullable: true,
     description: 'The rule that decides the queue; null: no rule matched.',
@@ -39,11 +40,20 @@ export class RulePreview {
 export class RulePreviewResolver {
   /** Runs the rule engine on a message that did not arrive; writes nothing (not even the default queue). */
   @Authorized()
-  @Query(() => RulePreview)
+  @Query(() => RulePreview, {
+    description:
+      'Where an inbound SMS would go under the rules as they are now, without storing anything. NOT_FOUND for an unknown mailbox.',
+  })
   async previewMessageRules(
-    @Arg('gatewayId', () => ID) gatewayId: string,
-    @Arg('from', lengthLimit('from', 64)) from: string,
-    @Arg('text', lengthLimit('text', 10_000)) text: string,
+    @Arg('gatewayId', () => ID, { description: 'The mailbox the message would arrive at.' }) gatewayId: string,
+    @Arg('from', {
+      ...lengthLimit('from', 64),
+      description:
+        'The sender as the provider would give it (any format; shown as stored, E.164 for numbers), at most 64 characters.',
+    })
+    from: string,
+    @Arg('text', { ...lengthLimit('text', 10_000), description: 'The message text, at most 10000 characters.' })
+    text: string,
     @Ctx() ctx: Context,
   ): Promise<RulePreview> {
     const gw = await ctx.em.findOne(Gateway, { id: idOf(gatewayId, 'Gateway') });

@@ -8,7 +8,7 @@ import { Gateway } from '../gateways/gateway.entity';
 import { Settings } from './settings.entity';
 import { keywordListProblems, MAX_KEYWORD_CHARS, MAX_KEYWORDS } from '../optouts/keywords';
 
-@InputType()
+@InputType({ description: 'Changes to the system parameters; fields not given stay as they are.' })
 export class SettingsInput {
   @Field(() => ID, { nullable: true, description: 'The default SMS mailbox; null clears it.' })
   defaultSmsGatewayId?: string | null;
@@ -43,14 +43,20 @@ export async function loadSettings(em: EntityManager): Promise<Settings> {
 @Resolver(() => Settings)
 export class SettingsResolver {
   @Authorized()
-  @Query(() => Settings)
+  @Query(() => Settings, { description: 'The system parameters; any logged-in user may read them.' })
   settings(@Ctx() ctx: Context): Promise<Settings> {
     return loadSettings(ctx.em);
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => Settings)
-  async updateSettings(@Arg('input') input: SettingsInput, @Ctx() ctx: Context): Promise<Settings> {
+  @Mutation(() => Settings, {
+    description:
+      'Admins: changes the system parameters; fields not given stay as they are. BAD_USER_INPUT (rule exists) for a mailbox that does not exist.',
+  })
+  async updateSettings(
+    @Arg('input', { description: 'The parameters to change.' }) input: SettingsInput,
+    @Ctx() ctx: Context,
+  ): Promise<Settings> {
     const s = await loadSettings(ctx.em);
     if (input.defaultSmsGatewayId !== undefined) {
       if (input.defaultSmsGatewayId === null) s.defaultSmsGateway = undefined;

@@ -9,7 +9,14 @@ export enum MessageDirection {
   INBOUND = 'INBOUND',
   OUTBOUND = 'OUTBOUND',
 }
-registerEnumType(MessageDirection, { name: 'MessageDirection' });
+registerEnumType(MessageDirection, {
+  name: 'MessageDirection',
+  description: 'Which way a message went.',
+  valuesConfig: {
+    INBOUND: { description: 'From a customer to one of our mailboxes.' },
+    OUTBOUND: { description: 'From us (an agent, or a mailbox test) to a customer.' },
+  },
+});
 
 /**
  * Inbound messages are RECEIVED. Outbound ones move forward only: QUEUED → SENT → DELIVERED, or end
@@ -24,19 +31,67 @@ export enum MessageStatus {
   EXPIRED = 'EXPIRED',
   FAILED = 'FAILED',
 }
-registerEnumType(MessageStatus, { name: 'MessageStatus' });
+registerEnumType(MessageStatus, {
+  name: 'MessageStatus',
+  description:
+    'Where a message is. Outbound ones only move forward: QUEUED → SENT → DELIVERED, or they end in UNDELIVERED, EXPIRED or FAILED; a late or repeated report never moves one back.',
+  valuesConfig: {
+    RECEIVED: { description: 'An inbound message, stored on its ticket.' },
+    QUEUED: {
+      description:
+        'Accepted by smsdesk and waiting to go out, or waiting to try again after a temporary provider failure (errorCode and errorMessage then tell the last one). Not yet accepted by the provider.',
+    },
+    SENT: {
+      description:
+        'The provider accepted it and passed it on towards the phone; the delivery report is still to come (or the provider sends none, and it stays SENT).',
+    },
+    DELIVERED: { description: "Final: the provider reported that the recipient's phone received it (deliveredAt)." },
+    UNDELIVERED: {
+      description:
+        'Final: the provider reported that it cannot be delivered: the number does not exist or is unreachable for good, the operator refused it, or the recipient opted out at the provider (recipientOptedOutAt). Sending it again will not help.',
+    },
+    EXPIRED: {
+      description:
+        'Final: the network kept it for its validity period, but the phone never became reachable (switched off, out of range), so it was given up. Unlike UNDELIVERED, the number may work: sending again later can succeed.',
+    },
+    FAILED: {
+      description:
+        'Final: it never reached the phone because sending failed: the provider refused it (bad credentials, invalid number, sender name not approved, no funds), reported it failed or rejected, smsdesk could not send it (the mailbox was deleted, the number opted out), or gave up retrying. errorCode and errorMessage say why.',
+    },
+  },
+});
 
 export enum MessageKind {
   SMS = 'SMS',
   MMS = 'MMS',
 }
-registerEnumType(MessageKind, { name: 'MessageKind' });
+registerEnumType(MessageKind, {
+  name: 'MessageKind',
+  description: 'SMS or MMS.',
+  valuesConfig: {
+    SMS: { description: 'A text message.' },
+    MMS: { description: 'A multimedia message: text, an optional subject and files (attachments); inbound only.' },
+  },
+});
 
 export enum SmsEncoding {
   GSM7 = 'GSM7',
   UCS2 = 'UCS2',
 }
-registerEnumType(SmsEncoding, { name: 'SmsEncoding', description: 'GSM-7: 160/153 characters a part; UCS-2: 70/67.' });
+registerEnumType(SmsEncoding, {
+  name: 'SmsEncoding',
+  description: 'GSM-7: 160/153 characters a part; UCS-2: 70/67.',
+  valuesConfig: {
+    GSM7: {
+      description:
+        'The GSM 7-bit alphabet (Latin letters, digits, common signs): 160 characters in one SMS, 153 a part when split; some signs (e.g. € [ ]) count 2.',
+    },
+    UCS2: {
+      description:
+        'Any other character (e.g. Polish letters, emoji) makes the whole text UCS-2: 70 characters in one SMS, 67 a part when split.',
+    },
+  },
+});
 
 /**
  * One SMS or MMS, inbound or outbound. Retries of a provider's webhook are no-ops thanks to the
@@ -74,19 +129,22 @@ registerEnumType(SmsEncoding, { name: 'SmsEncoding', description: 'GSM-7: 160/15
 export class Message {
   [OptionalProps]?: 'createdAt' | 'updatedAt' | 'kind' | 'parts' | 'attempts';
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The message's id." })
   @PrimaryKey()
   id!: number;
 
-  @Field(() => MessageDirection)
+  @Field(() => MessageDirection, { description: 'INBOUND from a customer, or OUTBOUND from us.' })
   @Enum({ items: () => MessageDirection, nativeEnumName: 'message_direction' })
   direction!: MessageDirection;
 
-  @Field(() => MessageStatus)
+  @Field(() => MessageStatus, {
+    description:
+      'Where the message is: RECEIVED for inbound ones; outbound ones move QUEUED → SENT → DELIVERED, or end in UNDELIVERED, EXPIRED or FAILED (see MessageStatus). Changes are pushed as messageStatusChanged.',
+  })
   @Enum({ items: () => MessageStatus, nativeEnumName: 'message_status' })
   status!: MessageStatus;
 
-  @Field(() => MessageKind)
+  @Field(() => MessageKind, { description: 'SMS, or MMS (with attachments, inbound only).' })
   @Enum({ items: () => MessageKind, nativeEnumName: 'message_kind' })
   kind: MessageKind = MessageKind.SMS;
 
@@ -98,7 +156,9 @@ export class Message {
   @Property({ length: 32, name: 'to_address' })
   to!: string;
 
-  @Field()
+  @Field({
+    description: 'The message text as received or as sent (after replacing Polish letters when the mailbox does).',
+  })
   @Property({ type: 'text' })
   text!: string;
 
@@ -106,15 +166,24 @@ export class Message {
   @Property({ length: 500, nullable: true })
   subject?: string;
 
-  @Field(() => Int, { description: 'Number of SMS parts.' })
+  @Field(() => Int, {
+    description: 'Number of SMS parts the text takes (a provider bills each); 1 for inbound messages.',
+  })
   @Property()
   parts: number = 1;
 
-  @Field(() => SmsEncoding, { nullable: true })
+  @Field(() => SmsEncoding, {
+    nullable: true,
+    description: 'How the text is encoded in SMS parts (outbound); null for inbound messages.',
+  })
   @Enum({ items: () => SmsEncoding, nativeEnumName: 'sms_encoding', nullable: true })
   encoding?: SmsEncoding;
 
-  @Field({ nullable: true })
+  @Field({
+    nullable: true,
+    description:
+      "The provider's id of the message; null until the provider accepted it (outbound) or when it gives none.",
+  })
   @Property({ length: 100, nullable: true })
   providerMessageId?: string;
 
@@ -126,7 +195,11 @@ export class Message {
   @Property({ length: 64, nullable: true })
   dedupeKey?: string;
 
-  @Field({ nullable: true, description: "The provider's own error code." })
+  @Field({
+    nullable: true,
+    description:
+      "Why it failed (FAILED), or why the last attempt did (still QUEUED), as a code: the provider's own, or smsdesk's NO_MAILBOX (the mailbox was deleted before it went out), UNKNOWN_OUTCOME (an attempt was cut off and repeating it could send it twice), MAILBOX_UNAVAILABLE, INTERNAL_ERROR.",
+  })
   @Property({ length: 50, nullable: true })
   errorCode?: string;
 
@@ -161,11 +234,14 @@ export class Message {
   @Property({ nullable: true })
   leaseUntil?: Date;
 
-  @Field(() => Gateway, { nullable: true })
+  @Field(() => Gateway, {
+    nullable: true,
+    description: 'The mailbox it arrived at or goes out through; null once that mailbox was deleted.',
+  })
   @ManyToOne(() => Gateway, { nullable: true, deleteRule: 'set null' })
   gateway?: Gateway;
 
-  @Field(() => Ticket, { nullable: true })
+  @Field(() => Ticket, { nullable: true, description: 'The conversation it belongs to.' })
   @ManyToOne(() => Ticket, { nullable: true, deleteRule: 'cascade' })
   ticket?: Ticket;
 
@@ -180,11 +256,14 @@ export class Message {
   @Property({ nullable: true })
   providerTimestamp?: Date;
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'When the provider accepted it (outbound); null before.' })
   @Property({ nullable: true })
   sentAt?: Date;
 
-  @Field({ nullable: true })
+  @Field({
+    nullable: true,
+    description: "When it was delivered to the phone, as the provider's report says; null until DELIVERED.",
+  })
   @Property({ nullable: true })
   deliveredAt?: Date;
 
@@ -197,11 +276,11 @@ export class Message {
   @Property({ nullable: true })
   optedOutAt?: Date;
 
-  @Field()
+  @Field({ description: 'When smsdesk stored it: received, or queued by an agent.' })
   @Property()
   createdAt: Date = new Date();
 
-  @Field()
+  @Field({ description: 'When it last changed (a status, a report).' })
   @Property({ onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

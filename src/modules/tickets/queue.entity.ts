@@ -7,11 +7,14 @@ import { User } from '../auth/user.entity';
 export class Queue {
   [OptionalProps]?: 'createdAt';
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The queue's id." })
   @PrimaryKey()
   id!: number;
 
-  @Field()
+  @Field({
+    description:
+      'The queue\'s name; unique. Inbound messages no rule routes go to the queue "SMS", made when first needed.',
+  })
   @Property({ length: 100, unique: true })
   name!: string;
 
@@ -19,7 +22,7 @@ export class Queue {
   @ManyToMany({ entity: () => User, pivotTable: 'queue_member', joinColumn: 'queue_id', inverseJoinColumn: 'user_id' })
   members = new Collection<User>(this);
 
-  @Field()
+  @Field({ description: 'When the queue was created.' })
   @Property()
   createdAt: Date = new Date();
 }

@@ -21,10 +21,14 @@ import { idOf } from '../../graphql/ids';
 import { Role, User } from '../auth/user.entity';
 import { Queue } from './queue.entity';
 
-@InputType()
+@InputType({ description: 'A ticket queue and its members.' })
 export class QueueInput {
-  @Field() @MaxLength(100) name!: string;
-  @Field(() => [ID], { nullable: true, description: 'Agents of the queue; none means every agent is notified.' })
+  @Field({ description: "The queue's name; unique, at most 100 characters." }) @MaxLength(100) name!: string;
+  @Field(() => [ID], {
+    nullable: true,
+    description:
+      'Ids of the agents of the queue (at most 1000): they are notified of its messages and see its tickets. An empty list: every agent. On update, null keeps the members.',
+  })
   @ArrayMaxSize(1000)
   memberIds?: string[];
 }
@@ -50,7 +54,10 @@ async function applyQueue(em: EntityManager, q: Queue, input: QueueInput): Promi
 @Resolver(() => Queue)
 export class QueueResolver {
   @Authorized()
-  @Query(() => [Queue])
+  @Query(() => [Queue], {
+    description:
+      'Every ticket queue, by name (agents see them all, but only the tickets of their own queues and of queues without members).',
+  })
   queues(@Ctx() ctx: Context): Promise<Queue[]> {
     return ctx.em.find(Queue, {}, { orderBy: { name: 'asc' } });
   }
@@ -62,7 +69,7 @@ export class QueueResolver {
   async members(
     @Root() q: Queue,
     @Ctx() ctx: Context,
-    @Arg('first', () => Int, { defaultValue: MAX_PAGE }) first: number,
+    @Arg('first', () => Int, { defaultValue: MAX_PAGE, description: 'How many members: 1–100.' }) first: number,
     @Arg('after', () => ID, { nullable: true, description: 'The id of the last member you have.' }) after?: string,
   ): Promise<User[]> {
     pageSize(first);
@@ -78,8 +85,14 @@ export class QueueResolver {
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => Queue)
-  async createQueue(@Arg('input') input: QueueInput, @Ctx() ctx: Context): Promise<Queue> {
+  @Mutation(() => Queue, {
+    description:
+      'Admins: creates a queue. BAD_USER_INPUT with violations (empty or taken name, a member id that is no user).',
+  })
+  async createQueue(
+    @Arg('input', { description: 'The new queue.' }) input: QueueInput,
+    @Ctx() ctx: Context,
+  ): Promise<Queue> {
     const q = new Queue();
     await applyQueue(ctx.em, q, input);
     ctx.em.persist(q);
@@ -88,10 +101,13 @@ export class QueueResolver {
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => Queue)
+  @Mutation(() => Queue, {
+    description:
+      'Admins: renames a queue and, with memberIds, replaces its members (the change of who may see its tickets applies at once). BAD_USER_INPUT with violations, NOT_FOUND for an unknown id.',
+  })
   async updateQueue(
-    @Arg('id', () => ID) id: string,
-    @Arg('input') input: QueueInput,
+    @Arg('id', () => ID, { description: 'The queue to change.' }) id: string,
+    @Arg('input', { description: "The queue's name, and its members when memberIds is given." }) input: QueueInput,
     @Ctx() ctx: Context,
   ): Promise<Queue> {
     const q = await ctx.em.findOne(Queue, { id: idOf(id, 'Queue') }, { populate: ['members'] });

@@ -19,7 +19,17 @@ export enum TicketStatus {
   OPEN = 'OPEN',
   CLOSED = 'CLOSED',
 }
-registerEnumType(TicketStatus, { name: 'TicketStatus' });
+registerEnumType(TicketStatus, {
+  name: 'TicketStatus',
+  description: 'Whether a conversation goes on.',
+  valuesConfig: {
+    OPEN: { description: "The conversation goes on: the customer's new messages join it, agents reply on it." },
+    CLOSED: {
+      description:
+        'The conversation is over: replies are refused (BAD_USER_INPUT, rule closed; send from the customer card instead), and a new message from the customer opens a new ticket.',
+    },
+  },
+});
 
 /**
  * An SMS conversation: one customer, one mailbox, one queue. Inbound messages from the same number on
@@ -37,15 +47,15 @@ registerEnumType(TicketStatus, { name: 'TicketStatus' });
 export class Ticket {
   [OptionalProps]?: 'createdAt' | 'updatedAt' | 'lastMessageAt' | 'status';
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The ticket's id." })
   @PrimaryKey()
   id!: number;
 
-  @Field(() => Queue)
+  @Field(() => Queue, { description: 'The queue the ticket is in; its members are notified of new messages.' })
   @ManyToOne(() => Queue, { deleteRule: 'restrict' })
   queue!: Queue;
 
-  @Field(() => Customer)
+  @Field(() => Customer, { description: 'The customer the conversation is with.' })
   @ManyToOne(() => Customer, { deleteRule: 'cascade' })
   customer!: Customer;
 
@@ -53,22 +63,22 @@ export class Ticket {
   @ManyToOne(() => Gateway, { nullable: true, deleteRule: 'set null' })
   gateway?: Gateway;
 
-  @Field(() => TicketStatus)
+  @Field(() => TicketStatus, { description: 'OPEN while the conversation goes on; CLOSED tickets take no replies.' })
   @Enum({ items: () => TicketStatus, nativeEnumName: 'ticket_status' })
   status: TicketStatus = TicketStatus.OPEN;
 
   @OneToMany(() => Message, (m) => m.ticket)
   messages = new Collection<Message>(this);
 
-  @Field()
+  @Field({ description: 'When the ticket was opened (its first message).' })
   @Property()
   createdAt: Date = new Date();
 
-  @Field()
+  @Field({ description: 'When the ticket last changed.' })
   @Property({ onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 
-  @Field()
+  @Field({ description: 'When its latest message arrived or was sent; tickets lists sort by it.' })
   @Property()
   lastMessageAt: Date = new Date();
 }

@@ -30,10 +30,20 @@ export class TicketResolver {
   @Query(() => TicketConnection, { description: 'Tickets of the queues you may see, most recent activity first.' })
   async tickets(
     @Ctx() ctx: Context,
-    @Arg('queueId', () => ID, { nullable: true }) queueId?: string,
-    @Arg('status', () => TicketStatus, { nullable: true }) status?: TicketStatus,
-    @Arg('first', () => Int, { defaultValue: 20 }) first = 20,
-    @Arg('after', { nullable: true, ...lengthLimit('after', 200) }) after?: string,
+    @Arg('queueId', () => ID, {
+      nullable: true,
+      description: "Only this queue's tickets; a queue you may not see gives an empty page.",
+    })
+    queueId?: string,
+    @Arg('status', () => TicketStatus, { nullable: true, description: 'Only OPEN or only CLOSED tickets.' })
+    status?: TicketStatus,
+    @Arg('first', () => Int, { defaultValue: 20, description: 'How many tickets: 1–100.' }) first = 20,
+    @Arg('after', {
+      nullable: true,
+      ...lengthLimit('after', 200),
+      description: 'The `cursor` of the last ticket you have; the page starts after it.',
+    })
+    after?: string,
   ): Promise<Connection<Ticket>> {
     pageSize(first);
     const where: FilterQuery<Ticket>[] = [(await scopeOf(ctx)).tickets()];
@@ -56,8 +66,14 @@ export class TicketResolver {
 
   /** A ticket of a queue you may not see is NOT_FOUND, as one that does not exist: its id tells nothing. */
   @Authorized()
-  @Query(() => Ticket)
-  async ticket(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Ticket> {
+  @Query(() => Ticket, {
+    description:
+      'One ticket; NOT_FOUND when there is none or it is in a queue you may not see (the two are not told apart).',
+  })
+  async ticket(
+    @Arg('id', () => ID, { description: "The ticket's id." }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<Ticket> {
     const t = await ctx.em.findOne(
       Ticket,
       { $and: [{ id: idOf(id, 'Ticket') }, (await scopeOf(ctx)).tickets()] },
@@ -73,7 +89,8 @@ export class TicketResolver {
   async messages(
     @Root() t: Ticket,
     @Ctx() ctx: Context,
-    @Arg('first', () => Int, { defaultValue: TICKET_MESSAGES_PAGE }) first: number,
+    @Arg('first', () => Int, { defaultValue: TICKET_MESSAGES_PAGE, description: 'How many messages: 1–100.' })
+    first: number,
     @Arg('after', () => ID, { nullable: true, description: 'The id of the last message you have.' }) after?: string,
   ): Promise<Message[]> {
     pageSize(first);
@@ -105,7 +122,8 @@ export class CustomerTicketsResolver {
   async tickets(
     @Root() c: Customer,
     @Ctx() ctx: Context,
-    @Arg('first', () => Int, { defaultValue: CUSTOMER_TICKETS_PAGE }) first: number,
+    @Arg('first', () => Int, { defaultValue: CUSTOMER_TICKETS_PAGE, description: 'How many tickets: 1–100.' })
+    first: number,
     @Arg('after', () => ID, { nullable: true, description: 'The id of the last ticket you have.' }) after?: string,
   ): Promise<Ticket[]> {
     pageSize(first);
@@ -130,7 +148,10 @@ export class CustomerTicketsResolver {
 @Resolver(() => Message)
 export class MessageTicketResolver {
   /** Null when the ticket is in a queue you may not see (a message sent from a customer card can join one). */
-  @FieldResolver(() => Ticket, { nullable: true })
+  @FieldResolver(() => Ticket, {
+    nullable: true,
+    description: 'The conversation it belongs to; null when that ticket is in a queue you may not see.',
+  })
   async ticket(@Root() m: Message, @Ctx() ctx: Context): Promise<Ticket | null> {
     if (!m.ticket) return null;
     // A fork: over graphql-ws, ctx.em lives as long as the subscription.
