@@ -6,6 +6,7 @@ import type { TokenWatch } from './modules/auth/token-watch';
 import { startPollSupervisor } from './modules/inbound/tasks';
 import { staleDlrLockSweep } from './modules/outbound/dlr-sweep';
 import { OutboundSender } from './modules/outbound/sender';
+import { intervalLoop } from './common/background-loop';
 
 /** graphile-worker's runner (restarted when it dies, jobs/worker.ts), as a loop; `running` is for readiness. */
 class JobWorkerLoop implements BackgroundLoop {
@@ -36,6 +37,21 @@ class JobWorkerLoop implements BackgroundLoop {
   }
 }
 
+/** Adds this instance's mailbox health counts to the database every HEALTH_FLUSH_MS, and once more on stop. */
+function healthFlush(ctx: AppContext): BackgroundLoop {
+  const flush = () =>
+    ctx.services.health.flush(ctx.orm.em.fork()).catch((err) => ctx.log.warn({ err }, 'mailbox health: flush failed'));
+  const loop = intervalLoop('mailbox health flush', ctx.config.healthFlushMs, flush);
+  return {
+    name: loop.name,
+    start: () => loop.start(),
+    async stop() {
+      await loop.stop();
+      await flush();
+    },
+  };
+}
+
 export interface Background {
   /** The job worker, when this instance runs one (readiness asks whether it is up). */
   readonly worker?: { readonly running: boolean };
@@ -47,7 +63,7 @@ export interface Background {
 
 /**
  * Every background loop of an app instance, in start order. Stopping goes in reverse, so the job worker,
- * which the others' jobs and sends rely on, is the last to stop.
+ * which the others' jobs and sends rely on, is the last to stop but for the health flush.
  * `jobs`: false for an instance that only serves requests (no job worker, no sender); `databaseUrl`: the
  * worker's connection.
  */
@@ -61,6 +77,9 @@ export function background(
     ? new OutboundSender(ctx, ctx.config.outbound, { concurrency: ctx.config.workerConcurrency })
     : undefined;
   const loops: BackgroundLoop[] = [
+    // Every instance counts webhooks, so every instance adds its health counts to the shared table; stopped
+    // last, its final flush holds what the sender and the jobs counted while they stopped.
+    healthFlush(ctx),
     ...(worker ? [worker] : []),
     ...(sender ? [{ name: 'outbound sender', start: () => void sender.start(), stop: () => sender.stop() }] : []),
     // Every instance queues the supervisor (one job key): whichever worker runs it keeps the polls going.
@@ -68,6 +87,17 @@ export function background(
     staleDlrLockSweep(ctx),
     // Sockets outlive tokens: revoked or expired ones are closed (graphql/ws.ts also checks on each subscribe).
     { name: 'token re-checks', start: () => opts.tokenWatch.start(), stop: () => opts.tokenWatch.stop() },
+    // Alerts are background work: any number of instances may check (the alert table keeps one per condition).
+    ...(opts.jobs
+      ? [
+          intervalLoop('alert checks', ctx.config.alerts.checkEveryMs, () =>
+            ctx.services.alerts
+              .check(ctx.orm.em.fork())
+              .then(() => {})
+              .catch((err) => ctx.log.warn({ err }, 'alert check failed')),
+          ),
+        ]
+      : []),
   ];
   const started: BackgroundLoop[] = [];
   const stop = async () => {

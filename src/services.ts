@@ -12,6 +12,8 @@ import { ensurePollJobs, POLLED_PROVIDERS } from './modules/inbound/tasks';
 import { GatewayTestService } from './modules/gateways/gateway-test.service';
 import { OutboundService } from './modules/outbound/outbound.service';
 import type { Publish } from './graphql/pubsub';
+import { HealthCounters } from './modules/gateways/health/counters';
+import { AlertService } from './modules/notifications/alerts/alert.service';
 
 /** Stateless domain services, built once per app and shared by resolvers and routes. */
 export interface Services {
@@ -23,6 +25,10 @@ export interface Services {
   outbound: OutboundService;
   deliveryReports: DeliveryReports;
   gatewayTests: GatewayTestService;
+  /** This instance's mailbox health counts, flushed by a background loop (src/background.ts). */
+  health: HealthCounters;
+  /** Raises and clears [ALERT] notifications to admins; checked by a background loop. */
+  alerts: AlertService;
 }
 
 export interface ServiceDeps {
@@ -39,10 +45,11 @@ export interface ServiceDeps {
 /** Every service gets its collaborators here, in its constructor. */
 export function buildServices({ config, box, knex, publish, log }: ServiceDeps): Services {
   // Inbound messages and delivery reports share one event log, as they share one webhook edge.
-  const webhookEvents = new WebhookEventLog(box);
+  const health = new HealthCounters();
+  const webhookEvents = new WebhookEventLog(box, health);
   const outbound = config.outbound;
   // A new mailbox gets its poll job now; existing jobs keep their time and backoff.
-  const inbound = new InboundService(box, webhookEvents, publish);
+  const inbound = new InboundService(box, webhookEvents, health, publish);
   const gateways = new GatewayService(box, config.publicUrl, outbound.allowPrivateAddresses, async (em, g) => {
     if (g.incomingActive && POLLED_PROVIDERS.includes(g.provider)) await ensurePollJobs(em);
   });
@@ -59,7 +66,9 @@ export function buildServices({ config, box, knex, publish, log }: ServiceDeps):
     customers: new CustomerService(),
     inbound,
     outbound: new OutboundService(outbound, publish),
-    deliveryReports: new DeliveryReports(inbound.mailboxes, webhookEvents, log, publish),
+    deliveryReports: new DeliveryReports(inbound.mailboxes, webhookEvents, log, publish, health),
     gatewayTests: new GatewayTestService(outbound, gateways),
+    health,
+    alerts: new AlertService(config.alerts, health, publish, log),
   };
 }

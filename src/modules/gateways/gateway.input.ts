@@ -120,6 +120,13 @@ export class GatewayUpdateInput {
 
   @Field({ nullable: true })
   replacePolishDiacritics?: boolean;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Alert admins when incoming is on and nothing arrived for this many hours (1–720); 0 switches the alert off.',
+  })
+  silenceAlertHours?: number;
 }
 
 /** A new mailbox: the same fields, with name and provider required. */

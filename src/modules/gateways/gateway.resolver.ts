@@ -6,6 +6,8 @@ import { Role } from '../auth/user.entity';
 import { adapterFor } from '../providers/registry';
 import { Gateway } from './gateway.entity';
 import { GatewayInput, GatewayUpdateInput } from './gateway.input';
+import { healthOf } from './health/health.reader';
+import { GatewayHealth } from './health/health.types';
 
 @Resolver(() => Gateway)
 export class GatewayResolver {
@@ -72,5 +74,13 @@ export class GatewayResolver {
   })
   webhookUrl(@Root() g: Gateway, @Ctx() ctx: Context): string | null {
     return ctx.services.gateways.webhookUrl(g);
+  }
+
+  @FieldResolver(() => GatewayHealth, {
+    description:
+      'Whether the mailbox is working: status, latest inbound, refusal, send and delivery report, counts of the last 24 h and the last test. Read for a whole list in one query.',
+  })
+  health(@Root() g: Gateway, @Ctx() ctx: Context): Promise<GatewayHealth> {
+    return healthOf(ctx, g);
   }
 }

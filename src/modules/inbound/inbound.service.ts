@@ -15,6 +15,7 @@ import type { WebhookCall, WebhookOutcome } from '../../webhooks/edge';
 import { fileMeta, type WebhookEventLog } from '../../webhooks/event-log';
 import type { Publish } from '../../graphql/pubsub';
 import { announceStored, isTwinConflict, storeInbound, type StoredMessage } from './store';
+import type { HealthCounters } from '../gateways/health/counters';
 
 /** One webhook request as the edge hands it over (or as a replay rebuilds it). */
 export type Delivery = WebhookCall;
@@ -39,10 +40,14 @@ class Refusal {
 export class InboundService {
   readonly mailboxes: InboundMailboxes;
 
-  /** `publish`: where stored messages are announced after their commit (the app's event bus). */
+  /**
+   * `health`: stored messages are counted for their mailbox; `publish`: where stored messages are announced
+   * after their commit (the app's event bus).
+   */
   constructor(
     private readonly box: SecretBox,
     private readonly events: WebhookEventLog,
+    private readonly health: HealthCounters,
     private readonly publish?: Publish,
   ) {
     this.mailboxes = new InboundMailboxes(box);
@@ -129,6 +134,7 @@ export class InboundService {
       throw e;
     }
     announceStored(this.publish, stored);
+    this.health.received(mailbox.id, stored.filter((s) => !s.duplicate).length);
     return {
       kind: result.outcome === InboundOutcome.DUPLICATE ? 'duplicate' : 'accepted',
       eventId: result.eventId,
@@ -245,6 +251,7 @@ export class InboundService {
       }),
     );
     announceStored(this.publish, [stored]);
+    if (!stored.duplicate) this.health.received(mailbox.id);
     return stored;
   }
 

@@ -129,8 +129,9 @@ export class NotificationResolver {
     return encodeCursor([n.id]);
   }
 
-  @FieldResolver(() => Ticket)
-  async ticket(@Root() n: Notification, @Ctx() ctx: Context): Promise<Ticket> {
+  @FieldResolver(() => Ticket, { nullable: true, description: 'The ticket of the message; null for an ALERT.' })
+  async ticket(@Root() n: Notification, @Ctx() ctx: Context): Promise<Ticket | null> {
+    if (!n.ticket) return null;
     // A fork: over graphql-ws, ctx.em lives as long as the subscription, and its identity map would keep
     // every ticket and message ever pushed.
     const t = await ctx.em.fork().findOne(Ticket, { id: n.ticket.id }, { populate: ['queue', 'customer', 'gateway'] });
@@ -139,8 +140,9 @@ export class NotificationResolver {
     return t;
   }
 
-  @FieldResolver(() => Message)
-  async message(@Root() n: Notification, @Ctx() ctx: Context): Promise<Message> {
+  @FieldResolver(() => Message, { nullable: true, description: 'The inbound message; null for an ALERT.' })
+  async message(@Root() n: Notification, @Ctx() ctx: Context): Promise<Message | null> {
+    if (!n.message) return null;
     const m = await ctx.em.fork().findOne(Message, { id: n.message.id }, { populate: ['gateway', 'author', 'ticket'] });
     if (!m || !(await scopeOf(ctx)).allows(m.ticket?.queue?.id)) throw new NotFoundError('Message', n.message.id);
     return m;

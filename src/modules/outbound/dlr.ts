@@ -13,6 +13,7 @@ import { addJob, POLL_DLR_TASK, pollJobKey } from './jobs';
 import { backoffMs, type OutboundSettings } from './outbound.settings';
 import { httpOptions, idempotencyKeyOf } from './send';
 import { announceStatus, transition, type OutboundTarget } from './status';
+import type { HealthCounters } from '../gateways/health/counters';
 import type { Publish } from '../../graphql/pubsub';
 
 /**
@@ -29,6 +30,7 @@ export class DeliveryReports {
     private readonly events: WebhookEventLog,
     private readonly log: { warn(o: object, msg: string): void },
     private readonly publish: Publish,
+    private readonly health: HealthCounters,
   ) {}
 
   async receive(em: EntityManager, call: WebhookCall): Promise<WebhookOutcome> {
@@ -90,7 +92,7 @@ export class DeliveryReports {
         );
         continue;
       }
-      if (await applyReport(em, this.publish, target, r)) applied.push(target.id);
+      if (await applyReport(em, { publish: this.publish, health: this.health }, target, r)) applied.push(target.id);
     }
     const eventId = await this.events.log(em, call, InboundOutcome.ACCEPTED, {
       gatewayId: admitted.length === 1 ? admitted[0].id : undefined,
@@ -154,10 +156,11 @@ export async function findReported(
 /** Applies one report; returns whether it changed the message. */
 export async function applyReport(
   em: EntityManager,
-  publish: Publish,
+  to: { publish: Publish; health: HealthCounters },
   target: ReportTarget,
   r: DeliveryReport,
 ): Promise<boolean> {
+  if (target.gatewayId !== null) to.health.deliveryReport(target.gatewayId);
   // Recorded whatever the status does: an opt-out after a final status is still the recipient's wish.
   const optedOut = r.optedOut
     ? await em.execute(
@@ -178,7 +181,8 @@ export async function applyReport(
         }
       : {}),
   });
-  announceStatus(publish, moved);
+  announceStatus(to.publish, moved);
+  to.health.moved(moved);
   return moved !== null || optedOut.length > 0;
 }
 
@@ -209,7 +213,7 @@ export async function runPollDlr(
     const r = await adapter.pollDeliveryReport(mb, row.provider_message_id, httpOptions(settings));
     await applyReport(
       em,
-      ctx.publish,
+      { publish: ctx.publish, health: ctx.services.health },
       { id: messageId, gatewayId: row.gateway_id, status: row.status, providerMessageId: row.provider_message_id },
       r,
     );

@@ -96,6 +96,7 @@ export async function attemptSend(
         return m;
       });
       announceStatus(ctx.publish, moved);
+      ctx.services.health.moved(moved);
     });
     return false;
   };
@@ -253,14 +254,13 @@ async function settle(
         ? `${e.reason}. ${provider} has no idempotency key, so smsdesk does not send it again (a second attempt could deliver it twice); check the provider's panel`
         : e.reason;
     ctx.log.warn(log, 'outbound: failed');
-    await outcomes.write(row, 'FAILED', async () =>
-      announceStatus(
-        ctx.publish,
-        await em.transactional((tem) =>
-          transition(tem, row.id, MessageStatus.FAILED, { errorCode: e.code, errorMessage: reason }),
-        ),
-      ),
-    );
+    await outcomes.write(row, 'FAILED', async () => {
+      const moved = await em.transactional((tem) =>
+        transition(tem, row.id, MessageStatus.FAILED, { errorCode: e.code, errorMessage: reason }),
+      );
+      announceStatus(ctx.publish, moved);
+      ctx.services.health.moved(moved);
+    });
     return;
   }
   // An `unknown` outcome keeps the in-flight mark, so the next attempt resumes through the provider's
@@ -297,17 +297,16 @@ async function release(
   const log = why.log ?? { messageId: row.id, attempt: row.attempts, code: why.code };
   if (row.attempts >= settings.maxAttempts) {
     ctx.log.warn(log, 'outbound: failed');
-    await outcomes.write(row, 'FAILED', async () =>
-      announceStatus(
-        ctx.publish,
-        await em.transactional((tem) =>
-          transition(tem, row.id, MessageStatus.FAILED, {
-            errorCode: why.code,
-            errorMessage: `${why.reason} (gave up after ${row.attempts} attempts)`,
-          }),
-        ),
-      ),
-    );
+    await outcomes.write(row, 'FAILED', async () => {
+      const moved = await em.transactional((tem) =>
+        transition(tem, row.id, MessageStatus.FAILED, {
+          errorCode: why.code,
+          errorMessage: `${why.reason} (gave up after ${row.attempts} attempts)`,
+        }),
+      );
+      announceStatus(ctx.publish, moved);
+      ctx.services.health.moved(moved);
+    });
     return false;
   }
   const delayMs = Math.max(backoffMs(settings.retryBaseMs, settings.retryMaxMs, row.attempts), why.notBeforeMs ?? 0);

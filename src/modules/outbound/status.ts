@@ -27,6 +27,8 @@ export interface TransitionFacts {
 export interface Moved {
   messageId: number;
   ticketId: number | null;
+  /** Its mailbox (null once deleted), for the mailbox's health counts. */
+  gatewayId?: number | null;
   status: MessageStatus;
 }
 
@@ -41,7 +43,7 @@ export async function transition(
   to: OutboundTarget,
   facts: TransitionFacts = {},
 ): Promise<Moved | null> {
-  const rows = await em.execute<{ id: number; ticket_id: number | null }[]>(
+  const rows = await em.execute<{ id: number; ticket_id: number | null; gateway_id: number | null }[]>(
     `update message set
         status = ?,
         provider_message_id = coalesce(?, provider_message_id),
@@ -55,7 +57,7 @@ export async function transition(
         lease_until = null,
         updated_at = now()
       where id = ? and direction = 'OUTBOUND' and status <> ?::message_status
-      returning id, ticket_id`,
+      returning id, ticket_id, gateway_id`,
     [
       to,
       facts.providerMessageId ?? null,
@@ -73,7 +75,7 @@ export async function transition(
       to,
     ],
   );
-  return rows[0] ? { messageId, ticketId: rows[0].ticket_id, status: to } : null;
+  return rows[0] ? { messageId, ticketId: rows[0].ticket_id, gatewayId: rows[0].gateway_id, status: to } : null;
 }
 
 /**
