@@ -94,6 +94,25 @@ describe('Gateway.health', () => {
     expect(h.lastRefusalReason).toMatch(/token/);
     expect(h.status).toBe('WARNING');
     expect(h.problems).toEqual(['2 webhook requests refused in the last 24 h']);
+
+    const unmatched = await waitFor(
+      async () =>
+        ok(
+          await t2.gql(
+            `{ unmatchedRefusals { provider refused { reason count } lastRefusedAt lastRefusalCode lastRefusalReason } }`,
+            {},
+            admin,
+          ),
+        ).unmatchedRefusals[0],
+      "the provider's refusal",
+    );
+    expect(unmatched).toMatchObject({
+      provider: 'SMSAPI',
+      refused: [{ reason: 'NO_MAILBOX', count: 1 }],
+      lastRefusalCode: 'NO_MAILBOX',
+      lastRefusalReason: expect.stringMatching(/no SMSAPI.* mailbox has the destination number 48739299999/),
+    });
+    expect(codes(await t.gql(`{ unmatchedRefusals { provider } }`, {}, agent))).toEqual(['FORBIDDEN']);
   });
 
   it('moves with sends, failures and delivery reports', async () => {
