@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callback } from '../fakes/base';
+import { callback, pem } from '../fakes/base';
 import { smsapiSms, TEST_WEBHOOK_TOKEN } from '../fakes/push/providers';
 import { FakeSmsapi } from '../fakes/smsapi';
 import { codes, createAgent, createGateway, fields, ok } from '../support/api';
@@ -19,7 +19,8 @@ let agent: string;
 let gw: string;
 const smsapi = new FakeSmsapi();
 const OURS = '48739200001';
-const ENV = { ...FAST_OUTBOUND_ENV, HEALTH_FLUSH_MS: '50', ALERT_CHECK_MS: '3600000' };
+// The alert loop runs often here: no condition holds but the one the last test makes.
+const ENV = { ...FAST_OUTBOUND_ENV, HEALTH_FLUSH_MS: '50', ALERT_CHECK_MS: '100' };
 
 const HEALTH = `health { status problems lastInboundAt lastRefusedAt lastRefusalCode lastRefusalReason lastSentAt lastFailedAt
   lastDeliveryReportAt last24h { received refused { reason count } sent failed deliveryReports } lastTest { ok } }`;
@@ -160,6 +161,36 @@ describe('Gateway.health', () => {
   it('is for admins only', async () => {
     const r = await t.gql(`{ gateways { id health { status } } }`, {}, agent);
     expect(codes(r)).toContain('FORBIDDEN');
+  });
+});
+
+describe('the alert loop', () => {
+  it('raises an alert by itself, and the status shows it', async () => {
+    const { id } = await createGateway(t, admin, {
+      name: 'Old certificate',
+      provider: 'MULTIINFO',
+      login: 'smsdesk-test',
+      password: 'mi-secret',
+      serviceId: 24138,
+      host: 'api1.multiinfo.plus.pl',
+      certificatePem: pem('expired-bundle.pem'),
+    });
+    const n = await waitFor(
+      async () =>
+        ok(
+          await t.gql(`{ notifications(last: 5) { edges { node { kind title } } } }`, {}, admin),
+        ).notifications.edges.find((e: { node: { title: string } }) => e.node.title.includes('"Old certificate"')),
+      'the alert',
+    );
+    expect(n.node).toEqual({
+      kind: 'ALERT',
+      title: '[ALERT] Mailbox "Old certificate": client certificate expired 2021-01-01',
+    });
+    const h = ok(await t.gql(`query($id: ID!) { gateway(id: $id) { health { status problems } } }`, { id }, admin));
+    expect(h.gateway.health).toEqual({
+      status: 'WARNING',
+      problems: ['Mailbox "Old certificate": client certificate expired 2021-01-01'],
+    });
   });
 });
 
