@@ -6,6 +6,7 @@ import { startPollSupervisor } from './modules/inbound/tasks';
 import { staleDlrLockSweep } from './modules/outbound/dlr-sweep';
 import { OutboundSender } from './modules/outbound/sender';
 import { KeywordWatch } from './modules/optouts/keyword-watch';
+import { intervalLoop } from './common/background-loop';
 
 /** graphile-worker's runner (restarted when it dies, jobs/worker.ts), as a loop; `running` is for readiness. */
 class JobWorkerLoop implements BackgroundLoop {
@@ -46,7 +47,29 @@ function workLoops(ctx: AppContext, worker: JobWorkerLoop): BackgroundLoop[] {
     // Every working instance queues the supervisor (one job key): whichever worker runs it keeps the polls going.
     { name: 'inbound poll supervisor', start: () => startPollSupervisor(ctx), stop: () => {} },
     staleDlrLockSweep(ctx),
+    // Any number of instances may check: the alert table keeps one alert per condition.
+    intervalLoop('alert checks', ctx.config.alerts.checkEveryMs, () =>
+      ctx.services.alerts
+        .check(ctx.orm.em.fork())
+        .then(() => {})
+        .catch((err) => ctx.log.warn({ err }, 'alert check failed')),
+    ),
   ];
+}
+
+/** Adds this instance's mailbox health counts to the database every HEALTH_FLUSH_MS, and once more on stop. */
+function healthFlush(ctx: AppContext): BackgroundLoop {
+  const flush = () =>
+    ctx.services.health.flush(ctx.orm.em.fork()).catch((err) => ctx.log.warn({ err }, 'mailbox health: flush failed'));
+  const loop = intervalLoop('mailbox health flush', ctx.config.healthFlushMs, flush);
+  return {
+    name: loop.name,
+    start: () => loop.start(),
+    async stop() {
+      await loop.stop();
+      await flush();
+    },
+  };
 }
 
 export interface Background {
@@ -60,7 +83,7 @@ export interface Background {
 
 /**
  * Every background loop of an app instance, in start order. Stopping goes in reverse, so the job worker,
- * which the others' jobs and sends rely on, is the last to stop.
+ * which the others' jobs and sends rely on, is the last to stop but for the health flush.
  * `work`: the instance's share of the shared work (job worker, sender, polls, sweeps, checks), off on a web
  * instance (INSTANCE_ROLE=web) so that web and worker instances scale separately. `sockets`: the upkeep of
  * this instance's own graphql-ws sockets (token re-checks, keep-alive pings), which only it can do; none on
@@ -72,6 +95,9 @@ export function background(
 ): Background {
   const worker = opts.work ? new JobWorkerLoop(ctx, opts.databaseUrl) : undefined;
   const loops: BackgroundLoop[] = [
+    // Every instance counts webhooks, so every instance adds its health counts to the shared table; stopped
+    // last, its final flush holds what the sender and the jobs counted while they stopped.
+    healthFlush(ctx),
     // Every instance takes inbound messages (webhooks, or polls on workers), so every one keeps its keyword
     // lists current.
     new KeywordWatch(ctx.events, ctx.services.optOuts, ctx.log),

@@ -74,6 +74,29 @@ export interface Config {
   outbound: OutboundSettings;
   /** Receiving from providers without push: the poll jobs and their supervisor. */
   inboundPoll: InboundPollSettings;
+  /**
+   * How often each instance adds the mailbox health counts it gathered in memory to the shared table
+   * (HEALTH_FLUSH_MS); what an instance that dies held since its last flush is lost.
+   */
+  healthFlushMs: number;
+  /** When admins get an [ALERT] notification (src/modules/notifications/alerts/). */
+  alerts: AlertSettings;
+}
+
+/** Alert thresholds and the check's interval (defaults suit production; tests pass their own). */
+export interface AlertSettings {
+  /** How often instances that run background work check the conditions (ALERT_CHECK_MS). */
+  checkEveryMs: number;
+  /** Refused webhooks of one mailbox (or provider) and reason within refusalWindowMs that raise an alert (ALERT_REFUSALS). */
+  refusals: number;
+  /** ALERT_REFUSAL_WINDOW_MINUTES. */
+  refusalWindowMs: number;
+  /** Permanent send failures in a row through one mailbox that raise an alert (ALERT_SEND_FAILURES). */
+  sendFailures: number;
+  /** How long a due message may wait unsent (a provider outage) before an alert (ALERT_QUEUE_WAIT_MINUTES). */
+  queueWaitMs: number;
+  /** Days before a mailbox's client certificate expires when the alert is raised (ALERT_CERTIFICATE_DAYS). */
+  certificateDays: number;
 }
 
 /**
@@ -378,6 +401,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       supervisorEveryMs: int(env, 'INBOUND_POLL_SUPERVISOR_MS', 60_000, 50, 3_600_000),
       waitMs: 5_000,
       backoff: DEFAULT_POLL_BACKOFF,
+    },
+    healthFlushMs: int(env, 'HEALTH_FLUSH_MS', 10_000, 10, 3_600_000),
+    alerts: {
+      checkEveryMs: int(env, 'ALERT_CHECK_MS', 60_000, 10, 3_600_000),
+      refusals: int(env, 'ALERT_REFUSALS', 3, 1, 1_000_000),
+      refusalWindowMs: int(env, 'ALERT_REFUSAL_WINDOW_MINUTES', 15, 1, 24 * 60) * 60_000,
+      sendFailures: int(env, 'ALERT_SEND_FAILURES', 5, 1, 1000),
+      queueWaitMs: int(env, 'ALERT_QUEUE_WAIT_MINUTES', 10, 1, 7 * 24 * 60) * 60_000,
+      certificateDays: int(env, 'ALERT_CERTIFICATE_DAYS', 14, 1, 365),
     },
   };
 }

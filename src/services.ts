@@ -14,6 +14,8 @@ import { OutboundService } from './modules/outbound/outbound.service';
 import { OptOutService } from './modules/optouts/optout.service';
 import type { Publish } from './graphql/pubsub';
 import type { Metrics } from './modules/metrics/metrics';
+import { HealthCounters } from './modules/gateways/health/counters';
+import { AlertService } from './modules/notifications/alerts/alert.service';
 
 /** Stateless domain services, built once per app and shared by resolvers and routes. */
 export interface Services {
@@ -26,6 +28,10 @@ export interface Services {
   deliveryReports: DeliveryReports;
   gatewayTests: GatewayTestService;
   optOuts: OptOutService;
+  /** This instance's mailbox health counts, flushed by a background loop (src/background.ts). */
+  health: HealthCounters;
+  /** Raises and clears [ALERT] notifications to admins; checked by a background loop. */
+  alerts: AlertService;
 }
 
 export interface ServiceDeps {
@@ -44,12 +50,13 @@ export interface ServiceDeps {
 /** Every service gets its collaborators here, in its constructor. */
 export function buildServices({ config, box, knex, publish, log, metrics }: ServiceDeps): Services {
   // Inbound messages and delivery reports share one event log, as they share one webhook edge.
-  const webhookEvents = new WebhookEventLog(box);
+  const health = new HealthCounters();
+  const webhookEvents = new WebhookEventLog(box, health);
   const outbound = config.outbound;
   // A new mailbox gets its poll job now; existing jobs keep their time and backoff.
   // One registry for every path that changes or consults a number's consent.
   const optOuts = new OptOutService(metrics, publish);
-  const inbound = new InboundService(box, webhookEvents, metrics, publish, optOuts);
+  const inbound = new InboundService(box, webhookEvents, metrics, health, publish, optOuts);
   const gateways = new GatewayService(box, config.publicUrl, outbound.allowPrivateAddresses, async (em, g) => {
     if (g.incomingActive && POLLED_PROVIDERS.includes(g.provider)) await ensurePollJobs(em);
   });
@@ -65,9 +72,11 @@ export function buildServices({ config, box, knex, publish, log, metrics }: Serv
     gateways,
     customers: new CustomerService(),
     inbound,
-    outbound: new OutboundService(outbound, optOuts, metrics, publish),
-    deliveryReports: new DeliveryReports(inbound.mailboxes, webhookEvents, log, { publish, metrics }, optOuts),
+    outbound: new OutboundService(outbound, optOuts, metrics, health, publish),
+    deliveryReports: new DeliveryReports(inbound.mailboxes, webhookEvents, log, { publish, metrics, health }, optOuts),
     gatewayTests: new GatewayTestService(outbound, gateways, optOuts, metrics),
     optOuts,
+    health,
+    alerts: new AlertService(config.alerts, health, publish, log),
   };
 }

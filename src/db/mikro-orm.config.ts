@@ -28,8 +28,12 @@ export function ormConfig(clientUrl: string, extra: Partial<Options> = {}): Opti
     flushMode: FlushMode.COMMIT,
     // graphile-worker owns its schema; generated migrations must not try to drop it.
     // login_attempt and login_slowdown have no entity (the login limiter's counters): without skipTables a
-    // generated migration would drop them.
-    schemaGenerator: { ignoreSchema: ['graphile_worker'], skipTables: ['login_attempt', 'login_slowdown'] },
+    // generated migration would drop them. Nor have the mailbox health counts and the open alerts (plain SQL,
+    // src/modules/gateways/health/ and src/modules/notifications/alerts/).
+    schemaGenerator: {
+      ignoreSchema: ['graphile_worker'],
+      skipTables: ['login_attempt', 'login_slowdown', 'mailbox_health_hour', 'mailbox_health_last', 'alert'],
+    },
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: path.join(projectRoot, 'dist', 'migrations'),

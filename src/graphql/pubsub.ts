@@ -10,14 +10,15 @@ const MAX_PAYLOAD = 7900;
 /** Topics and their payloads (small: ids, then subscribers load what they show). */
 export interface EventPayloads {
   /**
-   * New notifications for these users, created with one inbound message. They share everything but their
-   * id and user, and that travels along (`note`), so a push needs no database read.
+   * New notifications for these users, created with one inbound message (or one alert: no ticket, queue or
+   * message, and a body). They share everything but their id and user, and that travels along (`note`), so
+   * a push needs no database read.
    */
   NOTIFICATIONS_ADDED: {
     notifications: [userId: number, notificationId: number][];
-    ticketId: number;
-    queueId: number;
-    note: { messageId: number; kind: string; title: string; createdAt: string };
+    ticketId: number | null;
+    queueId: number | null;
+    note: { messageId: number | null; kind: string; title: string; createdAt: string; body?: string };
   };
   MESSAGE_STATUS_CHANGED: { messageId: number; ticketId: number | null; status: string };
   TICKET_UPDATED: { ticketId: number; queueId: number };

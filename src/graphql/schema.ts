@@ -10,6 +10,7 @@ import { AuthResolver } from '../modules/auth/auth.resolver';
 import { CustomerResolver } from '../modules/customers/customer.resolver';
 import { GatewayResolver } from '../modules/gateways/gateway.resolver';
 import { GatewayTestResolver } from '../modules/gateways/gateway-test.resolver';
+import { UnmatchedRefusalsResolver } from '../modules/gateways/health/unmatched.resolver';
 import { OutboundResolver } from '../modules/outbound/outbound.resolver';
 import { AttachmentResolver, MessageAttachmentsResolver } from '../modules/inbound/attachment.resolver';
 import { GatewayInboundResolver } from '../modules/inbound/gateway-inbound.resolver';
@@ -41,6 +42,7 @@ export const resolvers = [
   GatewayInboundResolver,
   RulePreviewResolver,
   GatewayTestResolver,
+  UnmatchedRefusalsResolver,
   OutboundResolver,
   OptOutResolver,
   CustomerOptOutsResolver,

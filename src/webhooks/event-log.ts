@@ -8,6 +8,7 @@ import type { InboundOutcome, InboundReason } from '../modules/inbound/inbound-e
 import { flatFields } from './body';
 import type { WebhookCall } from './edge';
 import { maskDeep, secretMatcher } from './masking';
+import type { HealthCounters } from '../modules/gateways/health/counters';
 
 /**
  * The largest raw form kept whole for a replay. A provider's SMS callback is a few hundred characters, a long
@@ -52,7 +53,11 @@ export interface EventFacts {
  * with the payload masked and, for a refused request, its raw form sealed for a replay.
  */
 export class WebhookEventLog {
-  constructor(private readonly box: SecretBox) {}
+  /** `health`: every refusal is counted for its mailbox (or its provider when none matched). */
+  constructor(
+    private readonly box: SecretBox,
+    private readonly health: HealthCounters,
+  ) {}
 
   /**
    * The row for a request, to insert alone or inside the transaction that stores its message. A raw form
@@ -104,6 +109,8 @@ export class WebhookEventLog {
     outcome: InboundOutcome,
     o: EventFacts,
   ): Promise<number | undefined> {
+    // Counted also when not logged: mailbox health shows how often a provider is refused.
+    this.health.refused(call.provider, o.gatewayId, o.reasonCode ?? outcome, o.reason);
     return call.unlogged ? undefined : this.log(em, call, outcome, { keepRaw: true, ...o });
   }
 

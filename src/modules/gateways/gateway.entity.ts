@@ -198,6 +198,18 @@ export class Gateway {
   @Property({ type: 'json', nullable: true })
   lastTest?: GatewayTestResult;
 
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Admins get an [ALERT] when incoming is on and no message arrived for this many hours (null: never). Since the last message, or since this was set.',
+  })
+  @Property({ nullable: true })
+  silenceAlertHours?: number;
+
+  /** Where the silence is counted from when no message came since: when the alert was set or incoming switched on. */
+  @Property({ nullable: true })
+  silenceAlertSince?: Date;
+
   @Field({ description: 'When the mailbox was created.' })
   @Property()
   createdAt: Date = new Date();

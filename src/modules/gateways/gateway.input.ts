@@ -150,6 +150,13 @@ export class GatewayUpdateInput {
   @IsOptional()
   @MaxLength(MAX_CONFIRMATION_CHARS)
   optOutConfirmation?: string;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Alert admins when incoming is on and nothing arrived for this many hours (1–720); 0 switches the alert off.',
+  })
+  silenceAlertHours?: number;
 }
 
 /** A new mailbox: the same fields, with name and provider required. */

@@ -7,6 +7,8 @@ import { adapterFor } from '../providers/registry';
 import { Gateway } from './gateway.entity';
 import { GatewayInput, GatewayUpdateInput } from './gateway.input';
 import { WebhookUrl } from './webhook-urls.types';
+import { healthOf } from './health/health.reader';
+import { GatewayHealth } from './health/health.types';
 
 @Resolver(() => Gateway)
 export class GatewayResolver {
@@ -111,5 +113,13 @@ export class GatewayResolver {
   })
   webhookUrls(@Root() g: Gateway, @Ctx() ctx: Context): WebhookUrl[] {
     return ctx.services.gateways.webhookUrls(g);
+  }
+
+  @FieldResolver(() => GatewayHealth, {
+    description:
+      'Whether the mailbox is working: status, latest inbound, refusal, send and delivery report, counts of the last 24 h and the last test. Read for a whole list in one query.',
+  })
+  health(@Root() g: Gateway, @Ctx() ctx: Context): Promise<GatewayHealth> {
+    return healthOf(ctx, g);
   }
 }

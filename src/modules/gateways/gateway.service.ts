@@ -25,6 +25,8 @@ import type { GenericHttpInput, StoredGenericHttp } from './generic-http';
 const HOST_RE =
   /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/i;
 const PREFIX_RE = /^\+?[0-9]{1,8}$/;
+/** The longest silence an alert may wait for: 30 days. */
+const MAX_SILENCE_HOURS = 720;
 const ALNUM_SENDER_RE = /^(?=.*[A-Za-z])[A-Za-z0-9 .\-_&]{1,11}$/;
 const NUMERIC_SENDER_RE = /^\+?[0-9]{3,16}$/;
 const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
@@ -254,7 +256,11 @@ export class GatewayService {
       g.prefixesToRemove = [...entry.defaultPrefixesToRemove];
     }
 
-    if (input.incomingActive != null) g.incomingActive = input.incomingActive;
+    if (input.incomingActive != null) {
+      // Switched on, its silence is counted from now.
+      if (input.incomingActive && !g.incomingActive) g.silenceAlertSince = new Date();
+      g.incomingActive = input.incomingActive;
+    }
 
     const login = change(input.login);
     if (!login.keep) g.login = login.value;
@@ -348,6 +354,20 @@ export class GatewayService {
         v.add('genericHttp.headers', 'reenterOnNewAddress', moved);
     }
     if (input.replacePolishDiacritics != null) g.replacePolishDiacritics = input.replacePolishDiacritics;
+    if (input.silenceAlertHours != null) {
+      const h = input.silenceAlertHours;
+      if (!Number.isInteger(h) || h < 0 || h > MAX_SILENCE_HOURS)
+        v.add(
+          'silenceAlertHours',
+          'range',
+          `must be a whole number of hours from 1 to ${MAX_SILENCE_HOURS}, or 0 for no alert`,
+        );
+      else if (h !== g.silenceAlertHours) {
+        g.silenceAlertHours = h === 0 ? undefined : h;
+        // The silence is counted from now, not from a message long ago.
+        g.silenceAlertSince = h === 0 ? undefined : new Date();
+      }
+    }
     const confirmation = change(input.optOutConfirmation);
     if (!confirmation.keep) g.optOutConfirmation = confirmation.value;
     if (g.optOutConfirmation) {

@@ -18,6 +18,7 @@ import { fileMeta, type WebhookEventLog } from '../../webhooks/event-log';
 import type { Publish } from '../../graphql/pubsub';
 import type { Metrics } from '../metrics/metrics';
 import { announceStored, isTwinConflict, storeInbound, type StoredMessage } from './store';
+import type { HealthCounters } from '../gateways/health/counters';
 
 /** One webhook request as the edge hands it over (or as a replay rebuilds it). */
 export type Delivery = WebhookCall;
@@ -43,13 +44,14 @@ export class InboundService {
   readonly mailboxes: InboundMailboxes;
 
   /**
-   * `publish`: where stored messages are announced after their commit (the app's event bus); `metrics` counts
-   * the new ones.
+   * `health`: stored messages are counted for their mailbox; `publish`: where stored messages are announced
+   * after their commit (the app's event bus); `metrics` counts the new ones.
    */
   constructor(
     private readonly box: SecretBox,
     private readonly events: WebhookEventLog,
     private readonly metrics: Metrics,
+    private readonly health: HealthCounters,
     private readonly publish: Publish | undefined,
     private readonly optOuts: OptOutService,
   ) {
@@ -143,6 +145,7 @@ export class InboundService {
     this.announce(stored);
     for (let i = 0; i < stored.length; i++)
       if (!stored[i].duplicate) this.metrics.inboundStored(d.provider, messages[i].kind);
+    this.health.received(mailbox.id, stored.filter((s) => !s.duplicate).length);
     return {
       kind: result.outcome === InboundOutcome.DUPLICATE ? 'duplicate' : 'accepted',
       eventId: result.eventId,
@@ -262,6 +265,7 @@ export class InboundService {
     );
     this.announce([stored]);
     if (!stored.duplicate) this.metrics.inboundStored(mailbox.provider, sms.kind);
+    if (!stored.duplicate) this.health.received(mailbox.id);
     return stored;
   }
 

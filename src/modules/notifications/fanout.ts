@@ -58,10 +58,11 @@ function notificationOf(userId: number, id: number, added: Added): Notification 
   return Object.assign(new Notification(), {
     id,
     user: { id: userId },
-    message: { id: added.note.messageId },
-    ticket: { id: added.ticketId },
+    message: added.note.messageId === null ? undefined : { id: added.note.messageId },
+    ticket: added.ticketId === null ? undefined : { id: added.ticketId },
     kind: added.note.kind as NotificationKind,
     title: added.note.title,
+    body: added.note.body,
     readAt: undefined,
     createdAt: new Date(added.note.createdAt),
   });

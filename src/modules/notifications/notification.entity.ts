@@ -7,6 +7,8 @@ import { Ticket } from '../tickets/ticket.entity';
 export enum NotificationKind {
   SMS = 'SMS',
   MMS = 'MMS',
+  /** For admins: a mailbox or provider needs attention, or has recovered (src/modules/notifications/alerts/). */
+  ALERT = 'ALERT',
 }
 registerEnumType(NotificationKind, {
   name: 'NotificationKind',
@@ -16,11 +18,15 @@ registerEnumType(NotificationKind, {
     MMS: {
       description: 'An inbound MMS (with attachments) arrived on a ticket of your queue; the title starts with [MMS].',
     },
+    ALERT: {
+      description:
+        'For admins: a mailbox or provider needs attention (webhooks refused, sends failing, silence, a certificate about to expire), or it has recovered; the title starts with [ALERT]. No ticket or message; see `body`.',
+    },
   },
 });
 
 /**
- * One agent's notice of one inbound message, with its own read state. A row per recipient, written by one
+ * One user's notice of one inbound message (or, for admins, of an alert), with its own read state. A row per recipient, written by one
  * INSERT … SELECT per message (about 10 agents a queue): reading "my notifications" and "my unread ones"
  * are index range scans on (user_id, id), and marking read touches only the agent's rows.
  */
@@ -45,19 +51,30 @@ export class Notification {
   @ManyToOne(() => User, { createForeignKeyConstraint: false })
   user!: User;
 
-  @ManyToOne(() => Message, { index: true, createForeignKeyConstraint: false })
-  message!: Message;
+  // Null for an ALERT, which is about a mailbox or provider, not a message.
+  @ManyToOne(() => Message, { index: true, createForeignKeyConstraint: false, nullable: true })
+  message?: Message;
 
-  @ManyToOne(() => Ticket, { index: true, createForeignKeyConstraint: false })
-  ticket!: Ticket;
+  @ManyToOne(() => Ticket, { index: true, createForeignKeyConstraint: false, nullable: true })
+  ticket?: Ticket;
 
   @Field(() => NotificationKind, { description: 'What arrived: an SMS or an MMS.' })
   @Enum({ items: () => NotificationKind, nativeEnumName: 'notification_kind' })
   kind!: NotificationKind;
 
-  @Field({ description: '`[SMS] <sender or customer name>: <start of text>` (or `[MMS] …`).' })
+  @Field({
+    description:
+      '`[SMS] <sender or customer name>: <start of text>` (or `[MMS] …`); for an alert `[ALERT] <what>` or `[ALERT] Recovered: <what>`.',
+  })
   @Property({ length: 200 })
   title!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'For an ALERT: what happened, to which mailbox or provider, and what to fix. Null for SMS and MMS.',
+  })
+  @Property({ type: 'text', nullable: true })
+  body?: string;
 
   @Field({ nullable: true, description: 'When you marked it read; null while unread.' })
   @Property({ nullable: true })

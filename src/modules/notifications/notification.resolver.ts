@@ -151,9 +151,11 @@ export class NotificationResolver {
   }
 
   @FieldResolver(() => Ticket, {
-    description: 'The ticket the message joined; NOT_FOUND once you may no longer see its queue.',
+    nullable: true,
+    description: 'The ticket the message joined; null for an ALERT; NOT_FOUND once you may no longer see its queue.',
   })
-  async ticket(@Root() n: Notification, @Ctx() ctx: Context): Promise<Ticket> {
+  async ticket(@Root() n: Notification, @Ctx() ctx: Context): Promise<Ticket | null> {
+    if (!n.ticket) return null;
     // A fork: over graphql-ws, ctx.em lives as long as the subscription, and its identity map would keep
     // every ticket and message ever pushed.
     const t = await ctx.em.fork().findOne(Ticket, { id: n.ticket.id }, { populate: ['queue', 'customer', 'gateway'] });
@@ -163,9 +165,11 @@ export class NotificationResolver {
   }
 
   @FieldResolver(() => Message, {
-    description: 'The message that arrived; NOT_FOUND once you may no longer see its queue.',
+    nullable: true,
+    description: 'The message that arrived; null for an ALERT; NOT_FOUND once you may no longer see its queue.',
   })
-  async message(@Root() n: Notification, @Ctx() ctx: Context): Promise<Message> {
+  async message(@Root() n: Notification, @Ctx() ctx: Context): Promise<Message | null> {
+    if (!n.message) return null;
     const m = await ctx.em.fork().findOne(Message, { id: n.message.id }, { populate: ['gateway', 'author', 'ticket'] });
     if (!m || !(await scopeOf(ctx)).allows(m.ticket?.queue?.id)) throw new NotFoundError('Message', n.message.id);
     return m;

@@ -12,7 +12,7 @@ import { MessageStatus } from '../tickets/message.entity';
 import { addJob, POLL_DLR_TASK, pollJobKey } from './jobs';
 import { backoffMs, type OutboundSettings } from './outbound.settings';
 import { httpOptions, idempotencyKeyOf } from './send';
-import { announceStatus, transition, type OutboundTarget, type StatusSink } from './status';
+import { announceStatus, transition, type OutboundTarget, type StatusSink, statusSinkOf } from './status';
 import type { ProviderId } from '../providers/catalog.types';
 import { openTicketsOf, type OptOutService } from '../optouts/optout.service';
 import { OptOutSource } from '../optouts/optout.entity';
@@ -165,6 +165,7 @@ export async function applyReport(
   r: DeliveryReport,
   optOuts: OptOutService,
 ): Promise<boolean> {
+  if (target.gatewayId !== null) sink.health.deliveryReport(target.gatewayId);
   // Recorded whatever the status does: an opt-out after a final status is still the recipient's wish. The
   // first such report of a message opts its number out in the registry, in the same statement.
   const optedOut = r.optedOut
@@ -228,7 +229,7 @@ export async function runPollDlr(
     );
     await applyReport(
       em,
-      ctx,
+      statusSinkOf(ctx),
       mb.provider,
       { id: messageId, gatewayId: row.gateway_id, status: row.status, providerMessageId: row.provider_message_id },
       r,

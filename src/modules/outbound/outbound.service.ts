@@ -36,6 +36,7 @@ export type SendingGateway = Pick<
 import type { Publish } from '../../graphql/pubsub';
 import type { Metrics } from '../metrics/metrics';
 import { announceStatus, type StatusSink } from './status';
+import type { HealthCounters } from '../gateways/health/counters';
 import { countryProblem } from '../gateways/countries';
 import { SendRate } from './send-rate';
 import { QueueScope } from '../tickets/queue-access';
@@ -77,10 +78,11 @@ export class OutboundService {
     readonly settings: OutboundSettings,
     private readonly optOuts: OptOutService,
     metrics: Metrics,
+    health: HealthCounters,
     private readonly publish?: Publish,
   ) {
     this.sendRate = new SendRate(settings.sendsPerUser, settings.sendWindowSeconds);
-    this.sink = publish ? { publish, metrics } : undefined;
+    this.sink = publish ? { publish, metrics, health } : undefined;
   }
 
   /**

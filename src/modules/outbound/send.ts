@@ -8,7 +8,7 @@ import type { ProviderId } from '../providers/catalog.types';
 import type { HttpOptions } from '../providers/outbound-http';
 import { MessageStatus } from '../tickets/message.entity';
 import { backoffMs, type OutboundSettings } from './outbound.settings';
-import { announceStatus, transition } from './status';
+import { announceStatus, statusSinkOf, transition } from './status';
 import { NotFoundError } from '../../common/errors';
 import { optedOutSentence, type OptOutFacts } from '../optouts/optout.service';
 
@@ -102,7 +102,7 @@ export async function attemptSend(
         if (m) await tem.execute(`update message set attempts = attempts - 1 where id = ?`, [messageId]);
         return m;
       });
-      announceStatus(ctx, moved);
+      announceStatus(statusSinkOf(ctx), moved);
     });
     return false;
   };
@@ -261,7 +261,7 @@ async function settle(
     ctx.log.warn(log, 'outbound: failed');
     await outcomes.write(row, 'FAILED', async () =>
       announceStatus(
-        ctx,
+        statusSinkOf(ctx),
         await em.transactional((tem) =>
           transition(tem, row, MessageStatus.FAILED, { errorCode: e.code, errorMessage: reason }),
         ),
@@ -305,7 +305,7 @@ async function release(
     ctx.log.warn(log, 'outbound: failed');
     await outcomes.write(row, 'FAILED', async () =>
       announceStatus(
-        ctx,
+        statusSinkOf(ctx),
         await em.transactional((tem) =>
           transition(tem, row, MessageStatus.FAILED, {
             errorCode: why.code,

@@ -1,5 +1,5 @@
 import type { AppContext } from '../../app-context';
-import { announceStatus } from './status';
+import { announceStatus, statusSinkOf } from './status';
 import { MessageStatus } from '../tickets/message.entity';
 import { attemptSend, MailboxCache, type Claimed, type Outcomes } from './send';
 import { POLL_DLR_TASK, POLL_JOB_KEY_PREFIX } from './jobs';
@@ -49,10 +49,10 @@ const SENT = `
                     sent_at = coalesce(m.sent_at, now()), in_flight_since = null, lease_until = null, updated_at = now()
                from json_to_recordset(?::json) as v(id int, pid text, cost float8, poll boolean)
               where m.id = v.id and m.direction = 'OUTBOUND' and m.status = 'QUEUED'
-              returning m.id, m.ticket_id, m.status, v.poll),
+              returning m.id, m.ticket_id, m.gateway_id, m.status, v.poll),
        j as (select graphile_worker.add_job(?, json_build_object('messageId', u.id, 'n', 1), run_at => now() + (? * interval '1 millisecond'),
                                             job_key => ? || u.id, max_attempts => 5) from u where u.poll)
-  select u.id, u.ticket_id, u.status, (select count(*) from j)::int as polls from u`;
+  select u.id, u.ticket_id, u.gateway_id, u.status, (select count(*) from j)::int as polls from u`;
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -326,7 +326,7 @@ export class OutboundSender {
   private async writeSentBatch(batch: Sent[]): Promise<void> {
     const rows = await this.ctx.orm.em
       .fork()
-      .execute<{ id: number; ticket_id: number | null; status: MessageStatus }[]>(SENT, [
+      .execute<{ id: number; ticket_id: number | null; gateway_id: number | null; status: MessageStatus }[]>(SENT, [
         JSON.stringify(
           batch.map((s) => ({ id: s.id, pid: s.providerMessageId ?? null, cost: s.cost ?? null, poll: s.poll })),
         ),
@@ -340,7 +340,7 @@ export class OutboundSender {
       const r = moved.get(s.id);
       // Not moved: FAILED meanwhile (another instance resumed it after its lease ran out).
       if (r?.status !== MessageStatus.SENT) continue;
-      announceStatus(this.ctx, {
+      announceStatus(statusSinkOf(this.ctx), {
         messageId: s.id,
         ticketId: r.ticket_id ?? null,
         status: MessageStatus.SENT,

@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Publish } from '../../graphql/pubsub';
+import type { AppContext } from '../../app-context';
 import type { Metrics } from '../metrics/metrics';
+import type { HealthCounters } from '../gateways/health/counters';
 import type { ProviderId } from '../providers/catalog.types';
 import { MessageStatus } from '../tickets/message.entity';
 
@@ -36,14 +38,25 @@ export interface OutboundRef {
 export interface Moved {
   messageId: number;
   ticketId: number | null;
+  /** Its mailbox (null once deleted), for the mailbox's health counts. */
+  gatewayId?: number | null;
   status: MessageStatus;
   provider: ProviderId | null;
 }
 
-/** Where status changes go after their commit: the event bus, and the count of each status reached. */
+/**
+ * Where status changes go after their commit: the event bus, the count of each status reached, and the
+ * mailbox's health counts.
+ */
 export interface StatusSink {
   publish: Publish;
   metrics: Metrics;
+  health: HealthCounters;
+}
+
+/** The app's status sink. */
+export function statusSinkOf(ctx: Pick<AppContext, 'publish' | 'metrics' | 'services'>): StatusSink {
+  return { publish: ctx.publish, metrics: ctx.metrics, health: ctx.services.health };
 }
 
 /**
@@ -57,7 +70,7 @@ export async function transition(
   to: OutboundTarget,
   facts: TransitionFacts = {},
 ): Promise<Moved | null> {
-  const rows = await em.execute<{ id: number; ticket_id: number | null }[]>(
+  const rows = await em.execute<{ id: number; ticket_id: number | null; gateway_id: number | null }[]>(
     `update message set
         status = ?,
         provider_message_id = coalesce(?, provider_message_id),
@@ -71,7 +84,7 @@ export async function transition(
         lease_until = null,
         updated_at = now()
       where id = ? and direction = 'OUTBOUND' and status <> ?::message_status
-      returning id, ticket_id`,
+      returning id, ticket_id, gateway_id`,
     [
       to,
       facts.providerMessageId ?? null,
@@ -90,7 +103,13 @@ export async function transition(
     ],
   );
   return rows[0]
-    ? { messageId: message.id, ticketId: rows[0].ticket_id, status: to, provider: message.provider }
+    ? {
+        messageId: message.id,
+        ticketId: rows[0].ticket_id,
+        gatewayId: rows[0].gateway_id,
+        status: to,
+        provider: message.provider,
+      }
     : null;
 }
 
@@ -104,6 +123,7 @@ export function announceStatus(sink: StatusSink, ...moved: (Moved | null | undef
   for (const m of moved) {
     if (!m) continue;
     sink.metrics.outboundStatus(m.provider, m.status);
+    sink.health.moved(m);
     sink.publish('MESSAGE_STATUS_CHANGED', { messageId: m.messageId, ticketId: m.ticketId, status: m.status });
   }
 }

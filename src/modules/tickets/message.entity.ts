@@ -126,6 +126,11 @@ registerEnumType(SmsEncoding, {
   name: 'message_outbound_due',
   expression: `create index "message_outbound_due" on "message" ("next_attempt_at") where "direction" = 'OUTBOUND' and "status" = 'QUEUED'`,
 })
+// A mailbox's sends, newest first: the alert check reads its last few outcomes ("failures in a row").
+@Index({
+  name: 'message_outbound_gateway',
+  expression: `create index "message_outbound_gateway" on "message" ("gateway_id", "id") where "direction" = 'OUTBOUND'`,
+})
 export class Message {
   [OptionalProps]?: 'createdAt' | 'updatedAt' | 'kind' | 'parts' | 'attempts';
 
