@@ -21,6 +21,8 @@ export interface EventPayloads {
   };
   MESSAGE_STATUS_CHANGED: { messageId: number; ticketId: number | null; status: string };
   TICKET_UPDATED: { ticketId: number; queueId: number };
+  /** A ticket deleted with an erased customer (rare: each subscriber filters it by queue itself). */
+  TICKET_REMOVED: { ticketId: number; queueId: number };
 }
 export type Topic = keyof EventPayloads;
 

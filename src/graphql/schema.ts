@@ -7,6 +7,7 @@ import { authChecker } from './auth-checker';
 import { withFieldAccess } from './field-access';
 import { AuthResolver } from '../modules/auth/auth.resolver';
 import { CustomerResolver } from '../modules/customers/customer.resolver';
+import { ErasureResolver } from '../modules/erasure/erasure.resolver';
 import { GatewayResolver } from '../modules/gateways/gateway.resolver';
 import { GatewayTestResolver } from '../modules/gateways/gateway-test.resolver';
 import { OutboundResolver } from '../modules/outbound/outbound.resolver';
@@ -28,6 +29,7 @@ export const resolvers = [
   QueueResolver,
   MessageRuleResolver,
   CustomerResolver,
+  ErasureResolver,
   SettingsResolver,
   TicketResolver,
   CustomerTicketsResolver,
