@@ -52,7 +52,7 @@ function unseal(key: Buffer, sealed: string): string {
 const SEALED = /v[12]\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]+/g;
 
 /** Every row of every table outside PostgreSQL's own schemas, as text, with every sealed value in it opened. */
-async function everyRow(t: TestApp): Promise<{ table: string; text: string }[]> {
+async function everyRow(t: TestApp): Promise<{ table: string; text: string; opened: string[] }[]> {
   const tables = await t.sql<{ s: string; n: string }>(
     `select table_schema as s, table_name as n from information_schema.tables
       where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')
@@ -61,11 +61,11 @@ async function everyRow(t: TestApp): Promise<{ table: string; text: string }[]> 
   expect(tables.map((x) => `${x.s}.${x.n}`)).toEqual(
     expect.arrayContaining(['public.message', 'public.inbound_event', 'graphile_worker._private_jobs']),
   );
-  const out: { table: string; text: string }[] = [];
+  const out: { table: string; text: string; opened: string[] }[] = [];
   for (const { s, n } of tables) {
     for (const r of await t.sql<{ row: string }>(`select x::text as row from "${s}"."${n}" x`)) {
       const opened = (r.row.match(SEALED) ?? []).map((v) => unseal(t.key, v));
-      out.push({ table: `${s}.${n}`, text: [r.row, ...opened].join('\n') });
+      out.push({ table: `${s}.${n}`, text: [r.row, ...opened].join('\n'), opened });
     }
   }
   return out;
@@ -153,7 +153,7 @@ beforeAll(async () => {
   const dlr = new URL(`${t.url}/panel/tickets/incoming/smsapi/dlr`);
   for (const [k, v] of Object.entries({
     token: TEST_WEBHOOK_TOKEN,
-    MsgId: done.providerMessageId,
+    MsgId: String(done.providerMessageId),
     status: '404',
     status_name: 'DELIVERED',
     donedate: String(Math.floor(Date.now() / 1000)),
@@ -191,7 +191,10 @@ describe('eraseCustomer', () => {
     expect(codes(await t.gql(ERASE, { id: xId }, agent.token))).toEqual(['FORBIDDEN']);
     expect(codes(await t.gql(ERASE, { id: '999999' }, admin))).toEqual(['NOT_FOUND']);
     expect(await t.sql(`select id from customer where id = $1`, [xId])).toHaveLength(1);
-    expect(xTraces(await everyRow(t)).length).toBeGreaterThan(0);
+    const rows = await everyRow(t);
+    expect(xTraces(rows).length).toBeGreaterThan(0);
+    // The scan opens sealed values: the refused request's raw form is one of them.
+    expect(rows.some((r) => r.opened.some((o) => o.includes(X_TEXTS.refused) && o.includes(X.raw)))).toBe(true);
   });
 
   it('removes nothing when a step fails: the whole erasure is one transaction', async () => {

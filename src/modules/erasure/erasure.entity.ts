@@ -31,7 +31,7 @@ export class ErasureCounts {
 export class Erasure {
   [OptionalProps]?: 'erasedAt';
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The audit line.' })
   @PrimaryKey()
   id!: number;
 
@@ -51,7 +51,7 @@ export class Erasure {
   @Property()
   customerId!: number;
 
-  @Field(() => ErasureCounts)
+  @Field(() => ErasureCounts, { description: 'How many rows of each kind were removed.' })
   @Property({ type: 'json' })
   counts!: ErasureCounts;
 }

@@ -16,7 +16,7 @@ export const messageKey = (id: number) => `m:${id}`;
  * A run of digits that may be a phone number as people and providers write it: `+48 500-600-700`,
  * `0048500600700`, `(500) 600 700`, `48500600700`.
  */
-const DIGIT_RUN = /\+?\d[\d\s\-().\/]{5,40}\d/g;
+const DIGIT_RUN = /\+?\d[\d\s\-()./]{5,40}\d/g;
 
 /** The longest string read for numbers: a kept raw form is at most a few KB; a long body is cut in the log too. */
 const MAX_SCAN_CHARS = 256 * 1024;
