@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callback } from '../fakes/base';
 import { smsapiMms, smsapiSms, TEST_WEBHOOK_TOKEN } from '../fakes/push/providers';
@@ -6,6 +5,7 @@ import { FakeSmsapi } from '../fakes/smsapi';
 import { codes, createAgent, createGateway, createQueue, createRule, ok } from '../support/api';
 import { startTestApp, type TestApp } from '../support/app';
 import { FAST_OUTBOUND_ENV, REPLY, SEND, settled } from '../support/outbound';
+import { allTables, everyRow as rowsOf, SEALED, traces, type RowText } from '../support/traces';
 import { subscribe, type Subscriber } from '../support/ws';
 
 /*
@@ -42,39 +42,9 @@ let gatewayId: string;
 let xId: string;
 let yId: string;
 
-/** Opens a sealed value (`v1|v2.<iv>.<tag>.<ct>`) without its associated data: AES-GCM is CTR from counter 2. */
-function unseal(key: Buffer, sealed: string): string {
-  const [, iv, , ct] = sealed.split('.');
-  const counter = Buffer.concat([Buffer.from(iv, 'base64url'), Buffer.from([0, 0, 0, 2])]);
-  const d = crypto.createDecipheriv('aes-256-ctr', key, counter);
-  return Buffer.concat([d.update(Buffer.from(ct, 'base64url')), d.final()]).toString('utf8');
-}
-const SEALED = /v[12]\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]+/g;
-
-/** Every row of every table outside PostgreSQL's own schemas, as text, with every sealed value in it opened. */
-async function everyRow(t: TestApp): Promise<{ table: string; text: string; opened: string[] }[]> {
-  const tables = await t.sql<{ s: string; n: string }>(
-    `select table_schema as s, table_name as n from information_schema.tables
-      where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')
-        and table_schema not like 'pg\\_%'`,
-  );
-  expect(tables.map((x) => `${x.s}.${x.n}`)).toEqual(
-    expect.arrayContaining(['public.message', 'public.inbound_event', 'graphile_worker._private_jobs']),
-  );
-  const out: { table: string; text: string; opened: string[] }[] = [];
-  for (const { s, n } of tables) {
-    for (const r of await t.sql<{ row: string }>(`select x::text as row from "${s}"."${n}" x`)) {
-      const opened = (r.row.match(SEALED) ?? []).map((v) => unseal(t.key, v));
-      out.push({ table: `${s}.${n}`, text: [r.row, ...opened].join('\n'), opened });
-    }
-  }
-  return out;
-}
-
 /** What of X's a row still holds (its numbers in every stored form, its name, texts and file bytes). */
-function xTraces(rows: { table: string; text: string }[]): string[] {
-  const needles = [X.e164, X.raw, X.national, X.spaced, X_NAME, ...Object.values(X_TEXTS), X_FILE.toString('hex')];
-  return rows.flatMap((r) => needles.filter((n) => r.text.includes(n)).map((n) => `${r.table}: ${n}`));
+function xTraces(rows: RowText[]): string[] {
+  return traces(rows, [X.e164, X.raw, X.national, X.spaced, X_NAME, ...Object.values(X_TEXTS), X_FILE.toString('hex')]);
 }
 
 const optOutRows = async () => {
@@ -88,6 +58,8 @@ const optOutRows = async () => {
     );
   return rows;
 };
+
+const everyRow = (t: TestApp) => rowsOf(t, t.key);
 
 const ERASE = `mutation($id: ID!) { eraseCustomer(id: $id) }`;
 
@@ -191,6 +163,10 @@ describe('eraseCustomer', () => {
     expect(codes(await t.gql(ERASE, { id: xId }, agent.token))).toEqual(['FORBIDDEN']);
     expect(codes(await t.gql(ERASE, { id: '999999' }, admin))).toEqual(['NOT_FOUND']);
     expect(await t.sql(`select id from customer where id = $1`, [xId])).toHaveLength(1);
+    // The walk covers our schema and graphile-worker's.
+    expect(await allTables(t)).toEqual(
+      expect.arrayContaining(['"public"."message"', '"public"."inbound_event"', '"graphile_worker"."_private_jobs"']),
+    );
     const rows = await everyRow(t);
     expect(xTraces(rows).length).toBeGreaterThan(0);
     // The scan opens sealed values: the refused request's raw form is one of them.
