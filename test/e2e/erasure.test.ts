@@ -42,9 +42,15 @@ let gatewayId: string;
 let xId: string;
 let yId: string;
 
-/** What of X's a row still holds (its numbers in every stored form, its name, texts and file bytes). */
+/**
+ * What of X's a row still holds (its numbers in every stored form, its name, texts and file bytes), outside the
+ * opt-out registry (tables `opt_out*`), which the law lets us keep so that the number is not texted again.
+ */
 function xTraces(rows: RowText[]): string[] {
-  return traces(rows, [X.e164, X.raw, X.national, X.spaced, X_NAME, ...Object.values(X_TEXTS), X_FILE.toString('hex')]);
+  return traces(
+    rows.filter((r) => !/\.opt_out/.test(r.table)),
+    [X.e164, X.raw, X.national, X.spaced, X_NAME, ...Object.values(X_TEXTS), X_FILE.toString('hex')],
+  );
 }
 
 const optOutRows = async () => {
