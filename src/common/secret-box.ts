@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Where a sealed value lives: its table, its column (or a path inside a JSON column) and its row. It is
@@ -31,6 +32,11 @@ export class SecretBox {
   private readonly keys: Buffer[];
   private readonly acceptV1: boolean;
   private readonly derivedKeys = new Map<string, Buffer[]>();
+  private readonly fingerprintCache = new LRUCache<string, string>({
+    max: 20_000,
+    maxSize: 2_000_000,
+    sizeCalculation: (_v, key) => key.length + 1,
+  });
 
   constructor(key: Buffer, opts: SecretBoxOptions = {}) {
     if (key.length !== 32) throw new Error('SecretBox needs a 32-byte key');
@@ -86,7 +92,15 @@ export class SecretBox {
    * without SECRET_KEY nobody can tell which value one stands for.
    */
   fingerprint(value: string, purpose: string): string {
-    return hmac(this.derived(purpose)[0], value);
+    // An HMAC costs microseconds and the same few numbers come again and again (every webhook fingerprints
+    // its numbers): kept, bounded by entries and by the characters of values that come from requests.
+    const key = `${purpose}\u0000${value}`;
+    let f = this.fingerprintCache.get(key);
+    if (f === undefined) {
+      f = hmac(this.derived(purpose)[0], value);
+      this.fingerprintCache.set(key, f);
+    }
+    return f;
   }
 
   /** `value`'s fingerprints under the current and the previous key: what to search for while keys rotate. */
