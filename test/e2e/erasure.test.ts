@@ -237,6 +237,13 @@ describe('eraseCustomer', () => {
       };
       expect(counts).toMatchObject({ messages: 7, attachments: 1, tickets: 1 });
       expect(counts.notifications).toBeGreaterThanOrEqual(3);
+      // A delivery-report poll waiting for the queued message, as a mailbox whose provider is polled has one
+      // (the same task and key the sender gives it), due in an hour.
+      await t.sql(
+        `select graphile_worker.add_job('outbound_poll_dlr', json_build_object('messageId', $1::int, 'n', 1),
+                run_at => now() + interval '1 hour', job_key => 'outbound_poll_dlr:' || $1)`,
+        [queuedId],
+      );
       optOutBefore = await optOutRegistry();
       removed = await subscribe(t, admin, `subscription($q: ID!) { ticketRemoved(queueId: $q) }`, { q: queueId });
       expect(ok(await t.gql(ERASE, { id: xId }, admin)).eraseCustomer).toBe(xId);
@@ -281,6 +288,10 @@ describe('eraseCustomer', () => {
       });
       // X-IN-1, the MMS, X-IN-2, STOP, the two refused ones and the delivery report.
       expect(line.counts.inboundEvents).toBe(7);
+      expect(line.counts.jobs).toBe(1);
+      expect(
+        await t.sql(`select 1 from graphile_worker.jobs where key = $1`, [`outbound_poll_dlr:${queuedId}`]),
+      ).toEqual([]);
       expect(codes(await t.gql(q, {}, agent.token))).toEqual(['FORBIDDEN']);
     });
 
