@@ -24,6 +24,8 @@ export interface ErasureResult {
 
 /** How long after a provider call's timeout its outcome may still be on its way to the database. */
 const OUTCOME_WRITE_MS = 5_000;
+/** PostgreSQL's deadlock_detected: one of the transactions is rolled back, and may simply run again. */
+const DEADLOCK = '40P01';
 /** The pause before looking again at a message a sender is handing to its provider. */
 const BUSY_RETRY_MS = 100;
 
@@ -79,7 +81,14 @@ export class ErasureService {
   async erase(em: EntityManager, customerId: number, by: Eraser): Promise<ErasureResult> {
     const deadline = Date.now() + this.outbound.httpTimeoutMs + 2 * OUTCOME_WRITE_MS;
     for (;;) {
-      const r = await em.fork().transactional((tem) => this.eraseIn(tem, customerId, by));
+      const r = await em
+        .fork()
+        .transactional((tem) => this.eraseIn(tem, customerId, by))
+        .catch((err: unknown) => {
+          // A deadlock with a send or a webhook of this customer (they lock its ticket, then its card): again.
+          if ((err as { code?: string }).code === DEADLOCK) return 'busy' as const;
+          throw err;
+        });
       if (r !== 'busy') {
         for (const t of r.tickets) this.publish?.('TICKET_REMOVED', { ticketId: t.id, queueId: t.queueId });
         return r;
@@ -91,6 +100,16 @@ export class ErasureService {
   }
 
   private async eraseIn(em: EntityManager, customerId: number, by: Eraser): Promise<ErasureResult | 'busy'> {
+    const [found] = await em.execute<{ phone_numbers: string[] }[]>(`select phone_numbers from customer where id = ?`, [
+      customerId,
+    ]);
+    if (!found) throw new NotFoundError('Customer', customerId);
+    // The numbers' advisory locks first, as the inbound path and sendSms take them (customer_for_number.sql):
+    // a message from or to the customer arriving meanwhile waits for the erasure, then finds no card and
+    // makes a new one, instead of deadlocking on the card and its ticket. In order, so erasures never cross.
+    await em.execute(`select pg_advisory_xact_lock(hashtext('customer:' || n)) from unnest(?::text[]) n order by n`, [
+      textArray(found.phone_numbers ?? []),
+    ]);
     const [card] = await em.execute<{ phone_numbers: string[] }[]>(
       `select phone_numbers from customer where id = ? for update`,
       [customerId],
