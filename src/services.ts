@@ -6,6 +6,7 @@ import type { SecretBox } from './common/secret-box';
 import { AuthService } from './modules/auth/auth.service';
 import { UserAdminService } from './modules/auth/user-admin.service';
 import { CustomerService } from './modules/customers/customer.service';
+import { ErasureService } from './modules/erasure/erasure.service';
 import { GatewayService } from './modules/gateways/gateway.service';
 import { InboundService } from './modules/inbound/inbound.service';
 import { ensurePollJobs, POLLED_PROVIDERS } from './modules/inbound/tasks';
@@ -23,6 +24,7 @@ export interface Services {
   users: UserAdminService;
   gateways: GatewayService;
   customers: CustomerService;
+  erasures: ErasureService;
   inbound: InboundService;
   outbound: OutboundService;
   deliveryReports: DeliveryReports;
@@ -71,6 +73,7 @@ export function buildServices({ config, box, knex, publish, log, metrics }: Serv
     users: new UserAdminService(auth),
     gateways,
     customers: new CustomerService(),
+    erasures: new ErasureService(box, outbound, publish),
     inbound,
     outbound: new OutboundService(outbound, optOuts, metrics, health, publish),
     deliveryReports: new DeliveryReports(inbound.mailboxes, webhookEvents, log, { publish, metrics, health }, optOuts),

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Where a sealed value lives: its table, its column (or a path inside a JSON column) and its row. It is
@@ -30,6 +31,12 @@ export interface SecretBoxOptions {
 export class SecretBox {
   private readonly keys: Buffer[];
   private readonly acceptV1: boolean;
+  private readonly derivedKeys = new Map<string, Buffer[]>();
+  private readonly fingerprintCache = new LRUCache<string, string>({
+    max: 20_000,
+    maxSize: 2_000_000,
+    sizeCalculation: (_v, key) => key.length + 1,
+  });
 
   constructor(key: Buffer, opts: SecretBoxOptions = {}) {
     if (key.length !== 32) throw new Error('SecretBox needs a 32-byte key');
@@ -79,10 +86,46 @@ export class SecretBox {
     throw new WrongKeyError('stored secret cannot be decrypted here with SECRET_KEY (or SECRET_KEY_PREVIOUS)');
   }
 
+  /**
+   * A keyed fingerprint of `value` for `purpose` (HMAC-SHA-256 under a key derived from the current key, cut
+   * to 128 bits): equal values give equal fingerprints, so a column of them can be searched by index, yet
+   * without SECRET_KEY nobody can tell which value one stands for.
+   */
+  fingerprint(value: string, purpose: string): string {
+    // An HMAC costs microseconds and the same few numbers come again and again (every webhook fingerprints
+    // its numbers): kept, bounded by entries and by the characters of values that come from requests.
+    const key = `${purpose}\u0000${value}`;
+    let f = this.fingerprintCache.get(key);
+    if (f === undefined) {
+      f = hmac(this.derived(purpose)[0], value);
+      this.fingerprintCache.set(key, f);
+    }
+    return f;
+  }
+
+  /** `value`'s fingerprints under the current and the previous key: what to search for while keys rotate. */
+  fingerprints(value: string, purpose: string): string[] {
+    return this.derived(purpose).map((k) => hmac(k, value));
+  }
+
+  /** The fingerprint keys of `purpose`, one per key (current first), derived once. */
+  private derived(purpose: string): Buffer[] {
+    let keys = this.derivedKeys.get(purpose);
+    if (!keys) {
+      keys = this.keys.map((k) => crypto.createHmac('sha256', k).update(`smsdesk fingerprint: ${purpose}`).digest());
+      this.derivedKeys.set(purpose, keys);
+    }
+    return keys;
+  }
+
   /** The value opened and sealed again with the current key, bound to `aad` (key rotation, `v1` upgrade). */
   reseal(sealed: string, aad: string): string {
     return this.seal(this.open(sealed, aad), aad);
   }
+}
+
+function hmac(key: Buffer, value: string): string {
+  return crypto.createHmac('sha256', key).update(value, 'utf8').digest().subarray(0, 16).toString('base64url');
 }
 
 export class WrongKeyError extends Error {}

@@ -1,6 +1,7 @@
 import { ApiToken } from '../modules/auth/api-token.entity';
 import { User } from '../modules/auth/user.entity';
 import { Customer } from '../modules/customers/customer.entity';
+import { Erasure } from '../modules/erasure/erasure.entity';
 import { Gateway } from '../modules/gateways/gateway.entity';
 import { Attachment } from '../modules/inbound/attachment.entity';
 import { InboundEvent } from '../modules/inbound/inbound-event.entity';
@@ -32,4 +33,5 @@ export const entities = [
   InboundPollState,
   OptOut,
   OptOutChange,
+  Erasure,
 ];

@@ -3,6 +3,7 @@ import type { SecretBox } from '../common/secret-box';
 import { gatewaySecretAt } from '../modules/gateways/gateway-secrets';
 import type { StoredGenericHttp } from '../modules/gateways/generic-http';
 import { rawSealedAt } from '../webhooks/event-log';
+import { eventKeys } from '../modules/inbound/event-keys';
 import { KEY_CHECK_AT } from './database';
 
 /** Rows of inbound_event re-sealed per statement: the log can be long, and memory stays flat. */
@@ -11,6 +12,8 @@ const EVENT_BATCH = 500;
 export interface ResealCounts {
   gatewaySecrets: number;
   rawForms: number;
+  /** Inbound events whose erasure keys (fingerprints under SECRET_KEY) were made again. */
+  eventKeys: number;
 }
 
 export class ResealError extends Error {}
@@ -27,6 +30,7 @@ export async function resealAll(orm: MikroORM, box: SecretBox): Promise<ResealCo
     const counts: ResealCounts = {
       gatewaySecrets: await resealGateways(em, box),
       rawForms: await resealRawForms(em, box),
+      eventKeys: await rekeyEvents(em, box),
     };
     const [check] = await em.execute<{ value: string }[]>(
       `select value from system_state where key = 'secret_key_check' for update`,
@@ -110,6 +114,39 @@ async function resealRawForms(em: EntityManager, box: SecretBox): Promise<number
     await em.execute(
       `update inbound_event e set raw_sealed = v.s from unnest(?::bigint[], ?::text[]) as v(id, s) where e.id = v.id`,
       [`{${ids.join(',')}}`, `{${sealed.map((x) => `"${x}"`).join(',')}}`],
+    );
+    n += rows.length;
+    after = ids[ids.length - 1];
+  }
+}
+
+/**
+ * The erasure keys of every event, made again under SECRET_KEY (they are keyed fingerprints: once
+ * SECRET_KEY_PREVIOUS is gone, those made under it would find nothing). The numbers are read from what the
+ * row keeps of the request, its payload and its raw form (re-sealed just before, so SECRET_KEY opens it).
+ */
+async function rekeyEvents(em: EntityManager, box: SecretBox): Promise<number> {
+  let n = 0;
+  let after = 0;
+  for (;;) {
+    const rows = await em.execute<
+      { id: string; payload: unknown; raw_sealed: string | null; message_ids: number[] | null }[]
+    >(
+      `select id, payload, raw_sealed, message_ids from inbound_event
+        where erasure_keys is not null and id > ? order by id limit ? for update`,
+      [after, EVENT_BATCH],
+    );
+    if (!rows.length) return n;
+    const ids = rows.map((r) => Number(r.id));
+    const keys = rows.map((r, i) => {
+      const raw = r.raw_sealed ? (JSON.parse(box.open(r.raw_sealed, rawSealedAt(ids[i]))) as unknown) : undefined;
+      const messageIds = (r.message_ids ?? []).map(Number);
+      // Fingerprints are base64url and message keys `m:<digits>`: an array literal needs no quoting inside.
+      return `{${eventKeys(box, [r.payload, raw], messageIds).join(',')}}`;
+    });
+    await em.execute(
+      `update inbound_event e set erasure_keys = v.k::text[] from unnest(?::bigint[], ?::text[]) as v(id, k) where e.id = v.id`,
+      [`{${ids.join(',')}}`, `{${keys.map((k) => `"${k}"`).join(',')}}`],
     );
     n += rows.length;
     after = ids[ids.length - 1];

@@ -24,6 +24,8 @@ export interface EventPayloads {
   TICKET_UPDATED: { ticketId: number; queueId: number };
   /** The settings' opt-out or start keywords changed: every instance reads them again (KeywordWatch). */
   OPT_OUT_KEYWORDS_CHANGED: Record<string, never>;
+  /** A ticket deleted with an erased customer (rare: each subscriber filters it by queue itself). */
+  TICKET_REMOVED: { ticketId: number; queueId: number };
 }
 export type Topic = keyof EventPayloads;
 

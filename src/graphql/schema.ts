@@ -8,6 +8,7 @@ import { withFieldAccess } from './field-access';
 import { ErrorExtensions } from './error-codes';
 import { AuthResolver } from '../modules/auth/auth.resolver';
 import { CustomerResolver } from '../modules/customers/customer.resolver';
+import { ErasureResolver } from '../modules/erasure/erasure.resolver';
 import { GatewayResolver } from '../modules/gateways/gateway.resolver';
 import { GatewayTestResolver } from '../modules/gateways/gateway-test.resolver';
 import { UnmatchedRefusalsResolver } from '../modules/gateways/health/unmatched.resolver';
@@ -31,6 +32,7 @@ export const resolvers = [
   QueueResolver,
   MessageRuleResolver,
   CustomerResolver,
+  ErasureResolver,
   SettingsResolver,
   TicketResolver,
   CustomerTicketsResolver,

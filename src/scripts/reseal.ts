@@ -16,7 +16,7 @@ async function main() {
   try {
     const n = await resealAll(db.orm, db.box);
     console.log(
-      `re-sealed ${n.gatewaySecrets} mailbox secrets and ${n.rawForms} kept webhook requests with SECRET_KEY; SECRET_KEY_PREVIOUS is no longer needed`,
+      `re-sealed ${n.gatewaySecrets} mailbox secrets and ${n.rawForms} kept webhook requests with SECRET_KEY, and made the erasure keys of ${n.eventKeys} inbound events again; SECRET_KEY_PREVIOUS is no longer needed`,
     );
   } finally {
     await db.close();

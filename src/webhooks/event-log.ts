@@ -4,6 +4,7 @@ import { sealedAt, type SecretBox } from '../common/secret-box';
 import { sqlOf, type Sql } from '../db/raw-sql';
 import type { InboundFile } from '../modules/providers/adapter-inbound';
 import { eventInsert, type EventRecord } from '../modules/inbound/event-sql';
+import { eventKeys } from '../modules/inbound/event-keys';
 import type { InboundOutcome, InboundReason } from '../modules/inbound/inbound-event.entity';
 import { flatFields } from './body';
 import type { WebhookCall } from './edge';
@@ -79,6 +80,14 @@ export class WebhookEventLog {
       rawSealed: o.keepRaw && id !== undefined ? this.box.seal(rawText(call), rawSealedAt(id)) : null,
       messageIds: o.messageIds,
       replayOf: call.replayOf,
+      // Every number the request carries (as received, before masking), and those of a polled message's payload.
+      numberKeys: eventKeys(this.box, [
+        call.req.query,
+        call.req.body,
+        call.headers,
+        call.req.files.map((f) => f.filename),
+        o.payload,
+      ]),
     };
   }
 

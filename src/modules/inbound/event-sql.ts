@@ -1,5 +1,6 @@
 import type { ProviderId } from '../providers/catalog.types';
 import type { InboundOutcome, InboundReason } from './inbound-event.entity';
+import { messageKey } from './event-keys';
 
 /** One inbound event row, ready to insert (payload already masked, raw request already sealed). */
 export interface EventRecord {
@@ -17,14 +18,17 @@ export interface EventRecord {
   rawSealed?: string | null;
   messageIds?: number[];
   replayOf?: number;
+  /** Fingerprints of the phone numbers it carries (event-keys.ts); the keys of `messageIds` are added on insert. */
+  numberKeys?: string[];
 }
 
 /** `insert into inbound_event … returning id` with its parameters, to run alone or as a CTE. */
 export function eventInsert(e: EventRecord): { text: string; params: unknown[] } {
   const withId = e.id !== undefined;
+  const ids = (e.messageIds ?? []).filter((x) => x > 0);
   return {
-    text: `insert into inbound_event (${withId ? 'id, ' : ''}received_at, provider, gateway_id, remote_ip, method, path, outcome, reason_code, reason, payload, raw_sealed, message_ids, replay_of_id)
-           values (${withId ? '?, ' : ''}now(), ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::int[], ?) returning id`,
+    text: `insert into inbound_event (${withId ? 'id, ' : ''}received_at, provider, gateway_id, remote_ip, method, path, outcome, reason_code, reason, payload, raw_sealed, message_ids, replay_of_id, erasure_keys)
+           values (${withId ? '?, ' : ''}now(), ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::int[], ?, ?::text[]) returning id`,
     params: [
       ...(withId ? [e.id] : []),
       e.provider,
@@ -37,8 +41,10 @@ export function eventInsert(e: EventRecord): { text: string; params: unknown[] }
       e.reason ?? null,
       JSON.stringify(e.payload),
       e.rawSealed ?? null,
-      `{${(e.messageIds ?? []).filter((x) => x > 0).join(',')}}`,
+      `{${ids.join(',')}}`,
       e.replayOf ?? null,
+      // Fingerprints are base64url and message keys `m:<digits>`: nothing to quote in an array literal.
+      `{${[...(e.numberKeys ?? []), ...ids.map(messageKey)].join(',')}}`,
     ],
   };
 }

@@ -82,6 +82,10 @@ registerEnumType(InboundReason, {
   name: 'inbound_event_received_at_brin',
   expression: 'create index "inbound_event_received_at_brin" on "inbound_event" using brin ("received_at")',
 })
+@Index({
+  name: 'inbound_event_erasure_keys',
+  expression: 'create index "inbound_event_erasure_keys" on "inbound_event" using gin ("erasure_keys")',
+})
 export class InboundEvent {
   [OptionalProps]?: 'receivedAt' | 'messageIds';
 
@@ -142,6 +146,13 @@ export class InboundEvent {
   /** Messages it stored or found (duplicates). */
   @Property({ type: new ArrayType<number>((i) => Number(i)), columnType: 'int[]', defaultRaw: `'{}'` })
   messageIds: number[] = [];
+
+  /**
+   * What an erasure finds it by (src/modules/inbound/event-keys.ts): keyed fingerprints of the phone numbers
+   * it carries, and its messages. Null for a row logged before keys were kept. Never shown.
+   */
+  @Property({ type: 'text[]', nullable: true, hidden: true, lazy: true })
+  erasureKeys?: string[];
 
   @Field(() => ID, { nullable: true, description: 'The event this one replayed.' })
   @Property({ type: new BigIntType('number'), nullable: true })
