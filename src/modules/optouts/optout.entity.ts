@@ -78,7 +78,7 @@ export class OptOut {
 export class OptOutChange {
   [OptionalProps]?: 'createdAt';
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The id of this change in the history.' })
   @PrimaryKey()
   id!: number;
 
