@@ -15,6 +15,7 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   RATE_LIMITED: 'RATE_LIMITED',
   OPTED_OUT: 'OPTED_OUT',
+  BUSY: 'BUSY',
   QUERY_TOO_DEEP: 'QUERY_TOO_DEEP',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
@@ -65,6 +66,11 @@ export class NotFoundError extends DomainError {
   ) {
     super(`${entity} ${id} does not exist`);
   }
+}
+
+/** What was asked waits on work in progress that cannot be called back; nothing was changed, try again. */
+export class BusyError extends DomainError {
+  readonly code = 'BUSY' as const;
 }
 
 export class ForbiddenError extends DomainError {

@@ -24,3 +24,15 @@ export function isUnstorable(s: string): boolean {
 export function storableText(s: string): string {
   return s.replace(UNSTORABLE, '\uFFFD');
 }
+
+/** A phone number written in a text: seven or more digits, with spaces, dashes or a leading + between them. */
+const PHONE_NUMBER_IN_TEXT = /\+?\d(?:[\s-]?\d){6,}/g;
+
+/**
+ * `s` with every phone number in it replaced by "[number]". For texts kept apart from the messages they are
+ * about (alerts, a mailbox's last test result): the right to erasure finds a customer's number in the rows
+ * that belong to the customer, not in every sentence quoted elsewhere.
+ */
+export function withoutPhoneNumbers(s: string): string {
+  return s.replace(PHONE_NUMBER_IN_TEXT, '[number]');
+}

@@ -22,7 +22,11 @@ const MEANING: Record<ErrorCode, string> = {
     'allows one user (SEND_MAX_PER_USER per SEND_WINDOW_SECONDS, 30 a minute by default). `extensions.retryAfterSeconds` says when to try again.',
   OPTED_OUT:
     "The recipient's number is in the opt-out registry (texted STOP, provider report or manual); the error " +
-    'names when and how. sendSms and replyToTicket to it are refused until the number opts in again (START).',
+    'names when and how (`extensions.phoneNumber`, `optedOutAt`, `optOutSource`). sendSms, replyToTicket and ' +
+    "testGateway's test SMS to it are refused until the number opts in again (START or setOptOut).",
+  BUSY:
+    'The operation waits on work in progress that cannot be called back (eraseCustomer while an SMS to the ' +
+    'customer is being handed to its provider); nothing was changed. Try again in a minute.',
   QUERY_TOO_DEEP: `The query nests fields more than ${QUERY_LIMITS.maxDepth} levels deep (\`extensions.maxDepth\`); nothing ran.`,
   QUERY_TOO_COMPLEX:
     `The estimated cost of the query is over ${QUERY_LIMITS.maxComplexity} (\`extensions.cost\`, ` +
@@ -92,4 +96,22 @@ export class ErrorExtensions {
 
   @Field(() => Int, { nullable: true, description: 'QUERY_TOO_COMPLEX: the highest cost allowed.' })
   maxComplexity?: number;
+
+  @Field(() => String, { nullable: true, description: 'OPTED_OUT: the number refused, in E.164.' })
+  phoneNumber?: string;
+
+  @Field(() => String, { nullable: true, description: 'OPTED_OUT: when the number opted out (ISO 8601).' })
+  optedOutAt?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'OPTED_OUT: how it opted out: KEYWORD (texted STOP), PROVIDER_REPORT or MANUAL.',
+  })
+  optOutSource?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Every error: the id of the request it answers (X-Request-Id), to quote to an operator.',
+  })
+  requestId?: string;
 }

@@ -123,6 +123,13 @@ describe('refused webhooks', () => {
       message: null,
     });
 
+    // One more refusal a little later: when only it is left in the window (fewer than 3), the alert holds.
+    const third = Date.now();
+    await new Promise((r) => setTimeout(r, 300));
+    await wrong(4);
+    const holding = await checkBoth(new Date(third + 15 * MINUTE + 150));
+    expect(holding).toEqual({ raised: [], cleared: [] });
+
     // 16 minutes on, the refusals are out of the window: recovered, once.
     const later = await checkBoth(new Date(Date.now() + 16 * MINUTE));
     expect(later.cleared).toEqual(raised);

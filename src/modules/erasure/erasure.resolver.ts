@@ -17,7 +17,7 @@ export class ErasureResolver {
   @Authorized(Role.ADMIN)
   @Mutation(() => ID, {
     description:
-      "Right to erasure: removes the customer card, its numbers, messages (queued ones cancelled first), MMS files, notifications, tickets and the inbound events that carry its numbers or texts, in one transaction. Keeps only the opt-out record of its numbers and an audit line (`erasures`). Returns the erased card's id. Admins only (FORBIDDEN otherwise); NOT_FOUND for an unknown id.",
+      "Right to erasure: removes the customer card, its numbers, messages (queued ones cancelled first), MMS files, notifications, tickets and the inbound events that carry its numbers or texts, in one transaction. Keeps only the opt-out record of its numbers and an audit line (`erasures`). Returns the erased card's id. Admins only (FORBIDDEN otherwise); NOT_FOUND for an unknown id; BUSY while an SMS to the customer is being handed to its provider (nothing erased; try again).",
   })
   async eraseCustomer(
     @Arg('id', () => ID, { description: 'The customer card to erase.' }) id: string,

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { NotFoundError } from '../../common/errors';
+import { BusyError, NotFoundError } from '../../common/errors';
 import type { SecretBox } from '../../common/secret-box';
 import type { Publish } from '../../graphql/pubsub';
 import { searchKeys } from '../inbound/event-keys';
@@ -94,7 +94,9 @@ export class ErasureService {
         return r;
       }
       if (Date.now() > deadline)
-        throw new Error(`customer ${customerId}: a message to it is still being sent after the provider's timeout`);
+        throw new BusyError(
+          `Customer ${customerId} was not erased: a message to it is still being handed to its provider; try again in a minute`,
+        );
       await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
     }
   }

@@ -1,3 +1,4 @@
+import { withoutPhoneNumbers } from '../../common/text';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { NotFoundError, ValidationError } from '../../common/errors';
 import { toE164 } from '../../common/phone';
@@ -112,7 +113,12 @@ export class GatewayTestService {
       latencyMs: Date.now() - started,
       testedAt: new Date(),
     };
-    await em.nativeUpdate(Gateway, { id }, { lastTest: result });
+    // Kept without the test number: the number may be a customer's, whose erasure does not look here.
+    const kept = {
+      ...result,
+      checks: result.checks.map((c) => ({ ...c, detail: c.detail && withoutPhoneNumbers(c.detail) })),
+    };
+    await em.nativeUpdate(Gateway, { id }, { lastTest: kept });
     return result;
   }
 

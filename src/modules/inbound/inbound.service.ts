@@ -11,7 +11,9 @@ import { NotReplayableError } from './inbound.errors';
 import { admits, InboundMailboxes, type InboundMailbox } from './mailboxes';
 import { normaliseDestination } from './numbers';
 import { inTransaction, sqlOf } from '../../db/raw-sql';
-import type { OptOutService } from '../optouts/optout.service';
+import { openTicketsOf, type OptOutService } from '../optouts/optout.service';
+import { announceStatus } from '../outbound/status';
+import { MessageStatus } from '../tickets/message.entity';
 import { OptOutSource } from '../optouts/optout.entity';
 import type { WebhookCall, WebhookOutcome } from '../../webhooks/edge';
 import { fileMeta, type WebhookEventLog } from '../../webhooks/event-log';
@@ -142,7 +144,7 @@ export class InboundService {
         .catch(() => {});
       throw e;
     }
-    this.announce(stored);
+    await this.announce(em, { id: mailbox.id, provider: d.provider }, stored);
     for (let i = 0; i < stored.length; i++)
       if (!stored[i].duplicate) this.metrics.inboundStored(d.provider, messages[i].kind);
     this.health.received(mailbox.id, stored.filter((s) => !s.duplicate).length);
@@ -263,9 +265,11 @@ export class InboundService {
         });
       }),
     );
-    this.announce([stored]);
-    if (!stored.duplicate) this.metrics.inboundStored(mailbox.provider, sms.kind);
-    if (!stored.duplicate) this.health.received(mailbox.id);
+    await this.announce(em, mailbox, [stored]);
+    if (!stored.duplicate) {
+      this.metrics.inboundStored(mailbox.provider, sms.kind);
+      this.health.received(mailbox.id);
+    }
     return stored;
   }
 
@@ -293,10 +297,35 @@ export class InboundService {
   }
 
   /** After the commit: the stored messages, and the opt-out changes keywords among them made. */
-  private announce(stored: StoredMessage[]): void {
+  /**
+   * After the commit: the stored messages' notifications and tickets; for a keyword that changed its sender's
+   * consent, the change (counted, and shown on the number's other open tickets) and the confirmation queued
+   * with it (QUEUED, which wakes the senders of every instance).
+   */
+  private async announce(
+    em: EntityManager,
+    mailbox: { id: number; provider: ProviderId },
+    stored: StoredMessage[],
+  ): Promise<void> {
     announceStored(this.publish, stored);
-    for (const s of stored)
-      if (s.optedOut !== undefined) this.optOuts.changed({ source: OptOutSource.KEYWORD, optedOut: s.optedOut });
+    for (const s of stored) {
+      if (s.optedOut === undefined) continue;
+      const others = s.optOutNumber
+        ? (await openTicketsOf(em, s.optOutNumber).catch(() => [])).filter((t) => t.ticketId !== s.ticketId)
+        : [];
+      this.optOuts.changed({ source: OptOutSource.KEYWORD, optedOut: s.optedOut }, others);
+      if (s.confirmationId !== undefined && this.publish)
+        announceStatus(
+          { publish: this.publish, metrics: this.metrics, health: this.health },
+          {
+            messageId: s.confirmationId,
+            ticketId: s.ticketId ?? null,
+            gatewayId: mailbox.id,
+            status: MessageStatus.QUEUED,
+            provider: mailbox.provider,
+          },
+        );
+    }
   }
 
   /** Logs a request the edge could not read. */

@@ -28,6 +28,8 @@ export interface StoredMessage {
   note?: EventPayloads['NOTIFICATIONS_ADDED']['note'];
   /** The message was an opt-out (true) or start (false) keyword that changed its sender's opt-out state. */
   optedOut?: boolean;
+  /** With `optedOut`: the sender's number (E.164), whose other open tickets show the new state. */
+  optOutNumber?: string;
   /** The opt-out confirmation queued with it (announced as QUEUED after the commit). */
   confirmationId?: number;
 }
@@ -283,6 +285,7 @@ export async function storeInbound(
     eventId: last.event_id != null ? Number(last.event_id) : undefined,
     note: { messageId, kind, title, createdAt: new Date(last.created_at).toISOString() },
     optedOut: last.opt_out_changed ? keyword!.optedOut : undefined,
+    optOutNumber: last.opt_out_changed ? from : undefined,
     confirmationId: last.confirmation_id ?? undefined,
   };
 }
@@ -308,8 +311,5 @@ export function announceStored(publish: Publish | undefined, stored: StoredMessa
       });
     }
     publish('TICKET_UPDATED', { ticketId: s.ticketId, queueId: s.queueId });
-    // QUEUED wakes the senders of every instance.
-    if (s.confirmationId !== undefined)
-      publish('MESSAGE_STATUS_CHANGED', { messageId: s.confirmationId, ticketId: s.ticketId, status: 'QUEUED' });
   }
 }

@@ -58,7 +58,7 @@ export class Notification {
   @ManyToOne(() => Ticket, { index: true, createForeignKeyConstraint: false, nullable: true })
   ticket?: Ticket;
 
-  @Field(() => NotificationKind, { description: 'What arrived: an SMS or an MMS.' })
+  @Field(() => NotificationKind, { description: 'What it is about: an inbound SMS or MMS, or an ALERT for admins.' })
   @Enum({ items: () => NotificationKind, nativeEnumName: 'notification_kind' })
   kind!: NotificationKind;
 
@@ -80,7 +80,7 @@ export class Notification {
   @Property({ nullable: true })
   readAt?: Date;
 
-  @Field({ description: 'When the message arrived and the notification was made.' })
+  @Field({ description: 'When the notification was made (for SMS and MMS: when the message arrived).' })
   @Property({ defaultRaw: 'now()' })
   createdAt: Date = new Date();
 

@@ -86,7 +86,7 @@ export class NotificationResolver {
         `must be a whole number from 1 to ${MAX_PAGE}`,
       );
     const backward = last != null;
-    const where: FilterQuery<Notification>[] = [{ user: userId }];
+    const where: FilterQuery<Notification>[] = [{ user: userId }, (await scopeOf(ctx)).notifications()];
     if (unreadOnly) where.push({ readAt: null });
     if (after) where.push({ id: { $gt: cursorId(after, 'after') } });
     if (before) where.push({ id: { $lt: cursorId(before, 'before') } });
@@ -111,9 +111,11 @@ export class NotificationResolver {
   }
 
   @Authorized()
-  @Query(() => Int, { description: "The caller's unread notifications." })
-  unreadNotificationCount(@Ctx() ctx: Context): Promise<number> {
-    return ctx.em.count(Notification, { user: me(ctx), readAt: null });
+  @Query(() => Int, { description: "The caller's unread notifications (of tickets the caller may still see)." })
+  async unreadNotificationCount(@Ctx() ctx: Context): Promise<number> {
+    return ctx.em.count(Notification, {
+      $and: [{ user: me(ctx), readAt: null }, (await scopeOf(ctx)).notifications()],
+    });
   }
 
   @Authorized()

@@ -27,8 +27,11 @@ export interface OptOutFacts {
   reason?: string | null;
 }
 
-/** The sentence that says when and how a number opted out (refusals and failed messages). */
-export function optedOutSentence(f: OptOutFacts): string {
+/**
+ * The sentence that says when and how a number opted out: with the number in a refusal, as "the recipient"
+ * in a failed message's stored reason (the message row has the number; its reason need not repeat it).
+ */
+export function optedOutSentence(f: OptOutFacts, who: string = f.phoneNumber): string {
   const at = new Date(f.changedAt).toISOString();
   const via = f.gatewayName ? ` through mailbox "${f.gatewayName}"` : '';
   const how =
@@ -37,7 +40,7 @@ export function optedOutSentence(f: OptOutFacts): string {
       : f.source === OptOutSource.PROVIDER_REPORT
         ? `as the provider reported${via}${f.reason ? ` (${f.reason})` : ''}`
         : `by hand${f.reason ? ` ("${f.reason}")` : ''}`;
-  return `${f.phoneNumber} opted out of SMS on ${at} ${how}; nothing is sent to it until it texts a start keyword or an agent opts it back in (setOptOut)`;
+  return `${who} opted out of SMS on ${at} ${how}; nothing is sent to it until it texts a start keyword or an agent opts it back in (setOptOut)`;
 }
 
 export function optedOutError(f: OptOutFacts): OptedOutError {

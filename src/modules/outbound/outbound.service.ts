@@ -139,7 +139,7 @@ export class OutboundService {
     // A number with no card gets one (in the write), so the conversation shows on a customer card.
     const customerId = customer?.id ?? facts.customer?.id;
     const q = await queueNew(em, { gateway: gateway!, queueId, customerId, to: to!, prepared: prepared!, authorId });
-    this.announceQueued(q, gateway!.provider);
+    this.announceQueued(q, gateway!);
     return q.message(em);
   }
 
@@ -199,7 +199,7 @@ export class OutboundService {
         authorId,
       }),
     );
-    this.announceQueued({ messageId, ticketId: ticket.id, queueId: ticket.queue.id }, gateway!.provider);
+    this.announceQueued({ messageId, ticketId: ticket.id, queueId: ticket.queue.id }, gateway!);
     return this.load(em, messageId);
   }
 
@@ -281,13 +281,14 @@ export class OutboundService {
    * QUEUED and the ticket's move, announced after the commit. Should the process die in between, the
    * rows are there: a client sees them on its next read, and the SENT announcement follows anyway.
    */
-  private announceQueued(q: Queued, provider: ProviderId): void {
+  private announceQueued(q: Queued, gateway: { id: number; provider: ProviderId }): void {
     if (this.sink)
       announceStatus(this.sink, {
         messageId: q.messageId,
         ticketId: q.ticketId,
+        gatewayId: gateway.id,
         status: MessageStatus.QUEUED,
-        provider,
+        provider: gateway.provider,
       });
     this.publish?.('TICKET_UPDATED', { ticketId: q.ticketId, queueId: q.queueId });
   }

@@ -109,7 +109,8 @@ export async function attemptSend(
   const maybeSent = row.prev_in_flight
     ? "; an earlier attempt was cut off while the provider had it, so it may have been sent (check the provider's panel)"
     : '';
-  if (row.opted_out) return fail('OPTED_OUT', `not sent: ${optedOutSentence(row.opted_out)}${maybeSent}`);
+  if (row.opted_out)
+    return fail('OPTED_OUT', `not sent: ${optedOutSentence(row.opted_out, 'the recipient')}${maybeSent}`);
   if (!row.gateway_id) return fail('NO_MAILBOX', `the mailbox was deleted before the message went out${maybeSent}`);
   // Only claims whose attempt never recorded an outcome get past the last attempt (settle stops at it):
   // an attempt that keeps being cut off (its instance dies, or its outcome cannot be written) ends here.

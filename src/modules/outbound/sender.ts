@@ -343,6 +343,7 @@ export class OutboundSender {
       announceStatus(statusSinkOf(this.ctx), {
         messageId: s.id,
         ticketId: r.ticket_id ?? null,
+        gatewayId: r.gateway_id,
         status: MessageStatus.SENT,
         provider: s.provider,
       });

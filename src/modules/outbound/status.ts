@@ -34,12 +34,20 @@ export interface OutboundRef {
   provider: ProviderId | null;
 }
 
+/**
+ * Error codes of messages that failed for their recipient's sake (opted out, customer erased), not their
+ * mailbox's: the mailbox's health and alerts leave them out.
+ */
+export const RECIPIENT_FAILURES: readonly string[] = ['OPTED_OUT', 'ERASED'];
+
 /** A transition that happened: what its announcement needs. */
 export interface Moved {
   messageId: number;
   ticketId: number | null;
   /** Its mailbox (null once deleted), for the mailbox's health counts. */
-  gatewayId?: number | null;
+  gatewayId: number | null;
+  /** For a failure: its error code. */
+  errorCode?: string | null;
   status: MessageStatus;
   provider: ProviderId | null;
 }
@@ -108,6 +116,7 @@ export async function transition(
         ticketId: rows[0].ticket_id,
         gatewayId: rows[0].gateway_id,
         status: to,
+        errorCode: facts.errorCode,
         provider: message.provider,
       }
     : null;

@@ -3,6 +3,7 @@ import { UnauthenticatedError } from '../../common/errors';
 import type { Context } from '../../graphql/context';
 import { Role } from '../auth/user.entity';
 import type { Message } from './message.entity';
+import type { Notification } from '../notifications/notification.entity';
 import type { Ticket } from './ticket.entity';
 
 /** Who asks: the facts of a logged-in user the access rule reads. */
@@ -28,6 +29,14 @@ export class QueueScope {
   /** The condition to add to a ticket query. */
   tickets(): FilterQuery<Ticket> {
     return this.queues === 'all' ? {} : { queue: { $in: [...this.queues] } };
+  }
+
+  /**
+   * The condition to add to a notification query: those of visible tickets, and those without a ticket
+   * (alerts, which only admins get). A notification outlives its user's membership of the queue.
+   */
+  notifications(): FilterQuery<Notification> {
+    return this.queues === 'all' ? {} : { $or: [{ ticket: null }, { ticket: { queue: { $in: [...this.queues] } } }] };
   }
 
   /** The condition to add to a message query (through its ticket). */

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { MessageStatus } from '../../tickets/message.entity';
+import { RECIPIENT_FAILURES } from '../../outbound/status';
 
 /** What the health counts count, per mailbox (or, for refusals no mailbox matched, per provider) and hour. */
 export type HealthMetric = 'received' | 'sent' | 'failed' | 'delivery_report' | 'refused' | `refused:${string}`;
@@ -67,11 +68,14 @@ export class HealthCounters {
     this.add([gatewayId, '', 'failed'], 1);
   }
 
-  /** An outbound status change after its commit: SENT counts as sent; FAILED, UNDELIVERED and EXPIRED as failed. */
-  moved(m: { gatewayId?: number | null; status: MessageStatus } | null | undefined): void {
+  /**
+   * An outbound status change after its commit: SENT counts as sent; FAILED, UNDELIVERED and EXPIRED as
+   * failed, unless it failed for its recipient's sake (RECIPIENT_FAILURES).
+   */
+  moved(m: { gatewayId?: number | null; status: MessageStatus; errorCode?: string | null } | null | undefined): void {
     if (!m?.gatewayId) return;
     if (m.status === MessageStatus.SENT) this.sent(m.gatewayId);
-    else if (FAILURES.includes(m.status)) this.failed(m.gatewayId);
+    else if (FAILURES.includes(m.status) && !RECIPIENT_FAILURES.includes(m.errorCode ?? '')) this.failed(m.gatewayId);
   }
 
   /** A delivery report for one of a mailbox's messages (pushed or polled). */

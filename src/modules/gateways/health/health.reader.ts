@@ -93,7 +93,11 @@ function judge(h: GatewayHealth, open: { condition: string; title: string }[], g
   if (h.last24h.failed)
     h.problems.push(`${h.last24h.failed} message${h.last24h.failed > 1 ? 's' : ''} failed in the last 24 h`);
   if (g.lastTest && !g.lastTest.ok) h.problems.push('the last test failed');
-  if (open.some((a) => FAILING.includes(a.condition))) h.status = GatewayHealthStatus.FAILING;
+  // An expired client certificate fails every call; one that only expires soon is worth a look.
+  const expired = !!g.certificateExpiresAt && g.certificateExpiresAt.getTime() <= Date.now();
+  if (expired && !open.some((a) => a.condition === AlertCondition.CERTIFICATE))
+    h.problems.push('its client certificate has expired');
+  if (expired || open.some((a) => FAILING.includes(a.condition))) h.status = GatewayHealthStatus.FAILING;
   else if (open.some((a) => a.condition === AlertCondition.SILENCE)) h.status = GatewayHealthStatus.SILENT;
   else if (h.problems.length) h.status = GatewayHealthStatus.WARNING;
 }

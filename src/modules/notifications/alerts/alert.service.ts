@@ -56,7 +56,7 @@ export class AlertService {
     await this.health.flush(em).catch((err) => this.log.warn({ err }, 'mailbox health: flush failed'));
     const active = await activeConditions(em, this.settings, now);
     const result: CheckResult = { raised: [], cleared: [] };
-    for (const c of active) if (await this.raise(em, c)) result.raised.push(c.key);
+    for (const c of active) if (!c.holding && (await this.raise(em, c))) result.raised.push(c.key);
     const keys = new Set(active.map((c) => c.key));
     const open = await em.execute<{ id: string; key: string }[]>(`select id, key from alert where cleared_at is null`);
     for (const a of open) if (!keys.has(a.key) && (await this.clear(em, Number(a.id)))) result.cleared.push(a.key);

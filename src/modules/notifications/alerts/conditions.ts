@@ -3,6 +3,8 @@ import type { AlertSettings } from '../../../config';
 import { catalogEntry } from '../../providers/catalog';
 import type { ProviderId } from '../../providers/catalog.types';
 import { InboundReason } from '../../inbound/inbound-event.entity';
+import { RECIPIENT_FAILURES } from '../../outbound/status';
+import { withoutPhoneNumbers } from '../../../common/text';
 
 /** What an alert is about; also the health status it means for its mailbox (gateways/health). */
 export enum AlertCondition {
@@ -23,6 +25,12 @@ export interface ActiveCondition {
   title: string;
   /** What happened and what to fix. */
   body: string;
+  /**
+   * Below the threshold that raises the alert, but not over either: an open alert stays open, none is raised.
+   * Refusals use it, so that a slow hour (fewer refusals in the window) is not taken for a fix: their alert
+   * clears once a whole window has passed without one.
+   */
+  holding?: boolean;
 }
 
 /** Refusals that a configuration fix ends, and the fix. */
@@ -74,9 +82,8 @@ export async function activeConditions(em: EntityManager, s: AlertSettings, now:
          from inbound_event e left join gateway g on g.id = e.gateway_id
         where e.received_at > ?::timestamptz - (? * interval '1 millisecond') and e.received_at <= ?::timestamptz
           and e.outcome = 'REJECTED' and e.reason_code::text = any(?::text[])
-        group by e.provider, e.gateway_id, g.name, e.reason_code
-       having count(*) >= ?`,
-      [now, s.refusalWindowMs, now, `{${ALERTED_REFUSALS.join(',')}}`, s.refusals],
+        group by e.provider, e.gateway_id, g.name, e.reason_code`,
+      [now, s.refusalWindowMs, now, `{${ALERTED_REFUSALS.join(',')}}`],
     ),
     em.execute<{ id: number; name: string; error: string | null }[]>(
       `select g.id, g.name, f.error
@@ -86,16 +93,17 @@ export async function activeConditions(em: EntityManager, s: AlertSettings, now:
                   (array_agg(error_message order by id desc))[1] as error
              from (select id, status, error_message from message
                     where gateway_id = g.id and direction = 'OUTBOUND' and status <> 'QUEUED'
+                      and (error_code is null or error_code <> all(?::text[]))
                     order by id desc limit ?) last
          ) f
         where f.n = ? and f.failed = ?`,
-      [s.sendFailures, s.sendFailures, s.sendFailures],
+      [`{${RECIPIENT_FAILURES.join(',')}}`, s.sendFailures, s.sendFailures, s.sendFailures],
     ),
     em.execute<{ id: number; name: string; n: number; oldest: Date; error: string | null }[]>(
       `select g.id, g.name, count(*)::int as n, min(m.created_at) as oldest,
               (array_agg(m.error_message order by m.id desc))[1] as error
          from message m join gateway g on g.id = m.gateway_id
-        where m.direction = 'OUTBOUND' and m.status = 'QUEUED' and m.next_attempt_at <= ?::timestamptz
+        where m.direction = 'OUTBOUND' and m.status = 'QUEUED' and m.created_at <= ?::timestamptz
         group by g.id, g.name
        having min(m.created_at) < ?::timestamptz - (? * interval '1 millisecond')`,
       [now, now, s.queueWaitMs],
@@ -128,7 +136,8 @@ export async function activeConditions(em: EntityManager, s: AlertSettings, now:
       gatewayId: r.gateway_id,
       provider: r.gateway_id === null ? r.provider : null,
       title: title(`${who}: webhooks refused (${f.what})`),
-      body: `${r.n} webhook requests ${to} were refused within ${minutes(s.refusalWindowMs)} (${r.reason_code}${r.reason ? `: ${r.reason}` : ''}), so their messages did not arrive. ${f.fix}${AFTER_FIX}`,
+      holding: r.n < s.refusals,
+      body: `${r.n} webhook requests ${to} were refused within ${minutes(s.refusalWindowMs)} (${r.reason_code}${r.reason ? `: ${withoutPhoneNumbers(r.reason)}` : ''}), so their messages did not arrive. ${f.fix}${AFTER_FIX}`,
     });
   }
   for (const r of failures) {
@@ -138,7 +147,7 @@ export async function activeConditions(em: EntityManager, s: AlertSettings, now:
       gatewayId: r.id,
       provider: null,
       title: title(`${mailbox(r.name)}: sending fails`),
-      body: `The last ${s.sendFailures} messages sent through ${ofMailbox(r.name)} failed${r.error ? ` (last: ${r.error})` : ''}. Check its credentials, sender name and balance with testGateway, and the provider's panel.`,
+      body: `The last ${s.sendFailures} messages sent through ${ofMailbox(r.name)} failed${r.error ? ` (last: ${withoutPhoneNumbers(r.error)})` : ''}. Check its credentials, sender name and balance with testGateway, and the provider's panel.`,
     });
   }
   for (const r of waiting) {
@@ -148,7 +157,7 @@ export async function activeConditions(em: EntityManager, s: AlertSettings, now:
       gatewayId: r.id,
       provider: null,
       title: title(`${mailbox(r.name)}: messages waiting to be sent`),
-      body: `${r.n} message${r.n > 1 ? 's' : ''} through ${ofMailbox(r.name)} ${r.n > 1 ? 'have' : 'has'} waited unsent since ${new Date(r.oldest).toISOString()}, over ${minutes(s.queueWaitMs)}${r.error ? ` (last error: ${r.error})` : ''}: the provider is probably down or refusing us. smsdesk keeps retrying; check the provider's status page and testGateway.`,
+      body: `${r.n} message${r.n > 1 ? 's' : ''} through ${ofMailbox(r.name)} ${r.n > 1 ? 'have' : 'has'} waited unsent since ${new Date(r.oldest).toISOString()}, over ${minutes(s.queueWaitMs)}${r.error ? ` (last error: ${withoutPhoneNumbers(r.error)})` : ''}: the provider is probably down or refusing us. smsdesk keeps retrying; check the provider's status page and testGateway.`,
     });
   }
   for (const r of silent) {
