@@ -168,10 +168,17 @@ describe('eraseCustomer', () => {
     queuedId = ok(await t.gql(SEND, { i: { customerId: xId, text: X_TEXTS.queued, gatewayId } }, agent.token)).sendSms
       .id;
     expect((await t.sql(`select status from message where id = $1`, [queuedId]))[0].status).toBe('QUEUED');
-    // X opts out last (where the code has an opt-out registry, that record must outlive the erasure).
+    // X opts out and back in last: the registry's record must outlive the erasure, and the queued SMS stays
+    // sendable, so only the erasure keeps it from going out.
     expect(await smsapiSms(t.url, { to: OUR, from: X.raw, text: 'STOP', msgId: 'X-STOP' })).toMatchObject({
       status: 200,
     });
+    expect(await smsapiSms(t.url, { to: OUR, from: X.raw, text: 'START', msgId: 'X-START' })).toMatchObject({
+      status: 200,
+    });
+    expect(await t.sql(`select opted_out from opt_out where phone_number = $1`, [X.e164])).toEqual([
+      { opted_out: false },
+    ]);
   });
 
   it('is for admins: an agent gets FORBIDDEN, an unknown id NOT_FOUND, and nothing is removed', async () => {

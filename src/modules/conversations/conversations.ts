@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { dbFunction } from '../../db/functions';
 import { sqlOf } from '../../db/raw-sql';
+import { toE164 } from '../../common/phone';
 import type { MessageDirection, MessageStatus } from '../tickets/message.entity';
 
 /**
@@ -76,4 +77,21 @@ export async function addToTicket(em: EntityManager, m: NewMessage): Promise<num
   await sql(`update ticket set last_message_at = now(), updated_at = now() where id = ?`, [m.ticketId]);
   const [row] = await messageAdd.select(sql, m);
   return row.message_add;
+}
+
+/**
+ * The number a ticket's conversation is with, in E.164: the customer's last inbound number on it, else its
+ * last outbound one, else the card's first. Replies go to it (replyToTicket), and the ticket shows its opt-out.
+ */
+export async function conversationNumber(em: EntityManager, ticketId: number): Promise<string | undefined> {
+  const [row] = await em.execute<{ last: string | null; card: string | null }[]>(
+    `select (select case when m.direction = 'INBOUND' then m.from_address else m.to_address end from message m
+              where m.ticket_id = t.id
+              order by case when m.direction = 'INBOUND' then 0 else 1 end, m.created_at desc, m.id desc limit 1) as last,
+            c.phone_numbers[1] as card
+       from ticket t join customer c on c.id = t.customer_id where t.id = ?`,
+    [ticketId],
+  );
+  const last = row?.last ? toE164(row.last) : undefined;
+  return last?.ok ? last.e164 : (row?.card ?? undefined);
 }

@@ -1,6 +1,7 @@
 import type { Sql } from '../../db/raw-sql';
 import { countryProblem } from '../gateways/countries';
-import { replacePolishDiacritics, segments } from '../outbound/segments';
+import { asSent } from '../outbound/segments';
+import { senderOf } from '../outbound/outbound.service';
 import type { ProviderId } from '../providers/catalog.types';
 import { adapterFor } from '../providers/registry';
 
@@ -38,12 +39,10 @@ export async function confirmationFor(sql: Sql, gatewayId: number, to: string): 
     countryProblem({ name: g.name, allowedCountries: g.allowed_countries, destinationNumber: g.destination_number }, to)
   )
     return null;
-  const text = g.replace_polish_diacritics ? replacePolishDiacritics(g.text) : g.text;
-  const seg = segments(text);
+  const { text, seg } = asSent(g.text, g.replace_polish_diacritics);
   return {
     text,
-    // As sendSms writes the sender of an outbound message.
-    from: (g.sender_name ?? g.destination_number ?? '').slice(0, 32),
+    from: senderOf({ senderName: g.sender_name ?? undefined, destinationNumber: g.destination_number ?? undefined }),
     parts: seg.parts,
     encoding: seg.encoding,
   };

@@ -5,6 +5,7 @@ import type { Publish } from '../../graphql/pubsub';
 import type { Metrics } from '../metrics/metrics';
 import type { Sql } from '../../db/raw-sql';
 import { dbFunction } from '../../db/functions';
+import { conversationNumber } from '../conversations/conversations';
 import { KeywordMatcher } from './keywords';
 import { OptOut, OptOutChange, OptOutSource } from './optout.entity';
 
@@ -198,18 +199,10 @@ export function e164Of(raw: string, field: string): string {
   return r.e164;
 }
 
-/**
- * The opt-out of the number a ticket's replies go to (its customer's last inbound number on it, else its last
- * outbound one, else the card's first, as replyToTicket picks it), when that number is opted out.
- */
+/** The opt-out of the number a ticket's replies go to (`conversationNumber`), when that number is opted out. */
 export async function ticketOptOut(em: EntityManager, ticketId: number): Promise<OptOut | null> {
-  const [row] = await em.execute<{ phone_number: string }[]>(
-    `with n as (select coalesce(
-        (select case when m.direction = 'INBOUND' then m.from_address else m.to_address end from message m
-          where m.ticket_id = ? order by case when m.direction = 'INBOUND' then 0 else 1 end, m.created_at desc, m.id desc limit 1),
-        (select c.phone_numbers[1] from ticket t join customer c on c.id = t.customer_id where t.id = ?)) as number)
-     select o.phone_number from opt_out o, n where o.phone_number = n.number and o.opted_out`,
-    [ticketId, ticketId],
-  );
-  return row ? em.findOne(OptOut, { phoneNumber: row.phone_number }, { populate: ['gateway', 'changedBy'] }) : null;
+  const number = await conversationNumber(em, ticketId);
+  return number
+    ? em.findOne(OptOut, { phoneNumber: number, optedOut: true }, { populate: ['gateway', 'changedBy'] })
+    : null;
 }

@@ -11,9 +11,14 @@ import { route, type RuleLike, rulesOfRows, type RuleRow } from '../rules/rule-e
 import { Message, MessageDirection, MessageStatus } from '../tickets/message.entity';
 import { Queue } from '../tickets/queue.entity';
 import { Ticket, TicketStatus } from '../tickets/ticket.entity';
-import { addToTicket, CARD_FOR_NUMBER_JSON, DEFAULT_QUEUE_NAME } from '../conversations/conversations';
+import {
+  addToTicket,
+  CARD_FOR_NUMBER_JSON,
+  conversationNumber,
+  DEFAULT_QUEUE_NAME,
+} from '../conversations/conversations';
 import type { OutboundSettings } from './outbound.settings';
-import { replacePolishDiacritics, segments, type SegmentInfo } from './segments';
+import { asSent, type SegmentInfo } from './segments';
 import { prepared, roundTrip, type Prepared, type Statement } from '../../db/raw-sql';
 import { dbFunction } from '../../db/functions';
 
@@ -165,7 +170,7 @@ export class OutboundService {
         'mailbox',
         "the ticket's mailbox was deleted; send from the customer card through another mailbox",
       );
-    const to = await this.conversationNumber(em, ticket);
+    const to = await conversationNumber(em, ticket.id);
     if (!to) v.add('ticketId', 'phoneNumber', `the customer "${ticket.customer.name}" has no phone number`);
     if (gateway) {
       const adapter = adapterFor(gateway.provider);
@@ -207,9 +212,7 @@ export class OutboundService {
   prepare(gateway: SendingGateway, raw: string, v: Violations): PreparedText {
     const adapter = adapterFor(gateway.provider);
     const provider = catalogEntry(gateway.provider).displayName;
-    // Replacing Polish letters keeps the text in GSM-7 (160/153 a part instead of 70/67).
-    const text = gateway.replacePolishDiacritics ? replacePolishDiacritics(raw) : raw;
-    const seg = segments(text);
+    const { text, seg } = asSent(raw, gateway.replacePolishDiacritics);
     const problem = adapter.textProblem?.({ senderName: gateway.senderName }, seg.encoding);
     if (problem) v.add('text', 'encoding', problem);
     if (adapter.sending.supported && seg.parts > adapter.maxParts) {
@@ -265,18 +268,6 @@ export class OutboundService {
     if (problem) v.add(field, 'senderName', `mailbox "${g.name}": ${problem}`);
   }
 
-  /** The number the conversation is with: the customer's last inbound number on this ticket, else the card's first. */
-  private async conversationNumber(em: EntityManager, ticket: Ticket): Promise<string | undefined> {
-    const [last] = await em.execute<{ n: string }[]>(
-      `select case when direction = 'INBOUND' then from_address else to_address end as n
-         from message where ticket_id = ?
-        order by case when direction = 'INBOUND' then 0 else 1 end, created_at desc, id desc limit 1`,
-      [ticket.id],
-    );
-    const n = last?.n ? toE164(last.n) : undefined;
-    return n?.ok ? n.e164 : ticket.customer.phoneNumbers[0];
-  }
-
   /**
    * QUEUED and the ticket's move, announced after the commit. Should the process die in between, the
    * rows are there: a client sees them on its next read, and the SENT announcement follows anyway.
@@ -305,7 +296,7 @@ function checkText(text: string, v: Violations): void {
 }
 
 /** The sender shown on an outbound message. */
-function senderOf(g: SendingGateway): string {
+export function senderOf(g: Pick<SendingGateway, 'senderName' | 'destinationNumber'>): string {
   return (g.senderName ?? g.destinationNumber ?? '').slice(0, 32);
 }
 

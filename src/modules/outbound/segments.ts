@@ -113,3 +113,12 @@ const POLISH: Record<string, string> = {
 export function replacePolishDiacritics(text: string): string {
   return text.replace(/[ąćęłńóśźżĄĆĘŁŃÓŚŹŻ]/g, (c) => POLISH[c]);
 }
+
+/**
+ * A text as a mailbox sends it, with its parts: Polish letters replaced where the mailbox asks for it, which
+ * keeps the text in GSM-7 (160/153 characters a part instead of 70/67).
+ */
+export function asSent(raw: string, replacePolish: boolean): { text: string; seg: SegmentInfo } {
+  const text = replacePolish ? replacePolishDiacritics(raw) : raw;
+  return { text, seg: segments(text) };
+}
