@@ -242,7 +242,7 @@ describe('eraseCustomer', () => {
           await t.sql(`select count(*)::int as n from notification where ticket_id = any($1::int[])`, [xTickets])
         )[0].n,
       };
-      expect(counts).toMatchObject({ messages: 7, attachments: 1, tickets: 1 });
+      expect(counts).toMatchObject({ messages: 8, attachments: 1, tickets: 1 });
       expect(counts.notifications).toBeGreaterThanOrEqual(3);
       // A delivery-report poll waiting for the queued message, as a mailbox whose provider is polled has one
       // (the same task and key the sender gives it), due in an hour.

@@ -247,7 +247,11 @@ describe('PostgreSQL stops for a few seconds under load', () => {
 
       // Ready again (readiness includes LISTEN): a new message reaches the subscriber live, once it is
       // connected again if the server asked it to reconnect.
-      await waitFor(() => feed.stats().connects > feed.stats().closes, 'the subscriber to be connected', 10_000);
+      await waitFor(() => feed.stats().connects > feed.stats().closes, 'the subscriber to be connected', 20_000).catch(
+        (e: Error) => {
+          throw new Error(`${e.message}; the subscriber's counts: ${JSON.stringify(feed.stats())}`);
+        },
+      );
       await new Promise((r) => setTimeout(r, 200));
       const before = feed.stats().live;
       await deliverUntilOk(
