@@ -293,8 +293,8 @@ describe('eraseCustomer', () => {
           tickets: counts.tickets,
         },
       });
-      // X-IN-1, the MMS, X-IN-2, STOP, the two refused ones and the delivery report.
-      expect(line.counts.inboundEvents).toBe(7);
+      // X-IN-1, the MMS, X-IN-2, STOP, START, the two refused ones and the delivery report.
+      expect(line.counts.inboundEvents).toBe(8);
       expect(line.counts.jobs).toBe(1);
       expect(
         await t.sql(`select 1 from graphile_worker.jobs where key = $1`, [`outbound_poll_dlr:${queuedId}`]),
