@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callback, pem } from '../fakes/base';
-import { smsapiSms, TEST_WEBHOOK_TOKEN } from '../fakes/push/providers';
+import { pem } from '../fakes/base';
+import { smsapiDlrUrl, smsapiSms } from '../fakes/push/providers';
 import { FakeSmsapi } from '../fakes/smsapi';
 import { codes, createAgent, createGateway, fields, ok } from '../support/api';
 import { startTestApp, type TestApp } from '../support/app';
@@ -132,16 +132,9 @@ describe('Gateway.health', () => {
       },
     });
     await settled(t, agent, await send(), 'FAILED');
-    const u = new URL(`${t2.url}/panel/tickets/incoming/smsapi/dlr`);
-    for (const [k, v] of Object.entries({
-      token: TEST_WEBHOOK_TOKEN,
-      MsgId: String(sent.providerMessageId),
-      status: '404',
-      status_name: 'DELIVERED',
-      donedate: String(Math.floor(Date.now() / 1000)),
-    }))
-      u.searchParams.set(k, v);
-    expect(await callback(u.toString())).toEqual({ status: 200, body: 'OK' });
+    expect(await smsapi.pushDlr(smsapiDlrUrl(t2.url), [{ id: String(sent.providerMessageId), status: 404 }])).toEqual([
+      { status: 200, body: 'OK' },
+    ]);
 
     const h = await waitFor(async () => {
       const x = await healthOf();

@@ -1,8 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callback } from '../fakes/base';
 import { push } from '../fakes/push/http';
-import { smsapiSms, TEST_WEBHOOK_TOKEN } from '../fakes/push/providers';
+import { smsapiDlrUrl, smsapiSms } from '../fakes/push/providers';
 import { FakeSmsapi } from '../fakes/smsapi';
 import { FakeJustsendInbox } from '../fakes/push/inboxes';
 import { ensurePollJobs } from '../../src/modules/inbound/tasks';
@@ -114,16 +113,9 @@ describe('GET /metrics', () => {
     const queued = await send();
     const sent = await settled(t, agent.token, queued, 'SENT');
     // A delivery report, as SMSAPI calls our notify URL.
-    const u = new URL(`${t.url}/panel/tickets/incoming/smsapi/dlr`);
-    for (const [k, v] of Object.entries({
-      token: TEST_WEBHOOK_TOKEN,
-      MsgId: String(sent.providerMessageId),
-      status: '404',
-      status_name: 'DELIVERED',
-      donedate: String(Math.floor(Date.now() / 1000)),
-    }))
-      u.searchParams.set(k, v);
-    expect(await callback(u.toString())).toEqual({ status: 200, body: 'OK' });
+    expect(await smsapi.pushDlr(smsapiDlrUrl(t.url), [{ id: String(sent.providerMessageId), status: 404 }])).toEqual([
+      { status: 200, body: 'OK' },
+    ]);
     await settled(t, agent.token, queued, 'DELIVERED');
     // SMSAPI error 13 (no valid recipient) is permanent: FAILED at once.
     smsapi.failNext({

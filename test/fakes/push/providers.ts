@@ -13,6 +13,11 @@ export const TEST_WEBHOOK_TOKEN = 'test-webhook-token-0001';
 /** The query carrying a webhook token: the given one, the tests' usual one when none is given, none for ''. */
 const withToken = (token?: string) => (token === undefined ? { token: TEST_WEBHOOK_TOKEN } : token ? { token } : {});
 
+/** Our SMSAPI delivery-report route on `base`, with a webhook token: where FakeSmsapi.pushDlr reports to. */
+export function smsapiDlrUrl(base: string, token = TEST_WEBHOOK_TOKEN): string {
+  return `${base}/panel/tickets/incoming/smsapi/dlr?token=${encodeURIComponent(token)}`;
+}
+
 export interface SmsapiSms {
   /** Our number, as SMSAPI writes it: 48XXXXXXXXX without "+" (INFERRED). */
   to: string;
