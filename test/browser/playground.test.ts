@@ -50,13 +50,33 @@ describeWithChromium('GraphQL playground at GET /graphql (offline, in Chromium)'
     await t?.close();
   });
 
-  /** Replaces the text of a Monaco editor as a user would: focus, select all, type over it. */
-  async function setEditor(editor: Locator, text: string) {
+  /**
+   * Replaces the text of a Monaco editor as a user would: focus, select all, type over it. GraphiQL takes an
+   * editor's text into its state a moment later (debounced) and runs what its state holds, so for the query
+   * editor this waits until GraphiQL has stored the new text (its tabs are kept in localStorage), as a user's
+   * pause would. Headers are not stored (GraphiQL keeps them out of localStorage by default): set them before
+   * the query, whose wait covers theirs.
+   */
+  async function setEditor(editor: Locator, text: string, stored = true) {
     await editor.locator('.monaco-editor').click();
     await page.keyboard.press('ControlOrMeta+A');
     await page.keyboard.press('Delete');
     await page.keyboard.insertText(text);
     await page.keyboard.press('Home');
+    if (!stored) return;
+    await expect
+      .poll(() =>
+        page.evaluate(
+          (forms) => {
+            // The page's localStorage (this runs in the browser; the tests' types have no DOM).
+            const store = (globalThis as unknown as { localStorage: Record<string, string> }).localStorage;
+            return Object.keys(store).some((k) => k.startsWith('graphiql') && forms.some((f) => store[k]?.includes(f)));
+          },
+          // As typed, or inside the JSON of GraphiQL's tab state.
+          [text, JSON.stringify(text).slice(1, -1)],
+        ),
+      )
+      .toBe(true);
   }
   /** What an element shows, with the editors' non-breaking spaces as plain ones. */
   const text = async (l: Locator) => (await l.innerText()).replace(/\u00a0/g, ' ');
@@ -95,7 +115,7 @@ describeWithChromium('GraphQL playground at GET /graphql (offline, in Chromium)'
     const token = /smsd_[A-Za-z0-9_-]+/.exec(login)![0];
     expect(login).toContain('"role": "AGENT"');
 
-    await setEditor(headerEditor(), `{"Authorization": "Bearer ${token}"}`);
+    await setEditor(headerEditor(), `{"Authorization": "Bearer ${token}"}`, false);
     await setEditor(queryEditor(), 'query { me { email role } }');
     await run();
     await resultShows(new RegExp(`"email": "${agent.email.replace(/\./g, '\\.')}"`));

@@ -6,6 +6,7 @@ import { codes, createAgent, fields, ok, violations, type GqlResult } from '../s
 import { rowCount, startTestApp, type TestApp } from '../support/app';
 import { gatewaySecretAt } from '../../src/modules/gateways/gateway-secrets';
 import { sealV1 } from '../support/sealing';
+import { PROVIDER_IDS_IN_ORDER } from '../support/providers';
 
 const CLIENT_CERT = pem('client.pem');
 const CLIENT_KEY = pem('client-key.pem');
@@ -15,19 +16,6 @@ const CLIENT_NOT_AFTER = new Date(new X509Certificate(CLIENT_CERT).validTo).toIS
 const PUBLIC_URL = 'https://smsdesk.example.com';
 /** Providers with no URL to paste: JustSend and MultiInfo are polled, Mobitex is not known to push. */
 const NO_PUSH = ['JUSTSEND', 'MULTIINFO', 'MOBITEX'];
-const ALL_PROVIDERS = [
-  'SMSAPI',
-  'SERWERSMS',
-  'JUSTSEND',
-  'TELECUBE',
-  'DOTPAY',
-  'MULTIINFO',
-  'PEOPLEFONE',
-  'MOBITEX',
-  'TIDE',
-  'THREE_S',
-  'GENERIC_HTTP',
-];
 
 const G = `id name provider allowedIps destinationNumber prefixesToRemove incomingActive login passwordForm senderName
   serviceId host certificateExpiresAt apiBaseUrl replacePolishDiacritics hasPassword hasCertificate hasWebhookToken webhookAuth webhookUrl
@@ -189,7 +177,7 @@ async function createOk(input: Record<string, unknown>) {
 
 describe('providers', () => {
   it('lists the eleven providers in contract order with their display names', async () => {
-    expect(catalog.map((p) => p.id)).toEqual(ALL_PROVIDERS);
+    expect(catalog.map((p) => p.id)).toEqual(PROVIDER_IDS_IN_ORDER);
     const names = Object.fromEntries(catalog.map((p) => [p.id, p.displayName]));
     expect(names).toMatchObject({ SMSAPI: 'SMSAPI.pl', MULTIINFO: 'Plus MultiInfo', THREE_S: '3S (platformy2.3s.pl)' });
     expect(entry('MULTIINFO').webhookPath).toBeNull();
@@ -208,7 +196,7 @@ describe('providers', () => {
 });
 
 describe('configuring one mailbox of every provider', () => {
-  for (const provider of ALL_PROVIDERS) {
+  for (const provider of PROVIDER_IDS_IN_ORDER) {
     it(`creates and reads back a ${provider} mailbox without its secrets`, async () => {
       const input = validInput(provider, `Every ${provider}`);
       const created = await createOk(input);

@@ -7,6 +7,7 @@ import { FakeSmsapi } from '../fakes/smsapi';
 import { codes, createAgent, ok } from '../support/api';
 import { startTestApp, type TestApp } from '../support/app';
 import { FAST_OUTBOUND_ENV, SEND, settled } from '../support/outbound';
+import { PROVIDER_IDS_IN_ORDER } from '../support/providers';
 
 /*
  * The set-up guides an admin follows (docs/providers/<provider>.md) and the URLs the API tells them to
@@ -86,19 +87,7 @@ describe('every provider has a guide naming exactly the URLs the API shows', () 
     for (const p of catalog) expect(p.guideUrl).toMatch(new RegExp(`^${PUBLIC_URL}/docs/providers/[a-z0-9-]+\\.md$`));
   });
 
-  it.each([
-    'SMSAPI',
-    'SERWERSMS',
-    'JUSTSEND',
-    'TELECUBE',
-    'DOTPAY',
-    'MULTIINFO',
-    'PEOPLEFONE',
-    'MOBITEX',
-    'TIDE',
-    'THREE_S',
-    'GENERIC_HTTP',
-  ])('%s', async (provider) => {
+  it.each(PROVIDER_IDS_IN_ORDER)('%s', async (provider) => {
     const g = await create(provider);
     const { guideUrl } = catalog.find((p) => p.id === provider)!;
     const file = guideFile(guideUrl);

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { PROVIDER_CATALOG, PROVIDER_IDS, catalogEntry } from '../../src/modules/providers/catalog';
 import { type GatewayFieldName, ProviderId, SpecStatus, Support } from '../../src/modules/providers/catalog.types';
+import { PROVIDER_IDS_IN_ORDER } from '../support/providers';
 
 const FIELD_NAMES: readonly GatewayFieldName[] = [
   'login',
@@ -148,19 +149,7 @@ function field(id: ProviderId, name: GatewayFieldName) {
 
 describe('provider catalog', () => {
   it('has exactly one entry per provider id, keyed by its own id', () => {
-    expect(PROVIDER_IDS).toEqual([
-      'SMSAPI',
-      'SERWERSMS',
-      'JUSTSEND',
-      'TELECUBE',
-      'DOTPAY',
-      'MULTIINFO',
-      'PEOPLEFONE',
-      'MOBITEX',
-      'TIDE',
-      'THREE_S',
-      'GENERIC_HTTP',
-    ]);
+    expect(PROVIDER_IDS).toEqual(PROVIDER_IDS_IN_ORDER);
     expect(Object.keys(PROVIDER_CATALOG).sort()).toEqual([...PROVIDER_IDS].sort());
     expect(entries).toHaveLength(11);
     expect(new Set(entries.map((e) => e.id)).size).toBe(11);
