@@ -12,6 +12,7 @@ export default tseslint.config(
       '.data*/**',
       'test-results/**',
       'docs/operations/generated/**',
+      'src/web/console/src/gql/**',
     ],
   },
   js.configs.recommended,

@@ -45,7 +45,7 @@ import { WEBHOOK_PREFIX } from './modules/providers/catalog-fields';
 import { RefusalLimiter } from './webhooks/refusals';
 import { deliveryReportEndpoints } from './modules/outbound/routes';
 import { guideRoutes } from './modules/providers/routes';
-import { playgroundRoutes } from './web/routes';
+import { consoleRoutes, playgroundRoutes } from './web/routes';
 
 export interface AppDeps {
   config: Config;
@@ -279,6 +279,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await apollo.start();
   if (config.landingPage) await playgroundRoutes(fastify, '/graphql');
+  // The web console: a client of the API like any other, served from our own assets.
+  await consoleRoutes(fastify);
   await fastify.register(async (scope) => {
     // Every GraphQL error answered over HTTP carries the request's id (see answerWithRequestId).
     scope.addHook('onSend', (req, _reply, payload, done) =>

@@ -3,14 +3,16 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Negotiator from 'negotiator';
 
-/** Where `npm run build` writes the playground (src/web/playground/vite.config.mts), compiled or run from source. */
-export const PLAYGROUND_DIR = path.resolve(
-  __dirname,
-  __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../web/playground' : '../../dist/web/playground',
-);
+/** Where `npm run build` writes a web bundle (src/web/<name>/vite.config.mts), compiled or run from source. */
+function builtDir(name: string): string {
+  return path.resolve(
+    __dirname,
+    __dirname.includes(`${path.sep}dist${path.sep}`) ? `../../web/${name}` : `../../dist/web/${name}`,
+  );
+}
 
-/** The URL prefix of the built assets: the `base` of the Vite build. */
-const ASSETS_PREFIX = '/playground/';
+export const PLAYGROUND_DIR = builtDir('playground');
+export const CONSOLE_DIR = builtDir('console');
 
 /**
  * Self only: scripts, workers and fonts come from this service, requests go to it (`'self'` covers ws: and
@@ -46,15 +48,47 @@ function prefersHtml(req: FastifyRequest): boolean {
   return !!accept && new Negotiator({ headers: { accept } }).mediaType(GRAPHQL_TYPES) === 'text/html';
 }
 
-function pageOrNotice(): { status: number; html: string } {
+/** A built page, or a page that says how to build it. */
+function pageOrNotice(dir: string, what: string): { status: number; html: string } {
   try {
-    return { status: 200, html: fs.readFileSync(path.join(PLAYGROUND_DIR, 'index.html'), 'utf8') };
+    return { status: 200, html: fs.readFileSync(path.join(dir, 'index.html'), 'utf8') };
   } catch {
     const html =
-      '<!doctype html><meta charset="utf-8"><title>smsdesk</title>' +
-      '<p>The GraphQL playground is not built. Run <code>npm run build</code> (<code>npm start</code> does it).</p>';
+      '<!doctype html><html lang="en"><meta charset="utf-8"><title>smsdesk</title>' +
+      `<p>The ${what} is not built. Run <code>npm run build</code> (<code>npm start</code> does it).</p>`;
     return { status: 503, html };
   }
+}
+
+/** The headers of a page of ours: its CSP, no sniffing, no referrer, always asked again (assets are hashed). */
+function sendPage(reply: FastifyReply, page: { status: number; html: string }, csp: string) {
+  return reply
+    .status(page.status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('content-security-policy', csp)
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('cache-control', 'no-cache')
+    .send(page.html);
+}
+
+/** A bundle's hashed assets under `prefix` (its Vite `base` + assets/), gzip copies included. */
+async function assetRoutes(fastify: FastifyInstance, dir: string, prefix: string): Promise<void> {
+  // Loaded only where a bundle is served: it costs start-up time.
+  const { default: fastifyStatic } = await import('@fastify/static');
+  await fastify.register(fastifyStatic, {
+    root: path.join(dir, 'assets'),
+    prefix,
+    index: false,
+    wildcard: false,
+    // The build writes a .gz beside each script and style (src/web/vite-gzip.mts).
+    preCompressed: true,
+    // File names carry a hash of their content.
+    immutable: true,
+    maxAge: '365d',
+    decorateReply: false,
+    setHeaders: (reply) => reply.header('x-content-type-options', 'nosniff'),
+  });
 }
 
 /**
@@ -63,17 +97,10 @@ function pageOrNotice(): { status: number; html: string } {
  * Must be called before the GraphQL route is declared.
  */
 export async function playgroundRoutes(fastify: FastifyInstance, graphqlPath: string): Promise<void> {
-  const page = pageOrNotice();
+  const page = pageOrNotice(PLAYGROUND_DIR, 'GraphQL playground');
   const servePage = async (req: FastifyRequest, reply: FastifyReply) => {
     if (!prefersHtml(req)) return;
-    return reply
-      .status(page.status)
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('content-security-policy', PLAYGROUND_CSP)
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'no-referrer')
-      .header('cache-control', 'no-cache')
-      .send(page.html);
+    return sendPage(reply, page, PLAYGROUND_CSP);
   };
   fastify.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -81,20 +108,31 @@ export async function playgroundRoutes(fastify: FastifyInstance, graphqlPath: st
     const own = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
     route.onRequest = [servePage, ...own];
   });
-  if (page.status !== 200) return;
-  // Loaded only where the playground is served (off in production by default): it costs start-up time.
-  const { default: fastifyStatic } = await import('@fastify/static');
-  await fastify.register(fastifyStatic, {
-    root: path.join(PLAYGROUND_DIR, 'assets'),
-    prefix: `${ASSETS_PREFIX}assets/`,
-    index: false,
-    wildcard: false,
-    // The build writes a .gz beside each script and style (vite.config.mts).
-    preCompressed: true,
-    // File names carry a hash of their content.
-    immutable: true,
-    maxAge: '365d',
-    decorateReply: false,
-    setHeaders: (reply) => reply.header('x-content-type-options', 'nosniff'),
-  });
+  if (page.status === 200) await assetRoutes(fastify, PLAYGROUND_DIR, '/playground/assets/');
+}
+
+/**
+ * Self only, and stricter than the playground's: the console has no inline styles, fonts or workers. `'self'`
+ * in connect-src covers its graphql-ws socket on the same host.
+ */
+export const CONSOLE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * The web console at `/` (its screens live after the `#`, so this is its only page) and its assets under
+ * /console/assets/. It talks to the service only through /graphql, as any client of the API.
+ */
+export async function consoleRoutes(fastify: FastifyInstance): Promise<void> {
+  const page = pageOrNotice(CONSOLE_DIR, 'web console');
+  fastify.get('/', (_req, reply) => sendPage(reply, page, CONSOLE_CSP));
+  if (page.status === 200) await assetRoutes(fastify, CONSOLE_DIR, '/console/assets/');
 }

@@ -1,24 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig } from 'vite';
+import { gzipAssets } from '../vite-gzip.mts';
 
 const outDir = path.resolve(import.meta.dirname, '../../../dist/web/playground');
-
-/** A gzip copy beside each asset, which the service sends to browsers that accept it (a third of the bytes). */
-function gzipAssets(): Plugin {
-  return {
-    name: 'smsdesk-gzip-assets',
-    apply: 'build',
-    closeBundle() {
-      const dir = path.join(outDir, 'assets');
-      for (const f of fs.readdirSync(dir)) {
-        if (/\.(js|css|ttf)$/.test(f))
-          fs.writeFileSync(path.join(dir, `${f}.gz`), zlib.gzipSync(fs.readFileSync(path.join(dir, f)), { level: 9 }));
-      }
-    },
-  };
-}
 
 /**
  * Builds the playground (GraphiQL, its Monaco editor and web workers, styles and fonts) into static assets
@@ -28,7 +12,7 @@ export default defineConfig({
   root: import.meta.dirname,
   base: '/playground/',
   logLevel: 'warn',
-  plugins: [gzipAssets()],
+  plugins: [gzipAssets(outDir)],
   build: {
     outDir,
     emptyOutDir: true,

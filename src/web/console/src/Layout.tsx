@@ -1,0 +1,103 @@
+import { useMutation, useQuery } from '@apollo/client/react';
+import { useEffect, type ReactNode } from 'react';
+import { NavLink } from 'react-router';
+import { graphql } from './gql';
+import { NotificationBell } from './notifications';
+import { useSession, useUser } from './session';
+
+const LOGOUT = graphql(`
+  mutation ConsoleLogout {
+    logout
+  }
+`);
+
+const ME = graphql(`
+  query ConsoleMe {
+    me {
+      id
+      name
+      email
+      role
+    }
+  }
+`);
+
+/** Screens everyone has, then the administration screens (admins only). */
+const AGENT_LINKS = [
+  { to: '/tickets', label: 'Tickets' },
+  { to: '/customers', label: 'Customers' },
+];
+const ADMIN_LINKS = [
+  { to: '/admin/mailboxes', label: 'E-mail and SMS configuration' },
+  { to: '/admin/rules', label: 'Message rules' },
+  { to: '/admin/queues', label: 'Queues and users' },
+  { to: '/admin/settings', label: 'System parameters' },
+];
+
+/** The frame of every screen behind the login: the navigation, the bell, who is logged in, and "Log out". */
+export function Layout({ children }: { children: ReactNode }) {
+  const user = useUser();
+  const { session, isAdmin, signIn, signOut } = useSession();
+  const [logout] = useMutation(LOGOUT);
+  // Who the token belongs to now: a reload after an admin changed this user's role or name shows the change
+  // (and a token that expired meanwhile ends the session, through the client's expiry check).
+  const { data } = useQuery(ME, { fetchPolicy: 'network-only' });
+  useEffect(() => {
+    const me = data?.me;
+    if (session && me && (me.role !== session.user.role || me.name !== session.user.name))
+      signIn({ ...session, user: me });
+  }, [data, session, signIn]);
+
+  async function logOut() {
+    // The token is revoked at the service; the session ends here even when the service cannot be reached.
+    await logout().catch(() => undefined);
+    signOut();
+  }
+
+  return (
+    <div className="frame">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="top">
+        <span className="brand">smsdesk</span>
+        <nav aria-label="Main">
+          <ul>
+            {AGENT_LINKS.map((l) => (
+              <li key={l.to}>
+                <NavLink to={l.to}>{l.label}</NavLink>
+              </li>
+            ))}
+          </ul>
+          {isAdmin && (
+            <ul aria-label="Administration">
+              {ADMIN_LINKS.map((l) => (
+                <li key={l.to}>
+                  <NavLink to={l.to}>{l.label}</NavLink>
+                </li>
+              ))}
+              <li>
+                {/* The GraphQL playground of the operations issue, served by the service at GET /graphql. */}
+                <a href="/graphql" target="_blank" rel="noopener">
+                  GraphQL playground
+                </a>
+              </li>
+            </ul>
+          )}
+        </nav>
+        <div className="who">
+          <NotificationBell />
+          <span>
+            {user.name} <span className="role">({user.role === 'ADMIN' ? 'administrator' : 'agent'})</span>
+          </span>
+          <button type="button" onClick={logOut}>
+            Log out
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </div>
+  );
+}

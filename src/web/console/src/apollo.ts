@@ -1,0 +1,95 @@
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
+import { ErrorLink } from '@apollo/client/link/error';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { getMainDefinition } from '@apollo/client/utilities';
+import { createClient, type Client } from 'graphql-ws';
+import { isSessionExpired } from './errors';
+
+/** The service's API: the console is served by the service, so it is this page's own origin. */
+const HTTP_URL = `${location.origin}/graphql`;
+const WS_URL = HTTP_URL.replace(/^http/, 'ws');
+
+/** graphql-ws close codes that mean the token is no good any more (src/graphql/close-codes.ts). */
+const CLOSED_FOR_TOKEN = new Set([4401, 4403]);
+
+export interface Api {
+  client: ApolloClient;
+  ws: Client;
+  /**
+   * Calls `listener` each time the socket is connected again after it was lost: live events of the gap are not
+   * replayed, so a view that must miss nothing reads what it missed (notifications(after:)). Returns the
+   * unsubscribe function.
+   */
+  onReconnect(listener: () => void): () => void;
+  dispose(): void;
+}
+
+/**
+ * One Apollo Client for one login session: queries and mutations over HTTP with the session's bearer token,
+ * subscriptions over graphql-ws on the same URL with the token in connectionParams. `onExpired` runs when the
+ * service says the token is no longer valid (expired, revoked, user deactivated).
+ */
+export function createApi(token: string, onExpired: () => void): Api {
+  const reconnectListeners = new Set<() => void>();
+  let connectedBefore = false;
+  const ws = createClient({
+    url: WS_URL,
+    connectionParams: { authorization: `Bearer ${token}` },
+    // Reconnect for as long as the page is open (a service restart, a network change); the server's close
+    // codes for a bad token stop it.
+    retryAttempts: Infinity,
+    shouldRetry: (event) => !(event instanceof CloseEvent && CLOSED_FOR_TOKEN.has(event.code)),
+    on: {
+      connected: () => {
+        if (connectedBefore) for (const l of reconnectListeners) l();
+        connectedBefore = true;
+      },
+      closed: (event) => {
+        if (event instanceof CloseEvent && CLOSED_FOR_TOKEN.has(event.code)) onExpired();
+      },
+    },
+  });
+  const expiry = new ErrorLink(({ error }) => {
+    if (isSessionExpired(error)) onExpired();
+  });
+  const http = ApolloLink.from([
+    expiry,
+    new HttpLink({ uri: HTTP_URL, headers: { authorization: `Bearer ${token}` } }),
+  ]);
+  const link = ApolloLink.split(
+    ({ query }) => {
+      const def = getMainDefinition(query);
+      return def.kind === 'OperationDefinition' && def.operation === 'subscription';
+    },
+    new GraphQLWsLink(ws),
+    http,
+  );
+  const client = new ApolloClient({
+    link,
+    cache: new InMemoryCache({
+      typePolicies: {
+        // Settings is one object without an id.
+        Settings: { keyFields: [] },
+      },
+    }),
+    defaultOptions: { watchQuery: { fetchPolicy: 'cache-and-network' } },
+  });
+  return {
+    client,
+    ws,
+    onReconnect(listener) {
+      reconnectListeners.add(listener);
+      return () => reconnectListeners.delete(listener);
+    },
+    dispose() {
+      reconnectListeners.clear();
+      void ws.dispose();
+      client.stop();
+    },
+  };
+}
+
+/** An Apollo Client without a token, for the login screen. */
+export function createAnonymousClient(): ApolloClient {
+  return new ApolloClient({ link: new HttpLink({ uri: HTTP_URL }), cache: new InMemoryCache() });
+}

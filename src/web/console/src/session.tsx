@@ -1,0 +1,104 @@
+import { ApolloProvider } from '@apollo/client/react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createAnonymousClient, createApi, type Api } from './apollo';
+import type { Role } from './gql/graphql';
+
+export interface SessionUser {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+}
+
+export interface Session {
+  token: string;
+  user: SessionUser;
+}
+
+/** Kept in the tab's sessionStorage: a reload keeps the login, closing the tab forgets the token. */
+const STORAGE_KEY = 'smsdesk.session';
+/** Why the session ended, kept until the next login so that a reload does not swallow it. */
+const NOTICE_KEY = 'smsdesk.notice';
+
+function stored(): Session | null {
+  try {
+    const raw = sessionStorage.getItem(STORAGE_KEY);
+    return raw ? (JSON.parse(raw) as Session) : null;
+  } catch {
+    return null;
+  }
+}
+
+interface SessionState {
+  session: Session | null;
+  /** Why the login screen is shown again (an expired session), for the login screen to say. */
+  notice: string | null;
+  isAdmin: boolean;
+  api: Api | null;
+  signIn(session: Session): void;
+  /** Ends the session here; `notice` is shown on the login screen. */
+  signOut(notice?: string): void;
+}
+
+const SessionContext = createContext<SessionState | null>(null);
+
+export function useSession(): SessionState {
+  const s = useContext(SessionContext);
+  if (!s) throw new Error('useSession outside SessionProvider');
+  return s;
+}
+
+/** The logged-in user; only inside the screens behind the login. */
+export function useUser(): SessionUser {
+  const { session } = useSession();
+  if (!session) throw new Error('useUser without a session');
+  return session.user;
+}
+
+/** The live API of the session (Apollo Client and its graphql-ws socket); only behind the login. */
+export function useApi(): Api {
+  const { api } = useSession();
+  if (!api) throw new Error('useApi without a session');
+  return api;
+}
+
+export const EXPIRED_NOTICE = 'Your session has expired. Log in again.';
+
+/**
+ * The login session and the API client that goes with it: one Apollo Client and one socket per session, made
+ * on login and disposed of on logout or expiry, so nothing of one user's cache reaches the next.
+ */
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [session, setSession] = useState<Session | null>(stored);
+  const [notice, setNotice] = useState<string | null>(() => sessionStorage.getItem(NOTICE_KEY));
+
+  const signOut = useCallback((why?: string) => {
+    sessionStorage.removeItem(STORAGE_KEY);
+    if (why) sessionStorage.setItem(NOTICE_KEY, why);
+    else sessionStorage.removeItem(NOTICE_KEY);
+    setSession(null);
+    setNotice(why ?? null);
+  }, []);
+  const signIn = useCallback((s: Session) => {
+    sessionStorage.setItem(STORAGE_KEY, JSON.stringify(s));
+    sessionStorage.removeItem(NOTICE_KEY);
+    setNotice(null);
+    setSession(s);
+  }, []);
+
+  const token = session?.token;
+  const api = useMemo(() => (token ? createApi(token, () => signOut(EXPIRED_NOTICE)) : null), [token, signOut]);
+  useEffect(() => () => api?.dispose(), [api]);
+  const anonymous = useMemo(() => (token ? null : createAnonymousClient()), [token]);
+
+  const state = useMemo<SessionState>(
+    () => ({ session, notice, isAdmin: session?.user.role === 'ADMIN', api, signIn, signOut }),
+    [session, notice, api, signIn, signOut],
+  );
+  const client = api?.client ?? anonymous;
+  return (
+    <SessionContext.Provider value={state}>
+      {client && <ApolloProvider client={client}>{children}</ApolloProvider>}
+    </SessionContext.Provider>
+  );
+}
