@@ -58,7 +58,8 @@ async function main() {
           '  First start: an administrator was created.',
           `    e-mail:   ${admin.email}`,
           `    password: ${admin.generatedPassword}`,
-          `  Log in at ${config.publicUrl}/graphql with:`,
+          `  Log in to the web console at ${config.publicUrl}/ with them, or in the GraphQL playground at`,
+          `  ${config.publicUrl}/graphql with:`,
           `    mutation { login(email: "${admin.email}", password: "<password>") { token } }`,
           '  and send the token as "Authorization: Bearer <token>"; then set your own password with changePassword.',
           '',
@@ -71,6 +72,7 @@ async function main() {
       {
         port: config.port,
         role: config.role,
+        console: `${config.publicUrl}/`,
         graphql: `${config.publicUrl}/graphql`,
         startupMs: Date.now() - started,
       },
