@@ -88,6 +88,27 @@ describeWithChromium('web console: login, logout, expiry, roles (in Chromium)', 
     await context.close();
   });
 
+  it('can be used from the keyboard alone: log in with Tab and Enter, reach the navigation', async () => {
+    const { page, context } = await openConsole(browser, t.url);
+    await page.getByLabel('E-mail').waitFor();
+    await page.keyboard.press('Tab');
+    await expect
+      .poll(() => page.evaluate('document.activeElement.id'))
+      .toBe(await page.getByLabel('E-mail').getAttribute('id'));
+    await page.keyboard.type(agent.email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(AGENT_PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    // The first Tab reaches the "Skip to content" link, which moves focus to the screen itself.
+    await page.keyboard.press('Tab');
+    await expect.poll(() => page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate('document.activeElement.id')).toBe('main');
+    await expectAccessible(page, 'the tickets screen');
+    await context.close();
+  });
+
   it('returns to the login screen with a message when the session has expired', async () => {
     const { page, context } = await openConsole(browser, t.url);
     await logIn(page, agent.email, AGENT_PASSWORD);

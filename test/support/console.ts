@@ -50,8 +50,26 @@ export async function goTo(page: Page, route: string): Promise<void> {
 }
 
 /**
+ * Form controls on the page that have no visible <label> of their own, or whose accessible name would not be
+ * that label (an aria-label or aria-labelledby overrides it). Run in the page (a string: the tests' types have
+ * no DOM).
+ */
+const CONTROLS_WITHOUT_VISIBLE_LABEL = `(() => {
+  const visible = (el) => el.getClientRects().length > 0;
+  const out = [];
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (el.type === 'hidden' || !visible(el)) continue;
+    const labels = Array.from(el.labels || []).filter((l) => visible(l) && l.textContent.trim());
+    if (!labels.length || el.hasAttribute('aria-label') || el.hasAttribute('aria-labelledby'))
+      out.push(el.outerHTML.slice(0, 120));
+  }
+  return out;
+})()`;
+
+/**
  * axe-core on the page as it is now: no violation of serious or critical impact. The message lists each with
- * the elements it found, so a failure says what to fix.
+ * the elements it found, so a failure says what to fix. Also: every visible form control has a visible label
+ * that is its accessible name.
  */
 export async function expectAccessible(page: Page, screen: string): Promise<void> {
   const results = await new AxeBuilder({ page }).analyze();
@@ -60,6 +78,10 @@ export async function expectAccessible(page: Page, screen: string): Promise<void
     (v) => `${v.impact} ${v.id}: ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`,
   );
   expect(described, `accessibility of ${screen}`).toEqual([]);
+  expect(
+    await page.evaluate<string[]>(CONTROLS_WITHOUT_VISIBLE_LABEL),
+    `controls without a visible label on ${screen}`,
+  ).toEqual([]);
 }
 
 /** A full-page screenshot under test-results/console/<name>.png. */
