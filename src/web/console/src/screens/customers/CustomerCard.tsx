@@ -56,7 +56,11 @@ export type CardCustomer = CustomersCardQuery['customer'];
 /** A customer's card: who they are, which numbers may be texted, their tickets, and "Send SMS". */
 export function CustomerCard() {
   const { id = '' } = useParams();
-  const { data, error } = useQuery(CARD, { variables: { id, tickets: TICKETS_SHOWN } });
+  // Opt-outs and tickets change behind the page's back (STOP texted, a ticket answered): each visit reads anew.
+  const { data, error } = useQuery(CARD, {
+    variables: { id, tickets: TICKETS_SHOWN },
+    fetchPolicy: 'cache-and-network',
+  });
   const customer = data?.customer;
   usePageTitle(customer ? customer.name : 'Customer');
   if (!customer)

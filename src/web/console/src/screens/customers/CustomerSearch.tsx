@@ -66,6 +66,7 @@ export function CustomerSearch() {
 function Results({ search }: { search: string }) {
   const { data, previousData, error, loading, fetchMore } = useQuery(SEARCH, {
     variables: { search: search || null, first: PAGE_SIZE },
+    fetchPolicy: 'cache-and-network',
     notifyOnNetworkStatusChange: true,
   });
   const page = (data ?? previousData)?.customers;
