@@ -161,7 +161,7 @@ describeWithChromium('web console: customers, the card and Send SMS (in Chromium
     await openCard(customer.zofia);
     const row = page.getByRole('row', { name: new RegExp(`^${ZOFIA.opted.replace('+', '\\+')}`) });
     await expect.poll(() => row.textContent()).toContain('Opted out since');
-    expect(await row.textContent()).toContain('How: opted out by hand by Celina Agent');
+    expect(await row.textContent()).toContain('How: opted out by hand (Celina Agent)');
     expect(await row.textContent()).toContain('Reason: asked by phone');
     expect(await page.getByRole('row', { name: new RegExp(ZOFIA.open.replace('+', '\\+')) }).textContent()).toContain(
       'May be texted',
@@ -289,5 +289,23 @@ describeWithChromium('web console: customers, the card and Send SMS (in Chromium
     expect(await recipient.getAttribute('aria-invalid')).toBe('true');
     expect(c.foreign).toEqual([]);
     expect(c.errors.filter((e) => !/40\d|Failed to load resource/.test(e))).toEqual([]);
+  });
+
+  it('creates a customer card; a number that is not one is refused next to its field', async () => {
+    await goTo(page, '/customers');
+    await page.getByRole('button', { name: 'New customer card' }).click();
+    await page.getByLabel('Name').fill('Halina Kamińska');
+    const phones = page.getByLabel('Phone numbers');
+    await phones.fill('500 700 401, 12ab');
+    await page.getByLabel('E-mail').fill('halina@example.com');
+    await page.getByRole('button', { name: 'Create card' }).click();
+    const fieldError = page.locator('.field').filter({ has: phones }).getByRole('alert');
+    await expect.poll(() => fieldError.textContent()).toContain('12ab');
+    await phones.fill('500 700 401, +48 600 700 402');
+    await page.getByRole('button', { name: 'Create card' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Halina Kamińska' }).waitFor();
+    const id = /#\/customers\/(\d+)$/.exec(page.url())?.[1];
+    const stored = ok(await t.gql(`query($id: ID!) { customer(id: $id) { phoneNumbers email } }`, { id }, agent.token));
+    expect(stored.customer).toEqual({ phoneNumbers: ['+48500700401', '+48600700402'], email: 'halina@example.com' });
   });
 });

@@ -5,6 +5,10 @@ import { fieldErrors } from '../../errors';
 import { graphql } from '../../gql';
 import { ErrorBanner } from '../../ui/feedback';
 import { TextField } from '../../ui/fields';
+import { bannerError } from './formErrors';
+
+/** The form's fields that the API's violations name. */
+const FIELDS = ['name', 'phoneNumbers', 'email'];
 
 const CREATE = graphql(`
   mutation CustomersCreate($input: CustomerInput!) {
@@ -31,8 +35,7 @@ export function NewCustomer() {
   const [email, setEmail] = useState('');
   const [create, { error, loading }] = useMutation(CREATE);
   const errors = fieldErrors(error);
-  const known = new Set(['name', 'phoneNumbers', 'email']);
-  const other = error && !Object.keys(errors).some((k) => known.has(k)) ? error : undefined;
+  const other = bannerError(error, FIELDS);
 
   async function submit(e: FormEvent) {
     e.preventDefault();

@@ -6,6 +6,7 @@ import { ErrorBanner, Notice } from '../../ui/feedback';
 import { TextField } from '../../ui/fields';
 import { formatDateTime } from '../../ui/format';
 import type { CardCustomer } from './CustomerCard';
+import { bannerError } from './formErrors';
 import { OPT_OUT_HOW } from './optOutWords';
 
 const SET_OPT_OUT = graphql(`
@@ -79,7 +80,7 @@ export function PhoneNumbers({ customer }: { customer: CardCustomer }) {
 }
 
 function OptedOut({ optOut }: { optOut: OptOut }) {
-  const by = optOut.source === 'MANUAL' && optOut.changedBy ? ` by ${optOut.changedBy.name}` : '';
+  const by = optOut.source === 'MANUAL' && optOut.changedBy ? ` (${optOut.changedBy.name})` : '';
   const through = optOut.gateway ? ` (mailbox “${optOut.gateway.name}”)` : '';
   return (
     <>
@@ -126,7 +127,7 @@ function ChangeOptOut({
   return (
     <form className="panel" aria-labelledby="opt-out-title" onSubmit={submit}>
       <h3 id="opt-out-title">{title}</h3>
-      <ErrorBanner error={errors.reason || errors.phoneNumber ? undefined : error} />
+      <ErrorBanner error={bannerError(error, ['reason', 'phoneNumber'])} />
       <TextField
         label="Reason"
         required

@@ -8,6 +8,7 @@ import type { CustomersSendSmsMutation } from '../../gql/graphql';
 import { ErrorBanner, Notice } from '../../ui/feedback';
 import { CheckboxField, SelectField, TextArea, TextField } from '../../ui/fields';
 import type { CardCustomer } from './CustomerCard';
+import { bannerError } from './formErrors';
 import { optedOutRefusal } from './optOutWords';
 import { SmsCounter } from './SmsCounter';
 
@@ -73,7 +74,7 @@ export function SendSms({ customer, onClose }: { customer: CardCustomer; onClose
 
   const errors = fieldErrors(error);
   const optedOut = errorCode(error) === 'OPTED_OUT';
-  const banner = error && !optedOut && !Object.keys(errors).some((k) => FIELDS.includes(k)) ? error : undefined;
+  const banner = optedOut ? undefined : bannerError(error, FIELDS);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
