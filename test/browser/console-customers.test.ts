@@ -24,7 +24,7 @@ describeWithChromium('web console: customers, the card and Send SMS (in Chromium
   let agent: { email: string; token: string };
   let admin: string;
   const smsapi = new FakeSmsapi();
-  const mailbox: Record<'main' | 'replacing', string> = { main: '', replacing: '' };
+  const mailbox: Record<'main' | 'replacing' | 'badSender', string> = { main: '', replacing: '', badSender: '' };
   const customer: Record<'zofia' | 'jan', string> = { zofia: '', jan: '' };
 
   const createCard = async (name: string, phoneNumbers: string[]) =>
@@ -51,6 +51,16 @@ describeWithChromium('web console: customers, the card and Send SMS (in Chromium
     mailbox.main = (await createGateway(t, admin, { ...smsapiMailbox, name: 'SMSAPI main' })).id;
     mailbox.replacing = (
       await createGateway(t, admin, { ...smsapiMailbox, name: 'SMSAPI Latin letters', replacePolishDiacritics: true })
+    ).id;
+    // Peoplefone's API has no sender field, so the API refuses to send through a mailbox that names one.
+    mailbox.badSender = (
+      await createGateway(t, admin, {
+        name: 'Peoplefone with sender',
+        provider: 'PEOPLEFONE',
+        password: 'k',
+        senderName: 'ACME',
+        apiBaseUrl: 'http://127.0.0.1:9',
+      })
     ).id;
     ok(
       await t.gql(
@@ -287,6 +297,15 @@ describeWithChromium('web console: customers, the card and Send SMS (in Chromium
     expect(message).toBeTruthy();
     expect(await fieldError.textContent()).toBe(message);
     expect(await recipient.getAttribute('aria-invalid')).toBe('true');
+
+    // A sender name the provider refuses is the mailbox's fault: the API's message stands by "Mailbox".
+    await recipient.fill(JAN.phone);
+    const mailboxField = page.getByLabel('Mailbox');
+    await mailboxField.selectOption(mailbox.badSender);
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    const senderError = page.locator('.field').filter({ has: mailboxField }).getByRole('alert');
+    await expect.poll(() => senderError.textContent()).toContain('clear the sender name "ACME" of the mailbox');
+    expect(await fieldError.count()).toBe(0);
     expect(c.foreign).toEqual([]);
     expect(c.errors.filter((e) => !/40\d|Failed to load resource/.test(e))).toEqual([]);
   });
