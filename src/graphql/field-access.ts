@@ -22,13 +22,15 @@ const admins: Rule = (caller) => caller?.role === Role.ADMIN;
  */
 export const FIELD_ACCESS: Record<string, Record<string, Rule>> = {
   // A mailbox's configuration (login, URLs, IP list, generic HTTP template, tests, webhook URLs, and any field
-  // added later) is for admins; agents see what they need to choose a mailbox to send from.
+  // added later) is for admins; agents see what they need to choose a mailbox to send from
+  // (and whether it replaces Polish letters, which changes what a text costs).
   Gateway: {
     '*': admins,
     id: anyone,
     name: anyone,
     provider: anyone,
     canSend: anyone,
+    replacePolishDiacritics: anyone,
     hasPassword: anyone,
     hasCertificate: anyone,
     hasWebhookToken: anyone,

@@ -159,6 +159,45 @@ describe('sending from a customer card', () => {
     }
   });
 
+  it('lets an agent read whether a mailbox replaces Polish letters, and override it for one message', async () => {
+    const setReplacing = (on: boolean) =>
+      t.gql(
+        `mutation($id: ID!, $on: Boolean!) { updateGateway(id: $id, input: { replacePolishDiacritics: $on }) { id } }`,
+        { id: gw.MOBITEX, on },
+        admin,
+      );
+    const replacing = async () =>
+      (await t.gql(`query($id: ID!) { gateway(id: $id) { replacePolishDiacritics } }`, { id: gw.MOBITEX }, agent)).data
+        .gateway.replacePolishDiacritics;
+    const text = 'Zażółć gęślą jaźń, '.repeat(4);
+    await setReplacing(true);
+    try {
+      expect(await replacing()).toBe(true);
+      const customerId = await newCustomer('Override off', '+48500100091');
+      const asTyped = await t.gql(
+        SEND,
+        { i: { customerId, text, gatewayId: gw.MOBITEX, replacePolishDiacritics: false } },
+        agent,
+      );
+      expect(asTyped.errors).toBeUndefined();
+      // 76 characters: UCS-2 takes two parts of 67, where the replaced text would fit one GSM-7 SMS.
+      expect(asTyped.data.sendSms).toMatchObject({ text, encoding: 'UCS2', parts: 2 });
+      await settled(t, agent, asTyped.data.sendSms, 'SENT');
+      expect(mobitex.sent.at(-1)).toMatchObject({ text });
+    } finally {
+      await setReplacing(false);
+    }
+    expect(await replacing()).toBe(false);
+    const customerId = await newCustomer('Override on', '+48500100092');
+    const replaced = await t.gql(
+      SEND,
+      { i: { customerId, text, gatewayId: gw.MOBITEX, replacePolishDiacritics: true } },
+      agent,
+    );
+    expect(replaced.errors).toBeUndefined();
+    expect(replaced.data.sendSms).toMatchObject({ text: 'Zazolc gesla jazn, '.repeat(4), encoding: 'GSM7', parts: 1 });
+  });
+
   it('a long Polish text counts UCS-2 parts and goes as a long SMS (MultiInfo sendsmslong, one id per part)', async () => {
     const customerId = await newCustomer('Long', '+48500100015');
     const m = (await t.gql(SEND, { i: { customerId, text: 'ą'.repeat(100), gatewayId: gw.MULTIINFO } }, agent)).data

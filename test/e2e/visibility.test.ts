@@ -74,9 +74,18 @@ const selectionOf = (type: GraphQLObjectType, name: string) => {
 };
 
 describe("a mailbox's configuration", () => {
-  const AGENT_FIELDS = ['id', 'name', 'provider', 'canSend', 'hasPassword', 'hasCertificate', 'hasWebhookToken'];
+  const AGENT_FIELDS = [
+    'id',
+    'name',
+    'provider',
+    'canSend',
+    'replacePolishDiacritics',
+    'hasPassword',
+    'hasCertificate',
+    'hasWebhookToken',
+  ];
 
-  it('is for admins: agents read only name, provider and whether it sends; every other field is FORBIDDEN', async () => {
+  it('is for admins: agents read only name, provider, whether it sends and how it counts a text; every other field is FORBIDDEN', async () => {
     const gateway = (await createSchema()).getType('Gateway') as GraphQLObjectType;
     const seen = ok(await t.gql(`{ gateways { ${AGENT_FIELDS.join(' ')} } }`, {}, agent.token)).gateways;
     expect(seen).toContainEqual({
@@ -84,6 +93,7 @@ describe("a mailbox's configuration", () => {
       name: 'Main 7731',
       provider: 'SMSAPI',
       canSend: true,
+      replacePolishDiacritics: false,
       hasPassword: true,
       hasCertificate: false,
       hasWebhookToken: true,

@@ -19,7 +19,7 @@ export class GatewayResolver {
   @Authorized()
   @Query(() => [Gateway], {
     description:
-      'Every SMS mailbox, by name. Agents see only id, name, provider, canSend and the has* flags (reading the rest answers FORBIDDEN); admins see the configuration.',
+      'Every SMS mailbox, by name. Agents see only id, name, provider, canSend, replacePolishDiacritics and the has* flags (reading the rest answers FORBIDDEN); admins see the configuration.',
   })
   gateways(@Ctx() ctx: Context): Promise<Gateway[]> {
     return ctx.em.find(Gateway, {}, { orderBy: { name: 'asc' } });

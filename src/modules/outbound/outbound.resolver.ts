@@ -51,6 +51,13 @@ export class SendSmsInput {
     description: 'The mailbox to send through; default: the default SMS mailbox in settings, else the only one.',
   })
   gatewayId?: string;
+
+  @Field({
+    nullable: true,
+    description:
+      "Replace Polish letters (ą→a, ł→l…) for this message, which keeps it in GSM-7; default: the mailbox's replacePolishDiacritics.",
+  })
+  replacePolishDiacritics?: boolean;
 }
 
 /** An ID in an input object: a bad one is a BAD_USER_INPUT naming the field (not a NOT_FOUND of the operation). */
@@ -80,6 +87,7 @@ export class OutboundResolver {
       to: input.to,
       text: input.text,
       gatewayId: inputId(input.gatewayId, 'gatewayId'),
+      replacePolishDiacritics: input.replacePolishDiacritics ?? undefined,
     });
   }
 

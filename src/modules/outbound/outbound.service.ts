@@ -30,6 +30,8 @@ export interface SendSmsRequest {
   to?: string;
   text: string;
   gatewayId?: number;
+  /** Replace Polish letters in this message; undefined: as the mailbox is set. */
+  replacePolishDiacritics?: boolean;
 }
 
 /** What sending needs of a mailbox (a Gateway entity has it too). */
@@ -132,7 +134,8 @@ export class OutboundService {
     const gateway = this.chooseGateway(facts, input.gatewayId, v);
     const country = gateway && to ? countryProblem(gateway, to) : null;
     if (country) v.add('to', 'allowedCountry', country);
-    const prepared = gateway && input.text ? this.prepare(gateway, input.text, v) : undefined;
+    const prepared =
+      gateway && input.text ? this.prepare(gateway, input.text, v, input.replacePolishDiacritics) : undefined;
     v.throwIfAny();
     // The number's consent, read with the facts (the registry's key): an opted-out number gets nothing.
     const optedOut = facts.optOuts.find((o) => o.phoneNumber === to);
@@ -208,11 +211,19 @@ export class OutboundService {
     return this.load(em, messageId);
   }
 
-  /** The text as it will be sent on this mailbox, or violations (encoding rules, part limit). */
-  prepare(gateway: SendingGateway, raw: string, v: Violations): PreparedText {
+  /**
+   * The text as it will be sent on this mailbox, or violations (encoding rules, part limit). `replacePolish`
+   * overrides the mailbox's replacePolishDiacritics for this one message.
+   */
+  prepare(
+    gateway: SendingGateway,
+    raw: string,
+    v: Violations,
+    replacePolish = gateway.replacePolishDiacritics,
+  ): PreparedText {
     const adapter = adapterFor(gateway.provider);
     const provider = catalogEntry(gateway.provider).displayName;
-    const { text, seg } = asSent(raw, gateway.replacePolishDiacritics);
+    const { text, seg } = asSent(raw, replacePolish);
     const problem = adapter.textProblem?.({ senderName: gateway.senderName }, seg.encoding);
     if (problem) v.add('text', 'encoding', problem);
     if (adapter.sending.supported && seg.parts > adapter.maxParts) {

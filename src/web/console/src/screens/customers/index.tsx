@@ -1,6 +1,13 @@
-import { usePageTitle } from '../../ui/title';
+import { Route, Routes } from 'react-router';
+import { CustomerCard } from './CustomerCard';
+import { CustomerSearch } from './CustomerSearch';
 
+/** Customers: the search (`/customers`) and a customer's card (`/customers/:id`). */
 export function CustomerRoutes() {
-  usePageTitle('Customers');
-  return <h1>Customers</h1>;
+  return (
+    <Routes>
+      <Route index element={<CustomerSearch />} />
+      <Route path=":id" element={<CustomerCard />} />
+    </Routes>
+  );
 }
