@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { FakeSmsapi } from '../fakes/smsapi';
 import { smsapiSms } from '../fakes/push/providers';
-import { ADMIN, ok, violations } from '../support/api';
+import { ADMIN, createGateway, ok, violations } from '../support/api';
 import { rowCount, startTestApp, type TestApp } from '../support/app';
 import { describeWithChromium, launchChromium } from '../support/browser';
 import { expectAccessible, goTo, logIn, openConsole, screenshot } from '../support/console';
@@ -21,6 +21,10 @@ interface CatalogEntry {
   defaultPrefixesToRemove: string[];
   guideUrl: string;
 }
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A pattern for a detail as the API answered it, from the kept one where numbers are masked as "[number]". */
+const unmasked = (detail: string) => detail.split('[number]').map(escapeRegExp).join('\\S+');
 
 describeWithChromium('web console: E-mail and SMS configuration (in Chromium)', () => {
   let t: TestApp;
@@ -62,11 +66,15 @@ describeWithChromium('web console: E-mail and SMS configuration (in Chromium)', 
     await goTo(page, '/admin/mailboxes');
     await page.getByRole('heading', { level: 1, name: 'E-mail and SMS configuration' }).waitFor();
 
-    // The add button is a real button that opens a list offering SMS.
+    // The add button is a real button that opens a list offering SMS, and Escape closes it again.
     const add = page.getByRole('button', { name: 'Add' });
     await add.focus();
     await page.keyboard.press('Enter');
     expect(await add.getAttribute('aria-expanded')).toBe('true');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Escape');
+    expect(await add.getAttribute('aria-expanded')).toBe('false');
+    await page.keyboard.press('Enter');
     await page.getByRole('list', { name: 'Add a mailbox' }).getByRole('link', { name: 'SMS' }).click();
     await page.getByRole('heading', { level: 1, name: 'New SMS mailbox' }).waitFor();
     expect(page.url()).toMatch(/#\/admin\/mailboxes\/new$/);
@@ -156,6 +164,21 @@ describeWithChromium('web console: E-mail and SMS configuration (in Chromium)', 
       lastTest.checks.map((c: { name: string; detail: string }) => `${c.name}: passed — ${c.detail}`),
     );
     expect(smsapi.sent).toHaveLength(0);
+    // With a number, the test also sends one real SMS, and says so as one more check.
+    await test.getByLabel('Send a test SMS to (optional)').fill('+48 500 600 700');
+    await test.getByRole('button', { name: 'Test' }).click();
+    await expect.poll(() => smsapi.sent.length).toBe(1);
+    const withSms = ok(
+      await t.gql(`query($id: ID!) { gateway(id: $id) { lastTest { checks { name ok detail } } } }`, { id }, admin),
+    ).gateway.lastTest;
+    expect(withSms.checks.at(-1).name).toBe('Test SMS');
+    // The kept result masks numbers ("[number]"); the page shows the answer as it came, with the number typed.
+    await expect.poll(() => shown.count()).toBe(withSms.checks.length);
+    const texts = await shown.allTextContents();
+    withSms.checks.forEach((c: { name: string; detail: string }, i: number) =>
+      expect(texts[i]).toMatch(new RegExp(`^${escapeRegExp(`${c.name}: passed — `)}${unmasked(c.detail)}$`)),
+    );
+    expect(texts.at(-1)).toContain('+48500600700');
 
     // SMSAPI delivers an SMS while incoming is still off: refused, and the log says why.
     const inbound = new URL(stored.webhookUrls.find((u: { purpose: string }) => u.purpose === 'INBOUND_SMS')!.url);
@@ -201,6 +224,25 @@ describeWithChromium('web console: E-mail and SMS configuration (in Chromium)', 
     await log.getByRole('row').filter({ hasText: 'Replayed: Accepted' }).waitFor();
     const [m] = await t.sql(`select text from message where provider_message_id = 'UI-1'`);
     expect(m.text).toBe('Dzień dobry, czy paczka już wyszła?');
+
+    // Removing the password SMSAPI needs is refused next to the field, and the stored one stays.
+    const removal = violations(
+      await t.gql(
+        `mutation($id: ID!, $i: GatewayUpdateInput!) { updateGateway(id: $id, input: $i) { id } }`,
+        { id, i: { password: '' } },
+        admin,
+      ),
+    );
+    expect(removal.map((v) => v.field)).toEqual(['password']);
+    await page.getByLabel('Remove the stored Gateway password').check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await password.locator('.field-error').waitFor();
+    expect(await password.locator('.field-error').textContent()).toBe(removal[0].message);
+    expect(ok(await t.gql(`query($id: ID!) { gateway(id: $id) { hasPassword } }`, { id }, admin)).gateway).toEqual({
+      hasPassword: true,
+    });
+    await page.getByLabel('Remove the stored Gateway password').uncheck();
+
     await expectAccessible(page, 'the mailbox page');
     await screenshot(page, 'mailbox-page');
 
@@ -233,7 +275,7 @@ describeWithChromium('web console: E-mail and SMS configuration (in Chromium)', 
     await context.close();
   });
 
-  it("shows Plus MultiInfo's own fields, and keeps prefixes the admin typed when the provider changes", async () => {
+  it("shows Plus MultiInfo's own fields, keeps prefixes the admin typed, and saves a Generic HTTP mailbox", async () => {
     const { page, context } = await openConsole(browser, t.url);
     await logIn(page, ADMIN.email, ADMIN.password);
     await goTo(page, '/admin/mailboxes/new');
@@ -248,6 +290,63 @@ describeWithChromium('web console: E-mail and SMS configuration (in Chromium)', 
     await page.getByLabel('Service provider').selectOption({ label: entry('SERWERSMS').displayName });
     expect(await prefixes.inputValue()).toBe('+48, 0048');
     expect(await page.getByLabel('SSL certificate auth').count()).toBe(0);
+
+    // Generic HTTP: the send request is enough to save one; what the API set beyond it survives the form.
+    await page.getByLabel('Name', { exact: true }).fill('Bramka HTTP');
+    await page.getByLabel('Service provider').selectOption({ label: entry('GENERIC_HTTP').displayName });
+    await page.getByLabel('Destination phone number').fill('+48 739 100 300');
+    const urlTemplate = 'https://sms.example.com/send?to={to}&text={text}';
+    await page.getByLabel('Send URL template').fill(urlTemplate);
+    await page.getByRole('button', { name: 'Create mailbox' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Mailbox Bramka HTTP' }).waitFor();
+    const id = page.url().split('/').at(-1)!;
+    const HTTP = `query($id: ID!) { gateway(id: $id) { genericHttp { method urlTemplate inboundFromField } } }`;
+    expect(ok(await t.gql(HTTP, { id }, admin)).gateway.genericHttp).toEqual({
+      method: 'POST',
+      urlTemplate,
+      inboundFromField: 'from',
+    });
+    ok(
+      await t.gql(
+        `mutation($id: ID!, $i: GatewayUpdateInput!) { updateGateway(id: $id, input: $i) { id } }`,
+        { id, i: { genericHttp: { urlTemplate, inboundFromField: 'sender' } } },
+        admin,
+      ),
+    );
+    await page.reload();
+    await page.getByLabel('Send method').selectOption('GET');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Saved\.$/ })
+      .waitFor();
+    expect(ok(await t.gql(HTTP, { id }, admin)).gateway.genericHttp).toEqual({
+      method: 'GET',
+      urlTemplate,
+      inboundFromField: 'sender',
+    });
+    await context.close();
+  });
+
+  it('pages through a long inbound log with "Load more"', async () => {
+    const g = await createGateway(t, admin, {
+      name: 'Long log',
+      provider: 'SMSAPI',
+      password: smsapi.token,
+      destinationNumber: '+48739100400',
+    });
+    const PAGE = 20;
+    for (let i = 0; i <= PAGE; i++)
+      expect((await smsapiSms(t.url, { to: '48739100400', from: '48500600700', text: `nr ${i}` })).status).toBe(403);
+    const { page, context } = await openConsole(browser, t.url);
+    await logIn(page, ADMIN.email, ADMIN.password);
+    await goTo(page, `/admin/mailboxes/${g.id}`);
+    const log = page.getByRole('region', { name: 'Inbound event log' });
+    const replayButtons = log.getByRole('button', { name: 'Replay' });
+    await expect.poll(() => replayButtons.count()).toBe(PAGE);
+    await log.getByRole('button', { name: 'Load more' }).click();
+    await expect.poll(() => replayButtons.count()).toBe(PAGE + 1);
+    expect(await log.getByRole('button', { name: 'Load more' }).count()).toBe(0);
     await context.close();
   });
 });

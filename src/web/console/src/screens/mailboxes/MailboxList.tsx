@@ -1,5 +1,5 @@
 import { useQuery } from '@apollo/client/react';
-import { useState } from 'react';
+import { useRef, useState, type KeyboardEvent } from 'react';
 import { Link } from 'react-router';
 import type { GatewayHealthStatus, MailboxListQuery } from '../../gql/graphql';
 import { ErrorBanner, Loading } from '../../ui/feedback';
@@ -44,13 +44,26 @@ function HealthCell({ health }: { health: Health }) {
  */
 function AddMenu() {
   const [open, setOpen] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
+  function onKeyDown(e: KeyboardEvent) {
+    if (e.key !== 'Escape' || !open) return;
+    setOpen(false);
+    button.current?.focus();
+  }
   return (
-    <div className="add-menu">
-      <button type="button" className="primary" aria-expanded={open} onClick={() => setOpen(!open)}>
+    <div className="add-menu" onKeyDown={onKeyDown}>
+      <button
+        ref={button}
+        type="button"
+        className="primary"
+        aria-expanded={open}
+        aria-controls="add-mailbox-menu"
+        onClick={() => setOpen(!open)}
+      >
         Add
       </button>
       {open && (
-        <ul aria-label="Add a mailbox">
+        <ul id="add-mailbox-menu" aria-label="Add a mailbox">
           <li>
             <Link to="new">SMS</Link>
           </li>

@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, Route, Routes, useLocation, useNavigate, useParams } from 'react-router';
 import { ErrorBanner, Loading, Notice } from '../../ui/feedback';
 import { usePageTitle } from '../../ui/title';
@@ -51,7 +51,13 @@ function NewMailbox() {
 
 function MailboxPage() {
   const { id = '' } = useParams();
-  const created = (useLocation().state as { created?: boolean } | null)?.created;
+  const location = useLocation();
+  const navigate = useNavigate();
+  // Said once, on arrival from the new-mailbox form: the history entry forgets it, so a reload does not repeat it.
+  const [created] = useState(() => !!(location.state as { created?: boolean } | null)?.created);
+  useEffect(() => {
+    if (created) navigate(location.pathname, { replace: true, state: null });
+  }, [created, navigate, location.pathname]);
   const providers = useQuery(PROVIDERS);
   const { data, error } = useQuery(MAILBOX, { variables: { id } });
   const mailbox = data?.gateway;
