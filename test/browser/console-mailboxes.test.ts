@@ -246,13 +246,36 @@ describeWithChromium('web console: E-mail and SMS configuration (in Chromium)', 
     await expectAccessible(page, 'the mailbox page');
     await screenshot(page, 'mailbox-page');
 
+    // A new webhook token: the page shows the API's new URLs, and the old token no longer gets in.
+    await urls.getByRole('button', { name: 'New webhook token' }).click();
+    await urls.getByRole('button', { name: 'Yes, make a new token' }).click();
+    await urls.getByRole('status').filter({ hasText: 'New webhook token made' }).waitFor();
+    const rotated = ok(await t.gql(`query($id: ID!) { gateway(id: $id) { webhookUrls { url } } }`, { id }, admin))
+      .gateway.webhookUrls;
+    expect(rotated[0].url).not.toBe(stored.webhookUrls[0].url);
+    await expect
+      .poll(() => urls.locator('code.url').allTextContents())
+      .toEqual(rotated.map((u: { url: string }) => u.url));
+    const stale = await smsapiSms(
+      t.url,
+      { to: '48739100200', from: '48500600700', text: 'Stary token', msgId: 'UI-2' },
+      { token: inbound.searchParams.get('token')! },
+    );
+    expect(stale.status).toBe(403);
+
     // The list: the mailbox with its provider, number, incoming, health and last activity; its name opens it.
+    // Once its counts are in: the accepted SMS, and the two refused requests (incoming off, then the old token).
     const health = await waitFor(async () => {
       const h = ok(
-        await t.gql(`query($id: ID!) { gateway(id: $id) { health { status problems lastInboundAt } } }`, { id }, admin),
+        await t.gql(
+          `query($id: ID!) { gateway(id: $id) { health { status problems lastInboundAt last24h { refused { count } } } } }`,
+          { id },
+          admin,
+        ),
       ).gateway.health;
-      return h.lastInboundAt && h;
-    }, 'the accepted SMS in the mailbox health');
+      const refused = h.last24h.refused.reduce((n: number, r: { count: number }) => n + r.count, 0);
+      return h.lastInboundAt && refused === 2 && h;
+    }, 'the mailbox health to count what happened');
     await goTo(page, '/admin/mailboxes');
     const listed = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'Biuro SMS' }) });
     await listed.waitFor();

@@ -4,7 +4,7 @@ import { fieldErrors, violationsOf } from '../../errors';
 import type { ProviderId } from '../../gql/graphql';
 import { ErrorBanner, Notice } from '../../ui/feedback';
 import { CheckboxField, SelectField, TextArea, TextField } from '../../ui/fields';
-import { GenericHttpFields, SecretInput, helpOf } from './fields';
+import { GENERIC_HTTP_FIELDS, GenericHttpFields, SecretInput, helpOf } from './fields';
 import {
   createInput,
   emptyForm,
@@ -20,7 +20,6 @@ import { CREATE, UPDATE } from './operations';
 
 /** Form fields placed by the form itself, in the product's order; the provider's other fields follow. */
 const PLACED = new Set(['name', 'provider', 'allowedIps', 'destinationNumber', 'prefixesToRemove', 'incomingActive']);
-const GENERIC_HTTP_KEYS = ['genericHttp.method', 'genericHttp.urlTemplate', 'genericHttp.bodyTemplate'];
 
 /** Whether the API says the mailbox has this secret stored. */
 function isStored(mailbox: Mailbox | undefined, name: SecretField): boolean {
@@ -53,7 +52,9 @@ export function MailboxEditor({ providers, mailbox, onCreated }: Props) {
   const catalogField = (name: string) => provider?.fields.find((f) => f.name === name);
   const labelOf = (name: string) => PRODUCT_LABELS[name] ?? catalogField(name)?.label ?? name;
 
-  const shown = new Set([...PLACED, ...(provider?.fields.map((f) => f.name) ?? []), ...GENERIC_HTTP_KEYS]);
+  const catalogNames = provider?.fields.map((f) => f.name) ?? [];
+  const genericKeys = catalogNames.includes('genericHttp') ? GENERIC_HTTP_FIELDS : [];
+  const shown = new Set([...PLACED, ...catalogNames, ...genericKeys]);
   const elsewhere = Object.entries(errors).filter(([field]) => !shown.has(field));
 
   const patch = (p: Partial<MailboxForm>) => setForm((f) => ({ ...f, ...p }));

@@ -1,6 +1,9 @@
+import { useMutation } from '@apollo/client/react';
 import { useId, useState } from 'react';
+import { ErrorBanner, Notice } from '../../ui/feedback';
 import type { Mailbox, Provider } from './form-state';
 import { PURPOSES } from './labels';
+import { ROTATE } from './operations';
 
 type Copied = 'copied' | 'failed' | undefined;
 
@@ -36,17 +39,55 @@ function CopyRow({ purpose, url }: Mailbox['webhookUrls'][number]) {
   );
 }
 
+/** A new webhook token, after a confirmation: the old one stops working at once, with every URL that carries it. */
+function RotateToken({ id }: { id: string }) {
+  const [asking, setAsking] = useState(false);
+  const [rotate, { data, loading, error }] = useMutation(ROTATE);
+  async function confirm() {
+    await rotate({ variables: { id } }).catch(() => undefined);
+    setAsking(false);
+  }
+  return (
+    <div className="rotate-token">
+      <ErrorBanner error={error} />
+      {data && !asking && <Notice>New webhook token made: paste the addresses above into the provider's panel.</Notice>}
+      {asking ? (
+        <div role="group" aria-label="Confirm new webhook token">
+          <p>
+            The addresses above stop working at once; the provider's calls are refused until the new ones are pasted.
+          </p>
+          <div className="actions">
+            <button type="button" className="danger" onClick={confirm} disabled={loading}>
+              Yes, make a new token
+            </button>
+            <button type="button" onClick={() => setAsking(false)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      ) : (
+        <button type="button" onClick={() => setAsking(true)}>
+          New webhook token
+        </button>
+      )}
+    </div>
+  );
+}
+
 /** Our URLs to paste into the provider's panel, each with a copy button, and the provider's set-up guide. */
 export function WebhookUrls({ mailbox, provider }: { mailbox: Mailbox; provider?: Provider }) {
   return (
     <section aria-labelledby="mailbox-urls" className="panel">
       <h2 id="mailbox-urls">Addresses for the provider's panel</h2>
       {mailbox.webhookUrls.length ? (
-        <ul className="webhook-urls">
-          {mailbox.webhookUrls.map((u) => (
-            <CopyRow key={u.purpose} {...u} />
-          ))}
-        </ul>
+        <>
+          <ul className="webhook-urls">
+            {mailbox.webhookUrls.map((u) => (
+              <CopyRow key={u.url} {...u} />
+            ))}
+          </ul>
+          {mailbox.hasWebhookToken && <RotateToken id={mailbox.id} />}
+        </>
       ) : (
         <p>This provider does not call smsdesk: its messages are fetched, so there is nothing to paste.</p>
       )}

@@ -96,6 +96,15 @@ interface GenericHttpProps {
   errors: Record<string, string>;
 }
 
+/** The API's names of what GenericHttpFields shows errors for: the settings as a whole, and each field. */
+export const GENERIC_HTTP_FIELDS = [
+  'genericHttp',
+  'genericHttp.method',
+  'genericHttp.urlTemplate',
+  'genericHttp.bodyTemplate',
+  'genericHttp.contentType',
+];
+
 /**
  * The send request of a provider without a built-in adapter. Only what saving a working mailbox needs is here;
  * headers, success rules and the inbound field mapping are set through the API and kept when this form saves.
@@ -106,6 +115,11 @@ export function GenericHttpFields({ legend, help, value, onChange, errors }: Gen
     <fieldset className="generic-http">
       <legend>{legend}</legend>
       <p className="help">{help}</p>
+      {errors.genericHttp && (
+        <p className="field-error" role="alert">
+          {errors.genericHttp}
+        </p>
+      )}
       <p className="help">
         Headers (API keys), success rules and the inbound field mapping are configured through the API (the GraphQL
         playground, updateGateway's genericHttp); saving this form keeps them.

@@ -162,3 +162,16 @@ export const REPLAY = graphql(`
     }
   }
 `);
+
+export const ROTATE = graphql(`
+  mutation MailboxRotateToken($id: ID!) {
+    rotateWebhookToken(id: $id) {
+      id
+      hasWebhookToken
+      webhookUrls {
+        purpose
+        url
+      }
+    }
+  }
+`);
