@@ -351,7 +351,7 @@ describeWithChromium('web console: E-mail and SMS configuration (in Chromium)', 
     await context.close();
   });
 
-  it('pages through a long inbound log with "Load more"', async () => {
+  it('pages through a long inbound log with "Load more", and deletes the mailbox after a confirmation', async () => {
     const g = await createGateway(t, admin, {
       name: 'Long log',
       provider: 'SMSAPI',
@@ -370,6 +370,13 @@ describeWithChromium('web console: E-mail and SMS configuration (in Chromium)', 
     await log.getByRole('button', { name: 'Load more' }).click();
     await expect.poll(() => replayButtons.count()).toBe(PAGE + 1);
     expect(await log.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+
+    // Deleting asks once more, then the list no longer has it.
+    await page.getByRole('button', { name: 'Delete mailbox' }).click();
+    await page.getByRole('button', { name: 'Yes, delete "Long log"' }).click();
+    await page.getByRole('heading', { level: 1, name: 'E-mail and SMS configuration' }).waitFor();
+    await expect.poll(() => page.getByRole('link', { name: 'Long log' }).count()).toBe(0);
+    expect(await t.sql(`select id from gateway where id = $1`, [Number(g.id)])).toEqual([]);
     await context.close();
   });
 });
