@@ -196,8 +196,8 @@ describeWithChromium('web console: E-mail and SMS configuration (in Chromium)', 
       ),
     ).inboundEvents.edges.map((e: { node: unknown }) => e.node);
     expect(event).toMatchObject({ outcome: 'REJECTED', reasonCode: 'INCOMING_INACTIVE' });
-    await page.reload();
     const log = page.getByRole('region', { name: 'Inbound event log' });
+    await log.getByRole('button', { name: 'Refresh' }).click();
     const row = log.getByRole('row').filter({ hasText: event.reason });
     await row.waitFor();
     expect(await row.getByRole('cell').nth(1).textContent()).toBe('Rejected');

@@ -1,4 +1,4 @@
-import { useMutation, useQuery } from '@apollo/client/react';
+import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import type { InboundOutcome, MailboxReplayMutation } from '../../gql/graphql';
 import { ErrorBanner, Loading, Notice } from '../../ui/feedback';
@@ -86,9 +86,15 @@ export function InboundLog({ gatewayId }: { gatewayId: string }) {
   const [replayed, setReplayed] = useState<Record<string, Replayed>>({});
   const [latest, setLatest] = useState<Replayed>();
   const [replaying, setReplaying] = useState<string>();
+  const client = useApolloClient();
   const [replay, { error }] = useMutation(REPLAY, {
     refetchQueries: ['MailboxInboundEvents', 'MailboxList'],
   });
+
+  function refresh() {
+    setCursors([null]);
+    void client.refetchQueries({ include: ['MailboxInboundEvents'] });
+  }
 
   async function onReplay(id: string) {
     setReplaying(id);
@@ -104,6 +110,12 @@ export function InboundLog({ gatewayId }: { gatewayId: string }) {
   return (
     <section aria-labelledby="mailbox-log" className="panel">
       <h2 id="mailbox-log">Inbound event log</h2>
+      {/* The API pushes no inbound events, so the admin asks for the newest after changing the provider's panel. */}
+      <div className="actions">
+        <button type="button" onClick={refresh}>
+          Refresh
+        </button>
+      </div>
       <ErrorBanner error={error} />
       {latest && (
         <Notice>
