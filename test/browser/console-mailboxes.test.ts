@@ -224,6 +224,8 @@ describeWithChromium('web console: E-mail and SMS configuration (in Chromium)', 
     await log.getByRole('row').filter({ hasText: 'Replayed: Accepted' }).waitFor();
     const [m] = await t.sql(`select text from message where provider_message_id = 'UI-1'`);
     expect(m.text).toBe('Dzień dobry, czy paczka już wyszła?');
+    await expectAccessible(page, 'the mailbox page');
+    await screenshot(page, 'mailbox-page');
 
     // Removing the password SMSAPI needs is refused next to the field, and the stored one stays.
     const removal = violations(
@@ -242,9 +244,6 @@ describeWithChromium('web console: E-mail and SMS configuration (in Chromium)', 
       hasPassword: true,
     });
     await page.getByLabel('Remove the stored Gateway password').uncheck();
-
-    await expectAccessible(page, 'the mailbox page');
-    await screenshot(page, 'mailbox-page');
 
     // A new webhook token: the page shows the API's new URLs, and the old token no longer gets in.
     await urls.getByRole('button', { name: 'New webhook token' }).click();
