@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { ADMIN, createAgent, createGateway, createQueue, ok, violations } from '../support/api';
+import { ADMIN, createAgent, createGateway, createQueue, createRule, ok, violations } from '../support/api';
 import { startTestApp, type TestApp } from '../support/app';
 import { describeWithChromium, launchChromium } from '../support/browser';
 import { expectAccessible, goTo, logIn, openConsole, screenshot } from '../support/console';
@@ -70,7 +70,7 @@ describeWithChromium('web console: message rules, queues and users, system param
     const list = page.getByRole('list', { name: 'Rules in walk order' });
     const items = list.getByRole('listitem');
 
-    const form = page.getByRole('form', { name: 'New rule' });
+    const form = page.getByRole('form', { name: 'Add a rule' });
     await form.getByLabel('Name').fill('Rules box to Sales');
     await form.getByLabel('Retrieved from mailbox').selectOption({ label: MAILBOX });
     await form.getByLabel('Move to the queue').selectOption({ label: 'Sales' });
@@ -138,6 +138,18 @@ describeWithChromium('web console: message rules, queues and users, system param
     await salesRule.getByRole('button', { name: 'Yes, delete' }).click();
     await expect.poll(() => items.count()).toBe(1);
     expect((await apiRules()).map((r) => r.name)).toEqual(['Anything to Support']);
+
+    // Rules made elsewhere may share a position (the walk then goes by id) or leave gaps: moving one still
+    // gives the API the order the list shows.
+    await createRule(t, admin, { name: 'Same position', position: 0, queueId: sales });
+    await createRule(t, admin, { name: 'After a gap', position: 7, queueId: support });
+    await page.reload();
+    const walked = async () => (await apiRules()).map((r) => r.name);
+    await expect.poll(names).toEqual(await walked());
+    expect(await names()).toEqual(['Anything to Support', 'Same position', 'After a gap']);
+    await items.filter({ hasText: 'Same position' }).getByRole('button', { name: 'Move up' }).click();
+    await expect.poll(names).toEqual(['Same position', 'Anything to Support', 'After a gap']);
+    expect(await walked()).toEqual(await names());
     await page.context().close();
   });
 

@@ -47,6 +47,7 @@ function inputOf(v: Values): MessageRuleInput {
  */
 export function RuleForm({
   title,
+  Heading = 'h3',
   rule,
   choices,
   submitLabel,
@@ -54,6 +55,8 @@ export function RuleForm({
   onCancel,
 }: {
   title: string;
+  /** The title's level where the form stands: a section of its own (h2), or inside the list (h3). */
+  Heading?: 'h2' | 'h3';
   /** The rule to edit; a new rule without it. */
   rule?: RulesRuleFragment;
   choices: RulesChoicesQuery;
@@ -84,7 +87,7 @@ export function RuleForm({
 
   return (
     <form className="panel rule-form" onSubmit={submit} aria-labelledby={headingId} noValidate>
-      <h3 id={headingId}>{title}</h3>
+      <Heading id={headingId}>{title}</Heading>
       <ErrorBanner error={banner} />
       <TextField
         label="Name"

@@ -81,10 +81,13 @@ export function RuleList({ rules, choices, onDone, onError }: Props) {
     });
   }
 
-  function confirmDelete(rule: RulesRuleFragment) {
+  function confirmDelete(rule: RulesRuleFragment, index: number) {
+    // The keyboard goes on from the rule that takes its place (or the one before the last).
+    const neighbour = rules[index + 1] ?? rules[index - 1];
     void act(async () => {
       await remove({ variables: { id: rule.id } });
       setConfirming(null);
+      if (neighbour) focusOn(neighbour.id, 'delete');
       return `Rule "${rule.name}" deleted.`;
     });
   }
@@ -121,7 +124,7 @@ export function RuleList({ rules, choices, onDone, onError }: Props) {
               {confirming === rule.id ? (
                 <div className="actions confirm" role="group" aria-label={`Delete rule "${rule.name}"?`}>
                   <span>Delete this rule?</span>
-                  <button type="button" className="danger" disabled={busy} onClick={() => confirmDelete(rule)}>
+                  <button type="button" className="danger" disabled={busy} onClick={() => confirmDelete(rule, index)}>
                     Yes, delete
                   </button>
                   <button

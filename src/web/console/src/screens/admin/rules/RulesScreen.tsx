@@ -43,18 +43,16 @@ export function RulesScreen() {
             <ErrorBanner error={actionError} />
             <RuleList rules={rules.data.messageRules} choices={choices.data} onDone={done} onError={failed} />
           </section>
-          <section aria-labelledby="rules-add">
-            <h2 id="rules-add">Add a rule</h2>
-            <RuleForm
-              title="New rule"
-              choices={choices.data}
-              submitLabel="Add rule"
-              save={async (input) => {
-                const { data } = await create({ variables: { input } });
-                if (data) done(`Rule "${data.createMessageRule.name}" added.`);
-              }}
-            />
-          </section>
+          <RuleForm
+            title="Add a rule"
+            Heading="h2"
+            choices={choices.data}
+            submitLabel="Add rule"
+            save={async (input) => {
+              const { data } = await create({ variables: { input } });
+              if (data) done(`Rule "${data.createMessageRule.name}" added.`);
+            }}
+          />
           <RulePreview choices={choices.data} />
         </>
       )}

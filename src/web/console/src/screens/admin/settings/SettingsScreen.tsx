@@ -111,6 +111,7 @@ function SettingsForm({ current }: { current: SettingsCurrentQuery }) {
       </SelectField>
       <TextField
         label="Opt-out keywords (comma separated list)"
+        className="wide"
         value={optOut}
         error={byField.optOutKeywords}
         help="An SMS whose whole text is one of these opts its number out of every SMS from us (case, diacritics and trailing punctuation do not matter)."
@@ -118,6 +119,7 @@ function SettingsForm({ current }: { current: SettingsCurrentQuery }) {
       />
       <TextField
         label="Opt-in keywords (comma separated list)"
+        className="wide"
         value={optIn}
         error={byField.optInKeywords}
         help="An SMS whose whole text is one of these opts its number back in. No keyword may be in both lists."
