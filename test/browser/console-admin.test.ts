@@ -150,6 +150,22 @@ describeWithChromium('web console: message rules, queues and users, system param
     await items.filter({ hasText: 'Same position' }).getByRole('button', { name: 'Move up' }).click();
     await expect.poll(names).toEqual(['Same position', 'Anything to Support', 'After a gap']);
     expect(await walked()).toEqual(await names());
+
+    // Editing in place: the form opens with the focus on its title, and the list and the API take the change.
+    await items.filter({ hasText: 'After a gap' }).getByRole('button', { name: 'Edit' }).click();
+    const edit = page.getByRole('form', { name: 'Edit rule "After a gap"' });
+    expect(await page.locator(':focus').textContent()).toBe('Edit rule "After a gap"');
+    await edit.getByLabel('Name').fill('From the box, then on');
+    await edit.getByLabel('Retrieved from mailbox').selectOption({ label: MAILBOX });
+    await edit.getByLabel('and stop').uncheck();
+    await edit.getByRole('button', { name: 'Save rule' }).click();
+    await expect
+      .poll(() => items.last().textContent())
+      .toContain(`Retrieved from mailbox ${MAILBOX} → Move to the queue Support`);
+    expect(await items.last().textContent()).not.toContain('and stop');
+    const edited = (await apiRules()).at(-1);
+    expect(edited).toMatchObject({ name: 'From the box, then on', gateway: { id: gatewayId }, stop: false });
+    expect(await page.locator(':focus').textContent()).toBe('Edit');
     await page.context().close();
   });
 
@@ -181,10 +197,14 @@ describeWithChromium('web console: message rules, queues and users, system param
     // Assigning an agent to a queue that had none.
     await queueRow('Support').getByRole('button', { name: 'Assign agents' }).click();
     const edit = page.getByRole('form', { name: 'Assign agents to "Support"' });
+    expect(await page.locator(':focus').textContent()).toBe('Assign agents to "Support"');
     await edit.getByLabel('Rita Rules').check();
     await edit.getByRole('button', { name: 'Save queue' }).click();
     await expect.poll(() => queueRow('Support').textContent()).toContain('Rita Rules');
     expect((await queues()).find((q) => q.id === support).members).toEqual([{ id: agent.id }]);
+    expect(
+      await queueRow('Support').getByRole('button', { name: 'Assign agents' }).locator(':scope:focus').count(),
+    ).toBe(1);
 
     // A user made through the form can log in; deactivated, they cannot.
     const users = page.getByRole('form', { name: 'Add a user' });

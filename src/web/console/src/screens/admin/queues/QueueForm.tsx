@@ -2,6 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import type { QueueInput, QueuesListQuery, QueuesUsersQuery } from '../../../gql/graphql';
 import { ErrorBanner } from '../../../ui/feedback';
 import { CheckboxField, TextField } from '../../../ui/fields';
+import { useFocusOnOpen } from '../focus';
 import { formErrors } from '../form-errors';
 
 type Queue = QueuesListQuery['queues'][number];
@@ -37,6 +38,7 @@ export function QueueForm({
   onCancel?(): void;
 }) {
   const headingId = useId();
+  const headingRef = useFocusOnOpen<HTMLHeadingElement>(Boolean(queue));
   const [name, setName] = useState(queue?.name ?? '');
   const [memberIds, setMemberIds] = useState<string[]>(queue?.members.map((m) => m.id) ?? []);
   const [error, setError] = useState<unknown>();
@@ -65,7 +67,9 @@ export function QueueForm({
 
   return (
     <form className="panel" onSubmit={submit} aria-labelledby={headingId} noValidate>
-      <h3 id={headingId}>{title}</h3>
+      <h3 id={headingId} ref={headingRef} tabIndex={-1}>
+        {title}
+      </h3>
       <ErrorBanner error={banner} />
       <TextField label="Name" value={name} error={byField.name} onChange={(e) => setName(e.target.value)} />
       <fieldset className="members">

@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ErrorBanner, Loading, Notice } from '../../../ui/feedback';
 import { CREATE_QUEUE, QUEUES, UPDATE_QUEUE, USERS } from './operations';
 import { QueueForm } from './QueueForm';
@@ -11,6 +11,18 @@ export function QueueSection() {
   const [create] = useMutation(CREATE_QUEUE, { refetchQueries: ['QueuesList'], awaitRefetchQueries: true });
   const [update] = useMutation(UPDATE_QUEUE);
   const [editing, setEditing] = useState<string | null>(null);
+  /** The queue whose "Assign agents" gets the focus back once its form closes. */
+  const [returnTo, setReturnTo] = useState<string | null>(null);
+  const tableRef = useRef<HTMLTableElement>(null);
+  useEffect(() => {
+    if (!returnTo || editing) return;
+    tableRef.current?.querySelector<HTMLButtonElement>(`[data-queue="${returnTo}"] button`)?.focus();
+    setReturnTo(null);
+  }, [returnTo, editing]);
+  const close = (queueId: string) => {
+    setEditing(null);
+    setReturnTo(queueId);
+  };
   const [notice, setNotice] = useState<string>();
   const error = queues.error ?? users.error;
 
@@ -23,7 +35,7 @@ export function QueueSection() {
         !error && <Loading />
       ) : (
         <>
-          <table>
+          <table ref={tableRef}>
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -45,15 +57,15 @@ export function QueueSection() {
                         submitLabel="Save queue"
                         save={async (input) => {
                           const { data } = await update({ variables: { id: q.id, input } });
-                          setEditing(null);
+                          close(q.id);
                           setNotice(`Queue "${data?.updateQueue.name ?? q.name}" saved.`);
                         }}
-                        onCancel={() => setEditing(null)}
+                        onCancel={() => close(q.id)}
                       />
                     </td>
                   </tr>
                 ) : (
-                  <tr key={q.id}>
+                  <tr key={q.id} data-queue={q.id}>
                     <th scope="row">{q.name}</th>
                     <td>
                       {q.members.length ? (

@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import type { MessageRuleInput, RulesChoicesQuery, RulesRuleFragment } from '../../../gql/graphql';
 import { ErrorBanner } from '../../../ui/feedback';
 import { CheckboxField, SelectField, TextField } from '../../../ui/fields';
+import { useFocusOnOpen } from '../focus';
 import { formErrors } from '../form-errors';
 
 /** The form's fields, by the MessageRuleInput field the API names in its violations. */
@@ -65,6 +66,7 @@ export function RuleForm({
   onCancel?(): void;
 }) {
   const headingId = useId();
+  const headingRef = useFocusOnOpen<HTMLHeadingElement>(Boolean(rule));
   const [values, setValues] = useState<Values>(rule ? valuesOf(rule) : NEW_RULE);
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -87,7 +89,9 @@ export function RuleForm({
 
   return (
     <form className="panel rule-form" onSubmit={submit} aria-labelledby={headingId} noValidate>
-      <Heading id={headingId}>{title}</Heading>
+      <Heading id={headingId} ref={headingRef} tabIndex={-1}>
+        {title}
+      </Heading>
       <ErrorBanner error={banner} />
       <TextField
         label="Name"
