@@ -47,12 +47,21 @@ describeWithChromium('web console: message rules, queues and users, system param
     await t?.close();
   });
 
+  /** Errors each page logged or threw; none is expected, refusals included (they are answers, not failures). */
+  const pageErrors = new Map<Page, string[]>();
+
   async function adminAt(route: string, heading: string): Promise<Page> {
-    const { page } = await openConsole(browser, t.url);
+    const { page, errors } = await openConsole(browser, t.url);
+    pageErrors.set(page, errors);
     await logIn(page, ADMIN.email, ADMIN.password);
     await goTo(page, route);
     await page.getByRole('heading', { level: 1, name: heading }).waitFor();
     return page;
+  }
+
+  async function done(page: Page) {
+    expect(pageErrors.get(page)).toEqual([]);
+    await page.context().close();
   }
 
   const apiRules = async () => ok(await t.gql(RULES, {}, admin)).messageRules as any[];
@@ -166,7 +175,7 @@ describeWithChromium('web console: message rules, queues and users, system param
     const edited = (await apiRules()).at(-1);
     expect(edited).toMatchObject({ name: 'From the box, then on', gateway: { id: gatewayId }, stop: false });
     expect(await page.locator(':focus').textContent()).toBe('Edit');
-    await page.context().close();
+    await done(page);
   });
 
   it('adds a queue with an agent, refuses a taken name next to "Name", assigns agents, and adds a user', async () => {
@@ -226,7 +235,7 @@ describeWithChromium('web console: message rules, queues and users, system param
     await expect.poll(() => uma.textContent()).toContain('Deactivated');
     const listed = ok(await t.gql(`{ users { email active } }`, {}, admin)).users as any[];
     expect(listed.find((u) => u.email === email).active).toBe(false);
-    await page.context().close();
+    await done(page);
   });
 
   it('sets the default SMS mailbox and shows a keyword list the API refuses next to that list', async () => {
@@ -255,6 +264,6 @@ describeWithChromium('web console: message rules, queues and users, system param
     await page.getByLabel('Default SMS mailbox').selectOption({ label: 'None' });
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(async () => (await settings()).defaultSmsGateway).toBeNull();
-    await page.context().close();
+    await done(page);
   });
 });
