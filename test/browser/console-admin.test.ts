@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { ADMIN, createAgent, createGateway, createQueue, createRule, ok, violations } from '../support/api';
+import { ADMIN, codes, createAgent, createGateway, createQueue, createRule, ok, violations } from '../support/api';
 import { startTestApp, type TestApp } from '../support/app';
 import { describeWithChromium, launchChromium } from '../support/browser';
 import { expectAccessible, goTo, logIn, openConsole, screenshot } from '../support/console';
@@ -90,7 +90,7 @@ describeWithChromium('web console: message rules, queues and users, system param
     await expect
       .poll(() => items.first().textContent())
       .toContain(`Retrieved from mailbox ${MAILBOX} → Move to the queue Sales and stop`);
-    expect(await page.getByRole('status').first().textContent()).toBe('Rule "Rules box to Sales" added.');
+    await expect.poll(() => page.getByRole('status').first().textContent()).toBe('Rule "Rules box to Sales" added.');
     let [first] = await apiRules();
     expect(first).toMatchObject({ name: 'Rules box to Sales', active: true, stop: true, gateway: { id: gatewayId } });
     expect(first.queue.id).toBe(sales);
@@ -163,7 +163,7 @@ describeWithChromium('web console: message rules, queues and users, system param
     // Editing in place: the form opens with the focus on its title, and the list and the API take the change.
     await items.filter({ hasText: 'After a gap' }).getByRole('button', { name: 'Edit' }).click();
     const edit = page.getByRole('form', { name: 'Edit rule "After a gap"' });
-    expect(await page.locator(':focus').textContent()).toBe('Edit rule "After a gap"');
+    await expect.poll(() => page.locator(':focus').textContent()).toBe('Edit rule "After a gap"');
     await edit.getByLabel('Name').fill('From the box, then on');
     await edit.getByLabel('Retrieved from mailbox').selectOption({ label: MAILBOX });
     await edit.getByLabel('and stop').uncheck();
@@ -174,7 +174,7 @@ describeWithChromium('web console: message rules, queues and users, system param
     expect(await items.last().textContent()).not.toContain('and stop');
     const edited = (await apiRules()).at(-1);
     expect(edited).toMatchObject({ name: 'From the box, then on', gateway: { id: gatewayId }, stop: false });
-    expect(await page.locator(':focus').textContent()).toBe('Edit');
+    await expect.poll(() => page.locator(':focus').textContent()).toBe('Edit');
     await done(page);
   });
 
@@ -206,7 +206,7 @@ describeWithChromium('web console: message rules, queues and users, system param
     // Assigning an agent to a queue that had none.
     await queueRow('Support').getByRole('button', { name: 'Assign agents' }).click();
     const edit = page.getByRole('form', { name: 'Assign agents to "Support"' });
-    expect(await page.locator(':focus').textContent()).toBe('Assign agents to "Support"');
+    await expect.poll(() => page.locator(':focus').textContent()).toBe('Assign agents to "Support"');
     await edit.getByLabel('Rita Rules').check();
     await edit.getByRole('button', { name: 'Save queue' }).click();
     await expect.poll(() => queueRow('Support').textContent()).toContain('Rita Rules');
@@ -235,6 +235,8 @@ describeWithChromium('web console: message rules, queues and users, system param
     await expect.poll(() => uma.textContent()).toContain('Deactivated');
     const listed = ok(await t.gql(`{ users { email active } }`, {}, admin)).users as any[];
     expect(listed.find((u) => u.email === email).active).toBe(false);
+    const loginAgain = `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`;
+    expect(codes(await t.gql(loginAgain, { e: email, p: 'uma-password-1' }))).toEqual(['UNAUTHENTICATED']);
     await done(page);
   });
 
@@ -248,13 +250,22 @@ describeWithChromium('web console: message rules, queues and users, system param
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toBe('System parameters saved.');
     expect((await settings()).defaultSmsGateway).toEqual({ id: otherGatewayId, name: OTHER_MAILBOX });
+    await page.reload();
+    await expect.poll(() => page.getByLabel('Default SMS mailbox').inputValue()).toBe(otherGatewayId);
 
     // A start keyword that is also a stop keyword: the API's refusal under the opt-in list, nothing stored.
     const before = await settings();
+    const both = [...before.optInKeywords, before.optOutKeywords[0]];
+    const refusal = await t.gql(
+      `mutation($i: SettingsInput!) { updateSettings(input: $i) { optInKeywords } }`,
+      { i: { optInKeywords: both } },
+      admin,
+    );
+    const [overlap] = violations(refusal);
     const optIn = page.getByLabel('Opt-in keywords (comma separated list)');
-    await optIn.fill([...before.optInKeywords, before.optOutKeywords[0]].join(', '));
+    await optIn.fill(both.join(', '));
     await page.getByRole('button', { name: 'Save' }).click();
-    await expect.poll(() => describedBy(optIn)).toContain(`"${before.optOutKeywords[0]}"`);
+    await expect.poll(() => describedBy(optIn)).toContain(overlap.message);
     expect(await settings()).toEqual(before);
 
     await expectAccessible(page, 'system parameters');
