@@ -1,0 +1,107 @@
+import { useId, useState, type FormEvent } from 'react';
+import type { QueueInput, QueuesListQuery, QueuesUsersQuery } from '../../../gql/graphql';
+import { ErrorBanner } from '../../../ui/feedback';
+import { CheckboxField, TextField } from '../../../ui/fields';
+import { useFocusOnOpen } from '../focus';
+import { formErrors } from '../form-errors';
+
+type Queue = QueuesListQuery['queues'][number];
+type User = QueuesUsersQuery['users'][number];
+
+/** The QueueInput fields the form has (`memberIds[2]` belongs to memberIds). */
+const FIELDS = ['name', 'memberIds'] as const;
+
+/**
+ * Who can be ticked as a member: the active agents, and whoever is a member already (so that saving does not
+ * drop a member the list would otherwise not show).
+ */
+function candidates(users: User[], queue?: Queue): User[] {
+  const members = new Set(queue?.members.map((m) => m.id));
+  return users.filter((u) => (u.role === 'AGENT' && u.active) || members.has(u.id));
+}
+
+/** A queue's name and its agents, as a list of checkboxes. `save` throws the API's refusal, shown by the form. */
+export function QueueForm({
+  title,
+  queue,
+  users,
+  submitLabel,
+  save,
+  onCancel,
+}: {
+  title: string;
+  /** The queue to edit; a new queue without it. */
+  queue?: Queue;
+  users: User[];
+  submitLabel: string;
+  save(input: QueueInput): Promise<unknown>;
+  onCancel?(): void;
+}) {
+  const headingId = useId();
+  const headingRef = useFocusOnOpen<HTMLHeadingElement>(Boolean(queue));
+  const [name, setName] = useState(queue?.name ?? '');
+  const [memberIds, setMemberIds] = useState<string[]>(queue?.members.map((m) => m.id) ?? []);
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const { byField, banner } = formErrors(error, FIELDS);
+  const people = candidates(users, queue);
+
+  const toggle = (id: string, on: boolean) => setMemberIds((ids) => (on ? [...ids, id] : ids.filter((i) => i !== id)));
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await save({ name, memberIds });
+      if (!queue) {
+        setName('');
+        setMemberIds([]);
+      }
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="panel" onSubmit={submit} aria-labelledby={headingId} noValidate>
+      <h3 id={headingId} ref={headingRef} tabIndex={-1}>
+        {title}
+      </h3>
+      <ErrorBanner error={banner} />
+      <TextField label="Name" value={name} error={byField.name} onChange={(e) => setName(e.target.value)} />
+      <fieldset className="members">
+        <legend>Members</legend>
+        <p className="help">
+          Members are notified of the queue's messages and see its tickets; with none, every agent is.
+        </p>
+        {people.length === 0 && <p>There are no agents yet.</p>}
+        {people.map((u) => (
+          <CheckboxField
+            key={u.id}
+            label={u.active ? u.name : `${u.name} (deactivated)`}
+            checked={memberIds.includes(u.id)}
+            onChange={(e) => toggle(u.id, e.target.checked)}
+          />
+        ))}
+        {byField.memberIds && (
+          <div className="field-error" role="alert">
+            {byField.memberIds}
+          </div>
+        )}
+      </fieldset>
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy}>
+          {submitLabel}
+        </button>
+        {onCancel && (
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}
