@@ -240,6 +240,44 @@ describeWithChromium('web console: message rules, queues and users, system param
     await done(page);
   });
 
+  it('keeps every member of a queue with more than one page of them when an agent is added', async () => {
+    const crowd: string[] = [];
+    for (let i = 0; i < 101; i += 20)
+      crowd.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(20, 101 - i) }, (_, j) =>
+            createAgent(t, admin, `Crowd ${String(i + j).padStart(3, '0')}`).then((a) => a.id),
+          ),
+        )),
+      );
+    await createQueue(t, admin, 'Crowd', crowd);
+    const membersOf = async (name: string) => {
+      const ids: string[] = [];
+      for (let after: string | null = null; ;) {
+        const { queues }: { queues: any[] } = ok(
+          await t.gql(`query($a: ID) { queues { name members(first: 100, after: $a) { id } } }`, { a: after }, admin),
+        );
+        const page: string[] = queues.find((q) => q.name === name).members.map((m: any) => m.id);
+        ids.push(...page);
+        if (page.length < 100) return ids;
+        after = page[page.length - 1];
+      }
+    };
+    expect(await membersOf('Crowd')).toHaveLength(101);
+
+    const page = await adminAt('/admin/queues', 'Queues and users');
+    const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Crowd', exact: true }) });
+    await row.getByRole('button', { name: 'Assign agents' }).click();
+    const edit = page.getByRole('form', { name: 'Assign agents to "Crowd"' });
+    // The 101st agent (past the first page) is ticked once the form has read every page.
+    await expect.poll(() => edit.getByLabel('Crowd 100').isChecked()).toBe(true);
+    await edit.getByLabel('Rita Rules').check();
+    await edit.getByRole('button', { name: 'Save queue' }).click();
+    await edit.waitFor({ state: 'detached' });
+    expect(new Set(await membersOf('Crowd'))).toEqual(new Set([...crowd, agent.id]));
+    await done(page);
+  });
+
   it('sets the default SMS mailbox and shows a keyword list the API refuses next to that list', async () => {
     const page = await adminAt('/admin/settings', 'System parameters');
     const settings = async () =>

@@ -1,9 +1,11 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useApolloClient } from '@apollo/client/react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { QueueInput, QueuesListQuery, QueuesUsersQuery } from '../../../gql/graphql';
 import { ErrorBanner } from '../../../ui/feedback';
 import { CheckboxField, TextField } from '../../../ui/fields';
 import { useFocusOnOpen } from '../focus';
 import { formErrors } from '../form-errors';
+import { MEMBERS_PAGE, MORE_MEMBERS } from './operations';
 
 type Queue = QueuesListQuery['queues'][number];
 type User = QueuesUsersQuery['users'][number];
@@ -18,6 +20,39 @@ const FIELDS = ['name', 'memberIds'] as const;
 function candidates(users: User[], queue?: Queue): User[] {
   const members = new Set(queue?.members.map((m) => m.id));
   return users.filter((u) => (u.role === 'AGENT' && u.active) || members.has(u.id));
+}
+
+/**
+ * Every member of `queue`: the list shows one page of them, and saving replaces the whole set, so a queue with
+ * a full first page is read to its end first (else saving would drop the members past it). Null while reading.
+ */
+function useAllMemberIds(queue?: Queue): string[] | null {
+  const client = useApolloClient();
+  const first = queue?.members.map((m) => m.id) ?? [];
+  const [all, setAll] = useState<string[] | null>(first.length < MEMBERS_PAGE ? first : null);
+  const queueId = queue?.id;
+  useEffect(() => {
+    if (all || !queueId) return;
+    let cancelled = false;
+    void (async () => {
+      const ids = [...first];
+      for (let page = first; page.length === MEMBERS_PAGE;) {
+        const { data } = await client.query({
+          query: MORE_MEMBERS,
+          variables: { after: page[page.length - 1] },
+          fetchPolicy: 'network-only',
+        });
+        page = data?.queues.find((q) => q.id === queueId)?.members.map((m) => m.id) ?? [];
+        ids.push(...page);
+      }
+      if (!cancelled) setAll(ids);
+    })();
+    return () => {
+      cancelled = true;
+    };
+    // Read once per opened form: later renders of the same queue change nothing here.
+  }, [queueId]);
+  return all;
 }
 
 /** A queue's name and its agents, as a list of checkboxes. `save` throws the API's refusal, shown by the form. */
@@ -40,13 +75,19 @@ export function QueueForm({
   const headingId = useId();
   const headingRef = useFocusOnOpen<HTMLHeadingElement>(Boolean(queue));
   const [name, setName] = useState(queue?.name ?? '');
-  const [memberIds, setMemberIds] = useState<string[]>(queue?.members.map((m) => m.id) ?? []);
+  const allMemberIds = useAllMemberIds(queue);
+  const [picked, setMemberIds] = useState<string[] | null>(null);
+  const memberIds = picked ?? allMemberIds ?? [];
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const { byField, banner } = formErrors(error, FIELDS);
   const people = candidates(users, queue);
 
-  const toggle = (id: string, on: boolean) => setMemberIds((ids) => (on ? [...ids, id] : ids.filter((i) => i !== id)));
+  const toggle = (id: string, on: boolean) =>
+    setMemberIds((ids) => {
+      const now = ids ?? allMemberIds ?? [];
+      return on ? [...now, id] : now.filter((i) => i !== id);
+    });
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -93,7 +134,7 @@ export function QueueForm({
         )}
       </fieldset>
       <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
+        <button type="submit" className="primary" disabled={busy || !allMemberIds}>
           {submitLabel}
         </button>
         {onCancel && (

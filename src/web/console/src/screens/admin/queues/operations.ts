@@ -1,11 +1,27 @@
 import { graphql } from '../../../gql';
 
+/** The most members one page of Queue.members holds (the API's cap). */
+export const MEMBERS_PAGE = 100;
+
 export const QUEUES = graphql(`
   query QueuesList {
     queues {
       id
       name
-      members {
+      members(first: 100) {
+        id
+        name
+      }
+    }
+  }
+`);
+
+/** The next page of every queue's members after one user (the form reads its own queue's). */
+export const MORE_MEMBERS = graphql(`
+  query QueuesMoreMembers($after: ID!) {
+    queues {
+      id
+      members(first: 100, after: $after) {
         id
         name
       }
@@ -30,7 +46,7 @@ export const CREATE_QUEUE = graphql(`
     createQueue(input: $input) {
       id
       name
-      members {
+      members(first: 100) {
         id
         name
       }
@@ -43,7 +59,7 @@ export const UPDATE_QUEUE = graphql(`
     updateQueue(id: $id, input: $input) {
       id
       name
-      members {
+      members(first: 100) {
         id
         name
       }
