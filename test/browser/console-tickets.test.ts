@@ -1,6 +1,8 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
-import { smsapiDlrUrl, smsapiSms } from '../fakes/push/providers';
+import { smsapiDlrUrl, smsapiMms, smsapiSms } from '../fakes/push/providers';
 import { FakeSmsapi } from '../fakes/smsapi';
 import {
   AGENT_PASSWORD,
@@ -245,6 +247,31 @@ describeWithChromium('web console: tickets and the notification bell (in Chromiu
     expect(said.map((m) => /^(From the customer|Reply by)/.exec(m)?.[0])).toEqual(['From the customer', 'Reply by']);
   });
 
+  it('shows an MMS that joins the open conversation live, its file downloadable with the session', async () => {
+    const { page } = a;
+    const photo = crypto.randomBytes(3000);
+    const pushed = await smsapiMms(t.url, {
+      to: OUR,
+      from: ANNA.sms,
+      subject: 'Zdjęcie paczki',
+      files: [
+        { field: 'file1', filename: 'paczka.jpg', contentType: 'image/jpeg', data: photo },
+        { field: 'file2', filename: 'text.txt', contentType: 'text/plain', data: Buffer.from('Tak wygląda') },
+      ],
+    });
+    expect(pushed).toMatchObject({ status: 200 });
+    const mms = page
+      .getByRole('list', { name: 'Messages, oldest first' })
+      .getByRole('listitem')
+      .filter({ hasText: 'Tak wygląda' });
+    await expect.poll(() => mms.textContent(), LIVE).toMatch(/^From the customer \(\+48500600700\) · MMS/);
+    expect(await mms.getByText('Subject: Zdjęcie paczki').count()).toBe(1);
+    const link = mms.getByRole('link', { name: /^paczka\.jpg \(image\/jpeg, 3 kB\)$/ });
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect(download.suggestedFilename()).toBe('paczka.jpg');
+    expect(Buffer.compare(fs.readFileSync(await download.path()), photo)).toBe(0);
+  });
+
   it('lists the queue with the ticket, and moves a ticket with a new message to the top live', async () => {
     const { page } = a;
     await smsFrom(JAN.sms, 'Proszę o fakturę.');
@@ -270,12 +297,18 @@ describeWithChromium('web console: tickets and the notification bell (in Chromiu
 
   it('after the socket was lost, lists every notification it missed exactly once, with the right count', async () => {
     const { page } = a;
+    const shown = await bellName(page);
+    const connects = () => relayA.sent.filter((m) => m.includes('"type":"connection_init"')).length;
+    const connectsBefore = connects();
     await relayA.drop();
     const missed = ['Pierwsza w przerwie', 'Druga w przerwie', 'Trzecia w przerwie'];
     for (const text of missed) await smsFrom(JAN.sms, text);
     const expected = await unreadOf(agentA.token);
     expect(expected).toBeGreaterThanOrEqual(missed.length);
+    // Stored, but not pushed: the page has no socket.
+    expect(await bellName(page)).toBe(shown);
     relayA.restore();
+    await expect.poll(connects, { timeout: 20_000 }).toBeGreaterThan(connectsBefore);
 
     // The count comes back with the catch-up, before anyone opens the list.
     await expect.poll(() => bellName(page), { timeout: 20_000 }).toBe(`Notifications, ${expected} unread`);
@@ -293,5 +326,43 @@ describeWithChromium('web console: tickets and the notification bell (in Chromiu
     await expect.poll(() => bellName(page), LIVE).toBe('Notifications, 0 unread');
     expect(await unreadOf(agentA.token)).toBe(0);
     expect(await notificationList(page).getByText('Unread', { exact: true }).count()).toBe(0);
+  });
+
+  it('says why replies to an opted-out number or on a closed ticket are refused, and shows the refusals', async () => {
+    const { page } = a;
+    await goTo(page, '/tickets');
+    const since = relayA.sent.length;
+    await page.getByRole('link', { name: JAN.name, exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: /^Ticket \d+: Jan Kowalski$/ }).waitFor();
+    const janTicket = /#\/tickets\/(\d+)/.exec(page.url())![1];
+    await relayA.subscribed('TicketsThreadUpdated', since);
+
+    // The customer asks by phone not to be texted; the open ticket says so as soon as it is recorded.
+    ok(
+      await t.gql(
+        `mutation($p: String!) { setOptOut(phoneNumber: $p, optedOut: true, reason: "asked by phone") { optedOut } }`,
+        { p: JAN.phone },
+        agentA.token,
+      ),
+    );
+    const note = page.getByRole('note').filter({ hasText: 'Replies are refused' });
+    await expect
+      .poll(() => note.textContent(), LIVE)
+      .toMatch(/\+48500600701 opted out on .*set by hand \(asked by phone\)/);
+    await page.getByRole('textbox', { name: 'Reply' }).fill('Czy mogę jeszcze pomóc?');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').filter({ hasText: 'Not sent' }).textContent(), LIVE)
+      .toMatch(/^Not sent: \+48500600701 opted out on .*set by hand/);
+
+    // There is no API to close a ticket yet; the refusal of a reply to a closed one shows next to the field.
+    await t.sql(`update ticket set status = 'CLOSED' where id = $1`, [Number(janTicket)]);
+    await page.reload();
+    await page.getByRole('note').filter({ hasText: 'This ticket is closed' }).waitFor();
+    await page.getByRole('textbox', { name: 'Reply' }).fill('Jeszcze jedno');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    const field = page.getByRole('textbox', { name: 'Reply' });
+    await expect.poll(() => field.getAttribute('aria-invalid'), LIVE).toBe('true');
+    expect(await page.locator('.field-error').textContent()).toMatch(/closed/);
   });
 });

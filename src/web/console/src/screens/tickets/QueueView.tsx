@@ -107,7 +107,6 @@ export function QueueView() {
   function choose(key: 'queue' | 'status', value: string) {
     const next = new URLSearchParams(params);
     next.set(key, value);
-    if (key === 'queue' && !next.has('status')) next.set('status', statusChoice);
     setParams(next, { replace: true });
   }
 
