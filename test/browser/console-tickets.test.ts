@@ -104,6 +104,8 @@ describeWithChromium('web console: tickets and the notification bell (in Chromiu
   let relayA: Relay;
   let relayB: Relay;
   let ticketId: string;
+  let admin: string;
+  let queueA: string;
 
   /** An SMS from `from` to our SMSAPI number, as SMSAPI's webhook brings it. */
   async function smsFrom(from: string, text: string) {
@@ -118,10 +120,10 @@ describeWithChromium('web console: tickets and the notification bell (in Chromiu
     await smsapi.start();
     browser = await launchChromium();
     t = await startTestApp(FAST_OUTBOUND_ENV);
-    const admin = await t.login();
+    admin = await t.login();
     agentA = await createAgent(t, admin, 'Alicja Agent');
     agentB = await createAgent(t, admin, 'Bartek Agent');
-    const queueA = await createQueue(t, admin, 'Shop orders', [agentA.id]);
+    queueA = await createQueue(t, admin, 'Shop orders', [agentA.id]);
     await createQueue(t, admin, 'Invoices', [agentB.id]);
     const { id: gatewayId } = await createGateway(t, admin, {
       name: 'SMSAPI desk',
@@ -364,5 +366,43 @@ describeWithChromium('web console: tickets and the notification bell (in Chromiu
     const field = page.getByRole('textbox', { name: 'Reply' });
     await expect.poll(() => field.getAttribute('aria-invalid'), LIVE).toBe('true');
     expect(await page.locator('.field-error').textContent()).toMatch(/closed/);
+  });
+
+  it("pages the queue with Load more, filters it by status, and drops an erased customer's ticket live", async () => {
+    const { page } = a;
+    const numbers = Array.from({ length: 20 }, (_, i) => `485006011${String(i).padStart(2, '0')}`);
+    for (const n of numbers) await smsFrom(n, `Pytanie z numeru ${n}`);
+    const all = ok(
+      await t.gql(
+        `query($q: ID!) { tickets(queueId: $q, first: 100) { edges { node { id } } } }`,
+        { q: queueA },
+        admin,
+      ),
+    ).tickets.edges.length;
+    expect(all).toBeGreaterThan(20);
+
+    await goTo(page, '/tickets');
+    const rows = page.getByRole('table').locator('tbody tr');
+    await page.getByRole('combobox', { name: 'Status' }).selectOption({ label: 'All' });
+    await expect.poll(() => rows.count(), LIVE).toBe(20);
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await expect.poll(() => rows.count(), LIVE).toBe(all);
+    expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+
+    await page.getByRole('combobox', { name: 'Status' }).selectOption({ label: 'Closed' });
+    await expect.poll(() => rows.locator('td:first-child').allTextContents(), LIVE).toEqual([JAN.name]);
+
+    const since = relayA.sent.length;
+    await page.getByRole('combobox', { name: 'Status' }).selectOption({ label: 'Open' });
+    await expect.poll(() => rows.count(), LIVE).toBe(20);
+    await relayA.subscribed('TicketsQueueRemoved', since);
+    const latest = `+${numbers.at(-1)}`;
+    expect(await rows.first().locator('td').first().textContent()).toBe(latest);
+    const card = ok(
+      await t.gql(`query($s: String!) { customers(search: $s) { edges { node { id } } } }`, { s: latest }, admin),
+    ).customers.edges[0].node.id;
+    ok(await t.gql(`mutation($id: ID!) { eraseCustomer(id: $id) }`, { id: card }, admin));
+    await expect.poll(() => rows.count(), LIVE).toBe(19);
+    expect(await page.getByRole('link', { name: latest, exact: true }).count()).toBe(0);
   });
 });
