@@ -1,6 +1,13 @@
-import { usePageTitle } from '../../ui/title';
+import { Route, Routes } from 'react-router';
+import { QueueView } from './QueueView';
+import { TicketThread } from './TicketThread';
 
+/** `/tickets`: the queue view; `/tickets/:id`: one conversation. */
 export function TicketRoutes() {
-  usePageTitle('Tickets');
-  return <h1>Tickets</h1>;
+  return (
+    <Routes>
+      <Route index element={<QueueView />} />
+      <Route path=":id" element={<TicketThread />} />
+    </Routes>
+  );
 }
