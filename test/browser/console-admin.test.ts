@@ -90,7 +90,9 @@ describeWithChromium('web console: message rules, queues and users, system param
     await expect
       .poll(() => items.first().textContent())
       .toContain(`Retrieved from mailbox ${MAILBOX} → Move to the queue Sales and stop`);
-    await expect.poll(() => page.getByRole('status').first().textContent()).toBe('Rule "Rules box to Sales" added.');
+    await expect
+      .poll(() => page.getByRole('main').getByRole('status').first().textContent())
+      .toBe('Rule "Rules box to Sales" added.');
     let [first] = await apiRules();
     expect(first).toMatchObject({ name: 'Rules box to Sales', active: true, stop: true, gateway: { id: gatewayId } });
     expect(first.queue.id).toBe(sales);
@@ -286,7 +288,7 @@ describeWithChromium('web console: message rules, queues and users, system param
 
     await page.getByLabel('Default SMS mailbox').selectOption({ label: OTHER_MAILBOX });
     await page.getByRole('button', { name: 'Save' }).click();
-    await expect.poll(() => page.getByRole('status').textContent()).toBe('System parameters saved.');
+    await expect.poll(() => page.getByRole('main').getByRole('status').textContent()).toBe('System parameters saved.');
     expect((await settings()).defaultSmsGateway).toEqual({ id: otherGatewayId, name: OTHER_MAILBOX });
     await page.reload();
     await expect.poll(() => page.getByLabel('Default SMS mailbox').inputValue()).toBe(otherGatewayId);
