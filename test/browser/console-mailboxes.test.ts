@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { FakeSmsapi } from '../fakes/smsapi';
 import { smsapiSms } from '../fakes/push/providers';
-import { ADMIN, createGateway, ok, violations } from '../support/api';
+import { ADMIN, createGateway, createQueue, ok, violations } from '../support/api';
 import { rowCount, startTestApp, type TestApp } from '../support/app';
 import { describeWithChromium, launchChromium } from '../support/browser';
 import { expectAccessible, goTo, logIn, openConsole, screenshot } from '../support/console';
@@ -293,6 +293,20 @@ describeWithChromium('web console: E-mail and SMS configuration (in Chromium)', 
     await screenshot(page, 'mailboxes-list');
     await listed.getByRole('link', { name: 'Biuro SMS' }).click();
     await page.getByRole('heading', { level: 1, name: 'Mailbox Biuro SMS' }).waitFor();
+
+    // The new mailbox's SMS go to a queue: a rule set through the rules screen, as the admin's next step.
+    const queueId = await createQueue(t, admin, 'Biuro');
+    await page.getByRole('link', { name: 'Message rules' }).click();
+    const ruleForm = page.getByRole('form', { name: 'Add a rule' });
+    await ruleForm.getByLabel('Name').fill('Biuro SMS to Biuro');
+    await ruleForm.getByLabel('Retrieved from mailbox').selectOption({ label: 'Biuro SMS' });
+    await ruleForm.getByLabel('Move to the queue').selectOption({ label: 'Biuro' });
+    await ruleForm.getByRole('button', { name: 'Add rule' }).click();
+    await expect
+      .poll(() => page.getByRole('list', { name: 'Rules in walk order' }).textContent())
+      .toContain('Retrieved from mailbox Biuro SMS → Move to the queue Biuro and stop');
+    const rules = ok(await t.gql(`{ messageRules { gateway { id } queue { id } stop active } }`, {}, admin));
+    expect(rules.messageRules).toEqual([{ gateway: { id }, queue: { id: queueId }, stop: true, active: true }]);
     expect(errors).toEqual([]);
     await context.close();
   });
