@@ -280,7 +280,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await apollo.start();
   if (config.landingPage) await playgroundRoutes(fastify, '/graphql');
   // The web console: a client of the API like any other, served from our own assets.
-  await consoleRoutes(fastify);
+  await consoleRoutes(fastify, config.landingPage ? '/graphql' : undefined);
   await fastify.register(async (scope) => {
     // Every GraphQL error answered over HTTP carries the request's id (see answerWithRequestId).
     scope.addHook('onSend', (req, _reply, payload, done) =>

@@ -127,12 +127,22 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** The page's meta element that tells the console where the playground is (read by its Layout.tsx). */
+export const PLAYGROUND_META = 'smsdesk-playground';
+
 /**
  * The web console at `/` (its screens live after the `#`, so this is its only page) and its assets under
  * /console/assets/. It talks to the service only through /graphql, as any client of the API.
  */
-export async function consoleRoutes(fastify: FastifyInstance): Promise<void> {
-  const page = pageOrNotice(CONSOLE_DIR, 'web console');
+export async function consoleRoutes(fastify: FastifyInstance, playgroundPath?: string): Promise<void> {
+  const built = pageOrNotice(CONSOLE_DIR, 'web console');
+  // Where the playground is served, the console links to it for admins (and only then: it may be off).
+  const page = playgroundPath
+    ? {
+        ...built,
+        html: built.html.replace('</head>', `<meta name="${PLAYGROUND_META}" content="${playgroundPath}" /></head>`),
+      }
+    : built;
   fastify.get('/', (_req, reply) => sendPage(reply, page, CONSOLE_CSP));
   if (page.status === 200) await assetRoutes(fastify, CONSOLE_DIR, '/console/assets/');
 }

@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-c
 import { smsapiDlrUrl, smsapiMms, smsapiSms } from '../fakes/push/providers';
 import { FakeSmsapi } from '../fakes/smsapi';
 import {
+  ADMIN,
   AGENT_PASSWORD,
   createAgent,
   createCustomer,
@@ -262,6 +263,20 @@ describeWithChromium('web console: tickets and the notification bell (in Chromiu
       ],
     });
     expect(pushed).toMatchObject({ status: 200 });
+    // The bell says it too; marked read from the list, without opening its ticket again.
+    const unread = await unreadOf(agentA.token);
+    expect(unread).toBeGreaterThan(0);
+    await expect.poll(() => bellName(page), LIVE).toBe(`Notifications, ${unread} unread`);
+    await openList(page);
+    const entry = notificationList(page)
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('link', { name: /^\[MMS\] Anna Nowak/ }) });
+    await entry.getByRole('button', { name: 'Mark read' }).click();
+    await expect.poll(() => bellName(page), LIVE).toBe(`Notifications, ${unread - 1} unread`);
+    expect(await unreadOf(agentA.token)).toBe(unread - 1);
+    expect(await entry.getByRole('button', { name: 'Mark read' }).count()).toBe(0);
+    await bell(page).click();
+
     const mms = page
       .getByRole('list', { name: 'Messages, oldest first' })
       .getByRole('listitem')
@@ -328,6 +343,43 @@ describeWithChromium('web console: tickets and the notification bell (in Chromiu
     await expect.poll(() => bellName(page), LIVE).toBe('Notifications, 0 unread');
     expect(await unreadOf(agentA.token)).toBe(0);
     expect(await notificationList(page).getByText('Unread', { exact: true }).count()).toBe(0);
+  });
+
+  it("shows an [ALERT] live in an admin's bell with what to fix, and marks it read", async () => {
+    const c = await openConsole(browser, t.url);
+    c.page.setDefaultTimeout(10_000);
+    const relay = await relaySocket(c.context);
+    await logIn(c.page, ADMIN.email, ADMIN.password);
+    await relay.subscribed('NotificationsAdded');
+    const before = await unreadOf(admin);
+    await expect.poll(() => bellName(c.page), LIVE).toBe(`Notifications, ${before} unread`);
+
+    // Webhooks with a wrong token, refused often enough for the alert check (run now, not on its timer).
+    for (let i = 0; i < t.config.alerts.refusals; i++)
+      await smsapiSms(
+        t.url,
+        { to: OUR, from: JAN.sms, text: 'Bad token', msgId: `BAD-${i}` },
+        { token: 'not-our-token-1' },
+      );
+    await t.app.services.alerts.check(t.orm.em.fork(), new Date());
+    const after = await unreadOf(admin);
+    expect(after).toBeGreaterThan(before);
+    const alerts = ok(await t.gql(`{ notifications(last: 20) { edges { node { kind title body } } } }`, {}, admin))
+      .notifications.edges.map((e: any) => e.node)
+      .filter((n: any) => n.kind === 'ALERT' && n.title.includes('webhooks refused'));
+    expect(alerts).toHaveLength(1);
+    const [raised] = alerts;
+
+    await expect.poll(() => bellName(c.page), LIVE).toBe(`Notifications, ${after} unread`);
+    await openList(c.page);
+    const alert = notificationList(c.page).getByRole('listitem').filter({ hasText: raised.title });
+    expect(await alert.textContent()).toMatch(/^Unread/);
+    expect(await alert.textContent()).toContain(raised.body);
+    await alert.getByRole('button', { name: 'Mark read' }).click();
+    await expect.poll(() => bellName(c.page), LIVE).toBe(`Notifications, ${after - 1} unread`);
+    expect(await unreadOf(admin)).toBe(after - 1);
+    expect(c.errors).toEqual([]);
+    await c.context.close();
   });
 
   it('says why replies to an opted-out number or on a closed ticket are refused, and shows the refusals', async () => {

@@ -34,6 +34,9 @@ const ADMIN_LINKS = [
   { to: '/admin/settings', label: 'System parameters' },
 ];
 
+/** Where the service serves the GraphQL playground, when it does (a meta element of the page, src/web/routes.ts). */
+const PLAYGROUND_URL = document.querySelector<HTMLMetaElement>('meta[name="smsdesk-playground"]')?.content;
+
 /** The frame of every screen behind the login: the navigation, the bell, who is logged in, and "Log out". */
 export function Layout({ children }: { children: ReactNode }) {
   const user = useUser();
@@ -76,12 +79,13 @@ export function Layout({ children }: { children: ReactNode }) {
                   <NavLink to={l.to}>{l.label}</NavLink>
                 </li>
               ))}
-              <li>
-                {/* The GraphQL playground of the operations issue, served by the service at GET /graphql. */}
-                <a href="/graphql" target="_blank" rel="noopener">
-                  GraphQL playground
-                </a>
-              </li>
+              {PLAYGROUND_URL && (
+                <li>
+                  <a href={PLAYGROUND_URL} target="_blank" rel="noopener">
+                    GraphQL playground
+                  </a>
+                </li>
+              )}
             </ul>
           )}
         </nav>

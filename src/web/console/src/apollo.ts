@@ -16,11 +16,12 @@ export interface Api {
   client: ApolloClient;
   ws: Client;
   /**
-   * Calls `listener` each time the socket is connected again after it was lost: live events of the gap are not
-   * replayed, so a view that must miss nothing reads what it missed (notifications(after:)). Returns the
-   * unsubscribe function.
+   * Calls `listener` each time the socket is connected: again after it was lost (live events of the gap are not
+   * replayed), and the first time (the socket opens with the first subscription, after that view's first query).
+   * A view that must miss nothing reads on from what it has (notifications(after:)). Returns the unsubscribe
+   * function.
    */
-  onReconnect(listener: () => void): () => void;
+  onConnected(listener: () => void): () => void;
   dispose(): void;
 }
 
@@ -30,8 +31,7 @@ export interface Api {
  * service says the token is no longer valid (expired, revoked, user deactivated).
  */
 export function createApi(token: string, onExpired: () => void): Api {
-  const reconnectListeners = new Set<() => void>();
-  let connectedBefore = false;
+  const connectListeners = new Set<() => void>();
   const ws = createClient({
     url: WS_URL,
     connectionParams: { authorization: `Bearer ${token}` },
@@ -41,8 +41,7 @@ export function createApi(token: string, onExpired: () => void): Api {
     shouldRetry: (event) => !(event instanceof CloseEvent && CLOSED_FOR_TOKEN.has(event.code)),
     on: {
       connected: () => {
-        if (connectedBefore) for (const l of reconnectListeners) l();
-        connectedBefore = true;
+        for (const l of connectListeners) l();
       },
       closed: (event) => {
         if (event instanceof CloseEvent && CLOSED_FOR_TOKEN.has(event.code)) onExpired();
@@ -77,12 +76,12 @@ export function createApi(token: string, onExpired: () => void): Api {
   return {
     client,
     ws,
-    onReconnect(listener) {
-      reconnectListeners.add(listener);
-      return () => reconnectListeners.delete(listener);
+    onConnected(listener) {
+      connectListeners.add(listener);
+      return () => connectListeners.delete(listener);
     },
     dispose() {
-      reconnectListeners.clear();
+      connectListeners.clear();
       void ws.dispose();
       client.stop();
     },

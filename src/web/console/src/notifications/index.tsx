@@ -110,7 +110,7 @@ function NotificationEntry({ entry: e, n, onLeave, onFailed }: { entry: Entry; n
       {e.body && <p className="note-body">{e.body}</p>}
       <p className="note-time">
         <time dateTime={e.createdAt}>{formatDateTime(e.createdAt)}</time>
-        {!e.read && !e.ticket && (
+        {!e.read && (
           <button type="button" onClick={() => void n.markRead(e.id)}>
             Mark read
           </button>

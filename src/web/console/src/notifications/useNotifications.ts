@@ -94,15 +94,15 @@ export interface Notifications {
   /** Whether it worked (the error is in `error` otherwise). */
   markRead(id: string): Promise<boolean>;
   markAllRead(): Promise<void>;
-  /** Reads whatever was made since the last notifications query (after a reconnect, or when the list opens). */
+  /** Reads whatever was made since the last notifications query (on each connect, or when the list opens). */
   catchUp(): Promise<void>;
 }
 
 /**
- * The user's notifications, live: the latest twenty, then each one pushed. The socket drops what is pushed while it
- * is down, so after a reconnect the list reads on from the last cursor a query gave (not a pushed one's: pushes
- * come in commit order, which is not cursor order). Entries are kept by id, so a notification that came both ways
- * is shown once.
+ * The user's notifications, live: the latest twenty, then each one pushed. Nothing is pushed while the socket is
+ * down (or not yet open: it opens after the first query), so on each connect the list reads on from the last
+ * cursor a query gave (not a pushed one's: pushes come in commit order, which is not cursor order). Entries are
+ * kept by id, so a notification that came both ways is shown once.
  */
 export function useNotifications(): Notifications {
   const client = useApolloClient();
@@ -167,7 +167,7 @@ export function useNotifications(): Notifications {
     return inTurn(readOn);
   }, [inTurn, readOn]);
 
-  useEffect(() => api.onReconnect(() => void catchUp()), [api, catchUp]);
+  useEffect(() => api.onConnected(() => void catchUp()), [api, catchUp]);
 
   useSubscription(ADDED, {
     onData: ({ data }) => {

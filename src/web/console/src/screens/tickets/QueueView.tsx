@@ -191,8 +191,8 @@ function QueueTickets({
     };
   }, [subscribeToMore, queueId, status]);
 
-  // Live events of the time the socket was down are not replayed: read the list again.
-  useEffect(() => api.onReconnect(() => void refetch()), [api, refetch]);
+  // Live events of the time the socket was down, or before it first opened, are not replayed: read it again.
+  useEffect(() => api.onConnected(() => void refetch()), [api, refetch]);
 
   async function loadMore(after: string) {
     setLoadingMore(true);

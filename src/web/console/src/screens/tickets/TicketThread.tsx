@@ -142,8 +142,8 @@ export function TicketThread() {
     },
     onError: setLiveError,
   });
-  // Live events of the time the socket was down are not replayed: read the ticket again.
-  useEffect(() => api.onReconnect(() => void refetch()), [api, refetch]);
+  // Live events of the time the socket was down, or before it first opened, are not replayed: read it again.
+  useEffect(() => api.onConnected(() => void refetch()), [api, refetch]);
 
   if (loading && !data) return <Loading />;
   if (!ticket)
