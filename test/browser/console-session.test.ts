@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { ADMIN, AGENT_PASSWORD, createAgent } from '../support/api';
+import { ADMIN, AGENT_PASSWORD, createAgent, ok } from '../support/api';
 import { startTestApp, type TestApp } from '../support/app';
 import { describeWithChromium, launchChromium } from '../support/browser';
 import { expectAccessible, goTo, logIn, openConsole, screenshot } from '../support/console';
@@ -18,7 +18,8 @@ describeWithChromium('web console: login, logout, expiry, roles (in Chromium)', 
 
   beforeAll(async () => {
     browser = await launchChromium();
-    t = await startTestApp();
+    // Open sockets re-check their token five times a second, so that a revocation or role change shows at once.
+    t = await startTestApp({ WS_AUTH_RECHECK_MS: '200' });
     const token = await t.login();
     agent = await createAgent(t, token, 'Ola Agent');
     admin = ADMIN;
@@ -65,6 +66,8 @@ describeWithChromium('web console: login, logout, expiry, roles (in Chromium)', 
     const before = await t.sql(
       `select count(*)::int as n from api_token where revoked_at is null and kind = 'SESSION'`,
     );
+    await page.getByRole('link', { name: 'Customers' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Customers' }).waitFor();
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
     const after = await t.sql(`select count(*)::int as n from api_token where revoked_at is null and kind = 'SESSION'`);
@@ -72,6 +75,10 @@ describeWithChromium('web console: login, logout, expiry, roles (in Chromium)', 
     // A reload stays logged out.
     await page.reload();
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    // The next user starts on the first screen, not on the screen the last one left.
+    await logIn(page, agent.email, AGENT_PASSWORD);
+    await page.getByRole('heading', { level: 1, name: 'Tickets' }).waitFor();
+    expect(new URL(page.url()).hash).toBe('#/tickets');
     await context.close();
   });
 
@@ -100,12 +107,45 @@ describeWithChromium('web console: login, logout, expiry, roles (in Chromium)', 
     await page.keyboard.type(AGENT_PASSWORD);
     await page.keyboard.press('Enter');
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
-    // The first Tab reaches the "Skip to content" link, which moves focus to the screen itself.
+    await expectAccessible(page, 'the tickets screen');
+    // On any screen, the first Tab reaches "Skip to content", which moves focus to the screen and stays there.
+    await goTo(page, '/customers');
+    await page.getByRole('heading', { level: 1, name: 'Customers' }).waitFor();
     await page.keyboard.press('Tab');
     await expect.poll(() => page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.evaluate('document.activeElement.id')).toBe('main');
-    await expectAccessible(page, 'the tickets screen');
+    expect(new URL(page.url()).hash).toBe('#/customers');
+    await context.close();
+  });
+
+  it('follows a role change while the console is open: the new screens appear, the session goes on', async () => {
+    const rolf = await createAgent(t, await t.login(), 'Rolf Role');
+    const { page, context } = await openConsole(browser, t.url);
+    await logIn(page, rolf.email, AGENT_PASSWORD);
+    await goTo(page, '/customers');
+    await page.getByRole('heading', { level: 1, name: 'Customers' }).waitFor();
+    expect(await page.getByRole('list', { name: 'Administration' }).count()).toBe(0);
+    await page.getByRole('button', { name: /^Notifications, \d+ unread$/ }).waitFor();
+
+    const promote = `mutation($id: ID!) { setUserRole(id: $id, role: ADMIN) { role } }`;
+    expect(ok(await t.gql(promote, { id: rolf.id }, await t.login())).setUserRole.role).toBe('ADMIN');
+    // The service closes the user's socket; the console asks who they are now and goes on as an admin.
+    await page.getByRole('list', { name: 'Administration' }).waitFor({ timeout: 10_000 });
+    expect(await page.getByRole('heading', { name: 'Log in' }).count()).toBe(0);
+    expect(new URL(page.url()).hash).toBe('#/customers');
+    await context.close();
+  });
+
+  it('ends the session with a message as soon as its token is revoked, without a reload', async () => {
+    const { page, context } = await openConsole(browser, t.url);
+    await logIn(page, agent.email, AGENT_PASSWORD);
+    await page.getByRole('button', { name: /^Notifications, \d+ unread$/ }).waitFor();
+    await t.sql(`update api_token set revoked_at = now() where user_id = $1 and revoked_at is null`, [
+      Number(agent.id),
+    ]);
+    await page.getByRole('heading', { name: 'Log in' }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Your session has expired. Log in again.');
     await context.close();
   });
 

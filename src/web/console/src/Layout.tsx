@@ -1,24 +1,13 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, type MouseEvent, type ReactNode } from 'react';
 import { NavLink } from 'react-router';
 import { graphql } from './gql';
 import { NotificationBell } from './notifications';
-import { useSession, useUser } from './session';
+import { SESSION_ME, useSession, useUser } from './session';
 
 const LOGOUT = graphql(`
   mutation ConsoleLogout {
     logout
-  }
-`);
-
-const ME = graphql(`
-  query ConsoleMe {
-    me {
-      id
-      name
-      email
-      role
-    }
   }
 `);
 
@@ -37,6 +26,11 @@ const ADMIN_LINKS = [
 /** Where the service serves the GraphQL playground, when it does (a meta element of the page, src/web/routes.ts). */
 const PLAYGROUND_URL = document.querySelector<HTMLMetaElement>('meta[name="smsdesk-playground"]')?.content;
 
+function skipToContent(e: MouseEvent<HTMLAnchorElement>) {
+  e.preventDefault();
+  document.getElementById('main')?.focus();
+}
+
 /** The frame of every screen behind the login: the navigation, the bell, who is logged in, and "Log out". */
 export function Layout({ children }: { children: ReactNode }) {
   const user = useUser();
@@ -44,7 +38,7 @@ export function Layout({ children }: { children: ReactNode }) {
   const [logout] = useMutation(LOGOUT);
   // Who the token belongs to now: a reload after an admin changed this user's role or name shows the change
   // (and a token that expired meanwhile ends the session, through the client's expiry check).
-  const { data } = useQuery(ME, { fetchPolicy: 'network-only' });
+  const { data } = useQuery(SESSION_ME, { fetchPolicy: 'network-only' });
   useEffect(() => {
     const me = data?.me;
     if (session && me && (me.role !== session.user.role || me.name !== session.user.name))
@@ -59,7 +53,8 @@ export function Layout({ children }: { children: ReactNode }) {
 
   return (
     <div className="frame">
-      <a className="skip" href="#main">
+      {/* The hash is the router's: the link moves the focus itself instead of navigating to "#main". */}
+      <a className="skip" href="#main" onClick={skipToContent}>
         Skip to content
       </a>
       <header className="top">

@@ -9,8 +9,20 @@ import { isSessionExpired } from './errors';
 const HTTP_URL = `${location.origin}/graphql`;
 const WS_URL = HTTP_URL.replace(/^http/, 'ws');
 
-/** graphql-ws close codes that mean the token is no good any more (src/graphql/close-codes.ts). */
-const CLOSED_FOR_TOKEN = new Set([4401, 4403]);
+/**
+ * graphql-ws close codes of the service (src/graphql/close-codes.ts WsClose) about the token: none was sent
+ * (Unauthorized), or it is no good any more or its user's role changed (Forbidden).
+ */
+const WS_UNAUTHORIZED = 4401;
+const WS_FORBIDDEN = 4403;
+const CLOSED_FOR_TOKEN = new Set([WS_UNAUTHORIZED, WS_FORBIDDEN]);
+
+export interface SessionEvents {
+  /** The service says the token is no longer valid (expired, revoked, user deactivated). */
+  expired(): void;
+  /** The service closed the socket for the token: expired, or the user's role changed; ask which. */
+  refused(): void;
+}
 
 export interface Api {
   client: ApolloClient;
@@ -27,10 +39,9 @@ export interface Api {
 
 /**
  * One Apollo Client for one login session: queries and mutations over HTTP with the session's bearer token,
- * subscriptions over graphql-ws on the same URL with the token in connectionParams. `onExpired` runs when the
- * service says the token is no longer valid (expired, revoked, user deactivated).
+ * subscriptions over graphql-ws on the same URL with the token in connectionParams.
  */
-export function createApi(token: string, onExpired: () => void): Api {
+export function createApi(token: string, session: SessionEvents): Api {
   const connectListeners = new Set<() => void>();
   const ws = createClient({
     url: WS_URL,
@@ -44,12 +55,12 @@ export function createApi(token: string, onExpired: () => void): Api {
         for (const l of connectListeners) l();
       },
       closed: (event) => {
-        if (event instanceof CloseEvent && CLOSED_FOR_TOKEN.has(event.code)) onExpired();
+        if (event instanceof CloseEvent && CLOSED_FOR_TOKEN.has(event.code)) session.refused();
       },
     },
   });
   const expiry = new ErrorLink(({ error }) => {
-    if (isSessionExpired(error)) onExpired();
+    if (isSessionExpired(error)) session.expired();
   });
   const http = ApolloLink.from([
     expiry,

@@ -1,7 +1,20 @@
 import { ApolloProvider } from '@apollo/client/react';
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { createAnonymousClient, createApi, type Api } from './apollo';
+import { graphql } from './gql';
 import type { Role } from './gql/graphql';
+
+/** Who the token belongs to now (also: whether it still works). */
+export const SESSION_ME = graphql(`
+  query SessionMe {
+    me {
+      id
+      name
+      email
+      role
+    }
+  }
+`);
 
 export interface SessionUser {
   id: string;
@@ -75,7 +88,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const signOut = useCallback((why?: string) => {
     sessionStorage.removeItem(STORAGE_KEY);
     if (why) sessionStorage.setItem(NOTICE_KEY, why);
-    else sessionStorage.removeItem(NOTICE_KEY);
+    else {
+      sessionStorage.removeItem(NOTICE_KEY);
+      // Logged out on purpose: the next user starts on the first screen, not on this one's (a card, a search).
+      history.replaceState(null, '', '/');
+    }
     setSession(null);
     setNotice(why ?? null);
   }, []);
@@ -87,8 +104,37 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const token = session?.token;
-  const api = useMemo(() => (token ? createApi(token, () => signOut(EXPIRED_NOTICE)) : null), [token, signOut]);
-  useEffect(() => () => api?.dispose(), [api]);
+  /** Bumped for a new socket on the same token (the service closes a user's sockets when their role changes). */
+  const [generation, setGeneration] = useState(0);
+  const current = useRef<Api | null>(null);
+  /**
+   * The service closed the socket for the token: it expired or was revoked, or the user's role changed (the
+   * same close code). One HTTP request tells which: a 401 ends the session (the client's expiry check), an
+   * answer is the user as they are now, with a new socket.
+   */
+  const recheck = useCallback(async () => {
+    const api = current.current;
+    if (!api || !token) return;
+    const me = await api.client
+      .query({ query: SESSION_ME, fetchPolicy: 'network-only' })
+      .then(({ data }) => data?.me)
+      .catch(() => undefined);
+    if (!me) return;
+    signIn({ token, user: me });
+    setGeneration((g) => g + 1);
+  }, [token, signIn]);
+  const api = useMemo(
+    () => (token ? createApi(token, { expired: () => signOut(EXPIRED_NOTICE), refused: () => void recheck() }) : null),
+    // A new generation is a new socket and client for the same token.
+    [token, generation, signOut, recheck],
+  );
+  // The previous session's client and socket go when a new one is made (or the user logs out); compared by
+  // identity, so that an effect run twice (React's development checks) disposes of nothing in use.
+  useEffect(() => {
+    const previous = current.current;
+    current.current = api;
+    if (previous && previous !== api) previous.dispose();
+  }, [api]);
   const anonymous = useMemo(() => (token ? null : createAnonymousClient()), [token]);
 
   const state = useMemo<SessionState>(

@@ -114,6 +114,8 @@ export function useNotifications(): Notifications {
   const [arrived, setArrived] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const cursor = useRef<string | null>(null);
+  /** Whether the latest twenty were read: until then, reading on from no cursor would read the whole history. */
+  const started = useRef(false);
   const running = useRef<Promise<void>>(Promise.resolve());
   const [markOne] = useMutation(MARK_READ);
   const [markAll] = useMutation(MARK_ALL_READ);
@@ -139,10 +141,12 @@ export function useNotifications(): Notifications {
     if (!data) return;
     keep(data.notifications.edges.map((e) => e.node));
     cursor.current = data.notifications.pageInfo.endCursor ?? cursor.current;
+    started.current = true;
     setUnread(data.unreadNotificationCount);
   }, [client, keep]);
 
   const readOn = useCallback(async () => {
+    if (!started.current) return readLatest();
     for (;;) {
       const { data } = await client.query({
         query: AFTER,
@@ -156,7 +160,7 @@ export function useNotifications(): Notifications {
       setUnread(data.unreadNotificationCount);
       if (!page.pageInfo.hasNextPage) return;
     }
-  }, [client, keep]);
+  }, [client, keep, readLatest]);
 
   useEffect(() => {
     void inTurn(readLatest);

@@ -89,10 +89,16 @@ export function TicketThread() {
   const [liveError, setLiveError] = useState<unknown>(null);
   const ticket = data?.ticket;
   const messages = ticket?.messages;
-  const lastId = useRef<string | undefined>(undefined);
-  lastId.current = messages?.at(-1)?.id;
+  /**
+   * Messages this view got pushed (a status change, its own reply) rather than read. Reading on starts after the
+   * last message a read returned, not after a pushed one: a reply can take a higher id than an inbound message
+   * whose transaction began first and commits later, and reading after the reply would skip that message.
+   */
+  const pushed = useRef(new Set<string>());
+  const shown = useRef(messages);
+  shown.current = messages;
 
-  /** Adds messages the list does not hold yet (those it holds are kept current by the cache). */
+  /** Adds messages the list does not hold yet (those it holds are kept current by the cache), in id order. */
   const addMessages = useCallback(
     (more: TicketsMessageFragment[]) =>
       updateQuery((_, { complete, previousData }) => {
@@ -100,25 +106,35 @@ export function TicketThread() {
         const have = new Set(previousData.ticket.messages.map((m) => m.id));
         const added = more.filter((m) => !have.has(m.id));
         if (!added.length) return undefined;
-        return { ticket: { ...previousData.ticket, messages: [...previousData.ticket.messages, ...added] } };
+        const all = [...previousData.ticket.messages, ...added].sort((a, b) => Number(a.id) - Number(b.id));
+        return { ticket: { ...previousData.ticket, messages: all } };
       }),
     [updateQuery],
   );
+  const addPushed = useCallback(
+    (m: TicketsMessageFragment) => {
+      pushed.current.add(m.id);
+      addMessages([m]);
+    },
+    [addMessages],
+  );
 
-  /** Reads the messages after the last one shown, page by page. */
+  /** Reads the messages after the last one a read returned, page by page. */
   const readNewer = useCallback(async () => {
+    let after = shown.current?.filter((m) => !pushed.current.has(m.id)).at(-1)?.id;
     for (;;) {
       const { data: newer, error: e } = await client.query({
         query: NEWER,
-        variables: { id, after: lastId.current, first: PAGE },
+        variables: { id, after, first: PAGE },
         // Not written over the cache: a status pushed meanwhile is newer than what this read saw.
         fetchPolicy: 'no-cache',
       });
       if (e) return setLiveError(e);
       const page = newer?.ticket.messages ?? [];
+      for (const m of page) pushed.current.delete(m.id);
       addMessages(page);
       if (page.length < PAGE) return;
-      lastId.current = page.at(-1)!.id;
+      after = page.at(-1)!.id;
     }
   }, [client, id, addMessages]);
 
@@ -130,7 +146,7 @@ export function TicketThread() {
   useSubscription(STATUS_CHANGED, {
     variables: { ticketId: id },
     onData: ({ data: d }) => {
-      if (d.data) addMessages([d.data.messageStatusChanged]);
+      if (d.data) addPushed(d.data.messageStatusChanged);
     },
     onError: setLiveError,
   });
@@ -190,7 +206,7 @@ export function TicketThread() {
           <MessageItem key={m.id} message={m} />
         ))}
       </ol>
-      <ReplyBox ticketId={ticket.id} onSent={(m) => addMessages([m])} />
+      <ReplyBox ticketId={ticket.id} onSent={addPushed} />
     </section>
   );
 }
