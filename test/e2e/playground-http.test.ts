@@ -78,3 +78,40 @@ describe('GET /graphql', () => {
     expect((await fetch(`${off.url}${asset}`)).status).toBe(404);
   });
 });
+
+describe('GET / (the web console)', () => {
+  let t: TestApp;
+  let off: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    off = await startTestApp({ GRAPHQL_LANDING_PAGE: 'false' });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await off?.close();
+  });
+
+  it('serves the console from this service, under a self-only CSP without inline styles', async () => {
+    const res = await fetch(`${t.url}/`, { headers: { accept: BROWSER_ACCEPT } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).not.toMatch(/https?:|\*|unsafe/);
+    const html = await res.text();
+    const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    const assets = refs.filter((r) => r.startsWith('/console/assets/'));
+    expect(assets.length).toBeGreaterThanOrEqual(2);
+    expect(refs.filter((r) => !r.startsWith('/console/assets/') && r !== 'data:,')).toEqual([]);
+    for (const a of assets) expect((await fetch(`${t.url}${a}`)).status, a).toBe(200);
+  });
+
+  it('tells the console where the playground is only where the service serves it', async () => {
+    const meta = /<meta name="smsdesk-playground" content="([^"]+)"/;
+    expect(meta.exec(await (await fetch(`${t.url}/`)).text())?.[1]).toBe('/graphql');
+    const withoutPlayground = await fetch(`${off.url}/`);
+    expect(withoutPlayground.status).toBe(200);
+    expect(await withoutPlayground.text()).not.toMatch(meta);
+  });
+});
