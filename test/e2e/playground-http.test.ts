@@ -3,14 +3,14 @@ import { startTestApp, type TestApp } from '../support/app';
 
 /*
  * GET /graphql over plain HTTP: a browser gets the playground page (self-only, from our assets), every other
- * GET still reaches Apollo as before, CSRF prevention included. The page in a real browser:
+ * GET still reaches Apollo as before, CSRF prevention included. GET / is the web console's page. The page in a real browser:
  * test/browser/playground.test.ts.
  */
 
 /** What Chromium sends when a user opens the URL. */
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
 
-describe('GET /graphql', () => {
+describe('GET /graphql and GET /', () => {
   let t: TestApp;
   let off: TestApp;
   beforeAll(async () => {
@@ -76,19 +76,6 @@ describe('GET /graphql', () => {
     const page = await (await fetch(`${t.url}/graphql`, { headers: { accept: BROWSER_ACCEPT } })).text();
     const asset = /src="(\/playground\/assets\/[^"]+)"/.exec(page)![1];
     expect((await fetch(`${off.url}${asset}`)).status).toBe(404);
-  });
-});
-
-describe('GET / (the web console)', () => {
-  let t: TestApp;
-  let off: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-    off = await startTestApp({ GRAPHQL_LANDING_PAGE: 'false' });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await off?.close();
   });
 
   it('serves the console from this service, under a self-only CSP without inline styles', async () => {
