@@ -8,8 +8,8 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  */
 export const OUTPUT = 'docs/operations/generated/';
 
-/** What the wire carries: ids and DateTimeISO are strings in JSON. */
-const scalars = { ID: 'string', DateTimeISO: 'string' };
+/** What the wire carries: ids and DateTimeISO are strings in JSON (the console's codegen uses the same). */
+export const scalars = { ID: 'string', DateTimeISO: 'string' };
 
 const config: CodegenConfig = {
   schema: 'schema.graphql',

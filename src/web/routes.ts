@@ -15,22 +15,33 @@ export const PLAYGROUND_DIR = builtDir('playground');
 export const CONSOLE_DIR = builtDir('console');
 
 /**
- * Self only: scripts, workers and fonts come from this service, requests go to it (`'self'` covers ws: and
- * wss: on the same host). The editor adds `<style>` elements and the fonts are data: URLs inside the CSS.
+ * A page's Content-Security-Policy: everything from this service only (`'self'` in connect-src covers ws: and
+ * wss: on the same host), no plugins, no <base>, no form posts, no framing; `more` adds or widens directives.
  */
-export const PLAYGROUND_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "worker-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "font-src 'self' data:",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+function selfOnlyCsp(more: Record<string, string> = {}): string {
+  const directives: Record<string, string> = {
+    'default-src': "'self'",
+    'script-src': "'self'",
+    'style-src': "'self'",
+    'img-src': "'self' data:",
+    'connect-src': "'self'",
+    'object-src': "'none'",
+    'base-uri': "'none'",
+    'form-action': "'none'",
+    'frame-ancestors': "'none'",
+    ...more,
+  };
+  return Object.entries(directives)
+    .map(([name, value]) => `${name} ${value}`)
+    .join('; ');
+}
+
+/** The playground's editor runs web workers, adds `<style>` elements, and its fonts are data: URLs in the CSS. */
+export const PLAYGROUND_CSP = selfOnlyCsp({
+  'worker-src': "'self'",
+  'style-src': "'self' 'unsafe-inline'",
+  'font-src': "'self' data:",
+});
 
 /** The media types Apollo answers at its path; a browser's navigation ranks text/html above them all. */
 const GRAPHQL_TYPES = [
@@ -111,21 +122,8 @@ export async function playgroundRoutes(fastify: FastifyInstance, graphqlPath: st
   if (page.status === 200) await assetRoutes(fastify, PLAYGROUND_DIR, '/playground/assets/');
 }
 
-/**
- * Self only, and stricter than the playground's: the console has no inline styles, fonts or workers. `'self'`
- * in connect-src covers its graphql-ws socket on the same host.
- */
-export const CONSOLE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** The console has no inline styles, fonts or workers: the policy as it is. */
+export const CONSOLE_CSP = selfOnlyCsp();
 
 /** The page's meta element that tells the console where the playground is (read by its Layout.tsx). */
 export const PLAYGROUND_META = 'smsdesk-playground';

@@ -1,12 +1,11 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { scalars } from '../../../codegen';
 
 /**
  * Typed operations for the web console: every `graphql(...)` document in its sources, checked against the
  * schema the service serves (schema.graphql), at build time (`npm run build:web`). The output is not checked in.
  * An operation that no longer matches the schema fails the build.
  */
-/** What the wire carries: ids and DateTimeISO are strings in JSON. */
-const scalars = { ID: 'string', DateTimeISO: 'string' };
 
 const config: CodegenConfig = {
   schema: 'schema.graphql',
