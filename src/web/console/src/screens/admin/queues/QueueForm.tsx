@@ -4,7 +4,7 @@ import type { QueueInput, QueuesListQuery, QueuesUsersQuery } from '../../../gql
 import { ErrorBanner } from '../../../ui/feedback';
 import { CheckboxField, TextField } from '../../../ui/fields';
 import { useFocusOnOpen } from '../focus';
-import { formErrors } from '../form-errors';
+import { formErrors } from '../../../errors';
 import { MEMBERS_PAGE, MORE_MEMBERS } from './operations';
 
 type Queue = QueuesListQuery['queues'][number];

@@ -4,9 +4,9 @@ import type { Role } from '../../../gql/graphql';
 import { useUser } from '../../../session';
 import { ErrorBanner, Loading, Notice } from '../../../ui/feedback';
 import { SelectField, TextField } from '../../../ui/fields';
-import { formErrors } from '../form-errors';
+import { formErrors } from '../../../errors';
 import { CREATE_USER, DEACTIVATE_USER, REACTIVATE_USER, USERS } from './operations';
-import { ROLE_LABELS } from './roles';
+import { ROLE_LABELS } from '../../../ui/roles';
 
 /** The people who log in: name, e-mail, role and whether they may; deactivate, reactivate, add. */
 export function UserSection() {

@@ -4,7 +4,7 @@ import type { MessageRuleInput, RulesChoicesQuery, RulesRuleFragment } from '../
 import { ErrorBanner } from '../../../ui/feedback';
 import { CheckboxField, SelectField, TextField } from '../../../ui/fields';
 import { useFocusOnOpen } from '../focus';
-import { formErrors } from '../form-errors';
+import { formErrors } from '../../../errors';
 
 /** The form's fields, by the MessageRuleInput field the API names in its violations. */
 const FIELDS = ['name', 'gatewayId', 'queueId', 'stop', 'active'] as const;

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import type { RulesChoicesQuery, RulesPreviewQuery } from '../../../gql/graphql';
 import { ErrorBanner } from '../../../ui/feedback';
 import { SelectField, TextField } from '../../../ui/fields';
-import { formErrors } from '../form-errors';
+import { formErrors } from '../../../errors';
 import { PREVIEW } from './operations';
 import { ruleWording } from './wording';
 

@@ -5,7 +5,7 @@ import type { SettingsCurrentQuery } from '../../../gql/graphql';
 import { ErrorBanner, Loading, Notice } from '../../../ui/feedback';
 import { SelectField, TextField } from '../../../ui/fields';
 import { usePageTitle } from '../../../ui/title';
-import { formErrors } from '../form-errors';
+import { formErrors } from '../../../errors';
 
 const SETTINGS = graphql(`
   query SettingsCurrent {
