@@ -15,7 +15,7 @@ const REPLY = graphql(`
   }
 `);
 
-/** The reply's own fields; a violation of another (the outbound service's `to`, say) is shown as a banner. */
+/** The reply's own fields (a country or sender refusal names ticketId); a violation of any other is a banner. */
 const FIELDS = ['text', 'ticketId'];
 
 /** The part of the API's refusal that is not next to the field: the opt-out it was, or a banner. */
