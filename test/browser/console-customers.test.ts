@@ -171,7 +171,7 @@ describeWithChromium('web console: customers, the card and Send SMS (in Chromium
     await openCard(customer.zofia);
     const row = page.getByRole('row', { name: new RegExp(`^${ZOFIA.opted.replace('+', '\\+')}`) });
     await expect.poll(() => row.textContent()).toContain('Opted out since');
-    expect(await row.textContent()).toContain('How: opted out by hand (Celina Agent)');
+    expect(await row.textContent()).toContain('How: set by hand (Celina Agent)');
     expect(await row.textContent()).toContain('Reason: asked by phone');
     expect(await page.getByRole('row', { name: new RegExp(ZOFIA.open.replace('+', '\\+')) }).textContent()).toContain(
       'May be texted',
@@ -189,9 +189,7 @@ describeWithChromium('web console: customers, the card and Send SMS (in Chromium
     const when = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(
       new Date(optOut.changedAt),
     );
-    expect(await refusal.textContent()).toContain(
-      `This number (${ZOFIA.opted}) opted out on ${when} (opted out by hand)`,
-    );
+    expect(await refusal.textContent()).toContain(`Not sent: ${ZOFIA.opted} opted out on ${when}: set by hand.`);
     const [{ n }] = await t.sql(`select count(*)::int as n from message where to_address = $1`, [ZOFIA.opted]);
     expect(n).toBe(0);
     await expectAccessible(page, 'the Send SMS form with a refusal');

@@ -8,6 +8,7 @@ import { describeWithChromium, launchChromium } from '../support/browser';
 import { expectAccessible, goTo, logIn, openConsole, screenshot } from '../support/console';
 import { FAST_OUTBOUND_ENV } from '../support/outbound';
 import { waitFor } from '../support/wait';
+import { HEALTH_STATUS } from '../../src/web/console/src/screens/mailboxes/labels';
 
 /*
  * Administration → E-mail and SMS configuration, as an admin meets it: the add menu's "SMS", the form with the
@@ -267,7 +268,7 @@ describeWithChromium('web console: E-mail and SMS configuration (in Chromium)', 
     const health = await waitFor(async () => {
       const h = ok(
         await t.gql(
-          `query($id: ID!) { gateway(id: $id) { health { status problems lastInboundAt last24h { refused { count } } } } }`,
+          `query($id: ID!) { gateway(id: $id) { health { status problems lastInboundAt lastSentAt lastDeliveryReportAt last24h { refused { count } } } } }`,
           { id },
           admin,
         ),
@@ -287,8 +288,16 @@ describeWithChromium('web console: E-mail and SMS configuration (in Chromium)', 
       expect.any(String),
     ]);
     const healthCell = (await listed.getByRole('cell').nth(4).textContent())!;
+    expect(healthCell.startsWith(HEALTH_STATUS[health.status as keyof typeof HEALTH_STATUS].text)).toBe(true);
     for (const problem of health.problems) expect(healthCell).toContain(problem);
-    expect(await listed.getByRole('cell').nth(5).textContent()).not.toBe('—');
+    // Last activity: the latest of the last inbound SMS, send and delivery report, as the console writes dates.
+    const latest = [health.lastInboundAt, health.lastSentAt, health.lastDeliveryReportAt]
+      .filter(Boolean)
+      .map((iso: string) => new Date(iso))
+      .sort((x, y) => y.getTime() - x.getTime())[0];
+    const timeZone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    const when = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(latest);
+    expect(await listed.getByRole('cell').nth(5).textContent()).toBe(when);
     await expectAccessible(page, 'the mailbox list');
     await screenshot(page, 'mailboxes-list');
     await listed.getByRole('link', { name: 'Biuro SMS' }).click();

@@ -58,3 +58,19 @@ export function describeError(error: unknown): string {
   if (ServerError.is(error)) return `The service answered ${error.statusCode}. Try again.`;
   return 'The service cannot be reached. Check the connection and try again.';
 }
+
+/**
+ * The API's refusal of a form, split the way the form shows it: the violations of the fields it has (`fields`)
+ * go next to them; a refusal that names no field, or names a field the form does not show, goes in a banner
+ * whole, so that nothing the API says is swallowed. `unshown` holds the violations of fields the form lacks.
+ */
+export function formErrors(
+  error: unknown,
+  fields: readonly string[],
+): { byField: Record<string, string>; banner: unknown; unshown: Record<string, string> } {
+  if (!error) return { byField: {}, banner: undefined, unshown: {} };
+  const byField = fieldErrors(error);
+  const unshown = Object.fromEntries(Object.entries(byField).filter(([field]) => !fields.includes(field)));
+  const named = Object.keys(byField).length > 0;
+  return { byField, banner: named && !Object.keys(unshown).length ? undefined : error, unshown };
+}

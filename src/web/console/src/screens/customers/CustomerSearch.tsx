@@ -4,6 +4,7 @@ import { Link, useSearchParams } from 'react-router';
 import { graphql } from '../../gql';
 import { ErrorBanner, Loading } from '../../ui/feedback';
 import { TextField } from '../../ui/fields';
+import { joinPages, LoadMore } from '../../ui/LoadMore';
 import { usePageTitle } from '../../ui/title';
 import { NewCustomer } from './NewCustomer';
 
@@ -64,20 +65,20 @@ export function CustomerSearch() {
 }
 
 function Results({ search }: { search: string }) {
-  const { data, previousData, error, loading, fetchMore } = useQuery(SEARCH, {
+  const { data, previousData, error, fetchMore } = useQuery(SEARCH, {
     variables: { search: search || null, first: PAGE_SIZE },
     fetchPolicy: 'cache-and-network',
     notifyOnNetworkStatusChange: true,
   });
   const page = (data ?? previousData)?.customers;
   if (!page) return error ? <ErrorBanner error={error} /> : <Loading />;
-  const more = () =>
+  const more = (after: string) =>
     fetchMore({
-      variables: { after: page.pageInfo.endCursor },
+      variables: { after },
       updateQuery: (prev, { fetchMoreResult }) => ({
         customers: {
           ...fetchMoreResult.customers,
-          edges: [...prev.customers.edges, ...fetchMoreResult.customers.edges],
+          edges: joinPages(prev.customers.edges, fetchMoreResult.customers.edges),
         },
       }),
     });
@@ -109,13 +110,7 @@ function Results({ search }: { search: string }) {
           </tbody>
         </table>
       )}
-      {page.pageInfo.hasNextPage && (
-        <div className="actions">
-          <button type="button" onClick={() => void more().catch(() => undefined)} disabled={loading}>
-            Load more
-          </button>
-        </div>
-      )}
+      <LoadMore pageInfo={page.pageInfo} load={more} />
     </>
   );
 }

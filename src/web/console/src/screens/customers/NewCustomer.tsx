@@ -1,11 +1,10 @@
 import { useMutation } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
-import { fieldErrors } from '../../errors';
+import { formErrors } from '../../errors';
 import { graphql } from '../../gql';
 import { ErrorBanner } from '../../ui/feedback';
 import { TextField } from '../../ui/fields';
-import { bannerError } from './formErrors';
 
 /** The form's fields that the API's violations name. */
 const FIELDS = ['name', 'phoneNumbers', 'email'];
@@ -34,8 +33,7 @@ export function NewCustomer() {
   const [phones, setPhones] = useState('');
   const [email, setEmail] = useState('');
   const [create, { error, loading }] = useMutation(CREATE);
-  const errors = fieldErrors(error);
-  const other = bannerError(error, FIELDS);
+  const { byField: errors, banner } = formErrors(error, FIELDS);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -55,7 +53,7 @@ export function NewCustomer() {
   return (
     <form className="panel" aria-labelledby="new-customer-title" onSubmit={submit}>
       <h2 id="new-customer-title">New customer card</h2>
-      <ErrorBanner error={other} />
+      <ErrorBanner error={banner} />
       <TextField label="Name" required value={name} error={errors.name} onChange={(e) => setName(e.target.value)} />
       <TextField
         label="Phone numbers"

@@ -1,13 +1,12 @@
 import { useMutation } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
-import { fieldErrors } from '../../errors';
+import { formErrors } from '../../errors';
 import { graphql } from '../../gql';
 import { ErrorBanner, Notice } from '../../ui/feedback';
 import { TextField } from '../../ui/fields';
 import { formatDateTime } from '../../ui/format';
+import { optOutHow } from '../../ui/optOut';
 import type { CardCustomer } from './CustomerCard';
-import { bannerError } from './formErrors';
-import { OPT_OUT_HOW } from './optOutWords';
 
 const SET_OPT_OUT = graphql(`
   mutation CustomersSetOptOut($phoneNumber: String!, $optedOut: Boolean!, $reason: String!) {
@@ -86,7 +85,7 @@ function OptedOut({ optOut }: { optOut: OptOut }) {
     <>
       <span className="status-bad">Opted out since {formatDateTime(optOut.changedAt)}</span>
       <br />
-      How: {OPT_OUT_HOW[optOut.source]}
+      How: {optOutHow(optOut.source)}
       {by}
       {through}
       {optOut.reason && (
@@ -114,7 +113,7 @@ function ChangeOptOut({
     refetchQueries: ['CustomersCard'],
     awaitRefetchQueries: true,
   });
-  const errors = fieldErrors(error);
+  const { byField: errors, banner } = formErrors(error, ['reason', 'phoneNumber']);
   const title = optedOut ? `Opt ${phoneNumber} out of SMS` : `Opt ${phoneNumber} back in to SMS`;
 
   async function submit(e: FormEvent) {
@@ -127,7 +126,7 @@ function ChangeOptOut({
   return (
     <form className="panel" aria-labelledby="opt-out-title" onSubmit={submit}>
       <h3 id="opt-out-title">{title}</h3>
-      <ErrorBanner error={bannerError(error, ['reason', 'phoneNumber'])} />
+      <ErrorBanner error={banner} />
       <TextField
         label="Reason"
         required

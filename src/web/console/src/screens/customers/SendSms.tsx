@@ -2,14 +2,13 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { asSent } from '../../../../../modules/outbound/segments';
-import { errorCode, errorExtensions, fieldErrors } from '../../errors';
+import { formErrors } from '../../errors';
 import { graphql } from '../../gql';
 import type { CustomersSendSmsMutation } from '../../gql/graphql';
 import { ErrorBanner, Notice } from '../../ui/feedback';
 import { CheckboxField, SelectField, TextArea, TextField } from '../../ui/fields';
+import { optedOutRefusal } from '../../ui/optOut';
 import type { CardCustomer } from './CustomerCard';
-import { bannerError } from './formErrors';
-import { optedOutRefusal } from './optOutWords';
 import { SmsCounter } from './SmsCounter';
 
 const OPTIONS = graphql(`
@@ -72,9 +71,8 @@ export function SendSms({ customer, onClose }: { customer: CardCustomer; onClose
   const offersReplace = mailbox?.replacePolishDiacritics ?? false;
   const { seg } = asSent(text, offersReplace && replace);
 
-  const errors = fieldErrors(error);
-  const optedOut = errorCode(error) === 'OPTED_OUT';
-  const banner = optedOut ? undefined : bannerError(error, FIELDS);
+  const { byField: errors, banner } = formErrors(error, FIELDS);
+  const refusal = optedOutRefusal(error);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -99,12 +97,13 @@ export function SendSms({ customer, onClose }: { customer: CardCustomer; onClose
         Send SMS
       </h2>
       {sent && <SentNotice sent={sent} />}
-      {optedOut && (
+      {refusal ? (
         <div className="banner error" role="alert">
-          {optedOutRefusal(errorExtensions(error))}
+          {refusal}
         </div>
+      ) : (
+        <ErrorBanner error={banner} />
       )}
-      <ErrorBanner error={banner} />
       <ErrorBanner error={options.error} />
       {customer.phoneNumbers.length > 1 ? (
         <SelectField label="Recipient" value={to} error={errors.to} onChange={(e) => setTo(e.target.value)}>

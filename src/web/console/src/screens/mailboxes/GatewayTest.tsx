@@ -1,6 +1,6 @@
 import { useMutation } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
-import { fieldErrors } from '../../errors';
+import { formErrors } from '../../errors';
 import type { MailboxTestMutation } from '../../gql/graphql';
 import { ErrorBanner } from '../../ui/feedback';
 import { TextField } from '../../ui/fields';
@@ -42,7 +42,7 @@ export function GatewayTest({ mailbox }: { mailbox: Mailbox }) {
     await test({ variables: { id: mailbox.id, to: to.trim() || null } }).catch(() => undefined);
   }
   const result = data?.testGateway ?? mailbox.lastTest;
-  const errors = fieldErrors(error);
+  const { byField: errors, banner } = formErrors(error, ['sendTestSmsTo']);
   return (
     <section aria-labelledby="mailbox-test" className="panel">
       <h2 id="mailbox-test">Test</h2>
@@ -61,7 +61,7 @@ export function GatewayTest({ mailbox }: { mailbox: Mailbox }) {
           </button>
         </div>
       </form>
-      {!errors.sendTestSmsTo && <ErrorBanner error={error} />}
+      <ErrorBanner error={banner} />
       {loading && <p role="status">Testing…</p>}
       {result && !loading && <TestResultView result={result} fresh={!!data} />}
     </section>

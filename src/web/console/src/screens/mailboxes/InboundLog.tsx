@@ -1,8 +1,9 @@
-import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
+import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import type { InboundOutcome, MailboxReplayMutation } from '../../gql/graphql';
 import { ErrorBanner, Loading, Notice } from '../../ui/feedback';
 import { formatDateTime } from '../../ui/format';
+import { joinPages, LoadMore } from '../../ui/LoadMore';
 import { OUTCOMES } from './labels';
 import { EVENTS, REPLAY } from './operations';
 
@@ -11,90 +12,27 @@ const REPLAYABLE: InboundOutcome[] = ['REJECTED', 'MALFORMED', 'FAILED'];
 
 type Replayed = MailboxReplayMutation['replayInboundEvent'];
 
-interface PageProps {
-  gatewayId: string;
-  after: string | null;
-  /** Called with the next page's cursor when this is the last page shown and more follow. */
-  onMore?(cursor: string): void;
-  onReplay(id: string): void;
-  replaying: string | undefined;
-  replayed: Record<string, Replayed>;
-}
-
-/** One page of the log, as one <tbody> of the log's table; "Load more" on the last page asks for the next. */
-function LogPage({ gatewayId, after, onMore, onReplay, replaying, replayed }: PageProps) {
-  const { data, error, loading } = useQuery(EVENTS, { variables: { gatewayId, after } });
-  const page = data?.inboundEvents;
-  return (
-    <tbody>
-      {error && (
-        <tr>
-          <td colSpan={4}>
-            <ErrorBanner error={error} />
-          </td>
-        </tr>
-      )}
-      {loading && !page && (
-        <tr>
-          <td colSpan={4}>
-            <Loading />
-          </td>
-        </tr>
-      )}
-      {after === null && page?.edges.length === 0 && (
-        <tr>
-          <td colSpan={4}>Nothing has arrived for this mailbox yet.</td>
-        </tr>
-      )}
-      {page?.edges.map(({ node: e }) => (
-        <tr key={e.id}>
-          <td>{formatDateTime(e.receivedAt)}</td>
-          <td>{OUTCOMES[e.outcome]}</td>
-          <td>
-            {e.reasonCode && <code>{e.reasonCode}</code>} {e.reason}
-            {e.replayOfId && <span className="muted"> (replay of event {e.replayOfId})</span>}
-          </td>
-          <td>
-            {replayed[e.id] ? (
-              <span>Replayed: {OUTCOMES[replayed[e.id].outcome]}</span>
-            ) : (
-              REPLAYABLE.includes(e.outcome) && (
-                <button type="button" disabled={replaying === e.id} onClick={() => onReplay(e.id)}>
-                  Replay
-                </button>
-              )
-            )}
-          </td>
-        </tr>
-      ))}
-      {onMore && page?.pageInfo.hasNextPage && page.pageInfo.endCursor && (
-        <tr>
-          <td colSpan={4}>
-            <button type="button" onClick={() => onMore(page.pageInfo.endCursor!)}>
-              Load more
-            </button>
-          </td>
-        </tr>
-      )}
-    </tbody>
-  );
-}
-
 /** The mailbox's inbound event log, newest first: what arrived, what was refused and why; refused ones replay. */
 export function InboundLog({ gatewayId }: { gatewayId: string }) {
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const { data, error: readError, loading, fetchMore, refetch } = useQuery(EVENTS, { variables: { gatewayId } });
   const [replayed, setReplayed] = useState<Record<string, Replayed>>({});
   const [latest, setLatest] = useState<Replayed>();
   const [replaying, setReplaying] = useState<string>();
-  const client = useApolloClient();
+  // Read again, the log is its first page: the new event is the newest, there.
   const [replay, { error }] = useMutation(REPLAY, {
     refetchQueries: ['MailboxInboundEvents', 'MailboxList'],
   });
-
-  function refresh() {
-    setCursors([null]);
-    void client.refetchQueries({ include: ['MailboxInboundEvents'] });
-  }
+  const page = data?.inboundEvents;
+  const loadMore = (after: string) =>
+    fetchMore({
+      variables: { after },
+      updateQuery: (prev, { fetchMoreResult }) => ({
+        inboundEvents: {
+          ...fetchMoreResult.inboundEvents,
+          edges: joinPages(prev.inboundEvents.edges, fetchMoreResult.inboundEvents.edges),
+        },
+      }),
+    });
 
   async function onReplay(id: string) {
     setReplaying(id);
@@ -103,8 +41,6 @@ export function InboundLog({ gatewayId }: { gatewayId: string }) {
     if (!data) return;
     setReplayed((r) => ({ ...r, [id]: data.replayInboundEvent }));
     setLatest(data.replayInboundEvent);
-    // The new event is the newest: back to the first page, where it is.
-    setCursors([null]);
   }
 
   return (
@@ -112,7 +48,8 @@ export function InboundLog({ gatewayId }: { gatewayId: string }) {
       <h2 id="mailbox-log">Inbound event log</h2>
       {/* The API pushes no inbound events, so the admin asks for the newest after changing the provider's panel. */}
       <div className="actions">
-        <button type="button" onClick={refresh}>
+        {/* A failed read shows as the log's error, below. */}
+        <button type="button" onClick={() => void refetch().catch(() => undefined)}>
           Refresh
         </button>
       </div>
@@ -133,18 +70,38 @@ export function InboundLog({ gatewayId }: { gatewayId: string }) {
             <th scope="col">Action</th>
           </tr>
         </thead>
-        {cursors.map((after, i) => (
-          <LogPage
-            key={after ?? 'first'}
-            gatewayId={gatewayId}
-            after={after}
-            onMore={i === cursors.length - 1 ? (c) => setCursors([...cursors, c]) : undefined}
-            onReplay={onReplay}
-            replaying={replaying}
-            replayed={replayed}
-          />
-        ))}
+        <tbody>
+          {page?.edges.length === 0 && (
+            <tr>
+              <td colSpan={4}>Nothing has arrived for this mailbox yet.</td>
+            </tr>
+          )}
+          {page?.edges.map(({ node: e }) => (
+            <tr key={e.id}>
+              <td>{formatDateTime(e.receivedAt)}</td>
+              <td>{OUTCOMES[e.outcome]}</td>
+              <td>
+                {e.reasonCode && <code>{e.reasonCode}</code>} {e.reason}
+                {e.replayOfId && <span className="muted"> (replay of event {e.replayOfId})</span>}
+              </td>
+              <td>
+                {replayed[e.id] ? (
+                  <span>Replayed: {OUTCOMES[replayed[e.id].outcome]}</span>
+                ) : (
+                  REPLAYABLE.includes(e.outcome) && (
+                    <button type="button" disabled={replaying === e.id} onClick={() => onReplay(e.id)}>
+                      Replay
+                    </button>
+                  )
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
       </table>
+      <ErrorBanner error={readError} />
+      {loading && !page && <Loading />}
+      <LoadMore pageInfo={page?.pageInfo} load={loadMore} />
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { useMutation } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
-import { fieldErrors, violationsOf } from '../../errors';
+import { formErrors, violationsOf } from '../../errors';
 import type { ProviderId } from '../../gql/graphql';
 import { ErrorBanner, Notice } from '../../ui/feedback';
 import { CheckboxField, SelectField, TextArea, TextField } from '../../ui/fields';
@@ -48,14 +48,14 @@ export function MailboxEditor({ providers, mailbox, onCreated }: Props) {
   const [create, creating] = useMutation(CREATE, { refetchQueries });
   const [update, updating] = useMutation(UPDATE, { refetchQueries, awaitRefetchQueries: true });
   const provider = providers.find((p) => p.id === form.provider);
-  const errors = { ...fieldErrors(error), ...local };
   const catalogField = (name: string) => provider?.fields.find((f) => f.name === name);
   const labelOf = (name: string) => PRODUCT_LABELS[name] ?? catalogField(name)?.label ?? name;
 
   const catalogNames = provider?.fields.map((f) => f.name) ?? [];
   const genericKeys = catalogNames.includes('genericHttp') ? GENERIC_HTTP_FIELDS : [];
-  const shown = new Set([...PLACED, ...catalogNames, ...genericKeys]);
-  const elsewhere = Object.entries(errors).filter(([field]) => !shown.has(field));
+  const { byField, unshown } = formErrors(error, [...PLACED, ...catalogNames, ...genericKeys]);
+  const errors = { ...byField, ...local };
+  const elsewhere = Object.entries(unshown);
 
   const patch = (p: Partial<MailboxForm>) => setForm((f) => ({ ...f, ...p }));
   const setText = (name: string, value: string) => setForm((f) => ({ ...f, text: { ...f.text, [name]: value } }));

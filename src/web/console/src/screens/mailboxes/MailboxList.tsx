@@ -1,20 +1,14 @@
 import { useQuery } from '@apollo/client/react';
 import { useRef, useState, type KeyboardEvent } from 'react';
 import { Link } from 'react-router';
-import type { GatewayHealthStatus, MailboxListQuery } from '../../gql/graphql';
+import type { MailboxListQuery } from '../../gql/graphql';
 import { ErrorBanner, Loading } from '../../ui/feedback';
 import { formatDateTime } from '../../ui/format';
 import { usePageTitle } from '../../ui/title';
+import { HEALTH_STATUS } from './labels';
 import { LIST, PROVIDERS } from './operations';
 
 type Health = MailboxListQuery['gateways'][number]['health'];
-
-const STATUS: Record<GatewayHealthStatus, { text: string; className: string }> = {
-  OK: { text: 'OK', className: 'status-ok' },
-  WARNING: { text: 'Warning', className: 'status-warn' },
-  SILENT: { text: 'Silent', className: 'status-warn' },
-  FAILING: { text: 'Failing', className: 'status-bad' },
-};
 
 /** The latest of the last inbound message, send and delivery report: when the mailbox last did anything. */
 function lastActivity(h: Health): string | null {
@@ -23,7 +17,7 @@ function lastActivity(h: Health): string | null {
 }
 
 function HealthCell({ health }: { health: Health }) {
-  const s = STATUS[health.status];
+  const s = HEALTH_STATUS[health.status];
   return (
     <>
       <span className={s.className}>{s.text}</span>

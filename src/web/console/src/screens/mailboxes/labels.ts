@@ -1,4 +1,4 @@
-import type { InboundOutcome, WebhookPurpose } from '../../gql/graphql';
+import type { GatewayHealthStatus, InboundOutcome, WebhookPurpose } from '../../gql/graphql';
 
 /**
  * The product's own words for the mailbox form ("E-mail and SMS configuration → SMS"), keyed by the GatewayInput
@@ -39,4 +39,12 @@ export const OUTCOMES: Record<InboundOutcome, string> = {
   REJECTED: 'Rejected',
   MALFORMED: 'Malformed',
   FAILED: 'Failed',
+};
+
+/** A mailbox's health (GatewayHealthStatus) in the list's words, with the class that colours it. */
+export const HEALTH_STATUS: Record<GatewayHealthStatus, { text: string; className: string }> = {
+  OK: { text: 'OK', className: 'status-ok' },
+  WARNING: { text: 'Warning', className: 'status-warn' },
+  SILENT: { text: 'Silent', className: 'status-warn' },
+  FAILING: { text: 'Failing', className: 'status-bad' },
 };

@@ -7,6 +7,7 @@ import { useApi, useUser } from '../../session';
 import { ErrorBanner, Loading, Notice } from '../../ui/feedback';
 import { SelectField } from '../../ui/fields';
 import { formatDateTime } from '../../ui/format';
+import { joinPages, LoadMore } from '../../ui/LoadMore';
 import { usePageTitle } from '../../ui/title';
 import { TICKET_STATUS } from './words';
 
@@ -71,12 +72,6 @@ type Edges = { __typename?: 'TicketEdge'; node: TicketsRowFragment }[];
 function moveToTop(edges: Edges, ticket: TicketsRowFragment, status: TicketStatus | null | undefined): Edges {
   const others = edges.filter((e) => e.node.id !== ticket.id);
   return !status || ticket.status === status ? [{ __typename: 'TicketEdge', node: ticket }, ...others] : others;
-}
-
-/** A further page joined to the list, without the tickets that moved up into it since it was read. */
-function append(edges: Edges, more: Edges): Edges {
-  const have = new Set(edges.map((e) => e.node.id));
-  return [...edges, ...more.filter((e) => !have.has(e.node.id))];
 }
 
 const STATUS_CHOICES = [
@@ -160,8 +155,6 @@ function QueueTickets({
     variables: { queueId, status },
   });
   const [liveError, setLiveError] = useState<unknown>(null);
-  const [moreError, setMoreError] = useState<unknown>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
 
   useEffect(() => {
     const stopUpdates = subscribeToMore({
@@ -194,28 +187,15 @@ function QueueTickets({
   // Live events of the time the socket was down, or before it first opened, are not replayed: read it again.
   useEffect(() => api.onConnected(() => void refetch()), [api, refetch]);
 
-  async function loadMore(after: string) {
-    setLoadingMore(true);
-    setMoreError(null);
-    try {
-      await fetchMore({
-        variables: { after },
-        updateQuery: (prev, { fetchMoreResult }) => ({
-          tickets: {
-            ...fetchMoreResult.tickets,
-            edges: append(prev.tickets.edges, fetchMoreResult.tickets.edges),
-          },
-        }),
-      });
-    } catch (e) {
-      setMoreError(e);
-    } finally {
-      setLoadingMore(false);
-    }
-  }
+  const loadMore = (after: string) =>
+    fetchMore({
+      variables: { after },
+      updateQuery: (prev, { fetchMoreResult }) => ({
+        tickets: { ...fetchMoreResult.tickets, edges: joinPages(prev.tickets.edges, fetchMoreResult.tickets.edges) },
+      }),
+    });
 
   const edges = data?.tickets.edges ?? [];
-  const page = data?.tickets.pageInfo;
   return (
     <>
       <ErrorBanner error={error ?? liveError} />
@@ -248,14 +228,7 @@ function QueueTickets({
           </tbody>
         </table>
       )}
-      <ErrorBanner error={moreError} />
-      {page?.hasNextPage && page.endCursor && (
-        <div className="actions">
-          <button type="button" disabled={loadingMore} onClick={() => loadMore(page.endCursor!)}>
-            Load more
-          </button>
-        </div>
-      )}
+      <LoadMore pageInfo={data?.tickets.pageInfo} load={loadMore} />
     </>
   );
 }

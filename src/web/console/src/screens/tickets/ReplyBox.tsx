@@ -1,11 +1,11 @@
 import { useMutation } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
-import { errorCode, errorExtensions, fieldErrors } from '../../errors';
+import { formErrors } from '../../errors';
 import { graphql } from '../../gql';
 import type { TicketsMessageFragment } from '../../gql/graphql';
 import { ErrorBanner } from '../../ui/feedback';
 import { TextArea } from '../../ui/fields';
-import { optOutSentence } from './words';
+import { optedOutRefusal } from '../../ui/optOut';
 
 const REPLY = graphql(`
   mutation TicketsReply($ticketId: ID!, $text: String!) {
@@ -15,19 +15,18 @@ const REPLY = graphql(`
   }
 `);
 
-/** The API's refusal as the desk reads it: next to the field, as the opt-out it was, or as a banner. */
+/** The reply's own fields (a country or sender refusal names ticketId); a violation of any other is a banner. */
+const FIELDS = ['text', 'ticketId'];
+
+/** The part of the API's refusal that is not next to the field: the opt-out it was, or a banner. */
 function Refusal({ error }: { error: unknown }) {
-  if (!error || errorCode(error) === 'BAD_USER_INPUT') return null;
-  if (errorCode(error) === 'OPTED_OUT') {
-    const x = errorExtensions(error);
-    const sentence = optOutSentence({ phoneNumber: x.phoneNumber, changedAt: x.optedOutAt, source: x.optOutSource });
-    return (
-      <div className="banner error" role="alert">
-        Not sent: {sentence} Replies to this number are refused until it opts in again.
-      </div>
-    );
-  }
-  return <ErrorBanner error={error} />;
+  const refusal = optedOutRefusal(error);
+  if (!refusal) return <ErrorBanner error={formErrors(error, FIELDS).banner} />;
+  return (
+    <div className="banner error" role="alert">
+      {refusal}
+    </div>
+  );
 }
 
 /**
@@ -38,7 +37,7 @@ export function ReplyBox({ ticketId, onSent }: { ticketId: string; onSent(m: Tic
   const [text, setText] = useState('');
   // Not written to the cache: the status pushes may already have moved the message past QUEUED.
   const [reply, { loading, error, reset }] = useMutation(REPLY, { fetchPolicy: 'no-cache' });
-  const errors = fieldErrors(error);
+  const errors = formErrors(error, FIELDS).byField;
   // A closed ticket or a deleted mailbox is the ticket's violation, but it is the reply that cannot go.
   const fieldError = [errors.text, errors.ticketId].filter(Boolean).join(' ') || undefined;
 

@@ -5,10 +5,11 @@ import { graphql } from '../../gql';
 import type { TicketsMessageFragment } from '../../gql/graphql';
 import { useApi } from '../../session';
 import { ErrorBanner, Loading } from '../../ui/feedback';
+import { optOutSentence } from '../../ui/optOut';
 import { usePageTitle } from '../../ui/title';
 import { MessageItem } from './MessageItem';
 import { ReplyBox } from './ReplyBox';
-import { optOutSentence, TICKET_STATUS } from './words';
+import { TICKET_STATUS } from './words';
 
 /**
  * Messages read at once; a longer conversation is read on in pages of this size. 100 (the API's most) would

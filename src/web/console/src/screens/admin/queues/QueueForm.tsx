@@ -1,10 +1,10 @@
 import { useApolloClient } from '@apollo/client/react';
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { QueueInput, QueuesListQuery, QueuesUsersQuery } from '../../../gql/graphql';
 import { ErrorBanner } from '../../../ui/feedback';
 import { CheckboxField, TextField } from '../../../ui/fields';
+import { useSubmit } from '../../../ui/useSubmit';
 import { useFocusOnOpen } from '../focus';
-import { formErrors } from '../form-errors';
 import { MEMBERS_PAGE, MORE_MEMBERS } from './operations';
 
 type Queue = QueuesListQuery['queues'][number];
@@ -78,9 +78,13 @@ export function QueueForm({
   const allMemberIds = useAllMemberIds(queue);
   const [picked, setMemberIds] = useState<string[] | null>(null);
   const memberIds = picked ?? allMemberIds ?? [];
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const { byField, banner } = formErrors(error, FIELDS);
+  const { onSubmit, busy, byField, banner } = useSubmit(FIELDS, async () => {
+    await save({ name, memberIds });
+    if (!queue) {
+      setName('');
+      setMemberIds([]);
+    }
+  });
   const people = candidates(users, queue);
 
   const toggle = (id: string, on: boolean) =>
@@ -89,25 +93,8 @@ export function QueueForm({
       return on ? [...now, id] : now.filter((i) => i !== id);
     });
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await save({ name, memberIds });
-      if (!queue) {
-        setName('');
-        setMemberIds([]);
-      }
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-
   return (
-    <form className="panel" onSubmit={submit} aria-labelledby={headingId} noValidate>
+    <form className="panel" onSubmit={onSubmit} aria-labelledby={headingId} noValidate>
       <h3 id={headingId} ref={headingRef} tabIndex={-1}>
         {title}
       </h3>

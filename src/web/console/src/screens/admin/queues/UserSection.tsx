@@ -1,12 +1,12 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { Role } from '../../../gql/graphql';
 import { useUser } from '../../../session';
 import { ErrorBanner, Loading, Notice } from '../../../ui/feedback';
 import { SelectField, TextField } from '../../../ui/fields';
-import { formErrors } from '../form-errors';
+import { ROLE_LABELS } from '../../../ui/roles';
+import { useSubmit } from '../../../ui/useSubmit';
 import { CREATE_USER, DEACTIVATE_USER, REACTIVATE_USER, USERS } from './operations';
-import { ROLE_LABELS } from './roles';
 
 /** The people who log in: name, e-mail, role and whether they may; deactivate, reactivate, add. */
 export function UserSection() {
@@ -78,28 +78,19 @@ const EMPTY = { name: '', email: '', password: '', role: 'AGENT' as Role };
 
 function UserForm({ onCreated }: { onCreated(name: string): void }) {
   const [values, setValues] = useState(EMPTY);
-  const [create, { loading }] = useMutation(CREATE_USER, {
+  const [create] = useMutation(CREATE_USER, {
     refetchQueries: ['QueuesUsers'],
     awaitRefetchQueries: true,
   });
-  const [error, setError] = useState<unknown>();
-  const { byField, banner } = formErrors(error, FIELDS);
+  const { onSubmit, busy, byField, banner } = useSubmit(FIELDS, async () => {
+    const { data } = await create({ variables: { input: values } });
+    setValues(EMPTY);
+    onCreated(data?.createUser.name ?? values.name);
+  });
   const set = (patch: Partial<typeof EMPTY>) => setValues((v) => ({ ...v, ...patch }));
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setError(undefined);
-    try {
-      const { data } = await create({ variables: { input: values } });
-      setValues(EMPTY);
-      onCreated(data?.createUser.name ?? values.name);
-    } catch (err) {
-      setError(err);
-    }
-  }
-
   return (
-    <form className="panel" onSubmit={submit} aria-labelledby="user-add" noValidate>
+    <form className="panel" onSubmit={onSubmit} aria-labelledby="user-add" noValidate>
       <h3 id="user-add">Add a user</h3>
       <ErrorBanner error={banner} />
       <TextField
@@ -138,7 +129,7 @@ function UserForm({ onCreated }: { onCreated(name: string): void }) {
         ))}
       </SelectField>
       <div className="actions">
-        <button type="submit" className="primary" disabled={loading}>
+        <button type="submit" className="primary" disabled={busy}>
           Add user
         </button>
       </div>

@@ -1,10 +1,10 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useState } from 'react';
 import { Link } from 'react-router';
 import type { MessageRuleInput, RulesChoicesQuery, RulesRuleFragment } from '../../../gql/graphql';
 import { ErrorBanner } from '../../../ui/feedback';
 import { CheckboxField, SelectField, TextField } from '../../../ui/fields';
+import { useSubmit } from '../../../ui/useSubmit';
 import { useFocusOnOpen } from '../focus';
-import { formErrors } from '../form-errors';
 
 /** The form's fields, by the MessageRuleInput field the API names in its violations. */
 const FIELDS = ['name', 'gatewayId', 'queueId', 'stop', 'active'] as const;
@@ -68,27 +68,14 @@ export function RuleForm({
   const headingId = useId();
   const headingRef = useFocusOnOpen<HTMLHeadingElement>(Boolean(rule));
   const [values, setValues] = useState<Values>(rule ? valuesOf(rule) : NEW_RULE);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const { byField, banner } = formErrors(error, FIELDS);
+  const { onSubmit, busy, byField, banner } = useSubmit(FIELDS, async () => {
+    await save(inputOf(values));
+    if (!rule) setValues(NEW_RULE);
+  });
   const set = (patch: Partial<Values>) => setValues((v) => ({ ...v, ...patch }));
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await save(inputOf(values));
-      if (!rule) setValues(NEW_RULE);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-
   return (
-    <form className="panel rule-form" onSubmit={submit} aria-labelledby={headingId} noValidate>
+    <form className="panel rule-form" onSubmit={onSubmit} aria-labelledby={headingId} noValidate>
       <Heading id={headingId} ref={headingRef} tabIndex={-1}>
         {title}
       </Heading>

@@ -1,9 +1,9 @@
 import { useLazyQuery } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
+import { formErrors } from '../../../errors';
 import type { RulesChoicesQuery, RulesPreviewQuery } from '../../../gql/graphql';
 import { ErrorBanner } from '../../../ui/feedback';
 import { SelectField, TextField } from '../../../ui/fields';
-import { formErrors } from '../form-errors';
 import { PREVIEW } from './operations';
 import { ruleWording } from './wording';
 

@@ -1,11 +1,11 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
+import { formErrors } from '../../../errors';
 import { graphql } from '../../../gql';
 import type { SettingsCurrentQuery } from '../../../gql/graphql';
 import { ErrorBanner, Loading, Notice } from '../../../ui/feedback';
 import { SelectField, TextField } from '../../../ui/fields';
 import { usePageTitle } from '../../../ui/title';
-import { formErrors } from '../form-errors';
 
 const SETTINGS = graphql(`
   query SettingsCurrent {
