@@ -4,6 +4,7 @@ import { NavLink } from 'react-router';
 import { graphql } from './gql';
 import { NotificationBell } from './notifications';
 import { SESSION_ME, useSession, useUser } from './session';
+import { ROLE_LABELS } from './ui/roles';
 
 const LOGOUT = graphql(`
   mutation ConsoleLogout {
@@ -87,7 +88,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <div className="who">
           <NotificationBell />
           <span>
-            {user.name} <span className="role">({user.role === 'ADMIN' ? 'administrator' : 'agent'})</span>
+            {user.name} <span className="role">({ROLE_LABELS[user.role]})</span>
           </span>
           <button type="button" onClick={logOut}>
             Log out
