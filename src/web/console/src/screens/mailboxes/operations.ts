@@ -18,6 +18,21 @@ export const PROVIDERS = graphql(`
   }
 `);
 
+/** What the mailbox page shows of a test: the last one stored, or the one just run. */
+graphql(`
+  fragment MailboxTestResult on GatewayTestResult {
+    ok
+    latencyMs
+    balance
+    testedAt
+    checks {
+      name
+      ok
+      detail
+    }
+  }
+`);
+
 export const LIST = graphql(`
   query MailboxList {
     gateways {
@@ -77,15 +92,7 @@ export const MAILBOX = graphql(`
         url
       }
       lastTest {
-        ok
-        latencyMs
-        balance
-        testedAt
-        checks {
-          name
-          ok
-          detail
-        }
+        ...MailboxTestResult
       }
     }
   }
@@ -116,15 +123,7 @@ export const DELETE = graphql(`
 export const TEST = graphql(`
   mutation MailboxTest($id: ID!, $to: String) {
     testGateway(id: $id, sendTestSmsTo: $to) {
-      ok
-      latencyMs
-      balance
-      testedAt
-      checks {
-        name
-        ok
-        detail
-      }
+      ...MailboxTestResult
     }
   }
 `);
