@@ -41,7 +41,13 @@ export interface Api {
  * One Apollo Client for one login session: queries and mutations over HTTP with the session's bearer token,
  * subscriptions over graphql-ws on the same URL with the token in connectionParams.
  */
-export function createApi(token: string, session: SessionEvents): Api {
+export function createApi(token: string, events: SessionEvents): Api {
+  // A disposed client's late answers and closes speak for a session that is over: they are not passed on.
+  let disposed = false;
+  const session: SessionEvents = {
+    expired: () => !disposed && events.expired(),
+    refused: () => !disposed && events.refused(),
+  };
   const connectListeners = new Set<() => void>();
   const ws = createClient({
     url: WS_URL,
@@ -92,6 +98,7 @@ export function createApi(token: string, session: SessionEvents): Api {
       return () => connectListeners.delete(listener);
     },
     dispose() {
+      disposed = true;
       connectListeners.clear();
       void ws.dispose();
       client.stop();

@@ -1,6 +1,7 @@
 import { ApolloProvider } from '@apollo/client/react';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { createAnonymousClient, createApi, type Api } from './apollo';
+import { isSessionExpired } from './errors';
 import { graphql } from './gql';
 import type { Role } from './gql/graphql';
 
@@ -77,6 +78,11 @@ export function useApi(): Api {
 
 export const EXPIRED_NOTICE = 'Your session has expired. Log in again.';
 
+/** The shortest time between two new sockets for one token. */
+const REBUILD_MS = 10_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
 /**
  * The login session and the API client that goes with it: one Apollo Client and one socket per session, made
  * on login and disposed of on logout or expiry, so nothing of one user's cache reaches the next.
@@ -107,19 +113,31 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   /** Bumped for a new socket on the same token (the service closes a user's sockets when their role changes). */
   const [generation, setGeneration] = useState(0);
   const current = useRef<Api | null>(null);
+  /** When the last new socket for the same token was made (see recheck). */
+  const rebuiltAt = useRef(0);
   /**
    * The service closed the socket for the token: it expired or was revoked, or the user's role changed (the
    * same close code). One HTTP request tells which: a 401 ends the session (the client's expiry check), an
-   * answer is the user as they are now, with a new socket.
+   * answer is the user as they are now, with a new socket. The request is tried again while the service cannot
+   * be reached; new sockets are made at most every REBUILD_MS (a role change closes a socket once).
    */
   const recheck = useCallback(async () => {
     const api = current.current;
     if (!api || !token) return;
-    const me = await api.client
-      .query({ query: SESSION_ME, fetchPolicy: 'network-only' })
-      .then(({ data }) => data?.me)
-      .catch(() => undefined);
-    if (!me) return;
+    const stillThis = () => current.current === api;
+    let me: SessionUser | undefined;
+    for (let wait = 1_000; !me; wait = Math.min(wait * 2, 30_000)) {
+      try {
+        me = (await api.client.query({ query: SESSION_ME, fetchPolicy: 'network-only' })).data?.me;
+      } catch (e) {
+        if (isSessionExpired(e)) return;
+      }
+      if (!stillThis()) return;
+      if (!me) await sleep(wait);
+    }
+    await sleep(rebuiltAt.current + REBUILD_MS - Date.now());
+    if (!stillThis()) return;
+    rebuiltAt.current = Date.now();
     signIn({ token, user: me });
     setGeneration((g) => g + 1);
   }, [token, signIn]);

@@ -58,7 +58,8 @@ export function CustomerSearch() {
           Search
         </button>
       </form>
-      <Results search={search} />
+      {/* Keyed: a new search starts without the last one's pages or errors. */}
+      <Results key={search} search={search} />
       <NewCustomer />
     </section>
   );

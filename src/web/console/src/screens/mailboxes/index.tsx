@@ -94,7 +94,7 @@ function MailboxPage() {
         <h2 id="mailbox-settings">Settings</h2>
         <MailboxEditor key={mailbox.id} providers={providers.data.providers} mailbox={mailbox} />
       </section>
-      <InboundLog gatewayId={mailbox.id} />
+      <InboundLog key={mailbox.id} gatewayId={mailbox.id} />
       <DeleteMailbox mailbox={mailbox} />
     </section>
   );

@@ -81,6 +81,28 @@ const TICKET_UPDATED = graphql(`
   }
 `);
 
+/**
+ * How far before the newest message shown a read on starts. The API orders a thread by creation time (the start
+ * of the transaction that stored the message), then id, and reads after a message in that order: a message whose
+ * transaction began before a newer one's and committed after it (an inbound SMS while the agent's reply goes out)
+ * would be skipped by a read after the newer one. Reading on from a minute back takes it in; the messages read
+ * again are dropped by id.
+ */
+const READ_BACK_MS = 60_000;
+
+/** The API's order of a thread: creation time, then id. */
+function inThreadOrder(a: TicketsMessageFragment, b: TicketsMessageFragment): number {
+  return a.createdAt.localeCompare(b.createdAt) || Number(a.id) - Number(b.id);
+}
+
+/** The message to read on after: the newest one made READ_BACK_MS before the newest shown (none: from the start). */
+function readFrom(messages: TicketsMessageFragment[]): string | undefined {
+  const newest = messages.at(-1);
+  if (!newest) return undefined;
+  const before = Date.parse(newest.createdAt) - READ_BACK_MS;
+  return messages.findLast((m) => Date.parse(m.createdAt) <= before)?.id;
+}
+
 export function TicketThread() {
   const { id = '' } = useParams();
   usePageTitle(`Ticket ${id}`);
@@ -90,16 +112,10 @@ export function TicketThread() {
   const [liveError, setLiveError] = useState<unknown>(null);
   const ticket = data?.ticket;
   const messages = ticket?.messages;
-  /**
-   * Messages this view got pushed (a status change, its own reply) rather than read. Reading on starts after the
-   * last message a read returned, not after a pushed one: a reply can take a higher id than an inbound message
-   * whose transaction began first and commits later, and reading after the reply would skip that message.
-   */
-  const pushed = useRef(new Set<string>());
   const shown = useRef(messages);
   shown.current = messages;
 
-  /** Adds messages the list does not hold yet (those it holds are kept current by the cache), in id order. */
+  /** Adds messages the list does not hold yet (those it holds are kept current by the cache), in the API's order. */
   const addMessages = useCallback(
     (more: TicketsMessageFragment[]) =>
       updateQuery((_, { complete, previousData }) => {
@@ -107,22 +123,15 @@ export function TicketThread() {
         const have = new Set(previousData.ticket.messages.map((m) => m.id));
         const added = more.filter((m) => !have.has(m.id));
         if (!added.length) return undefined;
-        const all = [...previousData.ticket.messages, ...added].sort((a, b) => Number(a.id) - Number(b.id));
+        const all = [...previousData.ticket.messages, ...added].sort(inThreadOrder);
         return { ticket: { ...previousData.ticket, messages: all } };
       }),
     [updateQuery],
   );
-  const addPushed = useCallback(
-    (m: TicketsMessageFragment) => {
-      pushed.current.add(m.id);
-      addMessages([m]);
-    },
-    [addMessages],
-  );
 
-  /** Reads the messages after the last one a read returned, page by page. */
+  /** Reads on from a little before the newest message shown (see READ_BACK_MS), page by page. */
   const readNewer = useCallback(async () => {
-    let after = shown.current?.filter((m) => !pushed.current.has(m.id)).at(-1)?.id;
+    let after = readFrom(shown.current ?? []);
     for (;;) {
       const { data: newer, error: e } = await client.query({
         query: NEWER,
@@ -132,7 +141,6 @@ export function TicketThread() {
       });
       if (e) return setLiveError(e);
       const page = newer?.ticket.messages ?? [];
-      for (const m of page) pushed.current.delete(m.id);
       addMessages(page);
       if (page.length < PAGE) return;
       after = page.at(-1)!.id;
@@ -147,7 +155,7 @@ export function TicketThread() {
   useSubscription(STATUS_CHANGED, {
     variables: { ticketId: id },
     onData: ({ data: d }) => {
-      if (d.data) addPushed(d.data.messageStatusChanged);
+      if (d.data) addMessages([d.data.messageStatusChanged]);
     },
     onError: setLiveError,
   });
@@ -207,7 +215,7 @@ export function TicketThread() {
           <MessageItem key={m.id} message={m} />
         ))}
       </ol>
-      <ReplyBox ticketId={ticket.id} onSent={addPushed} />
+      <ReplyBox ticketId={ticket.id} onSent={(m) => addMessages([m])} />
     </section>
   );
 }
