@@ -1,3 +1,4 @@
+import { listOf } from '../../ui/lists';
 import { useMutation } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
@@ -17,14 +18,6 @@ const CREATE = graphql(`
   }
 `);
 
-/** Splits what was typed into numbers: commas, semicolons or new lines between them (spaces stay in a number). */
-function numbersOf(text: string): string[] {
-  return text
-    .split(/[,;\n]/)
-    .map((n) => n.trim())
-    .filter(Boolean);
-}
-
 /** A new customer card; the API checks the name, numbers and e-mail, and its messages appear by the fields. */
 export function NewCustomer() {
   const navigate = useNavigate();
@@ -37,7 +30,7 @@ export function NewCustomer() {
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const input = { name, phoneNumbers: numbersOf(phones), email: email.trim() || undefined };
+    const input = { name, phoneNumbers: listOf(phones), email: email.trim() || undefined };
     const r = await create({ variables: { input } }).catch(() => undefined);
     if (r?.data) navigate(`/customers/${r.data.createCustomer.id}`);
   }

@@ -1,3 +1,4 @@
+import { listOf } from '../../ui/lists';
 import type {
   GatewayInput,
   GatewayUpdateInput,
@@ -89,13 +90,6 @@ export function formOf(g: Mailbox): MailboxForm {
       : emptyForm().genericHttp,
   };
 }
-
-/** Comma- or newline-separated text as the list the API takes. */
-export const listOf = (text: string): string[] =>
-  text
-    .split(/[,\n]/)
-    .map((s) => s.trim())
-    .filter(Boolean);
 
 /** What is wrong with the Service ID as typed (the API takes a whole number only), or undefined. */
 export function serviceIdProblem(form: MailboxForm): string | undefined {

@@ -1,3 +1,4 @@
+import { FormActions } from '../../../ui/FormActions';
 import { useApolloClient } from '@apollo/client/react';
 import { useEffect, useId, useState } from 'react';
 import type { QueueInput, QueuesListQuery, QueuesUsersQuery } from '../../../gql/graphql';
@@ -120,16 +121,7 @@ export function QueueForm({
           </div>
         )}
       </fieldset>
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy || !allMemberIds}>
-          {submitLabel}
-        </button>
-        {onCancel && (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        )}
-      </div>
+      <FormActions submitLabel={submitLabel} disabled={busy || !allMemberIds} onCancel={onCancel} />
     </form>
   );
 }

@@ -113,7 +113,7 @@ function UserForm({ onCreated }: { onCreated(name: string): void }) {
         autoComplete="new-password"
         value={values.password}
         error={byField.password}
-        help="At least 8 characters; hand it over safely, they can change it later."
+        help="Hand it over safely; they can change it later. The service says if it is too short."
         onChange={(e) => set({ password: e.target.value })}
       />
       <SelectField

@@ -1,3 +1,4 @@
+import { FormActions } from '../../../ui/FormActions';
 import { useId, useState } from 'react';
 import { Link } from 'react-router';
 import type { MessageRuleInput, RulesChoicesQuery, RulesRuleFragment } from '../../../gql/graphql';
@@ -133,16 +134,7 @@ export function RuleForm({
         help="Inactive rules are skipped."
         onChange={(e) => set({ active: e.target.checked })}
       />
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          {submitLabel}
-        </button>
-        {onCancel && (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        )}
-      </div>
+      <FormActions submitLabel={submitLabel} disabled={busy} onCancel={onCancel} />
     </form>
   );
 }

@@ -1,3 +1,4 @@
+import { listOf } from '../../../ui/lists';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
 import { formErrors } from '../../../errors';
@@ -40,13 +41,6 @@ const UPDATE_SETTINGS = graphql(`
 /** The SettingsInput fields the form has. */
 const FIELDS = ['defaultSmsGatewayId', 'optOutKeywords', 'optInKeywords'] as const;
 
-/** A comma separated list as the API takes it: each keyword trimmed, empty ones dropped. */
-const keywordsOf = (text: string) =>
-  text
-    .split(',')
-    .map((k) => k.trim())
-    .filter(Boolean);
-
 /** System parameters: the default SMS mailbox and the opt-out and opt-in keywords. */
 export function SettingsScreen() {
   usePageTitle('System parameters');
@@ -77,8 +71,8 @@ function SettingsForm({ current }: { current: SettingsCurrentQuery }) {
     try {
       const input = {
         defaultSmsGatewayId: gatewayId || null,
-        optOutKeywords: keywordsOf(optOut),
-        optInKeywords: keywordsOf(optIn),
+        optOutKeywords: listOf(optOut),
+        optInKeywords: listOf(optIn),
       };
       const { data } = await update({ variables: { input } });
       if (data) {
